@@ -1,0 +1,86 @@
+"""A funder agent: a federal programme, a Land programme or a foundation, with its yearly call."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from ..scenario import FunderConfig, PolicyConfig
+from ..state import INSTITUTIONAL, PROJECT
+from ..submodels.grants import run_call
+
+if TYPE_CHECKING:
+    from ..model import MSOModel
+
+
+class Funder(mesa.Agent):
+    """Holds a budget per year and a mode; opens a call once a year and awards grants."""
+
+    def __init__(self, model: MSOModel, index: int, name: str, config: FunderConfig, original: FunderConfig,
+                 land: int, budget: float) -> None:
+        super().__init__(model)
+        self.index = index
+        self.name = name
+        self.config = config        # after the scenario's policy levers
+        self.original = original    # as configured (today's programmes, used for the initial grants)
+        self.land = land            # Land row, or -1 for a national funder
+        self.budget = budget        # EUR per year at this run's scale
+
+    def pools(self) -> list[tuple[int, float]]:
+        """(grant kind, share of the budget) in the order the pools are filled."""
+        if self.config.mode == "project":
+            return [(PROJECT, 1.0)]
+        if self.config.mode == "institutional":
+            return [(INSTITUTIONAL, 1.0)]
+        share = self.config.institutional_share
+        return [(INSTITUTIONAL, share), (PROJECT, 1.0 - share)]
+
+    def calls_now(self) -> bool:
+        """True in the step that holds this funder's call month."""
+        spy = self.model.config.steps_per_year
+        step_in_year = (self.model.t - 1) % spy
+        return step_in_year == (self.config.call_month - 1) * spy // 12 and self.budget > 0
+
+    def step(self) -> None:
+        if self.calls_now():
+            run_call(self.model, self)
+
+    def __repr__(self) -> str:
+        return f"Funder({self.name!r}, mode={self.config.mode}, budget={self.budget:,.0f})"
+
+
+def apply_policy(name: str, config: FunderConfig, policy: PolicyConfig) -> FunderConfig:
+    """The funder's settings after the scenario's policy levers."""
+    changes: dict = {"application_hours": config.application_hours * policy.application_hours_factor,
+                     "budget": config.budget * policy.budget_factor}
+    if name == "micro_grants":
+        changes["budget"] = policy.micro_grants_budget * policy.budget_factor
+    if name == "structure_programme" and policy.professionalisation_budget is not None:
+        changes["budget"] = policy.professionalisation_budget * policy.budget_factor
+    if config.policy_scope:
+        if policy.funding_mode != "as_configured":
+            changes["mode"] = policy.funding_mode
+            changes["institutional_share"] = policy.institutional_share
+        if policy.project_years is not None:
+            changes["project_years"] = policy.project_years
+        if policy.cofunding_share is not None:
+            changes["cofunding_share"] = policy.cofunding_share
+    return config.model_copy(update=changes)
+
+
+def build_funders(model: MSOModel, land_mso_share, scale_factor: float) -> list[Funder]:
+    """One Funder per programme, or per programme and Land; budgets scaled to the run's share of MSOs."""
+    funders: list[Funder] = []
+    policy = model.config.policy
+    for name, original in model.config.funders.items():
+        config = apply_policy(name, original, policy)
+        if not config.per_land:
+            funders.append(Funder(model, len(funders), name, config, original, -1, config.budget * scale_factor))
+            continue
+        for land, share in enumerate(land_mso_share):
+            if share > 0:
+                label = f"{name}:{model.land_codes[land]}"
+                funders.append(Funder(model, len(funders), label, config, original, land,
+                                      config.budget * scale_factor * share))
+    return funders

@@ -1,0 +1,1 @@
+"""Subcommands of `msosim` beyond `run`; each module has `register(app)`."""

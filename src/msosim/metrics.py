@@ -1,0 +1,97 @@
+"""Outcome reporters: one row per step, computed from the state (stocks) and this step's flows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .state import INCOME_SOURCES
+
+if TYPE_CHECKING:
+    from .model import MSOModel
+
+FLOW_KEYS = ("founded", "dissolved_volunteers", "dissolved_insolvency", "dissolved_background",
+             "volunteer_quits", "volunteer_joins", "staff_hired", "staff_let_go", "staff_lost_at_cliff",
+             "applications", "awards", "tasks_delegated", "tasks_hours", "tasks_unfunded_hours")
+
+
+def new_flow() -> dict:
+    """Counters for what happens during one step."""
+    flow = {key: 0 for key in FLOW_KEYS}
+    flow["income"] = np.zeros(len(INCOME_SOURCES))
+    return flow
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 equal, 1 all to one)."""
+    if values.size == 0 or values.sum() <= 0:
+        return 0.0
+    x = np.sort(values)
+    n = x.size
+    return float(2.0 * np.dot(np.arange(1, n + 1), x) / (n * x.sum()) - (n + 1.0) / n)
+
+
+def yearly_indicators(model: MSOModel) -> dict:
+    """Inequality of funding and revenue concentration over the last full year, among living MSOs."""
+    m, n = model.msos, model.msos.n
+    alive = m.alive[:n]
+    income = m.income_last_year[:n][alive]
+    grants = income[:, 2] + income[:, 3]
+    total = income.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = income / total[:, None]
+    hhi = np.nansum(shares**2, axis=1)[total > 0]
+    return {"funding_gini": gini(grants), "revenue_concentration": float(hhi.mean()) if hhi.size else 0.0}
+
+
+def monthly_row(model: MSOModel) -> dict:
+    """Every outcome of DESIGN.md for the step just finished."""
+    m, n, d, flow, spy = model.msos, model.msos.n, model.districts, model.flow, model.config.steps_per_year
+    alive = m.alive[:n]
+    staffed = alive & (m.staff_fte[:n] > 0)
+    volunteers = m.volunteers[:n][alive]
+    total_volunteers = int(volunteers.sum())
+    income = flow["income"]
+    income_total = float(income.sum())
+    service = float(m.service_hours[:n].sum())
+    requested = float(m.requested_hours[:n].sum())
+    public = float(income[2] + income[3] + income[4])
+    dissolved = flow["dissolved_volunteers"] + flow["dissolved_insolvency"] + flow["dissolved_background"]
+    live_ties = int(model.ties.active[: model.ties.n].sum())
+    row = {
+        "step": model.t, "year": model.config.start_year + model.t / spy,
+        "alive": int(alive.sum()), "alive_staffed": int(staffed.sum()),
+        "alive_volunteer_only": int((alive & ~staffed).sum()),
+        "initial_cohort_survival": float((alive & m.initial[:n]).sum() / max(model.initial_count, 1)),
+        "founded": flow["founded"], "dissolved": dissolved,
+        "dissolved_volunteers": flow["dissolved_volunteers"], "dissolved_insolvency": flow["dissolved_insolvency"],
+        "dissolved_background": flow["dissolved_background"],
+        "volunteers": total_volunteers,
+        "mean_burnout": float(np.dot(m.burnout[:n][alive], volunteers) / max(total_volunteers, 1)),
+        "volunteer_quits": flow["volunteer_quits"], "volunteer_joins": flow["volunteer_joins"],
+        "volunteer_turnover": flow["volunteer_quits"] * spy / max(total_volunteers, 1),
+        "staff_fte": float(m.staff_fte[:n][alive].sum()), "staff_hired": flow["staff_hired"],
+        "staff_let_go": flow["staff_let_go"], "staff_lost_at_cliff": flow["staff_lost_at_cliff"],
+        "service_hours": service, "demand_hours": float(d.demand_hours[: d.n].sum()),
+        "requested_hours": requested, "service_coverage": service / max(requested, 1e-9),
+        **{f"income_{name}": float(value) for name, value in zip(INCOME_SOURCES, income)},
+        "time_limited_share": float(income[2] / income_total) if income_total > 0 else 0.0,
+        **model.yearly,
+        "coop_municipality": int((alive & m.coop_municipality[:n]).sum()),
+        "ties": live_ties, "ties_per_mso": 2.0 * live_ties / max(int(alive.sum()), 1),
+        "federation_members": int((alive & m.federation[:n]).sum()),
+        "mean_trust": float(m.trust[:n][alive].mean()) if alive.any() else 0.0,
+        "mean_openness": float(d.openness[: d.n].mean()),
+        "applications": flow["applications"], "awards": flow["awards"],
+        "success_rate": flow["awards"] / flow["applications"] if flow["applications"] else np.nan,
+        "tasks_delegated": flow["tasks_delegated"],
+        "unfunded_task_share": flow["tasks_unfunded_hours"] / flow["tasks_hours"] if flow["tasks_hours"] else np.nan,
+        "public_money": public, "public_money_per_service_hour": public / service if service > 0 else np.nan,
+        "funders_paid_total": float(model.funder_paid.sum()),
+        "msos_grant_income_total": float(m.grant_income_total[:n].sum()),
+        "municipal_paid_total": float(d.paid_total[: d.n].sum()),
+        "msos_municipal_income_total": float(m.municipal_income_total[:n].sum()),
+        "events_active": ",".join(model.factors.active),
+    }
+    return row

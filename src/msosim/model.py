@@ -1,0 +1,194 @@
+"""The Mesa model: wiring, the monthly schedule (as in docs/ODD.md), data collection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from .agents import MSO, Funder, Municipality
+from .agents.funder import build_funders
+from .metrics import monthly_row, new_flow, yearly_indicators
+from .population import build_landscape, build_msos, conflict_pairs, read_data
+from .scenario import Scenario, load_scenario, with_overrides
+from .state import GRANT_COLUMNS, GRANT_KINDS, TIE_COLUMNS, EventLog, Table
+from .submodels.cooperation import (cooperate_with_municipality, delegate_tasks, form_and_break_ties,
+                                    join_and_leave_federations, update_municipalities, update_trust)
+from .submodels.demography import dissolve, found_new
+from .submodels.events import Factors, apply_shocks, factors_at
+from .submodels.finances import collect_income, pay_costs
+from .submodels.grants import adjust_staff, decay_rejections, end_grants, initial_grants
+from .submodels.services import arise_demand, deliver_services
+from .submodels.volunteers import update_burnout, volunteers_quit_and_join
+
+
+class MonthlyCollector:
+    """A tidy model-level collector that Mesa's `batch_run` understands (one row per step)."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+        self._collection_steps: list[float] = []
+        self._agent_records: dict = {}
+        self._agenttype_records: dict = {}
+
+    def collect(self, model: MSOModel) -> None:
+        self.rows.append(monthly_row(model))
+        self._collection_steps.append(model.time)
+
+    @property
+    def model_vars(self) -> dict[str, list]:
+        return {key: [row[key] for row in self.rows] for key in self.rows[0]} if self.rows else {}
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+
+def resolve_scenario(scenario: Scenario | str | Path | None, overrides: dict[str, Any]) -> Scenario:
+    """A Scenario from an object, a YAML path or the defaults, with dotted-key overrides."""
+    overrides = {key.replace("__", "."): value for key, value in overrides.items()}
+    if isinstance(scenario, (str, Path)):
+        return load_scenario(scenario, overrides)
+    base = scenario if scenario is not None else Scenario()
+    return with_overrides(base, overrides) if overrides else base
+
+
+class MSOModel(mesa.Model):
+    """MSOs, municipalities and funders over simulated years.
+
+    `MSOModel(scenario, seed=1)`; `scenario` is a Scenario, a YAML path or None (defaults);
+    further keyword arguments are dotted-key overrides, e.g. `**{"policy.budget_factor": 0.8}`
+    or `policy__budget_factor=0.8`.
+    """
+
+    def __init__(self, scenario: Scenario | str | Path | None = None, *, seed: int | None = None,
+                 rng: Any = None, **overrides: Any) -> None:
+        if seed is not None and rng is not None:
+            raise ValueError("give either seed or rng, not both")
+        super().__init__(rng=seed if rng is None else rng)
+        self.config = resolve_scenario(scenario, overrides)
+        cfg = self.config
+        self.t = 0
+        self.flow = new_flow()
+        landscape = build_landscape(cfg, self.rng)
+        self.land_codes = landscape.land_codes
+        self.districts = landscape.districts
+        self.msos, permanent = build_msos(cfg, landscape, self.rng)
+        self.initial_count = self.msos.n
+        self.grants = Table(GRANT_COLUMNS, 4 * self.msos.n + 64)
+        self.ties = Table(TIE_COLUMNS, 4 * self.msos.n + 64)
+        self.log = EventLog()
+        self.conflicts = conflict_pairs()
+        self._setup_districts(landscape)
+        self.municipalities = [Municipality(self, row) for row in range(self.districts.n)]
+        self.funders: list[Funder] = build_funders(self, landscape.land_mso_share, landscape.scale_factor)
+        self.funder_paid = np.zeros(len(self.funders))
+        self.funder_renewal = np.array([f.config.renewal_probability for f in self.funders])
+        policy_share = cfg.policy.delegation_funded_share
+        self.delegation_funded_share = cfg.municipality.delegation_funded_share if policy_share is None else policy_share
+        self.mso_agents: list[MSO] = []
+        self.add_mso_agents(np.arange(self.msos.n))
+        initial_grants(self, np.flatnonzero(self.msos.staff_fte[: self.msos.n] > 0))
+        self.admin_hours = np.zeros(self.msos.n)
+        self.factors = factors_at(self, float(cfg.start_year))
+        self.yearly = yearly_indicators(self)
+        self._count_alive_per_district()
+        self._start_snapshot = self.msos.frame()
+        self.datacollector = MonthlyCollector()
+        self.datacollector.collect(self)
+
+    def _setup_districts(self, landscape) -> None:
+        d, cfg = self.districts, self.config
+        n = d.n
+        d.budget_year[:n] = d.migrants[:n] * cfg.municipality.budget_per_migrant
+        d.budget_left[:n] = d.budget_year[:n]
+        self.base_demand = d.migrants[:n] * cfg.services.demand_hours_per_migrant / cfg.steps_per_year
+        d.demand_hours[:n] = self.base_demand
+        d.delivered_hours[:n] = self.base_demand
+        national_population = read_data("laender.csv")["population_m"].sum() * 1e6
+        self.arrival_share = d.population[:n] / national_population
+        alive_per_district = np.bincount(self.msos.district[: self.msos.n], minlength=n)
+        self.reference_density = float(alive_per_district.sum() / (d.migrants[:n].sum() / 1e4))
+
+    def add_mso_agents(self, rows: np.ndarray) -> None:
+        """Create the Mesa agent handles for new MSO rows."""
+        self.mso_agents.extend(MSO(self, row) for row in rows)
+
+    def _count_alive_per_district(self) -> None:
+        m, d = self.msos, self.districts
+        d.alive_msos[: d.n] = np.bincount(m.district[: m.n][m.alive[: m.n]], minlength=d.n)
+
+    def _new_year(self) -> None:
+        """Year boundary: roll the income books, refresh yearly indicators, renew municipal budgets."""
+        m, d = self.msos, self.districts
+        m.income_last_year[: m.n] = m.income_year[: m.n]
+        m.income_year[: m.n] = 0.0
+        if self.t > 1:
+            self.yearly = yearly_indicators(self)
+        d.budget_left[: d.n] = d.budget_year[: d.n] * self.factors.budget
+
+    @property
+    def year(self) -> float:
+        """Calendar time at the start of the current step."""
+        return self.config.start_year + max(self.t - 1, 0) / self.config.steps_per_year
+
+    def step(self) -> None:
+        """One step (a month by default): the schedule of docs/ODD.md, section 3."""
+        self.t = self.steps
+        self.flow = new_flow()
+        self.factors: Factors = factors_at(self, self.year)
+        if (self.t - 1) % self.config.steps_per_year == 0:
+            self._new_year()
+        apply_shocks(self, self.year)
+        arise_demand(self)
+        self.msos.application_hours[: self.msos.n] = 0.0
+        end_grants(self)
+        for funder in self.funders:
+            funder.step()
+        adjust_staff(self)
+        delegate_tasks(self)
+        collect_income(self)
+        pay_costs(self)
+        deliver_services(self)
+        update_burnout(self)
+        volunteers_quit_and_join(self)
+        cooperate_with_municipality(self)
+        form_and_break_ties(self)
+        join_and_leave_federations(self)
+        update_trust(self)
+        update_municipalities(self)
+        decay_rejections(self)
+        dissolve(self)
+        found_new(self)
+        self._count_alive_per_district()
+        self.datacollector.collect(self)
+
+    def run(self, years: float | None = None) -> MSOModel:
+        """Advance the model by `years` (default: the scenario's `years`)."""
+        years = self.config.years if years is None else years
+        for _ in range(int(round(years * self.config.steps_per_year))):
+            self.step()
+        return self
+
+    def event_frame(self) -> pd.DataFrame:
+        return self.log.frame(self.config.steps_per_year, self.config.start_year, [f.name for f in self.funders])
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Tidy tables: `model` (one row per step), `events`, `msos` (start and end), `grants`, `funders`."""
+        start = self._start_snapshot.assign(snapshot="start")
+        end = self.msos.frame().assign(snapshot="end")
+        msos = pd.concat([start, end], ignore_index=True).rename_axis("index").reset_index(drop=True)
+        msos.insert(0, "mso", np.concatenate([np.arange(len(start)), np.arange(len(end))]))
+        grants = self.grants.frame()
+        grants["kind"] = pd.Categorical.from_codes(grants["kind"].astype(int), GRANT_KINDS)
+        grants["funder"] = [self.funders[i].name for i in grants["funder"]]
+        funders = pd.DataFrame({
+            "funder": [f.name for f in self.funders], "level": [f.config.level for f in self.funders],
+            "mode": [f.config.mode for f in self.funders], "budget": [f.budget for f in self.funders],
+            "land": [self.land_codes[f.land] if f.land >= 0 else "" for f in self.funders],
+            "paid_total": self.funder_paid,
+        })
+        return {"model": self.datacollector.get_model_vars_dataframe(), "events": self.event_frame(),
+                "msos": msos, "grants": grants, "funders": funders}

@@ -1,0 +1,176 @@
+"""Build the initial synthetic population (districts and MSOs) from the calibration data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from .scenario import Scenario
+from .state import FIELDS, Table, mso_table
+
+DISTRICT_COLUMNS = {
+    "land": "int16", "population": "float64", "migrants": "float64", "newcomers": "float64",
+    "openness_base": "float64", "openness": "float64", "experience": "float64",
+    "budget_year": "float64", "budget_left": "float64", "dialogue": "bool",
+    "demand_hours": "float64", "delivered_hours": "float64", "paid_total": "float64",
+    "alive_msos": "int64",
+}
+
+
+def read_data(name: str) -> pd.DataFrame:
+    """A calibration table shipped in msosim/data (each has a source column)."""
+    with resources.files("msosim.data").joinpath(name).open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, keep_default_na=False)
+
+
+@dataclass
+class Landscape:
+    """The places of a run: districts, the Laender they belong to, and how the run is scaled."""
+
+    districts: Table
+    land_codes: list[str]
+    land_mso_share: np.ndarray   # share of the run's MSOs in each Land (sums to 1 over present Laender)
+    scale_factor: float          # run's MSOs / national MSOs; scales national budgets
+    n_msos: int
+
+
+def _land_district_counts(laender: pd.DataFrame, n_districts: int) -> np.ndarray:
+    counts = laender["districts"].to_numpy(dtype=float)
+    scaled = np.maximum(1, np.round(counts * n_districts / counts.sum())).astype(int)
+    return scaled
+
+
+def build_landscape(scenario: Scenario, rng: np.random.Generator) -> Landscape:
+    """Districts with population, migrants and openness; restricted to one Land or district by scale."""
+    cfg = scenario.population
+    laender = read_data("laender.csv")
+    codes = list(laender["code"])
+    if cfg.scale != "national" and cfg.land not in codes:
+        raise ValueError(f"population.land {cfg.land!r} is not a Land code; allowed: {', '.join(codes)}")
+    counts = _land_district_counts(laender, cfg.n_districts)
+    land_of = np.repeat(np.arange(len(codes)), counts)
+    pop_weight = rng.lognormal(0.0, 0.8, size=land_of.size)
+    mig_factor = rng.lognormal(0.0, 0.35, size=land_of.size)
+    population = np.zeros(land_of.size)
+    migrants = np.zeros(land_of.size)
+    for land, row in laender.iterrows():
+        mask = land_of == land
+        population[mask] = row["population_m"] * 1e6 * pop_weight[mask] / pop_weight[mask].sum()
+        raw = population[mask] * mig_factor[mask]
+        migrants[mask] = row["migrant_population_m"] * 1e6 * raw / raw.sum()
+    national_migrants = migrants.sum()
+    if cfg.scale == "national":
+        keep = np.arange(land_of.size)
+    elif cfg.scale == "land":
+        keep = np.flatnonzero(land_of == codes.index(cfg.land))
+    else:
+        in_land = np.flatnonzero(land_of == codes.index(cfg.land))
+        keep = in_land[[int(np.argmax(migrants[in_land]))]]
+    scale_factor = float(migrants[keep].sum() / national_migrants)
+    districts = Table(DISTRICT_COLUMNS, keep.size)
+    openness = np.clip(rng.normal(scenario.municipality.openness_mean, scenario.municipality.openness_sd, keep.size), 0.02, 0.98)
+    dialogue = rng.random(keep.size) < scenario.policy.dialogue_formats
+    districts.append(keep.size, land=land_of[keep], population=population[keep], migrants=migrants[keep],
+                     openness_base=openness, openness=openness, dialogue=dialogue)
+    land_migrants = np.bincount(land_of[keep], weights=migrants[keep], minlength=len(codes))
+    n_msos = max(1, int(round(cfg.n_msos * scale_factor)))
+    return Landscape(districts, codes, land_migrants / land_migrants.sum(), scale_factor, n_msos)
+
+
+def _draw_fields(rng: np.random.Generator, staffed: np.ndarray) -> np.ndarray:
+    """Activity fields with the SVR shares as marginals, tilted towards staffed MSOs in social work."""
+    table = read_data("activity_fields.csv")
+    share = table["share"].to_numpy(dtype=float)
+    affinity = table["staffed_affinity"].to_numpy(dtype=float)
+    centred = staffed.astype(float) - staffed.mean()
+    p = np.clip(share[None, :] * (1.0 + affinity[None, :] * centred[:, None]), 0.0, 1.0)
+    assert list(table["field"]) == list(FIELDS)
+    return rng.random(p.shape) < p
+
+
+def draw_groups(rng: np.random.Generator, count: int) -> np.ndarray:
+    groups = read_data("origin_groups.csv")
+    share = groups["share"].to_numpy(dtype=float)
+    return rng.choice(len(share), size=count, p=share / share.sum()).astype(np.int16)
+
+
+def conflict_pairs() -> np.ndarray:
+    """A boolean matrix: group i and group j are on opposite sides of a conflict line (seed article)."""
+    groups = read_data("origin_groups.csv")
+    names = list(groups["group"])
+    matrix = np.zeros((len(names), len(names)), dtype=bool)
+    for i, other in enumerate(groups["conflict_with"]):
+        if other:
+            matrix[i, names.index(other)] = matrix[names.index(other), i] = True
+    return matrix
+
+
+def build_msos(scenario: Scenario, landscape: Landscape, rng: np.random.Generator) -> tuple[Table, np.ndarray]:
+    """The initial MSOs; returns the table and a mask of those with permanent staff."""
+    cfg, fin = scenario.population, scenario.finance
+    districts = landscape.districts
+    n = landscape.n_msos
+    weights = districts.view("migrants") / districts.view("migrants").sum()
+    district = np.repeat(np.arange(districts.n), rng.multinomial(n, weights))
+    u = rng.random(n)
+    volunteer_only = u < cfg.share_volunteer_only
+    permanent = (u >= cfg.share_volunteer_only) & (u < cfg.share_volunteer_only + cfg.share_permanent_staff)
+    occasional = ~volunteer_only & ~permanent
+    size_factor = np.where(permanent, 1.3, np.where(volunteer_only, 0.8, 1.0))
+    members = np.maximum(12, np.round(rng.lognormal(np.log(cfg.members_median), cfg.members_sigma, n) * size_factor)).astype(np.int64)
+    volunteers = np.maximum(scenario.min_active_volunteers, rng.binomial(members, cfg.active_share))
+    volunteers = np.minimum(volunteers, members)
+    staff = np.zeros(n)
+    staff[permanent] = np.clip(rng.lognormal(np.log(cfg.staff_fte_median), 0.6, permanent.sum()), 0.25, 20.0)
+    staff[occasional] = rng.uniform(0.1, 0.4, occasional.sum())
+    yearly_costs = fin.base_costs_volunteer + staff * (fin.office_costs + fin.staff_cost_per_fte)
+    reserves = yearly_costs / 12.0 * rng.uniform(0.5, 3.0, n)
+    staffed = staff > 0
+    fed_weight = np.where(staffed, 1.4, 0.45)
+    federation = rng.random(n) < np.clip(cfg.federation_share * fed_weight / fed_weight.mean(), 0, 1)
+    fields = _draw_fields(rng, staffed)
+    f = {name: fields[:, i] for i, name in enumerate(FIELDS)}
+    functions = np.column_stack([
+        rng.random(n) < 0.5 + 0.3 * (f["culture_of_origin"] | f["arts_culture"]),
+        rng.random(n) < 0.3 + 0.5 * (f["counselling"] | f["education"] | f["refugee_support"]),
+        rng.random(n) < 0.2 + 0.5 * (f["counselling"] | f["refugee_support"]),
+        rng.random(n) < 0.25 + 0.25 * federation,
+    ])
+    age_years = np.minimum(rng.exponential(cfg.mean_age_years, n), 70.0)
+    openness = districts.view("openness")[district]
+    msos = mso_table(int(n * 1.3) + 64)
+    msos.append(
+        n, alive=True, initial=True, district=district, land=districts.view("land")[district],
+        group=draw_groups(rng, n), founded_step=-np.round(age_years * scenario.steps_per_year).astype(np.int32),
+        died_step=-1, death_cause=0, members=members, volunteers=volunteers,
+        burnout=rng.beta(2.0, 8.0, n), staff_fte=staff, reserves=reserves,
+        donations_base=rng.lognormal(np.log(scenario.finance.donations_median), 0.7, n) * np.where(staffed, 1.2, 0.8),
+        track_record=rng.poisson(np.where(permanent, 3.0, np.where(occasional, 1.0, 0.2))),
+        professionalisation=np.where(permanent, rng.beta(5, 3, n), np.where(occasional, rng.beta(3, 4, n), rng.beta(1.5, 6, n))),
+        trust=np.clip(openness + rng.normal(0, 0.15, n), 0, 1),
+        coop_municipality=rng.random(n) < 0.25 + 0.3 * staffed, federation=federation,
+        last_grant_start=-10_000, fields=fields, functions=functions,
+    )
+    return msos, permanent
+
+
+def new_msos(scenario: Scenario, districts: Table, district: np.ndarray, rng: np.random.Generator) -> dict:
+    """Column values for newly founded MSOs: small, volunteer-only, few reserves (liability of newness)."""
+    n = district.size
+    members = np.maximum(7, np.round(rng.lognormal(np.log(16.0), 0.5, n))).astype(np.int64)
+    volunteers = np.minimum(members, np.maximum(scenario.min_active_volunteers, rng.binomial(members, 0.4)))
+    fields = _draw_fields(rng, np.zeros(n, dtype=bool))
+    functions = np.column_stack([rng.random(n) < 0.7, rng.random(n) < 0.4, rng.random(n) < 0.3, rng.random(n) < 0.2])
+    return dict(
+        alive=True, initial=False, district=district, land=districts.view("land")[district],
+        group=draw_groups(rng, n), died_step=-1, death_cause=0, members=members, volunteers=volunteers,
+        burnout=rng.beta(1.5, 10.0, n), staff_fte=0.0, reserves=rng.uniform(200.0, 2000.0, n),
+        donations_base=rng.lognormal(np.log(scenario.finance.donations_median * 0.4), 0.7, n),
+        track_record=0, rejections=0.0, professionalisation=rng.beta(1.2, 8.0, n),
+        trust=np.clip(districts.view("openness")[district] + rng.normal(0, 0.15, n), 0, 1),
+        coop_municipality=False, federation=False, last_grant_start=-10_000,
+        fields=fields, functions=functions,
+    )

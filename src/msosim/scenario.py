@@ -1,0 +1,390 @@
+"""The scenario schema (pydantic v2) and YAML loading with clear, one-line errors.
+
+Every parameter is defined once here, with its default, bounds, unit and description; the
+docs, the dashboard's sliders and the experiment key paths are generated from this schema.
+Every rate is per year; the model converts it to a per-step probability.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Strict(BaseModel):
+    """Base for every section: unknown keys are errors, assignments are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class PopulationConfig(Strict):
+    """The initial synthetic population (CALIBRATION.md)."""
+
+    scale: Literal["national", "land", "district"] = Field(
+        "national", description="national (all Laender), one Land, or one district")
+    land: str = Field("NW", description="Land code used when scale is 'land' or 'district'")
+    n_msos: int = Field(13400, ge=1, le=5_000_000,
+                        description="MSOs at start, national total [count]; seed article: 12,400-14,300")
+    n_districts: int = Field(401, ge=1, le=2000,
+                             description="districts (Kreise) at national scale [count]; Destatis: 401")
+    share_volunteer_only: Share = Field(0.41, description="volunteer-only MSOs at start; SVR 2020")
+    share_permanent_staff: Share = Field(0.37, description="MSOs with permanent paid staff at start; SVR 2020")
+    members_median: float = Field(40.0, gt=0, le=10000,
+                                  description="median members per MSO [persons]; SVR 2020: most < 100")
+    members_sigma: float = Field(0.75, gt=0, le=3, description="log-sd of members [-]; prior")
+    active_share: Share = Field(0.25, description="share of members who volunteer actively at start; prior")
+    staff_fte_median: float = Field(0.6, gt=0, le=50,
+                                     description="median paid staff of a permanently staffed MSO [FTE]; prior")
+    federation_share: Share = Field(0.3, description="share of MSOs in an umbrella federation at start; prior")
+    mean_age_years: float = Field(14.0, gt=0, le=80, description="mean age of MSOs at start [years]; prior")
+
+    @model_validator(mode="after")
+    def _shares_fit(self) -> "PopulationConfig":
+        if self.share_volunteer_only + self.share_permanent_staff > 1.0:
+            raise ValueError("share_volunteer_only + share_permanent_staff must be at most 1")
+        return self
+
+
+class VolunteerConfig(Strict):
+    """Volunteer hours, burnout, quitting and joining."""
+
+    sustainable_hours: float = Field(14.0, gt=0, le=200,
+                                     description="load per volunteer above which burnout grows [h/month]; prior")
+    max_hours: float = Field(30.0, gt=0, le=300,
+                             description="most hours a volunteer works in a month under pressure [h/month]; prior")
+    burnout_gain: float = Field(1.0, ge=0, le=10,
+                                description="burnout growth per year per unit of relative overload [1/year]; Allen & Mueller 2013 (direction)")
+    burnout_recovery: float = Field(0.8, ge=0, le=10,
+                                    description="burnout recovery per year per unit of relative slack [1/year]; prior")
+    dropout_rate: Share = Field(0.25, description="yearly probability a rested volunteer stops; CNCS 2007: about 1 in 3")
+    burnout_quit_factor: float = Field(1.5, ge=0, le=20,
+                                       description="extra dropout at full burnout, relative [-]; Scherer et al. 2016 (direction)")
+    join_rate: Share = Field(0.12, description="yearly probability an inactive member becomes active; prior")
+    density_legitimation: float = Field(2.0, ge=0, le=100,
+                                        description="MSOs per 10,000 migrants at which legitimation is half-way [-]; Hannan & Freeman 1989")
+    density_competition: float = Field(40.0, gt=0, le=1000,
+                                       description="MSOs per 10,000 migrants scaling competition for members [-]; Hannan & Freeman 1989")
+    member_growth_rate: float = Field(0.02, ge=0, le=1, description="yearly growth of members with local demand [1/year]; prior")
+
+
+class FinanceConfig(Strict):
+    """Income and spending of an MSO."""
+
+    fee_per_member: float = Field(36.0, ge=0, le=10000, description="membership fee [EUR/member/year]; prior")
+    donations_median: float = Field(4000.0, ge=0, le=1e7, description="median own income besides fees: donations, course fees, room rents [EUR/year]; prior")
+    earned_income_per_fte: float = Field(8000.0, ge=0, le=1e6, description="course fees and service charges a paid position brings in [EUR/FTE/year]; prior")
+    staff_cost_per_fte: float = Field(55000.0, gt=0, le=500000, description="employer cost of one FTE [EUR/year]; TVoeD E9, prior")
+    base_costs_volunteer: float = Field(800.0, ge=0, le=1e6, description="fixed running costs of any association: insurance, bank, register [EUR/year]; prior")
+    office_costs: float = Field(5000.0, ge=0, le=1e6, description="office rent and running costs per paid position [EUR/FTE/year]; prior")
+    overhead_needed: Share = Field(0.2, description="overhead a project needs, share of its cost; Gregory & Howard 2009: 20-25%")
+    overhead_allowed: Share = Field(0.15, description="overhead funders allow, share of project cost; Gregory & Howard 2009: 10-15%")
+    cofunding_in_kind: Share = Field(0.7, description="share of co-funding an MSO may give as volunteer hours instead of cash [-]; German grant law (unbare Eigenleistung), prior")
+    in_kind_hour_value: float = Field(15.0, gt=0, le=1000, description="value credited for one volunteer hour of in-kind co-funding [EUR/h]; prior")
+    reserve_months_to_keep_staff: float = Field(6.0, ge=0, le=120,
+                                                description="months of a position's cost an MSO must hold in reserve to keep it after its grant ends [months]; prior")
+    insolvency_months: int = Field(6, ge=1, le=120,
+                                   description="consecutive months with negative reserves before dissolution [months]; Multikulturelles Forum 2020: 1-2 months without income")
+    material_hours_share: Share = Field(0.5, description="share of a grant's non-staff money spent on freelance help [-]; prior")
+    honorarium_per_hour: float = Field(25.0, gt=0, le=1000,
+                                       description="cost of one hour of freelance help bought from project money [EUR/h]; prior")
+
+
+class ServiceConfig(Strict):
+    """Local demand for MSO services and its delivery."""
+
+    demand_hours_per_migrant: float = Field(1.5, ge=0, le=100,
+                                            description="yearly demand for MSO service hours per migrant resident [h/year]; prior")
+    newcomer_hours: float = Field(6.0, ge=0, le=1000,
+                                  description="yearly extra demand per newly arrived person in their first year [h/year]; prior")
+    newcomer_decay_years: float = Field(2.0, gt=0, le=50,
+                                        description="mean time a newcomer's extra demand lasts [years]; prior")
+    overcommitment: float = Field(1.25, ge=0.1, le=10,
+                                  description="how far beyond its sustainable hours an MSO accepts its community's requests [-]; prior")
+    staff_service_hours: float = Field(110.0, ge=0, le=200,
+                                       description="service hours one FTE delivers per month after admin [h/month]; prior")
+    staff_admin_hours: float = Field(30.0, ge=0, le=200, description="hours one FTE has for applications, reporting and admin [h/month]; prior")
+    admin_hours_per_grant: float = Field(8.0, ge=0, le=500,
+                                         description="reporting and accounting hours per active grant [h/month]; prior")
+
+
+class MunicipalityConfig(Strict):
+    """Municipalities: openness, budget, delegation, cooperation with MSOs."""
+
+    openness_mean: Share = Field(0.5, description="mean openness towards MSOs, 0 sceptical .. 1 protective; prior")
+    openness_sd: float = Field(0.15, ge=0, le=1, description="spread of openness across districts [-]; prior")
+    budget_per_migrant: float = Field(3.0, ge=0, le=1000,
+                                      description="municipal money for MSO tasks [EUR/migrant resident/year]; prior")
+    delegation_rate: float = Field(1.0, ge=0, le=100,
+                                   description="tasks delegated per year to a cooperating MSO at normal demand [tasks/year]; prior")
+    task_hours: float = Field(40.0, gt=0, le=10000, description="hours of one delegated task [h]; prior")
+    task_months: int = Field(3, ge=1, le=60, description="months over which a task's hours fall [months]; prior")
+    task_payment_per_hour: float = Field(30.0, ge=0, le=1000, description="payment for a funded task [EUR/h]; prior")
+    delegation_funded_share: Share = Field(0.5, description="share of delegated tasks that come with money; seed article (instrumentalisation)")
+    cooperation_rate: Share = Field(0.15, description="yearly probability a non-cooperating MSO starts cooperating at full openness and trust; prior")
+    cooperation_end_rate: Share = Field(0.1, description="yearly probability a cooperation ends at zero trust; prior")
+    trust_rate: float = Field(0.5, ge=0, le=20, description="speed at which trust moves to its signal [1/year]; prior")
+    unfunded_trust_penalty: float = Field(0.5, ge=0, le=5,
+                                          description="trust lost per unit of unfunded-task share (feeling instrumentalised) [-]; seed article")
+    openness_rate: float = Field(0.2, ge=0, le=20, description="speed at which openness follows MSO service coverage [1/year]; prior")
+    experience_gain: float = Field(1.0, ge=0, le=100,
+                                   description="experience gained per newcomer per 100 residents [-]; seed article (enabler)")
+    power_asymmetry: Share = Field(0.3, description="how much a volunteer-only MSO's cooperation odds are lower than a staffed one's; seed article")
+
+
+class CooperationConfig(Strict):
+    """Ties among MSOs and federation membership."""
+
+    tie_rate: float = Field(0.3, ge=0, le=50, description="new ties an MSO forms per year with MSOs in its district [ties/year]; prior")
+    tie_break_rate: Share = Field(0.1, description="yearly probability a tie breaks; prior")
+    federation_join_rate: Share = Field(0.02, description="yearly probability a non-member joins a federation; prior")
+    federation_leave_rate: Share = Field(0.01, description="yearly probability a member leaves its federation; prior")
+    dialogue_trust_gain: float = Field(0.3, ge=0, le=5,
+                                       description="extra trust signal where the municipality runs dialogue formats [-]; seed article (enabler)")
+    dialogue_tie_factor: float = Field(2.0, ge=0, le=20,
+                                       description="tie formation multiplier where dialogue formats run [-]; seed article (enabler)")
+
+
+class ApplicationConfig(Strict):
+    """Deciding to apply and scoring applications."""
+
+    apply_rate: Share = Field(0.6, description="probability an eligible MSO with ample capacity applies to a call; prior")
+    volunteer_hours_factor: float = Field(1.6, ge=1, le=10,
+                                          description="application hours multiplier for volunteer-only MSOs [-]; BIM 2018: 70% name the effort")
+    discouragement: Share = Field(0.15, description="drop in apply probability per recent rejection; prior")
+    score_noise: float = Field(0.5, ge=0, le=10, description="reviewer noise in scores [-]; prior")
+    track_weight: float = Field(0.6, ge=0, le=10, description="weight of track record in score-based selection [-]; SVR 2020 (direction)")
+    staff_weight: float = Field(1.0, ge=0, le=10, description="weight of paid staff in score-based selection [-]; SVR 2020 (direction)")
+    federation_weight: float = Field(0.4, ge=0, le=10, description="weight of federation membership in score-based selection [-]; Friedrichs et al. 2023")
+    professionalisation_weight: float = Field(0.8, ge=0, le=10, description="weight of professionalisation in score-based selection [-]; prior")
+
+
+class FunderConfig(Strict):
+    """A funding programme (or a family of them, one per Land)."""
+
+    level: Literal["federal", "land", "foundation", "municipal"] = Field("federal", description="who funds")
+    per_land: bool = Field(False, description="one copy per Land, budget split by MSO count, applicants from that Land only")
+    budget: float = Field(0.0, ge=0, le=1e10, description="budget at national scale [EUR/year]")
+    mode: Literal["project", "institutional", "mixed"] = Field("project", description="time-limited projects, core funding, or both")
+    institutional_share: Share = Field(0.5, description="share of the budget for institutional funding when mode is 'mixed'")
+    project_years: float = Field(3.0, gt=0, le=20, description="duration of a project grant [years]; BMFSFJ/BAMF: 1-3")
+    institutional_years: float = Field(8.0, gt=0, le=50, description="duration of an institutional grant before renewal [years]; prior")
+    renewal_probability: Share = Field(0.9, description="probability an institutional grant is renewed when it ends and the MSO is active")
+    max_award: float = Field(100000.0, gt=0, le=1e8, description="largest award [EUR/year]; BAMF structural funding: 100-110k")
+    min_award: float = Field(5000.0, gt=0, le=1e8, description="smallest award [EUR/year]")
+    staff_share: Share = Field(0.7, description="share of a project's cost that pays staff (0 for micro-grants)")
+    cofunding_share: Share = Field(0.1, description="share of the project cost the MSO pays itself")
+    application_hours: float = Field(80.0, ge=0, le=5000, description="hours to prepare an application for an MSO with staff [h]; Gluckman 2012: 10-35% of award")
+    eligibility: Literal["any", "requires_staff", "volunteer_only", "federation_member"] = Field("any", description="who may apply")
+    selection: Literal["score", "need", "lottery"] = Field("score", description="how applications are ranked")
+    call_month: int = Field(1, ge=1, le=12, description="month of the yearly call [1-12]")
+    start_lag_months: int = Field(3, ge=0, le=24, description="months from call to project start")
+    professionalisation_gain: Share = Field(0.05, description="professionalisation a grantee gains per grant (training, routines) [-]")
+    policy_scope: bool = Field(True, description="policy levers (funding mode, duration, co-funding) apply to this funder")
+
+
+def default_funders() -> dict[str, FunderConfig]:
+    """Today's funding landscape: federal, Land and foundation project funding (assumed budgets)."""
+    return {
+        "federal_projects": FunderConfig(level="federal", budget=110e6, project_years=3, max_award=130000,
+                                         min_award=40000, application_hours=120, eligibility="requires_staff",
+                                         cofunding_share=0.1, call_month=1),
+        "federal_integration": FunderConfig(level="federal", budget=60e6, project_years=2, max_award=90000,
+                                            min_award=25000, application_hours=90, eligibility="any",
+                                            cofunding_share=0.1, call_month=5),
+        "land_programmes": FunderConfig(level="land", per_land=True, budget=90e6, project_years=1,
+                                        max_award=60000, min_award=5000, application_hours=40,
+                                        cofunding_share=0.1, call_month=10),
+        "foundations": FunderConfig(level="foundation", budget=25e6, project_years=2, max_award=50000,
+                                    min_award=5000, application_hours=50, selection="score",
+                                    cofunding_share=0.0, call_month=3),
+        "structure_programme": FunderConfig(level="federal", budget=2.2e6, project_years=3, max_award=110000,
+                                            min_award=80000, application_hours=100, eligibility="federation_member",
+                                            professionalisation_gain=0.3, call_month=7, policy_scope=False),
+        "micro_grants": FunderConfig(level="land", per_land=True, budget=0.0, project_years=1, max_award=2500,
+                                     min_award=500, staff_share=0.0, application_hours=4, cofunding_share=0.0,
+                                     selection="lottery", call_month=2, start_lag_months=1,
+                                     professionalisation_gain=0.02, policy_scope=False),
+    }
+
+
+class PolicyConfig(Strict):
+    """The policy levers scenarios compare; each overrides or scales the funders' settings."""
+
+    funding_mode: Literal["as_configured", "project", "institutional", "mixed"] = Field(
+        "as_configured", description="funding mode of the funders in policy scope")
+    institutional_share: Share = Field(0.5, description="share of each in-scope budget paid as institutional funding when the mode is 'mixed'")
+    project_years: float | None = Field(None, gt=0, le=20, description="project duration of in-scope funders [years]; empty keeps each funder's")
+    cofunding_share: Share | None = Field(None, description="co-funding share of in-scope funders; empty keeps each funder's")
+    application_hours_factor: float = Field(1.0, ge=0, le=10, description="multiplier on every funder's application hours (less bureaucracy < 1) [-]")
+    application_support: Share = Field(0.0, description="share of application hours that support services take off volunteer-only MSOs [-]")
+    budget_factor: float = Field(1.0, ge=0, le=10, description="multiplier on every funder's budget [-]")
+    micro_grants_budget: float = Field(0.0, ge=0, le=1e10, description="budget of low-threshold micro-grants for volunteer work, national [EUR/year]")
+    professionalisation_budget: float | None = Field(None, ge=0, le=1e10, description="budget of the structure-building programme, national [EUR/year]; empty keeps the funder's")
+    dialogue_formats: Share = Field(0.1, description="share of municipalities that run moderated dialogue formats [-]")
+    delegation_funded_share: Share | None = Field(None, description="share of delegated tasks that come with money; empty keeps the municipal setting")
+
+
+class RefugeeSurge(Strict):
+    kind: Literal["refugee_surge"]
+    start: float = Field(..., ge=1900, le=2200, description="year the surge starts")
+    newcomers: list[float] = Field(default_factory=lambda: [890000.0, 280000.0],
+                                   description="national arrivals in each year of the surge [persons]; BAMF/BMI 2015, 2016")
+    volunteer_join_factor: float = Field(1.5, ge=0, le=20, description="joining multiplier during the surge (civic mobilisation) [-]")
+    founding_factor: float = Field(1.5, ge=0, le=20, description="founding multiplier during the surge [-]")
+
+
+class Pandemic(Strict):
+    kind: Literal["pandemic"]
+    start: float = Field(..., ge=1900, le=2200, description="year the pandemic starts")
+    duration_years: float = Field(1.5, gt=0, le=20, description="how long it lasts [years]")
+    volunteer_hours_factor: float = Field(0.6, ge=0, le=5, description="volunteer hours multiplier [-]")
+    income_factor: float = Field(0.5, ge=0, le=5, description="fees and donations multiplier [-]; Multikulturelles Forum 2020")
+    join_factor: float = Field(0.4, ge=0, le=5, description="volunteer joining multiplier [-]")
+    delegation_factor: float = Field(2.0, ge=0, le=20, description="delegated state tasks multiplier [-]; seed article")
+
+
+class Polarisation(Strict):
+    kind: Literal["polarisation"]
+    start: float = Field(..., ge=1900, le=2200, description="year of the polarising event (7 Oct 2023)")
+    tie_break_probability: Share = Field(0.5, description="probability a tie between conflicting groups breaks [-]")
+    federation_leave_probability: Share = Field(0.2, description="probability a member of a conflicting group leaves its federation [-]")
+    trust_shock: Share = Field(0.1, description="trust lost by MSOs of conflicting groups [-]")
+
+
+class Austerity(Strict):
+    kind: Literal["austerity"]
+    start: float = Field(..., ge=1900, le=2200, description="year the cuts start")
+    duration_years: float = Field(100.0, gt=0, le=1000, description="how long they last [years]")
+    budget_cut: Share = Field(0.3, description="share of funder and municipal budgets cut [-]")
+
+
+Event = Annotated[RefugeeSurge | Pandemic | Polarisation | Austerity, Field(discriminator="kind")]
+
+
+class Scenario(Strict):
+    """A whole scenario: population, behaviour, funders, policy levers and events."""
+
+    name: str = Field("scenario", description="short name shown in tables and reports")
+    description: str = Field("", description="one paragraph for humans")
+    start_year: int = Field(2014, ge=1900, le=2200, description="calendar year of the first step")
+    years: float = Field(10.0, gt=0, le=200, description="default run length [years]")
+    steps_per_year: int = Field(12, ge=1, le=365, description="steps per simulated year (12 = monthly)")
+    population: PopulationConfig = Field(default_factory=PopulationConfig)
+    volunteers: VolunteerConfig = Field(default_factory=VolunteerConfig)
+    finance: FinanceConfig = Field(default_factory=FinanceConfig)
+    services: ServiceConfig = Field(default_factory=ServiceConfig)
+    municipality: MunicipalityConfig = Field(default_factory=MunicipalityConfig)
+    cooperation: CooperationConfig = Field(default_factory=CooperationConfig)
+    applications: ApplicationConfig = Field(default_factory=ApplicationConfig)
+    funders: dict[str, FunderConfig] = Field(default_factory=default_funders)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    events: list[Event] = Field(default_factory=list)
+    founding_rate: Share = Field(0.015, description="new MSOs per year as a share of the stock; ZiviZ 2022: about 1.5%")
+    background_dissolution_rate: Share = Field(0.003, description="yearly dissolution from causes not modelled (leaders move, mergers); prior")
+    min_active_volunteers: int = Field(3, ge=1, le=100, description="active core an association needs (board) [persons]; BGB board practice")
+    volunteer_grace_months: int = Field(12, ge=1, le=120, description="months below the core before an MSO dissolves [months]; prior")
+
+    def content_hash(self) -> str:
+        """A stable hash of the resolved scenario content (name and description excluded)."""
+        data = self.model_dump(mode="json", exclude={"name", "description"})
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; the message names file, key, value and what is allowed."""
+
+
+def _deep_merge(base: dict, override: dict) -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
+    if path in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, path))
+        raise ScenarioError(f"{chain[-1]}: key 'extends': value '{path}' makes a cycle ({cycle}); allowed: a chain without cycles")
+    if not path.is_file():
+        where = f"{chain[-1]}: key 'extends': value '{path}'" if chain else f"{path}"
+        raise ScenarioError(f"{where}: file not found; allowed: an existing YAML scenario file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(f"{path}:{where}: YAML syntax error ({problem}); allowed: valid YAML") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: top level: value of type {type(data).__name__}; allowed: a mapping of scenario keys")
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: key 'extends': value {parent!r}; allowed: a path to another scenario file")
+    parent_path = (path.parent / parent).resolve()
+    return _deep_merge(_read_yaml(parent_path, (*chain, path)), data)
+
+
+def _format_error(source: str, error: dict) -> str:
+    key = ".".join(str(part) for part in error["loc"] if not str(part).startswith(("function-", "tagged-union")))
+    value = error.get("input")
+    value_text = "(missing)" if error["type"] == "missing" else repr(value)
+    if len(value_text) > 60:
+        value_text = value_text[:57] + "..."
+    allowed = error["msg"]
+    if error["type"] == "extra_forbidden":
+        allowed = "no such key; see docs/scenarios.md for the keys"
+    return f"{source}: key '{key or '(top level)'}': value {value_text}: {allowed}"
+
+
+def validate_scenario(data: dict, source: str = "<scenario>") -> Scenario:
+    """Validate a resolved mapping into a Scenario, or raise ScenarioError naming the first problem."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_format_error(source, exc.errors()[0])) from None
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load a YAML scenario file (following `extends`) and apply dotted-key overrides."""
+    path = Path(path).resolve()
+    data = _read_yaml(path, ())
+    data.setdefault("name", path.stem)
+    for dotted, value in (overrides or {}).items():
+        data = set_dotted(data, dotted, value)
+    return validate_scenario(data, str(path))
+
+
+def set_dotted(data: dict, dotted: str, value: Any) -> dict:
+    """Return a copy of a nested mapping with the dotted key set (creating sections as needed)."""
+    data = copy.deepcopy(data)
+    node = data
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ScenarioError(f"override: key '{dotted}': '{part}' is not a section; allowed: a dotted key into the schema")
+    node[parts[-1]] = value
+    return data
+
+
+def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """A new validated Scenario with dotted-key overrides applied."""
+    data = scenario.model_dump(mode="python")
+    for dotted, value in overrides.items():
+        data = set_dotted(data, dotted, value)
+    return validate_scenario(data, f"overrides of '{scenario.name}'")

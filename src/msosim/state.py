@@ -1,0 +1,161 @@
+"""Struct-of-arrays state: one numpy array per attribute, one row per MSO (or grant, tie, event).
+
+The model owns these tables; every submodel reads and writes whole columns at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+FIELDS = ("exchange", "children_youth", "education", "arts_culture", "refugee_support",
+          "counselling", "women", "parents_family", "culture_of_origin")
+FUNCTIONS = ("homemaking", "services", "bridging", "advocacy")
+INCOME_SOURCES = ("fees", "donations", "project_grants", "institutional", "municipal")
+PROJECT, INSTITUTIONAL = 0, 1
+GRANT_KINDS = ("project", "institutional")
+
+# MSO columns: name -> dtype. Every state variable of an MSO lives here.
+MSO_COLUMNS: dict[str, str] = {
+    "alive": "bool", "initial": "bool", "district": "int32", "land": "int16", "group": "int16",
+    "founded_step": "int32", "died_step": "int32", "death_cause": "int8",
+    "members": "int64", "volunteers": "int64", "burnout": "float64", "below_core_months": "int32",
+    "staff_fte": "float64", "reserves": "float64", "insolvent_months": "int32",
+    "donations_base": "float64", "track_record": "int32", "rejections": "float64",
+    "professionalisation": "float64", "trust": "float64", "coop_municipality": "bool",
+    "federation": "bool", "delegated_load": "float64", "unfunded_ratio": "float64",
+    "application_hours": "float64", "last_grant_start": "int32", "load_per_volunteer": "float64",
+    "requested_hours": "float64", "service_hours": "float64", "grant_income_total": "float64",
+    "municipal_income_total": "float64", "cliff": "bool", "freelance_hours": "float64",
+    "municipal_payment": "float64",
+}
+MATRIX_COLUMNS: dict[str, tuple[int, str]] = {
+    "fields": (len(FIELDS), "bool"),
+    "functions": (len(FUNCTIONS), "bool"),
+    "income_year": (len(INCOME_SOURCES), "float64"),
+    "income_last_year": (len(INCOME_SOURCES), "float64"),
+}
+
+
+class Table:
+    """A growable struct of arrays with a fixed column spec; rows [0, n) are in use."""
+
+    def __init__(self, columns: dict[str, str], capacity: int,
+                 matrices: dict[str, tuple[int, str]] | None = None) -> None:
+        self._columns = dict(columns)
+        self._matrices = dict(matrices or {})
+        self.n = 0
+        self.capacity = max(int(capacity), 16)
+        for name, dtype in self._columns.items():
+            setattr(self, name, np.zeros(self.capacity, dtype=dtype))
+        for name, (width, dtype) in self._matrices.items():
+            setattr(self, name, np.zeros((self.capacity, width), dtype=dtype))
+
+    def reserve(self, extra: int) -> None:
+        """Make room for `extra` more rows (doubling capacity), keeping existing data."""
+        needed = self.n + extra
+        if needed <= self.capacity:
+            return
+        new_capacity = max(needed, 2 * self.capacity)
+        for name in (*self._columns, *self._matrices):
+            old = getattr(self, name)
+            new = np.zeros((new_capacity, *old.shape[1:]), dtype=old.dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+        self.capacity = new_capacity
+
+    def append(self, count: int, **values) -> np.ndarray:
+        """Append `count` rows with the given column values; returns their row indices."""
+        self.reserve(count)
+        rows = np.arange(self.n, self.n + count)
+        for name, value in values.items():
+            getattr(self, name)[rows] = value
+        self.n += count
+        return rows
+
+    def view(self, name: str) -> np.ndarray:
+        """The used part of one column."""
+        return getattr(self, name)[: self.n]
+
+    def frame(self, rows: np.ndarray | None = None) -> pd.DataFrame:
+        """The table (or selected rows) as a DataFrame; matrix columns are spread to name_i."""
+        rows = np.arange(self.n) if rows is None else rows
+        data = {name: getattr(self, name)[rows] for name in self._columns}
+        for name, (width, _) in self._matrices.items():
+            matrix = getattr(self, name)[rows]
+            for j in range(width):
+                data[f"{name}_{j}"] = matrix[:, j]
+        return pd.DataFrame(data)
+
+
+def mso_table(capacity: int) -> Table:
+    return Table(MSO_COLUMNS, capacity, MATRIX_COLUMNS)
+
+
+GRANT_COLUMNS = {
+    "mso": "int64", "funder": "int32", "kind": "int8", "amount_per_year": "float64",
+    "project_cost_per_year": "float64", "staff_fte": "float64", "material_per_year": "float64",
+    "in_kind_per_year": "float64", "start": "int32", "end": "int32",
+    "active": "bool", "awarded_step": "int32",
+}
+TIE_COLUMNS = {"a": "int64", "b": "int64", "active": "bool", "formed_step": "int32"}
+
+EVENT_KINDS = ("founded", "dissolved", "grant_applied", "grant_awarded", "grant_rejected",
+               "grant_ended", "staff_hired", "staff_let_go", "tie_formed", "tie_broken",
+               "municipal_cooperation_started", "municipal_cooperation_ended",
+               "federation_joined", "federation_left", "task_delegated")
+EVENT_CAUSES = ("", "volunteers", "insolvency", "background", "with_successor", "without_successor",
+                "renewed", "grant_start", "grant_end", "finances", "dissolution", "funded", "unfunded",
+                "polarisation", "drift", "dialogue", "initial")
+EVENT_CODE = {name: i for i, name in enumerate(EVENT_KINDS)}
+CAUSE_CODE = {name: i for i, name in enumerate(EVENT_CAUSES)}
+
+
+class EventLog:
+    """The event log, appended as arrays per submodel call (never a dict per event)."""
+
+    COLUMNS = ("step", "mso", "event", "cause", "funder", "partner", "amount", "hours",
+               "score", "rank", "staff_fte")
+
+    def __init__(self) -> None:
+        self._chunks: list[dict[str, np.ndarray]] = []
+
+    def add(self, step: int, event: str, mso: np.ndarray, cause: str | np.ndarray = "",
+            **columns) -> None:
+        """Append one event of kind `event` for each MSO row in `mso`."""
+        count = len(mso)
+        if count == 0:
+            return
+        chunk = {"step": np.full(count, step, dtype=np.int32), "mso": np.asarray(mso, dtype=np.int64),
+                 "event": np.full(count, EVENT_CODE[event], dtype=np.int8)}
+        if isinstance(cause, str):
+            chunk["cause"] = np.full(count, CAUSE_CODE[cause], dtype=np.int8)
+        else:
+            chunk["cause"] = np.asarray(cause, dtype=np.int8)
+        for name, value in columns.items():
+            chunk[name] = np.broadcast_to(np.asarray(value), (count,)).copy()
+        self._chunks.append(chunk)
+
+    def frame(self, steps_per_year: int, start_year: int, funder_names: list[str]) -> pd.DataFrame:
+        """All events as one tidy DataFrame (categoricals for event, cause and funder)."""
+        defaults = {"funder": -1, "partner": -1, "amount": np.nan, "hours": np.nan,
+                    "score": np.nan, "rank": -1, "staff_fte": np.nan}
+        columns = {name: [] for name in self.COLUMNS}
+        for chunk in self._chunks:
+            count = len(chunk["mso"])
+            for name in self.COLUMNS:
+                columns[name].append(chunk[name] if name in chunk else np.full(count, defaults[name]))
+        data = {name: (np.concatenate(parts) if parts else np.array([])) for name, parts in columns.items()}
+        frame = pd.DataFrame(data)
+        frame["year"] = start_year + frame["step"].astype(float) / steps_per_year
+        frame["event"] = pd.Categorical.from_codes(frame["event"].astype(int), EVENT_KINDS) if len(frame) else pd.Categorical([], EVENT_KINDS)
+        frame["cause"] = pd.Categorical.from_codes(frame["cause"].astype(int), EVENT_CAUSES) if len(frame) else pd.Categorical([], EVENT_CAUSES)
+        names = ["", *funder_names]
+        funder_codes = frame["funder"].astype(int) + 1
+        frame["funder"] = pd.Categorical.from_codes(funder_codes, names) if len(frame) else pd.Categorical([], names)
+        for name in ("step", "partner", "rank"):
+            frame[name] = frame[name].astype("int64")
+        return frame[["step", "year", *self.COLUMNS[1:]]]
+
+    def count(self) -> int:
+        return sum(len(chunk["mso"]) for chunk in self._chunks)

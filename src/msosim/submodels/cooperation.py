@@ -1,0 +1,133 @@
+"""Cooperation: municipal delegation, cooperation with the municipality, ties among MSOs, federations, trust."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..state import CAUSE_CODE
+from .rates import per_step
+
+if TYPE_CHECKING:
+    from ..model import MSOModel
+
+
+def delegate_tasks(model: MSOModel) -> None:
+    """Municipalities hand tasks to cooperating MSOs; money comes with them only while the budget lasts."""
+    m, n, d, mc = model.msos, model.msos.n, model.districts, model.config.municipality
+    spy, rng, t = model.config.steps_per_year, model.rng, model.t
+    m.municipal_payment[:n] = 0.0
+    task_steps = max(mc.task_months * spy / 12.0, 1.0)
+    m.delegated_load[:n] *= 1.0 - 1.0 / task_steps
+    coop = m.alive[:n] & m.coop_municipality[:n]
+    district = m.district[:n]
+    pressure = d.demand_hours[district] / np.maximum(model.base_demand[district], 1e-9)
+    tasks = np.where(coop, rng.poisson(mc.delegation_rate / spy * pressure * model.factors.delegation), 0)
+    funded_share = model.delegation_funded_share
+    funded_tasks = rng.binomial(tasks, funded_share)
+    hours = tasks * mc.task_hours
+    cost = funded_tasks * mc.task_hours * mc.task_payment_per_hour
+    asked = np.bincount(district, weights=cost, minlength=d.n)
+    ratio = np.where(asked > 0, np.minimum(1.0, d.budget_left[: d.n] / np.maximum(asked, 1e-9)), 1.0)
+    paid = cost * ratio[district]
+    funded_hours = funded_tasks * mc.task_hours * ratio[district]
+    d.budget_left[: d.n] -= np.bincount(district, weights=paid, minlength=d.n)
+    d.paid_total[: d.n] += np.bincount(district, weights=paid, minlength=d.n)
+    m.municipal_payment[:n] = paid
+    m.delegated_load[:n] += hours / task_steps
+    got = tasks > 0
+    unfunded_now = np.where(got, 1.0 - funded_hours / np.maximum(hours, 1e-9), 0.0)
+    m.unfunded_ratio[:n] = np.where(got, m.unfunded_ratio[:n] + 0.25 * (unfunded_now - m.unfunded_ratio[:n]),
+                                    m.unfunded_ratio[:n])
+    rows = np.flatnonzero(got)
+    cause = np.where(paid[rows] > 0, CAUSE_CODE["funded"], CAUSE_CODE["unfunded"])
+    model.log.add(t, "task_delegated", rows, cause=cause, hours=hours[rows], amount=paid[rows])
+    model.flow["tasks_delegated"] += int(tasks.sum())
+    model.flow["tasks_unfunded_hours"] += float((hours - funded_hours).sum())
+    model.flow["tasks_hours"] += float(hours.sum())
+
+
+def cooperate_with_municipality(model: MSOModel) -> None:
+    """Cooperation starts with openness, trust, experience and dialogue; power asymmetry and distrust end it."""
+    m, n, d, mc = model.msos, model.msos.n, model.districts, model.config.municipality
+    co, spy, rng, t = model.config.cooperation, model.config.steps_per_year, model.rng, model.t
+    alive, district = m.alive[:n], m.district[:n]
+    volunteer_only = m.staff_fte[:n] <= 0
+    dialogue = d.dialogue[district]
+    start_year = (mc.cooperation_rate * d.openness[district] * (0.5 + m.trust[:n])
+                  * (1.0 + np.minimum(d.experience[district], 2.0)) * (1.0 - mc.power_asymmetry * volunteer_only)
+                  * np.where(dialogue, 1.0 + co.dialogue_trust_gain, 1.0))
+    end_year = mc.cooperation_end_rate * (1.0 - m.trust[:n]) * (1.0 + m.unfunded_ratio[:n])
+    u = rng.random(n)
+    starts = alive & ~m.coop_municipality[:n] & (u < per_step(np.minimum(start_year, 0.95), spy))
+    ends = alive & m.coop_municipality[:n] & (u < per_step(np.minimum(end_year, 0.95), spy))
+    m.coop_municipality[:n] = (m.coop_municipality[:n] | starts) & ~ends
+    model.log.add(t, "municipal_cooperation_started", np.flatnonzero(starts),
+                  cause=np.where(dialogue[starts], CAUSE_CODE["dialogue"], CAUSE_CODE["drift"]))
+    model.log.add(t, "municipal_cooperation_ended", np.flatnonzero(ends), cause="drift")
+
+
+def update_trust(model: MSOModel) -> None:
+    """Trust moves towards a signal: openness, dialogue and funded work raise it; unfunded delegation lowers it."""
+    m, n, d, mc = model.msos, model.msos.n, model.districts, model.config.municipality
+    co, spy = model.config.cooperation, model.config.steps_per_year
+    district = m.district[:n]
+    signal = (d.openness[district] + co.dialogue_trust_gain * d.dialogue[district]
+              + 0.2 * m.coop_municipality[:n] - mc.unfunded_trust_penalty * m.unfunded_ratio[:n] * m.coop_municipality[:n])
+    rate = min(mc.trust_rate / spy, 1.0)
+    m.trust[:n] = np.where(m.alive[:n], m.trust[:n] + rate * (np.clip(signal, 0.0, 1.0) - m.trust[:n]), m.trust[:n])
+
+
+def form_and_break_ties(model: MSOModel) -> None:
+    """MSOs form ties with random MSOs of their district (more with dialogue formats); ties break at a rate."""
+    m, n, d, co = model.msos, model.msos.n, model.districts, model.config.cooperation
+    spy, rng, t, ties = model.config.steps_per_year, model.rng, model.t, model.ties
+    alive_rows = np.flatnonzero(m.alive[:n])
+    district = m.district[alive_rows]
+    rate = co.tie_rate / spy * np.where(d.dialogue[district], co.dialogue_tie_factor, 1.0)
+    initiators = alive_rows[rng.random(alive_rows.size) < rate]
+    order = alive_rows[np.argsort(district, kind="stable")]
+    counts = np.bincount(district, minlength=d.n)
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    home = m.district[initiators]
+    partners = order[offsets[home] + (rng.random(initiators.size) * counts[home]).astype(np.int64)]
+    keep = partners != initiators
+    a, b = initiators[keep], partners[keep]
+    if a.size:
+        ties.append(a.size, a=a, b=b, active=True, formed_step=t)
+        model.log.add(t, "tie_formed", a, partner=b)
+    live = np.flatnonzero(ties.active[: ties.n])
+    broken = live[rng.random(live.size) < per_step(co.tie_break_rate, spy)]
+    break_ties(model, broken, "drift")
+
+
+def break_ties(model: MSOModel, rows: np.ndarray, cause: str) -> None:
+    """Deactivate the given ties and log them."""
+    ties = model.ties
+    ties.active[rows] = False
+    model.log.add(model.t, "tie_broken", ties.a[rows], cause=cause, partner=ties.b[rows])
+
+
+def join_and_leave_federations(model: MSOModel) -> None:
+    """Staffed MSOs join umbrella federations more readily; members leave at a small rate."""
+    m, n, co, spy, rng, t = model.msos, model.msos.n, model.config.cooperation, model.config.steps_per_year, model.rng, model.t
+    alive = m.alive[:n]
+    u = rng.random(n)
+    join_year = co.federation_join_rate * np.where(m.staff_fte[:n] > 0, 2.0, 1.0)
+    joins = alive & ~m.federation[:n] & (u < per_step(join_year, spy))
+    leaves = alive & m.federation[:n] & (u < per_step(co.federation_leave_rate, spy))
+    m.federation[:n] = (m.federation[:n] | joins) & ~leaves
+    model.log.add(t, "federation_joined", np.flatnonzero(joins))
+    model.log.add(t, "federation_left", np.flatnonzero(leaves), cause="drift")
+
+
+def update_municipalities(model: MSOModel) -> None:
+    """Openness follows the services MSOs deliver and the municipality's experience with migration."""
+    d, mc, spy = model.districts, model.config.municipality, model.config.steps_per_year
+    n = d.n
+    coverage = d.delivered_hours[:n] / np.maximum(d.demand_hours[:n], 1e-9)
+    target = np.clip(d.openness_base[:n] + 0.3 * (np.minimum(coverage, 1.5) - 0.5) + 0.2 * np.minimum(d.experience[:n], 1.0), 0, 1)
+    d.openness[:n] += min(mc.openness_rate / spy, 1.0) * (target - d.openness[:n])
+    d.experience[:n] *= 1.0 - per_step(0.05, spy)
+    d.experience[:n] += mc.experience_gain * model.factors.arrivals / np.maximum(d.population[:n], 1.0) * 100.0

@@ -1,0 +1,76 @@
+"""Dissolution (volunteer core lost, sustained insolvency, other causes) and founding of new MSOs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..population import new_msos
+from .rates import per_step
+
+if TYPE_CHECKING:
+    from ..model import MSOModel
+
+DEATH_CAUSES = ("volunteers", "insolvency", "background")
+
+
+def dissolve(model: MSOModel) -> None:
+    """Dissolve MSOs below the volunteer core for the grace period, insolvent too long, or by other causes."""
+    m, n, cfg, t = model.msos, model.msos.n, model.config, model.t
+    alive = m.alive[:n]
+    below = alive & (m.volunteers[:n] < cfg.min_active_volunteers)
+    m.below_core_months[:n] = np.where(below, m.below_core_months[:n] + 1, 0)
+    grace_steps = max(1, round(cfg.volunteer_grace_months * cfg.steps_per_year / 12))
+    insolvency_steps = max(1, round(cfg.finance.insolvency_months * cfg.steps_per_year / 12))
+    by_volunteers = alive & (m.below_core_months[:n] >= grace_steps)
+    by_insolvency = alive & ~by_volunteers & (m.insolvent_months[:n] >= insolvency_steps)
+    other = alive & ~by_volunteers & ~by_insolvency & (
+        model.rng.random(n) < per_step(cfg.background_dissolution_rate, cfg.steps_per_year))
+    for cause, mask in zip(DEATH_CAUSES, (by_volunteers, by_insolvency, other)):
+        rows = np.flatnonzero(mask)
+        kill(model, rows, cause)
+        model.flow[f"dissolved_{cause}"] += rows.size
+
+
+def kill(model: MSOModel, rows: np.ndarray, cause: str) -> None:
+    """An MSO dissolves: staff let go, grants stop, ties and cooperation end, its agent leaves the model."""
+    if rows.size == 0:
+        return
+    m, t, g, ties = model.msos, model.t, model.grants, model.ties
+    m.alive[rows] = False
+    m.died_step[rows] = t
+    m.death_cause[rows] = DEATH_CAUSES.index(cause) + 1
+    staffed = rows[m.staff_fte[rows] > 0]
+    model.log.add(t, "staff_let_go", staffed, cause="dissolution", staff_fte=m.staff_fte[staffed])
+    model.flow["staff_let_go"] += float(m.staff_fte[staffed].sum())
+    m.staff_fte[rows] = 0.0
+    m.coop_municipality[rows] = False
+    dead = np.zeros(m.n, dtype=bool)
+    dead[rows] = True
+    stopped = np.flatnonzero(g.active[: g.n] & dead[g.mso[: g.n]])
+    g.active[stopped] = False
+    model.log.add(t, "grant_ended", g.mso[stopped], cause="dissolution", funder=g.funder[stopped],
+                  amount=g.amount_per_year[stopped])
+    cut = np.flatnonzero(ties.active[: ties.n] & (dead[ties.a[: ties.n]] | dead[ties.b[: ties.n]]))
+    ties.active[cut] = False
+    model.log.add(t, "tie_broken", ties.a[cut], cause="dissolution", partner=ties.b[cut])
+    model.log.add(t, "dissolved", rows, cause=cause)
+    for row in rows:
+        model.mso_agents[row].remove()
+
+
+def found_new(model: MSOModel) -> None:
+    """New MSOs appear in proportion to the stock, where migrants and newcomers live."""
+    m, d, cfg, rng = model.msos, model.districts, model.config, model.rng
+    alive = int(m.alive[: m.n].sum())
+    expected = cfg.founding_rate / cfg.steps_per_year * alive * model.factors.founding
+    count = int(rng.poisson(expected))
+    if count == 0:
+        return
+    weight = d.migrants[: d.n] + 3.0 * d.newcomers[: d.n]
+    district = rng.choice(d.n, size=count, p=weight / weight.sum())
+    rows = m.append(count, founded_step=model.t, **new_msos(cfg, d, district, rng))
+    model.add_mso_agents(rows)
+    model.log.add(model.t, "founded", rows)
+    model.flow["founded"] += count

@@ -1,0 +1,298 @@
+"""Funding: who applies, how funders rank and award, grants ending, the staff cliff."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..state import CAUSE_CODE, INSTITUTIONAL, PROJECT
+from .rates import per_step
+
+if TYPE_CHECKING:
+    from ..agents.funder import Funder
+    from ..model import MSOModel
+
+SUCCESSOR_WINDOW_MONTHS = 3
+
+
+def _eligible(model: MSOModel, funder: Funder) -> np.ndarray:
+    """MSOs allowed to apply to this funder's call (alive, right Land, eligibility, no running grant)."""
+    m, n = model.msos, model.msos.n
+    ok = m.alive[:n].copy()
+    if funder.land >= 0:
+        ok &= m.land[:n] == funder.land
+    staffed = m.staff_fte[:n] > 0
+    rule = funder.config.eligibility
+    if rule == "requires_staff":
+        ok &= staffed
+    elif rule == "volunteer_only":
+        ok &= ~staffed
+    elif rule == "federation_member":
+        ok &= m.federation[:n]
+    g = model.grants
+    holding = g.active[: g.n] & (g.funder[: g.n] == funder.index)
+    ok[g.mso[: g.n][holding]] = False
+    return ok
+
+
+def application_hours(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.ndarray:
+    """Hours an application costs: more for volunteer-only MSOs, less with support and routine."""
+    m, cfg = model.msos, model.config
+    volunteer_only = m.staff_fte[rows] <= 0
+    factor = np.where(volunteer_only,
+                      cfg.applications.volunteer_hours_factor * (1.0 - cfg.policy.application_support), 1.0)
+    return funder.config.application_hours * factor * (1.0 - 0.5 * m.professionalisation[rows])
+
+
+def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np.ndarray) -> np.ndarray:
+    """Each eligible MSO applies with a probability that falls with the hours it costs."""
+    m, cfg = model.msos, model.config
+    slack = m.staff_fte[rows] * 30.0 + m.volunteers[rows] * np.maximum(
+        cfg.volunteers.sustainable_hours - m.load_per_volunteer[rows], 1.0)
+    volunteer_only = m.staff_fte[rows] <= 0
+    informed = np.where(volunteer_only, 1.0 - 0.5 * (1.0 - cfg.policy.application_support), 1.0)
+    discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[rows]
+    p = cfg.applications.apply_rate * slack / (slack + hours) * informed * discouraged
+    return model.rng.random(rows.size) < p
+
+
+def grant_terms(model: MSOModel, funder: Funder, kind: int, direct: np.ndarray, staff_share: float):
+    """From wanted direct costs per year to (amount, project cost, staff FTE, material, in-kind) within the award limits.
+
+    Project budget P = direct * (1 + allowed overhead) / (1 - co-funding given in kind); the funder pays
+    (1 - co-funding) * P. Institutional grants also cover the overhead an MSO really needs.
+    """
+    fin, cfg = model.config.finance, funder.config
+    overhead = fin.overhead_needed if kind == INSTITUTIONAL else fin.overhead_allowed
+    in_kind = cfg.cofunding_share * fin.cofunding_in_kind
+    project = direct * (1.0 + overhead) / (1.0 - in_kind)
+    amount = np.clip(project * (1.0 - cfg.cofunding_share), cfg.min_award, cfg.max_award)
+    project = amount / max(1.0 - cfg.cofunding_share, 1e-9)
+    direct = project * (1.0 - in_kind) / (1.0 + overhead)
+    if kind == INSTITUTIONAL:
+        fte = direct / (fin.staff_cost_per_fte + fin.office_costs)
+        material = fte * fin.office_costs
+    else:
+        material = direct * (1.0 - staff_share)
+        fte = (direct - material) / fin.staff_cost_per_fte
+    return amount, project, fte, material, project * in_kind
+
+
+def _asks(model: MSOModel, funder: Funder, rows: np.ndarray, kind: int) -> tuple[np.ndarray, ...]:
+    """What each applicant asks for: core costs (institutional) or a project of about 0.7 FTE."""
+    m, fin, cfg = model.msos, model.config.finance, funder.config
+    if kind == INSTITUTIONAL:
+        direct = np.maximum(m.staff_fte[rows], 0.5) * (fin.staff_cost_per_fte + fin.office_costs)
+        return grant_terms(model, funder, kind, direct, 0.0)
+    if cfg.staff_share <= 0:
+        direct = np.full(rows.size, cfg.max_award)
+    else:
+        fte = np.clip(model.rng.lognormal(np.log(0.7), 0.4, rows.size), 0.2, 3.0)
+        direct = fte * fin.staff_cost_per_fte / cfg.staff_share
+    return grant_terms(model, funder, kind, direct, cfg.staff_share)
+
+
+def score_applications(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.ndarray:
+    """Scores by the funder's selection rule: merit (Matthew effect), need, or lottery."""
+    m, a = model.msos, model.config.applications
+    rule = funder.config.selection
+    if rule == "lottery":
+        return model.rng.random(rows.size)
+    noise = model.rng.normal(0.0, a.score_noise, rows.size)
+    if rule == "need":
+        d = model.districts
+        pressure = d.demand_hours[m.district[rows]] / np.maximum(d.delivered_hours[m.district[rows]], 1.0)
+        return np.minimum(pressure, 5.0) + 1.0 / (1.0 + m.track_record[rows]) + noise
+    return (a.staff_weight * (m.staff_fte[rows] > 0) + a.track_weight * np.log1p(m.track_record[rows])
+            + a.federation_weight * m.federation[rows] + a.professionalisation_weight * m.professionalisation[rows]
+            + noise)
+
+
+def committed(model: MSOModel, funder: Funder, kind: int | None, at_step: int) -> float:
+    """Money per year this funder already owes at a given step (for one kind of grant, or all)."""
+    g, n = model.grants, model.grants.n
+    mask = g.active[:n] & (g.funder[:n] == funder.index) & (g.end[:n] > at_step)
+    if kind is not None:
+        mask &= g.kind[:n] == kind
+    return float(g.amount_per_year[:n][mask].sum())
+
+
+def run_call(model: MSOModel, funder: Funder) -> None:
+    """A funder's yearly call: eligible MSOs decide to apply, the funder ranks and awards within budget."""
+    cfg, t = funder.config, model.t
+    rows = np.flatnonzero(_eligible(model, funder))
+    hours = application_hours(model, funder, rows)
+    amount, cost, fte, material, in_kind = _asks(model, funder, rows, PROJECT)
+    can_cofund = model.msos.reserves[rows] >= cfg.cofunding_share * cost - in_kind
+    applies = decide_to_apply(model, funder, rows, hours) & can_cofund
+    rows, hours = rows[applies], hours[applies]
+    if rows.size == 0:
+        return
+    model.msos.application_hours[rows] += hours
+    model.log.add(t, "grant_applied", rows, funder=funder.index, hours=hours)
+    model.flow["applications"] += rows.size
+    scores = score_applications(model, funder, rows)
+    order = np.argsort(-scores, kind="stable")
+    rows, scores = rows[order], scores[order]
+    ranks = np.arange(1, rows.size + 1)
+    awarded = np.zeros(rows.size, dtype=bool)
+    start = t + cfg.start_lag_months * model.config.steps_per_year // 12
+    pools = funder.pools()
+    for kind, share in pools:
+        owed = committed(model, funder, kind if len(pools) > 1 else None, start)
+        budget = funder.budget * share * model.factors.budget - owed
+        todo = np.flatnonzero(~awarded)
+        amount, cost, fte, material, in_kind = _asks(model, funder, rows[todo], kind)
+        fits = np.cumsum(amount) <= budget
+        chosen = todo[fits]
+        awarded[chosen] = True
+        years = cfg.institutional_years if kind == INSTITUTIONAL else cfg.project_years
+        add_grants(model, rows[chosen], funder.index, kind, amount[fits], cost[fits], fte[fits], material[fits],
+                   in_kind[fits], start, years)
+        model.log.add(t, "grant_awarded", rows[chosen], cause="", funder=funder.index, amount=amount[fits],
+                      score=scores[chosen], rank=ranks[chosen], staff_fte=fte[fits])
+    m = model.msos
+    won, lost = rows[awarded], rows[~awarded]
+    m.track_record[won] += 1
+    m.professionalisation[won] += cfg.professionalisation_gain * (1.0 - m.professionalisation[won])
+    m.rejections[lost] += 1.0
+    model.log.add(t, "grant_rejected", lost, funder=funder.index, score=scores[~awarded], rank=ranks[~awarded])
+    model.flow["awards"] += won.size
+
+
+def add_grants(model: MSOModel, mso: np.ndarray, funder: int, kind: int, amount, cost, fte, material,
+               in_kind, start, years: float) -> None:
+    """Record new grants (they pay from `start` for `years`)."""
+    if mso.size == 0:
+        return
+    steps = max(1, int(round(years * model.config.steps_per_year)))
+    start = np.broadcast_to(np.asarray(start, dtype=np.int32), mso.shape)
+    model.grants.append(mso.size, mso=mso, funder=funder, kind=kind, amount_per_year=amount,
+                        project_cost_per_year=cost, staff_fte=fte, material_per_year=material,
+                        in_kind_per_year=in_kind, start=start,
+                        end=start + steps, active=True, awarded_step=model.t)
+    np.maximum.at(model.msos.last_grant_start, mso, start)
+
+
+def end_grants(model: MSOModel) -> None:
+    """Grants reaching their end stop; institutional ones are renewed on light conditions."""
+    g, n, t, m = model.grants, model.grants.n, model.t, model.msos
+    ending = np.flatnonzero(g.active[:n] & (g.end[:n] == t))
+    model.msos.cliff[:] = False
+    if ending.size == 0:
+        return
+    g.active[ending] = False
+    mso = g.mso[ending]
+    inst = g.kind[ending] == INSTITUTIONAL
+    fit = m.alive[mso] & (m.volunteers[mso] >= model.config.min_active_volunteers)
+    renew = inst & fit & (model.rng.random(ending.size) < model.funder_renewal[g.funder[ending]])
+    for idx in ending[renew]:
+        years = model.funders[g.funder[idx]].config.institutional_years
+        add_grants(model, g.mso[idx:idx + 1], int(g.funder[idx]), INSTITUTIONAL, g.amount_per_year[idx:idx + 1],
+                   g.project_cost_per_year[idx:idx + 1], g.staff_fte[idx:idx + 1], g.material_per_year[idx:idx + 1],
+                   g.in_kind_per_year[idx:idx + 1], t, years)
+    window = SUCCESSOR_WINDOW_MONTHS * model.config.steps_per_year / 12
+    successor = renew | (np.abs(m.last_grant_start[mso] - t) <= window)
+    cause = np.where(renew, CAUSE_CODE["renewed"],
+                     np.where(successor, CAUSE_CODE["with_successor"], CAUSE_CODE["without_successor"]))
+    model.log.add(t, "grant_ended", mso, cause=cause, funder=g.funder[ending], amount=g.amount_per_year[ending],
+                  staff_fte=g.staff_fte[ending])
+    model.msos.cliff[mso[~successor]] = True
+
+
+def funded_fte(model: MSOModel) -> np.ndarray:
+    """Staff FTE paid by grants that are running now, per MSO."""
+    g, n, t = model.grants, model.grants.n, model.t
+    paying = g.active[:n] & (g.start[:n] <= t) & (g.end[:n] > t)
+    return np.bincount(g.mso[:n][paying], weights=g.staff_fte[:n][paying], minlength=model.msos.n)
+
+
+def adjust_staff(model: MSOModel) -> None:
+    """Hire for new grants; staff no grant pays are kept only while reserves cover them (the cliff)."""
+    m, n, fin, t = model.msos, model.msos.n, model.config.finance, model.t
+    alive = m.alive[:n]
+    gap = np.where(alive, funded_fte(model) - m.staff_fte[:n], 0.0)
+    hire = np.where(gap > 1e-9, gap, 0.0)
+    excess = np.where(gap < -1e-9, -gap, 0.0)
+    monthly_cost = fin.staff_cost_per_fte / 12.0 * max(fin.reserve_months_to_keep_staff, 1e-9)
+    keep = np.minimum(excess, np.maximum(m.reserves[:n], 0.0) / monthly_cost)
+    let_go = excess - keep
+    let_go[let_go < 1e-9] = 0.0
+    m.staff_fte[:n] += hire - let_go
+    np.maximum(m.staff_fte[:n], 0.0, out=m.staff_fte[:n])
+    hired, fired = np.flatnonzero(hire), np.flatnonzero(let_go)
+    model.log.add(t, "staff_hired", hired, cause="grant_start", staff_fte=hire[hired])
+    at_cliff = model.msos.cliff[fired]
+    cause = np.where(at_cliff, CAUSE_CODE["grant_end"], CAUSE_CODE["finances"])
+    model.log.add(t, "staff_let_go", fired, cause=cause, staff_fte=let_go[fired])
+    model.flow["staff_hired"] += float(hire.sum())
+    model.flow["staff_let_go"] += float(let_go.sum())
+    model.flow["staff_lost_at_cliff"] += float(let_go[fired][at_cliff].sum())
+
+
+def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray]:
+    """Per-MSO money received this step from running project and institutional grants; funders' books updated."""
+    g, n, t, spy = model.grants, model.grants.n, model.t, model.config.steps_per_year
+    paying = g.active[:n] & (g.start[:n] <= t) & (g.end[:n] > t)
+    amount = g.amount_per_year[:n][paying] / spy
+    mso, kind = g.mso[:n][paying], g.kind[:n][paying]
+    model.funder_paid += np.bincount(g.funder[:n][paying], weights=amount, minlength=len(model.funders))
+    project = np.bincount(mso[kind == PROJECT], weights=amount[kind == PROJECT], minlength=model.msos.n)
+    inst = np.bincount(mso[kind == INSTITUTIONAL], weights=amount[kind == INSTITUTIONAL], minlength=model.msos.n)
+    return project, inst
+
+
+def running_grant_costs(model: MSOModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-MSO per-step material costs, the overhead the MSO really needs, and hours for admin and in-kind co-funding."""
+    g, n, t, spy = model.grants, model.grants.n, model.t, model.config.steps_per_year
+    fin, services = model.config.finance, model.config.services
+    paying = g.active[:n] & (g.start[:n] <= t) & (g.end[:n] > t)
+    mso, kind = g.mso[:n][paying], g.kind[:n][paying]
+    size = model.msos.n
+    material = g.material_per_year[:n][paying]
+    direct = g.staff_fte[:n][paying] * fin.staff_cost_per_fte + material
+    overhead = np.bincount(mso, weights=fin.overhead_needed * direct / spy, minlength=size)
+    hours = (np.where(kind == PROJECT, 1.0, 0.5) * services.admin_hours_per_grant * 12
+             + g.in_kind_per_year[:n][paying] / fin.in_kind_hour_value) / spy
+    admin = np.bincount(mso, weights=hours, minlength=size)
+    project_material = np.where(kind == PROJECT, material, 0.0)
+    return np.bincount(mso, weights=material / spy, minlength=size), overhead, admin, \
+        np.bincount(mso, weights=project_material / spy, minlength=size)
+
+
+def decay_rejections(model: MSOModel) -> None:
+    """Memory of rejections halves each year."""
+    m, n = model.msos, model.msos.n
+    m.rejections[:n] *= 1.0 - per_step(0.5, model.config.steps_per_year)
+
+
+def initial_grants(model: MSOModel, rows: np.ndarray) -> None:
+    """Running project grants for the MSOs that start with staff, spread over past calls (today's landscape)."""
+    m, fin = model.msos, model.config.finance
+    funders = [f for f in model.funders if f.original.staff_share > 0 and f.budget > 0]
+    if rows.size == 0 or not funders:
+        return
+    weights = np.zeros((rows.size, len(funders)))
+    for j, f in enumerate(funders):
+        ok = np.ones(rows.size, dtype=bool) if f.land < 0 else m.land[rows] == f.land
+        if f.original.eligibility == "federation_member":
+            ok &= m.federation[rows]
+        elif f.original.eligibility == "volunteer_only":
+            ok[:] = False
+        weights[:, j] = np.where(ok, f.budget / max(ok.sum(), 1), 0.0)
+    has_any = weights.sum(axis=1) > 0
+    rows, weights = rows[has_any], weights[has_any]
+    cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+    choice = np.minimum((cumulative < model.rng.random(rows.size)[:, None]).sum(axis=1), len(funders) - 1)
+    spy = model.config.steps_per_year
+    for j, f in enumerate(funders):
+        mine = rows[choice == j]
+        cfg = f.original
+        direct = m.staff_fte[mine] * fin.staff_cost_per_fte / cfg.staff_share
+        overhead, in_kind = fin.overhead_allowed, cfg.cofunding_share * fin.cofunding_in_kind
+        project = direct * (1.0 + overhead) / (1.0 - in_kind)
+        steps = max(1, int(round(cfg.project_years * spy)))
+        start = 1 - model.rng.integers(0, steps, mine.size)
+        add_grants(model, mine, f.index, PROJECT, project * (1.0 - cfg.cofunding_share), project,
+                   m.staff_fte[mine], direct * (1.0 - cfg.staff_share), project * in_kind, start, cfg.project_years)

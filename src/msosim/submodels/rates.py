@@ -1,0 +1,10 @@
+"""Conversion of yearly rates to per-step quantities."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def per_step(p_year, steps_per_year: int):
+    """Per-step probability from a yearly probability: 1 - (1 - p) ** (1 / steps_per_year)."""
+    return 1.0 - (1.0 - np.clip(p_year, 0.0, 1.0)) ** (1.0 / steps_per_year)

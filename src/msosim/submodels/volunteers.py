@@ -1,0 +1,48 @@
+"""Volunteer burnout, quitting and joining (with density dependence)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .rates import per_step
+
+if TYPE_CHECKING:
+    from ..model import MSOModel
+
+
+def update_burnout(model: MSOModel) -> None:
+    """Load above the sustainable level raises burnout, load below it lets volunteers recover."""
+    m, n, v, spy = model.msos, model.msos.n, model.config.volunteers, model.config.steps_per_year
+    ratio = m.load_per_volunteer[:n] / v.sustainable_hours
+    change = (v.burnout_gain * np.maximum(ratio - 1.0, 0.0) - v.burnout_recovery * np.maximum(1.0 - ratio, 0.0)) / spy
+    m.burnout[:n] = np.where(m.alive[:n], np.clip(m.burnout[:n] + change, 0.0, 1.0), m.burnout[:n])
+
+
+def density_factor(model: MSOModel) -> np.ndarray:
+    """Joining multiplier per district: legitimation rises with MSO density, competition falls with it."""
+    d, v = model.districts, model.config.volunteers
+    density = d.alive_msos[: d.n] / np.maximum(d.migrants[: d.n] / 1e4, 1e-9)
+
+    def shape(x):
+        return x / (x + v.density_legitimation) * np.exp(-x / v.density_competition)
+
+    return shape(density) / shape(model.reference_density)
+
+
+def volunteers_quit_and_join(model: MSOModel) -> None:
+    """Volunteers quit (more when burned out); inactive members join; members grow slowly."""
+    m, n, v, spy, rng = model.msos, model.msos.n, model.config.volunteers, model.config.steps_per_year, model.rng
+    alive = m.alive[:n]
+    p_quit = per_step(v.dropout_rate * (1.0 + v.burnout_quit_factor * m.burnout[:n]), spy)
+    quits = np.where(alive, rng.binomial(m.volunteers[:n], p_quit), 0)
+    staying = m.volunteers[:n] - quits
+    join_year = v.join_rate * density_factor(model)[m.district[:n]] * model.factors.join
+    joins = np.where(alive, rng.binomial(m.members[:n] - staying, per_step(join_year, spy)), 0)
+    new_total = staying + joins
+    m.burnout[:n] = np.where(new_total > 0, m.burnout[:n] * staying / np.maximum(new_total, 1), m.burnout[:n])
+    m.volunteers[:n] = new_total
+    m.members[:n] += np.where(alive, rng.poisson(m.members[:n] * v.member_growth_rate / spy), 0)
+    model.flow["volunteer_quits"] += int(quits.sum())
+    model.flow["volunteer_joins"] += int(joins.sum())
