@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 
 import numpy as np
@@ -21,9 +22,27 @@ DISTRICT_COLUMNS = {
 
 
 def read_data(name: str) -> pd.DataFrame:
-    """A calibration table shipped in msosim/data (each has a source column)."""
+    """A calibration table shipped in msosim/data (each has a source column); a fresh copy each call."""
+    return _read_data(name).copy()
+
+
+@lru_cache(maxsize=None)
+def _read_data(name: str) -> pd.DataFrame:
     with resources.files("msosim.data").joinpath(name).open("r", encoding="utf-8") as handle:
         return pd.read_csv(handle, keep_default_na=False)
+
+
+@lru_cache(maxsize=None)
+def _field_table() -> tuple[np.ndarray, np.ndarray]:
+    table = _read_data("activity_fields.csv")
+    assert list(table["field"]) == list(FIELDS)
+    return table["share"].to_numpy(dtype=float), table["staffed_affinity"].to_numpy(dtype=float)
+
+
+@lru_cache(maxsize=None)
+def _group_shares() -> np.ndarray:
+    share = _read_data("origin_groups.csv")["share"].to_numpy(dtype=float)
+    return share / share.sum()
 
 
 @dataclass
@@ -82,19 +101,15 @@ def build_landscape(scenario: Scenario, rng: np.random.Generator) -> Landscape:
 
 def _draw_fields(rng: np.random.Generator, staffed: np.ndarray) -> np.ndarray:
     """Activity fields with the SVR shares as marginals, tilted towards staffed MSOs in social work."""
-    table = read_data("activity_fields.csv")
-    share = table["share"].to_numpy(dtype=float)
-    affinity = table["staffed_affinity"].to_numpy(dtype=float)
+    share, affinity = _field_table()
     centred = staffed.astype(float) - staffed.mean()
     p = np.clip(share[None, :] * (1.0 + affinity[None, :] * centred[:, None]), 0.0, 1.0)
-    assert list(table["field"]) == list(FIELDS)
     return rng.random(p.shape) < p
 
 
 def draw_groups(rng: np.random.Generator, count: int) -> np.ndarray:
-    groups = read_data("origin_groups.csv")
-    share = groups["share"].to_numpy(dtype=float)
-    return rng.choice(len(share), size=count, p=share / share.sum()).astype(np.int16)
+    share = _group_shares()
+    return rng.choice(share.size, size=count, p=share).astype(np.int16)
 
 
 def conflict_pairs() -> np.ndarray:

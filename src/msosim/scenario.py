@@ -133,6 +133,7 @@ class MunicipalityConfig(Strict):
     trust_rate: float = Field(0.5, ge=0, le=20, description="speed at which trust moves to its signal [1/year]; prior")
     unfunded_trust_penalty: float = Field(0.5, ge=0, le=5,
                                           description="trust lost per unit of unfunded-task share (feeling instrumentalised) [-]; seed article")
+    admin_burden: Share = Field(0.2, description="paperwork a municipality adds to cooperation, as a share of task hours; also lowers the odds of starting to cooperate [-]; seed article (barrier)")
     openness_rate: float = Field(0.2, ge=0, le=20, description="speed at which openness follows MSO service coverage [1/year]; prior")
     experience_gain: float = Field(1.0, ge=0, le=100,
                                    description="experience gained per newcomer per 100 residents [-]; seed article (enabler)")
@@ -245,9 +246,9 @@ class Pandemic(Strict):
     kind: Literal["pandemic"]
     start: float = Field(..., ge=1900, le=2200, description="year the pandemic starts")
     duration_years: float = Field(1.5, gt=0, le=20, description="how long it lasts [years]")
-    volunteer_hours_factor: float = Field(0.6, ge=0, le=5, description="volunteer hours multiplier [-]")
-    income_factor: float = Field(0.5, ge=0, le=5, description="fees and donations multiplier [-]; Multikulturelles Forum 2020")
-    join_factor: float = Field(0.4, ge=0, le=5, description="volunteer joining multiplier [-]")
+    volunteer_hours_factor: float = Field(0.7, ge=0, le=5, description="volunteer hours multiplier [-]; prior")
+    income_factor: float = Field(0.75, ge=0, le=5, description="fees and donations multiplier [-]; Multikulturelles Forum 2020 (direction; emergency aid softened it)")
+    join_factor: float = Field(0.5, ge=0, le=5, description="volunteer joining multiplier [-]; prior")
     delegation_factor: float = Field(2.0, ge=0, le=20, description="delegated state tasks multiplier [-]; seed article")
 
 

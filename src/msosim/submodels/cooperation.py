@@ -26,12 +26,12 @@ def delegate_tasks(model: MSOModel) -> None:
     tasks = np.where(coop, rng.poisson(mc.delegation_rate / spy * pressure * model.factors.delegation), 0)
     funded_share = model.delegation_funded_share
     funded_tasks = rng.binomial(tasks, funded_share)
-    hours = tasks * mc.task_hours
+    hours = tasks * mc.task_hours * (1.0 + mc.admin_burden)
     cost = funded_tasks * mc.task_hours * mc.task_payment_per_hour
     asked = np.bincount(district, weights=cost, minlength=d.n)
     ratio = np.where(asked > 0, np.minimum(1.0, d.budget_left[: d.n] / np.maximum(asked, 1e-9)), 1.0)
     paid = cost * ratio[district]
-    funded_hours = funded_tasks * mc.task_hours * ratio[district]
+    funded_hours = funded_tasks * mc.task_hours * (1.0 + mc.admin_burden) * ratio[district]
     d.budget_left[: d.n] -= np.bincount(district, weights=paid, minlength=d.n)
     d.paid_total[: d.n] += np.bincount(district, weights=paid, minlength=d.n)
     m.municipal_payment[:n] = paid
@@ -57,6 +57,7 @@ def cooperate_with_municipality(model: MSOModel) -> None:
     dialogue = d.dialogue[district]
     start_year = (mc.cooperation_rate * d.openness[district] * (0.5 + m.trust[:n])
                   * (1.0 + np.minimum(d.experience[district], 2.0)) * (1.0 - mc.power_asymmetry * volunteer_only)
+                  * (1.0 - mc.admin_burden)
                   * np.where(dialogue, 1.0 + co.dialogue_trust_gain, 1.0))
     end_year = mc.cooperation_end_rate * (1.0 - m.trust[:n]) * (1.0 + m.unfunded_ratio[:n])
     u = rng.random(n)
@@ -79,14 +80,18 @@ def update_trust(model: MSOModel) -> None:
     m.trust[:n] = np.where(m.alive[:n], m.trust[:n] + rate * (np.clip(signal, 0.0, 1.0) - m.trust[:n]), m.trust[:n])
 
 
-def form_and_break_ties(model: MSOModel) -> None:
-    """MSOs form ties with random MSOs of their district (more with dialogue formats); ties break at a rate."""
+def form_and_break_ties(model: MSOModel, initial: bool = False) -> None:
+    """MSOs form ties with random MSOs of their district (more with dialogue formats); ties break at a rate.
+
+    With `initial`, each MSO draws its ties at the stationary level (formation rate / break rate).
+    """
     m, n, d, co = model.msos, model.msos.n, model.districts, model.config.cooperation
     spy, rng, t, ties = model.config.steps_per_year, model.rng, model.t, model.ties
     alive_rows = np.flatnonzero(m.alive[:n])
     district = m.district[alive_rows]
-    rate = co.tie_rate / spy * np.where(d.dialogue[district], co.dialogue_tie_factor, 1.0)
-    initiators = alive_rows[rng.random(alive_rows.size) < rate]
+    rate = np.where(d.dialogue[district], co.dialogue_tie_factor, 1.0) * co.tie_rate
+    rate = rate / max(co.tie_break_rate, 1e-9) if initial else rate / spy
+    initiators = np.repeat(alive_rows, rng.poisson(rate))
     order = alive_rows[np.argsort(district, kind="stable")]
     counts = np.bincount(district, minlength=d.n)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -96,7 +101,9 @@ def form_and_break_ties(model: MSOModel) -> None:
     a, b = initiators[keep], partners[keep]
     if a.size:
         ties.append(a.size, a=a, b=b, active=True, formed_step=t)
-        model.log.add(t, "tie_formed", a, partner=b)
+        model.log.add(t, "tie_formed", a, cause="initial" if initial else "", partner=b)
+    if initial:
+        return
     live = np.flatnonzero(ties.active[: ties.n])
     broken = live[rng.random(live.size) < per_step(co.tie_break_rate, spy)]
     break_ties(model, broken, "drift")

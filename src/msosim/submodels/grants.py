@@ -267,6 +267,16 @@ def decay_rejections(model: MSOModel) -> None:
     m.rejections[:n] *= 1.0 - per_step(0.5, model.config.steps_per_year)
 
 
+def running_cohort_starts(model: MSOModel, cfg, count: int) -> np.ndarray:
+    """Start steps of past calls' cohorts still running at step 1 (grants start at call month + lag)."""
+    spy = model.config.steps_per_year
+    steps = max(1, int(round(cfg.project_years * spy)))
+    within = ((cfg.call_month - 1 + cfg.start_lag_months) % 12) * spy // 12
+    starts = np.array([1 + within - spy * k for k in range(0, steps // spy + 3)])
+    starts = starts[(starts <= 1) & (starts + steps >= 2)]
+    return model.rng.choice(starts, size=count)
+
+
 def initial_grants(model: MSOModel, rows: np.ndarray) -> None:
     """Running project grants for the MSOs that start with staff, spread over past calls (today's landscape)."""
     m, fin = model.msos, model.config.finance
@@ -292,7 +302,6 @@ def initial_grants(model: MSOModel, rows: np.ndarray) -> None:
         direct = m.staff_fte[mine] * fin.staff_cost_per_fte / cfg.staff_share
         overhead, in_kind = fin.overhead_allowed, cfg.cofunding_share * fin.cofunding_in_kind
         project = direct * (1.0 + overhead) / (1.0 - in_kind)
-        steps = max(1, int(round(cfg.project_years * spy)))
-        start = 1 - model.rng.integers(0, steps, mine.size)
+        start = running_cohort_starts(model, cfg, mine.size)
         add_grants(model, mine, f.index, PROJECT, project * (1.0 - cfg.cofunding_share), project,
                    m.staff_fte[mine], direct * (1.0 - cfg.staff_share), project * in_kind, start, cfg.project_years)
