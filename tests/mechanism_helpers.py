@@ -10,7 +10,7 @@ import pandas as pd
 
 from msosim import MSOModel, run_outcomes
 from msosim.metrics import new_flow
-from msosim.state import MATRIX_COLUMNS, MSO_COLUMNS, PROJECT
+from msosim.state import MATRIX_COLUMNS, MSO_COLUMNS, PROJECT, EventLog
 from msosim.submodels.events import Factors
 
 SMALL = {"population.scale": "district", "population.land": "HB"}     # one district, about 120 MSOs
@@ -39,6 +39,7 @@ def hand_made(model: MSOModel, count: int, *, t: int = 1, **columns) -> MSOModel
     model.admin_hours = np.zeros(count)
     model.factors = Factors()
     model.flow = new_flow()
+    model.log = EventLog()
     model.t = t
     for name, value in columns.items():
         getattr(m, name)[:count] = value

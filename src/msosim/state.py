@@ -136,26 +136,28 @@ class EventLog:
             chunk[name] = np.broadcast_to(np.asarray(value), (count,)).copy()
         self._chunks.append(chunk)
 
+    DEFAULTS = {"funder": -1, "partner": -1, "amount": np.nan, "hours": np.nan, "score": np.nan, "rank": -1,
+                "staff_fte": np.nan}
+    DTYPES = {"step": np.int64, "mso": np.int64, "event": np.int8, "cause": np.int8, "funder": np.int64,
+              "partner": np.int64, "amount": np.float64, "hours": np.float64, "score": np.float64,
+              "rank": np.int64, "staff_fte": np.float64}
+
     def frame(self, steps_per_year: int, start_year: int, funder_names: list[str]) -> pd.DataFrame:
         """All events as one tidy DataFrame (categoricals for event, cause and funder)."""
-        defaults = {"funder": -1, "partner": -1, "amount": np.nan, "hours": np.nan,
-                    "score": np.nan, "rank": -1, "staff_fte": np.nan}
-        columns = {name: [] for name in self.COLUMNS}
+        total = self.count()
+        data = {name: np.full(total, self.DEFAULTS.get(name, 0), dtype=self.DTYPES[name]) for name in self.COLUMNS}
+        offset = 0
         for chunk in self._chunks:
             count = len(chunk["mso"])
-            for name in self.COLUMNS:
-                columns[name].append(chunk[name] if name in chunk else np.full(count, defaults[name]))
-        data = {name: (np.concatenate(parts) if parts else np.array([])) for name, parts in columns.items()}
+            for name, values in chunk.items():
+                data[name][offset: offset + count] = values
+            offset += count
         frame = pd.DataFrame(data)
-        frame["year"] = start_year + frame["step"].astype(float) / steps_per_year
-        frame["event"] = pd.Categorical.from_codes(frame["event"].astype(int), EVENT_KINDS) if len(frame) else pd.Categorical([], EVENT_KINDS)
-        frame["cause"] = pd.Categorical.from_codes(frame["cause"].astype(int), EVENT_CAUSES) if len(frame) else pd.Categorical([], EVENT_CAUSES)
-        names = ["", *funder_names]
-        funder_codes = frame["funder"].astype(int) + 1
-        frame["funder"] = pd.Categorical.from_codes(funder_codes, names) if len(frame) else pd.Categorical([], names)
-        for name in ("step", "partner", "rank"):
-            frame[name] = frame[name].astype("int64")
-        return frame[["step", "year", *self.COLUMNS[1:]]]
+        frame.insert(1, "year", start_year + frame["step"] / steps_per_year)
+        frame["event"] = pd.Categorical.from_codes(data["event"], EVENT_KINDS)
+        frame["cause"] = pd.Categorical.from_codes(data["cause"], EVENT_CAUSES)
+        frame["funder"] = pd.Categorical.from_codes(data["funder"] + 1, ["", *funder_names])
+        return frame
 
     def count(self) -> int:
         return sum(len(chunk["mso"]) for chunk in self._chunks)

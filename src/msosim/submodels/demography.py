@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..population import new_msos
+from ..state import CAUSE_CODE
 from .rates import per_step
 
 if TYPE_CHECKING:
@@ -27,20 +28,24 @@ def dissolve(model: MSOModel) -> None:
     by_insolvency = alive & ~by_volunteers & (m.insolvent_months[:n] >= insolvency_steps)
     other = alive & ~by_volunteers & ~by_insolvency & (
         model.rng.random(n) < per_step(cfg.background_dissolution_rate, cfg.steps_per_year))
-    for cause, mask in zip(DEATH_CAUSES, (by_volunteers, by_insolvency, other)):
-        rows = np.flatnonzero(mask)
-        kill(model, rows, cause)
-        model.flow[f"dissolved_{cause}"] += rows.size
+    cause = np.select([by_volunteers, by_insolvency, other], [1, 2, 3], 0)
+    for code, name in enumerate(DEATH_CAUSES, start=1):
+        model.flow[f"dissolved_{name}"] += int((cause == code).sum())
+    rows = np.flatnonzero(cause)
+    kill(model, rows, cause[rows])
 
 
-def kill(model: MSOModel, rows: np.ndarray, cause: str) -> None:
-    """An MSO dissolves: staff let go, grants stop, ties and cooperation end, its agent leaves the model."""
+def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray) -> None:
+    """MSOs dissolve: staff let go, grants stop, ties and cooperation end, their agents leave the model.
+
+    `cause` holds, per row, 1 + the index of its cause in DEATH_CAUSES.
+    """
     if rows.size == 0:
         return
     m, t, g, ties = model.msos, model.t, model.grants, model.ties
     m.alive[rows] = False
     m.died_step[rows] = t
-    m.death_cause[rows] = DEATH_CAUSES.index(cause) + 1
+    m.death_cause[rows] = cause
     staffed = rows[m.staff_fte[rows] > 0]
     model.log.add(t, "staff_let_go", staffed, cause="dissolution", staff_fte=m.staff_fte[staffed])
     model.flow["staff_let_go"] += float(m.staff_fte[staffed].sum())
@@ -55,7 +60,7 @@ def kill(model: MSOModel, rows: np.ndarray, cause: str) -> None:
     cut = np.flatnonzero(ties.active[: ties.n] & (dead[ties.a[: ties.n]] | dead[ties.b[: ties.n]]))
     ties.active[cut] = False
     model.log.add(t, "tie_broken", ties.a[cut], cause="dissolution", partner=ties.b[cut])
-    model.log.add(t, "dissolved", rows, cause=cause)
+    model.log.add(t, "dissolved", rows, cause=np.array([CAUSE_CODE[name] for name in DEATH_CAUSES])[cause - 1])
     for row in rows:
         model.mso_agents[row].remove()
 

@@ -23,10 +23,11 @@ def collect_income(model: MSOModel) -> None:
     municipal = m.municipal_payment[:n]
     m.grant_income_total[:n] += project + institutional
     m.municipal_income_total[:n] += municipal
-    income = np.column_stack([fees, donations, project, institutional, municipal])
-    m.income_year[:n] += income
-    m.reserves[:n] += income.sum(axis=1)
-    model.flow["income"] += income.sum(axis=0)
+    sources = (fees, donations, project, institutional, municipal)
+    for k, values in enumerate(sources):
+        m.income_year[:n, k] += values
+        model.flow["income"][k] += values.sum()
+    m.reserves[:n] += fees + donations + project + institutional + municipal
 
 
 def pay_costs(model: MSOModel) -> None:

@@ -1,0 +1,135 @@
+"""The dashboard's policy levers, generated from the pydantic schema (`PolicyConfig`).
+
+Ranges, defaults, units and English tooltips come from each field's metadata (`ge`/`gt`/`le`,
+`default`, `description`); nothing here repeats a number from the schema.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import typing
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic.fields import FieldInfo
+
+from ..scenario import PolicyConfig, PopulationConfig
+
+NICE_STEPS = (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+SLIDER_POSITIONS = 200      # at most this many positions on a slider
+NUMBER_RANGE = 1000.0       # a range wider than this is typed in (EUR budgets), not slid
+
+_UNIT = re.compile(r"\[([^\]]*)\]")
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One policy lever as the UI shows it: a select, a slider, or a number field."""
+
+    name: str
+    kind: Literal["select", "slider", "number"]
+    default: Any
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    exclusive_minimum: bool = False
+    optional: bool = False          # None allowed: "keep the scenario's own setting"
+    options: tuple[str, ...] = ()
+    unit: str = ""
+    description: str = ""
+
+    @property
+    def key(self) -> str:
+        """The dotted scenario key this lever overrides."""
+        return f"policy.{self.name}"
+
+    def at_limit(self, value: Any) -> bool:
+        """True when a numeric value sits on (or beyond) an end of its allowed range."""
+        if self.kind == "select" or value is None:
+            return False
+        low = self.minimum + (self.step or 0.0) if self.exclusive_minimum else self.minimum
+        return value <= low + 1e-12 or value >= self.maximum - 1e-12
+
+    def problem(self, value: Any) -> str | None:
+        """None if the value is allowed, else the allowed range as text (for an error message)."""
+        if value is None:
+            return None if self.optional else "a value"
+        if self.kind == "select":
+            return None if value in self.options else ", ".join(self.options)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
+            return "a number"
+        low_ok = value > self.minimum if self.exclusive_minimum else value >= self.minimum
+        if low_ok and value <= self.maximum:
+            return None
+        low = f"> {self.minimum:g}" if self.exclusive_minimum else f">= {self.minimum:g}"
+        return f"{low} and <= {self.maximum:g}"
+
+
+def _metadata(annotation: Any) -> list:
+    """Constraint objects (Ge, Gt, Le, ...) inside an annotation such as Optional[Annotated[float, Field(...)]]."""
+    found = []
+    for arg in typing.get_args(annotation):
+        for item in getattr(arg, "__metadata__", ()):
+            found.extend(item.metadata if isinstance(item, FieldInfo) else [item])
+        found.extend(_metadata(arg))
+    return found
+
+
+def _literal_options(annotation: Any) -> tuple[str, ...]:
+    if typing.get_origin(annotation) is Literal:
+        return tuple(typing.get_args(annotation))
+    return ()
+
+
+def _nice_step(span: float) -> float:
+    """The smallest round step that keeps a slider under SLIDER_POSITIONS positions."""
+    return next((step for step in NICE_STEPS if span / step <= SLIDER_POSITIONS), NICE_STEPS[-1])
+
+
+def lever_from_field(name: str, field: FieldInfo) -> Lever:
+    """Build one lever from a pydantic field."""
+    description = field.description or name
+    unit_match = _UNIT.search(description)
+    unit = unit_match.group(1).strip() if unit_match else ""
+    unit = "" if unit == "-" else unit
+    options = _literal_options(field.annotation)
+    if options:
+        return Lever(name, "select", field.default, options=options, description=description)
+    constraints = [*field.metadata, *_metadata(field.annotation)]
+    bounds = {attr: getattr(c, attr) for c in constraints for attr in ("ge", "gt", "le") if hasattr(c, attr)}
+    exclusive = "gt" in bounds
+    minimum = float(bounds.get("ge", bounds.get("gt", 0.0)))
+    maximum = float(bounds["le"])
+    optional = type(None) in typing.get_args(field.annotation)
+    span = maximum - minimum
+    kind = "number" if span > NUMBER_RANGE else "slider"
+    step = None if kind == "number" else _nice_step(span)
+    return Lever(name, kind, field.default, minimum, maximum, step, exclusive, optional, (), unit, description)
+
+
+def policy_levers() -> list[Lever]:
+    """Every field of PolicyConfig as a lever, in schema order."""
+    return [lever_from_field(name, field) for name, field in PolicyConfig.model_fields.items()]
+
+
+LEVERS: tuple[Lever, ...] = tuple(policy_levers())
+LEVER_BY_NAME: dict[str, Lever] = {lever.name: lever for lever in LEVERS}
+SCALES: tuple[str, ...] = _literal_options(PopulationConfig.model_fields["scale"].annotation)
+
+
+def slider_value(lever: Lever, value: Any) -> float:
+    """Where the slider sits for a value (None -> the smallest allowed value)."""
+    if value is None:
+        return lever.minimum + lever.step if lever.exclusive_minimum else lever.minimum
+    return float(value)
+
+
+def fallback_value(lever: Lever) -> float:
+    """The value an optional lever takes when it is switched from 'as configured' to a number."""
+    if lever.default is not None:
+        return float(lever.default)
+    middle = (lever.minimum + lever.maximum) / 2.0
+    if lever.kind == "number":
+        return lever.minimum
+    return round(middle / lever.step) * lever.step

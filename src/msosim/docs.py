@@ -1,0 +1,399 @@
+"""Generate docs/scenarios.md and the parameter block of docs/ODD.md from the scenario schema.
+
+Run `python -m msosim.docs` (or `make docs`); `--check` only reports whether the files are current.
+Each Field description holds its unit in square brackets and its source after the last "; " (a tail
+that starts with "empty" says what an empty value means, and stays part of the meaning).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from .scenario import FunderConfig, Scenario, ScenarioError, default_funders, load_scenario, validate_scenario
+from .submodels.rates import per_step
+
+ROOT = Path(__file__).resolve().parents[2]
+BLOCK_START, BLOCK_END = "<!-- params:start -->", "<!-- params:end -->"
+COLUMNS = ["key", "type", "unit", "default", "minimum", "maximum", "choices", "description", "source"]
+EXTRA_COLUMNS = ["required", "exclusive_minimum", "exclusive_maximum"]
+NEW_FUNDER = "(class default)"
+
+
+def _strip(annotation: Any) -> Any:
+    """The annotation without its Annotated wrapper."""
+    return get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
+
+
+def _is_union(annotation: Any) -> bool:
+    return get_origin(annotation) in (Union, types.UnionType)
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The alternatives of a (possibly Annotated) union, or the annotation itself."""
+    annotation = _strip(annotation)
+    return [_strip(a) for a in get_args(annotation)] if _is_union(annotation) else [annotation]
+
+
+def type_name(annotation: Any) -> str:
+    """A short human name for a field type: float, int, str, bool, list of float, ... or empty."""
+    annotation = _strip(annotation)
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Literal:
+        return type(args[0]).__name__
+    if _is_union(annotation):
+        names = " or ".join(type_name(a) for a in args if a is not type(None))
+        return f"{names} or empty" if type(None) in args else names
+    if origin is list:
+        return f"list of {type_name(args[0])}"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def choices(annotation: Any) -> tuple | None:
+    """The allowed values of a Literal (or optional Literal) type."""
+    for member in _members(annotation):
+        if get_origin(member) is Literal:
+            return get_args(member)
+    return None
+
+
+def _metadata(field: FieldInfo) -> list[Any]:
+    """Constraint objects of a field, including those inside Annotated members of an optional type."""
+    found, pending = list(field.metadata), [field.annotation]
+    while pending:
+        annotation = pending.pop()
+        if get_origin(annotation) is Annotated:
+            for item in get_args(annotation)[1:]:
+                found.extend(item.metadata if isinstance(item, FieldInfo) else [item])
+        pending.extend(get_args(annotation) if _is_union(annotation) else [])
+    return found
+
+
+def bounds(field: FieldInfo) -> dict[str, Any]:
+    """minimum, maximum and whether each is exclusive, from ge/gt/le/lt."""
+    out = {"minimum": None, "maximum": None, "exclusive_minimum": False, "exclusive_maximum": False}
+    for item in _metadata(field):
+        for attr, side, exclusive in (("ge", "minimum", False), ("gt", "minimum", True),
+                                      ("le", "maximum", False), ("lt", "maximum", True)):
+            if getattr(item, attr, None) is not None:
+                out[side], out[f"exclusive_{side}"] = getattr(item, attr), exclusive
+    return out
+
+
+def split_description(text: str) -> tuple[str, str, str]:
+    """(meaning, unit, source) from a description "meaning [unit]; source"."""
+    unit_match = re.search(r"\[([^\[\]]+)\]", text)
+    unit = unit_match.group(1) if unit_match else ""
+    parts = re.sub(r"\s*\[[^\[\]]+\]", "", text).split("; ")
+    if len(parts) == 1 or parts[-1].startswith("empty"):
+        return "; ".join(parts), unit, ""
+    return "; ".join(parts[:-1]), unit, parts[-1]
+
+
+def default_of(field: FieldInfo) -> tuple[Any, bool]:
+    """(default value, required) of a field."""
+    if field.is_required():
+        return None, True
+    return (field.default_factory() if field.default_factory else field.default), False
+
+
+def leaf_row(key: str, field: FieldInfo) -> dict[str, Any]:
+    """One parameter-table row for a leaf field."""
+    meaning, unit, source = split_description(field.description or "")
+    default, required = default_of(field)
+    return {"key": key, "type": type_name(field.annotation), "unit": unit, "default": default,
+            **bounds(field), "choices": choices(field.annotation), "description": meaning,
+            "source": source, "required": required}
+
+
+def _event_kind(model: type[BaseModel]) -> str:
+    return get_args(model.model_fields["kind"].annotation)[0]
+
+
+def _nested(path: str, annotation: Any) -> list[tuple[str, type[BaseModel]]]:
+    """(path, model) pairs for a field that holds sections, or [] for a leaf."""
+    annotation = _strip(annotation)
+    origin, args = get_origin(annotation), get_args(annotation)
+    if _is_model(annotation):
+        return [(path, annotation)]
+    if origin is dict and _is_model(args[1]):
+        return [(f"{path}.<name>", args[1])]
+    if origin is list and all(_is_model(m) for m in _members(args[0])):
+        return [(f"{path}[{_event_kind(m)}]", m) for m in _members(args[0])]
+    return []
+
+
+def sections(model: type[BaseModel] = Scenario, path: str = "") -> Iterator[tuple[str, type[BaseModel]]]:
+    """Every section of the schema as (path, model), the top level first."""
+    yield path, model
+    for name, field in model.model_fields.items():
+        for sub_path, sub_model in _nested(f"{path}.{name}" if path else name, field.annotation):
+            yield from sections(sub_model, sub_path)
+
+
+def section_rows(path: str, model: type[BaseModel]) -> list[dict[str, Any]]:
+    """The leaf rows of one section."""
+    prefix = f"{path}." if path else ""
+    return [leaf_row(prefix + name, field) for name, field in model.model_fields.items()
+            if not _nested(name, field.annotation)]
+
+
+def leaf_rows() -> list[dict[str, Any]]:
+    """The rows of parameter_table() as plain dicts (None where there is no bound or choice)."""
+    return [row for path, model in sections() for row in section_rows(path, model)]
+
+
+def parameter_table() -> pd.DataFrame:
+    """Every leaf key of the scenario schema with type, unit, default, bounds, choices, meaning and source."""
+    table = pd.DataFrame(leaf_rows(), columns=COLUMNS + EXTRA_COLUMNS, dtype=object)
+    return table.astype({"minimum": float, "maximum": float, "required": bool,
+                         "exclusive_minimum": bool, "exclusive_maximum": bool})
+
+
+def funder_table() -> pd.DataFrame:
+    """The default funders' settings: one row per setting, one column per funder (plus the class default)."""
+    funders = {NEW_FUNDER: FunderConfig(), **default_funders()}
+    data = {name: [getattr(cfg, key) for key in FunderConfig.model_fields] for name, cfg in funders.items()}
+    return pd.DataFrame(data, index=pd.Index(list(FunderConfig.model_fields), name="setting"))
+
+
+def _flat_keys(data: dict, prefix: str = "") -> list[str]:
+    """Dotted keys a YAML mapping sets (lists shown with their length)."""
+    keys = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            keys += _flat_keys(value, f"{prefix}{key}.")
+        else:
+            keys.append(f"{prefix}{key}" + (f" ({len(value)} items)" if isinstance(value, list) else ""))
+    return keys
+
+
+def scenario_files(folder: Path | None = None) -> pd.DataFrame:
+    """The shipped scenario files: file, name, extends, description (resolved) and the keys each sets."""
+    folder = ROOT / "scenarios" if folder is None else Path(folder)
+    rows = []
+    for path in sorted(folder.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        scenario = load_scenario(path)
+        sets = [k for k in _flat_keys(raw) if k.split(".")[0] not in ("name", "description", "extends")]
+        rows.append({"file": path.name, "name": scenario.name, "extends": raw.get("extends", ""),
+                     "description": " ".join(scenario.description.split()), "sets": sets})
+    return pd.DataFrame(rows, columns=["file", "name", "extends", "description", "sets"])
+
+
+def format_value(value: Any, grouping: bool = True) -> str:
+    """A value as written in the docs: numbers with thousands separators, YAML words for None and bools."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"`{value}`" if value else '`""`'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(format_value(v, grouping=False) for v in value) + "]"
+    if float(value).is_integer() and abs(value) >= 10000 and grouping:
+        return f"{int(value):,}"
+    return str(int(value)) if float(value).is_integer() else f"{value:.10g}"
+
+
+def format_range(row: dict[str, Any]) -> str:
+    """Allowed values: choices, or an inequality from the bounds (and 'or empty' for optional keys)."""
+    if row["choices"] is not None:
+        text = ", ".join(format_value(c) for c in row["choices"])
+    elif row["type"].startswith("bool"):
+        text = "`true`, `false`"
+    else:
+        low = f"{format_value(row['minimum'])} {'<' if row['exclusive_minimum'] else '≤'} " if row["minimum"] is not None else ""
+        high = f" {'<' if row['exclusive_maximum'] else '≤'} {format_value(row['maximum'])}" if row["maximum"] is not None else ""
+        text = f"{low}x{high}" if low or high else "any"
+    return text + (", or empty" if row["type"].endswith("or empty") else "")
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A pipe table with escaped cells."""
+    def line(cells):
+        return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+    return "\n".join([line(header), line(["---"] * len(header)), *(line(r) for r in rows)])
+
+
+def _default_cell(row: dict[str, Any]) -> str:
+    return "required" if row["required"] else format_value(row["default"])
+
+
+def _section_title(path: str, model: type[BaseModel]) -> str:
+    doc = (model.__doc__ or "").strip().splitlines()
+    if path.startswith("events["):
+        return f"`{path}` — an event with `kind: {_event_kind(model)}`" + (f": {doc[0]}" if doc else "")
+    return f"`{path}` — {doc[0]}" if path else "Top level — " + doc[0]
+
+
+def render_sections() -> str:
+    """One table per schema section: key, type, unit, default, allowed, meaning, source."""
+    header = ["key", "type", "unit", "default", "allowed", "meaning", "source"]
+    parts = []
+    for path, model in sections():
+        rows = [[f"`{r['key']}`", r["type"], r["unit"], _default_cell(r), format_range(r), r["description"],
+                 r["source"]] for r in section_rows(path, model)]
+        parts.append(f"### {_section_title(path, model)}\n\n{markdown_table(header, rows)}\n")
+    return "\n".join(parts)
+
+
+def render_funders() -> str:
+    """The default funders as a settings-by-funder table (values that differ from the class default in bold)."""
+    table = funder_table()
+    rows = []
+    for setting, values in table.iterrows():
+        cells = [format_value(v) if k == NEW_FUNDER or v == values[NEW_FUNDER] else f"**{format_value(v)}**"
+                 for k, v in values.items()]
+        rows.append([f"`{setting}`", *cells])
+    return markdown_table(["setting", *table.columns], rows)
+
+
+def _funders_keep_defaults() -> bool:
+    """True if a partial `funders:` mapping is merged with the default funders (checked, not assumed)."""
+    probe = validate_scenario({"funders": {"federal_projects": {"budget": 1.0}}}, "<docs probe>")
+    return len(probe.funders) == len(default_funders())
+
+
+def render_rates() -> str:
+    """A worked example of the yearly-to-per-step conversion, computed with the model's own function."""
+    rows = [[format_value(p), *(f"{per_step(p, spy):.4f}" for spy in (1, 4, 12, 52))] for p in (0.01, 0.1, 0.25, 0.5)]
+    return markdown_table(["yearly p", "1 step/year", "4 (quarterly)", "12 (monthly)", "52 (weekly)"], rows)
+
+
+def render_scenario_files() -> str:
+    """The table of shipped scenario files."""
+    rows = [[f"`{r.file}`", f"`{r.name}`", f"`{r.extends}`" if r.extends else "", r.description,
+             ", ".join(f"`{k}`" for k in r.sets)] for r in scenario_files().itertuples()]
+    return markdown_table(["file", "name", "extends", "description", "keys it sets"], rows)
+
+
+FILE_FORMAT = """\
+A scenario file is a YAML mapping of the keys below (`yaml.safe_load`); every key is optional and
+falls back to its default. Unknown keys, values of the wrong type and values outside the allowed
+range are errors: the message names the file, the key, the value and what is allowed, and the run
+does not start.
+
+- **`extends: other.yaml`** names a parent file (relative to this file). The parent is read first
+  (following its own `extends`, cycles are errors), then this file is deep-merged over it: mappings
+  merge key by key, every other value — including lists such as `events` — is **replaced** as a
+  whole. A file that changes one event must therefore restate the whole `events` list.
+- **`name`** defaults to the file name without `.yaml`.
+- **Overrides**: `msosim run FILE --set policy.budget_factor=0.8` (or `MSOModel(FILE, **{{"policy.budget_factor": 0.8}})`)
+  sets one dotted key after `extends` is resolved; the value is read as a YAML scalar.
+- **`funders`**: {funders_note}
+- **Events** are a list; each item names its `kind` and its `start` (a fractional calendar year,
+  e.g. `2020.2`), plus the settings of that kind listed below.
+
+**Time and rates.** One step is `1 / steps_per_year` of a year (a month by default). Every rate in a
+scenario is per **year**. Yearly probabilities are turned into per-step probabilities with
+
+    p_step = 1 - (1 - p_year) ** (1 / steps_per_year)        (msosim.submodels.rates.per_step)
+
+so a run with quarterly steps tells the same story. Yearly amounts and expected counts
+(EUR/year, h/year, tasks/year, ties/year, founding and member growth) are divided by
+`steps_per_year`; durations given in months become `round(months * steps_per_year / 12)` steps.
+Worked example (from `per_step` itself):
+
+{rates}
+"""
+
+FUNDERS_MERGED = ("a partial mapping is merged with the default funders below, so "
+                  "`funders: {federal_projects: {budget: 5.0e7}}` changes one setting of one funder.")
+FUNDERS_REPLACED = ("a `funders:` mapping in a file (or a `--set funders...` override on a file) **replaces** the "
+                    "default funders below as a whole: funders it does not name are gone, and settings it does not "
+                    "give fall back to the class defaults (first column), not to the default funder's values. "
+                    "Restate every funder you want with every setting that differs from the class default.")
+
+
+def render_scenarios() -> str:
+    """The whole text of docs/scenarios.md."""
+    notes = FILE_FORMAT.format(funders_note=FUNDERS_MERGED if _funders_keep_defaults() else FUNDERS_REPLACED,
+                               rates=render_rates())
+    return "\n".join([
+        "# Scenario files and parameters\n",
+        "<!-- Generated by `python -m msosim.docs` from src/msosim/scenario.py; do not edit by hand. -->\n",
+        "Every key of a scenario file, generated from the pydantic schema in `src/msosim/scenario.py`",
+        "(the one place where defaults, bounds, units and sources are defined). Units are in square",
+        "brackets in the schema; `[-]` is dimensionless; a blank unit means none was given (most are",
+        "shares or probabilities between 0 and 1). A source of `prior` means the number is assumed,",
+        "not taken from a study; see docs/ODD.md for what each parameter does in the model.\n",
+        "## File format\n", notes,
+        "## Shipped scenario files (`scenarios/`)\n", render_scenario_files() + "\n",
+        "## Keys\n",
+        "`allowed` gives the range the schema enforces (`x` stands for the value) or the allowed choices.",
+        "`funders.<name>` stands for any funder name; `events[<kind>]` for an item of `events` of that kind.\n",
+        render_sections(),
+        "## Default funders\n",
+        "`default_funders()`: today's landscape (budgets are assumptions, see docs/ODD.md). Values that",
+        "differ from the class default are in bold. `per_land` funders are split into one copy per Land.\n",
+        render_funders() + "\n",
+    ])
+
+
+def render_parameter_block() -> str:
+    """The generated parameter table pasted into docs/ODD.md between the params markers."""
+    rows = [[f"`{r['key']}`", _default_cell(r), r["unit"], format_range(r), r["source"] or "none given"]
+            for r in leaf_rows()]
+    return "\n".join([
+        BLOCK_START,
+        "<!-- Generated by `python -m msosim.docs` from src/msosim/scenario.py; do not edit by hand. -->\n",
+        markdown_table(["key", "default", "unit", "allowed", "source"], rows) + "\n",
+        "Default funders (`default_funders()`; bold: differs from the class default):\n",
+        render_funders(),
+        BLOCK_END,
+    ])
+
+
+def replace_block(text: str, block: str) -> str:
+    """Text with the part between the params markers (markers included) replaced by `block`."""
+    start, end = text.find(BLOCK_START), text.find(BLOCK_END)
+    if start < 0 or end < start:
+        raise ValueError(f"docs/ODD.md has no {BLOCK_START} ... {BLOCK_END} block")
+    return text[:start] + block + text[end + len(BLOCK_END):]
+
+
+def generated(root: Path = ROOT) -> dict[Path, str]:
+    """Every generated file and the text it should have."""
+    odd = root / "docs" / "ODD.md"
+    files = {root / "docs" / "scenarios.md": render_scenarios()}
+    if odd.is_file():
+        files[odd] = replace_block(odd.read_text(encoding="utf-8"), render_parameter_block())
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the generated docs (or, with --check, report the stale ones and exit 1)."""
+    parser = argparse.ArgumentParser(prog="python -m msosim.docs", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only check that the files are current")
+    args = parser.parse_args(argv)
+    try:
+        files = generated()
+    except (ScenarioError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    stale = [p for p, text in files.items() if not p.is_file() or p.read_text(encoding="utf-8") != text]
+    for path in stale:
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(files[path], encoding="utf-8")
+        print(f"{'stale' if args.check else 'wrote'} {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
