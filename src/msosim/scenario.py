@@ -72,6 +72,8 @@ class VolunteerConfig(Strict):
                                         description="MSOs per 10,000 migrants at which legitimation is half-way [-]; Hannan & Freeman 1989")
     density_competition: float = Field(40.0, gt=0, le=1000,
                                        description="MSOs per 10,000 migrants scaling competition for members [-]; Hannan & Freeman 1989")
+    visibility_weight: Share = Field(0.5, description="how much joining depends on the share of its community's requests an MSO meets (visibility) [-]; prior")
+    embedding_effect: float = Field(0.2, ge=0, le=5, description="extra joining for MSOs cooperating with their municipality or in a federation, each [-]; prior")
     member_growth_rate: float = Field(0.02, ge=0, le=1, description="yearly growth of members with local demand [1/year]; prior")
 
 
@@ -194,16 +196,16 @@ class FunderConfig(Strict):
 def default_funders() -> dict[str, FunderConfig]:
     """Today's funding landscape: federal, Land and foundation project funding (assumed budgets)."""
     return {
-        "federal_projects": FunderConfig(level="federal", budget=110e6, project_years=3, max_award=130000,
+        "federal_projects": FunderConfig(level="federal", budget=130e6, project_years=3, max_award=130000,
                                          min_award=40000, application_hours=120, eligibility="requires_staff",
                                          cofunding_share=0.1, call_month=1),
         "federal_integration": FunderConfig(level="federal", budget=60e6, project_years=2, max_award=90000,
                                             min_award=25000, application_hours=90, eligibility="any",
                                             cofunding_share=0.1, call_month=5),
-        "land_programmes": FunderConfig(level="land", per_land=True, budget=90e6, project_years=1,
+        "land_programmes": FunderConfig(level="land", per_land=True, budget=120e6, project_years=1,
                                         max_award=60000, min_award=5000, application_hours=40,
                                         cofunding_share=0.1, call_month=10),
-        "foundations": FunderConfig(level="foundation", budget=25e6, project_years=2, max_award=50000,
+        "foundations": FunderConfig(level="foundation", budget=30e6, project_years=2, max_award=50000,
                                     min_award=5000, application_hours=50, selection="score",
                                     cofunding_share=0.0, call_month=3),
         "structure_programme": FunderConfig(level="federal", budget=2.2e6, project_years=3, max_award=110000,

@@ -80,7 +80,7 @@ def grant_terms(model: MSOModel, funder: Funder, kind: int, direct: np.ndarray, 
 
 
 def _asks(model: MSOModel, funder: Funder, rows: np.ndarray, kind: int) -> tuple[np.ndarray, ...]:
-    """What each applicant asks for: core costs (institutional) or a project of about 0.7 FTE."""
+    """What each applicant asks for: core costs (institutional) or a project of about half a position."""
     m, fin, cfg = model.msos, model.config.finance, funder.config
     if kind == INSTITUTIONAL:
         direct = np.maximum(m.staff_fte[rows], 0.5) * (fin.staff_cost_per_fte + fin.office_costs)
@@ -88,7 +88,7 @@ def _asks(model: MSOModel, funder: Funder, rows: np.ndarray, kind: int) -> tuple
     if cfg.staff_share <= 0:
         direct = np.full(rows.size, cfg.max_award)
     else:
-        fte = np.clip(model.rng.lognormal(np.log(0.7), 0.4, rows.size), 0.2, 3.0)
+        fte = np.clip(model.rng.lognormal(np.log(0.45), 0.5, rows.size), 0.1, 3.0)
         direct = fte * fin.staff_cost_per_fte / cfg.staff_share
     return grant_terms(model, funder, kind, direct, cfg.staff_share)
 
@@ -209,16 +209,16 @@ def funded_fte(model: MSOModel) -> np.ndarray:
 
 
 def adjust_staff(model: MSOModel) -> None:
-    """Hire for new grants; staff no grant pays are kept only while reserves cover them (the cliff)."""
+    """Hire for new grants; staff no grant pays are kept only while reserves cover them all for
+    `finance.reserve_months_to_keep_staff` months, else all of them are let go (the cliff)."""
     m, n, fin, t = model.msos, model.msos.n, model.config.finance, model.t
     alive = m.alive[:n]
     gap = np.where(alive, funded_fte(model) - m.staff_fte[:n], 0.0)
     hire = np.where(gap > 1e-9, gap, 0.0)
     excess = np.where(gap < -1e-9, -gap, 0.0)
     monthly_cost = fin.staff_cost_per_fte / 12.0 * max(fin.reserve_months_to_keep_staff, 1e-9)
-    keep = np.minimum(excess, np.maximum(m.reserves[:n], 0.0) / monthly_cost)
-    let_go = excess - keep
-    let_go[let_go < 1e-9] = 0.0
+    covered = m.reserves[:n] >= excess * monthly_cost
+    let_go = np.where(covered, 0.0, excess)
     m.staff_fte[:n] += hire - let_go
     np.maximum(m.staff_fte[:n], 0.0, out=m.staff_fte[:n])
     hired, fired = np.flatnonzero(hire), np.flatnonzero(let_go)

@@ -32,13 +32,17 @@ def density_factor(model: MSOModel) -> np.ndarray:
 
 
 def volunteers_quit_and_join(model: MSOModel) -> None:
-    """Volunteers quit (more when burned out); inactive members join; members grow slowly."""
+    """Volunteers quit (more when burned out); inactive members join (more where the MSO is visible and
+    embedded, and by district density); members grow slowly."""
     m, n, v, spy, rng = model.msos, model.msos.n, model.config.volunteers, model.config.steps_per_year, model.rng
     alive = m.alive[:n]
     p_quit = per_step(v.dropout_rate * (1.0 + v.burnout_quit_factor * m.burnout[:n]), spy)
     quits = np.where(alive, rng.binomial(m.volunteers[:n], p_quit), 0)
     staying = m.volunteers[:n] - quits
-    join_year = v.join_rate * density_factor(model)[m.district[:n]] * model.factors.join
+    visibility = 1.0 - v.visibility_weight + v.visibility_weight * np.minimum(
+        m.service_hours[:n] / np.maximum(m.requested_hours[:n], 1e-9), 1.0)
+    embedding = 1.0 + v.embedding_effect * (m.coop_municipality[:n].astype(float) + m.federation[:n])
+    join_year = v.join_rate * density_factor(model)[m.district[:n]] * visibility * embedding * model.factors.join
     joins = np.where(alive, rng.binomial(m.members[:n] - staying, per_step(join_year, spy)), 0)
     new_total = staying + joins
     m.burnout[:n] = np.where(new_total > 0, m.burnout[:n] * staying / np.maximum(new_total, 1), m.burnout[:n])

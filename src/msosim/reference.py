@@ -1,0 +1,680 @@
+"""Reference implementations of the submodels: one MSO (one grant, one tie, one district) at a time.
+
+These are the submodels of `msosim.submodels` written the slow, obvious way, in plain Python loops
+over scalars, so that a test can check that the vectorised code computes the same thing
+(tests/test_reference.py). They are never used by the model itself.
+
+Random numbers: a vectorised submodel draws whole arrays (`rng.binomial(volunteers, p_quit)`),
+a loop would draw one number at a time, and the two streams differ. So the vectorised call is
+recorded with `RecordingGenerator`, and its reference receives the same arrays as `Draws`: for
+element i of a recorded call, `draw.at(i, *parameters)` checks that the reference computed the
+same distribution parameters as the vectorised code and returns the number that was drawn.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .state import INSTITUTIONAL, PROJECT
+
+if TYPE_CHECKING:
+    from .agents.funder import Funder
+    from .model import MSOModel
+
+# How many leading positional arguments of each Generator method are distribution parameters.
+DISTRIBUTION_PARAMETERS = {"random": 0, "binomial": 2, "poisson": 1, "lognormal": 2, "normal": 2,
+                           "uniform": 2, "beta": 2, "exponential": 1, "integers": 2}
+PARAMETER_TOLERANCE = 1e-9
+
+
+# --- recorded random draws ------------------------------------------------------------------------
+
+@dataclass
+class RecordedCall:
+    """One call on the generator: method name, arguments (copied) and the numbers it returned."""
+
+    method: str
+    args: tuple
+    kwargs: dict
+    result: Any
+
+
+class RecordingGenerator:
+    """Wraps a numpy Generator: every call passes through and is recorded in `calls`."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.calls: list[RecordedCall] = []
+
+    def __getattr__(self, name: str):
+        method = getattr(self.rng, name)
+
+        def record(*args, **kwargs):
+            frozen = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
+            result = method(*args, **kwargs)
+            self.calls.append(RecordedCall(name, frozen, dict(kwargs), np.array(result, copy=True)))
+            return result
+
+        return record
+
+
+class Draw:
+    """The numbers of one recorded call, served one element at a time."""
+
+    def __init__(self, call: RecordedCall, number: int) -> None:
+        self.call, self.number = call, number
+        self.result = np.atleast_1d(call.result)
+        count = DISTRIBUTION_PARAMETERS[call.method]
+        self.parameters = [np.broadcast_to(np.asarray(a), self.result.shape) for a in call.args[:count]]
+
+    @property
+    def size(self) -> int:
+        return self.result.size
+
+    def at(self, i: int, *parameters: float):
+        """Element i of the draw, after checking the reference's distribution parameters against the recorded ones."""
+        if len(parameters) != len(self.parameters):
+            raise AssertionError(f"draw {self.number} ({self.call.method}): reference gave {len(parameters)} "
+                                 f"parameters, vectorised code {len(self.parameters)}")
+        for k, (mine, recorded) in enumerate(zip(parameters, self.parameters)):
+            theirs = float(recorded[i])
+            if not math.isclose(float(mine), theirs, rel_tol=PARAMETER_TOLERANCE, abs_tol=PARAMETER_TOLERANCE):
+                raise AssertionError(f"draw {self.number} ({self.call.method}) element {i}: parameter {k} is "
+                                     f"{mine!r} in the reference, {theirs!r} in the vectorised code")
+        return self.result[i].item()
+
+
+class Draws:
+    """The recorded calls of one vectorised submodel call, taken by the reference in the same order."""
+
+    def __init__(self, calls: list[RecordedCall]) -> None:
+        self.calls = list(calls)
+        self.taken = 0
+
+    def take(self, method: str) -> Draw:
+        if self.taken >= len(self.calls):
+            raise AssertionError(f"the reference wants draw {self.taken} ({method}); the vectorised code made "
+                                 f"only {len(self.calls)}")
+        call = self.calls[self.taken]
+        if call.method != method:
+            raise AssertionError(f"draw {self.taken}: the reference wants {method}, the vectorised code called {call.method}")
+        self.taken += 1
+        return Draw(call, self.taken - 1)
+
+    def finish(self) -> None:
+        """Every recorded draw was used."""
+        if self.taken != len(self.calls):
+            unused = [c.method for c in self.calls[self.taken:]]
+            raise AssertionError(f"the vectorised code made draws the reference never used: {unused}")
+
+
+# --- small helpers --------------------------------------------------------------------------------
+
+def per_step(p_year: float, steps_per_year: int) -> float:
+    """Per-step probability from a yearly one (the same conversion as `submodels.rates.per_step`)."""
+    return 1.0 - (1.0 - min(max(p_year, 0.0), 1.0)) ** (1.0 / steps_per_year)
+
+
+def clip(x: float, low: float, high: float) -> float:
+    return min(max(x, low), high)
+
+
+def log_one(model: MSOModel, event: str, mso: int, cause: str | int = "", **columns) -> None:
+    """Append one event for one MSO."""
+    if not isinstance(cause, str):
+        cause = np.array([cause])
+    model.log.add(model.t, event, np.array([mso]), cause=cause, **columns)
+
+
+def paying_grants(model: MSOModel) -> list[int]:
+    """Grant rows that pay (and cost) in this step."""
+    g, t = model.grants, model.t
+    return [j for j in range(g.n) if g.active[j] and g.start[j] <= t < g.end[j]]
+
+
+def add_grant(model: MSOModel, mso: int, funder: int, kind: int, amount: float, cost: float, fte: float,
+              material: float, in_kind: float, start: int, years: float) -> None:
+    """Record one new grant and the MSO's latest grant start."""
+    steps = max(1, int(round(years * model.config.steps_per_year)))
+    model.grants.append(1, mso=mso, funder=funder, kind=kind, amount_per_year=amount, project_cost_per_year=cost,
+                        staff_fte=fte, material_per_year=material, in_kind_per_year=in_kind, start=start,
+                        end=start + steps, active=True, awarded_step=model.t)
+    m = model.msos
+    m.last_grant_start[mso] = max(m.last_grant_start[mso], start)
+
+
+# --- volunteers -----------------------------------------------------------------------------------
+
+def update_burnout(model: MSOModel) -> None:
+    """Load above the sustainable level raises burnout, load below lets volunteers recover."""
+    m, v, spy = model.msos, model.config.volunteers, model.config.steps_per_year
+    for i in range(m.n):
+        if not m.alive[i]:
+            continue
+        ratio = m.load_per_volunteer[i] / v.sustainable_hours
+        change = (v.burnout_gain * max(ratio - 1.0, 0.0) - v.burnout_recovery * max(1.0 - ratio, 0.0)) / spy
+        m.burnout[i] = clip(m.burnout[i] + change, 0.0, 1.0)
+
+
+def density_factor(model: MSOModel, district: int) -> float:
+    """Joining multiplier of one district (legitimation and competition with MSO density)."""
+    d, v = model.districts, model.config.volunteers
+
+    def shape(x: float) -> float:
+        return x / (x + v.density_legitimation) * math.exp(-x / v.density_competition)
+
+    density = d.alive_msos[district] / max(d.migrants[district] / 1e4, 1e-9)
+    return shape(density) / shape(model.reference_density)
+
+
+def volunteers_quit_and_join(model: MSOModel, draws: Draws) -> None:
+    """Volunteers quit (more when burned out); inactive members join; members grow."""
+    m, v, spy = model.msos, model.config.volunteers, model.config.steps_per_year
+    quit_draw, join_draw, growth_draw = draws.take("binomial"), draws.take("binomial"), draws.take("poisson")
+    total_quits = total_joins = 0
+    for i in range(m.n):
+        if not m.alive[i]:
+            continue
+        volunteers, members = int(m.volunteers[i]), int(m.members[i])
+        quits = quit_draw.at(i, volunteers, per_step(v.dropout_rate * (1.0 + v.burnout_quit_factor * m.burnout[i]), spy))
+        staying = volunteers - quits
+        join_year = v.join_rate * density_factor(model, m.district[i]) * model.factors.join
+        joins = join_draw.at(i, members - staying, per_step(join_year, spy))
+        if staying + joins > 0:
+            m.burnout[i] = m.burnout[i] * staying / (staying + joins)
+        m.volunteers[i] = staying + joins
+        m.members[i] = members + growth_draw.at(i, members * v.member_growth_rate / spy)
+        total_quits += quits
+        total_joins += joins
+    model.flow["volunteer_quits"] += total_quits
+    model.flow["volunteer_joins"] += total_joins
+
+
+# --- services -------------------------------------------------------------------------------------
+
+def arise_demand(model: MSOModel) -> None:
+    """Demand per district: base per migrant plus extra for newcomers (who decay)."""
+    d, s, spy = model.districts, model.config.services, model.config.steps_per_year
+    for k in range(d.n):
+        d.newcomers[k] = d.newcomers[k] * math.exp(-1.0 / (s.newcomer_decay_years * spy)) + model.factors.arrivals[k]
+        d.demand_hours[k] = (d.migrants[k] * s.demand_hours_per_migrant + d.newcomers[k] * s.newcomer_hours) / spy
+
+
+def deliver_services(model: MSOModel) -> None:
+    """Each MSO meets its share of district demand plus delegated tasks with staff, freelance and volunteer hours."""
+    m, d, cfg = model.msos, model.districts, model.config
+    s, hours_factor = cfg.services, model.factors.volunteer_hours
+    total_reach = [0.0] * d.n
+    for i in range(m.n):
+        if m.alive[i]:
+            total_reach[m.district[i]] += float(m.members[i])
+    delivered_per_district = [0.0] * d.n
+    for i in range(m.n):
+        if not m.alive[i]:
+            m.requested_hours[i] = m.service_hours[i] = m.load_per_volunteer[i] = 0.0
+            continue
+        k = m.district[i]
+        need = d.demand_hours[k] * m.members[i] / max(total_reach[k], 1.0)
+        paid = m.staff_fte[i] * s.staff_service_hours + m.freelance_hours[i]
+        sustainable = m.volunteers[i] * cfg.volunteers.sustainable_hours * hours_factor
+        requested = min(need, paid + sustainable * s.overcommitment) + m.delegated_load[i]
+        overhead = max(model.admin_hours[i] + m.application_hours[i] - m.staff_fte[i] * s.staff_admin_hours, 0.0)
+        volunteer_needed = max(requested + overhead - paid, 0.0)
+        worked = min(volunteer_needed, m.volunteers[i] * cfg.volunteers.max_hours * hours_factor)
+        delivered = max(min(requested, paid + worked - overhead), 0.0)
+        m.requested_hours[i] = need + m.delegated_load[i]
+        m.service_hours[i] = delivered
+        m.load_per_volunteer[i] = volunteer_needed / (max(m.volunteers[i], 1) * max(hours_factor, 1e-9))
+        delivered_per_district[k] += delivered
+    d.delivered_hours[: d.n] = delivered_per_district
+
+
+# --- finances -------------------------------------------------------------------------------------
+
+def collect_income(model: MSOModel) -> None:
+    """Fees, donations, running grants and municipal payments come in."""
+    m, g, fin, spy = model.msos, model.grants, model.config.finance, model.config.steps_per_year
+    project, institutional = [0.0] * m.n, [0.0] * m.n
+    for j in paying_grants(model):
+        amount = g.amount_per_year[j] / spy
+        model.funder_paid[g.funder[j]] += amount
+        if g.kind[j] == PROJECT:
+            project[g.mso[j]] += amount
+        else:
+            institutional[g.mso[j]] += amount
+    for i in range(m.n):
+        fees = donations = 0.0
+        if m.alive[i]:
+            fees = m.members[i] * fin.fee_per_member / spy * model.factors.income
+            donations = (m.donations_base[i] + m.staff_fte[i] * fin.earned_income_per_fte) / spy * model.factors.income
+        income = [fees, donations, project[i], institutional[i], m.municipal_payment[i]]
+        m.grant_income_total[i] += project[i] + institutional[i]
+        m.municipal_income_total[i] += m.municipal_payment[i]
+        for source, value in enumerate(income):
+            m.income_year[i, source] += value
+            model.flow["income"][source] += value
+        m.reserves[i] += sum(income)
+
+
+def pay_costs(model: MSOModel) -> None:
+    """Staff, running costs, office, grant material and needed overhead go out; insolvent months counted."""
+    m, g, fin, spy = model.msos, model.grants, model.config.finance, model.config.steps_per_year
+    services = model.config.services
+    material, overhead, admin, project_material = [0.0] * m.n, [0.0] * m.n, [0.0] * m.n, [0.0] * m.n
+    for j in paying_grants(model):
+        i = g.mso[j]
+        direct = g.staff_fte[j] * fin.staff_cost_per_fte + g.material_per_year[j]
+        overhead[i] += fin.overhead_needed * direct / spy
+        admin_factor = 1.0 if g.kind[j] == PROJECT else 0.5
+        admin[i] += (admin_factor * services.admin_hours_per_grant * 12 + g.in_kind_per_year[j] / fin.in_kind_hour_value) / spy
+        material[i] += g.material_per_year[j] / spy
+        if g.kind[j] == PROJECT:
+            project_material[i] += g.material_per_year[j] / spy
+    for i in range(m.n):
+        if m.alive[i]:
+            staff = m.staff_fte[i] * fin.staff_cost_per_fte / spy
+            running = (fin.base_costs_volunteer + m.staff_fte[i] * fin.office_costs) / spy
+            m.reserves[i] -= staff + running + material[i] + overhead[i]
+        m.freelance_hours[i] = project_material[i] * fin.material_hours_share / fin.honorarium_per_hour
+        m.insolvent_months[i] = m.insolvent_months[i] + 1 if m.alive[i] and m.reserves[i] < 0 else 0
+    model.admin_hours = np.array(admin)
+
+
+# --- grants ---------------------------------------------------------------------------------------
+
+def end_grants(model: MSOModel, draws: Draws) -> None:
+    """Grants reaching their end stop; institutional ones may be renewed; endings without successor mark a cliff."""
+    m, g, t, cfg = model.msos, model.grants, model.t, model.config
+    m.cliff[:] = False
+    ending = [j for j in range(g.n) if g.active[j] and g.end[j] == t]
+    if not ending:
+        return
+    renewal_draw = draws.take("random")
+    renewed = []
+    for position, j in enumerate(ending):
+        g.active[j] = False
+        i = g.mso[j]
+        fit = m.alive[i] and m.volunteers[i] >= cfg.min_active_volunteers
+        u = renewal_draw.at(position)
+        renewed.append(bool(g.kind[j] == INSTITUTIONAL and fit and u < model.funder_renewal[g.funder[j]]))
+    for j, renew in zip(ending, renewed):
+        if renew:
+            years = model.funders[g.funder[j]].config.institutional_years
+            add_grant(model, g.mso[j], int(g.funder[j]), INSTITUTIONAL, g.amount_per_year[j], g.project_cost_per_year[j],
+                      g.staff_fte[j], g.material_per_year[j], g.in_kind_per_year[j], t, years)
+    window = 3 * cfg.steps_per_year / 12
+    for j, renew in zip(ending, renewed):
+        i = g.mso[j]
+        successor = renew or abs(m.last_grant_start[i] - t) <= window
+        cause = "renewed" if renew else ("with_successor" if successor else "without_successor")
+        log_one(model, "grant_ended", i, cause, funder=g.funder[j], amount=g.amount_per_year[j], staff_fte=g.staff_fte[j])
+        if not successor:
+            m.cliff[i] = True
+
+
+def adjust_staff(model: MSOModel) -> None:
+    """Hire what running grants pay for; keep unpaid staff only while reserves cover them."""
+    m, g, fin = model.msos, model.grants, model.config.finance
+    funded = [0.0] * m.n
+    for j in paying_grants(model):
+        funded[g.mso[j]] += g.staff_fte[j]
+    monthly_cost = fin.staff_cost_per_fte / 12.0 * max(fin.reserve_months_to_keep_staff, 1e-9)
+    for i in range(m.n):
+        if not m.alive[i]:
+            continue
+        gap = funded[i] - m.staff_fte[i]
+        if gap > 1e-9:
+            m.staff_fte[i] += gap
+            log_one(model, "staff_hired", i, "grant_start", staff_fte=gap)
+            model.flow["staff_hired"] += gap
+        elif gap < -1e-9:
+            let_go = -gap - min(-gap, max(m.reserves[i], 0.0) / monthly_cost)
+            if let_go >= 1e-9:
+                m.staff_fte[i] = max(m.staff_fte[i] - let_go, 0.0)
+                log_one(model, "staff_let_go", i, "grant_end" if m.cliff[i] else "finances", staff_fte=let_go)
+                model.flow["staff_let_go"] += let_go
+                if m.cliff[i]:
+                    model.flow["staff_lost_at_cliff"] += let_go
+
+
+def decay_rejections(model: MSOModel) -> None:
+    """Memory of rejections halves each year."""
+    m = model.msos
+    for i in range(m.n):
+        m.rejections[i] *= 1.0 - per_step(0.5, model.config.steps_per_year)
+
+
+def eligible(model: MSOModel, funder: Funder, i: int) -> bool:
+    """May MSO i apply to this funder's call?"""
+    m, g, rule = model.msos, model.grants, funder.config.eligibility
+    if not m.alive[i] or (funder.land >= 0 and m.land[i] != funder.land):
+        return False
+    staffed = m.staff_fte[i] > 0
+    if (rule == "requires_staff" and not staffed) or (rule == "volunteer_only" and staffed):
+        return False
+    if rule == "federation_member" and not m.federation[i]:
+        return False
+    return not any(g.active[j] and g.funder[j] == funder.index and g.mso[j] == i for j in range(g.n))
+
+
+def ask(model: MSOModel, funder: Funder, i: int, kind: int, size_draw: Draw | None, position: int) -> dict:
+    """What MSO i asks for: amount, project cost, staff FTE, material and in-kind per year."""
+    m, fin, cfg = model.msos, model.config.finance, funder.config
+    if kind == INSTITUTIONAL:
+        direct, staff_share, overhead = max(m.staff_fte[i], 0.5) * (fin.staff_cost_per_fte + fin.office_costs), 0.0, fin.overhead_needed
+    elif cfg.staff_share <= 0:
+        direct, staff_share, overhead = cfg.max_award, cfg.staff_share, fin.overhead_allowed
+    else:
+        fte = clip(size_draw.at(position, math.log(0.7), 0.4), 0.2, 3.0)
+        direct, staff_share, overhead = fte * fin.staff_cost_per_fte / cfg.staff_share, cfg.staff_share, fin.overhead_allowed
+    in_kind = cfg.cofunding_share * fin.cofunding_in_kind
+    amount = clip(direct * (1.0 + overhead) / (1.0 - in_kind) * (1.0 - cfg.cofunding_share), cfg.min_award, cfg.max_award)
+    project = amount / max(1.0 - cfg.cofunding_share, 1e-9)
+    direct = project * (1.0 - in_kind) / (1.0 + overhead)
+    if kind == INSTITUTIONAL:
+        fte = direct / (fin.staff_cost_per_fte + fin.office_costs)
+        material = fte * fin.office_costs
+    else:
+        material = direct * (1.0 - staff_share)
+        fte = (direct - material) / fin.staff_cost_per_fte
+    return {"amount": amount, "cost": project, "fte": fte, "material": material, "in_kind": project * in_kind}
+
+
+def size_draw_for(draws: Draws, funder: Funder, kind: int) -> Draw | None:
+    """Project asks of a funder with a staff share draw one project size per applicant."""
+    return draws.take("lognormal") if kind == PROJECT and funder.config.staff_share > 0 else None
+
+
+def score(model: MSOModel, funder: Funder, i: int, score_draw: Draw, position: int) -> float:
+    """The funder's score of MSO i's application: merit, need, or a lottery ticket."""
+    m, a, rule = model.msos, model.config.applications, funder.config.selection
+    if rule == "lottery":
+        return score_draw.at(position)
+    noise = score_draw.at(position, 0.0, a.score_noise)
+    if rule == "need":
+        d, k = model.districts, m.district[i]
+        pressure = d.demand_hours[k] / max(d.delivered_hours[k], 1.0)
+        return min(pressure, 5.0) + 1.0 / (1.0 + m.track_record[i]) + noise
+    return (a.staff_weight * (m.staff_fte[i] > 0) + a.track_weight * math.log1p(m.track_record[i])
+            + a.federation_weight * m.federation[i] + a.professionalisation_weight * m.professionalisation[i] + noise)
+
+
+def owed(model: MSOModel, funder: Funder, kind: int | None, at_step: int) -> float:
+    """Money per year the funder already owes at a step (one kind of grant, or all)."""
+    g, total = model.grants, 0.0
+    for j in range(g.n):
+        if g.active[j] and g.funder[j] == funder.index and g.end[j] > at_step and (kind is None or g.kind[j] == kind):
+            total += g.amount_per_year[j]
+    return total
+
+
+def applies(model: MSOModel, funder: Funder, i: int, hours: float, request: dict, u: float) -> bool:
+    """Does MSO i apply? Only if it can co-fund, and with a probability that falls with the hours it costs."""
+    m, cfg = model.msos, model.config
+    if m.reserves[i] < funder.config.cofunding_share * request["cost"] - request["in_kind"]:
+        return False
+    slack = m.staff_fte[i] * 30.0 + m.volunteers[i] * max(cfg.volunteers.sustainable_hours - m.load_per_volunteer[i], 1.0)
+    informed = 1.0 - 0.5 * (1.0 - cfg.policy.application_support) if m.staff_fte[i] <= 0 else 1.0
+    discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[i]
+    return u < cfg.applications.apply_rate * slack / (slack + hours) * informed * discouraged
+
+
+def run_call(model: MSOModel, funder: Funder, draws: Draws) -> None:
+    """A funder's call: eligible MSOs apply, the funder ranks them and awards down the ranking within budget."""
+    m, cfg, t = model.msos, model.config, model.t
+    rows = [i for i in range(m.n) if eligible(model, funder, i)]
+    first_size, apply_draw = size_draw_for(draws, funder, PROJECT), None
+    applicants, hours = [], {}
+    requests = [ask(model, funder, i, PROJECT, first_size, p) for p, i in enumerate(rows)]
+    apply_draw = draws.take("random")
+    for position, i in enumerate(rows):
+        volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - cfg.policy.application_support)
+        hours[i] = funder.config.application_hours * (volunteer_factor if m.staff_fte[i] <= 0 else 1.0) * (
+            1.0 - 0.5 * m.professionalisation[i])
+        if applies(model, funder, i, hours[i], requests[position], apply_draw.at(position)):
+            applicants.append(i)
+    if not applicants:
+        return
+    for i in applicants:
+        m.application_hours[i] += hours[i]
+        log_one(model, "grant_applied", i, funder=funder.index, hours=hours[i])
+    model.flow["applications"] += len(applicants)
+    score_draw = draws.take("random" if funder.config.selection == "lottery" else "normal")
+    scores = {i: score(model, funder, i, score_draw, p) for p, i in enumerate(applicants)}
+    ranking = sorted(applicants, key=lambda i: -scores[i])
+    rank = {i: r + 1 for r, i in enumerate(ranking)}
+    awarded: set[int] = set()
+    start = t + funder.config.start_lag_months * cfg.steps_per_year // 12
+    pools = funder.pools()
+    for kind, share in pools:
+        budget = funder.budget * share * model.factors.budget - owed(model, funder, kind if len(pools) > 1 else None, start)
+        size_draw = size_draw_for(draws, funder, kind)
+        spent = 0.0
+        for position, i in enumerate([i for i in ranking if i not in awarded]):
+            request = ask(model, funder, i, kind, size_draw, position)
+            spent += request["amount"]
+            if spent > budget:
+                continue
+            awarded.add(i)
+            years = funder.config.institutional_years if kind == INSTITUTIONAL else funder.config.project_years
+            add_grant(model, i, funder.index, kind, request["amount"], request["cost"], request["fte"],
+                      request["material"], request["in_kind"], start, years)
+            log_one(model, "grant_awarded", i, funder=funder.index, amount=request["amount"], score=scores[i],
+                    rank=rank[i], staff_fte=request["fte"])
+    for i in ranking:
+        if i in awarded:
+            m.track_record[i] += 1
+            m.professionalisation[i] += funder.config.professionalisation_gain * (1.0 - m.professionalisation[i])
+        else:
+            m.rejections[i] += 1.0
+            log_one(model, "grant_rejected", i, funder=funder.index, score=scores[i], rank=rank[i])
+    model.flow["awards"] += len(awarded)
+
+
+# --- cooperation ----------------------------------------------------------------------------------
+
+def delegate_tasks(model: MSOModel, draws: Draws) -> None:
+    """Municipalities delegate tasks to cooperating MSOs; money comes with them while the budget lasts."""
+    m, d, mc, spy = model.msos, model.districts, model.config.municipality, model.config.steps_per_year
+    task_steps = max(mc.task_months * spy / 12.0, 1.0)
+    task_draw, funded_draw = draws.take("poisson"), draws.take("binomial")
+    tasks, funded = [0] * m.n, [0] * m.n
+    asked = [0.0] * d.n
+    for i in range(m.n):
+        m.municipal_payment[i] = 0.0
+        m.delegated_load[i] *= 1.0 - 1.0 / task_steps
+        if m.alive[i] and m.coop_municipality[i]:
+            k = m.district[i]
+            pressure = d.demand_hours[k] / max(model.base_demand[k], 1e-9)
+            tasks[i] = task_draw.at(i, mc.delegation_rate / spy * pressure * model.factors.delegation)
+            funded[i] = funded_draw.at(i, tasks[i], model.delegation_funded_share)
+            asked[k] += funded[i] * mc.task_hours * mc.task_payment_per_hour
+    ratio = [min(1.0, d.budget_left[k] / max(asked[k], 1e-9)) if asked[k] > 0 else 1.0 for k in range(d.n)]
+    for i in range(m.n):
+        if tasks[i] == 0:
+            continue
+        k = m.district[i]
+        hours = tasks[i] * mc.task_hours
+        paid = funded[i] * mc.task_hours * mc.task_payment_per_hour * ratio[k]
+        funded_hours = funded[i] * mc.task_hours * ratio[k]
+        d.budget_left[k] -= paid
+        d.paid_total[k] += paid
+        m.municipal_payment[i] = paid
+        m.delegated_load[i] += hours / task_steps
+        m.unfunded_ratio[i] += 0.25 * ((1.0 - funded_hours / hours) - m.unfunded_ratio[i])
+        log_one(model, "task_delegated", i, "funded" if paid > 0 else "unfunded", hours=hours, amount=paid)
+        model.flow["tasks_delegated"] += tasks[i]
+        model.flow["tasks_unfunded_hours"] += hours - funded_hours
+        model.flow["tasks_hours"] += hours
+
+
+def cooperate_with_municipality(model: MSOModel, draws: Draws) -> None:
+    """Cooperation starts with openness, trust, experience and dialogue; distrust and unfunded tasks end it."""
+    m, d, mc = model.msos, model.districts, model.config.municipality
+    co, spy = model.config.cooperation, model.config.steps_per_year
+    draw = draws.take("random")
+    for i in range(m.n):
+        u = draw.at(i)
+        if not m.alive[i]:
+            continue
+        k = m.district[i]
+        if not m.coop_municipality[i]:
+            start_year = (mc.cooperation_rate * d.openness[k] * (0.5 + m.trust[i]) * (1.0 + min(d.experience[k], 2.0))
+                          * (1.0 - mc.power_asymmetry * (m.staff_fte[i] <= 0))
+                          * (1.0 + co.dialogue_trust_gain if d.dialogue[k] else 1.0))
+            if u < per_step(min(start_year, 0.95), spy):
+                m.coop_municipality[i] = True
+                log_one(model, "municipal_cooperation_started", i, "dialogue" if d.dialogue[k] else "drift")
+        else:
+            end_year = mc.cooperation_end_rate * (1.0 - m.trust[i]) * (1.0 + m.unfunded_ratio[i])
+            if u < per_step(min(end_year, 0.95), spy):
+                m.coop_municipality[i] = False
+                log_one(model, "municipal_cooperation_ended", i, "drift")
+
+
+def update_trust(model: MSOModel) -> None:
+    """Trust moves towards a signal of openness, dialogue, cooperation and unfunded delegation."""
+    m, d, mc = model.msos, model.districts, model.config.municipality
+    co, spy = model.config.cooperation, model.config.steps_per_year
+    rate = min(mc.trust_rate / spy, 1.0)
+    for i in range(m.n):
+        if not m.alive[i]:
+            continue
+        k, coop = m.district[i], float(m.coop_municipality[i])
+        signal = (d.openness[k] + co.dialogue_trust_gain * d.dialogue[k] + 0.2 * coop
+                  - mc.unfunded_trust_penalty * m.unfunded_ratio[i] * coop)
+        m.trust[i] += rate * (clip(signal, 0.0, 1.0) - m.trust[i])
+
+
+def break_tie(model: MSOModel, j: int, cause: str) -> None:
+    ties = model.ties
+    ties.active[j] = False
+    log_one(model, "tie_broken", ties.a[j], cause, partner=ties.b[j])
+
+
+def form_and_break_ties(model: MSOModel, draws: Draws) -> None:
+    """MSOs pick a random partner among the living MSOs of their district; ties break at a rate."""
+    m, d, co, spy, ties = model.msos, model.districts, model.config.cooperation, model.config.steps_per_year, model.ties
+    living = [i for i in range(m.n) if m.alive[i]]
+    by_district: list[list[int]] = [[] for _ in range(d.n)]
+    for i in living:
+        by_district[m.district[i]].append(i)
+    initiate_draw = draws.take("random")
+    initiators = []
+    for position, i in enumerate(living):
+        rate = co.tie_rate / spy * (co.dialogue_tie_factor if d.dialogue[m.district[i]] else 1.0)
+        if initiate_draw.at(position) < rate:
+            initiators.append(i)
+    partner_draw = draws.take("random")
+    for position, i in enumerate(initiators):
+        neighbours = by_district[m.district[i]]
+        partner = neighbours[int(partner_draw.at(position) * len(neighbours))]
+        if partner != i:
+            ties.append(1, a=i, b=partner, active=True, formed_step=model.t)
+            log_one(model, "tie_formed", i, partner=partner)
+    live = [j for j in range(ties.n) if ties.active[j]]
+    break_draw = draws.take("random")
+    for position, j in enumerate(live):
+        if break_draw.at(position) < per_step(co.tie_break_rate, spy):
+            break_tie(model, j, "drift")
+
+
+def join_and_leave_federations(model: MSOModel, draws: Draws) -> None:
+    """Non-members join (staffed ones twice as readily); members leave at a small rate."""
+    m, co, spy = model.msos, model.config.cooperation, model.config.steps_per_year
+    draw = draws.take("random")
+    for i in range(m.n):
+        u = draw.at(i)
+        if not m.alive[i]:
+            continue
+        if not m.federation[i] and u < per_step(co.federation_join_rate * (2.0 if m.staff_fte[i] > 0 else 1.0), spy):
+            m.federation[i] = True
+            log_one(model, "federation_joined", i)
+        elif m.federation[i] and u < per_step(co.federation_leave_rate, spy):
+            m.federation[i] = False
+            log_one(model, "federation_left", i, "drift")
+
+
+def update_municipalities(model: MSOModel) -> None:
+    """Openness follows service coverage and experience; experience fades and grows with arrivals."""
+    d, mc, spy = model.districts, model.config.municipality, model.config.steps_per_year
+    for k in range(d.n):
+        coverage = d.delivered_hours[k] / max(d.demand_hours[k], 1e-9)
+        target = clip(d.openness_base[k] + 0.3 * (min(coverage, 1.5) - 0.5) + 0.2 * min(d.experience[k], 1.0), 0.0, 1.0)
+        d.openness[k] += min(mc.openness_rate / spy, 1.0) * (target - d.openness[k])
+        d.experience[k] *= 1.0 - per_step(0.05, spy)
+        d.experience[k] += mc.experience_gain * model.factors.arrivals[k] / max(d.population[k], 1.0) * 100.0
+
+
+def polarise(model: MSOModel, event, draws: Draws) -> None:
+    """Ties across a conflict line break; MSOs of conflicting groups leave federations, lose trust, burn out."""
+    m, ties = model.msos, model.ties
+    live = [j for j in range(ties.n) if ties.active[j]]
+    tie_draw = draws.take("random")
+    for position, j in enumerate(live):
+        u = tie_draw.at(position)
+        if model.conflicts[m.group[ties.a[j]], m.group[ties.b[j]]] and u < event.tie_break_probability:
+            break_tie(model, j, "polarisation")
+    leave_draw = draws.take("random")
+    for i in range(m.n):
+        u = leave_draw.at(i)
+        if not (m.alive[i] and model.conflicts[m.group[i]].any()):
+            continue
+        if m.federation[i] and u < event.federation_leave_probability:
+            m.federation[i] = False
+            log_one(model, "federation_left", i, "polarisation")
+        m.trust[i] = max(m.trust[i] - event.trust_shock, 0.0)
+        m.burnout[i] = min(m.burnout[i] + event.trust_shock, 1.0)
+
+
+# --- demography -----------------------------------------------------------------------------------
+
+def dissolve(model: MSOModel, draws: Draws) -> None:
+    """MSOs dissolve below the volunteer core for the grace period, after sustained insolvency, or by other causes."""
+    m, cfg = model.msos, model.config
+    grace_steps = max(1, round(cfg.volunteer_grace_months * cfg.steps_per_year / 12))
+    insolvency_steps = max(1, round(cfg.finance.insolvency_months * cfg.steps_per_year / 12))
+    draw = draws.take("random")
+    dying: dict[str, list[int]] = {"volunteers": [], "insolvency": [], "background": []}
+    for i in range(m.n):
+        below = m.alive[i] and m.volunteers[i] < cfg.min_active_volunteers
+        m.below_core_months[i] = m.below_core_months[i] + 1 if below else 0
+        u = draw.at(i)
+        if not m.alive[i]:
+            continue
+        if m.below_core_months[i] >= grace_steps:
+            dying["volunteers"].append(i)
+        elif m.insolvent_months[i] >= insolvency_steps:
+            dying["insolvency"].append(i)
+        elif u < per_step(cfg.background_dissolution_rate, cfg.steps_per_year):
+            dying["background"].append(i)
+    for code, (cause, rows) in enumerate(dying.items(), start=1):
+        for i in rows:
+            dissolve_one(model, i, cause, code)
+        model.flow[f"dissolved_{cause}"] += len(rows)
+
+
+def dissolve_one(model: MSOModel, i: int, cause: str, code: int) -> None:
+    """One MSO dissolves: staff let go, its grants stop, its ties break, its agent leaves."""
+    m, g, ties, t = model.msos, model.grants, model.ties, model.t
+    m.alive[i] = False
+    m.died_step[i] = t
+    m.death_cause[i] = code
+    if m.staff_fte[i] > 0:
+        log_one(model, "staff_let_go", i, "dissolution", staff_fte=m.staff_fte[i])
+        model.flow["staff_let_go"] += m.staff_fte[i]
+    m.staff_fte[i] = 0.0
+    m.coop_municipality[i] = False
+    for j in range(g.n):
+        if g.active[j] and g.mso[j] == i:
+            g.active[j] = False
+            log_one(model, "grant_ended", i, "dissolution", funder=g.funder[j], amount=g.amount_per_year[j])
+    for j in range(ties.n):
+        if ties.active[j] and i in (ties.a[j], ties.b[j]):
+            break_tie(model, j, "dissolution")
+    log_one(model, "dissolved", i, cause)
+    model.mso_agents[i].remove()
