@@ -305,10 +305,10 @@ def summarise(outcomes: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def bands(frame: pd.DataFrame, column: str, level: float = 0.95) -> pd.DataFrame:
-    """Per scenario position and time point (`year`): mean of a column across replications and its t-interval."""
-    grouped = frame.groupby(["position", "year"])[column]
-    table = grouped.agg(["mean", "std", "count"]).reset_index()
+def bands(frame: pd.DataFrame, column: str, by: tuple[str, ...] = ("position", "year"),
+          level: float = 0.95) -> pd.DataFrame:
+    """Per group (default: scenario position and time point): mean of a column across replications and its t-interval."""
+    table = frame.groupby(list(by))[column].agg(["mean", "std", "count"]).reset_index()
     quantile = stats.t.ppf(0.5 + level / 2, np.maximum(table["count"] - 1, 1))
     half = np.where(table["count"] > 1, quantile * table["std"] / np.sqrt(table["count"]), np.nan)
     return table.assign(low=table["mean"] - half, high=table["mean"] + half)

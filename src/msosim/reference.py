@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .state import INSTITUTIONAL, PROJECT
+from .submodels.grants import SUCCESSOR_WINDOW_MONTHS
 
 if TYPE_CHECKING:
     from .agents.funder import Funder
@@ -123,10 +124,8 @@ def clip(x: float, low: float, high: float) -> float:
     return min(max(x, low), high)
 
 
-def log_one(model: MSOModel, event: str, mso: int, cause: str | int = "", **columns) -> None:
+def log_one(model: MSOModel, event: str, mso: int, cause: str = "", **columns) -> None:
     """Append one event for one MSO."""
-    if not isinstance(cause, str):
-        cause = np.array([cause])
     model.log.add(model.t, event, np.array([mso]), cause=cause, **columns)
 
 
@@ -306,7 +305,7 @@ def end_grants(model: MSOModel, draws: Draws) -> None:
             years = model.funders[g.funder[j]].config.institutional_years
             add_grant(model, g.mso[j], int(g.funder[j]), INSTITUTIONAL, g.amount_per_year[j], g.project_cost_per_year[j],
                       g.staff_fte[j], g.material_per_year[j], g.in_kind_per_year[j], t, years)
-    window = 3 * cfg.steps_per_year / 12
+    window = SUCCESSOR_WINDOW_MONTHS * cfg.steps_per_year / 12
     for j, renew in zip(ending, renewed):
         i = g.mso[j]
         successor = renew or abs(m.last_grant_start[i] - t) <= window
@@ -427,10 +426,10 @@ def run_call(model: MSOModel, funder: Funder, draws: Draws) -> None:
     """A funder's call: eligible MSOs apply, the funder ranks them and awards down the ranking within budget."""
     m, cfg, t = model.msos, model.config, model.t
     rows = [i for i in range(m.n) if eligible(model, funder, i)]
-    first_size, apply_draw = size_draw_for(draws, funder, PROJECT), None
-    applicants, hours = [], {}
+    first_size = size_draw_for(draws, funder, PROJECT)
     requests = [ask(model, funder, i, PROJECT, first_size, p) for p, i in enumerate(rows)]
     apply_draw = draws.take("random")
+    applicants, hours = [], {}
     for position, i in enumerate(rows):
         volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - cfg.policy.application_support)
         hours[i] = funder.config.application_hours * (volunteer_factor if m.staff_fte[i] <= 0 else 1.0) * (

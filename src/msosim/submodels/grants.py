@@ -120,22 +120,24 @@ def committed(model: MSOModel, funder: Funder, kind: int | None, at_step: int) -
 
 def run_call(model: MSOModel, funder: Funder) -> None:
     """A funder's yearly call: eligible MSOs decide to apply, the funder ranks and awards within budget."""
-    cfg, t = funder.config, model.t
+    cfg, t, m = funder.config, model.t, model.msos
     rows = np.flatnonzero(_eligible(model, funder))
     hours = application_hours(model, funder, rows)
-    amount, cost, fte, material, in_kind = _asks(model, funder, rows, PROJECT)
-    can_cofund = model.msos.reserves[rows] >= cfg.cofunding_share * cost - in_kind
+    project_terms = _asks(model, funder, rows, PROJECT)
+    amount, cost, in_kind = project_terms[0], project_terms[1], project_terms[4]
+    can_cofund = m.reserves[rows] >= cfg.cofunding_share * cost - in_kind
     applies = decide_to_apply(model, funder, rows, hours) & can_cofund
-    rows, hours = rows[applies], hours[applies]
-    if rows.size == 0:
+    if not applies.any():
         return
-    model.msos.application_hours[rows] += hours
-    model.log.add(t, "grant_applied", rows, funder=funder.index, hours=hours)
-    model.flow["applications"] += rows.size
+    rows, hours = rows[applies], hours[applies]
     scores = score_applications(model, funder, rows)
     order = np.argsort(-scores, kind="stable")
-    rows, scores = rows[order], scores[order]
+    rows, hours, scores = rows[order], hours[order], scores[order]
+    project_terms = tuple(values[applies][order] for values in project_terms)
     ranks = np.arange(1, rows.size + 1)
+    m.application_hours[rows] += hours
+    model.log.add(t, "grant_applied", rows, funder=funder.index, hours=hours, score=scores, rank=ranks)
+    model.flow["applications"] += rows.size
     awarded = np.zeros(rows.size, dtype=bool)
     start = t + cfg.start_lag_months * model.config.steps_per_year // 12
     pools = funder.pools()
@@ -143,16 +145,15 @@ def run_call(model: MSOModel, funder: Funder) -> None:
         owed = committed(model, funder, kind if len(pools) > 1 else None, start)
         budget = funder.budget * share * model.factors.budget - owed
         todo = np.flatnonzero(~awarded)
-        amount, cost, fte, material, in_kind = _asks(model, funder, rows[todo], kind)
-        fits = np.cumsum(amount) <= budget
+        terms = _asks(model, funder, rows[todo], kind) if kind == INSTITUTIONAL else tuple(v[todo] for v in project_terms)
+        fits = np.cumsum(terms[0]) <= budget
         chosen = todo[fits]
         awarded[chosen] = True
+        amount, cost, fte, material, in_kind = (values[fits] for values in terms)
         years = cfg.institutional_years if kind == INSTITUTIONAL else cfg.project_years
-        add_grants(model, rows[chosen], funder.index, kind, amount[fits], cost[fits], fte[fits], material[fits],
-                   in_kind[fits], start, years)
-        model.log.add(t, "grant_awarded", rows[chosen], cause="", funder=funder.index, amount=amount[fits],
-                      score=scores[chosen], rank=ranks[chosen], staff_fte=fte[fits])
-    m = model.msos
+        add_grants(model, rows[chosen], funder.index, kind, amount, cost, fte, material, in_kind, start, years)
+        model.log.add(t, "grant_awarded", rows[chosen], cause="", funder=funder.index, amount=amount,
+                      score=scores[chosen], rank=ranks[chosen], staff_fte=fte)
     won, lost = rows[awarded], rows[~awarded]
     m.track_record[won] += 1
     m.professionalisation[won] += cfg.professionalisation_gain * (1.0 - m.professionalisation[won])
