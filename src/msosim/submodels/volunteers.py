@@ -34,19 +34,20 @@ def density_factor(model: MSOModel) -> np.ndarray:
 def volunteers_quit_and_join(model: MSOModel) -> None:
     """Volunteers quit (more when burned out); inactive members join (more where the MSO is visible and
     embedded, and by district density); members grow slowly."""
-    m, n, v, spy, rng = model.msos, model.msos.n, model.config.volunteers, model.config.steps_per_year, model.rng
-    alive = m.alive[:n]
-    p_quit = per_step(v.dropout_rate * (1.0 + v.burnout_quit_factor * m.burnout[:n]), spy)
-    quits = np.where(alive, rng.binomial(m.volunteers[:n], p_quit), 0)
-    staying = m.volunteers[:n] - quits
+    m, v, spy, rng = model.msos, model.config.volunteers, model.config.steps_per_year, model.rng
+    rows = np.flatnonzero(m.alive[: m.n])
+    volunteers, members = m.volunteers[rows], m.members[rows]
+    p_quit = per_step(v.dropout_rate * (1.0 + v.burnout_quit_factor * m.burnout[rows]), spy)
+    quits = rng.binomial(volunteers, p_quit)
+    staying = volunteers - quits
     visibility = 1.0 - v.visibility_weight + v.visibility_weight * np.minimum(
-        m.service_hours[:n] / np.maximum(m.requested_hours[:n], 1e-9), 1.0)
-    embedding = 1.0 + v.embedding_effect * (m.coop_municipality[:n].astype(float) + m.federation[:n])
-    join_year = v.join_rate * density_factor(model)[m.district[:n]] * visibility * embedding * model.factors.join
-    joins = np.where(alive, rng.binomial(m.members[:n] - staying, per_step(join_year, spy)), 0)
+        m.service_hours[rows] / np.maximum(m.requested_hours[rows], 1e-9), 1.0)
+    embedding = 1.0 + v.embedding_effect * (m.coop_municipality[rows].astype(float) + m.federation[rows])
+    join_year = v.join_rate * density_factor(model)[m.district[rows]] * visibility * embedding * model.factors.join
+    joins = rng.binomial(members - staying, per_step(join_year, spy))
     new_total = staying + joins
-    m.burnout[:n] = np.where(new_total > 0, m.burnout[:n] * staying / np.maximum(new_total, 1), m.burnout[:n])
-    m.volunteers[:n] = new_total
-    m.members[:n] += np.where(alive, rng.poisson(m.members[:n] * v.member_growth_rate / spy), 0)
+    m.burnout[rows] = np.where(new_total > 0, m.burnout[rows] * staying / np.maximum(new_total, 1), m.burnout[rows])
+    m.volunteers[rows] = new_total
+    m.members[rows] = members + rng.poisson(members * v.member_growth_rate / spy)
     model.flow["volunteer_quits"] += int(quits.sum())
     model.flow["volunteer_joins"] += int(joins.sum())
