@@ -289,7 +289,7 @@ def summarise(outcomes: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     `outcomes` is tidy (position, scenario, seed, outcome, value); differences are taken seed by seed.
     """
     rows = []
-    wide = outcomes.pivot_table(index=["outcome", "seed"], columns="position", values="value", dropna=False)
+    wide = outcomes.pivot(index=["outcome", "seed"], columns="position", values="value")
     names = outcomes.drop_duplicates("position").set_index("position")["scenario"]
     for outcome, block in wide.groupby(level="outcome", sort=False):
         for position in block.columns:

@@ -171,22 +171,25 @@ def density_factor(model: MSOModel, district: int) -> float:
 
 
 def volunteers_quit_and_join(model: MSOModel, draws: Draws) -> None:
-    """Volunteers quit (more when burned out); inactive members join; members grow."""
+    """Volunteers quit (more when burned out); members join (more where the MSO is visible and embedded); members grow."""
     m, v, spy = model.msos, model.config.volunteers, model.config.steps_per_year
     quit_draw, join_draw, growth_draw = draws.take("binomial"), draws.take("binomial"), draws.take("poisson")
     total_quits = total_joins = 0
-    for i in range(m.n):
-        if not m.alive[i]:
-            continue
+    living = [i for i in range(m.n) if m.alive[i]]
+    for position, i in enumerate(living):
         volunteers, members = int(m.volunteers[i]), int(m.members[i])
-        quits = quit_draw.at(i, volunteers, per_step(v.dropout_rate * (1.0 + v.burnout_quit_factor * m.burnout[i]), spy))
+        p_quit = per_step(v.dropout_rate * (1.0 + v.burnout_quit_factor * m.burnout[i]), spy)
+        quits = quit_draw.at(position, volunteers, p_quit)
         staying = volunteers - quits
-        join_year = v.join_rate * density_factor(model, m.district[i]) * model.factors.join
-        joins = join_draw.at(i, members - staying, per_step(join_year, spy))
+        met = min(m.service_hours[i] / max(m.requested_hours[i], 1e-9), 1.0)
+        visibility = 1.0 - v.visibility_weight + v.visibility_weight * met
+        embedding = 1.0 + v.embedding_effect * (float(m.coop_municipality[i]) + float(m.federation[i]))
+        join_year = v.join_rate * density_factor(model, m.district[i]) * visibility * embedding * model.factors.join
+        joins = join_draw.at(position, members - staying, per_step(join_year, spy))
         if staying + joins > 0:
             m.burnout[i] = m.burnout[i] * staying / (staying + joins)
         m.volunteers[i] = staying + joins
-        m.members[i] = members + growth_draw.at(i, members * v.member_growth_rate / spy)
+        m.members[i] = members + growth_draw.at(position, members * v.member_growth_rate / spy)
         total_quits += quits
         total_joins += joins
     model.flow["volunteer_quits"] += total_quits
@@ -316,7 +319,7 @@ def end_grants(model: MSOModel, draws: Draws) -> None:
 
 
 def adjust_staff(model: MSOModel) -> None:
-    """Hire what running grants pay for; keep unpaid staff only while reserves cover them."""
+    """Hire what running grants pay for; unpaid staff stay only if reserves cover all of them for the months required."""
     m, g, fin = model.msos, model.grants, model.config.finance
     funded = [0.0] * m.n
     for j in paying_grants(model):
@@ -330,9 +333,9 @@ def adjust_staff(model: MSOModel) -> None:
             m.staff_fte[i] += gap
             log_one(model, "staff_hired", i, "grant_start", staff_fte=gap)
             model.flow["staff_hired"] += gap
-        elif gap < -1e-9:
-            let_go = -gap - min(-gap, max(m.reserves[i], 0.0) / monthly_cost)
-            if let_go >= 1e-9:
+        elif gap < -1e-9 and m.reserves[i] < -gap * monthly_cost:
+            let_go = -gap
+            if let_go > 0:
                 m.staff_fte[i] = max(m.staff_fte[i] - let_go, 0.0)
                 log_one(model, "staff_let_go", i, "grant_end" if m.cliff[i] else "finances", staff_fte=let_go)
                 model.flow["staff_let_go"] += let_go
@@ -360,7 +363,7 @@ def eligible(model: MSOModel, funder: Funder, i: int) -> bool:
     return not any(g.active[j] and g.funder[j] == funder.index and g.mso[j] == i for j in range(g.n))
 
 
-def ask(model: MSOModel, funder: Funder, i: int, kind: int, size_draw: Draw | None, position: int) -> dict:
+def ask(model: MSOModel, funder: Funder, i: int, kind: int, size_draw: Draw | None = None, position: int = -1) -> dict:
     """What MSO i asks for: amount, project cost, staff FTE, material and in-kind per year."""
     m, fin, cfg = model.msos, model.config.finance, funder.config
     if kind == INSTITUTIONAL:
@@ -368,7 +371,7 @@ def ask(model: MSOModel, funder: Funder, i: int, kind: int, size_draw: Draw | No
     elif cfg.staff_share <= 0:
         direct, staff_share, overhead = cfg.max_award, cfg.staff_share, fin.overhead_allowed
     else:
-        fte = clip(size_draw.at(position, math.log(0.7), 0.4), 0.2, 3.0)
+        fte = clip(size_draw.at(position, math.log(0.45), 0.5), 0.1, 3.0)
         direct, staff_share, overhead = fte * fin.staff_cost_per_fte / cfg.staff_share, cfg.staff_share, fin.overhead_allowed
     in_kind = cfg.cofunding_share * fin.cofunding_in_kind
     amount = clip(direct * (1.0 + overhead) / (1.0 - in_kind) * (1.0 - cfg.cofunding_share), cfg.min_award, cfg.max_award)
@@ -384,7 +387,7 @@ def ask(model: MSOModel, funder: Funder, i: int, kind: int, size_draw: Draw | No
 
 
 def size_draw_for(draws: Draws, funder: Funder, kind: int) -> Draw | None:
-    """Project asks of a funder with a staff share draw one project size per applicant."""
+    """Project asks of a funder with a staff share draw one project size per eligible MSO."""
     return draws.take("lognormal") if kind == PROJECT and funder.config.staff_share > 0 else None
 
 
@@ -423,7 +426,8 @@ def applies(model: MSOModel, funder: Funder, i: int, hours: float, request: dict
 
 
 def run_call(model: MSOModel, funder: Funder, draws: Draws) -> None:
-    """A funder's call: eligible MSOs apply, the funder ranks them and awards down the ranking within budget."""
+    """A funder's call: eligible MSOs that can co-fund their ask may apply; the funder ranks the applications and
+    awards down the ranking while the pool's budget lasts (institutional pools ask for core costs instead)."""
     m, cfg, t = model.msos, model.config, model.t
     rows = [i for i in range(m.n) if eligible(model, funder, i)]
     first_size = size_draw_for(draws, funder, PROJECT)
@@ -438,23 +442,23 @@ def run_call(model: MSOModel, funder: Funder, draws: Draws) -> None:
             applicants.append(i)
     if not applicants:
         return
-    for i in applicants:
-        m.application_hours[i] += hours[i]
-        log_one(model, "grant_applied", i, funder=funder.index, hours=hours[i])
-    model.flow["applications"] += len(applicants)
     score_draw = draws.take("random" if funder.config.selection == "lottery" else "normal")
     scores = {i: score(model, funder, i, score_draw, p) for p, i in enumerate(applicants)}
     ranking = sorted(applicants, key=lambda i: -scores[i])
     rank = {i: r + 1 for r, i in enumerate(ranking)}
+    for i in applicants:
+        m.application_hours[i] += hours[i]
+        log_one(model, "grant_applied", i, funder=funder.index, hours=hours[i], score=scores[i], rank=rank[i])
+    model.flow["applications"] += len(applicants)
+    project_request = {i: requests[p] for p, i in enumerate(rows)}
     awarded: set[int] = set()
     start = t + funder.config.start_lag_months * cfg.steps_per_year // 12
     pools = funder.pools()
     for kind, share in pools:
         budget = funder.budget * share * model.factors.budget - owed(model, funder, kind if len(pools) > 1 else None, start)
-        size_draw = size_draw_for(draws, funder, kind)
         spent = 0.0
-        for position, i in enumerate([i for i in ranking if i not in awarded]):
-            request = ask(model, funder, i, kind, size_draw, position)
+        for i in [i for i in ranking if i not in awarded]:
+            request = project_request[i] if kind == PROJECT else ask(model, funder, i, kind)
             spent += request["amount"]
             if spent > budget:
                 continue
@@ -497,9 +501,9 @@ def delegate_tasks(model: MSOModel, draws: Draws) -> None:
         if tasks[i] == 0:
             continue
         k = m.district[i]
-        hours = tasks[i] * mc.task_hours
+        hours = tasks[i] * mc.task_hours * (1.0 + mc.admin_burden)
         paid = funded[i] * mc.task_hours * mc.task_payment_per_hour * ratio[k]
-        funded_hours = funded[i] * mc.task_hours * ratio[k]
+        funded_hours = funded[i] * mc.task_hours * (1.0 + mc.admin_burden) * ratio[k]
         d.budget_left[k] -= paid
         d.paid_total[k] += paid
         m.municipal_payment[i] = paid
@@ -523,7 +527,7 @@ def cooperate_with_municipality(model: MSOModel, draws: Draws) -> None:
         k = m.district[i]
         if not m.coop_municipality[i]:
             start_year = (mc.cooperation_rate * d.openness[k] * (0.5 + m.trust[i]) * (1.0 + min(d.experience[k], 2.0))
-                          * (1.0 - mc.power_asymmetry * (m.staff_fte[i] <= 0))
+                          * (1.0 - mc.power_asymmetry * (m.staff_fte[i] <= 0)) * (1.0 - mc.admin_burden)
                           * (1.0 + co.dialogue_trust_gain if d.dialogue[k] else 1.0))
             if u < per_step(min(start_year, 0.95), spy):
                 m.coop_municipality[i] = True
@@ -555,26 +559,29 @@ def break_tie(model: MSOModel, j: int, cause: str) -> None:
     log_one(model, "tie_broken", ties.a[j], cause, partner=ties.b[j])
 
 
-def form_and_break_ties(model: MSOModel, draws: Draws) -> None:
-    """MSOs pick a random partner among the living MSOs of their district; ties break at a rate."""
+def form_and_break_ties(model: MSOModel, initial: bool = False, *, draws: Draws) -> None:
+    """Each living MSO starts a Poisson number of ties, each with a random living MSO of its district; ties break
+    at a rate. With `initial`, the number is the stationary one (formation rate / break rate) and none break."""
     m, d, co, spy, ties = model.msos, model.districts, model.config.cooperation, model.config.steps_per_year, model.ties
     living = [i for i in range(m.n) if m.alive[i]]
     by_district: list[list[int]] = [[] for _ in range(d.n)]
     for i in living:
         by_district[m.district[i]].append(i)
-    initiate_draw = draws.take("random")
+    count_draw = draws.take("poisson")
     initiators = []
     for position, i in enumerate(living):
-        rate = co.tie_rate / spy * (co.dialogue_tie_factor if d.dialogue[m.district[i]] else 1.0)
-        if initiate_draw.at(position) < rate:
-            initiators.append(i)
+        rate = (co.dialogue_tie_factor if d.dialogue[m.district[i]] else 1.0) * co.tie_rate
+        rate = rate / max(co.tie_break_rate, 1e-9) if initial else rate / spy
+        initiators += [i] * count_draw.at(position, rate)
     partner_draw = draws.take("random")
     for position, i in enumerate(initiators):
         neighbours = by_district[m.district[i]]
         partner = neighbours[int(partner_draw.at(position) * len(neighbours))]
         if partner != i:
             ties.append(1, a=i, b=partner, active=True, formed_step=model.t)
-            log_one(model, "tie_formed", i, partner=partner)
+            log_one(model, "tie_formed", i, "initial" if initial else "", partner=partner)
+    if initial:
+        return
     live = [j for j in range(ties.n) if ties.active[j]]
     break_draw = draws.take("random")
     for position, j in enumerate(live):

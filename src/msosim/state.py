@@ -133,7 +133,7 @@ class EventLog:
         else:
             chunk["cause"] = np.asarray(cause, dtype=np.int8)
         for name, value in columns.items():
-            chunk[name] = np.broadcast_to(np.asarray(value), (count,)).copy()
+            chunk[name] = np.full(count, value) if np.ndim(value) == 0 else np.asarray(value)
         self._chunks.append(chunk)
 
     DEFAULTS = {"funder": -1, "partner": -1, "amount": np.nan, "hours": np.nan, "score": np.nan, "rank": -1,

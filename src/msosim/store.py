@@ -253,7 +253,7 @@ class Store:
             f"ORDER BY {ORDER['outcomes']}").df()
         if not wide:
             return frame
-        return (frame.pivot_table(index=["scenario_name", *KEY], columns="outcome", values="value", dropna=False)
+        return (frame.pivot(index=["scenario_name", *KEY], columns="outcome", values="value")
                 .reset_index().rename_axis(columns=None))
 
     def comparison(self, comparison_id: str | None = None) -> pd.DataFrame:

@@ -93,6 +93,8 @@ def lever_from_field(name: str, field: FieldInfo) -> Lever:
     unit_match = _UNIT.search(description)
     unit = unit_match.group(1).strip() if unit_match else ""
     unit = "" if unit == "-" else unit
+    if not unit and "multiplier" in description:
+        unit = "factor"
     options = _literal_options(field.annotation)
     if options:
         return Lever(name, "select", field.default, options=options, description=description)
@@ -103,6 +105,8 @@ def lever_from_field(name: str, field: FieldInfo) -> Lever:
     maximum = float(bounds["le"])
     optional = type(None) in typing.get_args(field.annotation)
     span = maximum - minimum
+    if not unit and (minimum, maximum) == (0.0, 1.0):
+        unit = "share"
     kind = "number" if span > NUMBER_RANGE else "slider"
     step = None if kind == "number" else _nice_step(span)
     return Lever(name, kind, field.default, minimum, maximum, step, exclusive, optional, (), unit, description)

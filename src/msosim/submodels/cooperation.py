@@ -20,12 +20,14 @@ def delegate_tasks(model: MSOModel) -> None:
     m.municipal_payment[:n] = 0.0
     task_steps = max(mc.task_months * spy / 12.0, 1.0)
     m.delegated_load[:n] *= 1.0 - 1.0 / task_steps
-    coop = m.alive[:n] & m.coop_municipality[:n]
+    coop = np.flatnonzero(m.alive[:n] & m.coop_municipality[:n])
     district = m.district[:n]
-    pressure = d.demand_hours[district] / np.maximum(model.base_demand[district], 1e-9)
-    tasks = np.where(coop, rng.poisson(mc.delegation_rate / spy * pressure * model.factors.delegation), 0)
-    funded_share = model.delegation_funded_share
-    funded_tasks = rng.binomial(tasks, funded_share)
+    pressure = d.demand_hours[district[coop]] / np.maximum(model.base_demand[district[coop]], 1e-9)
+    tasks = np.zeros(n, dtype=np.int64)
+    tasks[coop] = rng.poisson(mc.delegation_rate / spy * pressure * model.factors.delegation)
+    got = np.flatnonzero(tasks)
+    funded_tasks = np.zeros(n, dtype=np.int64)
+    funded_tasks[got] = rng.binomial(tasks[got], model.delegation_funded_share)
     hours = tasks * mc.task_hours * (1.0 + mc.admin_burden)
     cost = funded_tasks * mc.task_hours * mc.task_payment_per_hour
     asked = np.bincount(district, weights=cost, minlength=d.n)
@@ -121,8 +123,9 @@ def join_and_leave_federations(model: MSOModel) -> None:
     m, n, co, spy, rng, t = model.msos, model.msos.n, model.config.cooperation, model.config.steps_per_year, model.rng, model.t
     alive = m.alive[:n]
     u = rng.random(n)
-    join_year = co.federation_join_rate * np.where(m.staff_fte[:n] > 0, 2.0, 1.0)
-    joins = alive & ~m.federation[:n] & (u < per_step(join_year, spy))
+    join_step = np.where(m.staff_fte[:n] > 0, per_step(2.0 * co.federation_join_rate, spy),
+                         per_step(co.federation_join_rate, spy))
+    joins = alive & ~m.federation[:n] & (u < join_step)
     leaves = alive & m.federation[:n] & (u < per_step(co.federation_leave_rate, spy))
     m.federation[:n] = (m.federation[:n] | joins) & ~leaves
     model.log.add(t, "federation_joined", np.flatnonzero(joins))

@@ -1,0 +1,173 @@
+"""`msosim compare`, `msosim report` and `msosim export`: paired scenario comparisons through a results store."""
+
+from __future__ import annotations
+
+import os
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class Lang(str, Enum):
+    en = "en"
+    de = "de"
+
+
+class ExportFormat(str, Enum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+def _cli():
+    """The shared CLI helpers (imported late: cli.py imports this module while it loads)."""
+    from .. import cli
+
+    return cli
+
+
+def _check_report_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        _cli().fail(f"--report: value '{folder}': is a file; allowed: a folder for report.html and the PNGs")
+
+
+def compare(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files; the first is the reference")],
+    reps: Annotated[int, typer.Option(min=1, help="replications per scenario (rep i uses seed SEED + i)")] = 30,
+    years: Annotated[float | None, typer.Option(help="years to simulate (default: each scenario's)")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
+    seed: Annotated[int, typer.Option(help="base seed: replication i of every scenario uses SEED + i")] = 1,
+    store: Annotated[Path, typer.Option(help="DuckDB results store (runs already there are skipped)")] = Path("results/compare.duckdb"),
+    report: Annotated[Path, typer.Option(help="folder for report.html and the PNG figures")] = Path("reports/compare"),
+    lang: Annotated[Lang, typer.Option(help="language of the table and report")] = Lang.en,
+) -> None:
+    """Run replications of scenarios in parallel, store every run, print the paired comparison, write the report."""
+    from ..batch import RunFailed, load_scenarios, progress_bar, run_comparison
+    from ..report import console_table, load_report_data, write_report
+    from ..scenario import ScenarioError
+    from ..store import Store, StoreError
+
+    cli = _cli()
+    try:
+        configs = load_scenarios(scenarios)
+    except ScenarioError as exc:
+        *others, last = str(exc).splitlines()
+        for line in others:
+            cli.err.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+        cli.fail(last)
+    if years is not None and not 0 < years <= 200:
+        cli.fail(f"--years: value {years:g}: allowed: greater than 0 and at most 200")
+    _check_report_folder(report)
+    workers = workers or os.cpu_count() or 1
+    try:
+        opened = Store.open(store, create=True)
+    except StoreError as exc:
+        cli.fail(str(exc))
+    started = time.perf_counter()
+    bar = progress_bar(cli.err)
+    task = bar.add_task("runs", total=None)
+    state = {"total": 0, "todo": 0, "done": 0}
+
+    def on_start(total: int, todo: int) -> None:
+        state.update(total=total, todo=todo)
+        cli.err.print(f"{total} runs planned ({len(configs)} scenarios x {reps} reps), {total - todo} already in "
+                      f"{store}, {todo} to run on {min(workers, max(todo, 1))} worker(s)", highlight=False)
+        bar.update(task, total=todo)
+        bar.start()
+
+    def on_stored(result) -> None:
+        state["done"] += 1
+        bar.advance(task)
+        if not cli.err.is_terminal and state["done"] % max(1, state["todo"] // 100) == 0:
+            cli.err.print(f"stored {state['done']}/{state['todo']}: {result.spec.scenario_name} seed "
+                          f"{result.spec.seed} ({result.wall_seconds:.2f} s)", highlight=False)
+
+    try:
+        comparison_id = run_comparison(opened, configs, scenarios, reps=reps, years=years, workers=workers,
+                                       base_seed=seed, on_start=on_start, on_stored=on_stored)
+    except KeyboardInterrupt:
+        bar.stop()
+        opened.close()
+        cli.err.print(f"interrupted: {state['total'] - state['todo'] + state['done']} of {state['total']} runs are "
+                      f"in {store}; run the same command again to resume")
+        raise typer.Exit(130) from None
+    except RunFailed as exc:
+        bar.stop()
+        opened.close()
+        cli.fail(f"run failed: {exc} ({state['done']} runs stored in {store})", code=1)
+    bar.stop()
+    with opened:
+        data = load_report_data(opened, comparison_id)
+    cli.console.print(console_table(data, lang.value))
+    _print_provenance(data, lang.value)
+    page = write_report(data, report, lang.value)
+    cli.console.print(f"{state['done']} runs in {time.perf_counter() - started:.1f} s; store {store}; report {page}",
+                      highlight=False)
+
+
+def report(
+    store: Annotated[Path, typer.Argument(help="DuckDB results store written by `msosim compare`")],
+    report: Annotated[Path | None, typer.Option(help="folder for report.html and the PNGs (default: reports/<store name>)")] = None,
+    lang: Annotated[Lang, typer.Option(help="language of the table and report")] = Lang.en,
+    comparison: Annotated[str | None, typer.Option(help="comparison id (default: the last one recorded)")] = None,
+) -> None:
+    """Rebuild the comparison table and report from a store, without running anything."""
+    from ..report import ReportError, console_table, load_report_data, write_report
+    from ..store import Store, StoreError
+
+    cli = _cli()
+    folder = report if report is not None else Path("reports") / store.stem
+    _check_report_folder(folder)
+    try:
+        with Store.open(store) as opened:
+            data = load_report_data(opened, comparison)
+    except (StoreError, ReportError) as exc:
+        cli.fail(str(exc))
+    cli.console.print(console_table(data, lang.value))
+    _print_provenance(data, lang.value)
+    cli.console.print(f"report {write_report(data, folder, lang.value)}", highlight=False)
+
+
+def export(
+    store: Annotated[Path, typer.Argument(help="DuckDB results store written by `msosim compare`")],
+    format: Annotated[ExportFormat, typer.Option("--format", help="file format")] = ExportFormat.parquet,
+    out: Annotated[Path, typer.Option(help="folder for one file per table")] = Path("exports"),
+) -> None:
+    """Write every table of a store as Parquet (or CSV) files, one per table."""
+    from ..store import Store, StoreError
+
+    cli = _cli()
+    if out.exists() and not out.is_dir():
+        cli.fail(f"--out: value '{out}': is a file; allowed: a folder")
+    try:
+        with Store.open(store) as opened:
+            written = opened.export(out, format.value)
+            counts = {name: opened.con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0] for name in opened.tables()}
+    except StoreError as exc:
+        cli.fail(str(exc))
+    for path in written:
+        cli.console.print(f"{path}  ({counts[path.stem]:,} rows)", highlight=False)
+
+
+def _print_provenance(data, lang: str) -> None:
+    from rich.table import Table
+
+    from ..i18n import label
+    from ..report import provenance_rows
+
+    table = Table(title=label("provenance", lang), show_header=True, header_style="bold")
+    fields = ["scenario_hash", "runs", "git_commit", "msosim_version", "libraries", "wall_time"]
+    for name in ["scenario", *fields]:
+        table.add_column(label(name, lang), overflow="fold")
+    for record in provenance_rows(data, lang):
+        table.add_row(record["scenario"], *(record[f] for f in fields))
+    _cli().console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add compare, report and export to the `msosim` command."""
+    app.command("compare")(compare)
+    app.command("report")(report)
+    app.command("export")(export)
