@@ -6,9 +6,16 @@ over scalars, so that a test can check that the vectorised code computes the sam
 
 Random numbers: a vectorised submodel draws whole arrays (`rng.binomial(volunteers, p_quit)`),
 a loop would draw one number at a time, and the two streams differ. So the vectorised call is
-recorded with `RecordingGenerator`, and its reference receives the same arrays as `Draws`: for
-element i of a recorded call, `draw.at(i, *parameters)` checks that the reference computed the
-same distribution parameters as the vectorised code and returns the number that was drawn.
+recorded with `RecordingGenerator`, and its reference receives the same arrays as `Draws`. Each
+served number first checks that the reference computed the same distribution parameters as the
+vectorised code.
+
+Which rows get a number is the vectorised code's choice, and it may change as that code is made
+faster. `draw.for_row(row, population, ...)` accepts both layouts: a draw over the whole
+population (one number per MSO, say, used or not) serves element `row`; any other draw must hold
+exactly one number per row the reference asks about, in the order it asks (rows ascending), and
+serves them in turn. `draw.at(position, ...)` is for draws whose layout is fixed by the
+algorithm itself (one partner per initiator, one renewal per ending grant).
 """
 
 from __future__ import annotations
@@ -71,10 +78,26 @@ class Draw:
         self.result = np.atleast_1d(call.result)
         count = DISTRIBUTION_PARAMETERS[call.method]
         self.parameters = [np.broadcast_to(np.asarray(a), self.result.shape) for a in call.args[:count]]
+        self.served_in_turn = 0
 
     @property
     def size(self) -> int:
         return self.result.size
+
+    def for_row(self, row: int, population: int, *parameters: float):
+        """The number for `row`: element `row` of a whole-population draw, else the next element of a per-row-asked draw."""
+        if self.size == population:
+            return self.at(row, *parameters)
+        position, self.served_in_turn = self.served_in_turn, self.served_in_turn + 1
+        if position >= self.size:
+            raise AssertionError(f"draw {self.number} ({self.call.method}): the reference asks for more numbers than "
+                                 f"the {self.size} drawn (the population has {population} rows)")
+        return self.at(position, *parameters)
+
+    def check_all_served(self) -> None:
+        if self.served_in_turn and self.served_in_turn != self.size:
+            raise AssertionError(f"draw {self.number} ({self.call.method}): the vectorised code drew {self.size} "
+                                 f"numbers, the reference used {self.served_in_turn}")
 
     def at(self, i: int, *parameters: float):
         """Element i of the draw, after checking the reference's distribution parameters against the recorded ones."""
@@ -95,6 +118,7 @@ class Draws:
     def __init__(self, calls: list[RecordedCall]) -> None:
         self.calls = list(calls)
         self.taken = 0
+        self.draws: list[Draw] = []
 
     def take(self, method: str) -> Draw:
         if self.taken >= len(self.calls):
@@ -104,13 +128,16 @@ class Draws:
         if call.method != method:
             raise AssertionError(f"draw {self.taken}: the reference wants {method}, the vectorised code called {call.method}")
         self.taken += 1
-        return Draw(call, self.taken - 1)
+        self.draws.append(Draw(call, self.taken - 1))
+        return self.draws[-1]
 
     def finish(self) -> None:
         """Every recorded draw was used."""
         if self.taken != len(self.calls):
             unused = [c.method for c in self.calls[self.taken:]]
             raise AssertionError(f"the vectorised code made draws the reference never used: {unused}")
+        for draw in self.draws:
+            draw.check_all_served()
 
 
 # --- small helpers --------------------------------------------------------------------------------
@@ -175,21 +202,22 @@ def volunteers_quit_and_join(model: MSOModel, draws: Draws) -> None:
     m, v, spy = model.msos, model.config.volunteers, model.config.steps_per_year
     quit_draw, join_draw, growth_draw = draws.take("binomial"), draws.take("binomial"), draws.take("poisson")
     total_quits = total_joins = 0
-    living = [i for i in range(m.n) if m.alive[i]]
-    for position, i in enumerate(living):
+    for i in range(m.n):
+        if not m.alive[i]:
+            continue
         volunteers, members = int(m.volunteers[i]), int(m.members[i])
         p_quit = per_step(v.dropout_rate * (1.0 + v.burnout_quit_factor * m.burnout[i]), spy)
-        quits = quit_draw.at(position, volunteers, p_quit)
+        quits = quit_draw.for_row(i, m.n, volunteers, p_quit)
         staying = volunteers - quits
         met = min(m.service_hours[i] / max(m.requested_hours[i], 1e-9), 1.0)
         visibility = 1.0 - v.visibility_weight + v.visibility_weight * met
         embedding = 1.0 + v.embedding_effect * (float(m.coop_municipality[i]) + float(m.federation[i]))
         join_year = v.join_rate * density_factor(model, m.district[i]) * visibility * embedding * model.factors.join
-        joins = join_draw.at(position, members - staying, per_step(join_year, spy))
+        joins = join_draw.for_row(i, m.n, members - staying, per_step(join_year, spy))
         if staying + joins > 0:
             m.burnout[i] = m.burnout[i] * staying / (staying + joins)
         m.volunteers[i] = staying + joins
-        m.members[i] = members + growth_draw.at(position, members * v.member_growth_rate / spy)
+        m.members[i] = members + growth_draw.for_row(i, m.n, members * v.member_growth_rate / spy)
         total_quits += quits
         total_joins += joins
     model.flow["volunteer_quits"] += total_quits
@@ -493,9 +521,11 @@ def delegate_tasks(model: MSOModel, draws: Draws) -> None:
         if m.alive[i] and m.coop_municipality[i]:
             k = m.district[i]
             pressure = d.demand_hours[k] / max(model.base_demand[k], 1e-9)
-            tasks[i] = task_draw.at(i, mc.delegation_rate / spy * pressure * model.factors.delegation)
-            funded[i] = funded_draw.at(i, tasks[i], model.delegation_funded_share)
-            asked[k] += funded[i] * mc.task_hours * mc.task_payment_per_hour
+            tasks[i] = task_draw.for_row(i, m.n, mc.delegation_rate / spy * pressure * model.factors.delegation)
+    for i in range(m.n):
+        if tasks[i] > 0:
+            funded[i] = funded_draw.for_row(i, m.n, tasks[i], model.delegation_funded_share)
+            asked[m.district[i]] += funded[i] * mc.task_hours * mc.task_payment_per_hour
     ratio = [min(1.0, d.budget_left[k] / max(asked[k], 1e-9)) if asked[k] > 0 else 1.0 for k in range(d.n)]
     for i in range(m.n):
         if tasks[i] == 0:

@@ -161,6 +161,7 @@ class ApplicationConfig(Strict):
     apply_rate: Share = Field(0.6, description="probability an eligible MSO with ample capacity applies to a call; prior")
     volunteer_hours_factor: float = Field(1.6, ge=1, le=10,
                                           description="application hours multiplier for volunteer-only MSOs [-]; BIM 2018: 70% name the effort")
+    preparation_months: float = Field(3.0, gt=0, le=24, description="months over which an application is prepared, so free hours add up [months]; prior")
     discouragement: Share = Field(0.15, description="drop in apply probability per recent rejection; prior")
     score_noise: float = Field(0.5, ge=0, le=10, description="reviewer noise in scores [-]; prior")
     track_weight: float = Field(0.6, ge=0, le=10, description="weight of track record in score-based selection [-]; SVR 2020 (direction)")
@@ -196,13 +197,13 @@ class FunderConfig(Strict):
 def default_funders() -> dict[str, FunderConfig]:
     """Today's funding landscape: federal, Land and foundation project funding (assumed budgets)."""
     return {
-        "federal_projects": FunderConfig(level="federal", budget=130e6, project_years=3, max_award=130000,
-                                         min_award=40000, application_hours=120, eligibility="requires_staff",
+        "federal_projects": FunderConfig(level="federal", budget=40e6, project_years=3, max_award=130000,
+                                         min_award=60000, application_hours=120, eligibility="requires_staff",
                                          cofunding_share=0.1, call_month=1),
         "federal_integration": FunderConfig(level="federal", budget=60e6, project_years=2, max_award=90000,
                                             min_award=25000, application_hours=90, eligibility="any",
                                             cofunding_share=0.1, call_month=5),
-        "land_programmes": FunderConfig(level="land", per_land=True, budget=120e6, project_years=1,
+        "land_programmes": FunderConfig(level="land", per_land=True, budget=170e6, project_years=1,
                                         max_award=60000, min_award=5000, application_hours=40,
                                         cofunding_share=0.1, call_month=10),
         "foundations": FunderConfig(level="foundation", budget=30e6, project_years=2, max_award=50000,

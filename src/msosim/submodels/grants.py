@@ -48,8 +48,9 @@ def application_hours(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.n
 def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np.ndarray) -> np.ndarray:
     """Each eligible MSO applies with a probability that falls with the hours it costs."""
     m, cfg = model.msos, model.config
-    slack = m.staff_fte[rows] * 30.0 + m.volunteers[rows] * np.maximum(
+    monthly_slack = m.staff_fte[rows] * cfg.services.staff_admin_hours + m.volunteers[rows] * np.maximum(
         cfg.volunteers.sustainable_hours - m.load_per_volunteer[rows], 1.0)
+    slack = monthly_slack * cfg.applications.preparation_months
     volunteer_only = m.staff_fte[rows] <= 0
     informed = np.where(volunteer_only, 1.0 - 0.5 * (1.0 - cfg.policy.application_support), 1.0)
     discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[rows]
