@@ -30,7 +30,8 @@ class PopulationConfig(Strict):
 
     scale: Literal["national", "land", "district"] = Field(
         "national", description="national (all Laender), one Land, or one district")
-    land: str = Field("NW", description="Land code used when scale is 'land' or 'district'")
+    land: Literal["BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV", "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH"] = Field(
+        "NW", description="Land code used when scale is 'land' or 'district' (data/laender.csv)")
     n_msos: int = Field(13400, ge=1, le=5_000_000,
                         description="MSOs at start, national total [count]; seed article: 12,400-14,300")
     n_districts: int = Field(401, ge=1, le=2000,
@@ -74,7 +75,7 @@ class VolunteerConfig(Strict):
                                        description="MSOs per 10,000 migrants scaling competition for members [-]; Hannan & Freeman 1989")
     visibility_weight: Share = Field(0.5, description="how much joining depends on the share of its community's requests an MSO meets (visibility) [-]; prior")
     embedding_effect: float = Field(0.2, ge=0, le=5, description="extra joining for MSOs cooperating with their municipality or in a federation, each [-]; prior")
-    member_growth_rate: float = Field(0.02, ge=0, le=1, description="yearly growth of members with local demand [1/year]; prior")
+    member_growth_rate: float = Field(0.02, ge=0, le=1, description="yearly growth of members [1/year]; prior")
 
 
 class FinanceConfig(Strict):
@@ -93,7 +94,7 @@ class FinanceConfig(Strict):
     reserve_months_to_keep_staff: float = Field(6.0, ge=0, le=120,
                                                 description="months of a position's cost an MSO must hold in reserve to keep it after its grant ends [months]; prior")
     insolvency_months: int = Field(6, ge=1, le=120,
-                                   description="consecutive months with negative reserves before dissolution [months]; Multikulturelles Forum 2020: 1-2 months without income")
+                                   description="consecutive months with negative reserves before dissolution [months]; prior (Multikulturelles Forum 2020: most small MSOs survive 1-2 months without income)")
     material_hours_share: Share = Field(0.5, description="share of a grant's non-staff money spent on freelance help [-]; prior")
     honorarium_per_hour: float = Field(25.0, gt=0, le=1000,
                                        description="cost of one hour of freelance help bought from project money [EUR/h]; prior")
@@ -105,7 +106,7 @@ class ServiceConfig(Strict):
     demand_hours_per_migrant: float = Field(1.5, ge=0, le=100,
                                             description="yearly demand for MSO service hours per migrant resident [h/year]; prior")
     newcomer_hours: float = Field(6.0, ge=0, le=1000,
-                                  description="yearly extra demand per newly arrived person in their first year [h/year]; prior")
+                                  description="yearly extra demand per newly arrived person while their need lasts [h/year]; prior")
     newcomer_decay_years: float = Field(2.0, gt=0, le=50,
                                         description="mean time a newcomer's extra demand lasts [years]; prior")
     overcommitment: float = Field(1.25, ge=0.1, le=10,
@@ -130,7 +131,7 @@ class MunicipalityConfig(Strict):
     task_months: int = Field(3, ge=1, le=60, description="months over which a task's hours fall [months]; prior")
     task_payment_per_hour: float = Field(30.0, ge=0, le=1000, description="payment for a funded task [EUR/h]; prior")
     delegation_funded_share: Share = Field(0.5, description="share of delegated tasks that come with money; seed article (instrumentalisation)")
-    cooperation_rate: Share = Field(0.15, description="yearly probability a non-cooperating MSO starts cooperating at full openness and trust; prior")
+    cooperation_rate: Share = Field(0.15, description="base yearly probability a non-cooperating MSO starts cooperating, scaled by openness, trust, experience, dialogue and burden; prior")
     cooperation_end_rate: Share = Field(0.1, description="yearly probability a cooperation ends at zero trust; prior")
     trust_rate: float = Field(0.5, ge=0, le=20, description="speed at which trust moves to its signal [1/year]; prior")
     unfunded_trust_penalty: float = Field(0.5, ge=0, le=5,
@@ -174,7 +175,7 @@ class FunderConfig(Strict):
     """A funding programme (or a family of them, one per Land)."""
 
     level: Literal["federal", "land", "foundation", "municipal"] = Field("federal", description="who funds")
-    per_land: bool = Field(False, description="one copy per Land, budget split by MSO count, applicants from that Land only")
+    per_land: bool = Field(False, description="one copy per Land, budget split by the Laender's migrant populations, applicants from that Land only")
     budget: float = Field(0.0, ge=0, le=1e10, description="budget at national scale [EUR/year]")
     mode: Literal["project", "institutional", "mixed"] = Field("project", description="time-limited projects, core funding, or both")
     institutional_share: Share = Field(0.5, description="share of the budget for institutional funding when mode is 'mixed'")
@@ -188,7 +189,7 @@ class FunderConfig(Strict):
     application_hours: float = Field(80.0, ge=0, le=5000, description="hours to prepare an application for an MSO with staff [h]; Gluckman 2012: 10-35% of award")
     eligibility: Literal["any", "requires_staff", "volunteer_only", "federation_member"] = Field("any", description="who may apply")
     selection: Literal["score", "need", "lottery"] = Field("score", description="how applications are ranked")
-    call_month: int = Field(1, ge=1, le=12, description="month of the yearly call [1-12]")
+    call_month: int = Field(1, ge=1, le=12, description="month of the yearly call, 1 = January [month]")
     start_lag_months: int = Field(3, ge=0, le=24, description="months from call to project start")
     professionalisation_gain: Share = Field(0.05, description="professionalisation a grantee gains per grant (training, routines) [-]")
     policy_scope: bool = Field(True, description="policy levers (funding mode, duration, co-funding) apply to this funder")
@@ -260,7 +261,7 @@ class Polarisation(Strict):
     start: float = Field(..., ge=1900, le=2200, description="year of the polarising event (7 Oct 2023)")
     tie_break_probability: Share = Field(0.5, description="probability a tie between conflicting groups breaks [-]")
     federation_leave_probability: Share = Field(0.2, description="probability a member of a conflicting group leaves its federation [-]")
-    trust_shock: Share = Field(0.1, description="trust lost by MSOs of conflicting groups [-]")
+    trust_shock: Share = Field(0.1, description="trust lost (and burnout gained) by MSOs of conflicting groups [-]; prior")
 
 
 class Austerity(Strict):
@@ -355,8 +356,22 @@ def _format_error(source: str, error: dict) -> str:
     return f"{source}: key '{key or '(top level)'}': value {value_text}: {allowed}"
 
 
+def _with_default_funders(data: dict) -> dict:
+    """Funders given in a file are merged onto the default funders; `name: null` removes one."""
+    funders = data.get("funders")
+    if not isinstance(funders, dict):
+        return data
+    defaults = {name: config.model_dump() for name, config in default_funders().items()}
+    merged = _deep_merge(defaults, {name: value for name, value in funders.items() if value is not None})
+    for name, value in funders.items():
+        if value is None:
+            merged.pop(name, None)
+    return {**data, "funders": merged}
+
+
 def validate_scenario(data: dict, source: str = "<scenario>") -> Scenario:
     """Validate a resolved mapping into a Scenario, or raise ScenarioError naming the first problem."""
+    data = _with_default_funders(data)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

@@ -40,7 +40,8 @@ def delegate_tasks(model: MSOModel) -> None:
     m.delegated_load[:n] += hours / task_steps
     got = tasks > 0
     unfunded_now = np.where(got, 1.0 - funded_hours / np.maximum(hours, 1e-9), 0.0)
-    m.unfunded_ratio[:n] = np.where(got, m.unfunded_ratio[:n] + 0.25 * (unfunded_now - m.unfunded_ratio[:n]),
+    memory = 1.0 - 0.75 ** (12.0 / spy)  # a quarter of the gap closes per month
+    m.unfunded_ratio[:n] = np.where(got, m.unfunded_ratio[:n] + memory * (unfunded_now - m.unfunded_ratio[:n]),
                                     m.unfunded_ratio[:n])
     rows = np.flatnonzero(got)
     cause = np.where(paid[rows] > 0, CAUSE_CODE["funded"], CAUSE_CODE["unfunded"])

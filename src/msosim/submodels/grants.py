@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 SUCCESSOR_WINDOW_MONTHS = 3
 
 
-def _eligible(model: MSOModel, funder: Funder) -> np.ndarray:
-    """MSOs allowed to apply to this funder's call (alive, right Land, eligibility, no running grant)."""
+def _eligible(model: MSOModel, funder: Funder, start: int) -> np.ndarray:
+    """MSOs allowed to apply to this funder's call: alive, right Land, eligible, and no grant from this
+    funder still running when the new one would start (so a follow-on application is possible)."""
     m, n = model.msos, model.msos.n
     ok = m.alive[:n].copy()
     if funder.land >= 0:
@@ -31,7 +32,7 @@ def _eligible(model: MSOModel, funder: Funder) -> np.ndarray:
     elif rule == "federation_member":
         ok &= m.federation[:n]
     g = model.grants
-    holding = g.active[: g.n] & (g.funder[: g.n] == funder.index)
+    holding = g.active[: g.n] & (g.funder[: g.n] == funder.index) & (g.end[: g.n] > start)
     ok[g.mso[: g.n][holding]] = False
     return ok
 
@@ -71,9 +72,9 @@ def grant_terms(model: MSOModel, funder: Funder, kind: int, direct: np.ndarray, 
     amount = np.clip(project * (1.0 - cfg.cofunding_share), cfg.min_award, cfg.max_award)
     project = amount / max(1.0 - cfg.cofunding_share, 1e-9)
     direct = project * (1.0 - in_kind) / (1.0 + overhead)
-    if kind == INSTITUTIONAL:
+    if kind == INSTITUTIONAL:  # core costs: staff and their office (the office is booked in pay_costs)
         fte = direct / (fin.staff_cost_per_fte + fin.office_costs)
-        material = fte * fin.office_costs
+        material = np.zeros_like(direct)
     else:
         material = direct * (1.0 - staff_share)
         fte = (direct - material) / fin.staff_cost_per_fte
@@ -122,7 +123,8 @@ def committed(model: MSOModel, funder: Funder, kind: int | None, at_step: int) -
 def run_call(model: MSOModel, funder: Funder) -> None:
     """A funder's yearly call: eligible MSOs decide to apply, the funder ranks and awards within budget."""
     cfg, t, m = funder.config, model.t, model.msos
-    rows = np.flatnonzero(_eligible(model, funder))
+    start = t + cfg.start_lag_months * model.config.steps_per_year // 12
+    rows = np.flatnonzero(_eligible(model, funder, start))
     hours = application_hours(model, funder, rows)
     project_terms = _asks(model, funder, rows, PROJECT)
     amount, cost, in_kind = project_terms[0], project_terms[1], project_terms[4]
@@ -140,7 +142,6 @@ def run_call(model: MSOModel, funder: Funder) -> None:
     model.log.add(t, "grant_applied", rows, funder=funder.index, hours=hours, score=scores, rank=ranks)
     model.flow["applications"] += rows.size
     awarded = np.zeros(rows.size, dtype=bool)
-    start = t + cfg.start_lag_months * model.config.steps_per_year // 12
     pools = funder.pools()
     for kind, share in pools:
         owed = committed(model, funder, kind if len(pools) > 1 else None, start)
@@ -279,31 +280,47 @@ def running_cohort_starts(model: MSOModel, cfg, count: int) -> np.ndarray:
     return model.rng.choice(starts, size=count)
 
 
+def _initial_terms(model: MSOModel, funder: Funder, mso: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Terms of a running project grant paying an MSO's current staff under the funder's original settings."""
+    fin, cfg = model.config.finance, funder.original
+    fte = model.msos.staff_fte[mso]
+    direct = fte * fin.staff_cost_per_fte / cfg.staff_share
+    in_kind = cfg.cofunding_share * fin.cofunding_in_kind
+    project = direct * (1.0 + fin.overhead_allowed) / (1.0 - in_kind)
+    return project * (1.0 - cfg.cofunding_share), project, fte, direct * (1.0 - cfg.staff_share), project * in_kind
+
+
 def initial_grants(model: MSOModel, rows: np.ndarray) -> None:
-    """Running project grants for the MSOs that start with staff, spread over past calls (today's landscape)."""
-    m, fin = model.msos, model.config.finance
+    """Running project grants for the MSOs that start with staff, from past calls, within each funder's budget.
+
+    Each staffed MSO draws a funder it is eligible for (weighted by budget left per eligible MSO); grants that
+    do not fit a funder's budget try again elsewhere (three rounds); MSOs left over start without a grant.
+    """
+    m, rng = model.msos, model.rng
     funders = [f for f in model.funders if f.original.staff_share > 0 and f.budget > 0]
-    if rows.size == 0 or not funders:
-        return
-    weights = np.zeros((rows.size, len(funders)))
-    for j, f in enumerate(funders):
-        ok = np.ones(rows.size, dtype=bool) if f.land < 0 else m.land[rows] == f.land
-        if f.original.eligibility == "federation_member":
-            ok &= m.federation[rows]
-        elif f.original.eligibility == "volunteer_only":
-            ok[:] = False
-        weights[:, j] = np.where(ok, f.budget / max(ok.sum(), 1), 0.0)
-    has_any = weights.sum(axis=1) > 0
-    rows, weights = rows[has_any], weights[has_any]
-    cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
-    choice = np.minimum((cumulative < model.rng.random(rows.size)[:, None]).sum(axis=1), len(funders) - 1)
-    spy = model.config.steps_per_year
-    for j, f in enumerate(funders):
-        mine = rows[choice == j]
-        cfg = f.original
-        direct = m.staff_fte[mine] * fin.staff_cost_per_fte / cfg.staff_share
-        overhead, in_kind = fin.overhead_allowed, cfg.cofunding_share * fin.cofunding_in_kind
-        project = direct * (1.0 + overhead) / (1.0 - in_kind)
-        start = running_cohort_starts(model, cfg, mine.size)
-        add_grants(model, mine, f.index, PROJECT, project * (1.0 - cfg.cofunding_share), project,
-                   m.staff_fte[mine], direct * (1.0 - cfg.staff_share), project * in_kind, start, cfg.project_years)
+    remaining = np.array([f.budget for f in funders])
+    for _ in range(3):
+        if rows.size == 0 or not funders:
+            return
+        weights = np.zeros((rows.size, len(funders)))
+        for j, f in enumerate(funders):
+            ok = np.ones(rows.size, dtype=bool) if f.land < 0 else m.land[rows] == f.land
+            if f.original.eligibility == "federation_member":
+                ok &= m.federation[rows]
+            elif f.original.eligibility == "volunteer_only":
+                ok[:] = False
+            weights[:, j] = np.where(ok, max(remaining[j], 0.0) / max(ok.sum(), 1), 0.0)
+        rows, weights = rows[weights.sum(axis=1) > 0], weights[weights.sum(axis=1) > 0]
+        cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+        choice = np.minimum((cumulative < rng.random(rows.size)[:, None]).sum(axis=1), len(funders) - 1)
+        left_over = []
+        for j, f in enumerate(funders):
+            mine = rng.permutation(rows[choice == j])
+            terms = _initial_terms(model, f, mine)
+            fits = np.cumsum(terms[0]) <= remaining[j]
+            remaining[j] -= terms[0][fits].sum()
+            start = running_cohort_starts(model, f.original, int(fits.sum()))
+            add_grants(model, mine[fits], f.index, PROJECT, *(values[fits] for values in terms), start,
+                       f.original.project_years)
+            left_over.append(mine[~fits])
+        rows = np.sort(np.concatenate(left_over))
