@@ -14,12 +14,14 @@ if TYPE_CHECKING:
 
 
 def delegate_tasks(model: MSOModel) -> None:
-    """Municipalities hand tasks to cooperating MSOs; money comes with them only while the budget lasts."""
+    """Municipalities hand tasks to cooperating MSOs; money comes with them only while the budget lasts.
+    Funded task hours are done by paid helpers (booked in pay_costs); unfunded ones fall on the MSO's people."""
     m, n, d, mc = model.msos, model.msos.n, model.districts, model.config.municipality
     spy, rng, t = model.config.steps_per_year, model.rng, model.t
     m.municipal_payment[:n] = 0.0
     task_steps = max(mc.task_months * spy / 12.0, 1.0)
     m.delegated_load[:n] *= 1.0 - 1.0 / task_steps
+    m.delegated_funded_load[:n] *= 1.0 - 1.0 / task_steps
     coop = np.flatnonzero(m.alive[:n] & m.coop_municipality[:n])
     district = m.district[:n]
     pressure = d.demand_hours[district[coop]] / np.maximum(model.base_demand[district[coop]], 1e-9)
@@ -38,6 +40,7 @@ def delegate_tasks(model: MSOModel) -> None:
     d.paid_total[: d.n] += np.bincount(district, weights=paid, minlength=d.n)
     m.municipal_payment[:n] = paid
     m.delegated_load[:n] += hours / task_steps
+    m.delegated_funded_load[:n] += funded_hours / task_steps
     got = tasks > 0
     unfunded_now = np.where(got, 1.0 - funded_hours / np.maximum(hours, 1e-9), 0.0)
     memory = 1.0 - 0.75 ** (12.0 / spy)  # a quarter of the gap closes per month

@@ -37,7 +37,8 @@ def pay_costs(model: MSOModel) -> None:
     material, overhead, admin, project_material = running_grant_costs(model)
     staff = m.staff_fte[:n] * fin.staff_cost_per_fte / spy
     running = (fin.base_costs_volunteer + m.staff_fte[:n] * fin.office_costs) / spy
-    costs = np.where(alive, staff + running + material + overhead, 0.0)
+    task_helpers = m.delegated_funded_load[:n] * fin.honorarium_per_hour
+    costs = np.where(alive, staff + running + material + overhead + task_helpers, 0.0)
     m.reserves[:n] -= costs
     m.freelance_hours[:n] = project_material * fin.material_hours_share / fin.honorarium_per_hour
     model.admin_hours = admin

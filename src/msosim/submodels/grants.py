@@ -55,7 +55,8 @@ def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np
     volunteer_only = m.staff_fte[rows] <= 0
     informed = np.where(volunteer_only, 1.0 - 0.5 * (1.0 - cfg.policy.application_support), 1.0)
     discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[rows]
-    p = cfg.applications.apply_rate * slack / (slack + hours) * informed * discouraged
+    affordable = np.divide(slack, slack + hours, out=np.ones(rows.size), where=(slack + hours) > 0)
+    p = cfg.applications.apply_rate * affordable * informed * discouraged
     return model.rng.random(rows.size) < p
 
 
@@ -204,21 +205,24 @@ def end_grants(model: MSOModel) -> None:
     model.msos.cliff[mso[~successor]] = True
 
 
-def funded_fte(model: MSOModel) -> np.ndarray:
-    """Staff FTE paid by grants that are running now, per MSO."""
+def funded_fte(model: MSOModel, ahead: int = 0) -> np.ndarray:
+    """Staff FTE per MSO paid by grants running now (or starting within `ahead` steps)."""
     g, n, t = model.grants, model.grants.n, model.t
-    paying = g.active[:n] & (g.start[:n] <= t) & (g.end[:n] > t)
+    paying = g.active[:n] & (g.start[:n] <= t + ahead) & (g.end[:n] > t)
     return np.bincount(g.mso[:n][paying], weights=g.staff_fte[:n][paying], minlength=model.msos.n)
 
 
 def adjust_staff(model: MSOModel) -> None:
-    """Hire for new grants; staff no grant pays are kept only while reserves cover them all for
-    `finance.reserve_months_to_keep_staff` months, else all of them are let go (the cliff)."""
+    """Hire for running grants; staff kept for a successor grant starting within the successor window
+    stay; other staff no grant pays stay only while reserves cover them all, else all go (the cliff)."""
     m, n, fin, t = model.msos, model.msos.n, model.config.finance, model.t
     alive = m.alive[:n]
-    gap = np.where(alive, funded_fte(model) - m.staff_fte[:n], 0.0)
-    hire = np.where(gap > 1e-9, gap, 0.0)
-    excess = np.where(gap < -1e-9, -gap, 0.0)
+    window = SUCCESSOR_WINDOW_MONTHS * model.config.steps_per_year // 12
+    staff = m.staff_fte[:n]
+    hire = np.where(alive, np.maximum(funded_fte(model) - staff, 0.0), 0.0)
+    hire[hire < 1e-9] = 0.0
+    excess = np.where(alive, np.maximum(staff - funded_fte(model, ahead=window), 0.0), 0.0)
+    excess[excess < 1e-9] = 0.0
     monthly_cost = fin.staff_cost_per_fte / 12.0 * max(fin.reserve_months_to_keep_staff, 1e-9)
     covered = m.reserves[:n] >= excess * monthly_cost
     let_go = np.where(covered, 0.0, excess)

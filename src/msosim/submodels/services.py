@@ -29,7 +29,8 @@ def deliver_services(model: MSOModel) -> None:
     reach = np.where(alive, m.members[:n], 0).astype(float)
     total_reach = np.bincount(district, weights=reach, minlength=d.n)
     need = d.demand_hours[district] * reach / np.maximum(total_reach[district], 1.0)
-    paid_hours = m.staff_fte[:n] * cfg.services.staff_service_hours * months + m.freelance_hours[:n]
+    paid_hours = (m.staff_fte[:n] * cfg.services.staff_service_hours * months + m.freelance_hours[:n]
+                  + m.delegated_funded_load[:n])
     hours_factor = model.factors.volunteer_hours
     sustainable = m.volunteers[:n] * cfg.volunteers.sustainable_hours * hours_factor * months
     accepted = np.minimum(need, paid_hours + sustainable * cfg.services.overcommitment)
