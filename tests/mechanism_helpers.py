@@ -24,7 +24,7 @@ def small_model(seed: int = 1, **overrides) -> MSOModel:
 
 
 def hand_made(model: MSOModel, count: int, *, t: int = 1, **columns) -> MSOModel:
-    """Replace the population by `count` blank, alive MSOs in district 0 (no grants, ties or events), then set columns."""
+    """Replace the population by `count` blank, alive MSOs in district 0 (no grants, ties, events), then set columns."""
     m = model.msos
     m.reserve(max(count - m.n, 0))
     m.n = count
@@ -70,29 +70,30 @@ def assert_binomial(successes: float, trials: float, p: float, z: float = 5.0) -
 
 
 @lru_cache(maxsize=None)
-def _run(overrides_json: str, seed: int, years: float) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+def _run(overrides_json: str, seed: int, years: float) -> tuple[dict[str, pd.DataFrame], int]:
     model = MSOModel(None, seed=seed, **json.loads(overrides_json)).run(years)
-    tables = model.tables()
-    return tables["model"], tables["events"], model.config.steps_per_year
+    return model.tables(), model.config.steps_per_year
 
 
-def run_tables(overrides: dict, seed: int, years: float = 5, place: dict = LARGE) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """(model table, event table, steps per year) of one district run, cached across tests; treat as read-only."""
+def run_tables(overrides: dict, seed: int, years: float = 5,
+               place: dict = LARGE) -> tuple[dict[str, pd.DataFrame], int]:
+    """(tidy tables, steps per year) of one district run, cached across tests; treat the tables as read-only."""
     return _run(json.dumps({**place, **overrides}, sort_keys=True), seed, years)
 
 
 def outcome(overrides: dict, metric, seeds=SEEDS, years: float = 5, place: dict = LARGE) -> np.ndarray:
-    """One number per seed: `metric` is a key of msosim.run_outcomes or a function (model table, events, spy) -> float."""
+    """One number per seed: `metric` is a key of msosim.run_outcomes or a function (tables, steps per year) -> float."""
     values = []
     for seed in seeds:
-        table, events, spy = run_tables(overrides, seed, years, place)
-        values.append(run_outcomes(table, spy)[metric] if isinstance(metric, str) else metric(table, events, spy))
+        tables, spy = run_tables(overrides, seed, years, place)
+        values.append(run_outcomes(tables["model"], spy)[metric] if isinstance(metric, str) else metric(tables, spy))
     return np.asarray(values, dtype=float)
 
 
 def assert_direction(low: np.ndarray, high: np.ndarray, what: str) -> None:
-    """Paired by seed, `high` exceeds `low`: every seed agrees, or the mean difference exceeds twice its standard error."""
+    """Paired by seed, `high` exceeds `low`: every seed agrees, or the mean difference exceeds twice its SE."""
     diff = np.asarray(high, dtype=float) - np.asarray(low, dtype=float)
     se = diff.std(ddof=1) / np.sqrt(diff.size)
     assert (diff > 0).all() or diff.mean() > 2.0 * se, (
-        f"{what}: expected an increase; per-seed differences {np.round(diff, 4).tolist()} (mean {diff.mean():.4g}, se {se:.3g})")
+        f"{what}: expected an increase; per-seed differences {np.round(diff, 4).tolist()} "
+        f"(mean {diff.mean():.4g}, se {se:.3g})")

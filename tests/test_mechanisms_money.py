@@ -67,7 +67,7 @@ def test_costs_staff_running_material_overhead_and_insolvency_clock() -> None:
     material, overhead = 6000.0 / 12, 0.2 * (55000.0 + 6000.0) / 12
     cost = np.array([800.0 / 12, staff + running_staffed + material + overhead, staff + running_staffed])
     assert_allclose(model.msos.reserves[:3], np.array([1000.0, 20000.0, 1000.0]) - cost)
-    assert_allclose(model.msos.freelance_hours[:3], [0.0, 500.0 * 0.5 / 25.0, 0.0])   # project material buys freelance hours
+    assert_allclose(model.msos.freelance_hours[:3], [0.0, 500.0 * 0.5 / 25.0, 0.0])   # material buys freelance hours
     assert_allclose(model.admin_hours, [0.0, 8.0 + 1800.0 / 15.0 / 12, 0.0])           # reporting + in-kind hours
     np.testing.assert_array_equal(model.msos.insolvent_months[:3], [0, 0, 3])           # only the broke one counts up
 
@@ -83,21 +83,21 @@ def _cliff_model(reserves, successor_fte=None):
 
 
 def test_grant_end_without_successor_lets_staff_go_unless_reserves_cover_them() -> None:
-    model = _cliff_model(reserves=[0.0, 1e6, 13750.0])
+    # keeping a position needs 6 months of its cost in reserve: 55000 / 12 * 6 = 27500 EUR per FTE
+    model = _cliff_model(reserves=[0.0, 1e6, 27500.0, 27400.0])
     model.t = 9
     end_grants(model)
     adjust_staff(model)
-    assert_allclose(model.msos.staff_fte[:3], 1.0)             # the step before the end: nothing happens
+    assert_allclose(model.msos.staff_fte[:4], 1.0)             # the step before the end: nothing happens
     model.t = 10
     end_grants(model)
     adjust_staff(model)
-    # keeping a position needs 6 months of its cost in reserve: 55000 / 12 * 6 = 27500 EUR per FTE
-    assert_allclose(model.msos.staff_fte[:3], [0.0, 1.0, 0.5])
-    assert model.msos.cliff[:3].all()
-    assert not model.grants.active[0:3].any()
-    assert_allclose(model.flow["staff_lost_at_cliff"], 1.5)
-    causes = model.event_frame().query("event == 'grant_ended'")["cause"]
-    assert set(causes) == {"without_successor"}
+    assert_allclose(model.msos.staff_fte[:4], [0.0, 1.0, 1.0, 0.0])
+    assert model.msos.cliff[:4].all()
+    assert not model.grants.active[0:4].any()
+    assert_allclose(model.flow["staff_lost_at_cliff"], 2.0)
+    assert set(model.event_frame().query("event == 'grant_ended'")["cause"]) == {"without_successor"}
+    assert set(model.event_frame().query("event == 'staff_let_go'")["cause"]) == {"grant_end"}
 
 
 def test_successor_grant_absorbs_the_staff_instead_of_hiring() -> None:
@@ -108,6 +108,22 @@ def test_successor_grant_absorbs_the_staff_instead_of_hiring() -> None:
     assert not model.msos.cliff[:2].any()
     assert model.flow["staff_hired"] == 0 and model.flow["staff_let_go"] == 0
     assert set(model.event_frame().query("event == 'grant_ended'")["cause"]) == {"with_successor"}
+
+
+def test_successor_starting_within_the_window_bridges_the_staff_and_a_later_one_does_not() -> None:
+    model = _cliff_model(reserves=[0.0, 0.0])
+    add_grant(model, 0, amount=70000.0, start=12, end=48, staff_fte=1.0, funder=1)   # two months later: bridged
+    add_grant(model, 1, amount=70000.0, start=15, end=51, staff_fte=1.0, funder=1)   # five months later: a cliff
+    staff = []
+    for t in range(10, 16):
+        model.t = t
+        end_grants(model)
+        adjust_staff(model)
+        staff.append(model.msos.staff_fte[:2].copy())
+    assert_allclose(np.array(staff), [[1, 0], [1, 0], [1, 0], [1, 0], [1, 0], [1, 1]])
+    causes = model.event_frame().query("event == 'grant_ended'").set_index("mso")["cause"].astype(str).to_dict()
+    assert causes == {0: "with_successor", 1: "without_successor"}
+    assert_allclose([model.flow["staff_lost_at_cliff"], model.flow["staff_hired"]], [1.0, 1.0])
 
 
 def test_new_grant_takes_over_retained_staff_and_hires_only_where_nobody_is_left() -> None:
@@ -138,8 +154,8 @@ def test_institutional_grant_is_renewed_and_keeps_staff_where_a_project_grant_fa
     assert g.end[renewed].tolist() == [10 + round(model.funders[0].config.institutional_years * 12)]
 
 
-def _relative_staff_churn(table, events, spy) -> float:
-    staff = table["staff_fte"].to_numpy()
+def _relative_staff_churn(tables, spy) -> float:
+    staff = tables["model"]["staff_fte"].to_numpy()
     return float(np.abs(np.diff(staff)).sum() / staff.mean())
 
 

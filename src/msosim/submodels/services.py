@@ -29,11 +29,11 @@ def deliver_services(model: MSOModel) -> None:
     reach = np.where(alive, m.members[:n], 0).astype(float)
     total_reach = np.bincount(district, weights=reach, minlength=d.n)
     need = d.demand_hours[district] * reach / np.maximum(total_reach[district], 1.0)
-    paid_hours = (m.staff_fte[:n] * cfg.services.staff_service_hours * months + m.freelance_hours[:n]
-                  + m.delegated_funded_load[:n])
+    own_paid_hours = m.staff_fte[:n] * cfg.services.staff_service_hours * months + m.freelance_hours[:n]
     hours_factor = model.factors.volunteer_hours
     sustainable = m.volunteers[:n] * cfg.volunteers.sustainable_hours * hours_factor * months
-    accepted = np.minimum(need, paid_hours + sustainable * cfg.services.overcommitment)
+    accepted = np.minimum(need, own_paid_hours + sustainable * cfg.services.overcommitment)
+    paid_hours = own_paid_hours + m.delegated_funded_load[:n]  # task helpers work only on the tasks
     requested = accepted + np.where(alive, m.delegated_load[:n], 0.0)
     staff_admin = m.staff_fte[:n] * cfg.services.staff_admin_hours * months
     overhead_hours = np.maximum(model.admin_hours[:n] + m.application_hours[:n] - staff_admin, 0.0)
