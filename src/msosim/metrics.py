@@ -29,7 +29,7 @@ def gini(values: np.ndarray) -> float:
         return 0.0
     x = np.sort(values)
     n = x.size
-    return float(2.0 * np.dot(np.arange(1, n + 1), x) / (n * x.sum()) - (n + 1.0) / n)
+    return float(2.0 * (np.arange(1, n + 1) * x).sum() / (n * x.sum()) - (n + 1.0) / n)
 
 
 def yearly_indicators(model: MSOModel) -> dict:
@@ -68,7 +68,7 @@ def monthly_row(model: MSOModel) -> dict:
         "dissolved_volunteers": flow["dissolved_volunteers"], "dissolved_insolvency": flow["dissolved_insolvency"],
         "dissolved_background": flow["dissolved_background"],
         "volunteers": total_volunteers,
-        "mean_burnout": float(np.dot(m.burnout[:n][alive], volunteers) / max(total_volunteers, 1)),
+        "mean_burnout": float((m.burnout[:n][alive] * volunteers).sum() / max(total_volunteers, 1)),
         "volunteer_quits": flow["volunteer_quits"], "volunteer_joins": flow["volunteer_joins"],
         "volunteer_turnover": flow["volunteer_quits"] * spy / max(total_volunteers, 1),
         "staff_fte": float(m.staff_fte[:n][alive].sum()), "staff_hired": flow["staff_hired"],

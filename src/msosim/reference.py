@@ -15,7 +15,9 @@ faster. `draw.for_row(row, population, ...)` accepts both layouts: a draw over t
 population (one number per MSO, say, used or not) serves element `row`; any other draw must hold
 exactly one number per row the reference asks about, in the order it asks (rows ascending), and
 serves them in turn. `draw.at(position, ...)` is for draws whose layout is fixed by the
-algorithm itself (one partner per initiator, one renewal per ending grant).
+algorithm itself (one partner per new tie, one score per applicant, one size per project ask).
+A rewrite that draws differently (say, by inversion from uniforms instead of `rng.binomial`)
+needs its reference updated to take those draws.
 """
 
 from __future__ import annotations
@@ -238,6 +240,7 @@ def deliver_services(model: MSOModel) -> None:
     """Each MSO meets its share of district demand plus delegated tasks with staff, freelance and volunteer hours."""
     m, d, cfg = model.msos, model.districts, model.config
     s, hours_factor = cfg.services, model.factors.volunteer_hours
+    months = 12.0 / cfg.steps_per_year  # capacities are per month, demand and load per step
     total_reach = [0.0] * d.n
     for i in range(m.n):
         if m.alive[i]:
@@ -249,16 +252,18 @@ def deliver_services(model: MSOModel) -> None:
             continue
         k = m.district[i]
         need = d.demand_hours[k] * m.members[i] / max(total_reach[k], 1.0)
-        paid = m.staff_fte[i] * s.staff_service_hours + m.freelance_hours[i]
-        sustainable = m.volunteers[i] * cfg.volunteers.sustainable_hours * hours_factor
-        requested = min(need, paid + sustainable * s.overcommitment) + m.delegated_load[i]
-        overhead = max(model.admin_hours[i] + m.application_hours[i] - m.staff_fte[i] * s.staff_admin_hours, 0.0)
+        own_paid = m.staff_fte[i] * s.staff_service_hours * months + m.freelance_hours[i]
+        sustainable = m.volunteers[i] * cfg.volunteers.sustainable_hours * hours_factor * months
+        requested = min(need, own_paid + sustainable * s.overcommitment) + m.delegated_load[i]
+        paid = own_paid + m.delegated_funded_load[i]  # task helpers work only on the delegated tasks
+        staff_admin = m.staff_fte[i] * s.staff_admin_hours * months
+        overhead = max(model.admin_hours[i] + m.application_hours[i] - staff_admin, 0.0)
         volunteer_needed = max(requested + overhead - paid, 0.0)
-        worked = min(volunteer_needed, m.volunteers[i] * cfg.volunteers.max_hours * hours_factor)
+        worked = min(volunteer_needed, m.volunteers[i] * cfg.volunteers.max_hours * hours_factor * months)
         delivered = max(min(requested, paid + worked - overhead), 0.0)
         m.requested_hours[i] = need + m.delegated_load[i]
         m.service_hours[i] = delivered
-        m.load_per_volunteer[i] = volunteer_needed / (max(m.volunteers[i], 1) * max(hours_factor, 1e-9))
+        m.load_per_volunteer[i] = volunteer_needed / months / (max(m.volunteers[i], 1) * max(hours_factor, 1e-9))
         delivered_per_district[k] += delivered
     d.delivered_hours[: d.n] = delivered_per_district
 
@@ -308,7 +313,8 @@ def pay_costs(model: MSOModel) -> None:
         if m.alive[i]:
             staff = m.staff_fte[i] * fin.staff_cost_per_fte / spy
             running = (fin.base_costs_volunteer + m.staff_fte[i] * fin.office_costs) / spy
-            m.reserves[i] -= staff + running + material[i] + overhead[i]
+            task_helpers = m.delegated_funded_load[i] * fin.honorarium_per_hour  # paid help for funded tasks
+            m.reserves[i] -= staff + running + material[i] + overhead[i] + task_helpers
         m.freelance_hours[i] = project_material[i] * fin.material_hours_share / fin.honorarium_per_hour
         m.insolvent_months[i] = m.insolvent_months[i] + 1 if m.alive[i] and m.reserves[i] < 0 else 0
     model.admin_hours = np.array(admin)
@@ -329,8 +335,8 @@ def end_grants(model: MSOModel, draws: Draws) -> None:
         g.active[j] = False
         i = g.mso[j]
         fit = m.alive[i] and m.volunteers[i] >= cfg.min_active_volunteers
-        u = renewal_draw.at(position)
-        renewed.append(bool(g.kind[j] == INSTITUTIONAL and fit and u < model.funder_renewal[g.funder[j]]))
+        renewed.append(bool(g.kind[j] == INSTITUTIONAL and fit
+                            and renewal_draw.for_row(position, len(ending)) < model.funder_renewal[g.funder[j]]))
     for j, renew in zip(ending, renewed):
         if renew:
             years = model.funders[g.funder[j]].config.institutional_years
@@ -347,28 +353,33 @@ def end_grants(model: MSOModel, draws: Draws) -> None:
 
 
 def adjust_staff(model: MSOModel) -> None:
-    """Hire what running grants pay for; unpaid staff stay only if reserves cover all of them for the months required."""
-    m, g, fin = model.msos, model.grants, model.config.finance
-    funded = [0.0] * m.n
-    for j in paying_grants(model):
-        funded[g.mso[j]] += g.staff_fte[j]
+    """Hire what running grants pay for; staff a grant starting within the successor window will pay stay;
+    other unpaid staff stay only if reserves cover all of them for the months required, else all go."""
+    m, g, fin, t = model.msos, model.grants, model.config.finance, model.t
+    window = SUCCESSOR_WINDOW_MONTHS * model.config.steps_per_year // 12
+    funded_now, funded_soon = [0.0] * m.n, [0.0] * m.n
+    for j in range(g.n):
+        if g.active[j] and g.end[j] > t:
+            if g.start[j] <= t:
+                funded_now[g.mso[j]] += g.staff_fte[j]
+            if g.start[j] <= t + window:
+                funded_soon[g.mso[j]] += g.staff_fte[j]
     monthly_cost = fin.staff_cost_per_fte / 12.0 * max(fin.reserve_months_to_keep_staff, 1e-9)
     for i in range(m.n):
         if not m.alive[i]:
             continue
-        gap = funded[i] - m.staff_fte[i]
-        if gap > 1e-9:
-            m.staff_fte[i] += gap
-            log_one(model, "staff_hired", i, "grant_start", staff_fte=gap)
-            model.flow["staff_hired"] += gap
-        elif gap < -1e-9 and m.reserves[i] < -gap * monthly_cost:
-            let_go = -gap
-            if let_go > 0:
-                m.staff_fte[i] = max(m.staff_fte[i] - let_go, 0.0)
-                log_one(model, "staff_let_go", i, "grant_end" if m.cliff[i] else "finances", staff_fte=let_go)
-                model.flow["staff_let_go"] += let_go
-                if m.cliff[i]:
-                    model.flow["staff_lost_at_cliff"] += let_go
+        hire = max(funded_now[i] - m.staff_fte[i], 0.0)
+        excess = max(m.staff_fte[i] - funded_soon[i], 0.0)
+        if hire >= 1e-9:
+            m.staff_fte[i] += hire
+            log_one(model, "staff_hired", i, "grant_start", staff_fte=hire)
+            model.flow["staff_hired"] += hire
+        elif excess >= 1e-9 and m.reserves[i] < excess * monthly_cost:
+            m.staff_fte[i] = max(m.staff_fte[i] - excess, 0.0)
+            log_one(model, "staff_let_go", i, "grant_end" if m.cliff[i] else "finances", staff_fte=excess)
+            model.flow["staff_let_go"] += excess
+            if m.cliff[i]:
+                model.flow["staff_lost_at_cliff"] += excess
 
 
 def decay_rejections(model: MSOModel) -> None:
@@ -378,8 +389,8 @@ def decay_rejections(model: MSOModel) -> None:
         m.rejections[i] *= 1.0 - per_step(0.5, model.config.steps_per_year)
 
 
-def eligible(model: MSOModel, funder: Funder, i: int) -> bool:
-    """May MSO i apply to this funder's call?"""
+def eligible(model: MSOModel, funder: Funder, i: int, start: int) -> bool:
+    """May MSO i apply to this funder's call (no grant from this funder still running when the new one starts)?"""
     m, g, rule = model.msos, model.grants, funder.config.eligibility
     if not m.alive[i] or (funder.land >= 0 and m.land[i] != funder.land):
         return False
@@ -388,7 +399,8 @@ def eligible(model: MSOModel, funder: Funder, i: int) -> bool:
         return False
     if rule == "federation_member" and not m.federation[i]:
         return False
-    return not any(g.active[j] and g.funder[j] == funder.index and g.mso[j] == i for j in range(g.n))
+    return not any(g.active[j] and g.funder[j] == funder.index and g.mso[j] == i and g.end[j] > start
+                   for j in range(g.n))
 
 
 def ask(model: MSOModel, funder: Funder, i: int, kind: int, size_draw: Draw | None = None, position: int = -1) -> dict:
@@ -407,7 +419,7 @@ def ask(model: MSOModel, funder: Funder, i: int, kind: int, size_draw: Draw | No
     direct = project * (1.0 - in_kind) / (1.0 + overhead)
     if kind == INSTITUTIONAL:
         fte = direct / (fin.staff_cost_per_fte + fin.office_costs)
-        material = fte * fin.office_costs
+        material = 0.0  # the office is booked in pay_costs
     else:
         material = direct * (1.0 - staff_share)
         fte = (direct - material) / fin.staff_cost_per_fte
@@ -442,22 +454,29 @@ def owed(model: MSOModel, funder: Funder, kind: int | None, at_step: int) -> flo
     return total
 
 
-def applies(model: MSOModel, funder: Funder, i: int, hours: float, request: dict, u: float) -> bool:
-    """Does MSO i apply? Only if it can co-fund, and with a probability that falls with the hours it costs."""
+def can_cofund(model: MSOModel, funder: Funder, i: int, request: dict) -> bool:
+    """Can MSO i pay the cash part of its co-funding from its reserves?"""
+    return model.msos.reserves[i] >= funder.config.cofunding_share * request["cost"] - request["in_kind"]
+
+
+def apply_probability(model: MSOModel, i: int, hours: float) -> float:
+    """The probability MSO i applies: it falls with the hours an application costs against its slack."""
     m, cfg = model.msos, model.config
-    if m.reserves[i] < funder.config.cofunding_share * request["cost"] - request["in_kind"]:
-        return False
-    slack = m.staff_fte[i] * 30.0 + m.volunteers[i] * max(cfg.volunteers.sustainable_hours - m.load_per_volunteer[i], 1.0)
+    monthly_slack = m.staff_fte[i] * cfg.services.staff_admin_hours + m.volunteers[i] * max(
+        cfg.volunteers.sustainable_hours - m.load_per_volunteer[i], 1.0)
+    slack = monthly_slack * cfg.applications.preparation_months
     informed = 1.0 - 0.5 * (1.0 - cfg.policy.application_support) if m.staff_fte[i] <= 0 else 1.0
     discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[i]
-    return u < cfg.applications.apply_rate * slack / (slack + hours) * informed * discouraged
+    affordable = slack / (slack + hours) if slack + hours > 0 else 1.0
+    return cfg.applications.apply_rate * affordable * informed * discouraged
 
 
 def run_call(model: MSOModel, funder: Funder, draws: Draws) -> None:
     """A funder's call: eligible MSOs that can co-fund their ask may apply; the funder ranks the applications and
     awards down the ranking while the pool's budget lasts (institutional pools ask for core costs instead)."""
     m, cfg, t = model.msos, model.config, model.t
-    rows = [i for i in range(m.n) if eligible(model, funder, i)]
+    start = t + funder.config.start_lag_months * cfg.steps_per_year // 12
+    rows = [i for i in range(m.n) if eligible(model, funder, i, start)]
     first_size = size_draw_for(draws, funder, PROJECT)
     requests = [ask(model, funder, i, PROJECT, first_size, p) for p, i in enumerate(rows)]
     apply_draw = draws.take("random")
@@ -466,7 +485,8 @@ def run_call(model: MSOModel, funder: Funder, draws: Draws) -> None:
         volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - cfg.policy.application_support)
         hours[i] = funder.config.application_hours * (volunteer_factor if m.staff_fte[i] <= 0 else 1.0) * (
             1.0 - 0.5 * m.professionalisation[i])
-        if applies(model, funder, i, hours[i], requests[position], apply_draw.at(position)):
+        if can_cofund(model, funder, i, requests[position]) and (
+                apply_draw.for_row(position, len(rows)) < apply_probability(model, i, hours[i])):
             applicants.append(i)
     if not applicants:
         return
@@ -480,7 +500,6 @@ def run_call(model: MSOModel, funder: Funder, draws: Draws) -> None:
     model.flow["applications"] += len(applicants)
     project_request = {i: requests[p] for p, i in enumerate(rows)}
     awarded: set[int] = set()
-    start = t + funder.config.start_lag_months * cfg.steps_per_year // 12
     pools = funder.pools()
     for kind, share in pools:
         budget = funder.budget * share * model.factors.budget - owed(model, funder, kind if len(pools) > 1 else None, start)
@@ -518,6 +537,7 @@ def delegate_tasks(model: MSOModel, draws: Draws) -> None:
     for i in range(m.n):
         m.municipal_payment[i] = 0.0
         m.delegated_load[i] *= 1.0 - 1.0 / task_steps
+        m.delegated_funded_load[i] *= 1.0 - 1.0 / task_steps
         if m.alive[i] and m.coop_municipality[i]:
             k = m.district[i]
             pressure = d.demand_hours[k] / max(model.base_demand[k], 1e-9)
@@ -527,22 +547,29 @@ def delegate_tasks(model: MSOModel, draws: Draws) -> None:
             funded[i] = funded_draw.for_row(i, m.n, tasks[i], model.delegation_funded_share)
             asked[m.district[i]] += funded[i] * mc.task_hours * mc.task_payment_per_hour
     ratio = [min(1.0, d.budget_left[k] / max(asked[k], 1e-9)) if asked[k] > 0 else 1.0 for k in range(d.n)]
+    paid_in = [0.0] * d.n
     for i in range(m.n):
         if tasks[i] == 0:
             continue
         k = m.district[i]
         hours = tasks[i] * mc.task_hours * (1.0 + mc.admin_burden)
         paid = funded[i] * mc.task_hours * mc.task_payment_per_hour * ratio[k]
-        funded_hours = funded[i] * mc.task_hours * (1.0 + mc.admin_burden) * ratio[k]
-        d.budget_left[k] -= paid
-        d.paid_total[k] += paid
+        if paid < 0.01:  # less than a cent is no payment
+            paid = 0.0
+        funded_hours = funded[i] * mc.task_hours * (1.0 + mc.admin_burden) * ratio[k] if paid > 0 else 0.0
+        paid_in[k] += paid
         m.municipal_payment[i] = paid
         m.delegated_load[i] += hours / task_steps
-        m.unfunded_ratio[i] += 0.25 * ((1.0 - funded_hours / hours) - m.unfunded_ratio[i])
+        m.delegated_funded_load[i] += funded_hours / task_steps  # done by paid helpers
+        memory = 1.0 - 0.75 ** (12.0 / spy)  # a quarter of the gap closes per month
+        m.unfunded_ratio[i] += memory * ((1.0 - funded_hours / hours) - m.unfunded_ratio[i])
         log_one(model, "task_delegated", i, "funded" if paid > 0 else "unfunded", hours=hours, amount=paid)
         model.flow["tasks_delegated"] += tasks[i]
         model.flow["tasks_unfunded_hours"] += hours - funded_hours
         model.flow["tasks_hours"] += hours
+    for k in range(d.n):  # each municipality books what it paid out this step
+        d.budget_left[k] -= paid_in[k]
+        d.paid_total[k] += paid_in[k]
 
 
 def cooperate_with_municipality(model: MSOModel, draws: Draws) -> None:
@@ -551,10 +578,9 @@ def cooperate_with_municipality(model: MSOModel, draws: Draws) -> None:
     co, spy = model.config.cooperation, model.config.steps_per_year
     draw = draws.take("random")
     for i in range(m.n):
-        u = draw.at(i)
         if not m.alive[i]:
             continue
-        k = m.district[i]
+        k, u = m.district[i], draw.for_row(i, m.n)
         if not m.coop_municipality[i]:
             start_year = (mc.cooperation_rate * d.openness[k] * (0.5 + m.trust[i]) * (1.0 + min(d.experience[k], 2.0))
                           * (1.0 - mc.power_asymmetry * (m.staff_fte[i] <= 0)) * (1.0 - mc.admin_burden)
@@ -599,10 +625,10 @@ def form_and_break_ties(model: MSOModel, initial: bool = False, *, draws: Draws)
         by_district[m.district[i]].append(i)
     count_draw = draws.take("poisson")
     initiators = []
-    for position, i in enumerate(living):
+    for i in living:
         rate = (co.dialogue_tie_factor if d.dialogue[m.district[i]] else 1.0) * co.tie_rate
         rate = rate / max(co.tie_break_rate, 1e-9) if initial else rate / spy
-        initiators += [i] * count_draw.at(position, rate)
+        initiators += [i] * count_draw.for_row(i, m.n, rate)
     partner_draw = draws.take("random")
     for position, i in enumerate(initiators):
         neighbours = by_district[m.district[i]]
@@ -615,7 +641,7 @@ def form_and_break_ties(model: MSOModel, initial: bool = False, *, draws: Draws)
     live = [j for j in range(ties.n) if ties.active[j]]
     break_draw = draws.take("random")
     for position, j in enumerate(live):
-        if break_draw.at(position) < per_step(co.tie_break_rate, spy):
+        if break_draw.for_row(position, len(live)) < per_step(co.tie_break_rate, spy):
             break_tie(model, j, "drift")
 
 
@@ -624,9 +650,9 @@ def join_and_leave_federations(model: MSOModel, draws: Draws) -> None:
     m, co, spy = model.msos, model.config.cooperation, model.config.steps_per_year
     draw = draws.take("random")
     for i in range(m.n):
-        u = draw.at(i)
         if not m.alive[i]:
             continue
+        u = draw.for_row(i, m.n)
         if not m.federation[i] and u < per_step(co.federation_join_rate * (2.0 if m.staff_fte[i] > 0 else 1.0), spy):
             m.federation[i] = True
             log_one(model, "federation_joined", i)
@@ -652,15 +678,14 @@ def polarise(model: MSOModel, event, draws: Draws) -> None:
     live = [j for j in range(ties.n) if ties.active[j]]
     tie_draw = draws.take("random")
     for position, j in enumerate(live):
-        u = tie_draw.at(position)
-        if model.conflicts[m.group[ties.a[j]], m.group[ties.b[j]]] and u < event.tie_break_probability:
+        across = model.conflicts[m.group[ties.a[j]], m.group[ties.b[j]]]
+        if across and tie_draw.for_row(position, len(live)) < event.tie_break_probability:
             break_tie(model, j, "polarisation")
     leave_draw = draws.take("random")
     for i in range(m.n):
-        u = leave_draw.at(i)
         if not (m.alive[i] and model.conflicts[m.group[i]].any()):
             continue
-        if m.federation[i] and u < event.federation_leave_probability:
+        if m.federation[i] and leave_draw.for_row(i, m.n) < event.federation_leave_probability:
             m.federation[i] = False
             log_one(model, "federation_left", i, "polarisation")
         m.trust[i] = max(m.trust[i] - event.trust_shock, 0.0)
@@ -679,14 +704,13 @@ def dissolve(model: MSOModel, draws: Draws) -> None:
     for i in range(m.n):
         below = m.alive[i] and m.volunteers[i] < cfg.min_active_volunteers
         m.below_core_months[i] = m.below_core_months[i] + 1 if below else 0
-        u = draw.at(i)
         if not m.alive[i]:
             continue
         if m.below_core_months[i] >= grace_steps:
             dying["volunteers"].append(i)
         elif m.insolvent_months[i] >= insolvency_steps:
             dying["insolvency"].append(i)
-        elif u < per_step(cfg.background_dissolution_rate, cfg.steps_per_year):
+        elif draw.for_row(i, m.n) < per_step(cfg.background_dissolution_rate, cfg.steps_per_year):
             dying["background"].append(i)
     for code, (cause, rows) in enumerate(dying.items(), start=1):
         for i in rows:

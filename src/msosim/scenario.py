@@ -230,7 +230,7 @@ class PolicyConfig(Strict):
     cofunding_share: Share | None = Field(None, description="co-funding share of in-scope funders; empty keeps each funder's")
     application_hours_factor: float = Field(1.0, ge=0, le=10, description="multiplier on every funder's application hours (less bureaucracy < 1) [-]")
     application_support: Share = Field(0.0, description="share of application hours that support services take off volunteer-only MSOs [-]")
-    budget_factor: float = Field(1.0, ge=0, le=10, description="multiplier on every funder's budget [-]")
+    budget_factor: float = Field(1.0, ge=0, le=1000, description="multiplier on every funder's budget [-]")
     micro_grants_budget: float = Field(0.0, ge=0, le=1e10, description="budget of low-threshold micro-grants for volunteer work, national [EUR/year]")
     professionalisation_budget: float | None = Field(None, ge=0, le=1e10, description="budget of the structure-building programme, national [EUR/year]; empty keeps the funder's")
     dialogue_formats: Share = Field(0.1, description="share of municipalities that run moderated dialogue formats [-]")

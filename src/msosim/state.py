@@ -152,12 +152,11 @@ class EventLog:
             for name, values in chunk.items():
                 data[name][offset: offset + count] = values
             offset += count
-        frame = pd.DataFrame(data)
-        frame.insert(1, "year", start_year + frame["step"] / steps_per_year)
-        frame["event"] = pd.Categorical.from_codes(data["event"], EVENT_KINDS)
-        frame["cause"] = pd.Categorical.from_codes(data["cause"], EVENT_CAUSES)
-        frame["funder"] = pd.Categorical.from_codes(data["funder"] + 1, ["", *funder_names])
-        return frame
+        columns = {"step": data["step"], "year": start_year + data["step"] / steps_per_year, **data}
+        columns["event"] = pd.Categorical.from_codes(data["event"], EVENT_KINDS)
+        columns["cause"] = pd.Categorical.from_codes(data["cause"], EVENT_CAUSES)
+        columns["funder"] = pd.Categorical.from_codes(data["funder"] + 1, ["", *funder_names])
+        return pd.DataFrame(columns, copy=False)
 
     def count(self) -> int:
         return sum(len(chunk["mso"]) for chunk in self._chunks)

@@ -35,7 +35,8 @@ def delegate_tasks(model: MSOModel) -> None:
     asked = np.bincount(district, weights=cost, minlength=d.n)
     ratio = np.where(asked > 0, np.minimum(1.0, d.budget_left[: d.n] / np.maximum(asked, 1e-9)), 1.0)
     paid = cost * ratio[district]
-    funded_hours = funded_tasks * mc.task_hours * (1.0 + mc.admin_burden) * ratio[district]
+    paid[paid < 0.01] = 0.0  # less than a cent is no payment (budget residue)
+    funded_hours = np.where(paid > 0, funded_tasks * mc.task_hours * (1.0 + mc.admin_burden) * ratio[district], 0.0)
     d.budget_left[: d.n] -= np.bincount(district, weights=paid, minlength=d.n)
     d.paid_total[: d.n] += np.bincount(district, weights=paid, minlength=d.n)
     m.municipal_payment[:n] = paid
