@@ -159,7 +159,7 @@ class CooperationConfig(Strict):
 class ApplicationConfig(Strict):
     """Deciding to apply and scoring applications."""
 
-    apply_rate: Share = Field(0.6, description="probability an eligible MSO with ample capacity applies to a call; prior")
+    apply_rate: Share = Field(0.9, description="probability an eligible MSO with ample capacity applies to a call; prior")
     volunteer_hours_factor: float = Field(1.6, ge=1, le=10,
                                           description="application hours multiplier for volunteer-only MSOs [-]; BIM 2018: 70% name the effort")
     preparation_months: float = Field(3.0, gt=0, le=24, description="months over which an application is prepared, so free hours add up [months]; prior")
