@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import tempfile
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from .scenario import FunderConfig, Scenario, ScenarioError, default_funders, load_scenario, validate_scenario
+from .scenario import FunderConfig, Scenario, ScenarioError, default_funders, load_scenario
 from .submodels.rates import per_step
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,10 +37,12 @@ def _strip(annotation: Any) -> Any:
 
 
 def _is_union(annotation: Any) -> bool:
+    """True for `X | Y` and `Optional[X]`."""
     return get_origin(annotation) in (Union, types.UnionType)
 
 
 def _is_model(annotation: Any) -> bool:
+    """True for a pydantic model class (a section of the schema)."""
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
@@ -121,6 +124,7 @@ def leaf_row(key: str, field: FieldInfo) -> dict[str, Any]:
 
 
 def _event_kind(model: type[BaseModel]) -> str:
+    """The `kind` literal of an event class."""
     return get_args(model.model_fields["kind"].annotation)[0]
 
 
@@ -217,8 +221,9 @@ def format_range(row: dict[str, Any]) -> str:
     elif row["type"].startswith("bool"):
         text = "`true`, `false`"
     else:
-        low = f"{format_value(row['minimum'])} {'<' if row['exclusive_minimum'] else '≤'} " if row["minimum"] is not None else ""
-        high = f" {'<' if row['exclusive_maximum'] else '≤'} {format_value(row['maximum'])}" if row["maximum"] is not None else ""
+        low, high = row["minimum"], row["maximum"]
+        low = "" if low is None else f"{format_value(low)} {'<' if row['exclusive_minimum'] else '≤'} "
+        high = "" if high is None else f" {'<' if row['exclusive_maximum'] else '≤'} {format_value(high)}"
         text = f"{low}x{high}" if low or high else "any"
     return text + (", or empty" if row["type"].endswith("or empty") else "")
 
@@ -231,10 +236,12 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def _default_cell(row: dict[str, Any]) -> str:
+    """The default as shown in a table ('required' for required keys)."""
     return "required" if row["required"] else format_value(row["default"])
 
 
 def _section_title(path: str, model: type[BaseModel]) -> str:
+    """A section heading: its key path and the first line of its class docstring."""
     doc = (model.__doc__ or "").strip().splitlines()
     if path.startswith("events["):
         return f"`{path}` — an event with `kind: {_event_kind(model)}`" + (f": {doc[0]}" if doc else "")
@@ -264,14 +271,18 @@ def render_funders() -> str:
 
 
 def _funders_keep_defaults() -> bool:
-    """True if a partial `funders:` mapping is merged with the default funders (checked, not assumed)."""
-    probe = validate_scenario({"funders": {"federal_projects": {"budget": 1.0}}}, "<docs probe>")
-    return len(probe.funders) == len(default_funders())
+    """True if a file's partial `funders:` mapping is merged with the default funders (probed, not assumed)."""
+    name = next(iter(default_funders()))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "probe.yaml"
+        path.write_text(yaml.safe_dump({"funders": {name: {"budget": 1.0}}}), encoding="utf-8")
+        return load_scenario(path).funders.keys() == default_funders().keys()
 
 
 def render_rates() -> str:
     """A worked example of the yearly-to-per-step conversion, computed with the model's own function."""
-    rows = [[format_value(p), *(f"{per_step(p, spy):.4f}" for spy in (1, 4, 12, 52))] for p in (0.01, 0.1, 0.25, 0.5)]
+    rows = [[format_value(p), *(f"{per_step(p, spy):.4f}" for spy in (1, 4, 12, 52))]
+            for p in (0.01, 0.1, 0.25, 0.5)]
     return markdown_table(["yearly p", "1 step/year", "4 (quarterly)", "12 (monthly)", "52 (weekly)"], rows)
 
 
@@ -293,8 +304,9 @@ does not start.
   merge key by key, every other value — including lists such as `events` — is **replaced** as a
   whole. A file that changes one event must therefore restate the whole `events` list.
 - **`name`** defaults to the file name without `.yaml`.
-- **Overrides**: `msosim run FILE --set policy.budget_factor=0.8` (or `MSOModel(FILE, **{{"policy.budget_factor": 0.8}})`)
-  sets one dotted key after `extends` is resolved; the value is read as a YAML scalar.
+- **Overrides**: `msosim run FILE --set policy.budget_factor=0.8` (in Python:
+  `MSOModel(FILE, **{{"policy.budget_factor": 0.8}})`) sets one dotted key after `extends` is
+  resolved; the value is read as a YAML scalar.
 - **`funders`**: {funders_note}
 - **Events** are a list; each item names its `kind` and its `start` (a fractional calendar year,
   e.g. `2020.2`), plus the settings of that kind listed below.
@@ -346,6 +358,7 @@ def render_scenarios() -> str:
 
 
 def _generated_note() -> str:
+    """The do-not-edit line at the top of generated text."""
     return "<!-- Generated by `python -m msosim.docs` from src/msosim; do not edit by hand. -->\n"
 
 
@@ -366,7 +379,8 @@ def render_data_block() -> str:
     parts = [_generated_note()]
     for path in sorted(DATA.glob("*.csv")):
         table = pd.read_csv(path, keep_default_na=False, dtype=str)
-        parts.append(f"`{path.name}` ({len(table)} rows):\n\n{markdown_table(list(table.columns), table.values.tolist())}\n")
+        body = markdown_table(list(table.columns), table.values.tolist())
+        parts.append(f"`{path.name}` ({len(table)} rows):\n\n{body}\n")
     return "\n".join(parts).rstrip("\n")
 
 

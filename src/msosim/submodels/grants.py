@@ -298,14 +298,16 @@ def initial_grants(model: MSOModel, rows: np.ndarray) -> None:
     """Running project grants for the MSOs that start with staff, from past calls, within each funder's budget.
 
     Each staffed MSO draws a funder it is eligible for (weighted by budget left per eligible MSO); grants that
-    do not fit a funder's budget try again elsewhere (three rounds); MSOs left over start without a grant.
+    do not fit a funder's budget try again elsewhere (three rounds). MSOs left over start with reserves set
+    aside for their positions (the months they keep unfunded staff, plus up to a year), so they wind
+    down or find a grant during the first year instead of all letting staff go at step 1.
     """
     m, rng = model.msos, model.rng
     funders = [f for f in model.funders if f.original.staff_share > 0 and f.budget > 0]
     remaining = np.array([f.budget for f in funders])
     for _ in range(3):
         if rows.size == 0 or not funders:
-            return
+            break
         weights = np.zeros((rows.size, len(funders)))
         for j, f in enumerate(funders):
             ok = np.ones(rows.size, dtype=bool) if f.land < 0 else m.land[rows] == f.land
@@ -328,3 +330,6 @@ def initial_grants(model: MSOModel, rows: np.ndarray) -> None:
                        f.original.project_years)
             left_over.append(mine[~fits])
         rows = np.sort(np.concatenate(left_over))
+    fin = model.config.finance
+    months = fin.reserve_months_to_keep_staff + rng.uniform(0.0, 12.0, rows.size)
+    m.reserves[rows] += m.staff_fte[rows] * (fin.staff_cost_per_fte + fin.office_costs) / 12.0 * months
