@@ -26,9 +26,14 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 
 venv: $(STAMP)
 
+# The headline comparison: project funding (today), institutional and mixed funding; paired replications on
+# all cores, a fresh store (so a changed model never reuses old runs), report in reports/demo/report.html.
+DEMO_REPS ?= 20
+DEMO_YEARS ?= 15
 demo: $(STAMP)
-	$(VENV)/bin/msosim run scenarios/baseline.yaml --years 10 --seed 1 --out runs/baseline
-	$(VENV)/bin/msosim run scenarios/institutional.yaml --years 10 --seed 1 --out runs/institutional
+	rm -f results/demo.duckdb results/demo.duckdb.wal
+	$(VENV)/bin/msosim compare scenarios/baseline.yaml scenarios/institutional.yaml scenarios/mixed.yaml \
+		--reps $(DEMO_REPS) --years $(DEMO_YEARS) --store results/demo.duckdb --report reports/demo
 
 test: $(TEST_STAMP)
 	$(PY) -m pytest -q

@@ -7,6 +7,7 @@ scenarios share. Workers only run the model and return results; the parent write
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -16,7 +17,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,8 @@ def lifetimes(msos: pd.DataFrame) -> pd.DataFrame:
 def run_one(spec: RunSpec) -> RunResult:
     """The worker function: run one replication and return its results (no file is touched)."""
     scenario = Scenario.model_validate_json(spec.scenario_json)
+    if scenario.content_hash() != spec.scenario_hash:
+        raise RuntimeError(f"scenario '{spec.scenario_name}' does not survive its JSON round trip (hash changed)")
     started = time.perf_counter()
     tables = run(scenario, seed=spec.seed, years=spec.years)
     wall = time.perf_counter() - started
@@ -165,6 +168,22 @@ def _checked(call: Callable[[], RunResult], spec: RunSpec) -> RunResult:
                         f"{spec.years:g} years: {type(exc).__name__}: {exc}") from exc
 
 
+@contextlib.contextmanager
+def deferred_interrupt() -> Iterator[None]:
+    """Hold back Ctrl-C until the block is done (a store write finishes whole), then raise it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
 def provenance() -> dict[str, object]:
     """Where the results come from: msosim version, git commit of its repository, library versions, platform."""
     import mesa
@@ -216,7 +235,8 @@ def run_comparison(store: Store, scenarios: list[Scenario], paths: list[str | Pa
         run_row = {"scenario_hash": spec.scenario_hash, "seed": spec.seed, "years": spec.years,
                    "scenario_name": spec.scenario_name, "scenario_json": spec.scenario_json,
                    "steps_per_year": result.steps_per_year, **origin, "wall_seconds": result.wall_seconds}
-        store.add_run(run_row, result.model, result.lifetimes, result.outcomes)
+        with deferred_interrupt():
+            store.add_run(run_row, result.model, result.lifetimes, result.outcomes)
         if on_stored is not None:
             on_stored(result)
 

@@ -36,8 +36,10 @@ LABELS: dict[str, dict[str, str]] = {
         "outcome": "Outcome",
         "scenario": "Scenario",
         "mean_ci": "mean [95% interval]",
-        "diff_vs": "paired difference to {ref} [95% interval]",
-        "diff_short": "Δ to {ref}",
+        "mean_ci_short": "mean [95% CI]",
+        "diff_vs": "Δ: paired difference to {ref} [95% interval].",
+        "diff_short": "Δ {name}",
+        "table_title": "{title}: {scenarios} scenarios x {reps} runs, {years} years",
         "runs": "runs",
         "reference": "reference",
         "note_crn": ("Common random numbers: replication i of every scenario uses the same seed ({seeds}), "
@@ -45,6 +47,8 @@ LABELS: dict[str, dict[str, str]] = {
                      "the paired differences."),
         "note_interval": "Intervals are 95% t-intervals of the mean over replications ({n} per scenario).",
         "note_partial": "Incomplete: {done} of {expected} planned runs are in the store.",
+        "note_mixed_code": ("Warning: the runs come from {count} different msosim versions or commits (see provenance); "
+                            "a store reuses runs by scenario, seed and years, so use a fresh store after model changes."),
         "figures": "Figures",
         "fig_alive": "MSOs alive",
         "fig_staff": "Paid staff: project cohorts against institutional funding",
@@ -102,8 +106,10 @@ LABELS: dict[str, dict[str, str]] = {
         "outcome": "Ergebnis",
         "scenario": "Szenario",
         "mean_ci": "Mittelwert [95%-Intervall]",
-        "diff_vs": "gepaarte Differenz zu {ref} [95%-Intervall]",
-        "diff_short": "Δ zu {ref}",
+        "mean_ci_short": "Mittel [95%-KI]",
+        "diff_vs": "Δ: gepaarte Differenz zu {ref} [95%-Intervall].",
+        "diff_short": "Δ {name}",
+        "table_title": "{title}: {scenarios} Szenarien x {reps} Läufe, {years} Jahre",
         "runs": "Läufe",
         "reference": "Referenz",
         "note_crn": ("Gemeinsame Zufallszahlen: Replikation i jedes Szenarios nutzt denselben Seed ({seeds}); "
@@ -111,6 +117,9 @@ LABELS: dict[str, dict[str, str]] = {
                      "der gepaarten Differenzen."),
         "note_interval": "Intervalle: 95%-t-Intervalle des Mittelwerts über die Replikationen ({n} je Szenario).",
         "note_partial": "Unvollständig: {done} von {expected} geplanten Läufen liegen im Speicher.",
+        "note_mixed_code": ("Achtung: Die Läufe stammen aus {count} verschiedenen msosim-Versionen oder Commits (siehe Herkunft); "
+                            "ein Speicher verwendet Läufe nach Szenario, Seed und Jahren wieder, daher nach Modelländerungen "
+                            "einen neuen Speicher verwenden."),
         "figures": "Abbildungen",
         "fig_alive": "Aktive MSO",
         "fig_staff": "Hauptamtliche: Projektkohorten gegen institutionelle Förderung",

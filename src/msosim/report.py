@@ -58,6 +58,8 @@ class ReportData:
 def load_report_data(store: Store, comparison_id: str | None = None) -> ReportData:
     """Read a comparison (default: the last one recorded) and its runs from a store."""
     comparison = store.comparison(comparison_id)
+    if comparison.empty and comparison_id is not None:
+        raise ReportError(f"{store.path}: no comparison with id {comparison_id!r}; see the comparisons table")
     if comparison.empty:
         raise ReportError(f"{store.path}: the store holds no comparison; run `msosim compare ... --store {store.path}`")
     cid = comparison["comparison_id"].iloc[0]
@@ -65,7 +67,7 @@ def load_report_data(store: Store, comparison_id: str | None = None) -> ReportDa
     if outcomes.empty:
         raise ReportError(f"{store.path}: comparison {cid} has no finished runs yet; run the same compare command")
     runs = store.select("runs", cid)
-    steps = store.select("model_steps", cid, list(SERIES))
+    steps = store.select("model_steps", cid, [c for c in SERIES if c in store.columns("model_steps")])
     lifetimes = store.select("mso_lifetimes", cid, ["initial", "staffed_start", "died_step"])
     return ReportData(store.path, comparison, outcomes, summarise(outcomes), runs, steps,
                       lifetimes[lifetimes["initial"]])
@@ -88,19 +90,20 @@ def format_value(value: float, spec: str, lang: str, signed: bool = False) -> st
     return text
 
 
-def format_interval(mean: float, low: float, high: float, spec: str, lang: str, signed: bool = False) -> str:
+def format_interval(mean: float, low: float, high: float, spec: str, lang: str, signed: bool = False,
+                    joiner: str = " ") -> str:
     """`mean [low, high]` (German: `[low; high]`), or the mean alone without an interval."""
     centre = format_value(mean, spec, lang, signed)
     if not (math.isfinite(low) and math.isfinite(high)):
         return centre
     separator = "; " if lang == "de" else ", "
-    return f"{centre} [{format_value(low, spec, lang, signed)}{separator}{format_value(high, spec, lang, signed)}]"
+    return f"{centre}{joiner}[{format_value(low, spec, lang, signed)}{separator}{format_value(high, spec, lang, signed)}]"
 
 
-def table_rows(data: ReportData, lang: str) -> tuple[list[str], list[list[str]]]:
+def table_rows(data: ReportData, lang: str, joiner: str = " ") -> tuple[list[str], list[list[str]]]:
     """Header and rows of the comparison table: outcome, per scenario mean [CI], per other scenario Δ [CI]."""
     names = data.names
-    header = [label("outcome", lang), *names, *(f"{label('diff_short', lang, ref=names[0])}: {n}" for n in names[1:])]
+    header = [label("outcome", lang), *names, *(label("diff_short", lang, name=n) for n in names[1:])]
     summary = data.summary.set_index(["outcome", "position"])
     rows = []
     for outcome, spec in OUTCOMES:
@@ -109,11 +112,12 @@ def table_rows(data: ReportData, lang: str) -> tuple[list[str], list[list[str]]]
         row = [label(outcome, lang)]
         for position in range(len(names)):
             s = summary.loc[(outcome, position)] if (outcome, position) in summary.index else None
-            row.append(label("na", lang) if s is None else format_interval(s["mean"], s["low"], s["high"], spec, lang))
+            row.append(label("na", lang) if s is None
+                       else format_interval(s["mean"], s["low"], s["high"], spec, lang, joiner=joiner))
         for position in range(1, len(names)):
             s = summary.loc[(outcome, position)] if (outcome, position) in summary.index else None
             row.append(label("na", lang) if s is None or "diff" not in s or pd.isna(s.get("diff"))
-                       else format_interval(s["diff"], s["diff_low"], s["diff_high"], spec, lang, signed=True))
+                       else format_interval(s["diff"], s["diff_low"], s["diff_high"], spec, lang, True, joiner))
         rows.append(row)
     return header, rows
 
@@ -127,26 +131,50 @@ def notes(data: ReportData, lang: str) -> list[str]:
     expected = int(data.comparison["reps"].sum())
     result = [label("note_interval", lang, n=n)]
     if len(data.names) > 1:
-        result.insert(0, label("note_crn", lang, seeds=seeds, ref=data.names[0]))
+        result[:0] = [label("diff_vs", lang, ref=data.names[0]), label("note_crn", lang, seeds=seeds, ref=data.names[0])]
     if len(data.runs) < expected:
         result.append(label("note_partial", lang, done=len(data.runs), expected=expected))
+    versions = data.runs[["msosim_version", "git_commit"]].drop_duplicates()
+    if len(versions) > 1:
+        result.append(label("note_mixed_code", lang, count=len(versions)))
     return result
 
 
-def console_table(data: ReportData, lang: str = "en"):
-    """The comparison as a Rich table (for the terminal)."""
+def console_table(data: ReportData, lang: str = "en", width: int = 200):
+    """The comparison as a Rich table: one column per scenario, or (narrower than 110) one row per scenario."""
     from rich.table import Table
 
     c = data.comparison.iloc[0]
-    table = Table(title=f"{label('title', lang)}: {int(c['reps'])} {label('runs', lang)} x {len(data.names)}, "
-                        f"{c['years']:g} {label('years', lang)}", show_header=True, header_style="bold",
-                  caption="\n".join(notes(data, lang)), caption_justify="left")
-    header, rows = table_rows(data, lang)
-    for i, name in enumerate(header):
-        table.add_column(name, justify="left" if i == 0 else "right", overflow="fold")
+    title = label("table_title", lang, title=label("title", lang), scenarios=len(data.names), reps=int(c["reps"]),
+                  years=f"{c['years']:g}")
+    table = Table(title=title, show_header=True, header_style="bold", caption="\n".join(notes(data, lang)),
+                  caption_justify="left")
+    header, rows = table_rows(data, lang, joiner="\n")
+    if width >= 110:
+        for i, name in enumerate(header):
+            table.add_column(name, justify="left" if i == 0 else "right", overflow="fold", min_width=14 if i == 0 else None)
+        for row in rows:
+            table.add_row(*row)
+        return table
+    names = data.names
+    for i, name in enumerate((label("outcome", lang), label("scenario", lang), label("mean_ci_short", lang),
+                              label("diff_short", lang, name=""))):
+        table.add_column(name.strip(), overflow="fold", no_wrap=i >= 1, justify="right" if i >= 2 else "left")
     for row in rows:
-        table.add_row(*row)
+        for position, name in enumerate(names):
+            diff = row[len(names) + position] if position > 0 else ""
+            table.add_row(row[0] if position == 0 else "", name, row[1 + position], diff,
+                          end_section=position == len(names) - 1)
     return table
+
+
+def provenance_line(data: ReportData) -> str:
+    """One line: the versions and commits the runs came from."""
+    runs = data.runs
+    commits = sorted({f"{c[:12]}{'+dirty' if d else ''}" for c, d in zip(runs["git_commit"], runs["git_dirty"])})
+    return (f"msosim {', '.join(sorted(set(runs['msosim_version'])))}, git {', '.join(commits)}, "
+            f"numpy {', '.join(sorted(set(runs['numpy_version'])))}, mesa {', '.join(sorted(set(runs['mesa_version'])))}, "
+            f"python {', '.join(sorted(set(runs['python_version'])))}")
 
 
 def provenance_rows(data: ReportData, lang: str) -> list[dict[str, str]]:
@@ -184,6 +212,8 @@ def kaplan_meier(durations: np.ndarray, observed: np.ndarray) -> tuple[np.ndarra
 
 def survival_on_grid(times: np.ndarray, survival: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """The Kaplan-Meier step function evaluated at the grid points."""
+    if times.size == 0:
+        return np.ones(len(grid))
     index = np.searchsorted(times, grid, side="right") - 1
     return np.where(index < 0, 1.0, survival[np.maximum(index, 0)])
 
@@ -212,7 +242,7 @@ def survival_frame(data: ReportData) -> pd.DataFrame:
 def _figure(panels: int, width: float = 6.4):
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width * panels if panels > 1 else width, 4.0), layout="constrained")
+    figure = Figure(figsize=(width if panels == 1 else 5.2 * panels, 4.0), layout="constrained")
     return figure, [figure.add_subplot(1, panels, i + 1) for i in range(panels)]
 
 
@@ -238,11 +268,18 @@ def _band_panel(ax, frame: pd.DataFrame, column: str, names: list[str], title: s
     ax.legend(fontsize=8)
 
 
-def _series_figure(data: ReportData, columns: list[tuple[str, str]], lang: str) -> bytes:
+# Series without a value at the start (flows need a step, yearly indicators a full year): years to skip.
+SKIP_YEARS = {"service_coverage": 0.0, "time_limited_share": 0.0, "funding_gini": 1.0, "revenue_concentration": 1.0}
+
+
+def _series_figure(data: ReportData, columns: list[tuple[str, str]], lang: str) -> bytes | None:
+    if not all(column in data.steps for column, _ in columns):
+        return None  # a store from a model that did not report this series
     figure, axes = _figure(len(columns))
     steps = data.steps
     for ax, (column, title) in zip(axes, columns):
-        frame = steps[steps["year"] > steps["year"].min()] if column == "service_coverage" else steps
+        skip = SKIP_YEARS.get(column)
+        frame = steps if skip is None else steps[steps["year"] > steps["year"].min() + skip]
         _band_panel(ax, frame, column, data.names, label(title, lang), lang)
     return _png(figure)
 
@@ -305,25 +342,33 @@ def make_figures(data: ReportData, lang: str = "en") -> dict[str, tuple[str, byt
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:4px 8px}
-td{text-align:right}td:first-child,th{text-align:left}th{background:#f2f2f2}img{max-width:100%}
+td{text-align:right}td:first-child,th{text-align:left}table.outcomes td{white-space:nowrap}
+table.outcomes td:first-child{white-space:normal}th{background:#f2f2f2}img{max-width:100%}
 figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:0.3em}pre{font-size:0.75em;background:#f7f7f7;padding:1em;overflow:auto}
-.note{color:#444;max-width:60em}"""
+.note{color:#444;max-width:60em}.ci{color:#555;font-size:0.85em}"""
 
 
-def _html_table(header: list[str], rows: list[list[str]]) -> str:
+def _html_cell(text: str) -> str:
+    """A table cell; a second line (the interval) goes below the value, smaller."""
+    value, _, interval = text.partition("\n")
+    below = f"<br><span class='ci'>{html.escape(interval)}</span>" if interval else ""
+    return f"<td>{html.escape(value)}{below}</td>"
+
+
+def _html_table(header: list[str], rows: list[list[str]], css_class: str = "") -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+    body = "".join("<tr>" + "".join(_html_cell(c) for c in row) + "</tr>" for row in rows)
+    return f"<table class='{css_class}'><tr>{head}</tr>{body}</table>"
 
 
 def render_html(data: ReportData, figures: dict[str, tuple[str, bytes]], lang: str = "en") -> str:
     """A self-contained HTML page: table, notes, figures (base64 PNG), provenance."""
-    header, rows = table_rows(data, lang)
+    header, rows = table_rows(data, lang, joiner="\n")
     parts = [f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
              f"<title>{html.escape(label('title', lang))}: {html.escape(', '.join(data.names))}</title>"
              f"<style>{STYLE}</style></head><body>",
              f"<h1>{html.escape(label('title', lang))}: {html.escape(' / '.join(data.names))}</h1>",
-             _html_table(header, rows)]
+             _html_table(header, rows, "outcomes")]
     parts += [f"<p class='note'>{html.escape(note)}</p>" for note in notes(data, lang)]
     parts.append(f"<h2>{html.escape(label('figures', lang))}</h2>"
                  f"<p class='note'>{html.escape(label('band_note', lang))}</p>")

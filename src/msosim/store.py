@@ -79,7 +79,9 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
         if "lock" in message.lower():
             raise StoreError(f"{path}: store is in use by another process ({message}); "
                              "wait for it to finish or use another --store") from None
-        raise StoreError(f"{path}: not an msosim results store ({message})") from None
+        if "not a valid duckdb" in message.lower():
+            raise StoreError(f"{path}: not an msosim results store ({message})") from None
+        raise StoreError(f"{path}: cannot open the results store ({message})") from None
 
 
 def _table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -223,8 +225,7 @@ class Store:
             columns = ", ".join(f"{_quote(name)} {_sql_type(dtype)}" for name, dtype in model.dtypes.items())
             self.con.execute(f"CREATE TABLE model_steps ({KEY_DDL}, {columns})")
             return
-        existing = {row[0] for row in self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'model_steps'").fetchall()}
+        existing = set(self.columns("model_steps"))
         for name, dtype in model.dtypes.items():
             if name not in existing:
                 self.con.execute(f"ALTER TABLE model_steps ADD COLUMN {_quote(name)} {_sql_type(dtype)}")
@@ -235,6 +236,12 @@ class Store:
         """The store's tables present in this file, in schema order."""
         names = set(_table_names(self.con))
         return [name for name in TABLES if name in names]
+
+    def columns(self, name: str) -> list[str]:
+        """The column names of one table (empty if the table is absent)."""
+        rows = self.con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+                                "AND table_name = ? ORDER BY ordinal_position", [name]).fetchall()
+        return [row[0] for row in rows]
 
     def table(self, name: str) -> pd.DataFrame:
         """A whole table, ordered by its key."""

@@ -38,7 +38,7 @@ def compare(
     reps: Annotated[int, typer.Option(min=1, help="replications per scenario (rep i uses seed SEED + i)")] = 30,
     years: Annotated[float | None, typer.Option(help="years to simulate (default: each scenario's)")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
-    seed: Annotated[int, typer.Option(help="base seed: replication i of every scenario uses SEED + i")] = 1,
+    seed: Annotated[int, typer.Option(min=0, help="base seed: replication i of every scenario uses SEED + i")] = 1,
     store: Annotated[Path, typer.Option(help="DuckDB results store (runs already there are skipped)")] = Path("results/compare.duckdb"),
     report: Annotated[Path, typer.Option(help="folder for report.html and the PNG figures")] = Path("reports/compare"),
     lang: Annotated[Lang, typer.Option(help="language of the table and report")] = Lang.en,
@@ -72,8 +72,9 @@ def compare(
 
     def on_start(total: int, todo: int) -> None:
         state.update(total=total, todo=todo)
+        plan = f"{todo} to run on {min(workers, todo)} worker(s)" if todo else "0 to run"
         cli.err.print(f"{total} runs planned ({len(configs)} scenarios x {reps} reps), {total - todo} already in "
-                      f"{store}, {todo} to run on {min(workers, max(todo, 1))} worker(s)", highlight=False)
+                      f"{store}, {plan}", highlight=False, soft_wrap=True)
         bar.update(task, total=todo)
         bar.start()
 
@@ -82,7 +83,7 @@ def compare(
         bar.advance(task)
         if not cli.err.is_terminal and state["done"] % max(1, state["todo"] // 100) == 0:
             cli.err.print(f"stored {state['done']}/{state['todo']}: {result.spec.scenario_name} seed "
-                          f"{result.spec.seed} ({result.wall_seconds:.2f} s)", highlight=False)
+                          f"{result.spec.seed} ({result.wall_seconds:.2f} s)", highlight=False, soft_wrap=True)
 
     try:
         comparison_id = run_comparison(opened, configs, scenarios, reps=reps, years=years, workers=workers,
@@ -91,7 +92,7 @@ def compare(
         bar.stop()
         opened.close()
         cli.err.print(f"interrupted: {state['total'] - state['todo'] + state['done']} of {state['total']} runs are "
-                      f"in {store}; run the same command again to resume")
+                      f"in {store}; run the same command again to resume", highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
     except RunFailed as exc:
         bar.stop()
@@ -100,7 +101,7 @@ def compare(
     bar.stop()
     with opened:
         data = load_report_data(opened, comparison_id)
-    cli.console.print(console_table(data, lang.value))
+    cli.console.print(console_table(data, lang.value, cli.console.width))
     _print_provenance(data, lang.value)
     page = write_report(data, report, lang.value)
     cli.console.print(f"{state['done']} runs in {time.perf_counter() - started:.1f} s; store {store}; report {page}",
@@ -125,7 +126,7 @@ def report(
             data = load_report_data(opened, comparison)
     except (StoreError, ReportError) as exc:
         cli.fail(str(exc))
-    cli.console.print(console_table(data, lang.value))
+    cli.console.print(console_table(data, lang.value, cli.console.width))
     _print_provenance(data, lang.value)
     cli.console.print(f"report {write_report(data, folder, lang.value)}", highlight=False)
 
@@ -152,18 +153,21 @@ def export(
 
 
 def _print_provenance(data, lang: str) -> None:
+    """Per scenario: content hash, runs, wall time; then one line of versions and commits."""
     from rich.table import Table
 
     from ..i18n import label
-    from ..report import provenance_rows
+    from ..report import provenance_line, provenance_rows
 
     table = Table(title=label("provenance", lang), show_header=True, header_style="bold")
-    fields = ["scenario_hash", "runs", "git_commit", "msosim_version", "libraries", "wall_time"]
+    fields = ["scenario_hash", "runs", "seeds", "wall_time"]
     for name in ["scenario", *fields]:
         table.add_column(label(name, lang), overflow="fold")
     for record in provenance_rows(data, lang):
         table.add_row(record["scenario"], *(record[f] for f in fields))
-    _cli().console.print(table)
+    console = _cli().console
+    console.print(table)
+    console.print(provenance_line(data), highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

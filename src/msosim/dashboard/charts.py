@@ -1,8 +1,8 @@
 """Matplotlib charts of both policies (shown in the page, downloaded as PNG, printed in the brief).
 
-A chart is declared once (`ChartSpec`); `ChartBoard` keeps one figure per chart and only swaps the
-line data after a step, which is several times faster than drawing a new figure. Only
-`matplotlib.figure.Figure` is used (no pyplot), so charts can be drawn in the play thread.
+A chart is declared once (`ChartSpec`); live_charts.py shows the same specs in the browser (ECharts),
+which is much faster per step than drawing PNGs here. Only `matplotlib.figure.Figure` is used (no
+pyplot), so downloads can be drawn in any thread.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from .runner import POLICIES, Snapshot
 from .strings import t
 
 COLOURS = {"A": "#1f5fa8", "B": "#d9480f"}
-CHART_SIZE = (5.0, 2.6)
 CHART_DPI = 80
 
 
@@ -41,6 +40,7 @@ class ChartSpec:
     right_label: str | None = None
     right_ylim: tuple[float | None, float | None] = (None, None)
     legend: str = "upper left"
+    flows: bool = False             # a flow of the step: nothing to show before the first step
 
 
 CHART_SPECS: tuple[ChartSpec, ...] = (
@@ -51,8 +51,9 @@ CHART_SPECS: tuple[ChartSpec, ...] = (
     ChartSpec("volunteers", "chart.volunteers", "axis.volunteers",
               (Series("volunteers"), Series("mean_burnout", ":", "legend.burnout", right=True)),
               ylim=(0, None), right_label="axis.burnout", right_ylim=(0, 1), legend="lower left"),
-    ChartSpec("coverage", "chart.coverage", "axis.share", (Series("service_coverage"),), ylim=(0, 1.05), legend="lower left"),
-    ChartSpec("time_limited", "chart.time_limited", "axis.share", (Series("time_limited_share"),), ylim=(0, 1)),
+    ChartSpec("coverage", "chart.coverage", "axis.share", (Series("service_coverage"),), ylim=(0, 1.05),
+              legend="lower left", flows=True),
+    ChartSpec("time_limited", "chart.time_limited", "axis.share", (Series("time_limited_share"),), ylim=(0, 1), flows=True),
 )
 SPEC_BY_NAME = {spec.name: spec for spec in CHART_SPECS}
 
@@ -62,6 +63,7 @@ def _style(ax: Axes, title: str, ylabel: str, lang: str) -> None:
     ax.set_xlabel(t("axis.year", lang), fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(labelsize=7)
+    ax.ticklabel_format(axis="x", useOffset=False, style="plain")
     ax.grid(alpha=0.3)
 
 
@@ -89,20 +91,16 @@ def update_chart(spec: ChartSpec, lines: dict, snapshot: Snapshot) -> None:
     axes = {}
     for (policy, column), (ax, line, right) in lines.items():
         frame = snapshot.frames[policy]
+        frame = frame[frame["step"] > 0] if spec.flows else frame
         line.set_data(frame["year"].to_numpy(), frame[column].to_numpy(dtype=float))
         axes[ax] = right
     for ax, right in axes.items():
+        ax.set_xlim(snapshot.start_year, snapshot.end_year)
         ax.relim()
-        ax.autoscale_view()
+        ax.autoscale_view(scalex=False)
         low, high = spec.right_ylim if right else spec.ylim
         if low is not None or high is not None:
             ax.set_ylim(bottom=low, top=high)
-
-
-def new_chart(spec: ChartSpec, lang: str, size=CHART_SIZE, dpi=CHART_DPI) -> tuple[Figure, dict]:
-    figure = Figure(figsize=size, dpi=dpi)
-    figure.subplots_adjust(left=0.12, right=0.88 if spec.right_label else 0.97, top=0.88, bottom=0.17)
-    return figure, draw_chart(figure.subplots(), spec, lang)
 
 
 def png(figure: Figure, dpi: float | None = None) -> bytes:
@@ -111,27 +109,11 @@ def png(figure: Figure, dpi: float | None = None) -> bytes:
     return buffer.getvalue()
 
 
-class ChartBoard:
-    """One figure per chart, kept between steps; `render()` returns PNG bytes per chart."""
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-        self.charts = {spec.name: new_chart(spec, lang) for spec in CHART_SPECS}
-
-    def render(self, snapshot: Snapshot) -> dict[str, bytes]:
-        images = {}
-        for spec in CHART_SPECS:
-            figure, lines = self.charts[spec.name]
-            update_chart(spec, lines, snapshot)
-            images[spec.name] = png(figure)
-        return images
-
-
 def all_charts_png(snapshot: Snapshot, lang: str) -> bytes:
     """Every chart on one sheet (the 'charts as PNG' download)."""
     figure = Figure(figsize=(15, 8), dpi=100, layout="constrained")
     axes = figure.subplots(2, 3).ravel()
-    for ax, spec in zip(axes, CHART_SPECS):
+    for ax, spec in zip(axes, CHART_SPECS, strict=False):
         update_chart(spec, draw_chart(ax, spec, lang), snapshot)
     axes[-1].axis("off")
     return png(figure)

@@ -18,7 +18,8 @@ from ..scenario import PolicyConfig, PopulationConfig
 
 NICE_STEPS = (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 SLIDER_POSITIONS = 200      # at most this many positions on a slider
-NUMBER_RANGE = 1000.0       # a range wider than this is typed in (EUR budgets), not slid
+NUMBER_RANGE = 1000.0       # a range wider than this is typed in (EUR budgets), not slid;
+                            # so is a range a slider could not resolve near its default (a step > default / 10)
 
 _UNIT = re.compile(r"\[([^\]]*)\]")
 
@@ -40,6 +41,11 @@ class Lever:
     description: str = ""
 
     @property
+    def digits(self) -> int:
+        """Decimals shown: none for money, two otherwise."""
+        return 0 if self.unit.startswith("EUR") else 2
+
+    @property
     def key(self) -> str:
         """The dotted scenario key this lever overrides."""
         return f"policy.{self.name}"
@@ -51,19 +57,16 @@ class Lever:
         low = self.minimum + (self.step or 0.0) if self.exclusive_minimum else self.minimum
         return value <= low + 1e-12 or value >= self.maximum - 1e-12
 
-    def problem(self, value: Any) -> str | None:
-        """None if the value is allowed, else the allowed range as text (for an error message)."""
+    def allows(self, value: Any) -> bool:
+        """True when the schema accepts the value (None only for optional levers)."""
         if value is None:
-            return None if self.optional else "a value"
+            return self.optional
         if self.kind == "select":
-            return None if value in self.options else ", ".join(self.options)
+            return value in self.options
         if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
-            return "a number"
+            return False
         low_ok = value > self.minimum if self.exclusive_minimum else value >= self.minimum
-        if low_ok and value <= self.maximum:
-            return None
-        low = f"> {self.minimum:g}" if self.exclusive_minimum else f">= {self.minimum:g}"
-        return f"{low} and <= {self.maximum:g}"
+        return low_ok and value <= self.maximum
 
 
 def _metadata(annotation: Any) -> list:
@@ -107,8 +110,10 @@ def lever_from_field(name: str, field: FieldInfo) -> Lever:
     span = maximum - minimum
     if not unit and (minimum, maximum) == (0.0, 1.0):
         unit = "share"
-    kind = "number" if span > NUMBER_RANGE else "slider"
-    step = None if kind == "number" else _nice_step(span)
+    step = _nice_step(span)
+    too_coarse = isinstance(field.default, (int, float)) and field.default > 0 and step > field.default / 10
+    kind = "number" if span > NUMBER_RANGE or too_coarse else "slider"
+    step = None if kind == "number" else step
     return Lever(name, kind, field.default, minimum, maximum, step, exclusive, optional, (), unit, description)
 
 

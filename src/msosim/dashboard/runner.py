@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..model import MSOModel
 from ..scenario import Scenario, ScenarioError, load_scenario, with_overrides
-from .events import TickerItem, notable_events, scenario_event_items
+from .events import TickerItem, new_chunks, notable_events, scenario_event_items
 from .levers import LEVERS
 
 POLICIES = ("A", "B")
@@ -70,7 +70,7 @@ def mso_states(model: MSOModel) -> np.ndarray:
     return states
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Snapshot:
     """Everything the page shows after a step; never changed once made."""
 
@@ -81,7 +81,8 @@ class Snapshot:
     states: dict[str, np.ndarray]
     ticker: tuple[TickerItem, ...]
     compute_ms: float                 # wall time of the last step of both models
-    funders: tuple[str, ...] = ()
+    start_year: float = 0.0
+    end_year: float = 1.0             # the charts' time axis: the scenario's years, or further once run past them
 
     def headline(self) -> dict[str, tuple[float, float]]:
         """(A, B) of each headline outcome at the current step."""
@@ -113,6 +114,7 @@ class PolicyPair:
 
     def __init__(self, setup: Setup, base: Scenario | None = None) -> None:
         base = base if base is not None else load_scenario(setup.scenario_path)
+        self.base = base
         self.setup = setup
         self.scenarios = {p: with_overrides(base, setup.overrides(p)) for p in POLICIES}
         self.models = {p: MSOModel(self.scenarios[p], seed=setup.seed) for p in POLICIES}
@@ -146,6 +148,24 @@ class PolicyPair:
     def snapshot(self) -> Snapshot:
         return self._snapshot
 
+    def replace_policy(self, policy: str, levers: dict[str, Any]) -> Snapshot:
+        """Give one policy new levers: rebuild its model and run it up to the other's step (same seed)."""
+        setup = replace(self.setup, levers={**self.setup.levers, policy: dict(levers)})
+        scenario = with_overrides(self.base, setup.overrides(policy))
+        model = MSOModel(scenario, seed=setup.seed)
+        history = History()
+        history.record(model)
+        with self.lock:
+            other = self.models["B" if policy == "A" else "A"]
+            while model.t < other.t:
+                model.step()
+                history.record(model)
+            self.setup, self.scenarios[policy], self.models[policy], self.history[policy] = setup, scenario, model, history
+            self._since[policy] = new_chunks(model.log, 0)[1]
+            self._ticker = deque((item for item in self._ticker if item.policy != policy), maxlen=TICKER_LENGTH)
+            self._snapshot = self._make_snapshot()
+            return self._snapshot
+
     def _collect_ticker(self, policy: str, model: MSOModel) -> None:
         items, self._since[policy] = notable_events(model, policy, self._since[policy])
         self._ticker.extend(scenario_event_items(model, policy))
@@ -153,12 +173,13 @@ class PolicyPair:
 
     def _make_snapshot(self) -> Snapshot:
         a = self.models["A"]
-        return Snapshot(step=a.t, year=a.year if a.t else float(a.config.start_year),
+        return Snapshot(step=a.t, year=a.config.start_year + a.t / a.config.steps_per_year,
                         steps_per_year=a.config.steps_per_year,
                         frames={p: m.datacollector.get_model_vars_dataframe() for p, m in self.models.items()},
                         states={p: mso_states(m) for p, m in self.models.items()},
                         ticker=tuple(reversed(self._ticker)), compute_ms=self._compute_ms,
-                        funders=tuple(f.name for f in a.funders))
+                        start_year=float(a.config.start_year),
+                        end_year=max(a.config.start_year + a.config.years, a.config.start_year + a.t / a.config.steps_per_year))
 
     def story(self, policy: str, row: int) -> dict[str, Any] | None:
         """One MSO's story under a policy: current state, events, grants, volunteer/staff series."""

@@ -43,8 +43,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "scale.land": {"de": "Bundesland", "en": "Land"},
     "scale.national": {"de": "National", "en": "National"},
     "status.step": {"de": "Schritt {step} · {date}", "en": "Step {step} · {date}"},
-    "status.timing": {"de": "Rechenzeit je Schritt (A+B): {compute} ms · Anzeige: {render} ms",
-                      "en": "Compute per step (A+B): {compute} ms · render: {render} ms"},
+    "status.timing": {"de": "Schritt A+B gerechnet in {compute} ms · Seite aufgebaut in {render} ms",
+                      "en": "Step A+B computed in {compute} ms · page rendered in {render} ms"},
     "status.playing": {"de": "läuft", "en": "playing"},
     "status.paused": {"de": "angehalten", "en": "paused"},
     "status.loaded": {"de": "Szenario {name} geladen ({count} MSO je Politik).", "en": "Scenario {name} loaded ({count} MSOs per policy)."},
@@ -211,7 +211,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "facilitator.none": {"de": "alle sperren", "en": "lock all"},
     # messages
     "error.scenario": {"de": "Szenario kann nicht geladen werden: {detail}", "en": "Cannot load the scenario: {detail}"},
-    "error.lever": {"de": "{lever}: Wert {value} nicht erlaubt; erlaubt: {allowed}", "en": "{lever}: value {value} not allowed; allowed: {allowed}"},
+    "error.lever": {"de": "{lever}: Wert {value} nicht erlaubt; erlaubt: {low} bis {high}",
+                    "en": "{lever}: value {value} not allowed; allowed: {low} to {high}"},
     "error.number": {"de": "{lever}: „{value}“ ist keine Zahl", "en": "{lever}: '{value}' is not a number"},
     "error.step": {"de": "Der Schritt ist fehlgeschlagen: {detail}", "en": "The step failed: {detail}"},
     "error.preset_name": {"de": "Der Name braucht Buchstaben oder Ziffern.", "en": "The name needs letters or digits."},
@@ -274,8 +275,8 @@ def signed(value: float, lang: str, digits: int = 0) -> str:
 
 def month_label(year: float, lang: str) -> str:
     """'Mär 2016' for a fractional calendar year."""
-    month_index = int(round((year % 1) * 12)) % 12
-    whole = int(year + 1e-9) if month_index else int(round(year))
+    month_index = round((year % 1) * 12) % 12
+    whole = int(year + 1e-9) if month_index else round(year)
     return f"{t('months', lang).split()[month_index]} {whole}"
 
 

@@ -1,0 +1,1 @@
+"""Solara components of the dashboard (the page itself is in msosim.dashboard.app)."""

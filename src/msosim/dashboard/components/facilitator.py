@@ -1,0 +1,64 @@
+"""Downloads (run CSV, charts PNG, one-page brief) and the facilitators' tools (presets, levers on the table)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import solara
+from solara import v
+
+from ..brief import brief_pdf
+from ..charts import all_charts_png
+from ..levers import LEVERS
+from ..presets import list_presets
+from ..runner import PolicyPair, Snapshot
+from ..strings import t
+
+
+@solara.component
+def Downloads(pair: PolicyPair, snapshot: Snapshot, lang: str, scenario_name: str):
+    """CSV of both runs, all charts as one PNG, the brief as PDF; each is made only when clicked."""
+    stem = f"msosim-{scenario_name}-step{snapshot.step}"
+    with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "center"}, classes=["msosim-downloads"]):
+        solara.Text(t("download.title", lang), style={"font-weight": "bold"})
+        solara.FileDownload(lambda: pair.run_csv(), filename=f"{stem}.csv", label=t("download.csv", lang),
+                            mime_type="text/csv")
+        solara.FileDownload(lambda: all_charts_png(snapshot, lang), filename=f"{stem}-charts.png",
+                            label=t("download.charts", lang), mime_type="image/png")
+        solara.FileDownload(lambda: brief_pdf(snapshot, pair.setup, scenario_name, lang), filename=f"{stem}-brief.pdf",
+                            label=t("download.brief", lang), mime_type="application/pdf")
+
+
+@solara.component
+def FacilitatorPanel(lang: str, presets_dir: Path, on_table: frozenset[str],
+                     on_table_change: Callable[[frozenset[str]], None], on_save: Callable[[str], None],
+                     on_load: Callable[[str], None], revision: int):
+    """Save/load a named preset of both policies; choose which levers participants may move."""
+    name = solara.use_reactive("")
+    chosen = solara.use_reactive(None)
+    presets = solara.use_memo(lambda: list_presets(presets_dir), [presets_dir, revision])
+    with solara.Details(t("facilitator.title", lang), expand=False), \
+            solara.Column(classes=["msosim-facilitator"], gap="6px"):
+        with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.InputText(t("facilitator.preset_name", lang), value=name, continuous_update=True,
+                             classes=["msosim-preset-name"], style={"max-width": "260px"})
+            solara.Button(t("facilitator.save", lang), icon_name="mdi-content-save", on_click=lambda: on_save(name.value),
+                          classes=["msosim-preset-save"])
+        with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Select(t("facilitator.presets", lang), values=presets, value=chosen, classes=["msosim-preset-list"],
+                          style={"max-width": "260px"})
+            solara.Button(t("facilitator.load", lang), icon_name="mdi-folder-open", disabled=chosen.value is None,
+                          on_click=lambda: on_load(chosen.value), classes=["msosim-preset-load"])
+        solara.Text(t("facilitator.on_table", lang))
+        with solara.Row(gap="2px 14px", style={"flex-wrap": "wrap"}):
+            for lever in LEVERS:
+                def toggle(checked: bool, name: str = lever.name) -> None:
+                    on_table_change(on_table | {name} if checked else on_table - {name})
+
+                v.Checkbox(label=t(f"lever.{lever.name}", lang), v_model=lever.name in on_table, on_v_model=toggle,
+                           dense=True, hide_details=True, class_=f"msosim-table-{lever.name}")
+        with solara.Row(gap="8px"):
+            solara.Button(t("facilitator.all", lang), text=True,
+                          on_click=lambda: on_table_change(frozenset(lever.name for lever in LEVERS)))
+            solara.Button(t("facilitator.none", lang), text=True, on_click=lambda: on_table_change(frozenset()))

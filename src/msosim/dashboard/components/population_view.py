@@ -1,0 +1,154 @@
+"""The population view (every MSO a clickable mark, per policy) and the story of the chosen MSO."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import solara
+
+from ..charts import COLOURS, png, story_figure
+from ..population import (
+    HEIGHT,
+    STATE_COLOURS,
+    clicked_row,
+    population_option,
+    redraw_every,
+    state_counts,
+)
+from ..runner import POLICIES, STATES, PolicyPair, Snapshot
+from ..strings import funder_label, month_label, number, t
+
+EVENTS_SHOWN = 14
+
+
+@solara.component
+def PopulationPanel(policy: str, snapshot: Snapshot, initial_count: int, lang: str, selected: int | None,
+                    on_select: Callable[[str, int], None], playing: bool = False):
+    """Every MSO of one policy; while playing at large scale it is redrawn only every few steps."""
+    shown = solara.use_ref(snapshot)
+    every = redraw_every(len(snapshot.states[policy]))
+    if not playing or snapshot.step % every == 0 or shown.current.step > snapshot.step:
+        shown.current = snapshot
+    states = shown.current.states[policy]
+    option = solara.use_memo(lambda: population_option(states, initial_count, lang, selected),
+                             [shown.current, lang, selected, initial_count])
+
+    def clicked(event: dict) -> None:
+        row = clicked_row(event)
+        if row is not None:
+            on_select(policy, row)
+
+    counts = state_counts(states)
+    with solara.Card(classes=[f"msosim-population-{policy}"], style={"border-top": f"4px solid {COLOURS[policy]}"}):
+        solara.Text(f"{t(f'policy.{policy}', lang)} · {t('population.title', lang)}", style={"font-weight": "bold"})
+        solara.FigureEcharts(option, on_click=clicked, responsive=True,
+                             attributes={"style": f"height: {HEIGHT}px; width: 100%;", "class": "msosim-population-chart"})
+        with solara.Row(gap="10px", style={"flex-wrap": "wrap", "font-size": "0.8em"}):
+            for state in STATES:
+                solara.Text(f"● {t(f'state.{state}', lang)}: {number(counts[state], lang)}",
+                            style={"color": STATE_COLOURS[state] if state != "dissolved" else "#868e96"})
+
+
+def html_table(header: list[str], rows: list[list[str]], css: str) -> str:
+    """A small HTML table (cells escaped)."""
+    head = "".join(f"<th style='text-align:left;padding:2px 6px'>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td style='padding:2px 6px'>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table class='{css}' style='border-collapse:collapse;font-size:0.85em'><tr>{head}</tr>{body}</table>"
+
+
+def _chip(policy: str) -> str:
+    return f"<b style='color:{COLOURS[policy]}'>{policy}</b>"
+
+
+def event_rows(stories: dict[str, dict], lang: str) -> list[list[str]]:
+    """Both policies' events of one MSO, newest first."""
+    frames = [story["events"].assign(policy=policy) for policy, story in stories.items() if len(story["events"])]
+    if not frames:
+        return []
+    events = pd.concat(frames).sort_values(["step", "policy"], ascending=[False, True]).head(EVENTS_SHOWN)
+    rows = []
+    for event in events.itertuples():
+        detail = []
+        if str(event.funder):
+            detail.append(html.escape(funder_label(str(event.funder), lang)))
+        if not np.isnan(event.amount) and event.amount > 0:
+            detail.append(f"{number(event.amount, lang)} EUR")
+        if not np.isnan(event.staff_fte) and event.staff_fte > 0:
+            detail.append(f"{number(event.staff_fte, lang, 2)} {t('column.staff_fte', lang)}")
+        rows.append([_chip(event.policy), month_label(event.year, lang), html.escape(t(f"event.{event.event}", lang)),
+                     html.escape(t(f"cause.{event.cause}", lang)), ", ".join(detail)])
+    return rows
+
+
+def grant_rows(stories: dict[str, dict], lang: str) -> list[list[str]]:
+    rows = []
+    for policy, story in stories.items():
+        start_year, spy = story["start_year"], story["steps_per_year"]
+        for grant in story["grants"].itertuples():
+            rows.append([_chip(policy), html.escape(funder_label(grant.funder, lang)), t(f"grant.{grant.kind}", lang),
+                         number(grant.amount_per_year, lang), number(grant.staff_fte, lang, 2),
+                         month_label(start_year + grant.start / spy, lang), month_label(start_year + grant.end / spy, lang)])
+    return rows
+
+
+def fact_rows(stories: dict[str, dict], lang: str) -> list[list[str]]:
+    facts = {policy: story["facts"] for policy, story in stories.items()}
+    rows = [[t("fact.state", lang), *[t(f"state.{facts[p]['state']}", lang) for p in facts]]]
+    for key, digits in (("volunteers", 0), ("staff_fte", 2), ("reserves", 0), ("burnout", 2), ("members", 0),
+                        ("track_record", 0)):
+        rows.append([t(f"fact.{key}", lang), *[number(facts[p][key], lang, digits) for p in facts]])
+    return rows
+
+
+@solara.component
+def StoryPanel(pair: PolicyPair, snapshot: Snapshot, selected: int | None, lang: str):
+    """Facts, volunteers and staff over time, events and grants of one MSO under both policies."""
+
+    def load() -> dict[str, dict]:
+        if selected is None:
+            return {}
+        stories = {policy: pair.story(policy, selected) for policy in POLICIES}
+        return {policy: story for policy, story in stories.items() if story is not None}
+
+    def draw() -> bytes | None:
+        if not stories:
+            return None
+        first = next(iter(stories.values()))
+        series = {policy: story["series"] for policy, story in stories.items()}
+        return png(story_figure(series, first["start_year"], first["steps_per_year"], lang))
+
+    stories = solara.use_memo(load, [pair, snapshot, selected])
+    image = solara.use_memo(draw, [pair, snapshot, selected, lang])
+    with solara.Card(classes=["msosim-story"], style={"height": "100%"}):
+        if selected is None:
+            solara.Text(t("story.none", lang))
+            solara.Text(t("population.hint", lang), style={"color": "#868e96"})
+            return
+        solara.Text(t("story.title", lang, mso=selected), style={"font-size": "1.15em", "font-weight": "bold"},
+                    classes=["msosim-story-title"])
+        for policy in POLICIES:
+            if policy not in stories:
+                solara.Warning(t("story.missing", lang, mso=selected, policy=t(f"policy.{policy}", lang)))
+        if not stories:
+            return
+        header = ["", *[t(f"policy.{p}", lang) for p in stories]]
+        solara.HTML(unsafe_innerHTML=html_table(header, fact_rows(stories, lang), "msosim-story-facts"))
+        solara.Image(image, width="100%")
+        solara.Text(t("story.events", lang), style={"font-weight": "bold", "margin-top": "6px"})
+        events = event_rows(stories, lang)
+        if events:
+            header = ["", t("column.date", lang), t("column.event", lang), t("column.cause", lang), ""]
+            solara.HTML(unsafe_innerHTML=html_table(header, events, "msosim-story-events"))
+        else:
+            solara.Text(t("story.no_events", lang))
+        solara.Text(t("story.grants", lang), style={"font-weight": "bold", "margin-top": "6px"})
+        grants = grant_rows(stories, lang)
+        if grants:
+            header = ["", t("column.funder", lang), t("column.kind", lang), t("column.amount_per_year", lang),
+                      t("column.staff_fte", lang), t("column.start", lang), t("column.end", lang)]
+            solara.HTML(unsafe_innerHTML=html_table(header, grants, "msosim-story-grants"))
+        else:
+            solara.Text(t("story.no_grants", lang))

@@ -1,0 +1,91 @@
+"""The population view: every MSO one mark on a fixed grid, coloured by its state (an ECharts option).
+
+A grid keeps each organisation at the same place for the whole run (row i of the MSO table at
+column i % columns, line i // columns), so policy A's and B's views can be compared mark by mark
+and a mark can be clicked while the run plays.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .runner import STATES
+from .strings import t
+
+STATE_COLOURS = {"volunteer_only": "#2f9e44", "staffed": "#1971c2", "struggling": "#f08c00", "dissolved": "#ced4da"}
+SELECTED_COLOUR = "#c2255c"
+HEADROOM = 1.35          # room for MSOs founded during the run
+ASPECT = 1.7             # columns / lines of the grid
+MARGIN = 8               # pixels around the plotting area (the browser test aims with it)
+HEIGHT = 250             # pixels
+LARGE = 4000             # above this many marks ECharts draws them in one batch
+MARKS_PER_UPDATE = 2500  # while playing, the view is redrawn every ceil(n / this) steps (national: about twice a year)
+
+
+def grid_columns(initial_count: int) -> int:
+    """Columns of the grid for a run that starts with `initial_count` MSOs."""
+    return max(4, math.ceil(math.sqrt(initial_count * HEADROOM * ASPECT)))
+
+
+def grid_lines(count: int, initial_count: int, columns: int) -> int:
+    return max(math.ceil(max(count, initial_count * HEADROOM) / columns), 1)
+
+
+def cell_of(row: int, columns: int) -> tuple[int, int]:
+    """(x, y) grid cell of an MSO row."""
+    return row % columns, row // columns
+
+
+def symbol_size(columns: int, width_px: float = 420.0) -> float:
+    return float(np.clip(0.8 * (width_px - 2 * MARGIN) / columns, 2.0, 10.0))
+
+
+def population_option(states: np.ndarray, initial_count: int, lang: str, selected: int | None = None) -> dict:
+    """An ECharts option: one scatter series per state; each point is [x, y, MSO row]."""
+    columns = grid_columns(initial_count)
+    lines = grid_lines(states.size, initial_count, columns)
+    rows = np.arange(states.size)
+    xs, ys = rows % columns, rows // columns
+    size = symbol_size(columns)
+    large = states.size > LARGE
+    series = []
+    for code, state in enumerate(STATES):
+        mask = states == code
+        data = np.column_stack([xs[mask], ys[mask], rows[mask]]).tolist()
+        series.append({"type": "scatter", "name": t(f"state.{state}", lang), "data": data, "symbolSize": size,
+                       "itemStyle": {"color": STATE_COLOURS[state]}, "dimensions": ["x", "y", "MSO"],
+                       "encode": {"x": 0, "y": 1, "tooltip": [2]}, "emphasis": {"scale": 1.6},
+                       "progressive": 0, "large": large, "largeThreshold": LARGE})
+    if selected is not None and 0 <= selected < states.size:
+        x, y = cell_of(selected, columns)
+        series.append({"type": "scatter", "name": "selected", "data": [[x, y, selected]], "symbol": "emptyCircle",
+                       "symbolSize": size * 2.2, "itemStyle": {"color": SELECTED_COLOUR, "borderWidth": 2},
+                       "silent": True, "z": 10})
+    return {
+        "animation": False,
+        "grid": {"left": MARGIN, "right": MARGIN, "top": MARGIN, "bottom": MARGIN},
+        "tooltip": {"trigger": "item"},
+        "xAxis": {"type": "value", "min": -0.5, "max": columns - 0.5, "show": False},
+        "yAxis": {"type": "value", "min": -0.5, "max": lines - 0.5, "show": False, "inverse": True},
+        "series": series,
+    }
+
+
+def redraw_every(count: int) -> int:
+    """Steps between redraws of the population view while a run plays (1 at district scale)."""
+    return max(1, math.ceil(count / MARKS_PER_UPDATE))
+
+
+def clicked_row(event: dict) -> int | None:
+    """The MSO row of an ECharts click event on a population mark, else None."""
+    value = (event or {}).get("value")
+    if isinstance(value, list) and len(value) >= 3 and event.get("seriesName") != "selected":
+        return int(value[2])
+    return None
+
+
+def state_counts(states: np.ndarray) -> dict[str, int]:
+    counts = np.bincount(states, minlength=len(STATES))
+    return {state: int(counts[code]) for code, state in enumerate(STATES)}
