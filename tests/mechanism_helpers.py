@@ -14,7 +14,7 @@ from msosim.state import MATRIX_COLUMNS, MSO_COLUMNS, PROJECT, EventLog
 from msosim.submodels.events import Factors
 
 SMALL = {"population.scale": "district", "population.land": "HB"}     # one district, about 120 MSOs
-LARGE = {"population.scale": "district", "population.land": "NW"}     # one district, 250-800 MSOs
+LARGE = {"population.scale": "district", "population.land": "NW"}     # one district, about 430 MSOs
 SEEDS = (1, 2, 3, 4, 5)
 
 

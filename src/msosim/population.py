@@ -71,8 +71,9 @@ def build_landscape(scenario: Scenario, rng: np.random.Generator) -> Landscape:
         raise ValueError(f"population.land {cfg.land!r} is not a Land code; allowed: {', '.join(codes)}")
     counts = _land_district_counts(laender, cfg.n_districts)
     land_of = np.repeat(np.arange(len(codes)), counts)
-    pop_weight = rng.lognormal(0.0, 0.8, size=land_of.size)
-    mig_factor = rng.lognormal(0.0, 0.35, size=land_of.size)
+    geography = np.random.default_rng(cfg.geography_seed)  # places stay the same across replications
+    pop_weight = geography.lognormal(0.0, 0.55, size=land_of.size)
+    mig_factor = geography.lognormal(0.0, 0.35, size=land_of.size)
     population = np.zeros(land_of.size)
     migrants = np.zeros(land_of.size)
     for land, row in laender.iterrows():

@@ -32,6 +32,8 @@ class PopulationConfig(Strict):
         "national", description="national (all Laender), one Land, or one district")
     land: Literal["BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV", "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH"] = Field(
         "NW", description="Land code used when scale is 'land' or 'district' (data/laender.csv)")
+    geography_seed: int = Field(1, ge=0, le=2**31 - 1,
+                                description="seed of the synthetic geography (district sizes), the same in every replication [-]")
     n_msos: int = Field(13400, ge=1, le=5_000_000,
                         description="MSOs at start, national total [count]; seed article: 12,400-14,300")
     n_districts: int = Field(401, ge=1, le=2000,
