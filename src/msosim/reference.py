@@ -337,9 +337,13 @@ def end_grants(model: MSOModel, draws: Draws) -> None:
         fit = m.alive[i] and m.volunteers[i] >= cfg.min_active_volunteers
         renewed.append(bool(g.kind[j] == INSTITUTIONAL and fit
                             and renewal_draw.for_row(position, len(ending)) < model.funder_renewal[g.funder[j]]))
-    for j, renew in zip(ending, renewed):
-        if renew:
-            years = model.funders[g.funder[j]].config.institutional_years
+    for position, j in enumerate(ending):
+        if renewed[position]:
+            funder = model.funders[g.funder[j]]
+            if owed(model, funder, None, t) + g.amount_per_year[j] > funder.budget * model.factors.budget:
+                renewed[position] = False  # a renewal must still fit the budget
+                continue
+            years = funder.config.institutional_years
             add_grant(model, g.mso[j], int(g.funder[j]), INSTITUTIONAL, g.amount_per_year[j], g.project_cost_per_year[j],
                       g.staff_fte[j], g.material_per_year[j], g.in_kind_per_year[j], t, years)
     window = SUCCESSOR_WINDOW_MONTHS * cfg.steps_per_year / 12
@@ -449,7 +453,9 @@ def owed(model: MSOModel, funder: Funder, kind: int | None, at_step: int) -> flo
     """Money per year the funder already owes at a step (one kind of grant, or all)."""
     g, total = model.grants, 0.0
     for j in range(g.n):
-        if g.active[j] and g.funder[j] == funder.index and g.end[j] > at_step and (kind is None or g.kind[j] == kind):
+        open_ended = g.kind[j] == INSTITUTIONAL  # institutional grants are owed until they stop
+        if (g.active[j] and g.funder[j] == funder.index and (g.end[j] > at_step or open_ended)
+                and (kind is None or g.kind[j] == kind)):
             total += g.amount_per_year[j]
     return total
 

@@ -113,9 +113,12 @@ def score_applications(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.
 
 
 def committed(model: MSOModel, funder: Funder, kind: int | None, at_step: int) -> float:
-    """Money per year this funder already owes at a given step (for one kind of grant, or all)."""
+    """Money per year this funder already owes at a given step (for one kind of grant, or all).
+
+    Institutional grants count as owed until they stop: they are open-ended, renewed on light conditions.
+    """
     g, n = model.grants, model.grants.n
-    mask = g.active[:n] & (g.funder[:n] == funder.index) & (g.end[:n] > at_step)
+    mask = g.active[:n] & (g.funder[:n] == funder.index) & ((g.end[:n] > at_step) | (g.kind[:n] == INSTITUTIONAL))
     if kind is not None:
         mask &= g.kind[:n] == kind
     return float(g.amount_per_year[:n][mask].sum())
@@ -191,8 +194,13 @@ def end_grants(model: MSOModel) -> None:
     inst = g.kind[ending] == INSTITUTIONAL
     fit = m.alive[mso] & (m.volunteers[mso] >= model.config.min_active_volunteers)
     renew = inst & fit & (model.rng.random(ending.size) < model.funder_renewal[g.funder[ending]])
-    for idx in ending[renew]:
-        years = model.funders[g.funder[idx]].config.institutional_years
+    for position in np.flatnonzero(renew):  # renewals still have to fit the (possibly cut) budget
+        idx = ending[position]
+        funder = model.funders[g.funder[idx]]
+        if committed(model, funder, None, t) + g.amount_per_year[idx] > funder.budget * model.factors.budget:
+            renew[position] = False
+            continue
+        years = funder.config.institutional_years
         add_grants(model, g.mso[idx:idx + 1], int(g.funder[idx]), INSTITUTIONAL, g.amount_per_year[idx:idx + 1],
                    g.project_cost_per_year[idx:idx + 1], g.staff_fte[idx:idx + 1], g.material_per_year[idx:idx + 1],
                    g.in_kind_per_year[idx:idx + 1], t, years)
