@@ -18,7 +18,7 @@ DEATH_CAUSES = ("volunteers", "insolvency", "background")
 
 def dissolve(model: MSOModel) -> None:
     """Dissolve MSOs below the volunteer core for the grace period, insolvent too long, or by other causes."""
-    m, n, cfg, t = model.msos, model.msos.n, model.config, model.t
+    m, n, cfg = model.msos, model.msos.n, model.config
     alive = m.alive[:n]
     below = alive & (m.volunteers[:n] < cfg.min_active_volunteers)
     m.below_core_months[:n] = np.where(below, m.below_core_months[:n] + 1, 0)
