@@ -22,7 +22,7 @@ from msosim.population import DISTRICT_COLUMNS
 from msosim.scenario import Event, FunderConfig, Scenario, default_funders
 from msosim.state import GRANT_COLUMNS, MATRIX_COLUMNS, MSO_COLUMNS, TIE_COLUMNS
 
-from .conftest import ROOT
+from .conftest import ROOT, SMALL
 
 SCENARIOS_MD = ROOT / "docs" / "scenarios.md"
 ODD_MD = ROOT / "docs" / "ODD.md"
@@ -121,6 +121,16 @@ def submodel_calls(function) -> list[str]:
             if getattr(namespace.get(n.func.id), "__module__", "").startswith("msosim.submodels.")]
 
 
+def model_calls(function, prefixes: tuple[str, ...]) -> list[str]:
+    """Names of module-level msosim functions (from modules starting with a prefix) a function calls, in order."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    calls = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)),
+                   key=lambda n: (n.lineno, n.col_offset))
+    namespace = inspect.getmodule(function).__dict__
+    return [n.func.id for n in calls
+            if getattr(namespace.get(n.func.id), "__module__", "").startswith(prefixes)]
+
+
 def submodel_functions() -> list[str]:
     """Every function defined at the top level of src/msosim/submodels/*.py."""
     names = []
@@ -208,6 +218,23 @@ def test_every_submodel_function_has_its_place_in_section_7() -> None:
     section = odd_section(7)
     missing = [name for name in submodel_functions() if f"`{name}`" not in section]
     assert not missing, f"submodel functions not described in ODD section 7: {missing}"
+
+
+def test_initialisation_steps_are_named_in_odd_section_5_in_order() -> None:
+    called = model_calls(MSOModel.__init__, ("msosim.population", "msosim.agents", "msosim.submodels",
+                                              "msosim.metrics"))
+    assert "build_landscape" in called and "initial_grants" in called
+    section = odd_section(5)
+    positions = [section.find(f"`{name}`") for name in called]
+    assert -1 not in positions, f"not in ODD section 5: {[n for n, p in zip(called, positions) if p < 0]}"
+    assert positions == sorted(positions), "ODD section 5 names the initialisation in another order than MSOModel.__init__"
+
+
+def test_every_outcome_column_is_described_in_section_7() -> None:
+    model = MSOModel(seed=1, **SMALL)
+    section = odd_section(7)
+    missing = [name for name in model.datacollector.rows[0] if f"`{name}`" not in section]
+    assert not missing, f"outcome columns of monthly_row not described in ODD section 7: {missing}"
 
 
 def test_every_state_column_is_described_in_section_2() -> None:

@@ -340,7 +340,9 @@ def end_grants(model: MSOModel, draws: Draws) -> None:
     for position, j in enumerate(ending):
         if renewed[position]:
             funder = model.funders[g.funder[j]]
-            if owed(model, funder, None, t) + g.amount_per_year[j] > funder.budget * model.factors.budget:
+            pools = dict(funder.pools())
+            kind = INSTITUTIONAL if len(pools) > 1 else None
+            if owed(model, funder, kind, t) + g.amount_per_year[j] > funder.budget * pools.get(INSTITUTIONAL, 1.0) * model.factors.budget:
                 renewed[position] = False  # a renewal must still fit the budget
                 continue
             years = funder.config.institutional_years
@@ -349,7 +351,7 @@ def end_grants(model: MSOModel, draws: Draws) -> None:
     window = SUCCESSOR_WINDOW_MONTHS * cfg.steps_per_year / 12
     for j, renew in zip(ending, renewed):
         i = g.mso[j]
-        successor = renew or abs(m.last_grant_start[i] - t) <= window
+        successor = renew or 0 <= m.last_grant_start[i] - t <= window
         cause = "renewed" if renew else ("with_successor" if successor else "without_successor")
         log_one(model, "grant_ended", i, cause, funder=g.funder[j], amount=g.amount_per_year[j], staff_fte=g.staff_fte[j])
         if not successor:

@@ -373,7 +373,6 @@ def _with_default_funders(data: dict) -> dict:
 
 def validate_scenario(data: dict, source: str = "<scenario>") -> Scenario:
     """Validate a resolved mapping into a Scenario, or raise ScenarioError naming the first problem."""
-    data = _with_default_funders(data)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -385,6 +384,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     path = Path(path).resolve()
     data = _read_yaml(path, ())
     data.setdefault("name", path.stem)
+    data = _with_default_funders(data)
     for dotted, value in (overrides or {}).items():
         data = set_dotted(data, dotted, value)
     return validate_scenario(data, str(path))

@@ -26,6 +26,8 @@ class Funder(mesa.Agent):
         self.original = original    # as configured (today's programmes, used for the initial grants)
         self.land = land            # Land row, or -1 for a national funder
         self.budget = budget        # EUR per year at this run's scale
+        scale = budget / config.budget if config.budget > 0 else 0.0
+        self.original_budget = original.budget * scale  # today's budget at this scale (initial grants)
 
     def pools(self) -> list[tuple[int, float]]:
         """(grant kind, share of the budget) in the order the pools are filled."""

@@ -197,7 +197,10 @@ def end_grants(model: MSOModel) -> None:
     for position in np.flatnonzero(renew):  # renewals still have to fit the (possibly cut) budget
         idx = ending[position]
         funder = model.funders[g.funder[idx]]
-        if committed(model, funder, None, t) + g.amount_per_year[idx] > funder.budget * model.factors.budget:
+        pools = dict(funder.pools())
+        kind = INSTITUTIONAL if len(pools) > 1 else None
+        limit = funder.budget * pools.get(INSTITUTIONAL, 1.0) * model.factors.budget
+        if committed(model, funder, kind, t) + g.amount_per_year[idx] > limit:
             renew[position] = False
             continue
         years = funder.config.institutional_years
@@ -205,7 +208,8 @@ def end_grants(model: MSOModel) -> None:
                    g.project_cost_per_year[idx:idx + 1], g.staff_fte[idx:idx + 1], g.material_per_year[idx:idx + 1],
                    g.in_kind_per_year[idx:idx + 1], t, years)
     window = SUCCESSOR_WINDOW_MONTHS * model.config.steps_per_year / 12
-    successor = renew | (np.abs(m.last_grant_start[mso] - t) <= window)
+    ahead = m.last_grant_start[mso] - t
+    successor = renew | ((ahead >= 0) & (ahead <= window))  # a grant starting now or within the window
     cause = np.where(renew, CAUSE_CODE["renewed"],
                      np.where(successor, CAUSE_CODE["with_successor"], CAUSE_CODE["without_successor"]))
     model.log.add(t, "grant_ended", mso, cause=cause, funder=g.funder[ending], amount=g.amount_per_year[ending],
@@ -259,7 +263,8 @@ def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray]:
 
 
 def running_grant_costs(model: MSOModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-MSO per-step material costs, the overhead the MSO really needs, and hours for admin and in-kind co-funding."""
+    """Per-MSO per-step material costs, the overhead the MSO really needs, hours for admin and in-kind
+    co-funding, and the material of project grants (which buys freelance hours)."""
     g, n, t, spy = model.grants, model.grants.n, model.t, model.config.steps_per_year
     fin, services = model.config.finance, model.config.services
     paying = g.active[:n] & (g.start[:n] <= t) & (g.end[:n] > t)
@@ -311,8 +316,9 @@ def initial_grants(model: MSOModel, rows: np.ndarray) -> None:
     down or find a grant during the first year instead of all letting staff go at step 1.
     """
     m, rng = model.msos, model.rng
-    funders = [f for f in model.funders if f.original.staff_share > 0 and f.budget > 0]
-    remaining = np.array([f.budget for f in funders])
+    funders = [f for f in model.funders if f.original.staff_share > 0 and f.original_budget > 0]
+    remaining = np.array([f.original_budget for f in funders])
+    unplaced = []
     for _ in range(3):
         if rows.size == 0 or not funders:
             break
@@ -324,7 +330,9 @@ def initial_grants(model: MSOModel, rows: np.ndarray) -> None:
             elif f.original.eligibility == "volunteer_only":
                 ok[:] = False
             weights[:, j] = np.where(ok, max(remaining[j], 0.0) / max(ok.sum(), 1), 0.0)
-        rows, weights = rows[weights.sum(axis=1) > 0], weights[weights.sum(axis=1) > 0]
+        open_to = weights.sum(axis=1) > 0
+        unplaced.append(rows[~open_to])
+        rows, weights = rows[open_to], weights[open_to]
         cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
         choice = np.minimum((cumulative < rng.random(rows.size)[:, None]).sum(axis=1), len(funders) - 1)
         left_over = []
@@ -339,5 +347,6 @@ def initial_grants(model: MSOModel, rows: np.ndarray) -> None:
             left_over.append(mine[~fits])
         rows = np.sort(np.concatenate(left_over))
     fin = model.config.finance
+    rows = np.sort(np.concatenate([rows, *unplaced]))
     months = fin.reserve_months_to_keep_staff + rng.uniform(0.0, 12.0, rows.size)
     m.reserves[rows] += m.staff_fte[rows] * (fin.staff_cost_per_fte + fin.office_costs) / 12.0 * months
