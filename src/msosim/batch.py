@@ -135,22 +135,25 @@ def _stop_pool(executor: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
-def execute(specs: list[RunSpec], workers: int, on_result: Callable[[RunResult], None]) -> None:
-    """Run the specs (in this process if workers == 1, else in a spawn-started pool); hand each result over."""
-    if workers <= 1 or len(specs) <= 1:
-        for spec in specs:
-            on_result(_checked(lambda spec=spec: run_one(spec), spec))
+def execute(jobs: list, workers: int, on_result: Callable, worker: Callable = None,
+            spec_of: Callable[[object], RunSpec] | None = None) -> None:
+    """Run `worker(job)` for each job (default: `run_one` on RunSpecs) in this process if workers == 1,
+    else in a spawn-started pool; hand each result over as it finishes. `spec_of(job)` names a failed job."""
+    worker = run_one if worker is None else worker
+    spec_of = (lambda job: job) if spec_of is None else spec_of
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            on_result(_checked(lambda job=job: worker(job), spec_of(job)))
         return
     context = multiprocessing.get_context("spawn")
-    executor = ProcessPoolExecutor(max_workers=min(workers, len(specs)), mp_context=context,
+    executor = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
                                    initializer=_worker_init, initargs=(os.getpid(),))
     try:
-        pending: dict[Future, RunSpec] = {executor.submit(run_one, spec): spec for spec in specs}
+        pending: dict[Future, object] = {executor.submit(worker, job): job for job in jobs}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                spec = pending.pop(future)
-                on_result(_checked(future.result, spec))
+                on_result(_checked(future.result, spec_of(pending.pop(future))))
     except BaseException:
         _stop_pool(executor)
         raise

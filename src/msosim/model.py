@@ -177,7 +177,8 @@ class MSOModel(mesa.Model):
         return self.log.frame(self.config.steps_per_year, self.config.start_year, [f.name for f in self.funders])
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Tidy tables: `model` (one row per step), `events`, `msos` (start and end), `grants`, `funders`."""
+        """Tidy tables: `model` (one row per step), `events`, `msos` (start and end), `grants`, `funders`,
+        `districts` (the municipalities at the end)."""
         start = self._start_snapshot.assign(snapshot="start")
         end = self.msos.frame().assign(snapshot="end")
         msos = pd.concat([start, end], ignore_index=True).rename_axis("index").reset_index(drop=True)
@@ -191,5 +192,7 @@ class MSOModel(mesa.Model):
             "land": [self.land_codes[f.land] if f.land >= 0 else "" for f in self.funders],
             "paid_total": self.funder_paid,
         })
+        districts = self.districts.frame().rename_axis("district").reset_index()
+        districts.insert(1, "land_code", [self.land_codes[code] for code in districts["land"]])
         return {"model": self.datacollector.get_model_vars_dataframe(), "events": self.event_frame(),
-                "msos": msos, "grants": grants, "funders": funders}
+                "msos": msos, "grants": grants, "funders": funders, "districts": districts}

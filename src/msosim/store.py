@@ -1,15 +1,20 @@
 """The results store: one DuckDB file, one transaction per finished run, keyed by (scenario hash, seed, years).
 
-Tables (schema version 1):
+Tables (schema version 2):
   schema_info    key/value: tool = msosim, schema_version, created_at
   comparisons    one row per scenario position of a `compare` call (its id, order, name, path, years, reps, base seed)
   runs           one row per run: key, the resolved scenario as JSON, provenance (versions, git commit, date, wall time)
   outcomes       tidy scalar outcomes (`api.run_outcomes`): key, outcome, value
   model_steps    the monthly model table of each run: key + every column of `tables()["model"]`
   mso_lifetimes  per MSO of each run: initial flag, staffed at start, founding and death step, death cause
+  sweeps         one row per sweep (`msosim sweep`): its id, name, design (experiment as JSON), sampler, size, seeds
+  sweep_points   per sweep and point index: the scenario hash its runs are stored under
+  sweep_values   per sweep, point and varied parameter: the design value (what the analysis uses) and the
+                 value applied to the scenario (rounded for integer keys, the choice for categorical ones)
 
-Only one process writes (the parent of a batch); a run is stored whole or not at all, so a
-killed batch leaves a readable store and a rerun skips exactly the runs already there.
+Version 2 added the three sweep tables (created with the first sweep). Only one process writes
+(the parent of a batch); a run is stored whole or not at all, and a chunk of runs in one
+transaction, so a killed batch leaves a readable store and a rerun skips exactly the runs there.
 """
 
 from __future__ import annotations
@@ -22,13 +27,16 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TOOL = "msosim"
 KEY = ("scenario_hash", "seed", "years")
 KEY_DDL = "scenario_hash VARCHAR NOT NULL, seed BIGINT NOT NULL, years DOUBLE NOT NULL"
-TABLES = ("schema_info", "comparisons", "runs", "outcomes", "model_steps", "mso_lifetimes")
+TABLES = ("schema_info", "comparisons", "runs", "outcomes", "model_steps", "mso_lifetimes", "sweeps", "sweep_points",
+          "sweep_values")
+LAZY_TABLES = ("model_steps", "sweeps", "sweep_points", "sweep_values")  # created when first needed
 WITHIN_RUN = {"outcomes": ", t.outcome", "model_steps": ", t.step", "mso_lifetimes": ", t.mso"}
 TIMING_COLUMNS = ("finished_at", "wall_seconds", "created_at")
 
@@ -47,9 +55,21 @@ SCHEMA_DDL = (
     f"CREATE TABLE mso_lifetimes ({KEY_DDL}, mso INTEGER NOT NULL, initial BOOLEAN, staffed_start BOOLEAN,"
     " founded_step INTEGER, died_step INTEGER, death_cause TINYINT)",
 )
+SWEEP_DDL = (
+    "CREATE TABLE IF NOT EXISTS sweeps (sweep_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, model VARCHAR NOT NULL,"
+    " experiment_path VARCHAR, experiment_json VARCHAR NOT NULL, sampler VARCHAR NOT NULL, n INTEGER NOT NULL,"
+    " points INTEGER NOT NULL, replications INTEGER NOT NULL, base_seed BIGINT NOT NULL, years DOUBLE NOT NULL,"
+    " runs INTEGER NOT NULL, created_at TIMESTAMP)",
+    "CREATE TABLE IF NOT EXISTS sweep_points (sweep_id VARCHAR NOT NULL, point INTEGER NOT NULL,"
+    " scenario_hash VARCHAR NOT NULL, PRIMARY KEY (sweep_id, point))",
+    "CREATE TABLE IF NOT EXISTS sweep_values (sweep_id VARCHAR NOT NULL, point INTEGER NOT NULL,"
+    " parameter VARCHAR NOT NULL, value DOUBLE, applied VARCHAR, PRIMARY KEY (sweep_id, point, parameter))",
+)
 ORDER = {"schema_info": "key", "comparisons": "created_at, comparison_id, position",
          "runs": "scenario_hash, seed, years", "outcomes": "scenario_hash, seed, years, outcome",
-         "model_steps": "scenario_hash, seed, years, step", "mso_lifetimes": "scenario_hash, seed, years, mso"}
+         "model_steps": "scenario_hash, seed, years, step", "mso_lifetimes": "scenario_hash, seed, years, mso",
+         "sweeps": "created_at, sweep_id", "sweep_points": "sweep_id, point",
+         "sweep_values": "sweep_id, point, parameter"}
 
 
 class StoreError(Exception):
@@ -65,6 +85,16 @@ def _sql_type(dtype: Any) -> str:
     if pd.api.types.is_float_dtype(dtype):
         return "DOUBLE"
     return "VARCHAR"
+
+
+def _keyed(frames: list[tuple[tuple[str, int, float], pd.DataFrame]]) -> pd.DataFrame:
+    """The frames of several runs stacked, each row with its run's key columns in front."""
+    lengths = [len(frame) for _, frame in frames]
+    body = pd.concat([frame for _, frame in frames], ignore_index=True) if len(frames) > 1 \
+        else frames[0][1].reset_index(drop=True)
+    keys = pd.DataFrame({name: np.repeat(np.array([key[i] for key, _ in frames]), lengths)
+                         for i, name in enumerate(KEY)})
+    return pd.concat([keys, body], axis=1)
 
 
 def _quote(identifier: str) -> str:
@@ -106,10 +136,14 @@ def _check_schema(con: duckdb.DuckDBPyConnection, path: str) -> bool:
                          "not an msosim results store") from None
     if info.get("tool") != TOOL:
         raise StoreError(f"{path}: schema_info names tool {info.get('tool')!r}; not an msosim results store")
+    if info.get("schema_version") == "1":
+        raise StoreError(f"{path}: msosim store schema version 1 (before sweeps); this msosim reads version "
+                         f"{SCHEMA_VERSION}; upgrade it in place with `python -m msosim.store upgrade {path}` "
+                         "(adds nothing but the version mark; sweep tables come with the first sweep), or use a new --store file")
     if info.get("schema_version") != str(SCHEMA_VERSION):
         raise StoreError(f"{path}: msosim store schema version {info.get('schema_version')}; this msosim reads "
                          f"version {SCHEMA_VERSION} (use a new --store file, or the msosim that wrote it)")
-    missing = [name for name in TABLES if name not in names and name != "model_steps"]
+    missing = [name for name in TABLES if name not in names and name not in LAZY_TABLES]
     if missing:
         raise StoreError(f"{path}: msosim store lacks tables {', '.join(missing)}; the file is damaged")
     return True
@@ -191,21 +225,52 @@ class Store:
     def add_run(self, run: dict[str, Any], model: pd.DataFrame, lifetimes: pd.DataFrame,
                 outcomes: dict[str, float]) -> bool:
         """Store one finished run in one transaction; False (and nothing written) if its key is there."""
-        key = [run["scenario_hash"], int(run["seed"]), float(run["years"])]
+        return self.add_runs([(run, model, lifetimes, outcomes)]) == 1
+
+    def add_runs(self, items: list[tuple[dict[str, Any], pd.DataFrame | None, pd.DataFrame | None, dict[str, float]]]) -> int:
+        """Store finished runs (run row, model table, lifetimes, outcomes) in one transaction; returns how many were new.
+
+        Runs whose key is already stored (or repeated in `items`) are skipped; a model table or lifetimes
+        that is None or empty writes no rows (test functions have neither).
+        """
         with self._transaction():
-            present = self.con.execute("SELECT count(*) FROM runs WHERE scenario_hash = ? AND seed = ? AND years = ?",
-                                       key).fetchall()[0][0]
-            if present:
-                return False
-            row = {**run, "seed": key[1], "years": key[2],
-                   "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}
-            self._insert("runs", pd.DataFrame([row]))
-            frame = pd.DataFrame({"outcome": list(outcomes), "value": [float(v) for v in outcomes.values()]})
-            self._insert("outcomes", frame, key)
-            self._ensure_model_columns(model)
-            self._insert("model_steps", model, key)
-            self._insert("mso_lifetimes", lifetimes, key)
-        return True
+            done = self._present([item[0] for item in items])
+            fresh, now = [], dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            for run, model, lifetimes, outcomes in items:
+                key = (run["scenario_hash"], int(run["seed"]), float(run["years"]))
+                if key not in done:
+                    done.add(key)
+                    fresh.append((key, {**run, "seed": key[1], "years": key[2], "finished_at": now}, model,
+                                  lifetimes, outcomes))
+            if not fresh:
+                return 0
+            self._insert("runs", pd.DataFrame([row for _, row, _, _, _ in fresh]))
+            self._insert("outcomes", pd.DataFrame(
+                [(*key, name, float(value)) for key, _, _, _, out in fresh for name, value in out.items()],
+                columns=[*KEY, "outcome", "value"]))
+            models = [(key, model) for key, _, model, _, _ in fresh if model is not None and len(model.columns)]
+            if models:
+                self._ensure_model_columns(models[0][1])
+                for _, model in models[1:]:
+                    if list(model.columns) != list(models[0][1].columns):
+                        self._ensure_model_columns(model)
+                self._insert("model_steps", _keyed(models))
+            lives = [(key, life) for key, _, _, life, _ in fresh if life is not None and len(life)]
+            if lives:
+                self._insert("mso_lifetimes", _keyed(lives))
+        return len(fresh)
+
+    def _present(self, runs: list[dict[str, Any]]) -> set[tuple[str, int, float]]:
+        """The keys among `runs` that are already stored."""
+        keys = pd.DataFrame({"scenario_hash": [r["scenario_hash"] for r in runs],
+                             "seed": [int(r["seed"]) for r in runs], "years": [float(r["years"]) for r in runs]})
+        self.con.register("_keys", keys)
+        try:
+            rows = self.con.execute("SELECT r.scenario_hash, r.seed, r.years FROM runs r "
+                                    "JOIN _keys k USING (scenario_hash, seed, years)").fetchall()
+        finally:
+            self.con.unregister("_keys")
+        return {(h, int(s), float(y)) for h, s, y in rows}
 
     def _insert(self, table: str, frame: pd.DataFrame, key: list | None = None) -> None:
         if key is not None:
@@ -229,6 +294,26 @@ class Store:
         for name, dtype in model.dtypes.items():
             if name not in existing:
                 self.con.execute(f"ALTER TABLE model_steps ADD COLUMN {_quote(name)} {_sql_type(dtype)}")
+
+    def record_sweep(self, sweep: dict[str, Any], points: pd.DataFrame, values: pd.DataFrame) -> bool:
+        """Record a sweep, its points and their parameter values in one transaction; False if already recorded.
+
+        A sweep id is a hash of its design, so a recorded id holds the same points; a rerun records nothing.
+        """
+        with self._transaction():
+            for ddl in SWEEP_DDL:
+                self.con.execute(ddl)
+            found = self.con.execute("SELECT points FROM sweeps WHERE sweep_id = ?", [sweep["sweep_id"]]).fetchall()
+            if found:
+                if found[0][0] != len(points):
+                    raise StoreError(f"{self.path}: sweep {sweep['sweep_id']} is recorded with {found[0][0]} points, "
+                                     f"not {len(points)}; the store is damaged or from another msosim")
+                return False
+            row = {**sweep, "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}
+            self._insert("sweeps", pd.DataFrame([row]))
+            self._insert("sweep_points", points.assign(sweep_id=sweep["sweep_id"]))
+            self._insert("sweep_values", values.assign(sweep_id=sweep["sweep_id"]))
+        return True
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -285,6 +370,28 @@ class Store:
                  f"WHERE c.comparison_id = ? ORDER BY c.position, t.seed{WITHIN_RUN.get(table, '')}")
         return self.con.execute(query, [comparison_id]).df()
 
+    def sweep(self, name: str | None = None) -> pd.DataFrame:
+        """The row of one sweep, by id or name (the last recorded of that name; default: the last); empty if none."""
+        if "sweeps" not in self.tables():
+            return pd.DataFrame()
+        where, args = ("WHERE sweep_id = ? OR name = ?", [name, name]) if name is not None else ("", [])
+        return self.con.execute(f"SELECT * FROM sweeps {where} ORDER BY created_at DESC, sweep_id LIMIT 1", args).df()
+
+    def sweep_table(self, table: str, sweep_id: str) -> pd.DataFrame:
+        """Rows of a sweep table, or of a run table joined to a sweep's points (its seeds and years only), by point.
+
+        For run tables the result has the sweep's `point` in front of the table's own columns.
+        """
+        if table in ("sweep_points", "sweep_values"):
+            return self.con.execute(f"SELECT * FROM {table} WHERE sweep_id = ? ORDER BY {ORDER[table]}", [sweep_id]).df()
+        if table not in self.tables():
+            return pd.DataFrame()
+        query = (f"SELECT p.point, t.* FROM sweeps s JOIN sweep_points p USING (sweep_id) "
+                 f"JOIN {table} t ON t.scenario_hash = p.scenario_hash AND t.years = s.years "
+                 "AND t.seed BETWEEN s.base_seed AND s.base_seed + s.replications - 1 "
+                 f"WHERE s.sweep_id = ? ORDER BY p.point, t.seed{WITHIN_RUN.get(table, '')}")
+        return self.con.execute(query, [sweep_id]).df()
+
     def export(self, out: str | Path, fmt: str = "parquet") -> list[Path]:
         """Write every table to `out/<table>.<fmt>` (parquet or csv); each file appears whole or not at all."""
         out = Path(out)
@@ -328,3 +435,46 @@ class _Transaction:
 def open_store(path: str | Path) -> Store:
     """Open a results store for reading: `.runs()`, `.outcomes(wide=...)`, `.table(name)`, `.comparison()`."""
     return Store.open(path, create=False)
+
+
+def upgrade(path: str | Path) -> str:
+    """Mark a version-1 store as version 2 (its tables are a subset of version 2's); returns what was done."""
+    text = str(path)
+    if not Path(path).is_file():
+        raise StoreError(f"{text}: no such store")
+    con = _connect(text, read_only=False)
+    try:
+        names = _table_names(con)
+        info = dict(con.execute("SELECT key, value FROM schema_info").fetchall()) if "schema_info" in names else {}
+        if info.get("tool") != TOOL:
+            raise StoreError(f"{text}: not an msosim results store")
+        if info.get("schema_version") == str(SCHEMA_VERSION):
+            return f"{text}: already schema version {SCHEMA_VERSION}"
+        if info.get("schema_version") != "1":
+            raise StoreError(f"{text}: schema version {info.get('schema_version')}; only version 1 can be upgraded")
+        with _Transaction(con):
+            con.execute("UPDATE schema_info SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+        return f"{text}: upgraded from schema version 1 to {SCHEMA_VERSION}"
+    finally:
+        con.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m msosim.store upgrade PATH`: bring an older store to this schema version."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m msosim.store", description=main.__doc__)
+    parser.add_argument("action", choices=["upgrade"])
+    parser.add_argument("path")
+    args = parser.parse_args(argv)
+    try:
+        print(upgrade(args.path))
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,491 @@
+"""Experiment files: what a sweep varies, how it samples, what it analyses (pydantic, with one-line errors).
+
+An experiment names a base scenario (relative to the experiment file), fixed overrides, the
+parameters to vary as dotted key paths into the scenario schema (checked against the schema and
+its bounds), a sampler and its size, replications, years, outcomes and a seed. `design()` turns
+it into the points of the sweep and their runs (replication r of every point uses seed + r).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import functools
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .batch import RunSpec
+from .scenario import Scenario, ScenarioError, _read_yaml, validate_scenario
+from .sweep import SAMPLERS
+
+DISTS = {"uniform": "unif", "triangular": "triang", "normal": "norm", "lognormal": "lognorm",
+         "truncated_normal": "truncnorm"}
+DIST_FIELDS = {"uniform": ("min", "max"), "triangular": ("min", "max", "mode"), "normal": ("mean", "sd"),
+               "lognormal": ("mean", "sd"), "truncated_normal": ("min", "max", "mean", "sd")}
+BOUNDED = ("uniform", "triangular", "truncated_normal")
+TEST_FUNCTIONS = {"ishigami": (("x1", "x2", "x3"), ("y",))}
+CONDITION_EXTRA = ("alive_start",)  # besides the outcomes, a --prim condition may use the MSOs alive at step 0
+
+
+class ExperimentError(ValueError):
+    """An experiment file that cannot be used; the message names file, key, value and what is allowed."""
+
+
+def error(source: str, key: str, value: Any, allowed: str) -> ExperimentError:
+    """The one-line error: file, key, value, allowed."""
+    text = repr(value)
+    return ExperimentError(f"{source}: key '{key}': value {text[:57] + '...' if len(text) > 60 else text}: "
+                           f"allowed: {allowed}")
+
+
+class BaseFile:
+    """A scenario file read once (its `extends` resolved); `with_overrides` is `load_scenario(path, overrides)`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.resolve()
+        self.data = _read_yaml(self.path, ())
+        self.data.setdefault("name", self.path.stem)
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        data = copy.deepcopy(self.data)
+        for dotted, value in overrides.items():
+            node, *parts = [data, *dotted.split(".")]
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+                if not isinstance(node, dict):
+                    raise ScenarioError(f"override: key '{dotted}': '{part}' is not a section; allowed: a dotted key into the schema")
+            node[parts[-1]] = value
+        return validate_scenario(data, str(self.path))
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParameterSpec(Strict):
+    """How one parameter varies: a range with a distribution (SALib `dists`), or listed `values` (grid)."""
+
+    dist: Literal["uniform", "triangular", "normal", "lognormal", "truncated_normal"] = Field(
+        "uniform", description="distribution of the sampled values")
+    min: float | None = Field(None, description="lower end (uniform, triangular, truncated_normal)")
+    max: float | None = Field(None, description="upper end (uniform, triangular, truncated_normal)")
+    mode: float | None = Field(None, description="peak of a triangular distribution")
+    mean: float | None = Field(None, description="mean (normal, truncated_normal); ln-space mean (lognormal)")
+    sd: float | None = Field(None, gt=0, description="standard deviation (ln-space for lognormal)")
+    values: list[Any] | None = Field(None, min_length=1, description="listed values or choices (grid sampler only)")
+
+
+class Experiment(Strict):
+    """A sweep: base scenario, fixed overrides, varied parameters, sampler, size, replications, outcomes."""
+
+    name: str = Field(..., pattern=r"^[A-Za-z0-9_.-]+$", description="sweep name (default: the file name)")
+    description: str = ""
+    model: Literal["msosim", "ishigami"] = Field("msosim", description="msosim, or a SALib test function")
+    scenario: str | None = Field(None, description="base scenario file, relative to the experiment file")
+    fixed: dict[str, Any] = Field(default_factory=dict, description="dotted overrides applied to every point")
+    parameters: dict[str, ParameterSpec] = Field(..., min_length=1, description="dotted key -> how it varies")
+    sampler: Literal["grid", "latin", "sobol", "morris"]
+    n: int = Field(..., ge=1, le=10_000_000, description="sample size: levels (grid), points (latin), "
+                                                           "base samples (sobol), trajectories (morris)")
+    options: dict[str, Any] = Field(default_factory=dict, description="sampler options (sobol: second_order; morris: levels)")
+    replications: int = Field(1, ge=1, le=100_000, description="runs per point; replication r uses seed + r")
+    years: float | None = Field(None, gt=0, le=200, description="years per run (default: the scenario's)")
+    seed: int = Field(1, ge=0, le=2**62, description="base seed of the runs and of the sampler")
+    outcomes: list[str] = Field(..., min_length=1, description="outcomes to analyse (names from run_outcomes)")
+    prim: str | None = Field(None, description="default scenario-discovery condition, e.g. 'alive_end < 0.9 * alive_start'")
+    store: str | None = Field(None, description="results store (default: results/<name>.duckdb, relative to the working directory)")
+
+
+def _format(source: str, exc: ValidationError) -> ExperimentError:
+    first = exc.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    allowed = "no such key" if first["type"] == "extra_forbidden" else first["msg"]
+    value = "(missing)" if first["type"] == "missing" else first.get("input")
+    return error(source, key, value, allowed)
+
+
+def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
+    """Read and validate an experiment file (structure only; `design` checks it against the schema)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ExperimentError(f"{path}: file not found; allowed: an existing YAML experiment file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ExperimentError(f"{path}: YAML syntax error ({str(exc).splitlines()[0]}); allowed: valid YAML") from None
+    if not isinstance(data, dict):
+        raise ExperimentError(f"{path}: top level: value of type {type(data).__name__}; allowed: a mapping of experiment keys")
+    data.setdefault("name", path.stem)
+    try:
+        return Experiment.model_validate(data), path.resolve()
+    except ValidationError as exc:
+        raise _format(str(path), exc) from None
+
+
+# -- the scenario schema ------------------------------------------------------------------------
+
+@functools.cache
+def _schema_rows() -> dict[str, dict]:
+    from .docs import leaf_rows
+
+    return {row["key"]: row for row in leaf_rows()}
+
+
+def schema_row(key: str, base: Scenario, source: str, where: str) -> dict:
+    """The parameter-table row of a dotted key (funders.<name>.<key> for a funder of `base`), or an error."""
+    parts = key.split(".")
+    if parts[0] == "funders" and len(parts) == 3:
+        if parts[1] not in base.funders:
+            raise error(source, where, key, "a funder of the base scenario: " + ", ".join(base.funders))
+        lookup = f"funders.<name>.{parts[2]}"
+    else:
+        lookup = key
+    row = _schema_rows().get(lookup)
+    if row is None:
+        if parts[0] == "events":
+            raise error(source, where, key, "no sweeps over events (a list); vary them through scenario files")
+        prefix = [k for k in _schema_rows() if k.startswith(lookup + ".")]
+        hint = f"a key inside this section, e.g. {prefix[0]}" if prefix else "a leaf key of docs/scenarios.md, e.g. policy.budget_factor"
+        raise error(source, where, key, f"no such scenario key; {hint}")
+    return row
+
+
+def allowed_range(row: dict) -> str:
+    from .docs import format_range
+
+    return format_range(row).replace("`", "")
+
+
+@functools.cache
+def outcome_names(model: str = "msosim") -> tuple[str, ...]:
+    """The outcomes a run reports: `run_outcomes` of a one-month run, or a test function's."""
+    if model in TEST_FUNCTIONS:
+        return TEST_FUNCTIONS[model][1]
+    from .api import run_outcomes
+    from .model import MSOModel
+
+    tiny = Scenario.model_validate({"population": {"scale": "district", "land": "HB"}})
+    return tuple(run_outcomes(MSOModel(tiny, seed=0).run(1 / 12).tables()["model"], 12))
+
+
+def condition_names(condition: str) -> list[str]:
+    """The names a condition such as `alive_end < 0.9 * alive_start` uses; ValueError if it is not a plain comparison."""
+    try:
+        tree = ast.parse(condition, mode="eval")
+    except SyntaxError as exc:
+        raise ValueError(f"not an expression ({exc.msg})") from None
+    plain = (ast.Expression, ast.Compare, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Load,
+             ast.cmpop, ast.boolop, ast.operator, ast.unaryop)
+    for node in ast.walk(tree):
+        if not isinstance(node, plain):
+            raise ValueError(f"'{type(node).__name__}' is not allowed; use names, numbers, + - * /, comparisons, and/or/not")
+    if not isinstance(tree.body, (ast.Compare, ast.BoolOp)) and not (
+            isinstance(tree.body, ast.UnaryOp) and isinstance(tree.body.op, ast.Not)):
+        raise ValueError("not a condition; compare an outcome, e.g. 'alive_end < 0.9 * alive_start'")
+    return sorted({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)})
+
+
+# -- checks against the schema and the sampler -------------------------------------------------
+
+@dataclass(frozen=True)
+class Varied:
+    """One varied parameter, resolved: key, SALib bounds and dist, listed values, integer or not."""
+
+    key: str
+    bounds: list[float]
+    dist: str
+    values: list[Any] | None
+    integer: bool
+
+    def applied(self, x: float) -> Any:
+        """The value set in the scenario for a design value: the listed choice, a rounded integer, or x."""
+        if self.values is not None:
+            return self.values[int(x)] if not _numeric(self.values) else _plain(x, self.integer)
+        return _plain(x, self.integer)
+
+
+def _numeric(values: list[Any]) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def _plain(x: float, integer: bool) -> float | int:
+    return int(round(x)) if integer else float(x)
+
+
+def _resolve_parameter(key: str, spec: ParameterSpec, experiment: Experiment, row: dict | None,
+                       source: str) -> Varied:
+    """Check one parameter's fields for its distribution and sampler; returns its SALib form."""
+    where = f"parameters.{key}"
+    rules = SAMPLERS[experiment.sampler]
+    if spec.values is not None:
+        if not rules.categorical:
+            raise error(source, f"{where}.values", spec.values, f"listed values need sampler grid (not {experiment.sampler}); give min and max")
+        given = [f for f in ("min", "max", "mode", "mean", "sd") if getattr(spec, f) is not None]
+        if given:
+            raise error(source, f"{where}.{given[0]}", getattr(spec, given[0]), "nothing besides values (a list is not a range)")
+        integer = row is not None and row["type"] == "int"
+        return Varied(key, [0.0, float(len(spec.values))], "unif", list(spec.values), integer)
+    numeric_type = row is None or row["type"].split(" or ")[0] in ("float", "int")
+    if not numeric_type:
+        raise error(source, where, spec.model_dump(exclude_none=True),
+                    f"listed values (sampler grid) for a key of type {row['type']}")
+    needed = DIST_FIELDS[spec.dist]
+    for field in needed:
+        if getattr(spec, field) is None:
+            raise error(source, f"{where}.{field}", None, f"a number; dist {spec.dist} needs {', '.join(needed)}")
+    extra = [f for f in ("min", "max", "mode", "mean", "sd") if f not in needed and getattr(spec, f) is not None]
+    if extra:
+        raise error(source, f"{where}.{extra[0]}", getattr(spec, extra[0]), f"only {', '.join(needed)} for dist {spec.dist}")
+    if "max" in needed and not spec.max > spec.min:
+        raise error(source, f"{where}.max", spec.max, f"greater than min ({spec.min:g})")
+    if spec.dist == "triangular" and not spec.min <= spec.mode < spec.max:
+        raise error(source, f"{where}.mode", spec.mode, f"at least min ({spec.min:g}) and below max ({spec.max:g})")
+    if rules.bounded and spec.dist not in BOUNDED:
+        raise error(source, f"{where}.dist", spec.dist, f"{', '.join(BOUNDED)} for sampler {experiment.sampler} (it samples the ends of the range)")
+    if not rules.distributions and spec.dist != "uniform":
+        raise error(source, f"{where}.dist", spec.dist, f"uniform for sampler {experiment.sampler}")
+    bounds = {"uniform": [spec.min, spec.max],
+              "triangular": [spec.min, spec.max, None if spec.mode is None else (spec.mode - spec.min) / (spec.max - spec.min)],
+              "normal": [spec.mean, spec.sd], "lognormal": [spec.mean, spec.sd],
+              "truncated_normal": [spec.min, spec.max, spec.mean, spec.sd]}[spec.dist]
+    return Varied(key, bounds, DISTS[spec.dist], None, row is not None and row["type"] == "int")
+
+
+def _check_ends(varied: Varied, spec: ParameterSpec, experiment: Experiment, base: BaseFile, source: str) -> None:
+    """Validate the scenario at both ends of a range (or at every listed value)."""
+    where = f"parameters.{varied.key}"
+    if spec.values is not None:
+        probes = [(f"{where}.values", v) for v in spec.values]
+    elif spec.min is not None:
+        probes = [(f"{where}.min", varied.applied(spec.min)), (f"{where}.max", varied.applied(spec.max))]
+    else:
+        return  # unbounded distributions: every sampled value is checked in design()
+    for key, value in probes:
+        try:
+            base.with_overrides({**experiment.fixed, varied.key: value})
+        except ScenarioError as exc:
+            raise error(source, key, value, f"{_allowed_by(varied.key)} (the scenario says: {_tail(exc)})") from None
+
+
+def _allowed_by(key: str) -> str:
+    parts = key.split(".")
+    lookup = f"funders.<name>.{parts[2]}" if parts[0] == "funders" and len(parts) == 3 else key
+    row = _schema_rows()[lookup]
+    return f"{allowed_range(row)} (scenario schema)"
+
+
+def _tail(exc: Exception) -> str:
+    text = str(exc)
+    return text.split(": key ", 1)[-1] if ": key " in text else text
+
+
+def _check_sampler(experiment: Experiment, source: str) -> dict[str, Any]:
+    rules = SAMPLERS[experiment.sampler]
+    problem = rules.check_n(experiment.n)
+    if problem:
+        raise error(source, "n", experiment.n, f"{problem} for sampler {experiment.sampler}")
+    for name, value in experiment.options.items():
+        if name not in rules.options:
+            allowed = ", ".join(rules.options) or "none"
+            raise error(source, f"options.{name}", value, f"options of sampler {experiment.sampler}: {allowed}")
+        default = rules.options[name]
+        if type(value) is not type(default):
+            raise error(source, f"options.{name}", value, f"a {type(default).__name__}")
+    options = {**rules.options, **experiment.options}
+    if "levels" in options and options["levels"] < 2:
+        raise error(source, "options.levels", options["levels"], "an integer of at least 2")
+    return options
+
+
+def _check_outcomes(experiment: Experiment, source: str) -> None:
+    known = outcome_names(experiment.model)
+    for i, name in enumerate(experiment.outcomes):
+        if name not in known:
+            raise error(source, f"outcomes[{i}]", name, "one of " + ", ".join(known))
+    if experiment.prim is not None:
+        try:
+            names = condition_names(experiment.prim)
+        except ValueError as exc:
+            raise error(source, "prim", experiment.prim, str(exc)) from None
+        unknown = [n for n in names if n not in (*known, *CONDITION_EXTRA)]
+        if unknown:
+            raise error(source, "prim", experiment.prim, f"names among {', '.join((*known, *CONDITION_EXTRA))} (not {unknown[0]})")
+
+
+# -- the design: points, scenarios, runs -----------------------------------------------------------
+
+MAX_POINTS = 2_000_000
+
+
+@dataclass
+class Design:
+    """A resolved experiment: the sample (design values), each point's scenario, and the sweep's identity."""
+
+    experiment: Experiment
+    source: str
+    sweep_id: str
+    varied: list[Varied]
+    options: dict[str, Any]
+    problem: dict[str, Any]
+    X: np.ndarray
+    applied: list[dict[str, Any]]
+    scenario_json: list[str]
+    hashes: list[str]
+    years: float
+    store: Path
+
+    @property
+    def names(self) -> list[str]:
+        return [v.key for v in self.varied]
+
+    def specs(self) -> list[RunSpec]:
+        """Every run, replication-major (a partial sweep holds whole replications); each key once."""
+        e, specs, seen = self.experiment, [], set()
+        for rep in range(e.replications):
+            for point, (text, digest) in enumerate(zip(self.scenario_json, self.hashes)):
+                spec = RunSpec(text, digest, f"{e.name}:{point}", e.seed + rep, self.years)
+                if spec.key not in seen:
+                    seen.add(spec.key)
+                    specs.append(spec)
+        return specs
+
+    def sweep_row(self) -> dict[str, Any]:
+        e = self.experiment
+        return {"sweep_id": self.sweep_id, "name": e.name, "model": e.model, "experiment_path": self.source,
+                "experiment_json": json.dumps({"experiment": e.model_dump(mode="json"), "options": self.options,
+                                               "problem": self.problem}),
+                "sampler": e.sampler, "n": e.n, "points": len(self.hashes), "replications": e.replications,
+                "base_seed": e.seed, "years": self.years, "runs": len(self.hashes) * e.replications}
+
+    def point_frames(self):
+        """(sweep_points, sweep_values) rows of this design, without the sweep id."""
+        import pandas as pd
+
+        points = pd.DataFrame({"point": np.arange(len(self.hashes), dtype="int32"), "scenario_hash": self.hashes})
+        values = pd.DataFrame({
+            "point": np.repeat(np.arange(len(self.hashes), dtype="int32"), len(self.varied)),
+            "parameter": self.names * len(self.hashes),
+            "value": self.X.reshape(-1).astype(float),
+            "applied": [json.dumps(a[k]) for a in self.applied for k in self.names]})
+        return points, values
+
+
+def _base(experiment: Experiment, path: Path | None, source: str) -> tuple[BaseFile, Scenario]:
+    """The base scenario file and the base scenario with the fixed overrides, each fixed key checked on its own."""
+    if experiment.scenario is None:
+        raise error(source, "scenario", None, "a scenario file (relative to the experiment file) for model msosim")
+    base_path = (path.parent if path else Path.cwd()) / experiment.scenario
+    try:
+        base = BaseFile(base_path)
+        plain = base.with_overrides({})
+    except ScenarioError as exc:
+        raise error(source, "scenario", experiment.scenario, f"a valid scenario file ({exc})") from None
+    for key, value in experiment.fixed.items():
+        schema_row(key, plain, source, f"fixed.{key}")
+        try:
+            base.with_overrides({key: value})
+        except ScenarioError as exc:
+            raise error(source, f"fixed.{key}", value, f"{_tail(exc)}") from None
+    try:
+        return base, base.with_overrides(experiment.fixed)
+    except ScenarioError as exc:
+        raise error(source, "fixed", experiment.fixed, f"overrides that fit together ({_tail(exc)})") from None
+
+
+def _check_sampled(varied: Varied, column: np.ndarray, source: str) -> None:
+    """Values drawn from an unbounded distribution must lie within the schema's bounds."""
+    row = _schema_rows().get(varied.key) or _schema_rows().get("funders.<name>." + varied.key.split(".")[-1])
+    if row is None or varied.dist in ("unif", "triang", "truncnorm"):
+        return
+    low, high = row["minimum"], row["maximum"]
+    bad = np.zeros(column.shape, dtype=bool)
+    if low is not None:
+        bad |= (column <= low) if row["exclusive_minimum"] else (column < low)
+    if high is not None:
+        bad |= (column >= high) if row["exclusive_maximum"] else (column > high)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise error(source, f"parameters.{varied.key}", float(column[i]),
+                    f"{allowed_range(row)} (scenario schema; drawn at point {i} of {column.size}: use dist "
+                    "truncated_normal or a smaller sd)")
+
+
+def _varied(experiment: Experiment, path: Path | None, source: str) -> tuple[BaseFile | None, Scenario | None, list[Varied]]:
+    """The base scenario (None for a test function) and the varied parameters, checked against the schema."""
+    if experiment.model == "msosim":
+        base_file, base = _base(experiment, path, source)
+        rows = {key: schema_row(key, base, source, f"parameters.{key}") for key in experiment.parameters}
+        varied = [_resolve_parameter(k, s, experiment, rows[k], source) for k, s in experiment.parameters.items()]
+        for v in varied:
+            _check_ends(v, experiment.parameters[v.key], experiment, base_file, source)
+        return base_file, base, varied
+    names, _ = TEST_FUNCTIONS[experiment.model]
+    for key in ("scenario", "fixed"):
+        if getattr(experiment, key):
+            raise error(source, key, getattr(experiment, key), f"nothing for test function {experiment.model}")
+    if sorted(experiment.parameters) != list(names):
+        raise error(source, "parameters", sorted(experiment.parameters), f"exactly {', '.join(names)} for {experiment.model}")
+    return None, None, [_resolve_parameter(k, experiment.parameters[k], experiment, None, source) for k in names]
+
+
+def design(experiment: Experiment, path: Path | None = None) -> Design:
+    """Check an experiment against the scenario schema and its sampler, sample it, and build every point's scenario."""
+    source = str(path) if path is not None else f"<experiment {experiment.name}>"
+    options = _check_sampler(experiment, source)
+    _check_outcomes(experiment, source)
+    rules = SAMPLERS[experiment.sampler]
+    base_file, base, varied = _varied(experiment, path, source)
+    problem = {"num_vars": len(varied), "names": [v.key for v in varied], "bounds": [v.bounds for v in varied],
+               "dists": [v.dist for v in varied], "values": [v.values for v in varied]}
+    count = rules.points(experiment.n, problem, options)
+    if count > MAX_POINTS:
+        raise error(source, "n", experiment.n, f"a size giving at most {MAX_POINTS:,} points (this gives {count:,})")
+    X = np.asarray(rules.sample(problem, experiment.n, seed=experiment.seed, **options), dtype=float)
+    for j, v in enumerate(varied):
+        _check_sampled(v, X[:, j], source)
+    applied = [{v.key: v.applied(x) for v, x in zip(varied, row)} for row in X]
+    if base is not None:
+        texts, hashes = _point_scenarios(experiment, base_file, applied, source)
+        years = float(experiment.years if experiment.years is not None else base.years)
+    else:
+        texts = [json.dumps({"model": experiment.model, "x": [float(x) for x in row]}) for row in X]
+        hashes = [hashlib.sha256(t.encode()).hexdigest()[:16] for t in texts]
+        years = 0.0
+    identity = {**experiment.model_dump(mode="json", exclude={"description", "outcomes", "prim", "store"}),
+                "options": options, "base_hash": base.content_hash() if base is not None else None,
+                "scenario": None, "years": years}
+    sweep_id = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
+    store = Path(experiment.store) if experiment.store else Path("results") / f"{experiment.name}.duckdb"
+    return Design(experiment, source, sweep_id, varied, options, problem, X, applied, texts, hashes, years, store)
+
+
+def _point_scenarios(experiment: Experiment, base: BaseFile, applied: list[dict], source: str) -> tuple[list[str], list[str]]:
+    """Each point's resolved scenario (as JSON) and content hash; identical points are built once."""
+    texts, hashes, cache = [], [], {}
+    for point, overrides in enumerate(applied):
+        marker = json.dumps(overrides, sort_keys=True)
+        if marker not in cache:
+            try:
+                scenario = base.with_overrides({**experiment.fixed, **overrides})
+            except ScenarioError as exc:
+                raise error(source, f"parameters (point {point})", overrides, _tail(exc)) from None
+            scenario = scenario.model_copy(update={"name": f"{experiment.name}:{point}"})
+            cache[marker] = (scenario.model_dump_json(), scenario.content_hash())
+        texts.append(cache[marker][0])
+        hashes.append(cache[marker][1])
+    return texts, hashes
+
+
+def plan(path_or_experiment: str | Path | Experiment) -> Design:
+    """Load (if a path) and design an experiment."""
+    if isinstance(path_or_experiment, Experiment):
+        return design(path_or_experiment)
+    experiment, path = load_experiment(path_or_experiment)
+    return design(experiment, path)

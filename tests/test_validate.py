@@ -1,0 +1,193 @@
+"""Validation: checks pass and fail on synthetic metrics, the variants, one real run, and the command."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from msosim import analysis
+from msosim.cli import app
+from msosim.model import MSOModel
+from msosim.scenario import Pandemic, RefugeeSurge
+
+from .conftest import SCENARIOS
+
+validate = importlib.import_module("msosim.validate")  # the module, even if msosim exports a `validate` function
+
+IDS = ["1", "2a", "2b", "3a", "3b", "3c", "4a", "4b", "5a", "5b", "5c", "6a", "6b",
+       "L1", "L2", "L3a", "L3b", "L4", "L6"]
+
+# Per role, values that meet every target (the run-to-run noise added below keeps them inside).
+PASSING = {
+    "baseline": {"fields_max_dev_pp": 0.6, "dissolution_rate": 0.02, "hazard_young": 0.06, "hazard_old": 0.02,
+                 "staff_drop_share": 0.09, "staffed_money_concentration": 1.9, "gini_change": 0.03,
+                 "coop_share_after_surge": 0.55, "trust_after_surge": 0.68, "hazard_volunteer_only": 0.03,
+                 "hazard_staffed": 0.015, "award_rate_staffed": 0.33, "award_rate_volunteer_only": 0.21,
+                 "award_rate_federation": 0.33, "award_rate_non_federation": 0.27, "hazard_density_low": 0.03,
+                 "hazard_density_middle": 0.015, "hazard_density_high": 0.025,
+                 "hazard_pandemic_volunteer_only": 0.05, "hazard_pandemic_staffed": 0.02},
+    "calm": {"alive_min": 12800.0, "alive_max": 13600.0},
+    "institutional": {"staff_drop_share": 0.007},
+    "lottery": {"gini_change": -0.01},
+    "no_surge": {"coop_share_after_surge": 0.47, "trust_after_surge": 0.64},
+    "no_pandemic": {"hazard_pandemic_volunteer_only": 0.03, "hazard_pandemic_staffed": 0.018},
+}
+
+
+def synthetic(changes: dict[tuple[str, str], float] | None = None, seeds: int = 6, noise: float = 0.01) -> pd.DataFrame:
+    """Tidy metrics (role, seed, metric, value): PASSING with a little noise, some values replaced."""
+    rng = np.random.default_rng(5)
+    values = {(role, name): value for role, metrics in PASSING.items() for name, value in metrics.items()}
+    values.update(changes or {})
+    return pd.DataFrame([{"role": role, "seed": seed, "metric": name, "value": value * (1 + noise * rng.normal())}
+                         for seed in range(1, seeds + 1) for (role, name), value in values.items()])
+
+
+def statuses(metrics: pd.DataFrame) -> dict[str, str]:
+    return validate.evaluate(metrics).set_index("id")["status"].to_dict()
+
+
+def test_every_check_passes_on_values_that_meet_the_targets() -> None:
+    checks = validate.evaluate(synthetic())
+    assert checks["id"].tolist() == IDS
+    assert (checks["status"] == "PASS").all(), checks[checks["status"] != "PASS"]
+    assert (checks["n"] == 6).all()
+    assert ((checks["low"] <= checks["mean"]) & (checks["mean"] <= checks["high"])).all()
+
+
+@pytest.mark.parametrize("role, name, value, failing", [
+    ("baseline", "fields_max_dev_pp", 2.0, "1"),
+    ("calm", "alive_min", 12000.0, "2a"),
+    ("calm", "alive_max", 14600.0, "2b"),
+    ("baseline", "dissolution_rate", 0.05, "3a"),
+    ("baseline", "hazard_young", 0.015, "L1"),
+    ("baseline", "staff_drop_share", 0.02, "4a"),
+    ("institutional", "staff_drop_share", 0.05, "4b"),
+    ("baseline", "staffed_money_concentration", 0.8, "5a"),
+    ("lottery", "gini_change", 0.06, "5c"),
+    ("no_surge", "trust_after_surge", 0.75, "6b"),
+    ("baseline", "hazard_staffed", 0.04, "L2"),
+    ("baseline", "award_rate_non_federation", 0.4, "L3b"),
+    ("baseline", "hazard_density_middle", 0.04, "L4"),
+    ("baseline", "hazard_pandemic_staffed", 0.06, "L6"),
+])
+def test_a_check_fails_when_its_pattern_is_broken(role, name, value, failing) -> None:
+    result = statuses(synthetic({(role, name): value}))
+    assert result[failing] == "FAIL"
+    assert sum(status != "PASS" for status in result.values()) <= 2  # at most one neighbour shares the metric
+
+
+def test_density_shape_decides_l4() -> None:
+    rising = {("baseline", "hazard_density_low"): 0.01, ("baseline", "hazard_density_middle"): 0.02,
+              ("baseline", "hazard_density_high"): 0.03}
+    assert statuses(synthetic(rising))["L4"] == "FAIL"
+    u_shape = {**rising, ("baseline", "hazard_density_low"): 0.04}
+    assert statuses(synthetic(u_shape))["L4"] == "PASS"
+
+
+def test_missing_counterfactual_is_not_applicable() -> None:
+    metrics = synthetic()
+    result = statuses(metrics[metrics["role"] != "no_pandemic"])
+    assert result["L6"] == "N/A"
+    assert all(status == "PASS" for key, status in result.items() if key != "L6")
+
+
+def test_paired_differences_remove_shared_noise() -> None:
+    """Gini changes that swing a lot from seed to seed but always by the same amount more under score selection."""
+    rows = []
+    for seed, shared in enumerate([-0.05, 0.04, 0.0, 0.08, -0.03], start=1):
+        rows += [{"role": "baseline", "seed": seed, "metric": "gini_change", "value": shared + 0.01},
+                 {"role": "lottery", "seed": seed, "metric": "gini_change", "value": shared}]
+    check = validate.evaluate(pd.DataFrame(rows)).set_index("id").loc["5c"]
+    assert check["status"] == "PASS" and check["mean"] == pytest.approx(0.01) and check["high"] - check["low"] < 1e-9
+
+
+def test_status_rules() -> None:
+    direction = validate.Check("x", "g", "t", "m", lambda w: w, low=0.0, strict=True)
+    band = validate.Check("y", "g", "t", "m", lambda w: w, low=0.01, high=0.04)
+    assert validate.status(direction, 0.0, 0.0, 0.0) == "FAIL"        # no difference is no direction
+    assert validate.status(direction, 0.5, -0.1, 1.1) == "FAIL"       # the interval must clear zero
+    assert validate.status(direction, 0.5, np.nan, np.nan) == "PASS"  # one replication: the mean decides
+    assert validate.status(band, 0.02, 0.01, 0.04) == "PASS"          # a band includes its ends
+    assert validate.status(band, 0.02, 0.005, 0.03) == "FAIL"
+    assert validate.status(band, np.nan, np.nan, np.nan) == "N/A"
+
+
+def test_plan_builds_the_variants() -> None:
+    plan = validate.build_plan(SCENARIOS / "baseline.yaml", SCENARIOS / "institutional.yaml", reps=3, years=4,
+                               scale="district")
+    s = plan.scenarios
+    assert list(s) == list(validate.ROLES)
+    assert all(scenario.population.scale == "district" for scenario in s.values())
+    assert s["calm"].events == []
+    assert not any(isinstance(e, RefugeeSurge) for e in s["no_surge"].events)
+    assert any(isinstance(e, Pandemic) for e in s["no_surge"].events)
+    assert not any(isinstance(e, Pandemic) for e in s["no_pandemic"].events)
+    assert {f.selection for f in s["lottery"].funders.values()} == {"lottery"}
+    assert s["institutional"].policy.funding_mode == "institutional"
+    assert len({scenario.content_hash() for scenario in s.values()}) == len(s)
+    assert plan.windows == validate.Windows((2017.0, 2019.0), (2020.2, 2020.2 + 1.5 + 1.0))
+    jobs = plan.jobs()
+    assert len(jobs) == 18 and {job[0].seed for job in jobs} == {1, 2, 3}
+    assert [job[1] for job in jobs[:6]] == list(validate.ROLES)  # replication-major
+
+
+def test_run_metrics_use_the_analysis_helpers() -> None:
+    plan = validate.build_plan(SCENARIOS / "baseline.yaml", SCENARIOS / "institutional.yaml", scale="land")
+    scenario = plan.scenarios["baseline"].model_copy(update={"population": plan.scenarios["baseline"].population.model_copy(
+        update={"land": "SL"})})
+    tables = MSOModel(scenario, seed=2).run(4).tables()
+    metrics = validate.run_metrics(tables, scenario, plan.windows)
+    total = analysis.dissolution_hazard(tables, by=())
+    assert metrics["dissolution_rate"] == pytest.approx(total["hazard"].item())
+    rates = analysis.award_rates(tables, by=("type",)).set_index("type")["award_rate"]
+    assert metrics["award_rate_staffed"] == pytest.approx(rates["staffed"])
+    assert np.isnan(metrics["hazard_pandemic_staffed"])                  # 2014-2018: no pandemic yet
+    for name in ("alive_min", "alive_max", "fields_max_dev_pp", "hazard_young", "hazard_old", "staff_drop_share",
+                 "gini_change", "coop_share_after_surge", "trust_after_surge", "hazard_density_middle"):
+        assert np.isfinite(metrics[name]), name
+    assert metrics["alive_min"] <= scenario.population.n_msos <= metrics["alive_max"] + 1
+
+
+def test_cli_smoke_district(tmp_path) -> None:
+    report = tmp_path / "report"
+    result = CliRunner().invoke(app, ["validate", "--scale", "district", "--reps", "2", "--years", "3",
+                                      "--workers", "2", "--report", str(report)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    rows = {line.split("│")[1].strip() for line in result.output.splitlines() if line.count("│") > 3}
+    assert set(IDS) <= rows
+    assert "checks pass" in result.output
+    pictures = sorted(path.name for path in report.glob("*.png"))
+    assert len(pictures) == 9 and (report / "report.html").stat().st_size > 10_000
+    page = (report / "report.html").read_text(encoding="utf-8")
+    assert all(f"<b>{check_id} (" in page for check_id in IDS) and "base64," in page
+
+
+def _fake_run(statuses_by_id: dict[str, str]):
+    def run_plan(plan, *, workers=None, on_result=None):
+        checks = validate.evaluate(synthetic())
+        checks["status"] = [statuses_by_id.get(i, "PASS") for i in checks["id"]]
+        return validate.Validation(plan, synthetic(), pd.DataFrame(), checks, 0.1)
+    return run_plan
+
+
+@pytest.mark.parametrize("outcome, strict, code", [
+    ({}, True, 0), ({"L4": "FAIL"}, False, 0), ({"L4": "FAIL"}, True, 1), ({"L6": "N/A"}, True, 1)])
+def test_strict_exit_code(monkeypatch, outcome, strict, code) -> None:
+    monkeypatch.setattr(validate, "run_plan", _fake_run(outcome))
+    args = ["validate", "--scale", "district", "--reps", "1"] + (["--strict"] if strict else [])
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == code, result.output
+
+
+@pytest.mark.parametrize("args, key", [(["--years", "0"], "--years"),
+                                       (["--baseline", "missing.yaml"], "missing.yaml"),
+                                       (["--scale", "city"], "scale")])
+def test_bad_input_is_a_clear_error(args, key) -> None:
+    result = CliRunner().invoke(app, ["validate", *args])
+    assert result.exit_code == 2
+    assert key in result.output
