@@ -176,7 +176,8 @@ def build_msos(scenario: Scenario, landscape: Landscape, rng: np.random.Generato
 def new_msos(scenario: Scenario, districts: Table, district: np.ndarray, rng: np.random.Generator) -> dict:
     """Column values for newly founded MSOs: small, volunteer-only, few reserves (liability of newness)."""
     n = district.size
-    members = np.maximum(7, np.round(rng.lognormal(np.log(16.0), 0.5, n))).astype(np.int64)
+    members = np.maximum(7, np.round(rng.lognormal(np.log(scenario.population.founding_members_median), 0.5, n)))
+    members = members.astype(np.int64)
     volunteers = np.minimum(members, np.maximum(scenario.min_active_volunteers, rng.binomial(members, 0.4)))
     fields = _draw_fields(rng, np.zeros(n, dtype=bool))
     functions = np.column_stack([rng.random(n) < 0.7, rng.random(n) < 0.4, rng.random(n) < 0.3, rng.random(n) < 0.2])

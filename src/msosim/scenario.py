@@ -47,6 +47,8 @@ class PopulationConfig(Strict):
     staff_fte_median: float = Field(0.6, gt=0, le=50,
                                      description="median paid staff of a permanently staffed MSO [FTE]; prior")
     federation_share: Share = Field(0.3, description="share of MSOs in an umbrella federation at start; prior")
+    founding_members_median: float = Field(11.0, ge=7, le=1000,
+                                           description="median members of a newly founded MSO [persons]; prior (an e.V. needs 7 to register)")
     mean_age_years: float = Field(14.0, gt=0, le=80, description="mean age of MSOs at start [years]; prior")
 
     @model_validator(mode="after")
@@ -73,7 +75,7 @@ class VolunteerConfig(Strict):
     join_rate: Share = Field(0.12, description="yearly probability an inactive member becomes active; prior")
     density_legitimation: float = Field(2.0, ge=0, le=100,
                                         description="MSOs per 10,000 migrants at which legitimation is half-way [-]; Hannan & Freeman 1989")
-    density_competition: float = Field(40.0, gt=0, le=1000,
+    density_competition: float = Field(6.0, gt=0, le=1000,
                                        description="MSOs per 10,000 migrants scaling competition for members [-]; Hannan & Freeman 1989")
     visibility_weight: Share = Field(0.5, description="how much joining depends on the share of its community's requests an MSO meets (visibility) [-]; prior")
     embedding_effect: float = Field(0.2, ge=0, le=5, description="extra joining for MSOs cooperating with their municipality or in a federation, each [-]; prior")
