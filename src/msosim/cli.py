@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +12,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from .files import staged_folder
 from .scenario import ScenarioError, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -85,17 +84,9 @@ def run(
 
 def write_tables(tables: dict, out: Path) -> None:
     """Write every table as Parquet into `out`, atomically (a temporary folder renamed into place)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
+    with staged_folder(out) as staging:
         for name, frame in tables.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
 
 
 # Further commands live in msosim/commands/<name>.py, each with `register(app)`; one line here per module.

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from ..files import staged_folder
 from ..scenario import ScenarioError, load_scenario
 from .runner import POLICIES, Setup, levers_of
 
@@ -53,8 +52,7 @@ def save_preset(presets_dir: Path, name: str, setup: Setup, on_table: list[str])
     presets_dir = Path(presets_dir).resolve()
     presets_dir.mkdir(parents=True, exist_ok=True)
     target = presets_dir / folder_name
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder_name}-", dir=presets_dir))
-    try:
+    with staged_folder(target) as staging:
         extends = os.path.relpath(setup.scenario_path, staging)
         for policy in POLICIES:
             path = staging / POLICY_FILES[policy]
@@ -64,12 +62,6 @@ def save_preset(presets_dir: Path, name: str, setup: Setup, on_table: list[str])
         sidecar = {"name": name, "seed": setup.seed, "on_table": list(on_table),
                    "policies": dict(POLICY_FILES), "scenario": os.path.relpath(setup.scenario_path, staging)}
         (staging / SIDECAR).write_text(yaml.safe_dump(sidecar, sort_keys=False, allow_unicode=True), encoding="utf-8")
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
     return [target / POLICY_FILES[p] for p in POLICIES] + [target / SIDECAR]
 
 
