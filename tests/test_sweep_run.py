@@ -203,3 +203,20 @@ def test_version_1_store_is_refused_with_the_upgrade_command(tmp_path) -> None:
 def test_python_api_exports() -> None:
     assert callable(msosim.sweep) and callable(msosim.analyze)
     assert ProcessPool(3).parallelism == 3
+
+
+def test_a_failing_run_is_named_once(tmp_path, monkeypatch) -> None:
+    import importlib
+
+    from msosim.batch import RunFailed
+
+    sweep_module = importlib.import_module("msosim.sweep")  # the module (the name `msosim.sweep` is the function)
+
+    def broken(spec):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(sweep_module, "run_test_function", broken)
+    with pytest.raises(RunFailed) as error:
+        run_to(tmp_path / "s.duckdb", EXPERIMENTS / "ishigami.yaml", chunk=8)
+    text = str(error.value)
+    assert text.count("scenario '") == 1 and "ValueError: boom" in text and "ishigami:0" in text

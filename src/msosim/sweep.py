@@ -11,12 +11,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
-import multiprocessing
 import os
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .batch import RunFailed, RunResult, RunSpec, _stop_pool, _worker_init, deferred_interrupt, provenance, run_one
+from .batch import RunFailed, RunResult, RunSpec, deferred_interrupt, execute, provenance, run_one
 from .store import Store
 
 if TYPE_CHECKING:
@@ -148,30 +146,22 @@ class ExecutorError(RuntimeError):
     """An executor that cannot start (no scheduler at the address, ...)."""
 
 
+def run_chunk_job(chunk: Chunk) -> list[RunResult]:
+    """`run_chunk` as a one-argument job for `batch.execute`."""
+    return run_chunk(*chunk)
+
+
 class ProcessPool:
-    """Chunks on a spawn-started process pool on this machine (in this process for one worker)."""
+    """Chunks on `batch.execute`'s spawn-started process pool (in this process for one worker)."""
 
     def __init__(self, workers: int) -> None:
         self.parallelism = max(1, workers)
 
     def __call__(self, chunks: list[Chunk], on_chunk: OnChunk) -> None:
-        if self.parallelism == 1 or len(chunks) <= 1:
-            for model, specs in chunks:
-                on_chunk(run_chunk(model, specs))
-            return
-        executor = ProcessPoolExecutor(max_workers=min(self.parallelism, len(chunks)),
-                                       mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_worker_init, initargs=(os.getpid(),))
         try:
-            pending = {executor.submit(run_chunk, model, specs) for model, specs in chunks}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    on_chunk(future.result())
-        except BaseException:
-            _stop_pool(executor)
-            raise
-        executor.shutdown(wait=True)
+            execute(chunks, self.parallelism, on_chunk, worker=run_chunk_job, spec_of=lambda chunk: chunk[1][0])
+        except RunFailed as exc:  # execute names a chunk's first run; run_chunk already named the one that failed
+            raise (exc.__cause__ if isinstance(exc.__cause__, RunFailed) else exc) from None
 
 
 class DaskCluster:
