@@ -216,7 +216,7 @@ def _numeric(values: list[Any]) -> bool:
 
 
 def _plain(x: float, integer: bool) -> float | int:
-    return int(round(x)) if integer else float(x)
+    return round(x) if integer else float(x)
 
 
 def _resolve_parameter(key: str, spec: ParameterSpec, experiment: Experiment, row: dict | None,
