@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import analysis
 from .batch import bands, summarise
 from .i18n import label
 from .store import Store
@@ -202,12 +203,10 @@ def provenance_rows(data: ReportData, lang: str) -> list[dict[str, str]]:
 # -- figures -------------------------------------------------------------------------------------
 
 def kaplan_meier(durations: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Kaplan-Meier estimate: event times and survival just after each (durations censored where not observed)."""
-    durations = np.asarray(durations, dtype=float)
-    observed = np.asarray(observed, dtype=bool)
-    times, events = np.unique(durations[observed], return_counts=True)
-    at_risk = durations.size - np.searchsorted(np.sort(durations), times, side="left")
-    return times, np.cumprod(1.0 - events / at_risk)
+    """Kaplan-Meier estimate (analysis.kaplan_meier) at its event times: times and survival just after each."""
+    table = analysis.kaplan_meier(durations, observed)
+    table = table[table["events"] > 0]
+    return table["time"].to_numpy(), table["survival"].to_numpy()
 
 
 def survival_on_grid(times: np.ndarray, survival: np.ndarray, grid: np.ndarray) -> np.ndarray:
