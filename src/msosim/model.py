@@ -129,6 +129,7 @@ class MSOModel(mesa.Model):
         if self.t > 1:
             self.yearly = yearly_indicators(self)
         d.budget_left[: d.n] = d.budget_year[: d.n] * self.factors.budget
+        self.ties.compact(self.ties.active[: self.ties.n])  # broken ties are in the event log; keep the live ones
 
     @property
     def year(self) -> float:
@@ -185,7 +186,7 @@ class MSOModel(mesa.Model):
         msos.insert(0, "mso", np.concatenate([np.arange(len(start)), np.arange(len(end))]))
         grants = self.grants.frame()
         grants["kind"] = pd.Categorical.from_codes(grants["kind"].astype(int), GRANT_KINDS)
-        grants["funder"] = [self.funders[i].name for i in grants["funder"]]
+        grants["funder"] = np.array([f.name for f in self.funders], dtype=object)[grants["funder"].to_numpy()]
         funders = pd.DataFrame({
             "funder": [f.name for f in self.funders], "level": [f.config.level for f in self.funders],
             "mode": [f.config.mode for f in self.funders], "budget": [f.budget for f in self.funders],

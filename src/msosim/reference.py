@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .state import INSTITUTIONAL, PROJECT
+from .submodels import draws as sampling
 from .submodels.grants import SUCCESSOR_WINDOW_MONTHS
 
 if TYPE_CHECKING:
@@ -142,6 +143,32 @@ class Draws:
             draw.check_all_served()
 
 
+class InvertedDraw:
+    """A draw of `submodels.draws.binomial` / `.poisson`: one uniform per row, numpy's sampler for the
+    rows above the inversion limit; each row redone with `binomial_row` / `poisson_row`."""
+
+    def __init__(self, draws: Draws, method: str) -> None:
+        self.method = method
+        self.uniform, self.large = draws.take("random"), draws.take(method)
+
+    def for_row(self, row: int, population: int, *parameters: float) -> int:
+        u = self.uniform.for_row(row, population)
+        if self.method == "binomial":
+            n, p = parameters
+            if n <= 0 or p <= 0.0:
+                return 0
+            if sampling.binomial_is_inverted(n, p):
+                return sampling.binomial_row(u, n, p)
+        else:
+            (lam,) = parameters
+            if lam <= 0.0:
+                return 0
+            if sampling.poisson_is_inverted(lam):
+                return sampling.poisson_row(u, lam)
+        self.large.served_in_turn, position = self.large.served_in_turn + 1, self.large.served_in_turn
+        return self.large.at(position, *parameters)
+
+
 # --- small helpers --------------------------------------------------------------------------------
 
 def per_step(p_year: float, steps_per_year: int) -> float:
@@ -202,7 +229,9 @@ def density_factor(model: MSOModel, district: int) -> float:
 def volunteers_quit_and_join(model: MSOModel, draws: Draws) -> None:
     """Volunteers quit (more when burned out); members join (more where the MSO is visible and embedded); members grow."""
     m, v, spy = model.msos, model.config.volunteers, model.config.steps_per_year
-    quit_draw, join_draw, growth_draw = draws.take("binomial"), draws.take("binomial"), draws.take("poisson")
+    quit_draw = InvertedDraw(draws, "binomial")
+    join_draw = InvertedDraw(draws, "binomial")
+    growth_draw = InvertedDraw(draws, "poisson")
     total_quits = total_joins = 0
     for i in range(m.n):
         if not m.alive[i]:
@@ -539,7 +568,8 @@ def delegate_tasks(model: MSOModel, draws: Draws) -> None:
     """Municipalities delegate tasks to cooperating MSOs; money comes with them while the budget lasts."""
     m, d, mc, spy = model.msos, model.districts, model.config.municipality, model.config.steps_per_year
     task_steps = max(mc.task_months * spy / 12.0, 1.0)
-    task_draw, funded_draw = draws.take("poisson"), draws.take("binomial")
+    task_draw = InvertedDraw(draws, "poisson")
+    funded_draw = draws.take("binomial")
     tasks, funded = [0] * m.n, [0] * m.n
     asked = [0.0] * d.n
     for i in range(m.n):
@@ -631,7 +661,7 @@ def form_and_break_ties(model: MSOModel, initial: bool = False, *, draws: Draws)
     by_district: list[list[int]] = [[] for _ in range(d.n)]
     for i in living:
         by_district[m.district[i]].append(i)
-    count_draw = draws.take("poisson")
+    count_draw = InvertedDraw(draws, "poisson")
     initiators = []
     for i in living:
         rate = (co.dialogue_tie_factor if d.dialogue[m.district[i]] else 1.0) * co.tie_rate

@@ -17,7 +17,7 @@ GRANT_KINDS = ("project", "institutional")
 
 # MSO columns: name -> dtype. Every state variable of an MSO lives here.
 MSO_COLUMNS: dict[str, str] = {
-    "alive": "bool", "initial": "bool", "district": "int32", "land": "int16", "group": "int16",
+    "alive": "bool", "initial": "bool", "district": "int64", "land": "int16", "group": "int16",
     "founded_step": "int32", "died_step": "int32", "death_cause": "int8",
     "members": "int64", "volunteers": "int64", "burnout": "float64", "below_core_months": "int32",
     "staff_fte": "float64", "reserves": "float64", "insolvent_months": "int32",
@@ -72,6 +72,14 @@ class Table:
             getattr(self, name)[rows] = value
         self.n += count
         return rows
+
+    def compact(self, keep: np.ndarray) -> None:
+        """Keep only the rows where `keep` (length n) is true, in their order."""
+        rows = np.flatnonzero(keep)
+        for name in (*self._columns, *self._matrices):
+            column = getattr(self, name)
+            column[: rows.size] = column[rows]
+        self.n = int(rows.size)
 
     def view(self, name: str) -> np.ndarray:
         """The used part of one column."""
@@ -144,14 +152,12 @@ class EventLog:
 
     def frame(self, steps_per_year: int, start_year: int, funder_names: list[str]) -> pd.DataFrame:
         """All events as one tidy DataFrame (categoricals for event, cause and funder)."""
-        total = self.count()
-        data = {name: np.full(total, self.DEFAULTS.get(name, 0), dtype=self.DTYPES[name]) for name in self.COLUMNS}
-        offset = 0
-        for chunk in self._chunks:
-            count = len(chunk["mso"])
-            for name, values in chunk.items():
-                data[name][offset: offset + count] = values
-            offset += count
+        data = {}
+        for name in self.COLUMNS:
+            dtype, default = self.DTYPES[name], self.DEFAULTS.get(name, 0)
+            parts = [chunk[name] if name in chunk else np.full(len(chunk["mso"]), default, dtype=dtype)
+                     for chunk in self._chunks]
+            data[name] = np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype=dtype)
         columns = {"step": data["step"], "year": start_year + data["step"] / steps_per_year, **data}
         columns["event"] = pd.Categorical.from_codes(data["event"], EVENT_KINDS)
         columns["cause"] = pd.Categorical.from_codes(data["cause"], EVENT_CAUSES)

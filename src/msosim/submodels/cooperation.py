@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..state import CAUSE_CODE
+from . import draws
 from .rates import per_step
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def delegate_tasks(model: MSOModel) -> None:
     district = m.district[:n]
     pressure = d.demand_hours[district[coop]] / np.maximum(model.base_demand[district[coop]], 1e-9)
     tasks = np.zeros(n, dtype=np.int64)
-    tasks[coop] = rng.poisson(mc.delegation_rate / spy * pressure * model.factors.delegation)
+    tasks[coop] = draws.poisson(rng, mc.delegation_rate / spy * pressure * model.factors.delegation)
     got = np.flatnonzero(tasks)
     funded_tasks = np.zeros(n, dtype=np.int64)
     funded_tasks[got] = rng.binomial(tasks[got], model.delegation_funded_share)
@@ -98,8 +99,8 @@ def form_and_break_ties(model: MSOModel, initial: bool = False) -> None:
     district = m.district[alive_rows]
     rate = np.where(d.dialogue[district], co.dialogue_tie_factor, 1.0) * co.tie_rate
     rate = rate / max(co.tie_break_rate, 1e-9) if initial else rate / spy
-    initiators = np.repeat(alive_rows, rng.poisson(rate))
-    order = alive_rows[np.argsort(district, kind="stable")]
+    initiators = np.repeat(alive_rows, draws.poisson(rng, rate))
+    order = alive_rows[np.argsort(district.astype(np.int16), kind="stable")]  # radix sort
     counts = np.bincount(district, minlength=d.n)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
     home = m.district[initiators]

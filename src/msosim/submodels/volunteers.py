@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import draws
 from .rates import per_step
 
 if TYPE_CHECKING:
@@ -38,16 +39,16 @@ def volunteers_quit_and_join(model: MSOModel) -> None:
     rows = np.flatnonzero(m.alive[: m.n])
     volunteers, members = m.volunteers[rows], m.members[rows]
     p_quit = per_step(v.dropout_rate * (1.0 + v.burnout_quit_factor * m.burnout[rows]), spy)
-    quits = rng.binomial(volunteers, p_quit)
+    quits = draws.binomial(rng, volunteers, p_quit)
     staying = volunteers - quits
     visibility = 1.0 - v.visibility_weight + v.visibility_weight * np.minimum(
         m.service_hours[rows] / np.maximum(m.requested_hours[rows], 1e-9), 1.0)
     embedding = 1.0 + v.embedding_effect * (m.coop_municipality[rows].astype(float) + m.federation[rows])
     join_year = v.join_rate * density_factor(model)[m.district[rows]] * visibility * embedding * model.factors.join
-    joins = rng.binomial(members - staying, per_step(join_year, spy))
+    joins = draws.binomial(rng, members - staying, per_step(join_year, spy))
     new_total = staying + joins
     m.burnout[rows] = np.where(new_total > 0, m.burnout[rows] * staying / np.maximum(new_total, 1), m.burnout[rows])
     m.volunteers[rows] = new_total
-    m.members[rows] = members + rng.poisson(members * v.member_growth_rate / spy)
+    m.members[rows] = members + draws.poisson(rng, members * v.member_growth_rate / spy)
     model.flow["volunteer_quits"] += int(quits.sum())
     model.flow["volunteer_joins"] += int(joins.sum())

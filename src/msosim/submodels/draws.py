@@ -1,0 +1,112 @@
+"""Binomial and Poisson draws for many small counts, by inversion from one uniform per row.
+
+`Generator.binomial` and `Generator.poisson` set up their algorithm again for every element of an
+array argument; for the model's typical counts (a few volunteers quitting or joining in a month)
+that set-up is most of the cost. Inverting the distribution function from one uniform per row, all
+rows at once, needs as many vector passes as the largest count drawn. Rows whose mean exceeds
+`INVERSION_MEAN_LIMIT` (or with a success probability of 1) take numpy's own sampler instead.
+
+The draws are exact in distribution (up to floating-point rounding of the cumulative sums, which
+matters only in the far tail). Calls on the generator, in order: `random(size)` for every row, then
+`binomial`/`poisson` for the rows above the limit (always called, possibly with empty arrays), so a
+reference that receives the same numbers (`msosim.reference`) can redo each row with `binomial_row`
+and `poisson_row`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+INVERSION_MEAN_LIMIT = 8.0
+
+
+def binomial(rng: np.random.Generator, n, p) -> np.ndarray:
+    """One binomial(n[i], p[i]) draw per row."""
+    n = np.asarray(n, dtype=np.int64)
+    p = np.broadcast_to(np.asarray(p, dtype=np.float64), n.shape)
+    u = rng.random(n.size)
+    large = np.flatnonzero(((n * p > INVERSION_MEAN_LIMIT) | (p >= 1.0)) & (n > 0))
+    out = np.zeros(n.size, dtype=np.int64)
+    out[large] = rng.binomial(n[large], p[large])  # called even when empty: a fixed sequence of calls
+    q = 1.0 - p
+    pmf = np.power(q, n.astype(np.float64))  # P(0); 1 where n = 0 or p = 0, so those rows stay at 0
+    pmf[large] = 1.0
+    rows = np.flatnonzero(u > pmf)
+    # Every row still searching in pass j has reached count j: the count is a scalar per pass and the
+    # working arrays shrink to the rows still searching. `left` is u minus the cumulative probability.
+    left, pmf, n, ratio = u[rows] - pmf[rows], pmf[rows], n[rows], p[rows] / q[rows]
+    j = 0
+    while rows.size:
+        j += 1
+        pmf = pmf * ((n - (j - 1)) / j) * ratio
+        left -= pmf
+        out[rows] = j
+        going = (left > 0.0) & (n > j)
+        rows, left, pmf, n, ratio = rows[going], left[going], pmf[going], n[going], ratio[going]
+    return out
+
+
+def poisson(rng: np.random.Generator, lam) -> np.ndarray:
+    """One Poisson(lam[i]) draw per row."""
+    lam = np.asarray(lam, dtype=np.float64)
+    u = rng.random(lam.size)
+    large = np.flatnonzero(lam > INVERSION_MEAN_LIMIT)
+    out = np.zeros(lam.size, dtype=np.int64)
+    out[large] = rng.poisson(lam[large])  # called even when empty
+    pmf = np.exp(-lam)  # P(0); 1 where lam = 0
+    pmf[large] = 1.0
+    rows = np.flatnonzero(u > pmf)
+    left, pmf, lam = u[rows] - pmf[rows], pmf[rows], lam[rows]
+    j = 0
+    while rows.size:
+        j += 1
+        pmf = pmf * (lam / j)
+        left -= pmf
+        out[rows] = j
+        going = (left > 0.0) & (pmf > 0.0)
+        rows, left, pmf, lam = rows[going], left[going], pmf[going], lam[going]
+    return out
+
+
+# --- one row at a time, for the reference submodels ----------------------------------------------------
+
+def binomial_is_inverted(n: int, p: float) -> bool:
+    """Whether `binomial` inverts this row (else numpy's sampler drew it)."""
+    return n > 0 and not (n * p > INVERSION_MEAN_LIMIT or p >= 1.0)
+
+
+def binomial_row(u: float, n: int, p: float) -> int:
+    """The inversion of `binomial` for one row (same floating-point operations, same result)."""
+    if n <= 0 or p <= 0.0:
+        return 0
+    q = 1.0 - p
+    pmf = float(np.power(np.array([q]), np.array([float(n)]))[0])
+    if not u > pmf:
+        return 0
+    left, ratio, k = u - pmf, p / q, 0
+    while True:
+        k += 1
+        pmf = pmf * ((n - (k - 1)) / k) * ratio
+        left -= pmf
+        if not (left > 0.0 and n > k):
+            return k
+
+
+def poisson_is_inverted(lam: float) -> bool:
+    return not lam > INVERSION_MEAN_LIMIT
+
+
+def poisson_row(u: float, lam: float) -> int:
+    """The inversion of `poisson` for one row."""
+    if lam <= 0.0:
+        return 0
+    pmf = float(np.exp(np.array([-lam]))[0])
+    if not u > pmf:
+        return 0
+    left, k = u - pmf, 0
+    while True:
+        k += 1
+        pmf = pmf * (lam / k)
+        left -= pmf
+        if not (left > 0.0 and pmf > 0.0):
+            return k

@@ -1,0 +1,87 @@
+"""The inversion samplers (msosim.submodels.draws) draw the right distributions, and their one-row
+versions (used by the reference submodels) give the same numbers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from msosim.submodels import draws
+
+N = 200_000
+
+
+def chi_square(counts: np.ndarray, pmf: np.ndarray) -> tuple[float, int]:
+    """Pearson statistic over the cells with at least 5 expected draws; the tail pooled into one cell."""
+    expected = pmf * counts.sum()
+    keep = expected >= 5
+    observed = np.append(counts[keep], counts[~keep].sum())
+    expected = np.append(expected[keep], expected[~keep].sum())
+    expected, observed = expected[expected > 0], observed[expected > 0]
+    return float(((observed - expected) ** 2 / expected).sum()), int(observed.size - 1)
+
+
+def critical(dof: int) -> float:
+    """Upper 0.1% point of chi-square with `dof` degrees of freedom (Wilson-Hilferty)."""
+    z = 3.09
+    return dof * (1 - 2 / (9 * dof) + z * math.sqrt(2 / (9 * dof))) ** 3
+
+
+@pytest.mark.parametrize("n, p", [(1, 0.5), (5, 0.3), (20, 0.05), (12, 0.2), (40, 0.19), (200, 0.003)])
+def test_binomial_matches_its_distribution(n, p):
+    x = draws.binomial(np.random.default_rng(7), np.full(N, n), p)
+    pmf = np.array([math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)])
+    statistic, dof = chi_square(np.bincount(x, minlength=n + 1), pmf)
+    assert statistic < critical(dof)
+
+
+@pytest.mark.parametrize("lam", [0.05, 0.7, 3.0, 7.9, 12.0])
+def test_poisson_matches_its_distribution(lam):
+    x = draws.poisson(np.random.default_rng(8), np.full(N, lam))
+    top = int(x.max()) + 1
+    pmf = np.array([math.exp(-lam) * lam**k / math.factorial(k) for k in range(top)])
+    statistic, dof = chi_square(np.bincount(x, minlength=top), pmf)
+    assert statistic < critical(dof)
+
+
+def test_a_wrong_distribution_is_caught():
+    """The check above can fail: binomial(20, 0.06) draws tested against binomial(20, 0.05)."""
+    x = draws.binomial(np.random.default_rng(7), np.full(N, 20), 0.06)
+    pmf = np.array([math.comb(20, k) * 0.05**k * 0.95 ** (20 - k) for k in range(21)])
+    statistic, dof = chi_square(np.bincount(x, minlength=21), pmf)
+    assert statistic > critical(dof)
+
+
+def test_edge_cases():
+    rng = np.random.default_rng(1)
+    assert (draws.binomial(rng, np.zeros(100, dtype=int), 0.5) == 0).all()
+    assert (draws.binomial(rng, np.full(100, 9), 0.0) == 0).all()
+    assert (draws.binomial(rng, np.full(100, 9), 1.0) == 9).all()
+    assert (draws.poisson(rng, np.zeros(100)) == 0).all()
+    mixed = draws.binomial(rng, np.array([0, 3, 1000, 50]), np.array([0.5, 1.0, 0.5, 0.01]))
+    assert mixed[0] == 0 and mixed[1] == 3 and 400 < mixed[2] < 600 and 0 <= mixed[3] <= 50
+    assert draws.binomial(rng, np.array([], dtype=int), 0.1).size == 0
+
+
+def test_rows_agree_with_the_vectorised_draw():
+    """binomial_row / poisson_row redo each inverted row from its uniform with the same result."""
+    rng = np.random.default_rng(3)
+    n = rng.integers(0, 60, 5000)
+    p = rng.uniform(0, 0.3, 5000)
+    lam = rng.uniform(0, 10, 5000)
+    state = rng.bit_generator.state
+    x = draws.binomial(rng, n, p)
+    rng.bit_generator.state = state
+    u = rng.random(n.size)
+    for i in range(n.size):
+        if draws.binomial_is_inverted(int(n[i]), float(p[i])):
+            assert x[i] == draws.binomial_row(float(u[i]), int(n[i]), float(p[i]))
+    state = rng.bit_generator.state
+    y = draws.poisson(rng, lam)
+    rng.bit_generator.state = state
+    u = rng.random(lam.size)
+    for i in range(lam.size):
+        if draws.poisson_is_inverted(float(lam[i])):
+            assert y[i] == draws.poisson_row(float(u[i]), float(lam[i]))
