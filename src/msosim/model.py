@@ -129,7 +129,10 @@ class MSOModel(mesa.Model):
         if self.t > 1:
             self.yearly = yearly_indicators(self)
         d.budget_left[: d.n] = d.budget_year[: d.n] * self.factors.budget
-        self.ties.compact(self.ties.active[: self.ties.n])  # broken ties are in the event log; keep the live ones
+        # Ended grants and broken ties never come back: drop them from the rows the submodels scan
+        # (ended grants stay in tables(); broken ties are in the event log).
+        self.grants.retire(self.grants.active[: self.grants.n])
+        self.ties.compact(self.ties.active[: self.ties.n])
 
     @property
     def year(self) -> float:

@@ -45,6 +45,8 @@ class Table:
         self._columns = dict(columns)
         self._matrices = dict(matrices or {})
         self.n = 0
+        self.appended = 0  # rows ever appended (an `id` column, if any, counts them)
+        self._retired: list[dict[str, np.ndarray]] = []
         self.capacity = max(int(capacity), 16)
         for name, dtype in self._columns.items():
             setattr(self, name, np.zeros(self.capacity, dtype=dtype))
@@ -70,7 +72,10 @@ class Table:
         rows = np.arange(self.n, self.n + count)
         for name, value in values.items():
             getattr(self, name)[rows] = value
+        if "id" in self._columns and "id" not in values:
+            self.id[rows] = np.arange(self.appended, self.appended + count)
         self.n += count
+        self.appended += count
         return rows
 
     def compact(self, keep: np.ndarray) -> None:
@@ -81,18 +86,33 @@ class Table:
             column[: rows.size] = column[rows]
         self.n = int(rows.size)
 
+    def retire(self, keep: np.ndarray) -> None:
+        """Move the rows where `keep` (length n) is false out of the working rows into the retired store;
+        `frame()` still shows them (in `id` order). Submodels see only the working rows."""
+        gone = np.flatnonzero(~keep)
+        if gone.size:
+            self._retired.append({name: getattr(self, name)[gone] for name in (*self._columns, *self._matrices)})
+            self.compact(keep)
+
     def view(self, name: str) -> np.ndarray:
         """The used part of one column."""
         return getattr(self, name)[: self.n]
 
     def frame(self, rows: np.ndarray | None = None) -> pd.DataFrame:
-        """The table (or selected rows) as a DataFrame; matrix columns are spread to name_i."""
-        rows = np.arange(self.n) if rows is None else rows
-        data = {name: getattr(self, name)[rows] for name in self._columns}
+        """The table (or selected rows) as a DataFrame; matrix columns are spread to name_i. Without `rows`,
+        retired rows are included and all rows come in `id` order."""
+        if rows is None and self._retired:
+            every = {name: np.concatenate([*(part[name] for part in self._retired), getattr(self, name)[: self.n]])
+                     for name in (*self._columns, *self._matrices)}
+            order = np.argsort(every["id"], kind="stable") if "id" in every else slice(None)
+            columns = {name: values[order] for name, values in every.items()}
+        else:
+            rows = np.arange(self.n) if rows is None else rows
+            columns = {name: getattr(self, name)[rows] for name in (*self._columns, *self._matrices)}
+        data = {name: columns[name] for name in self._columns}
         for name, (width, _) in self._matrices.items():
-            matrix = getattr(self, name)[rows]
             for j in range(width):
-                data[f"{name}_{j}"] = matrix[:, j]
+                data[f"{name}_{j}"] = columns[name][:, j]
         return pd.DataFrame(data)
 
 
@@ -101,7 +121,7 @@ def mso_table(capacity: int) -> Table:
 
 
 GRANT_COLUMNS = {
-    "mso": "int64", "funder": "int32", "kind": "int8", "amount_per_year": "float64",
+    "id": "int64", "mso": "int64", "funder": "int32", "kind": "int8", "amount_per_year": "float64",
     "project_cost_per_year": "float64", "staff_fte": "float64", "material_per_year": "float64",
     "in_kind_per_year": "float64", "start": "int32", "end": "int32",
     "active": "bool", "awarded_step": "int32",

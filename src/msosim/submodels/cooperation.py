@@ -24,33 +24,30 @@ def delegate_tasks(model: MSOModel) -> None:
     m.delegated_load[:n] *= 1.0 - 1.0 / task_steps
     m.delegated_funded_load[:n] *= 1.0 - 1.0 / task_steps
     coop = np.flatnonzero(m.alive[:n] & m.coop_municipality[:n])
-    district = m.district[:n]
-    pressure = d.demand_hours[district[coop]] / np.maximum(model.base_demand[district[coop]], 1e-9)
-    tasks = np.zeros(n, dtype=np.int64)
-    tasks[coop] = draws.poisson(rng, mc.delegation_rate / spy * pressure * model.factors.delegation)
-    got = np.flatnonzero(tasks)
-    funded_tasks = np.zeros(n, dtype=np.int64)
-    funded_tasks[got] = rng.binomial(tasks[got], model.delegation_funded_share)
+    home = m.district[coop]
+    pressure = d.demand_hours[home] / np.maximum(model.base_demand[home], 1e-9)
+    tasks = draws.poisson(rng, mc.delegation_rate / spy * pressure * model.factors.delegation)
+    got = np.flatnonzero(tasks)  # positions in coop
+    rows, home, tasks = coop[got], home[got], tasks[got]
+    funded_tasks = rng.binomial(tasks, model.delegation_funded_share)
     hours = tasks * mc.task_hours * (1.0 + mc.admin_burden)
     cost = funded_tasks * mc.task_hours * mc.task_payment_per_hour
-    asked = np.bincount(district, weights=cost, minlength=d.n)
-    ratio = np.where(asked > 0, np.minimum(1.0, d.budget_left[: d.n] / np.maximum(asked, 1e-9)), 1.0)
-    paid = cost * ratio[district]
+    asked = np.bincount(home, weights=cost, minlength=d.n)
+    ratio = np.where(asked > 0, np.minimum(1.0, d.budget_left[: d.n] / np.maximum(asked, 1e-9)), 1.0)[home]
+    paid = cost * ratio
     paid[paid < 0.01] = 0.0  # less than a cent is no payment (budget residue)
-    funded_hours = np.where(paid > 0, funded_tasks * mc.task_hours * (1.0 + mc.admin_burden) * ratio[district], 0.0)
-    d.budget_left[: d.n] -= np.bincount(district, weights=paid, minlength=d.n)
-    d.paid_total[: d.n] += np.bincount(district, weights=paid, minlength=d.n)
-    m.municipal_payment[:n] = paid
-    m.delegated_load[:n] += hours / task_steps
-    m.delegated_funded_load[:n] += funded_hours / task_steps
-    got = tasks > 0
-    unfunded_now = np.where(got, 1.0 - funded_hours / np.maximum(hours, 1e-9), 0.0)
+    funded_hours = np.where(paid > 0, funded_tasks * mc.task_hours * (1.0 + mc.admin_burden) * ratio, 0.0)
+    paid_in = np.bincount(home, weights=paid, minlength=d.n)
+    d.budget_left[: d.n] -= paid_in
+    d.paid_total[: d.n] += paid_in
+    m.municipal_payment[rows] = paid
+    m.delegated_load[rows] += hours / task_steps
+    m.delegated_funded_load[rows] += funded_hours / task_steps
+    unfunded_now = 1.0 - funded_hours / np.maximum(hours, 1e-9)
     memory = 1.0 - 0.75 ** (12.0 / spy)  # a quarter of the gap closes per month
-    m.unfunded_ratio[:n] = np.where(got, m.unfunded_ratio[:n] + memory * (unfunded_now - m.unfunded_ratio[:n]),
-                                    m.unfunded_ratio[:n])
-    rows = np.flatnonzero(got)
-    cause = np.where(paid[rows] > 0, CAUSE_CODE["funded"], CAUSE_CODE["unfunded"])
-    model.log.add(t, "task_delegated", rows, cause=cause, hours=hours[rows], amount=paid[rows])
+    m.unfunded_ratio[rows] += memory * (unfunded_now - m.unfunded_ratio[rows])
+    cause = np.where(paid > 0, CAUSE_CODE["funded"], CAUSE_CODE["unfunded"])
+    model.log.add(t, "task_delegated", rows, cause=cause, hours=hours, amount=paid)
     model.flow["tasks_delegated"] += int(tasks.sum())
     model.flow["tasks_unfunded_hours"] += float((hours - funded_hours).sum())
     model.flow["tasks_hours"] += float(hours.sum())

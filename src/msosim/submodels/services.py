@@ -26,24 +26,23 @@ def deliver_services(model: MSOModel) -> None:
     months = 12.0 / cfg.steps_per_year  # capacities are per month, demand and load per step
     alive = m.alive[:n]
     district = m.district[:n]
-    reach = np.where(alive, m.members[:n], 0).astype(float)
-    total_reach = np.bincount(district, weights=reach, minlength=d.n)
-    need = d.demand_hours[district] * reach / np.maximum(total_reach[district], 1.0)
-    own_paid_hours = m.staff_fte[:n] * cfg.services.staff_service_hours * months + m.freelance_hours[:n]
     hours_factor = model.factors.volunteer_hours
-    sustainable = m.volunteers[:n] * cfg.volunteers.sustainable_hours * hours_factor * months
-    accepted = np.minimum(need, own_paid_hours + sustainable * cfg.services.overcommitment)
+    volunteers, staff = m.volunteers[:n], m.staff_fte[:n]
+    reach = m.members[:n] * alive
+    total_reach = np.bincount(district, weights=reach, minlength=d.n)
+    need = (d.demand_hours[: d.n] / np.maximum(total_reach, 1.0))[district] * reach
+    own_paid_hours = staff * (cfg.services.staff_service_hours * months) + m.freelance_hours[:n]
+    sustainable = volunteers * (cfg.volunteers.sustainable_hours * hours_factor * months * cfg.services.overcommitment)
+    accepted = np.minimum(need, own_paid_hours + sustainable)
     paid_hours = own_paid_hours + m.delegated_funded_load[:n]  # task helpers work only on the tasks
-    requested = accepted + np.where(alive, m.delegated_load[:n], 0.0)
-    staff_admin = m.staff_fte[:n] * cfg.services.staff_admin_hours * months
+    delegated = m.delegated_load[:n] * alive
+    requested = accepted + delegated
+    staff_admin = staff * (cfg.services.staff_admin_hours * months)
     overhead_hours = np.maximum(model.admin_hours[:n] + m.application_hours[:n] - staff_admin, 0.0)
     volunteer_needed = np.maximum(requested + overhead_hours - paid_hours, 0.0)
-    volunteer_capacity = m.volunteers[:n] * cfg.volunteers.max_hours * hours_factor * months
-    worked = np.minimum(volunteer_needed, volunteer_capacity)
-    delivered = np.clip(np.minimum(requested, paid_hours + worked - overhead_hours), 0.0, None)
-    delivered = np.where(alive, delivered, 0.0)
-    m.requested_hours[:n] = np.where(alive, need + m.delegated_load[:n], 0.0)
+    worked = np.minimum(volunteer_needed, volunteers * (cfg.volunteers.max_hours * hours_factor * months))
+    delivered = np.maximum(np.minimum(requested, paid_hours + worked - overhead_hours), 0.0) * alive
+    m.requested_hours[:n] = need + delegated
     m.service_hours[:n] = delivered
-    m.load_per_volunteer[:n] = np.where(
-        alive, volunteer_needed / months / (np.maximum(m.volunteers[:n], 1) * max(hours_factor, 1e-9)), 0.0)
+    m.load_per_volunteer[:n] = volunteer_needed / (np.maximum(volunteers, 1) * (months * max(hours_factor, 1e-9))) * alive
     d.delivered_hours[: d.n] = np.bincount(district, weights=delivered, minlength=d.n)
