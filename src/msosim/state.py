@@ -140,13 +140,21 @@ CAUSE_CODE = {name: i for i, name in enumerate(EVENT_CAUSES)}
 
 
 class EventLog:
-    """The event log, appended as arrays per submodel call (never a dict per event)."""
+    """The event log, appended as arrays per submodel call (never a dict per event).
+
+    A chunk holds one call's events: its step, kind and count as numbers, the MSO rows and the other
+    columns as arrays (or as one number shared by every event of the chunk)."""
 
     COLUMNS = ("step", "mso", "event", "cause", "funder", "partner", "amount", "hours",
                "score", "rank", "staff_fte")
+    DEFAULTS = {"funder": -1, "partner": -1, "amount": np.nan, "hours": np.nan, "score": np.nan, "rank": -1,
+                "staff_fte": np.nan}
+    DTYPES = {"step": np.int64, "mso": np.int64, "event": np.int8, "cause": np.int8, "funder": np.int64,
+              "partner": np.int64, "amount": np.float64, "hours": np.float64, "score": np.float64,
+              "rank": np.int64, "staff_fte": np.float64}
 
     def __init__(self) -> None:
-        self._chunks: list[dict[str, np.ndarray]] = []
+        self._chunks: list[tuple[int, int, int, dict]] = []
 
     def add(self, step: int, event: str, mso: np.ndarray, cause: str | np.ndarray = "",
             **columns) -> None:
@@ -154,35 +162,43 @@ class EventLog:
         count = len(mso)
         if count == 0:
             return
-        chunk = {"step": np.full(count, step, dtype=np.int32), "mso": np.asarray(mso, dtype=np.int64),
-                 "event": np.full(count, EVENT_CODE[event], dtype=np.int8)}
-        if isinstance(cause, str):
-            chunk["cause"] = np.full(count, CAUSE_CODE[cause], dtype=np.int8)
-        else:
-            chunk["cause"] = np.asarray(cause, dtype=np.int8)
-        for name, value in columns.items():
-            chunk[name] = np.full(count, value) if np.ndim(value) == 0 else np.asarray(value)
-        self._chunks.append(chunk)
+        values = {"mso": np.asarray(mso), "cause": CAUSE_CODE[cause] if isinstance(cause, str) else np.asarray(cause)}
+        values.update(columns)
+        self._chunks.append((step, EVENT_CODE[event], count, values))
 
-    DEFAULTS = {"funder": -1, "partner": -1, "amount": np.nan, "hours": np.nan, "score": np.nan, "rank": -1,
-                "staff_fte": np.nan}
-    DTYPES = {"step": np.int64, "mso": np.int64, "event": np.int8, "cause": np.int8, "funder": np.int64,
-              "partner": np.int64, "amount": np.float64, "hours": np.float64, "score": np.float64,
-              "rank": np.int64, "staff_fte": np.float64}
+    def chunks_since(self, since: int) -> tuple[list[dict[str, np.ndarray]], int]:
+        """The chunks appended after chunk `since`, each as a dict of equal-length arrays, and the new position."""
+        out = []
+        for step, event, count, values in self._chunks[since:]:
+            chunk = {"step": np.full(count, step, dtype=np.int64), "event": np.full(count, event, dtype=np.int8)}
+            for name, value in values.items():
+                chunk[name] = np.full(count, value, dtype=self.DTYPES[name]) if np.ndim(value) == 0 \
+                    else np.asarray(value, dtype=self.DTYPES[name])
+            out.append(chunk)
+        return out, len(self._chunks)
 
     def frame(self, steps_per_year: int, start_year: int, funder_names: list[str]) -> pd.DataFrame:
         """All events as one tidy DataFrame (categoricals for event, cause and funder)."""
-        data = {}
+        counts = np.array([chunk[2] for chunk in self._chunks], dtype=np.int64)
+        ends = np.cumsum(counts)
+        total = int(ends[-1]) if counts.size else 0
+        data = {"step": np.repeat(np.array([chunk[0] for chunk in self._chunks], dtype=np.int64), counts),
+                "event": np.repeat(np.array([chunk[1] for chunk in self._chunks], dtype=np.int8), counts)}
         for name in self.COLUMNS:
-            dtype, default = self.DTYPES[name], self.DEFAULTS.get(name, 0)
-            parts = [chunk[name] if name in chunk else np.full(len(chunk["mso"]), default, dtype=dtype)
-                     for chunk in self._chunks]
-            data[name] = np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype=dtype)
-        columns = {"step": data["step"], "year": start_year + data["step"] / steps_per_year, **data}
+            if name in data:
+                continue
+            dtype = self.DTYPES[name]
+            column = np.full(total, self.DEFAULTS.get(name, 0), dtype=dtype)
+            for end, (_, _, count, values) in zip(ends, self._chunks):
+                if name in values:
+                    column[end - count: end] = values[name]
+            data[name] = column
+        columns = {"step": data["step"], "year": start_year + data["step"] / steps_per_year,
+                   **{name: data[name] for name in self.COLUMNS if name != "step"}}
         columns["event"] = pd.Categorical.from_codes(data["event"], EVENT_KINDS)
         columns["cause"] = pd.Categorical.from_codes(data["cause"], EVENT_CAUSES)
         columns["funder"] = pd.Categorical.from_codes(data["funder"] + 1, ["", *funder_names])
         return pd.DataFrame(columns, copy=False)
 
     def count(self) -> int:
-        return sum(len(chunk["mso"]) for chunk in self._chunks)
+        return sum(chunk[2] for chunk in self._chunks)

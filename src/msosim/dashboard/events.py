@@ -34,12 +34,8 @@ class TickerItem:
 
 
 def new_chunks(log: EventLog, since: int) -> tuple[list[dict[str, np.ndarray]], int]:
-    """The log chunks appended after chunk `since`, and the new position.
-
-    Reads EventLog's chunk list directly; a public `EventLog.chunks_since()` would be cleaner.
-    """
-    chunks = log._chunks
-    return chunks[since:], len(chunks)
+    """The log chunks appended after chunk `since`, and the new position."""
+    return log.chunks_since(since)
 
 
 def _rows(chunks: list[dict[str, np.ndarray]], event: str, cause: str | None = None) -> list[dict]:
