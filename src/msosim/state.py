@@ -149,9 +149,9 @@ class EventLog:
                "score", "rank", "staff_fte")
     DEFAULTS = {"funder": -1, "partner": -1, "amount": np.nan, "hours": np.nan, "score": np.nan, "rank": -1,
                 "staff_fte": np.nan}
-    DTYPES = {"step": np.int64, "mso": np.int64, "event": np.int8, "cause": np.int8, "funder": np.int64,
-              "partner": np.int64, "amount": np.float64, "hours": np.float64, "score": np.float64,
-              "rank": np.int64, "staff_fte": np.float64}
+    DTYPES = {"step": np.int32, "mso": np.int32, "event": np.int8, "cause": np.int8, "funder": np.int16,
+              "partner": np.int32, "amount": np.float64, "hours": np.float64, "score": np.float64,
+              "rank": np.int32, "staff_fte": np.float64}
 
     def __init__(self) -> None:
         self._chunks: list[tuple[int, int, int, dict]] = []
@@ -170,7 +170,7 @@ class EventLog:
         """The chunks appended after chunk `since`, each as a dict of equal-length arrays, and the new position."""
         out = []
         for step, event, count, values in self._chunks[since:]:
-            chunk = {"step": np.full(count, step, dtype=np.int64), "event": np.full(count, event, dtype=np.int8)}
+            chunk = {"step": np.full(count, step, dtype=np.int32), "event": np.full(count, event, dtype=np.int8)}
             for name, value in values.items():
                 chunk[name] = np.full(count, value, dtype=self.DTYPES[name]) if np.ndim(value) == 0 \
                     else np.asarray(value, dtype=self.DTYPES[name])
@@ -182,7 +182,7 @@ class EventLog:
         counts = np.array([chunk[2] for chunk in self._chunks], dtype=np.int64)
         ends = np.cumsum(counts)
         total = int(ends[-1]) if counts.size else 0
-        data = {"step": np.repeat(np.array([chunk[0] for chunk in self._chunks], dtype=np.int64), counts),
+        data = {"step": np.repeat(np.array([chunk[0] for chunk in self._chunks], dtype=np.int32), counts),
                 "event": np.repeat(np.array([chunk[1] for chunk in self._chunks], dtype=np.int8), counts)}
         for name in self.COLUMNS:
             if name in data:

@@ -20,15 +20,33 @@ transaction, so a killed batch leaves a readable store and a rerun skips exactly
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
+
+
+def _lazy_import(name: str):
+    """The module, loaded on first attribute access (importlib's LazyLoader recipe): running a model
+    never touches the store, and DuckDB costs memory and time at import."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+duckdb = _lazy_import("duckdb")
 
 SCHEMA_VERSION = 2
 TOOL = "msosim"
