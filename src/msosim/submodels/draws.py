@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 INVERSION_MEAN_LIMIT = 8.0
+TAIL_ROWS = 24  # when this few rows are still searching, a scalar loop is cheaper than more vector passes
 
 
 def binomial(rng: np.random.Generator, n, p) -> np.ndarray:
@@ -36,13 +37,16 @@ def binomial(rng: np.random.Generator, n, p) -> np.ndarray:
     # working arrays shrink to the rows still searching. `left` is u minus the cumulative probability.
     left, pmf, n, ratio = u[rows] - pmf[rows], pmf[rows], n[rows], p[rows] / q[rows]
     j = 0
-    while rows.size:
+    while rows.size > TAIL_ROWS:
         j += 1
         pmf = pmf * ((n - (j - 1)) / j) * ratio
         left -= pmf
         out[rows] = j
         going = (left > 0.0) & (n > j)
         rows, left, pmf, n, ratio = rows[going], left[going], pmf[going], n[going], ratio[going]
+    for row, row_left, row_pmf, row_n, row_ratio in zip(rows.tolist(), left.tolist(), pmf.tolist(), n.tolist(),
+                                                         ratio.tolist()):
+        out[row] = _binomial_tail(j, row_left, row_pmf, row_n, row_ratio)
     return out
 
 
@@ -58,14 +62,36 @@ def poisson(rng: np.random.Generator, lam) -> np.ndarray:
     rows = np.flatnonzero(u > pmf)
     left, pmf, lam = u[rows] - pmf[rows], pmf[rows], lam[rows]
     j = 0
-    while rows.size:
+    while rows.size > TAIL_ROWS:
         j += 1
         pmf = pmf * (lam / j)
         left -= pmf
         out[rows] = j
         going = (left > 0.0) & (pmf > 0.0)
         rows, left, pmf, lam = rows[going], left[going], pmf[going], lam[going]
+    for row, row_left, row_pmf, row_lam in zip(rows.tolist(), left.tolist(), pmf.tolist(), lam.tolist()):
+        out[row] = _poisson_tail(j, row_left, row_pmf, row_lam)
     return out
+
+
+# --- one row at a time: the last few rows of a vector draw, and the reference submodels -----------
+
+def _binomial_tail(k: int, left: float, pmf: float, n: int, ratio: float) -> int:
+    """Go on from count k (cumulative probability u - left) until it reaches u: the same operations as a
+    vector pass, on Python floats (IEEE doubles like numpy's)."""
+    while left > 0.0 and n > k:
+        k += 1
+        pmf = pmf * ((n - (k - 1)) / k) * ratio
+        left -= pmf
+    return k
+
+
+def _poisson_tail(k: int, left: float, pmf: float, lam: float) -> int:
+    while left > 0.0 and pmf > 0.0:
+        k += 1
+        pmf = pmf * (lam / k)
+        left -= pmf
+    return k
 
 
 # --- one row at a time, for the reference submodels ----------------------------------------------------
@@ -83,13 +109,7 @@ def binomial_row(u: float, n: int, p: float) -> int:
     pmf = float(np.power(np.array([q]), np.array([float(n)]))[0])
     if not u > pmf:
         return 0
-    left, ratio, k = u - pmf, p / q, 0
-    while True:
-        k += 1
-        pmf = pmf * ((n - (k - 1)) / k) * ratio
-        left -= pmf
-        if not (left > 0.0 and n > k):
-            return k
+    return _binomial_tail(0, u - pmf, pmf, n, p / q)
 
 
 def poisson_is_inverted(lam: float) -> bool:
@@ -103,10 +123,4 @@ def poisson_row(u: float, lam: float) -> int:
     pmf = float(np.exp(np.array([-lam]))[0])
     if not u > pmf:
         return 0
-    left, k = u - pmf, 0
-    while True:
-        k += 1
-        pmf = pmf * (lam / k)
-        left -= pmf
-        if not (left > 0.0 and pmf > 0.0):
-            return k
+    return _poisson_tail(0, u - pmf, pmf, lam)
