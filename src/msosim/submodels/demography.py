@@ -28,11 +28,12 @@ def dissolve(model: MSOModel) -> None:
     by_insolvency = alive & ~by_volunteers & (m.insolvent_months[:n] >= insolvency_steps)
     other = alive & ~by_volunteers & ~by_insolvency & (
         model.rng.random(n) < per_step(cfg.background_dissolution_rate, cfg.steps_per_year))
-    cause = np.select([by_volunteers, by_insolvency, other], [1, 2, 3], 0)
+    cause = by_volunteers * np.int8(1) + by_insolvency * np.int8(2) + other * np.int8(3)  # the three exclude each other
+    rows = np.flatnonzero(cause)
+    cause = cause[rows]
     for code, name in enumerate(DEATH_CAUSES, start=1):
         model.flow[f"dissolved_{name}"] += int((cause == code).sum())
-    rows = np.flatnonzero(cause)
-    kill(model, rows, cause[rows])
+    kill(model, rows, cause)
 
 
 def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray) -> None:
