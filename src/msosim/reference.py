@@ -447,8 +447,10 @@ def score(model: MSOModel, funder: Funder, i: int, score_draw: Draw, position: i
         d, k = model.districts, m.district[i]
         pressure = d.demand_hours[k] / max(d.delivered_hours[k], 1.0)
         return min(pressure, 5.0) + 1.0 / (1.0 + m.track_record[i]) + noise
+    support = model.config.policy.application_support if m.staff_fte[i] <= 0 else 0.0
+    shown = m.professionalisation[i] + support * (1.0 - m.professionalisation[i])  # supported application
     return (a.staff_weight * (m.staff_fte[i] > 0) + a.track_weight * math.log1p(m.track_record[i])
-            + a.federation_weight * m.federation[i] + a.professionalisation_weight * m.professionalisation[i] + noise)
+            + a.federation_weight * m.federation[i] + a.professionalisation_weight * shown + noise)
 
 
 def owed(model: MSOModel, funder: Funder, kind: int | None, at_step: int) -> float:
