@@ -23,6 +23,7 @@ from .conftest import SCENARIOS
 
 DISTRICT = {"population.scale": "district", "population.land": "NW"}  # what district.yaml sets on baseline.yaml
 SEEDS = tuple(range(1, 13))
+MANY_SEEDS = tuple(range(1, 41))             # for the small effect of less bureaucracy on who gets money
 YEARS = 10.0
 CONDITIONS = {                               # name: (scenario file, overrides on top of DISTRICT)
     "today": ("district", {}),
@@ -109,18 +110,27 @@ def volunteer_only_funding(events, volunteer_only_before: list[np.ndarray], spy:
             "volunteer_only_funded_share": float(np.mean(shares["grant_awarded"]))}
 
 
-@pytest.fixture(scope="module")
-def measured() -> dict[str, dict[str, np.ndarray]]:
-    """condition -> outcome -> one value per seed (in SEEDS order); all runs in one process pool."""
+def measure_all(conditions, seeds) -> dict[str, dict[str, np.ndarray]]:
+    """condition -> outcome -> one value per seed (in seed order); all runs in one process pool."""
     results: list[Measured] = []
-    jobs = [spec(condition, seed) for condition in CONDITIONS for seed in SEEDS]
+    jobs = [spec(condition, seed) for condition in conditions for seed in seeds]
     execute(jobs, min(2, os.cpu_count() or 1), results.append, worker=measure)
     by_condition: dict[str, dict[str, np.ndarray]] = {}
-    for condition in CONDITIONS:
+    for condition in conditions:
         mine = sorted((r for r in results if r.condition == condition), key=lambda r: r.seed)
-        assert [r.seed for r in mine] == list(SEEDS)
+        assert [r.seed for r in mine] == list(seeds)
         by_condition[condition] = {key: np.array([r.outcomes[key] for r in mine]) for key in mine[0].outcomes}
     return by_condition
+
+
+@pytest.fixture(scope="module")
+def measured() -> dict[str, dict[str, np.ndarray]]:
+    return measure_all(CONDITIONS, SEEDS)
+
+
+@pytest.fixture(scope="module")
+def measured_many() -> dict[str, dict[str, np.ndarray]]:
+    return measure_all(("today", "less_bureaucracy"), MANY_SEEDS)
 
 
 def paired_difference(measured, outcome: str, low: str, high: str) -> tuple[np.ndarray, float, float]:
@@ -154,8 +164,11 @@ def test_less_bureaucracy_brings_more_volunteer_only_msos_to_apply(measured) -> 
     assert_higher(measured, "volunteer_only_applying_share", "today", "less_bureaucracy")
 
 
-def test_less_bureaucracy_brings_money_to_more_volunteer_only_msos(measured) -> None:
-    assert_higher(measured, "volunteer_only_funded_share", "today", "less_bureaucracy")
+@pytest.mark.slow
+def test_less_bureaucracy_brings_money_to_more_volunteer_only_msos(measured_many) -> None:
+    # A small effect (about +4% of the share, 2014-2024): budgets are fixed and score-based ranking favours
+    # staff and track record, which application support cannot supply; hence 40 seeds.
+    assert_higher(measured_many, "volunteer_only_funded_share", "today", "less_bureaucracy")
 
 
 def test_unfunded_delegation_burns_out_the_msos_doing_the_tasks_more_than_funded(measured) -> None:
