@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 from numpy.testing import assert_allclose
 
-from msosim.submodels.cooperation import update_municipalities
+from msosim.submodels.cooperation import delegate_tasks, update_municipalities
 from msosim.submodels.events import apply_shocks, factors_at
 from msosim.submodels.finances import collect_income
 from msosim.submodels.rates import per_step
 from msosim.submodels.services import arise_demand, deliver_services
 
-from .mechanism_helpers import assert_direction, hand_made, outcome, small_model
+from .mechanism_helpers import assert_binomial, assert_direction, hand_made, outcome, small_model
 
 SURGE = {"kind": "refugee_surge", "start": 2015.0, "newcomers": [890000.0, 280000.0],
          "volunteer_join_factor": 1.5, "founding_factor": 1.5}
@@ -119,3 +119,20 @@ def test_austerity_cuts_budgets_awards_and_staff() -> None:
     assert_direction(outcome({"events": cut}, awards), outcome({}, awards), "grants awarded, none minus austerity")
     assert_direction(outcome({"events": cut}, "staff_fte_end"), outcome({}, "staff_fte_end"),
                      "paid staff at the end, none minus austerity")
+
+
+def test_austerity_brings_more_delegated_tasks_and_pays_for_fewer_of_them() -> None:
+    cut = {"kind": "austerity", "start": 2014.0, "budget_cut": 0.4, "delegation_factor": 1.5}
+    rows = 4000
+    for events, rate, paid_share in (([], 0.5, 0.5), ([cut], 0.75, 0.3)):
+        model = small_model(events=events, **{"municipality.delegation_rate": 6.0, "policy.delegation_funded_share": 0.5})
+        model = hand_made(model, rows, members=50, volunteers=5, coop_municipality=True)
+        model.factors = factors_at(model, 2014.5)
+        model.districts.demand_hours[0] = model.base_demand[0]
+        model.districts.budget_left[0] = 1e12                     # the budget does not bind: only the share falls
+        delegate_tasks(model)
+        tasks = model.flow["tasks_delegated"]
+        funded = tasks * (1.0 - model.flow["tasks_unfunded_hours"] / model.flow["tasks_hours"])
+        # tasks ~ Poisson(6 / 12 x delegation_factor) per MSO; funded ~ Binomial(tasks, 0.5 x (1 - budget_cut))
+        assert abs(tasks - rows * rate) < 5 * np.sqrt(rows * rate)
+        assert_binomial(round(funded), tasks, paid_share)

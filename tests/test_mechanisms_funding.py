@@ -104,6 +104,19 @@ def test_score_is_the_weighted_sum_of_staff_track_record_federation_and_professi
     assert_allclose(scores, [0.0, 1.0, 0.6 * np.log(4.0), 0.4 + 0.4])
 
 
+def test_application_support_makes_a_volunteer_only_application_read_as_more_professional() -> None:
+    weights = {"applications.score_noise": 0.0, "applications.staff_weight": 1.0, "applications.track_weight": 0.6,
+               "applications.federation_weight": 0.4, "applications.professionalisation_weight": 0.8}
+    scores = {}
+    for support in (0.0, 0.5):
+        model = hand_made(small_model(**weights, **{"policy.application_support": support}), 3,
+                          staff_fte=[0.0, 0.0, 1.0], professionalisation=[0.0, 0.6, 0.6])
+        scores[support] = score_applications(model, funder_named(model, "foundations"), np.arange(3))
+    # shown professionalisation = p + support x (1 - p) for volunteer-only MSOs; staffed MSOs are not helped
+    assert_allclose(scores[0.0], [0.0, 0.8 * 0.6, 1.0 + 0.8 * 0.6])
+    assert_allclose(scores[0.5], [0.8 * 0.5, 0.8 * 0.8, 1.0 + 0.8 * 0.6])
+
+
 def _award_rates(selection: str) -> tuple[float, float]:
     """Award rates of established applicants (staff, track record) and newcomers in one call with a tight budget."""
     rows = 2000

@@ -60,6 +60,7 @@ def stress_scenario():
     return with_overrides(base, {
         "population.scale": "land", "population.land": "SL", "steps_per_year": 4,
         "policy.micro_grants_budget": 2e7, "policy.dialogue_formats": 0.5, "policy.institutional_share": 0.6,
+        "policy.application_support": 0.5,
         "funders.foundations.selection": "need", "funders.federal_integration.institutional_years": 1.0,
         "funders.land_programmes.institutional_years": 1.5, "min_active_volunteers": 5,
         "volunteer_grace_months": 3, "background_dissolution_rate": 0.2, "finance.insolvency_months": 2,

@@ -476,8 +476,10 @@ def score(model: MSOModel, funder: Funder, i: int, score_draw: Draw, position: i
         d, k = model.districts, m.district[i]
         pressure = d.demand_hours[k] / max(d.delivered_hours[k], 1.0)
         return min(pressure, 5.0) + 1.0 / (1.0 + m.track_record[i]) + noise
+    support = model.config.policy.application_support if m.staff_fte[i] <= 0 else 0.0
+    shown = m.professionalisation[i] + support * (1.0 - m.professionalisation[i])  # supported application
     return (a.staff_weight * (m.staff_fte[i] > 0) + a.track_weight * math.log1p(m.track_record[i])
-            + a.federation_weight * m.federation[i] + a.professionalisation_weight * m.professionalisation[i] + noise)
+            + a.federation_weight * m.federation[i] + a.professionalisation_weight * shown + noise)
 
 
 def owed(model: MSOModel, funder: Funder, kind: int | None, at_step: int) -> float:
@@ -565,7 +567,7 @@ def run_call(model: MSOModel, funder: Funder, draws: Draws) -> None:
 # --- cooperation ----------------------------------------------------------------------------------
 
 def delegate_tasks(model: MSOModel, draws: Draws) -> None:
-    """Municipalities delegate tasks to cooperating MSOs; money comes with them while the budget lasts."""
+    """Municipalities delegate tasks to cooperating MSOs; money comes with them while the budget lasts (fewer under cuts)."""
     m, d, mc, spy = model.msos, model.districts, model.config.municipality, model.config.steps_per_year
     task_steps = max(mc.task_months * spy / 12.0, 1.0)
     task_draw = InvertedDraw(draws, "poisson")
@@ -582,7 +584,7 @@ def delegate_tasks(model: MSOModel, draws: Draws) -> None:
             tasks[i] = task_draw.for_row(i, m.n, mc.delegation_rate / spy * pressure * model.factors.delegation)
     for i in range(m.n):
         if tasks[i] > 0:
-            funded[i] = funded_draw.for_row(i, m.n, tasks[i], model.delegation_funded_share)
+            funded[i] = funded_draw.for_row(i, m.n, tasks[i], model.delegation_funded_share * model.factors.budget)
             asked[m.district[i]] += funded[i] * mc.task_hours * mc.task_payment_per_hour
     ratio = [min(1.0, d.budget_left[k] / max(asked[k], 1e-9)) if asked[k] > 0 else 1.0 for k in range(d.n)]
     paid_in = [0.0] * d.n

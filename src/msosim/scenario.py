@@ -272,7 +272,8 @@ class Austerity(Strict):
     kind: Literal["austerity"]
     start: float = Field(..., ge=1900, le=2200, description="year the cuts start")
     duration_years: float = Field(100.0, gt=0, le=1000, description="how long they last [years]")
-    budget_cut: Share = Field(0.3, description="share of funder and municipal budgets cut [-]")
+    budget_cut: Share = Field(0.3, description="share of funder and municipal budgets cut, and of the delegated tasks municipalities pay for [-]")
+    delegation_factor: float = Field(1.5, ge=0, le=20, description="delegated state tasks multiplier while the cuts last [-]; seed article (empty public coffers: MSOs take over state tasks)")
 
 
 Event = Annotated[RefugeeSurge | Pandemic | Polarisation | Austerity, Field(discriminator="kind")]

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 
 def delegate_tasks(model: MSOModel) -> None:
-    """Municipalities hand tasks to cooperating MSOs; money comes with them only while the budget lasts.
+    """Municipalities hand tasks to cooperating MSOs; money comes with them only while the budget lasts, and
+    budget cuts (austerity) lower the share of tasks that come with money.
     Funded task hours are done by paid helpers (booked in pay_costs); unfunded ones fall on the MSO's people."""
     m, n, d, mc = model.msos, model.msos.n, model.districts, model.config.municipality
     spy, rng, t = model.config.steps_per_year, model.rng, model.t
@@ -29,7 +30,7 @@ def delegate_tasks(model: MSOModel) -> None:
     tasks = draws.poisson(rng, mc.delegation_rate / spy * pressure * model.factors.delegation)
     got = np.flatnonzero(tasks)  # positions in coop
     rows, home, tasks = coop[got], home[got], tasks[got]
-    funded_tasks = rng.binomial(tasks, model.delegation_funded_share)
+    funded_tasks = rng.binomial(tasks, model.delegation_funded_share * model.factors.budget)  # cuts: fewer paid
     hours = tasks * mc.task_hours * (1.0 + mc.admin_burden)
     cost = funded_tasks * mc.task_hours * mc.task_payment_per_hour
     asked = np.bincount(home, weights=cost, minlength=d.n)

@@ -52,6 +52,7 @@ def factors_at(model: MSOModel, year: float) -> Factors:
             f.active.append(event.kind)
         elif isinstance(event, Austerity) and event.start <= year < event.start + event.duration_years:
             f.budget *= 1.0 - event.budget_cut
+            f.delegation *= event.delegation_factor
             f.active.append(event.kind)
     f.arrivals = arrivals * model.arrival_share
     return f

@@ -97,7 +97,7 @@ def _asks(model: MSOModel, funder: Funder, rows: np.ndarray, kind: int) -> tuple
 
 
 def score_applications(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.ndarray:
-    """Scores by the funder's selection rule: merit (Matthew effect), need, or lottery."""
+    """Scores by the funder's selection rule: merit (Matthew effect, with supported applications), need, or lottery."""
     m, a = model.msos, model.config.applications
     rule = funder.config.selection
     if rule == "lottery":
@@ -107,9 +107,10 @@ def score_applications(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.
         d = model.districts
         pressure = d.demand_hours[m.district[rows]] / np.maximum(d.delivered_hours[m.district[rows]], 1.0)
         return np.minimum(pressure, 5.0) + 1.0 / (1.0 + m.track_record[rows]) + noise
+    support = np.where(m.staff_fte[rows] <= 0, model.config.policy.application_support, 0.0)
+    shown = m.professionalisation[rows] + support * (1.0 - m.professionalisation[rows])  # supported applications
     return (a.staff_weight * (m.staff_fte[rows] > 0) + a.track_weight * np.log1p(m.track_record[rows])
-            + a.federation_weight * m.federation[rows] + a.professionalisation_weight * m.professionalisation[rows]
-            + noise)
+            + a.federation_weight * m.federation[rows] + a.professionalisation_weight * shown + noise)
 
 
 def committed(model: MSOModel, funder: Funder, kind: int | None, at_step: int) -> float:
