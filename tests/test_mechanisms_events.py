@@ -136,3 +136,22 @@ def test_austerity_brings_more_delegated_tasks_and_pays_for_fewer_of_them() -> N
         # tasks ~ Poisson(6 / 12 x delegation_factor) per MSO; funded ~ Binomial(tasks, 0.5 x (1 - budget_cut))
         assert abs(tasks - rows * rate) < 5 * np.sqrt(rows * rate)
         assert_binomial(round(funded), tasks, paid_share)
+
+
+def test_austerity_sends_more_demand_to_msos_and_loads_their_volunteers() -> None:
+    """Known answer: demand per district is the base times demand_factor while the cuts last; direction: the
+    extra demand raises the load per volunteer (and with it burnout) of MSOs that had spare capacity."""
+    cut = {"kind": "austerity", "start": 2014.0, "budget_cut": 0.3, "demand_factor": 1.2}
+    loads = []
+    for events in ([], [cut]):
+        model = small_model(events=events)
+        model.factors = factors_at(model, 2014.5)
+        arise_demand(model)
+        d = model.districts
+        expected = (d.migrants[: d.n] * model.config.services.demand_hours_per_migrant
+                    + d.newcomers[: d.n] * model.config.services.newcomer_hours) / model.config.steps_per_year
+        assert_allclose(d.demand_hours[: d.n], expected * (1.2 if events else 1.0))
+        deliver_services(model)
+        m = model.msos
+        loads.append(float(m.load_per_volunteer[: m.n][m.alive[: m.n]].mean()))
+    assert loads[1] > loads[0], f"load per volunteer without / with austerity: {loads}"

@@ -188,9 +188,5 @@ def test_austerity_cuts_paid_staff_and_leaves_more_delegated_work_unpaid(measure
     assert_higher(measured, "unfunded_task_share", "today", "austerity")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "austerity does not raise dissolutions in this model: every insolvency is of an MSO holding project grants "
-    "(whose overhead and co-funding gap drains reserves), so fewer grants mean fewer insolvencies, which cancels "
-    "the extra loss of volunteer cores from unpaid delegated work; see the report on issue 8"))
 def test_austerity_brings_more_dissolutions(measured) -> None:
     assert_higher(measured, "dissolved_from_2017", "today", "austerity")

@@ -262,7 +262,8 @@ def arise_demand(model: MSOModel) -> None:
     d, s, spy = model.districts, model.config.services, model.config.steps_per_year
     for k in range(d.n):
         d.newcomers[k] = d.newcomers[k] * math.exp(-1.0 / (s.newcomer_decay_years * spy)) + model.factors.arrivals[k]
-        d.demand_hours[k] = (d.migrants[k] * s.demand_hours_per_migrant + d.newcomers[k] * s.newcomer_hours) / spy
+        d.demand_hours[k] = (d.migrants[k] * s.demand_hours_per_migrant + d.newcomers[k] * s.newcomer_hours) \
+            * model.factors.demand / spy
 
 
 def deliver_services(model: MSOModel) -> None:

@@ -274,6 +274,7 @@ class Austerity(Strict):
     duration_years: float = Field(100.0, gt=0, le=1000, description="how long they last [years]")
     budget_cut: Share = Field(0.3, description="share of funder and municipal budgets cut, and of the delegated tasks municipalities pay for [-]")
     delegation_factor: float = Field(1.5, ge=0, le=20, description="delegated state tasks multiplier while the cuts last [-]; seed article (empty public coffers: MSOs take over state tasks)")
+    demand_factor: float = Field(1.2, ge=0, le=20, description="demand for MSO services multiplier while the cuts last (public services cut, people turn to MSOs) [-]; assumption after the seed article (rising expectations, overload)")
 
 
 Event = Annotated[RefugeeSurge | Pandemic | Polarisation | Austerity, Field(discriminator="kind")]

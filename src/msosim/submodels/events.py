@@ -27,6 +27,7 @@ class Factors:
     income: float = 1.0
     delegation: float = 1.0
     budget: float = 1.0
+    demand: float = 1.0
     arrivals: np.ndarray | float = 0.0
     active: list[str] = field(default_factory=list)
 
@@ -53,6 +54,7 @@ def factors_at(model: MSOModel, year: float) -> Factors:
         elif isinstance(event, Austerity) and event.start <= year < event.start + event.duration_years:
             f.budget *= 1.0 - event.budget_cut
             f.delegation *= event.delegation_factor
+            f.demand *= event.demand_factor
             f.active.append(event.kind)
     f.arrivals = arrivals * model.arrival_share
     return f

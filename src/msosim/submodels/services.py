@@ -11,12 +11,14 @@ if TYPE_CHECKING:
 
 
 def arise_demand(model: MSOModel) -> None:
-    """Demand per district: a base per migrant resident plus extra for recent newcomers."""
+    """Demand per district: a base per migrant resident plus extra for recent newcomers (times the event
+    multiplier: austerity's cuts to public services send people to MSOs)."""
     d, s, spy = model.districts, model.config.services, model.config.steps_per_year
     n = d.n
     d.newcomers[:n] *= np.exp(-1.0 / (s.newcomer_decay_years * spy))
     d.newcomers[:n] += model.factors.arrivals
-    d.demand_hours[:n] = (d.migrants[:n] * s.demand_hours_per_migrant + d.newcomers[:n] * s.newcomer_hours) / spy
+    d.demand_hours[:n] = (d.migrants[:n] * s.demand_hours_per_migrant + d.newcomers[:n] * s.newcomer_hours) \
+        * (model.factors.demand / spy)
 
 
 def deliver_services(model: MSOModel) -> None:
