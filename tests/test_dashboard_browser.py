@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from msosim import MSOModel, load_scenario
+from msosim.dashboard.charts import CHART_SPECS
 from msosim.dashboard.population import (
     HEADROOM,
     MARGIN,
@@ -191,6 +192,19 @@ def test_lever_step_and_play_move_both_policies(dashboard: Page):
     assert a_view != b_view, "the population views of A and B look the same"
     expect(page.locator(".msosim-ticker-item").first).to_be_visible()
     save_screenshot(page, "dashboard-after-play.png")
+
+
+def test_every_chart_marks_the_step_it_drew(dashboard: Page):
+    """The live charts and both population views say which step they show (benchmarks/dashboard_browser.py waits for it)."""
+    page = dashboard
+    drawn = len(CHART_SPECS) + 2
+    expect(page.locator('[data-rendered-step="0"]')).to_have_count(drawn)
+    page.locator(".msosim-step").click()
+    expect(page.locator(".msosim-step-counter")).to_contain_text("Schritt 1")
+    expect(page.locator('[data-rendered-step="1"]')).to_have_count(drawn)
+    expect(page.locator(".msosim-charts [data-rendered-step]")).to_have_count(len(CHART_SPECS))
+    page.locator(".msosim-step").click()
+    expect(page.locator('[data-rendered-step="2"]')).to_have_count(drawn)
 
 
 def test_language_toggle_switches_labels_live(dashboard: Page):

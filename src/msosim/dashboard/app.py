@@ -7,8 +7,12 @@ uses its own components (see components/) and the model's own DataCollector tabl
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import solara
@@ -17,9 +21,20 @@ from .components.facilitator import Downloads, FacilitatorPanel
 from .components.lever_panel import PolicyPanel
 from .components.outcomes import ChartGrid, Headline, Ticker
 from .components.population_view import PopulationPanel, StoryPanel
-from .components.run_controls import LanguageToggle, PlayControls, SetupControls
+from .components.run_controls import (
+    LanguageToggle,
+    PlayControls,
+    SetupControls,
+    StepStatus,
+)
+from .runner import Snapshot
 from .session import Message, Session, Settings
 from .strings import number, t
+
+# Reacton's subtree-skipping renderer (opt-in in reacton 1.11): without it every render, even one that
+# changes only the charts, walks and re-applies every widget of the page (about 300 here). reacton reads the
+# variable when Solara starts rendering a page, which is after this module is imported.
+os.environ.setdefault("REACTON_FAST", "1")
 
 DEFAULT_SPEED = 6
 RENDER_TIMEOUT = 10.0       # seconds the play loop waits for the page to draw a step
@@ -70,9 +85,10 @@ def MessageBar(message: solara.Reactive[Message | None], lang: str):
 
 
 @solara.component
-def MsoPicker(count: int, lang: str, on_pick):
+def MsoPicker(live: solara.Reactive[Snapshot], lang: str, on_pick):
     """Choose an MSO by number (the keyboard way to the story)."""
     error = solara.use_reactive("")
+    count = len(live.value.states["A"])
 
     def typed(text: str | None) -> None:
         try:
@@ -89,11 +105,75 @@ def MsoPicker(count: int, lang: str, on_pick):
                      message=error.value or None, classes=["msosim-mso-picker"], style={"max-width": "220px"})
 
 
+@dataclass(frozen=True)
+class Actions:
+    """What the page's controls do; made once per browser session, so the components that get them as
+    arguments are not rendered again on every step (reacton skips a component whose arguments are equal)."""
+
+    step: Callable[[], None]
+    show_step: Callable[[], None]
+    rendered: Callable[[], None]
+    lever: Callable[[str, str, Any], None]
+    copy_a: Callable[[], None]
+    scenario: Callable[[Path], None]
+    setup: Callable[..., None]
+    reset: Callable[[], None]
+    on_table: Callable[[frozenset[str]], None]
+    save: Callable[[str], None]
+    load: Callable[[str], None]
+    select: Callable[[str, int], None]
+
+
+def make_actions(session: Session, live: solara.Reactive[Snapshot | None], revision: solara.Reactive[int],
+                 message: solara.Reactive[Message | None], selected: solara.Reactive[int | None],
+                 playing: solara.Reactive[bool], timing: dict, rendered: threading.Event) -> Actions:
+    """The page's actions. A step renders only what shows the run (`live`); any other change renders the page."""
+
+    def show_step() -> None:
+        timing["requested"] = time.perf_counter()
+        live.set(session.snapshot)
+
+    def done(result: Message | None) -> None:
+        message.set(result)
+        show_step()
+        revision.set(revision.value + 1)
+
+    def rebuilt(result: Message | None) -> None:
+        playing.set(False)
+        selected.set(None)
+        done(result)
+
+    def step() -> None:
+        message.set(session.step())
+        show_step()
+
+    def after_render() -> None:
+        """Runs once the page shows a new snapshot: measure, and let the play loop go on."""
+        if "requested" in timing:
+            timing["render_total_ms"] = (time.perf_counter() - timing.pop("requested")) * 1000.0
+        rendered.set()
+
+    return Actions(
+        step=step, show_step=show_step, rendered=after_render,
+        lever=lambda policy, name, value: done(session.set_lever(policy, name, value)),
+        copy_a=lambda: done(session.copy_levers("A", "B")),
+        scenario=lambda path: rebuilt(session.load_scenario(path)),
+        setup=lambda **changes: rebuilt(session.change_setup(**changes)),
+        reset=lambda: rebuilt(session.reset()),
+        on_table=lambda names: done(session.set_on_table(names)),
+        save=lambda name: done(session.save_preset(name)),
+        load=lambda folder: rebuilt(session.load_preset(folder)),
+        select=lambda _policy, row: selected.set(row),
+    )
+
+
 @solara.component
 def Page():
     session: Session = solara.use_memo(lambda: Session(Settings.from_environment()), [])
     lang = solara.use_reactive(session.settings.lang)
     revision = solara.use_reactive(0)
+    first = solara.use_memo(lambda: session.snapshot, [])
+    live = solara.use_reactive(first)              # the snapshot on screen; only the components showing the run read it
     message = solara.use_reactive(session.startup_message if session.pair is None else None)
     selected = solara.use_reactive(None)
     playing = solara.use_reactive(False)
@@ -101,24 +181,7 @@ def Page():
     timing: dict = solara.use_memo(dict, [])
     rendered: threading.Event = solara.use_memo(threading.Event, [])
     context = solara.use_memo(current_context, [])
-
-    def done(result: Message | None, clear: bool = True) -> None:
-        """After an action: show its message (or clear an old one) and render again."""
-        if result is not None or clear:
-            message.set(result)
-        timing["requested"] = time.perf_counter()
-        revision.set(revision.value + 1)
-
-    def after_render() -> None:
-        """Runs once the page has been rendered for a new revision: measure, and let the play loop go on."""
-        if "requested" in timing:
-            timing["render_total_ms"] = (time.perf_counter() - timing.pop("requested")) * 1000.0
-        rendered.set()
-
-    def rebuilt(result: Message | None) -> None:
-        playing.set(False)
-        selected.set(None)
-        done(result)
+    act = solara.use_memo(lambda: make_actions(session, live, revision, message, selected, playing, timing, rendered), [])
 
     def play_loop(cancel: threading.Event) -> None:
         """Step, render, wait: the next step starts only after the page has drawn the last one."""
@@ -130,21 +193,18 @@ def Page():
             failure = session.step()
             if failure is not None:
                 playing.set(False)
-                done(failure)
+                message.set(failure)
                 return
             rendered.clear()
-            done(None, clear=False)
+            act.show_step()
             rendered.wait(RENDER_TIMEOUT)
             timing["step_total_ms"] = (time.perf_counter() - started) * 1000.0
             cancel.wait(max(1.0 / speed.value - (time.perf_counter() - started), 0.005))
 
     solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
-    solara.use_effect(after_render, [revision.value])
     solara.Title(t("app.title", lang.value))
-    pair, snapshot, language = session.pair, session.snapshot, lang.value
-
-    def on_lever(policy: str, name: str, value: Any) -> None:
-        done(session.set_lever(policy, name, value))
+    pair, language = session.pair, lang.value
+    version = revision.value            # a lever, set-up or preset change renders the page again; a step does not
 
     with solara.Column(style={"padding": "10px 16px", "max-width": "1900px", "margin": "0 auto"}, classes=["msosim-page"]):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, justify="space-between"):
@@ -153,33 +213,28 @@ def Page():
                 solara.Text(t("app.subtitle", language), style={"color": "#868e96"})
             LanguageToggle(lang)
         MessageBar(message, language)
-        if pair is None or snapshot is None:
+        if pair is None:
             return
         with solara.Card(style={"padding": "4px 12px"}):
-            SetupControls(pair.setup, language, on_scenario=lambda path: rebuilt(session.load_scenario(path)),
-                          on_setup=lambda **changes: rebuilt(session.change_setup(**changes))).key(f"setup-{session.failures}")
-            PlayControls(snapshot, language, playing, speed, on_step=lambda: done(session.step()),
-                         on_reset=lambda: rebuilt(session.reset()), timing=timing)
-        Headline(snapshot, language)
+            SetupControls(pair.setup, language, on_scenario=act.scenario, on_setup=act.setup).key(f"setup-{session.failures}")
+            with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "center"}):
+                PlayControls(language, playing, speed, on_step=act.step, on_reset=act.reset)
+                StepStatus(live, language, timing, act.rendered)
+        Headline(live, language)
         with solara.ColumnsResponsive(default=12, large=[3, 6, 3]):
-            PolicyPanel("A", pair.setup.levers["A"], language, session.on_table, on_lever)
-            ChartGrid(snapshot, language)
-            PolicyPanel("B", pair.setup.levers["B"], language, session.on_table, on_lever,
-                        on_copy=lambda: done(session.copy_levers("A", "B")))
+            PolicyPanel("A", pair.setup.levers["A"], language, session.on_table, act.lever)
+            ChartGrid(live, language)
+            PolicyPanel("B", pair.setup.levers["B"], language, session.on_table, act.lever, on_copy=act.copy_a)
         initial = pair.models["A"].initial_count
         with solara.ColumnsResponsive(default=12, large=[4, 4, 4]):
             for policy in ("A", "B"):
-                PopulationPanel(policy, snapshot, initial, language, selected.value, lambda _policy, row: selected.set(row),
-                                playing=playing.value)
+                PopulationPanel(policy, live, initial, language, selected.value, act.select, playing=playing.value)
             with solara.Column():
-                MsoPicker(len(snapshot.states["A"]), language, selected.set)
-                StoryPanel(pair, snapshot, selected.value, language)
+                MsoPicker(live, language, selected.set)
+                StoryPanel(pair, live, selected.value, language)
         with solara.ColumnsResponsive(default=12, large=[6, 6]):
-            Ticker(snapshot, language)
+            Ticker(live, language)
             with solara.Column():
-                Downloads(pair, snapshot, language, session.scenario_name)
-                FacilitatorPanel(language, session.settings.presets_dir, session.on_table,
-                                 on_table_change=lambda names: done(session.set_on_table(names)),
-                                 on_save=lambda name: done(session.save_preset(name)),
-                                 on_load=lambda folder: rebuilt(session.load_preset(folder)), revision=revision.value)
-
+                Downloads(pair, live, language, session.scenario_name)
+                FacilitatorPanel(language, session.settings.presets_dir, session.on_table, on_table_change=act.on_table,
+                                 on_save=act.save, on_load=act.load, revision=version)

@@ -39,7 +39,8 @@ def _points(snapshot: Snapshot, policy: str, column: str, flows: bool) -> list[l
         frame = frame[frame["step"] > 0]
     values = np.round(frame[column].to_numpy(dtype=float), 4)
     times = timestamp(frame["year"].to_numpy(dtype=float))
-    return [[time, None if np.isnan(value) else value] for time, value in zip(times.tolist(), values.tolist(), strict=True)]
+    finite = np.isfinite(values).tolist()
+    return [[time, value if ok else None] for time, value, ok in zip(times.tolist(), values.tolist(), finite, strict=True)]
 
 
 def chart_option(spec: ChartSpec, snapshot: Snapshot, lang: str) -> dict:
@@ -48,7 +49,7 @@ def chart_option(spec: ChartSpec, snapshot: Snapshot, lang: str) -> dict:
     for policy in POLICIES:
         for item in spec.series:
             name = t(f"policy.{policy}", lang) + (f": {t(item.label, lang)}" if item.label else "")
-            series.append({"type": "line", "name": name, "showSymbol": False, "yAxisIndex": 1 if item.right else 0,
+            series.append({"type": "line", "id": f"{policy}-{item.column}", "name": name, "showSymbol": False, "yAxisIndex": 1 if item.right else 0,
                            "lineStyle": {"color": COLOURS[policy], "type": LINE_TYPES[item.style], "width": 2},
                            "itemStyle": {"color": COLOURS[policy]},
                            "data": _points(snapshot, policy, item.column, spec.flows)})

@@ -54,13 +54,13 @@ def population_option(states: np.ndarray, initial_count: int, lang: str, selecte
     for code, state in enumerate(STATES):
         mask = states == code
         data = np.column_stack([xs[mask], ys[mask], rows[mask]]).tolist()
-        series.append({"type": "scatter", "name": t(f"state.{state}", lang), "data": data, "symbolSize": size,
+        series.append({"type": "scatter", "id": state, "name": t(f"state.{state}", lang), "data": data, "symbolSize": size,
                        "itemStyle": {"color": STATE_COLOURS[state]}, "dimensions": ["x", "y", "MSO"],
                        "encode": {"x": 0, "y": 1, "tooltip": [2]}, "emphasis": {"scale": 1.6},
                        "progressive": 0, "large": large, "largeThreshold": LARGE})
     if selected is not None and 0 <= selected < states.size:
         x, y = cell_of(selected, columns)
-        series.append({"type": "scatter", "name": "selected", "data": [[x, y, selected]], "symbol": "emptyCircle",
+        series.append({"type": "scatter", "id": "selected", "name": "selected", "data": [[x, y, selected]], "symbol": "emptyCircle",
                        "symbolSize": size * 2.2, "itemStyle": {"color": SELECTED_COLOUR, "borderWidth": 2},
                        "silent": True, "z": 10})
     return {

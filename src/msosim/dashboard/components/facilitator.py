@@ -17,17 +17,19 @@ from ..strings import t
 
 
 @solara.component
-def Downloads(pair: PolicyPair, snapshot: Snapshot, lang: str, scenario_name: str):
-    """CSV of both runs, all charts as one PNG, the brief as PDF; each is made only when clicked."""
-    stem = f"msosim-{scenario_name}-step{snapshot.step}"
+def Downloads(pair: PolicyPair, live: solara.Reactive[Snapshot], lang: str, scenario_name: str):
+    """CSV of both runs, all charts as one PNG, the brief as PDF; each is made only when clicked, from the step shown then."""
+    stem = f"msosim-{scenario_name}-step{live.value.step}"
+    makers = solara.use_memo(lambda: (pair.run_csv, lambda: all_charts_png(pair.snapshot(), lang),
+                                      lambda: brief_pdf(pair.snapshot(), pair.setup, scenario_name, lang)),
+                             [pair, lang, scenario_name])       # the same callables every step: no download restarts
+    csv, charts, brief = makers
     with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "center"}, classes=["msosim-downloads"]):
         solara.Text(t("download.title", lang), style={"font-weight": "bold"})
-        solara.FileDownload(lambda: pair.run_csv(), filename=f"{stem}.csv", label=t("download.csv", lang),
-                            mime_type="text/csv")
-        solara.FileDownload(lambda: all_charts_png(snapshot, lang), filename=f"{stem}-charts.png",
-                            label=t("download.charts", lang), mime_type="image/png")
-        solara.FileDownload(lambda: brief_pdf(snapshot, pair.setup, scenario_name, lang), filename=f"{stem}-brief.pdf",
-                            label=t("download.brief", lang), mime_type="application/pdf")
+        solara.FileDownload(csv, filename=f"{stem}.csv", label=t("download.csv", lang), mime_type="text/csv")
+        solara.FileDownload(charts, filename=f"{stem}-charts.png", label=t("download.charts", lang), mime_type="image/png")
+        solara.FileDownload(brief, filename=f"{stem}-brief.pdf", label=t("download.brief", lang),
+                            mime_type="application/pdf")
 
 
 @solara.component

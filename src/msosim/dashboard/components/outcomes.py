@@ -1,52 +1,62 @@
-"""What the run shows: the headline differences, the charts of both policies, the event ticker."""
+"""What the run shows: the headline differences, the charts of both policies, the event ticker.
+
+Each of these reads the live snapshot itself (`live.value`), so a step renders only them, and the
+headline and the ticker are one HTML element each: a step costs the server one message per element.
+"""
 
 from __future__ import annotations
 
+import html
+
 import solara
-from solara import v
 
 from ..charts import CHART_SPECS, COLOURS, ChartSpec
 from ..events import TickerItem
 from ..live_charts import HEIGHT, chart_option
 from ..runner import HEADLINE, Snapshot
 from ..strings import funder_label, month_label, number, signed, t
+from .step_chart import StepChart, option_json
 
 HEADLINE_DIGITS = {"alive": 0, "staff_fte": 1, "volunteers": 0, "service_coverage": 3}
 TICKER_SHOWN = 14
+CARD = "v-card v-sheet theme--light elevation-2 ma-2"      # the classes of a solara.Card, for cards drawn as HTML
 
 
-@solara.component
-def HeadlineCard(key: str, a: float, b: float, lang: str):
+def headline_card(key: str, a: float, b: float, lang: str) -> str:
+    """One headline outcome: A, B and the difference B − A (green when B is higher, red when lower)."""
     digits = HEADLINE_DIGITS[key]
-    difference = b - a
-    colour = "#2b8a3e" if round(difference, digits) > 0 else "#c92a2a" if round(difference, digits) < 0 else "#495057"
-    with solara.Card(classes=[f"msosim-headline-{key}"], style={"min-width": "170px", "flex": "1"}):
-        solara.Text(t(f"headline.{key}", lang), style={"color": "#495057"})
-        with solara.Row(gap="12px", style={"align-items": "baseline"}):
-            solara.Text(f"A {number(a, lang, digits)}", style={"color": COLOURS["A"]}, classes=["msosim-headline-a"])
-            solara.Text(f"B {number(b, lang, digits)}", style={"color": COLOURS["B"]}, classes=["msosim-headline-b"])
-        solara.Text(f"{t('headline.difference', lang)}: {signed(difference, lang, digits)}", classes=["msosim-headline-diff"],
-                    style={"font-size": "1.6em", "font-weight": "bold", "color": colour})
+    difference = round(b - a, digits)
+    colour = "#2b8a3e" if difference > 0 else "#c92a2a" if difference < 0 else "#495057"
+    diff = f"{t('headline.difference', lang)}: {signed(b - a, lang, digits)}"
+    return (f"<div class='{CARD} msosim-headline-{key}' style='min-width:170px;flex:1'><div class='v-card__text'>"
+            f"<div style='color:#495057'>{html.escape(t(f'headline.{key}', lang))}</div>"
+            "<div style='display:flex;gap:12px;align-items:baseline'>"
+            f"<span class='msosim-headline-a' style='color:{COLOURS['A']}'>A {html.escape(number(a, lang, digits))}</span>"
+            f"<span class='msosim-headline-b' style='color:{COLOURS['B']}'>B {html.escape(number(b, lang, digits))}</span>"
+            "</div>"
+            f"<div class='msosim-headline-diff' style='font-size:1.6em;font-weight:bold;color:{colour}'>{html.escape(diff)}</div>"
+            "</div></div>")
 
 
 @solara.component
-def Headline(snapshot: Snapshot, lang: str):
-    values = snapshot.headline()
-    with solara.Row(gap="10px", style={"flex-wrap": "wrap"}, classes=["msosim-headline"]):
-        for key in HEADLINE:
-            HeadlineCard(key, *values[key], lang)
+def Headline(live: solara.Reactive[Snapshot], lang: str):
+    values = live.value.headline()
+    cards = "".join(headline_card(key, *values[key], lang) for key in HEADLINE)
+    solara.HTML(tag="div", unsafe_innerHTML=cards, classes=["msosim-headline"],
+                style="display:flex;flex-wrap:wrap;gap:0 10px")
 
 
 @solara.component
 def LiveChart(spec: ChartSpec, snapshot: Snapshot, lang: str):
-    option = solara.use_memo(lambda: chart_option(spec, snapshot, lang), [spec, snapshot, lang])
+    option = solara.use_memo(lambda: option_json(chart_option(spec, snapshot, lang)), [spec, snapshot, lang])
     with solara.Column(classes=[f"msosim-chart-{spec.name}"], style={"flex": "1 1 380px", "min-width": "320px"}):
-        solara.FigureEcharts(option, responsive=True, attributes={"style": f"height: {HEIGHT}px; width: 100%;"})
+        StepChart(option, snapshot.step, attributes={"style": f"height: {HEIGHT}px; width: 100%;"})
 
 
 @solara.component
-def ChartGrid(snapshot: Snapshot, lang: str):
+def ChartGrid(live: solara.Reactive[Snapshot], lang: str):
     """The five charts, each showing both policies."""
+    snapshot = live.value
     with solara.Row(gap="8px", style={"flex-wrap": "wrap"}, classes=["msosim-charts"]):
         for spec in CHART_SPECS:
             LiveChart(spec, snapshot, lang)
@@ -68,13 +78,19 @@ def ticker_text(item: TickerItem, lang: str) -> str:
     return t(item.key, lang, **params)
 
 
+def ticker_line(item: TickerItem, lang: str) -> str:
+    """One ticker line as HTML: the policy as a chip, the month, the text."""
+    chip = (f"<span class='v-chip theme--light v-size--x-small' style='background:{COLOURS[item.policy]};"
+            f"border-color:{COLOURS[item.policy]};color:white'><span class='v-chip__content'>{item.policy}</span></span>")
+    return (f"<div style='display:flex;gap:6px;font-size:0.88em;align-items:baseline'>{chip}"
+            f"<span style='color:#868e96;min-width:64px'>{html.escape(month_label(item.year, lang))}</span>"
+            f"<span class='msosim-ticker-item'>{html.escape(ticker_text(item, lang))}</span></div>")
+
+
 @solara.component
-def Ticker(snapshot: Snapshot, lang: str):
+def Ticker(live: solara.Reactive[Snapshot], lang: str):
+    items = live.value.ticker[:TICKER_SHOWN]
+    lines = "".join(ticker_line(item, lang) for item in items) if items else (
+        f"<span style='color:#868e96'>{html.escape(t('ticker.empty', lang))}</span>")
     with solara.Card(t("ticker.title", lang), classes=["msosim-ticker"], style={"height": "100%"}):
-        if not snapshot.ticker:
-            solara.Text(t("ticker.empty", lang), style={"color": "#868e96"})
-        for item in snapshot.ticker[:TICKER_SHOWN]:
-            with solara.Row(gap="6px", style={"font-size": "0.88em", "align-items": "baseline"}):
-                v.Chip(children=[item.policy], x_small=True, color=COLOURS[item.policy], text_color="white")
-                solara.Text(month_label(item.year, lang), style={"color": "#868e96", "min-width": "64px"})
-                solara.Text(ticker_text(item, lang), classes=["msosim-ticker-item"])
+        solara.HTML(tag="div", unsafe_innerHTML=lines)

@@ -20,20 +20,29 @@ from ..population import (
 )
 from ..runner import POLICIES, STATES, PolicyPair, Snapshot
 from ..strings import funder_label, month_label, number, t
+from .step_chart import StepChart, option_json
 
 EVENTS_SHOWN = 14
 
 
+def count_line(counts: dict[str, int], lang: str) -> str:
+    """The number of MSOs in each state, coloured like the marks."""
+    spans = "".join(f"<span style='color:{STATE_COLOURS[state] if state != 'dissolved' else '#868e96'}'>"
+                    f"● {html.escape(t(f'state.{state}', lang))}: {number(counts[state], lang)}</span>" for state in STATES)
+    return f"<div style='display:flex;flex-wrap:wrap;gap:10px;font-size:0.8em'>{spans}</div>"
+
+
 @solara.component
-def PopulationPanel(policy: str, snapshot: Snapshot, initial_count: int, lang: str, selected: int | None,
+def PopulationPanel(policy: str, live: solara.Reactive[Snapshot], initial_count: int, lang: str, selected: int | None,
                     on_select: Callable[[str, int], None], playing: bool = False):
     """Every MSO of one policy; while playing at large scale it is redrawn only every few steps."""
+    snapshot = live.value
     shown = solara.use_ref(snapshot)
     every = redraw_every(len(snapshot.states[policy]))
     if not playing or snapshot.step % every == 0 or shown.current.step > snapshot.step:
         shown.current = snapshot
     states = shown.current.states[policy]
-    option = solara.use_memo(lambda: population_option(states, initial_count, lang, selected),
+    option = solara.use_memo(lambda: option_json(population_option(states, initial_count, lang, selected)),
                              [shown.current, lang, selected, initial_count])
 
     def clicked(event: dict) -> None:
@@ -41,15 +50,11 @@ def PopulationPanel(policy: str, snapshot: Snapshot, initial_count: int, lang: s
         if row is not None:
             on_select(policy, row)
 
-    counts = state_counts(states)
     with solara.Card(classes=[f"msosim-population-{policy}"], style={"border-top": f"4px solid {COLOURS[policy]}"}):
         solara.Text(f"{t(f'policy.{policy}', lang)} · {t('population.title', lang)}", style={"font-weight": "bold"})
-        solara.FigureEcharts(option, on_click=clicked, responsive=True,
-                             attributes={"style": f"height: {HEIGHT}px; width: 100%;", "class": "msosim-population-chart"})
-        with solara.Row(gap="10px", style={"flex-wrap": "wrap", "font-size": "0.8em"}):
-            for state in STATES:
-                solara.Text(f"● {t(f'state.{state}', lang)}: {number(counts[state], lang)}",
-                            style={"color": STATE_COLOURS[state] if state != "dissolved" else "#868e96"})
+        StepChart(option, shown.current.step, on_click=clicked,
+                  attributes={"style": f"height: {HEIGHT}px; width: 100%;", "class": "msosim-population-chart"})
+        solara.HTML(tag="div", unsafe_innerHTML=count_line(state_counts(states), lang))
 
 
 def html_table(header: list[str], rows: list[list[str]], css: str) -> str:
@@ -104,8 +109,9 @@ def fact_rows(stories: dict[str, dict], lang: str) -> list[list[str]]:
 
 
 @solara.component
-def StoryPanel(pair: PolicyPair, snapshot: Snapshot, selected: int | None, lang: str):
+def StoryPanel(pair: PolicyPair, live: solara.Reactive[Snapshot], selected: int | None, lang: str):
     """Facts, volunteers and staff over time, events and grants of one MSO under both policies."""
+    snapshot = live.value
 
     def load() -> dict[str, dict]:
         if selected is None:

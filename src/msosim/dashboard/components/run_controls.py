@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -68,8 +69,8 @@ def SetupControls(setup: Setup, lang: str, on_scenario: Callable[[Path], None], 
 
 
 @solara.component
-def PlayControls(snapshot: Snapshot, lang: str, playing: solara.Reactive[bool], speed: solara.Reactive[int],
-                 on_step: Callable[[], None], on_reset: Callable[[], None], timing: dict):
+def PlayControls(lang: str, playing: solara.Reactive[bool], speed: solara.Reactive[int],
+                 on_step: Callable[[], None], on_reset: Callable[[], None]):
     with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "center"}):
         solara.Button(t("control.pause" if playing.value else "control.play", lang), color="primary",
                       icon_name="mdi-pause" if playing.value else "mdi-play", on_click=lambda: playing.set(not playing.value),
@@ -80,8 +81,18 @@ def PlayControls(snapshot: Snapshot, lang: str, playing: solara.Reactive[bool], 
         with solara.Tooltip(t("tip.speed", lang)), \
                 solara.Column(style={"min-width": "260px"}, classes=["msosim-speed"]):
             solara.SliderInt(t("control.speed", lang), value=speed, min=SPEED_RANGE[0], max=SPEED_RANGE[1])
-        solara.Text(t("status.step", lang, step=snapshot.step, date=month_label(snapshot.year, lang)),
-                    classes=["msosim-step-counter"], style={"font-size": "1.2em", "font-weight": "bold"})
-        solara.Text(t("status.timing", lang, compute=number(snapshot.compute_ms, lang, 1),
-                      render=number(timing.get("render_total_ms", 0.0), lang, 0)),
-                    classes=["msosim-timing"], style={"color": "#868e96", "font-size": "0.85em"})
+
+
+@solara.component
+def StepStatus(live: solara.Reactive[Snapshot], lang: str, timing: dict, on_rendered: Callable[[], None]):
+    """The step counter and how long the last step took; `on_rendered` runs once the page shows a new snapshot."""
+    snapshot = live.value
+    solara.use_effect(on_rendered, [snapshot])
+    compute = number(snapshot.compute_ms, lang, 1)
+    render = number(timing.get("render_total_ms", 0.0), lang, 0)
+    solara.HTML(tag="div", unsafe_innerHTML=(
+        f"<span class='msosim-step-counter' style='font-size:1.2em;font-weight:bold;margin-right:12px'>"
+        f"{html.escape(t('status.step', lang, step=snapshot.step, date=month_label(snapshot.year, lang)))}</span>"
+        f"<span class='msosim-timing' style='color:#868e96;font-size:0.85em'>"
+        f"{html.escape(t('status.timing', lang, compute=compute, render=render))}</span>"),
+        style="display:flex;flex-wrap:wrap;align-items:baseline")
