@@ -8,7 +8,7 @@ opens it in headless Chromium (Playwright, /usr/bin/chromium), waits until the p
 clicks Step N times. Each time is taken inside the page (`performance.now()`): from the click until
 the step counter shows the new step and every live chart and both population views carry it in
 their `data-rendered-step` attribute, which the page sets right after ECharts drew that step's
-option (see dashboard/components/step_chart.vue). Play mode is measured too: the interval between
+option (see dashboard/components/step_chart.py). Play mode is measured too: the interval between
 successive steps reaching the page at the fastest speed. `measure(steps)` returns the figures for
 benchmarks/run.py.
 """
@@ -46,7 +46,7 @@ STEP_JS = """
 async ([target, TIMEOUT_MS]) => {
   const rendered = () => {
     const counter = document.querySelector('.msosim-step-counter');
-    if (!counter || !new RegExp('\\\\b' + target + '\\\\b').test(counter.textContent)) return false;
+    if (!counter || !new RegExp('^\\\\D*' + target + '\\\\b').test(counter.textContent)) return false;
     const marks = document.querySelectorAll('[data-rendered-step]');
     for (const mark of marks) { if (mark.getAttribute('data-rendered-step') !== String(target)) return false; }
     return true;

@@ -10,12 +10,12 @@ import html
 
 import solara
 
-from ..charts import CHART_SPECS, COLOURS, ChartSpec
+from ..charts import CHART_SPECS, COLOURS
 from ..events import TickerItem
 from ..live_charts import HEIGHT, chart_option
 from ..runner import HEADLINE, Snapshot
 from ..strings import funder_label, month_label, number, signed, t
-from .step_chart import StepChart, option_json
+from .step_chart import StepCharts, options_json
 
 HEADLINE_DIGITS = {"alive": 0, "staff_fte": 1, "volunteers": 0, "service_coverage": 3}
 TICKER_SHOWN = 14
@@ -47,19 +47,14 @@ def Headline(live: solara.Reactive[Snapshot], lang: str):
 
 
 @solara.component
-def LiveChart(spec: ChartSpec, snapshot: Snapshot, lang: str):
-    option = solara.use_memo(lambda: option_json(chart_option(spec, snapshot, lang)), [spec, snapshot, lang])
-    with solara.Column(classes=[f"msosim-chart-{spec.name}"], style={"flex": "1 1 380px", "min-width": "320px"}):
-        StepChart(option, snapshot.step, attributes={"style": f"height: {HEIGHT}px; width: 100%;"})
-
-
-@solara.component
 def ChartGrid(live: solara.Reactive[Snapshot], lang: str):
-    """The five charts, each showing both policies."""
+    """The five charts, each showing both policies (one widget: one message per step)."""
     snapshot = live.value
-    with solara.Row(gap="8px", style={"flex-wrap": "wrap"}, classes=["msosim-charts"]):
-        for spec in CHART_SPECS:
-            LiveChart(spec, snapshot, lang)
+    options = solara.use_memo(lambda: options_json([chart_option(spec, snapshot, lang) for spec in CHART_SPECS]),
+                              [snapshot, lang])
+    StepCharts([spec.name for spec in CHART_SPECS], options, snapshot.step, item_class="msosim-chart-",
+               item_style="flex: 1 1 380px; min-width: 320px;", height=HEIGHT,
+               attributes={"class": "msosim-charts", "style": "display: flex; flex-wrap: wrap; gap: 8px; width: 100%;"})
 
 
 def ticker_text(item: TickerItem, lang: str) -> str:

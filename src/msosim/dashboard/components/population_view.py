@@ -20,7 +20,7 @@ from ..population import (
 )
 from ..runner import POLICIES, STATES, PolicyPair, Snapshot
 from ..strings import funder_label, month_label, number, t
-from .step_chart import StepChart, option_json
+from .step_chart import StepCharts, options_json
 
 EVENTS_SHOWN = 14
 
@@ -42,7 +42,7 @@ def PopulationPanel(policy: str, live: solara.Reactive[Snapshot], initial_count:
     if not playing or snapshot.step % every == 0 or shown.current.step > snapshot.step:
         shown.current = snapshot
     states = shown.current.states[policy]
-    option = solara.use_memo(lambda: option_json(population_option(states, initial_count, lang, selected)),
+    option = solara.use_memo(lambda: options_json([population_option(states, initial_count, lang, selected)]),
                              [shown.current, lang, selected, initial_count])
 
     def clicked(event: dict) -> None:
@@ -52,9 +52,8 @@ def PopulationPanel(policy: str, live: solara.Reactive[Snapshot], initial_count:
 
     with solara.Card(classes=[f"msosim-population-{policy}"], style={"border-top": f"4px solid {COLOURS[policy]}"}):
         solara.Text(f"{t(f'policy.{policy}', lang)} · {t('population.title', lang)}", style={"font-weight": "bold"})
-        StepChart(option, shown.current.step, on_click=clicked,
-                  attributes={"style": f"height: {HEIGHT}px; width: 100%;", "class": "msosim-population-chart"})
-        solara.HTML(tag="div", unsafe_innerHTML=count_line(state_counts(states), lang))
+        StepCharts(["population-chart"], option, shown.current.step, item_class="msosim-", height=HEIGHT,
+                   footer_html=count_line(state_counts(states), lang), on_click=clicked)
 
 
 def html_table(header: list[str], rows: list[list[str]], css: str) -> str:

@@ -1,10 +1,11 @@
-"""An ECharts chart that marks which step it has drawn: `data-rendered-step` on its element, set right after drawing.
+"""ECharts charts that mark which step they have drawn: `data-rendered-step` on each chart, set right after drawing.
 
-Solara's `FigureEcharts` redraws with `setOption(option, notMerge)`, which rebuilds every axis, legend
-and title on each step. This widget merges instead (only the series are replaced), draws at once
-(`lazyUpdate` off, so the canvas is painted when `setOption` returns) and then writes the step number
-into the element, which the browser tests and benchmarks/dashboard_browser.py wait for. The Vue
-template is a string here, so no extra package data is needed.
+Solara's `FigureEcharts` is one widget per chart and redraws with `setOption(option, notMerge)`, which
+rebuilds every axis, legend and title on each step. This widget holds several charts (one message per
+step for all of them), merges (series are matched by id), draws at once (`lazyUpdate` off, so the
+canvas is painted when `setOption` returns) and then writes the step number into each chart element,
+which the browser tests and benchmarks/dashboard_browser.py wait for. The Vue template is a string
+here, so no extra package data is needed.
 """
 
 from __future__ import annotations
@@ -19,43 +20,52 @@ from solara.components.echarts import EchartsWidget
 
 TEMPLATE = """
 <template>
-  <div ref="echarts" class="solara-echarts" v-bind="attributes"></div>
+  <div v-bind="attributes">
+    <div v-for="(name, index) in names" :key="name" :class="item_class + name" :style="item_style">
+      <div ref="charts" class="solara-echarts" :style="chart_style"></div>
+    </div>
+    <div v-if="footer_html" v-html="footer_html"></div>
+  </div>
 </template>
 <script>
 module.exports = {
   mounted() {
     (async () => {
       const echarts = (await this.load([`${this.cdnBase()}/echarts@5.4.0/dist/echarts.js`]))[0];
-      this.chart = echarts.init(this.$refs.echarts);
-      this.draw();
-      this.chart.on("click", (event) => {
-        const data = {};
-        ["componentType", "seriesType", "seriesIndex", "seriesName", "name", "dataIndex", "data", "dataType",
-         "value", "color"].forEach((key) => { data[key] = event[key]; });
-        this.on_click(data);
+      this.instances = this.$refs.charts.map((element, index) => {
+        const chart = echarts.init(element);
+        chart.on("click", (event) => {
+          const data = {chart: this.names[index]};
+          ["componentType", "seriesType", "seriesIndex", "seriesName", "name", "dataIndex", "data", "dataType",
+           "value", "color"].forEach((key) => { data[key] = event[key]; });
+          this.on_click(data);
+        });
+        return chart;
       });
+      this.draw();
     })();
-    if (this.responsive) {
-      this.resizeObserver = new ResizeObserver(() => { if (this.chart) this.chart.resize(); });
-      this.resizeObserver.observe(this.$refs.echarts);
-    }
+    this.resizeObserver = new ResizeObserver(() => { (this.instances || []).forEach((chart) => chart.resize()); });
+    this.$refs.charts.forEach((element) => this.resizeObserver.observe(element));
   },
   beforeDestroy() {
-    if (this.resizeObserver) this.resizeObserver.disconnect();
-    if (this.chart) this.chart.dispose();
+    this.resizeObserver.disconnect();
+    (this.instances || []).forEach((chart) => chart.dispose());
   },
   watch: {
-    option_json() { this.draw(); },
+    options_json() { this.draw(); },
     step() { this.mark(); },
   },
   methods: {
     draw() {
-      if (!this.chart) return;
-      this.chart.setOption(JSON.parse(this.option_json), {replaceMerge: ["series"], lazyUpdate: false});
+      if (!this.instances) return;
+      const options = JSON.parse(this.options_json);
+      this.instances.forEach((chart, index) => {
+        if (options[index]) chart.setOption(options[index], {replaceMerge: ["series"], lazyUpdate: false});
+      });
       this.mark();
     },
     mark() {
-      if (this.chart) this.$refs.echarts.setAttribute("data-rendered-step", String(this.step));
+      if (this.instances) this.$refs.charts.forEach((element) => element.setAttribute("data-rendered-step", String(this.step)));
     },
     load(deps) {
       const ready = window.requirejs ? Promise.resolve() : new Promise((resolve, reject) => {
@@ -87,26 +97,37 @@ module.exports = {
 """
 
 
-class StepChartWidget(EchartsWidget):
-    """Solara's ECharts widget with this module's template, the option as JSON text and the step it shows."""
+class StepChartsWidget(EchartsWidget):
+    """Solara's ECharts widget with this module's template: several charts, their options as JSON text, one step."""
 
     template_file = None
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
-    option_json = traitlets.Unicode("{}").tag(sync=True)
+    names = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    options_json = traitlets.Unicode("[]").tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
+    item_class = traitlets.Unicode("").tag(sync=True)
+    item_style = traitlets.Unicode("").tag(sync=True)
+    chart_style = traitlets.Unicode("").tag(sync=True)
+    footer_html = traitlets.Unicode("").tag(sync=True)
 
 
-def option_json(option: dict) -> str:
-    """An ECharts option as compact JSON (NaN and infinity are not allowed: the browser could not parse them)."""
-    return json.dumps(option, separators=(",", ":"), allow_nan=False)
+def options_json(options: list[dict]) -> str:
+    """ECharts options as compact JSON (NaN and infinity are not allowed: the browser could not parse them)."""
+    return json.dumps(options, separators=(",", ":"), allow_nan=False)
 
 
 @solara.component
-def StepChart(option: str, step: int, attributes: dict[str, Any], on_click: Callable[[Any], Any] | None = None):
-    """An ECharts chart of one step, its option given as JSON text (see `option_json`).
+def StepCharts(names: list[str], options: str, step: int, *, item_class: str, item_style: str = "", height: int,
+               attributes: dict[str, Any] | None = None, footer_html: str = "",
+               on_click: Callable[[dict], Any] | None = None):
+    """Charts of one step in one widget, so a step is one message to the browser, however many charts it shows.
 
-    Text rather than a dict: the renderer compares and walks a dict argument value by value on every
-    render, and a chart holds thousands of numbers. `data-rendered-step` says which step the browser drew.
+    Chart i is `names[i]` (its box gets the class `item_class + name`) and `options` is the JSON list of their
+    ECharts options (see `options_json`): text rather than dicts, because the renderer compares and walks a
+    dict argument value by value on every render, and the charts hold thousands of numbers. Each chart
+    element says in `data-rendered-step` which step the browser drew; `footer_html` is shown below them.
+    A click on a mark calls `on_click` with the ECharts event and `chart`, the name of the chart.
     """
-    return StepChartWidget.element(option_json=option, step=step, on_click=on_click, attributes=attributes,
-                                   responsive=True)
+    return StepChartsWidget.element(names=names, options_json=options, step=step, item_class=item_class,
+                                    item_style=item_style, chart_style=f"height: {height}px; width: 100%;",
+                                    footer_html=footer_html, attributes=attributes or {}, on_click=on_click)
