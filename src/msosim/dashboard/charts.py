@@ -1,4 +1,4 @@
-"""Matplotlib charts of both policies (shown in the page, downloaded as PNG, printed in the brief).
+"""Matplotlib charts of both policies (the PNG download and the brief; the page draws them with ECharts).
 
 A chart is declared once (`ChartSpec`); live_charts.py shows the same specs in the browser (ECharts),
 which is much faster per step than drawing PNGs here. Only `matplotlib.figure.Figure` is used (no
@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -19,7 +18,6 @@ from .runner import POLICIES, Snapshot
 from .strings import t
 
 COLOURS = {"A": "#1f5fa8", "B": "#d9480f"}
-CHART_DPI = 80
 
 
 @dataclass(frozen=True)
@@ -117,23 +115,3 @@ def all_charts_png(snapshot: Snapshot, lang: str) -> bytes:
         update_chart(spec, draw_chart(ax, spec, lang), snapshot)
     axes[-1].axis("off")
     return png(figure)
-
-
-def story_figure(series: dict[str, pd.DataFrame], start_year: int, steps_per_year: int, lang: str) -> Figure:
-    """One MSO's volunteers (solid) and paid staff (dashed, right axis) under each policy."""
-    figure = Figure(figsize=(4.6, 2.2), dpi=CHART_DPI, layout="constrained")
-    ax = figure.subplots()
-    right = ax.twinx()
-    for policy, frame in series.items():
-        year = start_year + frame["step"] / steps_per_year
-        name = t(f"policy.{policy}", lang)
-        ax.plot(year, frame["volunteers"], color=COLOURS[policy], lw=1.5, label=f"{name}: {t('fact.volunteers', lang)}")
-        right.plot(year, frame["staff_fte"], color=COLOURS[policy], lw=1.2, ls="--", label=f"{name}: {t('fact.staff_fte', lang)}")
-    _style(ax, t("story.series", lang), t("fact.volunteers", lang), lang)
-    ax.set_ylim(bottom=0)
-    right.set_ylabel(t("fact.staff_fte", lang), fontsize=8)
-    right.tick_params(labelsize=7)
-    right.set_ylim(bottom=0)
-    lines = ax.get_lines() + right.get_lines()
-    ax.legend(lines, [line.get_label() for line in lines], fontsize=6, ncol=2, loc="lower left")
-    return figure

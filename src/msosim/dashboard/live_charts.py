@@ -7,6 +7,7 @@ The browser draws them, so a step costs the server only a few kilobytes of numbe
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .charts import COLOURS, ChartSpec
 from .runner import POLICIES, Snapshot
@@ -66,4 +67,28 @@ def chart_option(spec: ChartSpec, snapshot: Snapshot, lang: str) -> dict:
                   "minInterval": MS_PER_YEAR, "axisLabel": {"fontSize": 10, "formatter": "{yyyy}"}},
         "yAxis": y_axes,
         "series": series,
+    }
+
+
+def story_option(series: dict[str, pd.DataFrame], start_year: float, steps_per_year: int, lang: str) -> dict:
+    """One MSO's volunteers (solid, left axis) and paid staff (dashed, right axis) under each policy."""
+    lines = []
+    for policy, frame in series.items():
+        times = timestamp(start_year + frame["step"].to_numpy(dtype=float) / steps_per_year).tolist()
+        for column, right, style in (("volunteers", False, "solid"), ("staff_fte", True, "dashed")):
+            values = np.round(frame[column].to_numpy(dtype=float), 3)
+            data = [[time, value if ok else None] for time, value, ok in zip(times, values.tolist(), np.isfinite(values).tolist(), strict=True)]
+            lines.append({"type": "line", "id": f"{policy}-{column}", "showSymbol": False, "yAxisIndex": int(right),
+                          "name": f"{t(f'policy.{policy}', lang)}: {t(f'fact.{column}', lang)}", "data": data,
+                          "lineStyle": {"color": COLOURS[policy], "type": style, "width": 2}, "itemStyle": {"color": COLOURS[policy]}})
+    return {
+        "animation": False,
+        "title": {"text": t("story.series", lang), "textStyle": {"fontSize": 12, "fontWeight": "normal"}, "left": 4},
+        "legend": {"top": 20, "textStyle": {"fontSize": 10}, "itemWidth": 18, "itemHeight": 8},
+        "grid": {"left": 52, "right": 52, "top": 62, "bottom": 26},
+        "tooltip": {"trigger": "axis"},
+        "xAxis": {"type": "time", "minInterval": MS_PER_YEAR, "axisLabel": {"fontSize": 10, "formatter": "{yyyy}"}},
+        "yAxis": [_axis(t("fact.volunteers", lang), (0, None)),
+                  _axis(t("fact.staff_fte", lang), (0, None), "right") | {"splitLine": {"show": False}}],
+        "series": lines,
     }

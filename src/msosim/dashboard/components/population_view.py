@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import solara
 
-from ..charts import COLOURS, png, story_figure
+from ..charts import COLOURS
+from ..live_charts import story_option
 from ..population import (
     HEIGHT,
     STATE_COLOURS,
@@ -23,6 +24,7 @@ from ..strings import funder_label, month_label, number, t
 from .step_chart import StepCharts, options_json
 
 EVENTS_SHOWN = 14
+STORY_HEIGHT = 220       # pixels
 
 
 def count_line(counts: dict[str, int], lang: str) -> str:
@@ -118,15 +120,15 @@ def StoryPanel(pair: PolicyPair, live: solara.Reactive[Snapshot], selected: int 
         stories = {policy: pair.story(policy, selected) for policy in POLICIES}
         return {policy: story for policy, story in stories.items() if story is not None}
 
-    def draw() -> bytes | None:
+    def chart() -> str:
         if not stories:
-            return None
+            return "[]"
         first = next(iter(stories.values()))
         series = {policy: story["series"] for policy, story in stories.items()}
-        return png(story_figure(series, first["start_year"], first["steps_per_year"], lang))
+        return options_json([story_option(series, first["start_year"], first["steps_per_year"], lang)])
 
     stories = solara.use_memo(load, [pair, snapshot, selected])
-    image = solara.use_memo(draw, [pair, snapshot, selected, lang])
+    option = solara.use_memo(chart, [pair, snapshot, selected, lang])
     with solara.Card(classes=["msosim-story"], style={"height": "100%"}):
         if selected is None:
             solara.Text(t("story.none", lang))
@@ -141,7 +143,7 @@ def StoryPanel(pair: PolicyPair, live: solara.Reactive[Snapshot], selected: int 
             return
         header = ["", *[t(f"policy.{p}", lang) for p in stories]]
         solara.HTML(unsafe_innerHTML=html_table(header, fact_rows(stories, lang), "msosim-story-facts"))
-        solara.Image(image, width="100%")
+        StepCharts(["story-chart"], option, snapshot.step, item_class="msosim-", height=STORY_HEIGHT)
         solara.Text(t("story.events", lang), style={"font-weight": "bold", "margin-top": "6px"})
         events = event_rows(stories, lang)
         if events:
