@@ -4,6 +4,7 @@ the ticker, presets, downloads and the `msosim dashboard` command."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import typing
 from pathlib import Path
@@ -22,7 +23,7 @@ from msosim.dashboard.charts import CHART_SPECS, all_charts_png
 from msosim.dashboard.components.lever_panel import parse_number
 from msosim.dashboard.components.outcomes import HEADLINE_DIGITS, ticker_text
 from msosim.dashboard.levers import LEVER_BY_NAME, LEVERS, SCALES
-from msosim.dashboard.live_charts import chart_option
+from msosim.dashboard.live_charts import chart_option, story_option
 from msosim.dashboard.population import (
     cell_of,
     clicked_row,
@@ -215,6 +216,13 @@ def test_story_of_one_mso(pair: PolicyPair):
     assert len(story["series"]) == 13
     assert story["series"]["volunteers"].iloc[-1] == pair.models["B"].msos.volunteers[3]
     assert pair.story("A", 10**6) is None
+    series = {policy: pair.story(policy, 3)["series"] for policy in POLICIES}
+    series["A"].loc[0, "staff_fte"] = np.nan          # a step before the MSO was founded
+    option = story_option(series, story["start_year"], story["steps_per_year"], "en")
+    assert [line["id"] for line in option["series"]] == ["A-volunteers", "A-staff_fte", "B-volunteers", "B-staff_fte"]
+    assert option["series"][1]["data"][0][1] is None and option["series"][1]["yAxisIndex"] == 1
+    assert option["series"][2]["data"][-1][1] == pair.models["B"].msos.volunteers[3]
+    json.dumps(option, allow_nan=False)
 
 
 def test_live_chart_options_hold_both_policies(pair: PolicyPair):
