@@ -381,12 +381,9 @@ def run_plan(p: Plan, store, execute, *, chunk: int | None = None,
                   float(d[keep].max()), len(runs) + len(fitted_runs))
 
 
-def fragment(result: Result, experiment_path: str | Path) -> dict[str, Any]:
-    """The calibrated scenario fragment with its provenance under `metadata`."""
-    from .batch import provenance
-
+def fragment(result: Result, experiment_path: str | Path, origin: dict[str, Any]) -> dict[str, Any]:
+    """The calibrated scenario fragment with its provenance (`origin`: batch.provenance() at the start) under `metadata`."""
     c, p = result.plan.calibration, result.plan
-    origin = provenance()
     digest = hashlib.sha256(Path(p.path).read_bytes()).hexdigest()
     post = {row["parameter"]: {"prior": [row["prior_min"], row["prior_max"]],
                                **{k: float(f"{row[k]:.4g}") for k in ("mean", "median", "q05", "q95")}}
@@ -429,10 +426,12 @@ def calibrate(path: str | Path, *, workers: int | None = None, dask: str | None 
     Executors as `msosim.sweep`: a process pool of `workers` (default all cores), `dask="local"`, or
     `scheduler="tcp://host:8786"`. Runs already in the store are not run again.
     """
+    from .batch import provenance
     from .store import Store
     from .sweep import executor
 
     p = plan(path)
+    origin = provenance()
     if out is not None:
         p.calibration = p.calibration.model_copy(update={"output": str(out)})
         _check_output(p.calibration, p.source)
@@ -442,5 +441,5 @@ def calibrate(path: str | Path, *, workers: int | None = None, dask: str | None 
         result = run_plan(p, opened, execute, chunk=chunk, on_start=on_start, on_stored=on_stored)
     if write:
         result.output = Path(p.calibration.output)
-        write_fragment(fragment(result, path), result.output)
+        write_fragment(fragment(result, path, origin), result.output)
     return result
