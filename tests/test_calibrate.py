@@ -211,3 +211,18 @@ def test_baseline_takes_the_calibrated_values_and_drops_their_metadata() -> None
 def test_every_shipped_scenario_still_loads() -> None:
     for path in sorted(SCENARIOS.glob("*.yaml")):
         assert load_scenario(path).name == path.stem
+
+
+def test_sampled_scenarios_keep_the_default_funders_besides_the_calibrated_budget() -> None:
+    """The calibrated fragment names one funder; the others still come from the defaults (as load_scenario reads it)."""
+    from msosim import Scenario
+
+    sampled = plan(ROOT / "experiments" / "calibrate_baseline.yaml")
+    baseline = load_scenario(SCENARIOS / "baseline.yaml")
+    budgets = set()
+    for text in sampled.samples.scenario_json[:5]:
+        scenario = Scenario.model_validate_json(text)
+        assert list(scenario.funders) == list(baseline.funders)
+        assert scenario.funders["federal_projects"] == baseline.funders["federal_projects"]
+        budgets.add(scenario.funders["land_programmes"].budget)
+    assert len(budgets) == 5
