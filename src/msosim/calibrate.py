@@ -83,7 +83,8 @@ class Calibration(Strict):
                                                 description="variant name -> overrides on top of fixed")
     parameters: dict[str, Prior] = Field(..., min_length=1, description="dotted key -> uniform prior range")
     targets: dict[str, Target] = Field(..., min_length=1, description="target id -> pattern")
-    method: Literal["rejection"] = "rejection"
+    method: Literal["rejection", "smc"] = Field("rejection", description="rejection ABC, or sequential generations on shrinking boxes")
+    generations: int = Field(1, ge=1, le=10, description="smc: generations (each n samples in the box of the last accepted ones)")
     sampler: Literal["latin", "sobol"] = "latin"
     n: int = Field(..., ge=1, le=1_000_000, description="samples (latin) or base samples (sobol)")
     options: dict[str, Any] = Field(default_factory=dict, description="sampler options (sobol: second_order)")
@@ -127,6 +128,7 @@ class Plan:
     size: int                # samples per variant
     base: BaseFile
     sweep: Experiment
+    digest: str              # sha256 of the calibration file as it was read
 
     @property
     def variants(self) -> list[str]:
@@ -192,6 +194,8 @@ def _check(c: Calibration, path: Path, source: str, names: list[str]) -> None:
             raise error(source, f"{where}.high", t.high, f"greater than low ({t.low:g})")
         if t.value is not None and not t.low <= t.value <= t.high:
             raise error(source, f"{where}.value", t.value, f"within [low, high] = [{t.low:g}, {t.high:g}]")
+    if c.method == "rejection" and c.generations != 1:
+        raise error(source, "generations", c.generations, "1 for method rejection (or method smc)")
     _check_output(c, source)
 
 
@@ -225,11 +229,12 @@ def _flat(data: dict, prefix: str = "") -> list[str]:
 def plan(path: str | Path) -> Plan:
     """Load and check a calibration file and build its sampled design over every variant."""
     c, resolved = load_calibration(path)
+    digest = hashlib.sha256(resolved.read_bytes()).hexdigest()
     source = str(path)
     sweep = _sweep_experiment(c)
     sampled = design(sweep, resolved)   # checks base, fixed, parameter keys and bounds, sampler and n
     _check(c, resolved, source, sampled.names)
-    p = Plan(c, resolved, source, sampled, len(sampled.hashes), BaseFile(resolved.parent / c.scenario), sweep)
+    p = Plan(c, resolved, source, sampled, len(sampled.hashes), BaseFile(resolved.parent / c.scenario), sweep, digest)
     p.samples = _over_variants(p, sampled, sampled.applied, sampled.X, "")
     return p
 
@@ -345,6 +350,7 @@ class Result:
     fitted_distance: float
     threshold: float
     runs: int
+    generations: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # per generation: box, tolerance
     output: Path | None = None
 
     @property
@@ -360,16 +366,42 @@ def _stage(store, design: Design, execute, chunk, on_start, on_stored) -> pd.Dat
     return sweep_results(store, sweep_id)
 
 
+def refine(p: Plan, keep: np.ndarray, generation: int) -> Plan:
+    """The next generation: the same sampler and seed over the box of the accepted samples, widened by a tenth of
+    each prior's width on both sides and clipped to the prior."""
+    X = p.samples.X[:p.size][keep]
+    box = {}
+    for j, v in enumerate(p.samples.varied):
+        prior = p.calibration.parameters[v.key]
+        pad = 0.1 * (prior.max - prior.min)
+        low, high = max(prior.min, float(X[:, j].min()) - pad), min(prior.max, float(X[:, j].max()) + pad)
+        box[v.key] = ParameterSpec(min=float(f"{low:.6g}"), max=float(f"{high:.6g}"))
+    sweep = p.sweep.model_copy(update={"parameters": box, "name": f"{p.calibration.name}.g{generation}"})
+    sampled = design(sweep, p.path)
+    q = dataclasses.replace(p, samples=sampled, size=len(sampled.hashes), sweep=sweep)
+    q.samples = _over_variants(q, sampled, sampled.applied, sampled.X, f".g{generation}")
+    return q
+
+
 def run_plan(p: Plan, store, execute, *, chunk: int | None = None,
              on_start: Callable[[str, int, int], None] | None = None,
              on_stored: Callable[[list[RunResult]], None] | None = None) -> Result:
-    """Run (or resume) the samples, reject, run the fitted point; nothing is written but the store."""
+    """Run (or resume) the samples of each generation, reject, run the fitted point; nothing is written but the store."""
     targets = p.calibration.targets
     start = (lambda stage: None if on_start is None else (lambda total, todo: on_start(stage, total, todo)))
-    runs = _stage(store, p.samples, execute, chunk, start("samples"), on_stored)
-    means = target_means(runs, p)
-    d = distance(scaled_errors(means, targets), targets)
-    keep = accepted(d, p.calibration.accept)
+    generations, total = [], 0
+    count = p.calibration.generations if p.calibration.method == "smc" else 1
+    for generation in range(count):
+        if generation:
+            p = refine(p, keep, generation)
+        runs = _stage(store, p.samples, execute, chunk, start("samples" if count == 1 else f"generation {generation}"),
+                      on_stored)
+        total += len(runs)
+        means = target_means(runs, p)
+        d = distance(scaled_errors(means, targets), targets)
+        keep = accepted(d, p.calibration.accept)
+        generations.append({"samples": p.size, "tolerance": float(d[keep].max()),
+                            "box": {v.key: [float(v.bounds[0]), float(v.bounds[1])] for v in p.samples.varied}})
     table = posterior(p, keep)
     fitted = fitted_values(p, table)
     fitted_runs = _stage(store, p.at(fitted, ".fitted"), execute, chunk, start("fitted"), on_stored)
@@ -378,25 +410,28 @@ def run_plan(p: Plan, store, execute, *, chunk: int | None = None,
     samples = pd.DataFrame(p.samples.X[:p.size], columns=p.names).join(means).assign(distance=d, accepted=False)
     samples.loc[keep, "accepted"] = True
     return Result(p, samples, table, fitted, {k: float(v) for k, v in fitted_means.items()}, fitted_distance,
-                  float(d[keep].max()), len(runs) + len(fitted_runs))
+                  float(d[keep].max()), total + len(fitted_runs), generations)
 
 
 def fragment(result: Result, experiment_path: str | Path, origin: dict[str, Any]) -> dict[str, Any]:
     """The calibrated scenario fragment with its provenance (`origin`: batch.provenance() at the start) under `metadata`."""
     c, p = result.plan.calibration, result.plan
-    digest = hashlib.sha256(Path(p.path).read_bytes()).hexdigest()
     post = {row["parameter"]: {"prior": [row["prior_min"], row["prior_max"]],
                                **{k: float(f"{row[k]:.4g}") for k in ("mean", "median", "q05", "q95")}}
             for _, row in result.posterior.iterrows()}
     targets = {tid: {"variant": t.variant, "metric": t.metric, "band": [t.low, t.high], "value": t.value,
                      "fitted": float(f"{result.fitted_means[tid]:.4g}")} for tid, t in c.targets.items()}
     meta = {"calibration": {
-        "command": f"msosim calibrate {experiment_path}", "experiment": str(experiment_path), "experiment_sha256": digest,
-        "method": f"rejection ABC on SALib {c.sampler} samples of uniform priors; fitted = posterior {c.estimate}",
+        "command": f"msosim calibrate {experiment_path}", "experiment": str(experiment_path), "experiment_sha256": p.digest,
+        "method": (f"rejection ABC on SALib {c.sampler} samples of uniform priors" if c.method == "rejection" else
+                   f"ABC in {c.generations} generations of SALib {c.sampler} samples, each in the box of the previous "
+                   "generation's accepted samples (no importance weights)") + f"; fitted = posterior {c.estimate}",
         "distance_definition": DISTANCE, "distance": float(f"{result.fitted_distance:.4g}"),
         "acceptance_distance": float(f"{result.threshold:.4g}"),
         "best_distance": float(f"{result.samples['distance'].min():.4g}"),
-        "samples": p.size, "accepted": result.accepted, "replications": c.replications, "variants": p.variants,
+        "samples": p.size, "accepted": result.accepted, "generations": [
+            {"samples": g["samples"], "tolerance": float(f"{g['tolerance']:.4g}"),
+             "box": {k: [float(f"{x:.4g}") for x in b] for k, b in g["box"].items()}} for g in result.generations], "replications": c.replications, "variants": p.variants,
         "runs": result.runs, "seed": c.seed, "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "git_commit": origin["git_commit"], "git_dirty": origin["git_dirty"], "msosim_version": origin["msosim_version"],
         "posterior": post, "targets": targets}}

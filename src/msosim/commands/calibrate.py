@@ -52,7 +52,7 @@ def calibrate(
     def on_start(stage: str, total: int, todo: int) -> None:
         state.update(total=state["total"] + total, todo=todo, done=0)
         what = (f"{checked.size} samples x {len(c.variants)} variants x {c.replications} replications"
-                if stage == "samples" else f"fitted point x {len(c.variants)} variants x {c.replications} replications")
+                if stage != "fitted" else f"fitted point x {len(c.variants)} variants x {c.replications} replications")
         cli.err.print(f"calibrate {c.name}, {stage}: {what} = {total} runs; {total - todo} already in {path}; {todo} to run",
                       highlight=False, soft_wrap=True)
         bar.reset(task, total=todo)
