@@ -145,6 +145,22 @@ def test_cli_writes_the_fragment_with_its_provenance(tmp_path) -> None:
     assert set(meta["posterior"]["volunteers.dropout_rate"]) == {"prior", "mean", "median", "q05", "q95"}
 
 
+def test_smc_samples_the_next_generation_in_the_box_of_the_accepted_and_shrinks_the_tolerance(tmp_path) -> None:
+    path = write_calibration(tmp_path, "smc", method="smc", generations=2, n=6, accept=0.34,
+                             parameters={"volunteers.dropout_rate": {"min": 0.1, "max": 0.9}})
+    result = calibrate(path, workers=1)
+    first, second = result.generations
+    assert first["box"] == {"volunteers.dropout_rate": [0.1, 0.9]}
+    low, high = second["box"]["volunteers.dropout_rate"]
+    assert 0.1 <= low < high <= 0.9 and high - low < 0.8 * 0.9
+    assert second["tolerance"] <= first["tolerance"]
+    samples = result.samples["volunteers.dropout_rate"]
+    assert samples.between(low, high).all() and len(samples) == 6
+    assert result.runs == 2 * 6 * 2 + 2
+    meta = yaml.safe_load((tmp_path / "smc_calibrated.yaml").read_text(encoding="utf-8"))["metadata"]["calibration"]
+    assert [g["samples"] for g in meta["generations"]] == [6, 6] and "2 generations" in meta["method"]
+
+
 # -- bad files ---------------------------------------------------------------------------------------
 
 BAD = [
@@ -161,6 +177,7 @@ BAD = [
     ({"variants": {"calm": {"events": "none"}}}, "variants.calm"),
     ({"variants": {"calm": {"volunteers.dropout_rate": 0.2}}}, "variants.calm.volunteers.dropout_rate"),
     ({"fixed": {"volunteers.dropout_rate": 0.2}}, "fixed.volunteers.dropout_rate"),
+    ({"generations": 3}, "generations"),
 ]
 
 

@@ -20,7 +20,6 @@ target metric's mean over replications and w_k its weight:
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime as dt
 import hashlib
@@ -167,7 +166,7 @@ def _over_variants(plan: Plan, base: Design, applied: list[dict], X: np.ndarray,
                                scenario_json=texts, hashes=hashes)
 
 
-def _check(c: Calibration, path: Path, source: str, names: list[str]) -> None:
+def _check(c: Calibration, path: Path, source: str) -> None:
     """Variants, targets and the output file against the schema and the metrics."""
     base = BaseFile(path.parent / c.scenario)
     for variant, overrides in c.variants.items():
@@ -233,7 +232,7 @@ def plan(path: str | Path) -> Plan:
     source = str(path)
     sweep = _sweep_experiment(c)
     sampled = design(sweep, resolved)   # checks base, fixed, parameter keys and bounds, sampler and n
-    _check(c, resolved, source, sampled.names)
+    _check(c, resolved, source)
     p = Plan(c, resolved, source, sampled, len(sampled.hashes), BaseFile(resolved.parent / c.scenario), sweep, digest)
     p.samples = _over_variants(p, sampled, sampled.applied, sampled.X, "")
     return p
