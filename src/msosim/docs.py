@@ -401,7 +401,9 @@ def render_calibration_block() -> str:
              "" if t["value"] is None else f"{t['value']:g}", f"{t['fitted']:g}"] for tid, t in meta["targets"].items()]
     parts.append("\n" + markdown_table(["target", "variant: metric", "band", "point value", "at the fitted values"], rows))
     parts.append(f"\n`{meta['command']}` ({meta['method']}): {meta['accepted']} of {meta['samples']} samples accepted "
-                 f"(distance at most {meta['acceptance_distance']:g}; best {meta['best_distance']:g}), "
+                 f"(distance at most {meta['acceptance_distance']:g}; best {meta['best_distance']:g}"
+                 + ("; tolerance by generation " + " -> ".join(f"{g['tolerance']:g}" for g in meta["generations"])
+                    if len(meta.get("generations", [])) > 1 else "") + "), "
                  f"{meta['replications']} replication(s) from seed {meta['seed']}, variants {', '.join(meta['variants'])}; "
                  f"distance at the fitted values **{meta['distance']:g}**. Written {meta['date']} at commit "
                  f"`{str(meta['git_commit'])[:12]}`; experiment file sha256 `{meta['experiment_sha256'][:12]}`.")
