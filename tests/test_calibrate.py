@@ -243,3 +243,33 @@ def test_sampled_scenarios_keep_the_default_funders_besides_the_calibrated_budge
         assert scenario.funders["federal_projects"] == baseline.funders["federal_projects"]
         budgets.add(scenario.funders["land_programmes"].budget)
     assert len(budgets) == 5
+
+
+@pytest.mark.slow
+def test_sigkill_midway_then_rerun_equals_an_uninterrupted_calibration(tmp_path) -> None:
+    import signal
+    import subprocess
+
+    from .test_compare import _msosim, _signal_after, _start
+
+    path = write_calibration(tmp_path, "killed", n=20, variants={"baseline": {}},
+                             targets={"stock": {"metric": "alive_min", "low": 12400, "high": 14300, "value": 13350}})
+    command = [*_msosim(), "calibrate", str(path), "--workers", "2"]
+    process = _start(command)
+    _, stderr = _signal_after(process, 6, signal.SIGKILL)
+    assert process.returncode == -signal.SIGKILL
+    assert not (tmp_path / "killed_calibrated.yaml").exists()
+    with Store.open(tmp_path / "killed.duckdb") as store:
+        stored = len(store.runs())
+    assert 6 <= stored < 20
+    rerun = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{stored} already in" in rerun.stderr
+    with Store.open(tmp_path / "killed.duckdb") as store:
+        total, distinct = store.con.execute(
+            "SELECT count(*), count(DISTINCT (scenario_hash, seed, years)) FROM runs").fetchall()[0]
+    assert total == distinct == 21
+    reference = write_calibration(tmp_path, "reference", n=20, variants={"baseline": {}},
+                                  targets={"stock": {"metric": "alive_min", "low": 12400, "high": 14300, "value": 13350}})
+    calibrate(reference, workers=1)
+    assert values(tmp_path / "killed_calibrated.yaml") == values(tmp_path / "reference_calibrated.yaml")

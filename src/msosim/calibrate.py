@@ -44,7 +44,8 @@ from .validate import YOUNG_YEARS, _staff_metrics, _stock_metrics
 
 MODEL = "msosim_calibrate"  # the worker's run function (sweep.run_chunk): msosim plus CALIBRATION_METRICS
 CALIBRATION_METRICS = ("alive_min", "alive_max", "hazard_all", "hazard_young", "hazard_old",
-                       "volunteer_only_share_start", "volunteer_only_share_end", "staff_drop_share")
+                       "volunteer_only_share_start", "volunteer_only_share_end", "staff_drop_share",
+                       "award_rate_staffed", "award_rate_volunteer_only", "award_rate_gap")
 DISTANCE = ("weighted root mean square over targets of e = |y - value| / (high - low) (point targets) or the "
             "distance of y outside [low, high] / (high - low) (band targets); y = mean over replications")
 
@@ -241,7 +242,8 @@ def plan(path: str | Path) -> Plan:
 # -- the worker side -------------------------------------------------------------------------------
 
 def calibration_metrics(tables: dict[str, pd.DataFrame], scenario: Scenario) -> dict[str, float]:
-    """The metrics targets read besides `run_outcomes`: stock range, hazards by age, volunteer-only share, staff drops."""
+    """The metrics targets read besides `run_outcomes`: stock range, hazards by age, volunteer-only share, staff drops,
+    award rates by type at the call (pooled over calls, as validate's L3a)."""
     model = tables["model"]
     out = {k: v for k, v in _stock_metrics(model, scenario).items() if k in CALIBRATION_METRICS}
     table = analysis.dissolution_hazard(tables, by=("age_band",), age_bands=(0.0, YOUNG_YEARS, np.inf))
@@ -257,6 +259,10 @@ def calibration_metrics(tables: dict[str, pd.DataFrame], scenario: Scenario) -> 
     out["volunteer_only_share_start"] = float(share[0])
     out["volunteer_only_share_end"] = float(share[1:][-scenario.steps_per_year:].mean())
     out.update(_staff_metrics(model, analysis.clock(tables)))
+    rates = analysis.award_rates(tables, by=("type",)).set_index("type")["award_rate"]
+    for kind in ("staffed", "volunteer_only"):
+        out[f"award_rate_{kind}"] = float(rates.get(kind, np.nan))
+    out["award_rate_gap"] = out["award_rate_staffed"] - out["award_rate_volunteer_only"]  # as validate's L3a
     return out
 
 
