@@ -7,7 +7,8 @@ sampler (SALib latin or sobol), the sample size, replications (replication r of 
 seed + r: common random numbers), the accepted quantile and a seed. `calibrate()` runs every
 sample in every variant through the sweep executors into a results store (an interrupted
 calibration resumes), computes each sample's distance, accepts the closest quantile (rejection
-ABC, Pritchard et al. 1999), takes the posterior median as the fitted value, runs it again to
+ABC, Pritchard et al. 1999; `method: smc` repeats this for `generations`, each sampling the box of
+the previous generation's accepted samples), takes the posterior median as the fitted value, runs it again to
 measure the distance it achieves, and writes data/calibrated.yaml: the fitted values as a scenario
 fragment, with its provenance under `metadata:` (dropped when a scenario file is read).
 
