@@ -20,6 +20,7 @@ def calibrate(
     store: Annotated[Path | None, typer.Option(help="DuckDB results store (default: the file's store:, else results/<name>.duckdb)")] = None,
     out: Annotated[Path | None, typer.Option(help="where to write the fitted fragment (default: the file's output:, data/calibrated.yaml)")] = None,
     chunk: Annotated[int | None, typer.Option(min=1, help="runs per task sent to a worker")] = None,
+    report: Annotated[Path | None, typer.Option(help="folder for samples.csv, posterior.csv and posterior.png")] = None,
 ) -> None:
     """Fit the uncertain priors to the patterns by rejection ABC and write the fitted scenario fragment.
 
@@ -36,6 +37,8 @@ def calibrate(
     from ..sweep import ExecutorError
 
     cli = _cli()
+    if report is not None and report.exists() and not report.is_dir():
+        cli.fail(f"--report: value '{report}': is a file; allowed: a folder for samples.csv, posterior.csv, posterior.png")
     if dask is not None and scheduler is not None:
         cli.fail("--dask and --scheduler: value both given; allowed: one of them (local cluster, or a running scheduler)")
     try:
@@ -82,6 +85,11 @@ def calibrate(
         cli.fail(f"run failed: {exc} (finished runs are in {path})", code=1)
     bar.stop()
     _print(cli, result, time.perf_counter() - started)
+    if report is not None:
+        from ..calibrate import write_report
+
+        cli.console.print(f"report {', '.join(str(p) for p in write_report(result, report))}", highlight=False,
+                          soft_wrap=True)
 
 
 def _print(cli, result, wall: float) -> None:
