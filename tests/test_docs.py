@@ -265,6 +265,6 @@ def test_odd_default_funders_match_schema() -> None:
             assert same(parse_cell(cell), getattr(funders[name], setting)), (name, setting, cell)
 
 
-@pytest.mark.parametrize("name", ["params", "data"])
+@pytest.mark.parametrize("name", ["params", "data", "calibration"])
 def test_odd_has_generated_blocks(name: str) -> None:
     assert docs.block(odd_text(), name).startswith("<!-- Generated")

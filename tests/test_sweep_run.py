@@ -132,8 +132,9 @@ def test_analyze_command_writes_tables_figures_and_a_self_contained_page(tmp_pat
     assert cli.exit_code == 0, cli.output
     assert "0 already in" in cli.stderr and "complete in" in cli.stdout
     report = tmp_path / "report"
+    # the threshold splits the runs by budget on the calibrated baseline (staff per MSO 0.36-0.50)
     result = CliRunner().invoke(app, ["analyze", str(tmp_path / "s.duckdb"), "--report", str(report),
-                                      "--prim", "staff_fte_end > 0.35 * alive_start"])
+                                      "--prim", "staff_fte_end > 0.42 * alive_start"])
     assert result.exit_code == 0, result.output
     assert "Sobol indices" in result.stdout
     names = {p.name for p in report.iterdir()}

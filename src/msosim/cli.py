@@ -90,7 +90,7 @@ def write_tables(tables: dict, out: Path) -> None:
 
 
 # Further commands live in msosim/commands/<name>.py, each with `register(app)`; one line here per module.
-COMMAND_MODULES: tuple[str, ...] = ("compare", "dashboard", "validate", "sweep")
+COMMAND_MODULES: tuple[str, ...] = ("compare", "dashboard", "validate", "sweep", "calibrate")
 
 
 def _register_commands() -> None:

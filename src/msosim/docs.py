@@ -384,7 +384,43 @@ def render_data_block() -> str:
     return "\n".join(parts).rstrip("\n")
 
 
-BLOCKS = {"params": render_parameter_block, "data": render_data_block}
+def render_calibration_block() -> str:
+    """The fitted values of data/calibrated.yaml: prior, posterior, fitted value per parameter; the targets; provenance."""
+    import yaml
+
+    data = yaml.safe_load((DATA / "calibrated.yaml").read_text(encoding="utf-8"))
+    meta = data["metadata"]["calibration"]
+    parts = [_generated_note()]
+    if "posterior" not in meta:
+        return "\n".join([*parts, f"Not calibrated yet ({meta.get('command', 'no command')})."])
+    fitted = dict(_flat_items(data))
+    rows = [[f"`{key}`", f"{p['prior'][0]:g} – {p['prior'][1]:g}", f"{p['mean']:g}", f"{p['median']:g}",
+             f"{p['q05']:g} – {p['q95']:g}", f"**{fitted[key]:g}**"] for key, p in meta["posterior"].items()]
+    parts.append(markdown_table(["parameter", "prior (uniform)", "posterior mean", "median", "5%–95%", "fitted"], rows))
+    rows = [[f"`{tid}`", f"{t['variant']}: `{t['metric']}`", f"{t['band'][0]:g} – {t['band'][1]:g}",
+             "" if t["value"] is None else f"{t['value']:g}", f"{t['fitted']:g}"] for tid, t in meta["targets"].items()]
+    parts.append("\n" + markdown_table(["target", "variant: metric", "band", "point value", "at the fitted values"], rows))
+    parts.append(f"\n`{meta['command']}` ({meta['method']}): {meta['accepted']} of {meta['samples']} samples accepted "
+                 f"(distance at most {meta['acceptance_distance']:g}; best {meta['best_distance']:g}"
+                 + ("; tolerance by generation " + " -> ".join(f"{g['tolerance']:g}" for g in meta["generations"])
+                    if len(meta.get("generations", [])) > 1 else "") + "), "
+                 f"{meta['replications']} replication(s) from seed {meta['seed']}, variants {', '.join(meta['variants'])}; "
+                 f"distance at the fitted values **{meta['distance']:g}**. Written {meta['date']} at commit "
+                 f"`{str(meta['git_commit'])[:12]}`; experiment file sha256 `{meta['experiment_sha256'][:12]}`.")
+    return "\n".join(parts)
+
+
+def _flat_items(data: dict, prefix: str = ""):
+    for key, value in data.items():
+        if key == "metadata" and not prefix:
+            continue
+        if isinstance(value, dict):
+            yield from _flat_items(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+BLOCKS = {"params": render_parameter_block, "data": render_data_block, "calibration": render_calibration_block}
 
 
 def replace_block(text: str, name: str, body: str) -> str:

@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .batch import RunSpec
-from .scenario import Scenario, ScenarioError, _read_yaml, validate_scenario
+from .scenario import Scenario, ScenarioError, _read_yaml, _with_default_funders, validate_scenario
 from .sweep import SAMPLERS
 
 DISTS = {"uniform": "unif", "triangular": "triang", "normal": "norm", "lognormal": "lognorm",
@@ -50,7 +50,7 @@ class BaseFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path.resolve()
-        self.data = _read_yaml(self.path, ())
+        self.data = _with_default_funders(_read_yaml(self.path, ()))  # as load_scenario reads it
         self.data.setdefault("name", self.path.stem)
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:

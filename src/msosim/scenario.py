@@ -341,6 +341,7 @@ def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
         data = {}
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: top level: value of type {type(data).__name__}; allowed: a mapping of scenario keys")
+    data.pop("metadata", None)  # file metadata (e.g. data/calibrated.yaml's provenance): never part of the scenario
     parent = data.pop("extends", None)
     if parent is None:
         return data

@@ -128,8 +128,14 @@ def run_test_function(spec: RunSpec) -> RunResult:
 
 
 def run_chunk(model: str, specs: list[RunSpec]) -> list[RunResult]:
-    """The task sent to a worker: run a few runs of one model, return their results (no file is touched)."""
-    run = run_one if model == "msosim" else run_test_function
+    """The task sent to a worker: run a few runs of one model, return their results (no file is touched).
+
+    `model` is msosim, a SALib test function, or msosim_calibrate (msosim with the calibration metrics).
+    """
+    if model == "msosim_calibrate":
+        from .calibrate import run_calibration_one as run
+    else:
+        run = run_one if model == "msosim" else run_test_function
     results = []
     for spec in specs:
         try:
@@ -245,8 +251,10 @@ def chunk_size(todo: int, parallelism: int) -> int:
 
 def run_design(store: Store, design: Design, execute, *, size: int | None = None,
                on_start: Callable[[int, int], None] | None = None,
-               on_stored: Callable[[list[RunResult]], None] | None = None) -> str:
-    """Record the sweep, run what the store lacks in chunks, store each chunk as it returns; returns the sweep id."""
+               on_stored: Callable[[list[RunResult]], None] | None = None, model: str | None = None) -> str:
+    """Record the sweep, run what the store lacks in chunks, store each chunk as it returns; returns the sweep id.
+
+    `model` names the worker's run function (default: the experiment's model; see `run_chunk`)."""
     points, values = design.point_frames()
     store.record_sweep(design.sweep_row(), points, values)
     specs = design.specs()
@@ -255,7 +263,7 @@ def run_design(store: Store, design: Design, execute, *, size: int | None = None
     if on_start is not None:
         on_start(len(specs), len(todo))
     size = size or chunk_size(len(todo), execute.parallelism)
-    chunks = [(design.experiment.model, todo[i:i + size]) for i in range(0, len(todo), size)]
+    chunks = [(model or design.experiment.model, todo[i:i + size]) for i in range(0, len(todo), size)]
     origin = provenance()
 
     def keep(results: list[RunResult]) -> None:
