@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .api import run, run_outcomes
+from .api import run_outcomes
+from .model import MSOModel
 from .scenario import Scenario, ScenarioError, load_scenario
 from .store import Store
 
@@ -106,7 +107,7 @@ def run_one(spec: RunSpec) -> RunResult:
     if scenario.content_hash() != spec.scenario_hash:
         raise RuntimeError(f"scenario '{spec.scenario_name}' does not survive its JSON round trip (hash changed)")
     started = time.perf_counter()
-    tables = run(scenario, seed=spec.seed, years=spec.years)
+    tables = MSOModel(scenario, seed=spec.seed).run(spec.years).tables(only=("model", "msos"))  # what is stored
     wall = time.perf_counter() - started
     return RunResult(spec, scenario.steps_per_year, run_outcomes(tables["model"], scenario.steps_per_year),
                      tables["model"], lifetimes(tables["msos"]), wall)

@@ -180,23 +180,42 @@ class MSOModel(mesa.Model):
     def event_frame(self) -> pd.DataFrame:
         return self.log.frame(self.config.steps_per_year, self.config.start_year, [f.name for f in self.funders])
 
-    def tables(self) -> dict[str, pd.DataFrame]:
+    TABLES = ("model", "events", "msos", "grants", "funders", "districts")
+
+    def tables(self, only: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
         """Tidy tables: `model` (one row per step), `events`, `msos` (start and end), `grants`, `funders`,
-        `districts` (the municipalities at the end)."""
+        `districts` (the municipalities at the end); `only` builds just the named ones."""
+        builders = {"model": self.datacollector.get_model_vars_dataframe, "events": self.event_frame,
+                    "msos": self._mso_frame, "grants": self._grant_frame, "funders": self._funder_frame,
+                    "districts": self._district_frame}
+        names = self.TABLES if only is None else only
+        unknown = [name for name in names if name not in builders]
+        if unknown:
+            raise ValueError(f"unknown table(s) {unknown}; allowed: {', '.join(self.TABLES)}")
+        return {name: builders[name]() for name in names}
+
+    def _mso_frame(self) -> pd.DataFrame:
         start = self._start_snapshot.assign(snapshot="start")
         end = self.msos.frame().assign(snapshot="end")
         msos = pd.concat([start, end], ignore_index=True).rename_axis("index").reset_index(drop=True)
         msos.insert(0, "mso", np.concatenate([np.arange(len(start)), np.arange(len(end))]))
+        return msos
+
+    def _grant_frame(self) -> pd.DataFrame:
         grants = self.grants.frame()
         grants["kind"] = pd.Categorical.from_codes(grants["kind"].astype(int), GRANT_KINDS)
         grants["funder"] = np.array([f.name for f in self.funders], dtype=object)[grants["funder"].to_numpy()]
-        funders = pd.DataFrame({
+        return grants
+
+    def _funder_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({
             "funder": [f.name for f in self.funders], "level": [f.config.level for f in self.funders],
             "mode": [f.config.mode for f in self.funders], "budget": [f.budget for f in self.funders],
             "land": [self.land_codes[f.land] if f.land >= 0 else "" for f in self.funders],
             "paid_total": self.funder_paid,
         })
+
+    def _district_frame(self) -> pd.DataFrame:
         districts = self.districts.frame().rename_axis("district").reset_index()
         districts.insert(1, "land_code", [self.land_codes[code] for code in districts["land"]])
-        return {"model": self.datacollector.get_model_vars_dataframe(), "events": self.event_frame(),
-                "msos": msos, "grants": grants, "funders": funders, "districts": districts}
+        return districts

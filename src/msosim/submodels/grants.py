@@ -195,19 +195,35 @@ def end_grants(model: MSOModel) -> None:
     inst = g.kind[ending] == INSTITUTIONAL
     fit = m.alive[mso] & (m.volunteers[mso] >= model.config.min_active_volunteers)
     renew = inst & fit & (model.rng.random(ending.size) < model.funder_renewal[g.funder[ending]])
-    for position in np.flatnonzero(renew):  # renewals still have to fit the (possibly cut) budget
+    # Renewals still have to fit the (possibly cut) budget, in turn: each accepted one adds to what its
+    # funder owes before the next is checked. Only scalars change inside the loop; the grants are added at once.
+    owed: dict[int, list[float]] = {}
+    accepted = []
+    for position in np.flatnonzero(renew):
         idx = ending[position]
-        funder = model.funders[g.funder[idx]]
-        pools = dict(funder.pools())
-        kind = INSTITUTIONAL if len(pools) > 1 else None
-        limit = funder.budget * pools.get(INSTITUTIONAL, 1.0) * model.factors.budget
-        if committed(model, funder, kind, t) + g.amount_per_year[idx] > limit:
+        index = int(g.funder[idx])
+        if index not in owed:
+            funder = model.funders[index]
+            pools = dict(funder.pools())
+            kind = INSTITUTIONAL if len(pools) > 1 else None
+            owed[index] = [committed(model, funder, kind, t),
+                           funder.budget * pools.get(INSTITUTIONAL, 1.0) * model.factors.budget]
+        amount = float(g.amount_per_year[idx])
+        if owed[index][0] + amount > owed[index][1]:
             renew[position] = False
             continue
-        years = funder.config.institutional_years
-        add_grants(model, g.mso[idx:idx + 1], int(g.funder[idx]), INSTITUTIONAL, g.amount_per_year[idx:idx + 1],
-                   g.project_cost_per_year[idx:idx + 1], g.staff_fte[idx:idx + 1], g.material_per_year[idx:idx + 1],
-                   g.in_kind_per_year[idx:idx + 1], t, years)
+        owed[index][0] += amount
+        accepted.append(idx)
+    if accepted:
+        rows = np.array(accepted)
+        spy = model.config.steps_per_year
+        steps = np.array([max(1, int(round(model.funders[f].config.institutional_years * spy)))
+                          for f in g.funder[rows]], dtype=np.int32)
+        values = {name: getattr(g, name)[rows].copy() for name in
+                  ("mso", "funder", "amount_per_year", "project_cost_per_year", "staff_fte", "material_per_year",
+                   "in_kind_per_year")}
+        g.append(rows.size, **values, kind=INSTITUTIONAL, start=t, end=t + steps, active=True, awarded_step=t)
+        np.maximum.at(m.last_grant_start, values["mso"], t)
     window = SUCCESSOR_WINDOW_MONTHS * model.config.steps_per_year / 12
     ahead = m.last_grant_start[mso] - t
     successor = renew | ((ahead >= 0) & (ahead <= window))  # a grant starting now or within the window
