@@ -39,7 +39,7 @@ from pydantic import Field, ValidationError
 from . import analysis
 from .batch import RunResult, RunSpec, lifetimes
 from .experiment import (BaseFile, Design, Experiment, ExperimentError, ParameterSpec, Strict, _format,
-                         _point_scenarios, _tail, design, error, outcome_names)
+                         _point_scenarios, _tail, design, error, outcome_names, read_mapping)
 from .scenario import Scenario, ScenarioError, _read_yaml, set_dotted
 from .validate import YOUNG_YEARS, _staff_metrics, _stock_metrics
 
@@ -101,15 +101,7 @@ class Calibration(Strict):
 def load_calibration(path: str | Path) -> tuple[Calibration, Path]:
     """Read and validate a calibration file's structure (`plan` checks it against the schema)."""
     path = Path(path)
-    if not path.is_file():
-        raise ExperimentError(f"{path}: file not found; allowed: an existing YAML calibration file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ExperimentError(f"{path}: YAML syntax error ({str(exc).splitlines()[0]}); allowed: valid YAML") from None
-    if not isinstance(data, dict):
-        raise ExperimentError(f"{path}: top level: value of type {type(data).__name__}; allowed: a mapping of calibration keys")
-    data.setdefault("name", path.stem)
+    data = read_mapping(path, "calibration")
     try:
         return Calibration.model_validate(data), path.resolve()
     except ValidationError as exc:

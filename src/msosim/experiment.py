@@ -111,18 +111,25 @@ def _format(source: str, exc: ValidationError) -> ExperimentError:
     return error(source, key, value, allowed)
 
 
-def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
-    """Read and validate an experiment file (structure only; `design` checks it against the schema)."""
-    path = Path(path)
+def read_mapping(path: Path, kind: str) -> dict:
+    """The YAML mapping of an experiment-like file (`kind`: 'experiment', 'calibration'), its name defaulting
+    to the file's stem; a missing file, bad YAML or another top level raise one-line ExperimentErrors."""
     if not path.is_file():
-        raise ExperimentError(f"{path}: file not found; allowed: an existing YAML experiment file")
+        raise ExperimentError(f"{path}: file not found; allowed: an existing YAML {kind} file")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ExperimentError(f"{path}: YAML syntax error ({str(exc).splitlines()[0]}); allowed: valid YAML") from None
     if not isinstance(data, dict):
-        raise ExperimentError(f"{path}: top level: value of type {type(data).__name__}; allowed: a mapping of experiment keys")
+        raise ExperimentError(f"{path}: top level: value of type {type(data).__name__}; allowed: a mapping of {kind} keys")
     data.setdefault("name", path.stem)
+    return data
+
+
+def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
+    """Read and validate an experiment file (structure only; `design` checks it against the schema)."""
+    path = Path(path)
+    data = read_mapping(path, "experiment")
     try:
         return Experiment.model_validate(data), path.resolve()
     except ValidationError as exc:
