@@ -6,6 +6,7 @@ Screenshots and measured step times go to test-artifacts/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -81,6 +82,7 @@ def server(tmp_path_factory):
     work = tmp_path_factory.mktemp("dashboard")
     scenarios = work / "scenarios"
     shutil.copytree(ROOT / "scenarios", scenarios)
+    shutil.copytree(ROOT / "data", work / "data")  # baseline.yaml extends ../data/calibrated.yaml
     (scenarios / "broken.yaml").write_text("name: broken\npolicy: [budget_factor: 2\n", encoding="utf-8")
     port = free_port()
     log = work / "server.log"
@@ -94,7 +96,8 @@ def server(tmp_path_factory):
         wait_until_serving(url, process, log)
         yield {"url": url, "work": work, "scenarios": scenarios, "presets": work / "presets", "log": log}
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # it may have exited already (the failure then says why)
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
