@@ -34,12 +34,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from . import analysis
 from .batch import RunResult, RunSpec, lifetimes
-from .experiment import (BaseFile, Design, Experiment, ExperimentError, ParameterSpec, Strict, _format,
-                         _point_scenarios, _tail, design, error, outcome_names, read_mapping)
+from .experiment import (BaseFile, Design, Experiment, ExperimentError, ParameterSpec, Strict,
+                         _point_scenarios, _tail, design, error, load_file, outcome_names)
 from .scenario import Scenario, ScenarioError, _read_yaml, set_dotted
 from .validate import YOUNG_YEARS, _staff_metrics, _stock_metrics
 
@@ -100,12 +100,7 @@ class Calibration(Strict):
 
 def load_calibration(path: str | Path) -> tuple[Calibration, Path]:
     """Read and validate a calibration file's structure (`plan` checks it against the schema)."""
-    path = Path(path)
-    data = read_mapping(path, "calibration")
-    try:
-        return Calibration.model_validate(data), path.resolve()
-    except ValidationError as exc:
-        raise _format(str(path), exc) from None
+    return load_file(path, Calibration, "calibration")
 
 
 # -- the plan: samples x variants -----------------------------------------------------------------

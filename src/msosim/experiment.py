@@ -126,14 +126,19 @@ def read_mapping(path: Path, kind: str) -> dict:
     return data
 
 
-def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
-    """Read and validate an experiment file (structure only; `design` checks it against the schema)."""
+def load_file(path: str | Path, schema: type[BaseModel], kind: str):
+    """Read an experiment-like file and validate its structure against `schema`; returns (model, absolute path)."""
     path = Path(path)
-    data = read_mapping(path, "experiment")
+    data = read_mapping(path, kind)
     try:
-        return Experiment.model_validate(data), path.resolve()
+        return schema.model_validate(data), path.resolve()
     except ValidationError as exc:
         raise _format(str(path), exc) from None
+
+
+def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
+    """Read and validate an experiment file (structure only; `design` checks it against the schema)."""
+    return load_file(path, Experiment, "experiment")
 
 
 # -- the scenario schema ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from .sweep import DaskMode, _cli
+from .sweep import DaskMode, _cli, count_stored
 
 
 def calibrate(
@@ -61,12 +62,7 @@ def calibrate(
         bar.reset(task, total=todo)
         bar.start()
 
-    def on_stored(results) -> None:
-        state["done"] += len(results)
-        bar.advance(task, len(results))
-        step = max(1, state["todo"] // 20)
-        if not cli.err.is_terminal and (state["done"] // step) != ((state["done"] - len(results)) // step):
-            cli.err.print(f"stored {state['done']}/{state['todo']} runs", highlight=False)
+    on_stored = functools.partial(count_stored, cli, bar, task, state)
 
     started = time.perf_counter()
     try:

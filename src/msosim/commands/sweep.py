@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from enum import Enum
@@ -20,6 +21,16 @@ def _cli():
     from .. import cli
 
     return cli
+
+
+def count_stored(cli, bar, task, state: dict, results) -> None:
+    """Advance the bar by the runs just stored; without a terminal, print a line every twentieth of the runs
+    to do (the `on_stored` of sweeps and calibrations)."""
+    state["done"] += len(results)
+    bar.advance(task, len(results))
+    step = max(1, state["todo"] // 20)
+    if not cli.err.is_terminal and (state["done"] // step) != ((state["done"] - len(results)) // step):
+        cli.err.print(f"stored {state['done']}/{state['todo']} runs", highlight=False)
 
 
 def sweep(
@@ -60,12 +71,7 @@ def sweep(
         bar.update(task, total=todo)
         bar.start()
 
-    def on_stored(results) -> None:
-        state["done"] += len(results)
-        bar.advance(task, len(results))
-        step = max(1, state["todo"] // 20)
-        if not cli.err.is_terminal and (state["done"] // step) != ((state["done"] - len(results)) // step):
-            cli.err.print(f"stored {state['done']}/{state['todo']} runs", highlight=False)
+    on_stored = functools.partial(count_stored, cli, bar, task, state)
 
     opened = None
     try:
