@@ -24,28 +24,40 @@ TAIL_ROWS = 24  # when this few rows are still searching, a scalar loop is cheap
 def binomial(rng: np.random.Generator, n, p) -> np.ndarray:
     """One binomial(n[i], p[i]) draw per row."""
     n = np.asarray(n, dtype=np.int64)
-    p = np.broadcast_to(np.asarray(p, dtype=np.float64), n.shape)
+    p = np.asarray(p, dtype=np.float64)
+    if p.shape != n.shape:
+        p = np.broadcast_to(p, n.shape)
     u = rng.random(n.size)
-    large = np.flatnonzero(((n * p > INVERSION_MEAN_LIMIT) | (p >= 1.0)) & (n > 0))
+    nf = n.astype(np.float64)  # counts as floats: exact, and what the pmf arithmetic converts them to anyway
+    large = (nf * p > INVERSION_MEAN_LIMIT) | (p >= 1.0)
+    large &= n > 0
+    large = np.flatnonzero(large)
     out = np.zeros(n.size, dtype=np.int64)
     out[large] = rng.binomial(n[large], p[large])  # called even when empty: a fixed sequence of calls
     q = 1.0 - p
-    pmf = np.power(q, n.astype(np.float64))  # P(0); 1 where n = 0 or p = 0, so those rows stay at 0
+    pmf = np.power(q, nf)  # P(0); 1 where n = 0 or p = 0, so those rows stay at 0
     pmf[large] = 1.0
     rows = np.flatnonzero(u > pmf)
     # Every row still searching in pass j has reached count j: the count is a scalar per pass and the
     # working arrays shrink to the rows still searching. `left` is u minus the cumulative probability.
-    left, pmf, n, ratio = u[rows] - pmf[rows], pmf[rows], n[rows], p[rows] / q[rows]
+    pmf = pmf[rows]
+    left = u[rows]
+    left -= pmf
+    nf, ratio = nf[rows], p[rows]
+    ratio /= q[rows]
     j = 0
     while rows.size > TAIL_ROWS:
         j += 1
-        pmf = pmf * ((n - (j - 1)) / j) * ratio
+        pmf = pmf * ((nf - (j - 1)) / j)
+        pmf *= ratio
         left -= pmf
         out[rows] = j
-        going = (left > 0.0) & (n > j)
-        rows, left, pmf, n, ratio = rows[going], left[going], pmf[going], n[going], ratio[going]
-    for row, row_left, row_pmf, row_n, row_ratio in zip(rows.tolist(), left.tolist(), pmf.tolist(), n.tolist(),
-                                                         ratio.tolist()):
+        going = left > 0.0
+        going &= nf > j
+        keep = np.flatnonzero(going)
+        rows, left, pmf, nf, ratio = rows[keep], left[keep], pmf[keep], nf[keep], ratio[keep]
+    for row, row_left, row_pmf, row_n, row_ratio in zip(rows.tolist(), left.tolist(), pmf.tolist(),
+                                                         nf.astype(np.int64).tolist(), ratio.tolist()):
         out[row] = _binomial_tail(j, row_left, row_pmf, row_n, row_ratio)
     return out
 
@@ -60,15 +72,19 @@ def poisson(rng: np.random.Generator, lam) -> np.ndarray:
     pmf = np.exp(-lam)  # P(0); 1 where lam = 0
     pmf[large] = 1.0
     rows = np.flatnonzero(u > pmf)
-    left, pmf, lam = u[rows] - pmf[rows], pmf[rows], lam[rows]
+    pmf, lam = pmf[rows], lam[rows]
+    left = u[rows]
+    left -= pmf
     j = 0
     while rows.size > TAIL_ROWS:
         j += 1
         pmf = pmf * (lam / j)
         left -= pmf
         out[rows] = j
-        going = (left > 0.0) & (pmf > 0.0)
-        rows, left, pmf, lam = rows[going], left[going], pmf[going], lam[going]
+        going = left > 0.0
+        going &= pmf > 0.0
+        keep = np.flatnonzero(going)
+        rows, left, pmf, lam = rows[keep], left[keep], pmf[keep], lam[keep]
     for row, row_left, row_pmf, row_lam in zip(rows.tolist(), left.tolist(), pmf.tolist(), lam.tolist()):
         out[row] = _poisson_tail(j, row_left, row_pmf, row_lam)
     return out
