@@ -49,8 +49,10 @@ def monthly_row(model: MSOModel) -> dict:
     """Every outcome of DESIGN.md for the step just finished."""
     m, n, d, flow, spy = model.msos, model.msos.n, model.districts, model.flow, model.config.steps_per_year
     alive = m.alive[:n]
-    staffed = alive & (m.staff_fte[:n] > 0)
-    volunteers = m.volunteers[:n][alive]
+    living = alive.nonzero()[0]  # gathering by index is cheaper than by mask, and sums in the same order
+    alive_count = int(living.size)
+    staffed_count = int(np.count_nonzero(m.staff_fte[living] > 0))
+    volunteers = m.volunteers[living]
     total_volunteers = int(volunteers.sum())
     income = flow["income"]
     income_total = float(income.sum())
@@ -58,30 +60,30 @@ def monthly_row(model: MSOModel) -> dict:
     requested = float(m.requested_hours[:n].sum())
     public = float(income[2] + income[3] + income[4])
     dissolved = flow["dissolved_volunteers"] + flow["dissolved_insolvency"] + flow["dissolved_background"]
-    live_ties = int(model.ties.active[: model.ties.n].sum())
+    live_ties = int(np.count_nonzero(model.ties.active[: model.ties.n]))
     row = {
         "step": model.t, "year": model.config.start_year + model.t / spy,
-        "alive": int(alive.sum()), "alive_staffed": int(staffed.sum()),
-        "alive_volunteer_only": int((alive & ~staffed).sum()),
-        "initial_cohort_survival": float((alive & m.initial[:n]).sum() / max(model.initial_count, 1)),
+        "alive": alive_count, "alive_staffed": staffed_count,
+        "alive_volunteer_only": alive_count - staffed_count,
+        "initial_cohort_survival": float(np.count_nonzero(m.initial[living]) / max(model.initial_count, 1)),
         "founded": flow["founded"], "dissolved": dissolved,
         "dissolved_volunteers": flow["dissolved_volunteers"], "dissolved_insolvency": flow["dissolved_insolvency"],
         "dissolved_background": flow["dissolved_background"],
         "volunteers": total_volunteers,
-        "mean_burnout": float((m.burnout[:n][alive] * volunteers).sum() / max(total_volunteers, 1)),
+        "mean_burnout": float((m.burnout[living] * volunteers).sum() / max(total_volunteers, 1)),
         "volunteer_quits": flow["volunteer_quits"], "volunteer_joins": flow["volunteer_joins"],
         "volunteer_turnover": flow["volunteer_quits"] * spy / max(total_volunteers, 1),
-        "staff_fte": float(m.staff_fte[:n][alive].sum()), "staff_hired": flow["staff_hired"],
+        "staff_fte": float(m.staff_fte[living].sum()), "staff_hired": flow["staff_hired"],
         "staff_let_go": flow["staff_let_go"], "staff_lost_at_cliff": flow["staff_lost_at_cliff"],
         "service_hours": service, "demand_hours": float(d.demand_hours[: d.n].sum()),
         "requested_hours": requested, "service_coverage": service / max(requested, 1e-9),
         **{f"income_{name}": float(value) for name, value in zip(INCOME_SOURCES, income)},
         "time_limited_share": float(income[2] / income_total) if income_total > 0 else 0.0,
         **model.yearly,
-        "coop_municipality": int((alive & m.coop_municipality[:n]).sum()),
-        "ties": live_ties, "ties_per_mso": 2.0 * live_ties / max(int(alive.sum()), 1),
-        "federation_members": int((alive & m.federation[:n]).sum()),
-        "mean_trust": float(m.trust[:n][alive].mean()) if alive.any() else 0.0,
+        "coop_municipality": int(np.count_nonzero(m.coop_municipality[living])),
+        "ties": live_ties, "ties_per_mso": 2.0 * live_ties / max(alive_count, 1),
+        "federation_members": int(np.count_nonzero(m.federation[living])),
+        "mean_trust": float(m.trust[living].mean()) if alive_count else 0.0,
         "mean_openness": float(d.openness[: d.n].mean()),
         "applications": flow["applications"], "awards": flow["awards"],
         "success_rate": flow["awards"] / flow["applications"] if flow["applications"] else np.nan,

@@ -90,7 +90,7 @@ class MSOModel(mesa.Model):
         self.delegation_funded_share = cfg.municipality.delegation_funded_share if policy_share is None else policy_share
         self.mso_agents: list[MSO] = []
         self.add_mso_agents(np.arange(self.msos.n))
-        initial_grants(self, np.flatnonzero(self.msos.staff_fte[: self.msos.n] > 0))
+        initial_grants(self, (self.msos.staff_fte[: self.msos.n] > 0).nonzero()[0])
         form_and_break_ties(self, initial=True)
         self.admin_hours = np.zeros(self.msos.n)
         self.factors = factors_at(self, float(cfg.start_year))

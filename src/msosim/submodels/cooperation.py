@@ -24,11 +24,11 @@ def delegate_tasks(model: MSOModel) -> None:
     task_steps = max(mc.task_months * spy / 12.0, 1.0)
     m.delegated_load[:n] *= 1.0 - 1.0 / task_steps
     m.delegated_funded_load[:n] *= 1.0 - 1.0 / task_steps
-    coop = np.flatnonzero(m.alive[:n] & m.coop_municipality[:n])
+    coop = (m.alive[:n] & m.coop_municipality[:n]).nonzero()[0]
     home = m.district[coop]
     pressure = d.demand_hours[home] / np.maximum(model.base_demand[home], 1e-9)
     tasks = draws.poisson(rng, mc.delegation_rate / spy * pressure * model.factors.delegation)
-    got = np.flatnonzero(tasks)  # positions in coop
+    got = tasks.nonzero()[0]  # positions in coop
     rows, home, tasks = coop[got], home[got], tasks[got]
     funded_tasks = rng.binomial(tasks, model.delegation_funded_share * model.factors.budget)  # cuts: fewer paid
     hours = tasks * mc.task_hours * (1.0 + mc.admin_burden)
@@ -70,9 +70,9 @@ def cooperate_with_municipality(model: MSOModel) -> None:
     starts = alive & ~m.coop_municipality[:n] & (u < per_step(np.minimum(start_year, 0.95), spy))
     ends = alive & m.coop_municipality[:n] & (u < per_step(np.minimum(end_year, 0.95), spy))
     m.coop_municipality[:n] = (m.coop_municipality[:n] | starts) & ~ends
-    model.log.add(t, "municipal_cooperation_started", np.flatnonzero(starts),
+    model.log.add(t, "municipal_cooperation_started", starts.nonzero()[0],
                   cause=np.where(dialogue[starts], CAUSE_CODE["dialogue"], CAUSE_CODE["drift"]))
-    model.log.add(t, "municipal_cooperation_ended", np.flatnonzero(ends), cause="drift")
+    model.log.add(t, "municipal_cooperation_ended", ends.nonzero()[0], cause="drift")
 
 
 def update_trust(model: MSOModel) -> None:
@@ -83,7 +83,7 @@ def update_trust(model: MSOModel) -> None:
     signal = (d.openness[district] + co.dialogue_trust_gain * d.dialogue[district]
               + 0.2 * m.coop_municipality[:n] - mc.unfunded_trust_penalty * m.unfunded_ratio[:n] * m.coop_municipality[:n])
     rate = min(mc.trust_rate / spy, 1.0)
-    m.trust[:n] = np.where(m.alive[:n], m.trust[:n] + rate * (np.clip(signal, 0.0, 1.0) - m.trust[:n]), m.trust[:n])
+    m.trust[:n] = np.where(m.alive[:n], m.trust[:n] + rate * (np.minimum(np.maximum(signal, 0.0), 1.0) - m.trust[:n]), m.trust[:n])
 
 
 def form_and_break_ties(model: MSOModel, initial: bool = False) -> None:
@@ -93,7 +93,7 @@ def form_and_break_ties(model: MSOModel, initial: bool = False) -> None:
     """
     m, n, d, co = model.msos, model.msos.n, model.districts, model.config.cooperation
     spy, rng, t, ties = model.config.steps_per_year, model.rng, model.t, model.ties
-    alive_rows = np.flatnonzero(m.alive[:n])
+    alive_rows = m.alive[:n].nonzero()[0]
     district = m.district[alive_rows]
     rate = np.where(d.dialogue[district], co.dialogue_tie_factor, 1.0) * co.tie_rate
     rate = rate / max(co.tie_break_rate, 1e-9) if initial else rate / spy
@@ -110,7 +110,7 @@ def form_and_break_ties(model: MSOModel, initial: bool = False) -> None:
         model.log.add(t, "tie_formed", a, cause="initial" if initial else "", partner=b)
     if initial:
         return
-    live = np.flatnonzero(ties.active[: ties.n])
+    live = ties.active[: ties.n].nonzero()[0]
     broken = live[rng.random(live.size) < per_step(co.tie_break_rate, spy)]
     break_ties(model, broken, "drift")
 
@@ -132,8 +132,8 @@ def join_and_leave_federations(model: MSOModel) -> None:
     joins = alive & ~m.federation[:n] & (u < join_step)
     leaves = alive & m.federation[:n] & (u < per_step(co.federation_leave_rate, spy))
     m.federation[:n] = (m.federation[:n] | joins) & ~leaves
-    model.log.add(t, "federation_joined", np.flatnonzero(joins))
-    model.log.add(t, "federation_left", np.flatnonzero(leaves), cause="drift")
+    model.log.add(t, "federation_joined", joins.nonzero()[0])
+    model.log.add(t, "federation_left", leaves.nonzero()[0], cause="drift")
 
 
 def update_municipalities(model: MSOModel) -> None:
@@ -141,7 +141,8 @@ def update_municipalities(model: MSOModel) -> None:
     d, mc, spy = model.districts, model.config.municipality, model.config.steps_per_year
     n = d.n
     coverage = d.delivered_hours[:n] / np.maximum(d.demand_hours[:n], 1e-9)
-    target = np.clip(d.openness_base[:n] + 0.3 * (np.minimum(coverage, 1.5) - 0.5) + 0.2 * np.minimum(d.experience[:n], 1.0), 0, 1)
+    target = np.minimum(np.maximum(
+        d.openness_base[:n] + 0.3 * (np.minimum(coverage, 1.5) - 0.5) + 0.2 * np.minimum(d.experience[:n], 1.0), 0), 1)
     d.openness[:n] += min(mc.openness_rate / spy, 1.0) * (target - d.openness[:n])
     d.experience[:n] *= 1.0 - per_step(0.05, spy)
     d.experience[:n] += mc.experience_gain * model.factors.arrivals / np.maximum(d.population[:n], 1.0) * 100.0

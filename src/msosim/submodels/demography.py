@@ -29,7 +29,7 @@ def dissolve(model: MSOModel) -> None:
     other = alive & ~by_volunteers & ~by_insolvency & (
         model.rng.random(n) < per_step(cfg.background_dissolution_rate, cfg.steps_per_year))
     cause = by_volunteers * np.int8(1) + by_insolvency * np.int8(2) + other * np.int8(3)  # the three exclude each other
-    rows = np.flatnonzero(cause)
+    rows = cause.nonzero()[0]
     cause = cause[rows]
     for code, name in enumerate(DEATH_CAUSES, start=1):
         model.flow[f"dissolved_{name}"] += int((cause == code).sum())
@@ -54,11 +54,11 @@ def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray) -> None:
     m.coop_municipality[rows] = False
     dead = np.zeros(m.n, dtype=bool)
     dead[rows] = True
-    stopped = np.flatnonzero(g.active[: g.n] & dead[g.mso[: g.n]])
+    stopped = (g.active[: g.n] & dead[g.mso[: g.n]]).nonzero()[0]
     g.active[stopped] = False
     model.log.add(t, "grant_ended", g.mso[stopped], cause="dissolution", funder=g.funder[stopped],
                   amount=g.amount_per_year[stopped])
-    cut = np.flatnonzero(ties.active[: ties.n] & (dead[ties.a[: ties.n]] | dead[ties.b[: ties.n]]))
+    cut = (ties.active[: ties.n] & (dead[ties.a[: ties.n]] | dead[ties.b[: ties.n]])).nonzero()[0]
     ties.active[cut] = False
     model.log.add(t, "tie_broken", ties.a[cut], cause="dissolution", partner=ties.b[cut])
     model.log.add(t, "dissolved", rows, cause=np.array([CAUSE_CODE[name] for name in DEATH_CAUSES])[cause - 1])

@@ -31,13 +31,13 @@ def binomial(rng: np.random.Generator, n, p) -> np.ndarray:
     nf = n.astype(np.float64)  # counts as floats: exact, and what the pmf arithmetic converts them to anyway
     large = (nf * p > INVERSION_MEAN_LIMIT) | (p >= 1.0)
     large &= n > 0
-    large = np.flatnonzero(large)
+    large = large.nonzero()[0]
     out = np.zeros(n.size, dtype=np.int64)
     out[large] = rng.binomial(n[large], p[large])  # called even when empty: a fixed sequence of calls
     q = 1.0 - p
     pmf = np.power(q, nf)  # P(0); 1 where n = 0 or p = 0, so those rows stay at 0
     pmf[large] = 1.0
-    rows = np.flatnonzero(u > pmf)
+    rows = (u > pmf).nonzero()[0]
     # Every row still searching in pass j has reached count j: the count is a scalar per pass and the
     # working arrays shrink to the rows still searching. `left` is u minus the cumulative probability.
     pmf = pmf[rows]
@@ -54,7 +54,7 @@ def binomial(rng: np.random.Generator, n, p) -> np.ndarray:
         out[rows] = j
         going = left > 0.0
         going &= nf > j
-        keep = np.flatnonzero(going)
+        keep = going.nonzero()[0]
         rows, left, pmf, nf, ratio = rows[keep], left[keep], pmf[keep], nf[keep], ratio[keep]
     for row, row_left, row_pmf, row_n, row_ratio in zip(rows.tolist(), left.tolist(), pmf.tolist(),
                                                          nf.astype(np.int64).tolist(), ratio.tolist()):
@@ -66,12 +66,12 @@ def poisson(rng: np.random.Generator, lam) -> np.ndarray:
     """One Poisson(lam[i]) draw per row."""
     lam = np.asarray(lam, dtype=np.float64)
     u = rng.random(lam.size)
-    large = np.flatnonzero(lam > INVERSION_MEAN_LIMIT)
+    large = (lam > INVERSION_MEAN_LIMIT).nonzero()[0]
     out = np.zeros(lam.size, dtype=np.int64)
     out[large] = rng.poisson(lam[large])  # called even when empty
     pmf = np.exp(-lam)  # P(0); 1 where lam = 0
     pmf[large] = 1.0
-    rows = np.flatnonzero(u > pmf)
+    rows = (u > pmf).nonzero()[0]
     pmf, lam = pmf[rows], lam[rows]
     left = u[rows]
     left -= pmf
@@ -83,7 +83,7 @@ def poisson(rng: np.random.Generator, lam) -> np.ndarray:
         out[rows] = j
         going = left > 0.0
         going &= pmf > 0.0
-        keep = np.flatnonzero(going)
+        keep = going.nonzero()[0]
         rows, left, pmf, lam = rows[keep], left[keep], pmf[keep], lam[keep]
     for row, row_left, row_pmf, row_lam in zip(rows.tolist(), left.tolist(), pmf.tolist(), lam.tolist()):
         out[row] = _poisson_tail(j, row_left, row_pmf, row_lam)

@@ -73,12 +73,12 @@ def polarise(model: MSOModel, event: Polarisation) -> None:
     from .cooperation import break_ties
 
     m, n, ties, rng, t = model.msos, model.msos.n, model.ties, model.rng, model.t
-    live = np.flatnonzero(ties.active[: ties.n])
+    live = ties.active[: ties.n].nonzero()[0]
     across = model.conflicts[m.group[ties.a[live]], m.group[ties.b[live]]]
     break_ties(model, live[across & (rng.random(live.size) < event.tie_break_probability)], "polarisation")
     involved = m.alive[:n] & model.conflicts[m.group[:n]].any(axis=1)
     leave = involved & m.federation[:n] & (rng.random(n) < event.federation_leave_probability)
     m.federation[:n] &= ~leave
-    model.log.add(t, "federation_left", np.flatnonzero(leave), cause="polarisation")
+    model.log.add(t, "federation_left", leave.nonzero()[0], cause="polarisation")
     m.trust[:n] = np.where(involved, np.maximum(m.trust[:n] - event.trust_shock, 0.0), m.trust[:n])
     m.burnout[:n] = np.where(involved, np.minimum(m.burnout[:n] + event.trust_shock, 1.0), m.burnout[:n])

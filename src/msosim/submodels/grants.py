@@ -70,7 +70,7 @@ def grant_terms(model: MSOModel, funder: Funder, kind: int, direct: np.ndarray, 
     overhead = fin.overhead_needed if kind == INSTITUTIONAL else fin.overhead_allowed
     in_kind = cfg.cofunding_share * fin.cofunding_in_kind
     project = direct * (1.0 + overhead) / (1.0 - in_kind)
-    amount = np.clip(project * (1.0 - cfg.cofunding_share), cfg.min_award, cfg.max_award)
+    amount = np.minimum(np.maximum(project * (1.0 - cfg.cofunding_share), cfg.min_award), cfg.max_award)
     project = amount / max(1.0 - cfg.cofunding_share, 1e-9)
     direct = project * (1.0 - in_kind) / (1.0 + overhead)
     if kind == INSTITUTIONAL:  # core costs: staff and their office (the office is booked in pay_costs)
@@ -91,7 +91,7 @@ def _asks(model: MSOModel, funder: Funder, rows: np.ndarray, kind: int) -> tuple
     if cfg.staff_share <= 0:
         direct = np.full(rows.size, cfg.max_award)
     else:
-        fte = np.clip(model.rng.lognormal(np.log(0.45), 0.5, rows.size), 0.1, 3.0)
+        fte = np.minimum(np.maximum(model.rng.lognormal(np.log(0.45), 0.5, rows.size), 0.1), 3.0)
         direct = fte * fin.staff_cost_per_fte / cfg.staff_share
     return grant_terms(model, funder, kind, direct, cfg.staff_share)
 
@@ -129,7 +129,7 @@ def run_call(model: MSOModel, funder: Funder) -> None:
     """A funder's yearly call: eligible MSOs decide to apply, the funder ranks and awards within budget."""
     cfg, t, m = funder.config, model.t, model.msos
     start = t + cfg.start_lag_months * model.config.steps_per_year // 12
-    rows = np.flatnonzero(_eligible(model, funder, start))
+    rows = _eligible(model, funder, start).nonzero()[0]
     hours = application_hours(model, funder, rows)
     project_terms = _asks(model, funder, rows, PROJECT)
     amount, cost, in_kind = project_terms[0], project_terms[1], project_terms[4]
@@ -151,7 +151,7 @@ def run_call(model: MSOModel, funder: Funder) -> None:
     for kind, share in pools:
         owed = committed(model, funder, kind if len(pools) > 1 else None, start)
         budget = funder.budget * share * model.factors.budget - owed
-        todo = np.flatnonzero(~awarded)
+        todo = (~awarded).nonzero()[0]
         terms = _asks(model, funder, rows[todo], kind) if kind == INSTITUTIONAL else tuple(v[todo] for v in project_terms)
         fits = np.cumsum(terms[0]) <= budget
         chosen = todo[fits]
@@ -186,7 +186,7 @@ def add_grants(model: MSOModel, mso: np.ndarray, funder: int, kind: int, amount,
 def end_grants(model: MSOModel) -> None:
     """Grants reaching their end stop; institutional ones are renewed on light conditions."""
     g, n, t, m = model.grants, model.grants.n, model.t, model.msos
-    ending = np.flatnonzero(g.active[:n] & (g.end[:n] == t))
+    ending = (g.active[:n] & (g.end[:n] == t)).nonzero()[0]
     model.msos.cliff[:] = False
     if ending.size == 0:
         return
@@ -199,7 +199,7 @@ def end_grants(model: MSOModel) -> None:
     # funder owes before the next is checked. Only scalars change inside the loop; the grants are added at once.
     owed: dict[int, list[float]] = {}
     accepted = []
-    for position in np.flatnonzero(renew):
+    for position in renew.nonzero()[0]:
         idx = ending[position]
         index = int(g.funder[idx])
         if index not in owed:
@@ -234,11 +234,41 @@ def end_grants(model: MSOModel) -> None:
     model.msos.cliff[mso[~successor]] = True
 
 
+class RunningGrants:
+    """The grants paying in the current step, gathered once: staffing, income and costs all read them.
+
+    Cached on the model under a key that changes whenever the grant table does in the ways the model
+    changes it (a new step, grants added or retired, grants stopped: the count of active grants falls)."""
+
+    def __init__(self, model: MSOModel, key: tuple) -> None:
+        g, n, t = model.grants, model.grants.n, model.t
+        self.key = key
+        rows = (g.active[:n] & (g.start[:n] <= t) & (g.end[:n] > t)).nonzero()[0]
+        self.mso, self.kind, self.funder = g.mso[rows], g.kind[rows], g.funder[rows]
+        self.amount_per_year, self.staff_fte = g.amount_per_year[rows], g.staff_fte[rows]
+        self.material_per_year, self.in_kind_per_year = g.material_per_year[rows], g.in_kind_per_year[rows]
+        self.project = (self.kind == PROJECT).nonzero()[0]
+        self.institutional = (self.kind == INSTITUTIONAL).nonzero()[0]
+
+
+def running_grants(model: MSOModel) -> RunningGrants:
+    """The grants paying now (see RunningGrants), gathered at most once per step."""
+    g, n = model.grants, model.grants.n
+    key = (model.t, n, g.appended, int(np.count_nonzero(g.active[:n])), model.msos.n)
+    cached = getattr(model, "_running_grants", None)
+    if cached is None or cached.key != key:
+        cached = model._running_grants = RunningGrants(model, key)
+    return cached
+
+
 def funded_fte(model: MSOModel, ahead: int = 0) -> np.ndarray:
     """Staff FTE per MSO paid by grants running now (or starting within `ahead` steps)."""
+    if ahead == 0:
+        running = running_grants(model)
+        return np.bincount(running.mso, weights=running.staff_fte, minlength=model.msos.n)
     g, n, t = model.grants, model.grants.n, model.t
-    paying = g.active[:n] & (g.start[:n] <= t + ahead) & (g.end[:n] > t)
-    return np.bincount(g.mso[:n][paying], weights=g.staff_fte[:n][paying], minlength=model.msos.n)
+    paying = (g.active[:n] & (g.start[:n] <= t + ahead) & (g.end[:n] > t)).nonzero()[0]
+    return np.bincount(g.mso[paying], weights=g.staff_fte[paying], minlength=model.msos.n)
 
 
 def adjust_staff(model: MSOModel) -> None:
@@ -248,50 +278,49 @@ def adjust_staff(model: MSOModel) -> None:
     alive = m.alive[:n]
     window = SUCCESSOR_WINDOW_MONTHS * model.config.steps_per_year // 12
     staff = m.staff_fte[:n]
-    hire = np.where(alive, np.maximum(funded_fte(model) - staff, 0.0), 0.0)
-    hire[hire < 1e-9] = 0.0
-    excess = np.where(alive, np.maximum(staff - funded_fte(model, ahead=window), 0.0), 0.0)
-    excess[excess < 1e-9] = 0.0
+    hire = np.maximum(funded_fte(model) - staff, 0.0)
+    hire[(hire < 1e-9) | ~alive] = 0.0
+    excess = np.maximum(staff - funded_fte(model, ahead=window), 0.0)
+    excess[(excess < 1e-9) | ~alive] = 0.0
     monthly_cost = fin.staff_cost_per_fte / 12.0 * max(fin.reserve_months_to_keep_staff, 1e-9)
-    covered = m.reserves[:n] >= excess * monthly_cost
-    let_go = np.where(covered, 0.0, excess)
-    m.staff_fte[:n] += hire - let_go
-    np.maximum(m.staff_fte[:n], 0.0, out=m.staff_fte[:n])
-    hired, fired = np.flatnonzero(hire), np.flatnonzero(let_go)
+    fired = excess.nonzero()[0]
+    fired = fired[m.reserves[fired] < excess[fired] * monthly_cost]  # reserves do not cover them all
+    let_go = excess[fired]
+    hired = hire.nonzero()[0]
+    staff[hired] += hire[hired]
+    staff[fired] -= let_go
+    np.maximum(staff, 0.0, out=staff)
     model.log.add(t, "staff_hired", hired, cause="grant_start", staff_fte=hire[hired])
     at_cliff = model.msos.cliff[fired]
     cause = np.where(at_cliff, CAUSE_CODE["grant_end"], CAUSE_CODE["finances"])
-    model.log.add(t, "staff_let_go", fired, cause=cause, staff_fte=let_go[fired])
+    model.log.add(t, "staff_let_go", fired, cause=cause, staff_fte=let_go)
     model.flow["staff_hired"] += float(hire.sum())
-    model.flow["staff_let_go"] += float(let_go.sum())
-    model.flow["staff_lost_at_cliff"] += float(let_go[fired][at_cliff].sum())
+    lost = np.zeros(n)
+    lost[fired] = let_go  # summed over every row, as the monthly table always has
+    model.flow["staff_let_go"] += float(lost.sum())
+    model.flow["staff_lost_at_cliff"] += float(let_go[at_cliff].sum())
 
 
 def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray]:
     """Per-MSO money received this step from running project and institutional grants; funders' books updated."""
-    g, n, t, spy = model.grants, model.grants.n, model.t, model.config.steps_per_year
-    paying = g.active[:n] & (g.start[:n] <= t) & (g.end[:n] > t)
-    amount = g.amount_per_year[:n][paying] / spy
-    mso, kind = g.mso[:n][paying], g.kind[:n][paying]
-    model.funder_paid += np.bincount(g.funder[:n][paying], weights=amount, minlength=len(model.funders))
-    project = np.bincount(mso[kind == PROJECT], weights=amount[kind == PROJECT], minlength=model.msos.n)
-    inst = np.bincount(mso[kind == INSTITUTIONAL], weights=amount[kind == INSTITUTIONAL], minlength=model.msos.n)
-    return project, inst
+    running, spy, size = running_grants(model), model.config.steps_per_year, model.msos.n
+    amount = running.amount_per_year / spy
+    model.funder_paid += np.bincount(running.funder, weights=amount, minlength=len(model.funders))
+    project, inst = running.project, running.institutional
+    return (np.bincount(running.mso[project], weights=amount[project], minlength=size),
+            np.bincount(running.mso[inst], weights=amount[inst], minlength=size))
 
 
 def running_grant_costs(model: MSOModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-MSO per-step material costs, the overhead the MSO really needs, hours for admin and in-kind
     co-funding, and the material of project grants (which buys freelance hours)."""
-    g, n, t, spy = model.grants, model.grants.n, model.t, model.config.steps_per_year
+    running, spy, size = running_grants(model), model.config.steps_per_year, model.msos.n
     fin, services = model.config.finance, model.config.services
-    paying = g.active[:n] & (g.start[:n] <= t) & (g.end[:n] > t)
-    mso, kind = g.mso[:n][paying], g.kind[:n][paying]
-    size = model.msos.n
-    material = g.material_per_year[:n][paying]
-    direct = g.staff_fte[:n][paying] * fin.staff_cost_per_fte + material
+    mso, kind, material = running.mso, running.kind, running.material_per_year
+    direct = running.staff_fte * fin.staff_cost_per_fte + material
     overhead = np.bincount(mso, weights=fin.overhead_needed * direct / spy, minlength=size)
     hours = (np.where(kind == PROJECT, 1.0, 0.5) * services.admin_hours_per_grant * 12
-             + g.in_kind_per_year[:n][paying] / fin.in_kind_hour_value) / spy
+             + running.in_kind_per_year / fin.in_kind_hour_value) / spy
     admin = np.bincount(mso, weights=hours, minlength=size)
     project_material = np.where(kind == PROJECT, material, 0.0)
     return np.bincount(mso, weights=material / spy, minlength=size), overhead, admin, \

@@ -18,7 +18,7 @@ def update_burnout(model: MSOModel) -> None:
     m, n, v, spy = model.msos, model.msos.n, model.config.volunteers, model.config.steps_per_year
     ratio = m.load_per_volunteer[:n] / v.sustainable_hours
     change = (v.burnout_gain * np.maximum(ratio - 1.0, 0.0) - v.burnout_recovery * np.maximum(1.0 - ratio, 0.0)) / spy
-    m.burnout[:n] = np.where(m.alive[:n], np.clip(m.burnout[:n] + change, 0.0, 1.0), m.burnout[:n])
+    m.burnout[:n] = np.where(m.alive[:n], np.minimum(np.maximum(m.burnout[:n] + change, 0.0), 1.0), m.burnout[:n])
 
 
 def density_factor(model: MSOModel) -> np.ndarray:
