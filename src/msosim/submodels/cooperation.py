@@ -58,21 +58,25 @@ def cooperate_with_municipality(model: MSOModel) -> None:
     """Cooperation starts with openness, trust, experience and dialogue; power asymmetry and distrust end it."""
     m, n, d, mc = model.msos, model.msos.n, model.districts, model.config.municipality
     co, spy, rng, t = model.config.cooperation, model.config.steps_per_year, model.rng, model.t
-    alive, district = m.alive[:n], m.district[:n]
-    volunteer_only = m.staff_fte[:n] <= 0
-    dialogue = d.dialogue[district]
-    start_year = (mc.cooperation_rate * d.openness[district] * (0.5 + m.trust[:n])
-                  * (1.0 + np.minimum(d.experience[district], 2.0)) * (1.0 - mc.power_asymmetry * volunteer_only)
-                  * (1.0 - mc.admin_burden)
-                  * np.where(dialogue, 1.0 + co.dialogue_trust_gain, 1.0))
-    end_year = mc.cooperation_end_rate * (1.0 - m.trust[:n]) * (1.0 + m.unfunded_ratio[:n])
+    alive, coop = m.alive[:n], m.coop_municipality[:n]
     u = rng.random(n)
-    starts = alive & ~m.coop_municipality[:n] & (u < per_step(np.minimum(start_year, 0.95), spy))
-    ends = alive & m.coop_municipality[:n] & (u < per_step(np.minimum(end_year, 0.95), spy))
-    m.coop_municipality[:n] = (m.coop_municipality[:n] | starts) & ~ends
-    model.log.add(t, "municipal_cooperation_started", starts.nonzero()[0],
-                  cause=np.where(dialogue[starts], CAUSE_CODE["dialogue"], CAUSE_CODE["drift"]))
-    model.log.add(t, "municipal_cooperation_ended", ends.nonzero()[0], cause="drift")
+    # Starting is for those not cooperating, ending for those cooperating: each computed on its own rows.
+    outside = (alive & ~coop).nonzero()[0]
+    district = m.district[outside]
+    start_year = ((mc.cooperation_rate * d.openness[: d.n])[district] * (0.5 + m.trust[outside])
+                  * (1.0 + np.minimum(d.experience[: d.n], 2.0))[district]
+                  * np.where(m.staff_fte[outside] <= 0, 1.0 - mc.power_asymmetry, 1.0)
+                  * (1.0 - mc.admin_burden)
+                  * np.where(d.dialogue[: d.n], 1.0 + co.dialogue_trust_gain, 1.0)[district])
+    starts = outside[u[outside] < per_step(np.minimum(start_year, 0.95), spy)]
+    inside = (alive & coop).nonzero()[0]
+    end_year = mc.cooperation_end_rate * (1.0 - m.trust[inside]) * (1.0 + m.unfunded_ratio[inside])
+    ends = inside[u[inside] < per_step(np.minimum(end_year, 0.95), spy)]
+    coop[starts] = True
+    coop[ends] = False
+    model.log.add(t, "municipal_cooperation_started", starts,
+                  cause=np.where(d.dialogue[m.district[starts]], CAUSE_CODE["dialogue"], CAUSE_CODE["drift"]))
+    model.log.add(t, "municipal_cooperation_ended", ends, cause="drift")
 
 
 def update_trust(model: MSOModel) -> None:
