@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 # How many leading positional arguments of each Generator method are distribution parameters.
 DISTRIBUTION_PARAMETERS = {"random": 0, "binomial": 2, "poisson": 1, "lognormal": 2, "normal": 2,
-                           "uniform": 2, "beta": 2, "exponential": 1, "integers": 2}
+                           "uniform": 2, "beta": 2, "exponential": 1, "integers": 2, "geometric": 1, "choice": 0}
 PARAMETER_TOLERANCE = 1e-9
 
 
@@ -658,31 +658,42 @@ def break_tie(model: MSOModel, j: int, cause: str) -> None:
 
 def form_and_break_ties(model: MSOModel, initial: bool = False, *, draws: Draws) -> None:
     """Each living MSO starts a Poisson number of ties, each with a random living MSO of its district; ties break
-    at a rate. With `initial`, the number is the stationary one (formation rate / break rate) and none break."""
+    at a rate. With `initial`, the number is the stationary one (formation rate / break rate) and none break.
+
+    The Poisson numbers are drawn per rate class (without, then with dialogue): a Poisson total over the
+    class, each tie given to one of the class's MSOs at random. A tie's breaking step is drawn when it forms:
+    the first success of a per-step test starting in the step it forms (the next step for initial ties)."""
     m, d, co, spy, ties = model.msos, model.districts, model.config.cooperation, model.config.steps_per_year, model.ties
     living = [i for i in range(m.n) if m.alive[i]]
     by_district: list[list[int]] = [[] for _ in range(d.n)]
     for i in living:
         by_district[m.district[i]].append(i)
-    count_draw = InvertedDraw(draws, "poisson")
+    per_mso = co.tie_rate / max(co.tie_break_rate, 1e-9) if initial else co.tie_rate / spy
     initiators = []
-    for i in living:
-        rate = (co.dialogue_tie_factor if d.dialogue[m.district[i]] else 1.0) * co.tie_rate
-        rate = rate / max(co.tie_break_rate, 1e-9) if initial else rate / spy
-        initiators += [i] * count_draw.for_row(i, m.n, rate)
+    for dialogue, rate in ((False, per_mso), (True, per_mso * co.dialogue_tie_factor)):
+        members = [i for i in living if bool(d.dialogue[m.district[i]]) == dialogue]
+        count = draws.take("poisson").at(0, rate * len(members))
+        pick = draws.take("integers")
+        initiators += [members[pick.at(k, 0, max(len(members), 1))] for k in range(count)]
+    initiators.sort()
     partner_draw = draws.take("random")
+    formed = []
     for position, i in enumerate(initiators):
         neighbours = by_district[m.district[i]]
         partner = neighbours[int(partner_draw.at(position) * len(neighbours))]
         if partner != i:
-            ties.append(1, a=i, b=partner, active=True, formed_step=model.t)
-            log_one(model, "tie_formed", i, "initial" if initial else "", partner=partner)
+            formed.append((i, partner))
+    p_break = per_step(co.tie_break_rate, spy)
+    life_draw = draws.take("geometric") if formed and p_break > 0 else None
+    first_check = model.t + 1 if initial else model.t
+    for position, (i, partner) in enumerate(formed):
+        breaks = first_check - 1 + life_draw.at(position, p_break) if life_draw else np.iinfo(np.int32).max
+        ties.append(1, a=i, b=partner, active=True, formed_step=model.t, breaks_step=min(breaks, np.iinfo(np.int32).max))
+        log_one(model, "tie_formed", i, "initial" if initial else "", partner=partner)
     if initial:
         return
-    live = [j for j in range(ties.n) if ties.active[j]]
-    break_draw = draws.take("random")
-    for position, j in enumerate(live):
-        if break_draw.for_row(position, len(live)) < per_step(co.tie_break_rate, spy):
+    for j in range(ties.n):
+        if ties.active[j] and ties.breaks_step[j] == model.t:
             break_tie(model, j, "drift")
 
 
@@ -740,8 +751,8 @@ def dissolve(model: MSOModel, draws: Draws) -> None:
     m, cfg = model.msos, model.config
     grace_steps = max(1, round(cfg.volunteer_grace_months * cfg.steps_per_year / 12))
     insolvency_steps = max(1, round(cfg.finance.insolvency_months * cfg.steps_per_year / 12))
-    draw = draws.take("random")
     dying: dict[str, list[int]] = {"volunteers": [], "insolvency": [], "background": []}
+    remaining = []
     for i in range(m.n):
         below = m.alive[i] and m.volunteers[i] < cfg.min_active_volunteers
         m.below_core_months[i] = m.below_core_months[i] + 1 if below else 0
@@ -751,8 +762,12 @@ def dissolve(model: MSOModel, draws: Draws) -> None:
             dying["volunteers"].append(i)
         elif m.insolvent_months[i] >= insolvency_steps:
             dying["insolvency"].append(i)
-        elif draw.for_row(i, m.n) < per_step(cfg.background_dissolution_rate, cfg.steps_per_year):
-            dying["background"].append(i)
+        else:
+            remaining.append(i)
+    # other causes: a binomial number of the remaining MSOs, chosen at random
+    count = draws.take("binomial").at(0, len(remaining), per_step(cfg.background_dissolution_rate, cfg.steps_per_year))
+    chosen = draws.take("choice")
+    dying["background"] = sorted(remaining[chosen.at(k)] for k in range(count))
     for code, (cause, rows) in enumerate(dying.items(), start=1):
         for i in rows:
             dissolve_one(model, i, cause, code)

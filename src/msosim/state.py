@@ -126,7 +126,7 @@ GRANT_COLUMNS = {
     "in_kind_per_year": "float64", "start": "int32", "end": "int32",
     "active": "bool", "awarded_step": "int32",
 }
-TIE_COLUMNS = {"a": "int64", "b": "int64", "active": "bool", "formed_step": "int32"}
+TIE_COLUMNS = {"a": "int64", "b": "int64", "active": "bool", "formed_step": "int32", "breaks_step": "int32"}
 
 EVENT_KINDS = ("founded", "dissolved", "grant_applied", "grant_awarded", "grant_rejected",
                "grant_ended", "staff_hired", "staff_let_go", "tie_formed", "tie_broken",

@@ -13,6 +13,8 @@ from .rates import per_step
 if TYPE_CHECKING:
     from ..model import MSOModel
 
+NEVER = np.iinfo(np.int32).max  # a step no run reaches
+
 
 def delegate_tasks(model: MSOModel) -> None:
     """Municipalities hand tasks to cooperating MSOs; money comes with them only while the budget lasts, and
@@ -93,15 +95,23 @@ def update_trust(model: MSOModel) -> None:
 def form_and_break_ties(model: MSOModel, initial: bool = False) -> None:
     """MSOs form ties with random MSOs of their district (more with dialogue formats); ties break at a rate.
 
-    With `initial`, each MSO draws its ties at the stationary level (formation rate / break rate).
+    Each living MSO starts a Poisson number of ties: drawn as a Poisson total per rate class (with and
+    without dialogue) spread uniformly over the class's MSOs, which gives every MSO its own Poisson count.
+    A tie's life (the step it breaks, checked from the step it forms) is drawn when it forms: a geometric
+    number of steps, as if it were tested every step. With `initial`, each MSO draws its ties at the
+    stationary level (formation rate / break rate).
     """
     m, n, d, co = model.msos, model.msos.n, model.districts, model.config.cooperation
     spy, rng, t, ties = model.config.steps_per_year, model.rng, model.t, model.ties
     alive_rows = m.alive[:n].nonzero()[0]
     district = m.district[alive_rows]
-    rate = np.where(d.dialogue[district], co.dialogue_tie_factor, 1.0) * co.tie_rate
-    rate = rate / max(co.tie_break_rate, 1e-9) if initial else rate / spy
-    initiators = np.repeat(alive_rows, draws.poisson(rng, rate))
+    with_dialogue = d.dialogue[district]
+    per_mso = co.tie_rate / max(co.tie_break_rate, 1e-9) if initial else co.tie_rate / spy
+    initiators = []
+    for members, rate in ((alive_rows[~with_dialogue], per_mso), (alive_rows[with_dialogue], per_mso * co.dialogue_tie_factor)):
+        count = int(rng.poisson(rate * members.size))
+        initiators.append(members[rng.integers(0, max(members.size, 1), count)])
+    initiators = np.sort(np.concatenate(initiators))
     order = alive_rows[np.argsort(district.astype(np.int16), kind="stable")]  # radix sort
     counts = np.bincount(district, minlength=d.n)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -110,13 +120,20 @@ def form_and_break_ties(model: MSOModel, initial: bool = False) -> None:
     keep = partners != initiators
     a, b = initiators[keep], partners[keep]
     if a.size:
-        ties.append(a.size, a=a, b=b, active=True, formed_step=t)
+        ties.append(a.size, a=a, b=b, active=True, formed_step=t, breaks_step=tie_lives(model, t + 1 if initial else t, a.size))
         model.log.add(t, "tie_formed", a, cause="initial" if initial else "", partner=b)
     if initial:
         return
-    live = ties.active[: ties.n].nonzero()[0]
-    broken = live[rng.random(live.size) < per_step(co.tie_break_rate, spy)]
-    break_ties(model, broken, "drift")
+    n_ties = ties.n
+    break_ties(model, (ties.active[:n_ties] & (ties.breaks_step[:n_ties] == t)).nonzero()[0], "drift")
+
+
+def tie_lives(model: MSOModel, first_check: int, count: int) -> np.ndarray:
+    """The steps at which new ties break: the first success of a per-step test from `first_check` on."""
+    p = per_step(model.config.cooperation.tie_break_rate, model.config.steps_per_year)
+    if p <= 0.0:
+        return np.full(count, NEVER, dtype=np.int32)
+    return np.minimum(first_check - 1 + model.rng.geometric(p, count), NEVER).astype(np.int32)
 
 
 def break_ties(model: MSOModel, rows: np.ndarray, cause: str) -> None:

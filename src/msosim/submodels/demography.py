@@ -26,9 +26,13 @@ def dissolve(model: MSOModel) -> None:
     insolvency_steps = max(1, round(cfg.finance.insolvency_months * cfg.steps_per_year / 12))
     by_volunteers = alive & (m.below_core_months[:n] >= grace_steps)
     by_insolvency = alive & ~by_volunteers & (m.insolvent_months[:n] >= insolvency_steps)
-    other = alive & ~by_volunteers & ~by_insolvency & (
-        model.rng.random(n) < per_step(cfg.background_dissolution_rate, cfg.steps_per_year))
-    cause = by_volunteers * np.int8(1) + by_insolvency * np.int8(2) + other * np.int8(3)  # the three exclude each other
+    cause = by_volunteers * np.int8(1) + by_insolvency * np.int8(2)
+    # Other causes: each remaining MSO with the per-step probability, drawn as a binomial number of them
+    # chosen at random (the same as a uniform per MSO, with a handful of draws).
+    remaining = (alive & (cause == 0)).nonzero()[0]
+    p_other = per_step(cfg.background_dissolution_rate, cfg.steps_per_year)
+    other = remaining[model.rng.choice(remaining.size, model.rng.binomial(remaining.size, p_other), replace=False)]
+    cause[other] = 3
     rows = cause.nonzero()[0]
     cause = cause[rows]
     for code, name in enumerate(DEATH_CAUSES, start=1):
