@@ -4,7 +4,7 @@
     python benchmarks/profile_national.py --pyinstrument  # plus a pyinstrument call tree (pip install pyinstrument)
 
 Each function the schedule calls (every `msosim.submodels` function imported by `msosim.model`,
-the funders' `run_call`, the year boundary, the per-step collector, `tables()`) is wrapped in a
+the year boundary, the per-step collector, `tables()`) is wrapped in a
 timer; "Mesa and step glue" is what the step costs outside them.
 """
 
@@ -17,7 +17,6 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import msosim.agents.funder
 import msosim.model
 from msosim.model import MonthlyCollector, MSOModel
 
@@ -47,7 +46,6 @@ def instrument() -> None:
     for name, value in vars(msosim.model).items():
         if inspect.isfunction(value) and value.__module__.startswith("msosim.submodels"):
             setattr(msosim.model, name, timed(name, value))
-    msosim.agents.funder.run_call = timed("run_call (funder calls)", msosim.agents.funder.run_call)
     MSOModel._new_year = timed("_new_year", MSOModel._new_year)
     MSOModel._count_alive_per_district = timed("_count_alive_per_district", MSOModel._count_alive_per_district)
     MonthlyCollector.collect = timed("collect (monthly row)", MonthlyCollector.collect)

@@ -74,7 +74,7 @@ def test_eligibility_rules() -> None:
     add_grant(model, 3, amount=50000.0, start=-5, end=20, funder=federal_projects)    # still running at the new start
     add_grant(model, 5, amount=50000.0, start=-30, end=4, funder=federal_projects)    # ends by then: may follow on
     start = 4
-    eligible = {name: _eligible(model, funder_named(model, name), start).tolist()
+    eligible = {name: _eligible(model, funder_named(model, name), start)[0].tolist()
                 for name in ("federal_projects", "federal_integration", "land_programmes", "structure_programme",
                              "micro_grants")}
     assert eligible == {

@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-import msosim.agents.funder
 import msosim.model
 import msosim.submodels.events
 from msosim import MSOModel, load_scenario, reference
@@ -35,7 +34,7 @@ RTOL, ATOL = 1e-10, 1e-8
 SUBMODELS = [
     (msosim.model, "arise_demand", reference.arise_demand),
     (msosim.model, "end_grants", reference.end_grants),
-    (msosim.agents.funder, "run_call", reference.run_call),
+    (msosim.model, "run_call", reference.run_call),
     (msosim.model, "adjust_staff", reference.adjust_staff),
     (msosim.model, "delegate_tasks", reference.delegate_tasks),
     (msosim.model, "collect_income", reference.collect_income),
@@ -77,6 +76,8 @@ def stress_scenario():
 CASES = {
     "baseline-HB-district": lambda seed: MSOModel(SCENARIOS / "baseline.yaml", seed=seed, **SMALL),
     "stress-SL-land": lambda seed: MSOModel(stress_scenario(), seed=seed),
+    # national, few MSOs: a Land programme calls in every Land at once (one call, many funders)
+    "baseline-national-few": lambda seed: MSOModel(SCENARIOS / "baseline.yaml", seed=seed, **{"population.n_msos": 500}),
 }
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .agents import MSO, Funder, Municipality
-from .agents.funder import build_funders
+from .agents.funder import build_funders, calling_programmes
 from .metrics import monthly_row, new_flow, yearly_indicators
 from .population import build_landscape, build_msos, conflict_pairs, read_data
 from .scenario import Scenario, load_scenario, with_overrides
@@ -20,7 +20,7 @@ from .submodels.cooperation import (cooperate_with_municipality, delegate_tasks,
 from .submodels.demography import dissolve, found_new
 from .submodels.events import Factors, apply_shocks, factors_at
 from .submodels.finances import collect_income, pay_costs
-from .submodels.grants import adjust_staff, decay_rejections, end_grants, initial_grants
+from .submodels.grants import adjust_staff, decay_rejections, end_grants, initial_grants, run_call
 from .submodels.services import arise_demand, deliver_services
 from .submodels.volunteers import update_burnout, volunteers_quit_and_join
 
@@ -150,8 +150,8 @@ class MSOModel(mesa.Model):
         arise_demand(self)
         self.msos.application_hours[: self.msos.n] = 0.0
         end_grants(self)
-        for funder in self.funders:
-            funder.step()
+        for programme in calling_programmes(self.funders):
+            run_call(self, programme)
         adjust_staff(self)
         delegate_tasks(self)
         collect_income(self)

@@ -511,57 +511,66 @@ def apply_probability(model: MSOModel, i: int, hours: float) -> float:
     return cfg.applications.apply_rate * affordable * informed * discouraged
 
 
-def run_call(model: MSOModel, funder: Funder, draws: Draws) -> None:
-    """A funder's call: eligible MSOs that can co-fund their ask may apply; the funder ranks the applications and
-    awards down the ranking while the pool's budget lasts (institutional pools ask for core costs instead)."""
+def run_call(model: MSOModel, funders: list[Funder], draws: Draws) -> None:
+    """A programme's call (one funder, or its funders in the Länder calling this step): eligible MSOs that can
+    co-fund their ask may apply; each funder ranks its applications and awards down its ranking while the
+    pool's budget lasts (institutional pools ask for core costs instead). Project sizes, the decisions to
+    apply and the scores are drawn for all the call's MSOs at once, in row order."""
     m, cfg, t = model.msos, model.config, model.t
-    start = t + funder.config.start_lag_months * cfg.steps_per_year // 12
-    rows = [i for i in range(m.n) if eligible(model, funder, i, start)]
-    first_size = size_draw_for(draws, funder, PROJECT)
-    requests = [ask(model, funder, i, PROJECT, first_size, p) for p, i in enumerate(rows)]
+    first = funders[0]
+    start = t + first.config.start_lag_months * cfg.steps_per_year // 12
+    funder_of = {}
+    for i in range(m.n):
+        for f in funders:
+            if eligible(model, f, i, start):
+                funder_of[i] = f
+    rows = sorted(funder_of)
+    first_size = size_draw_for(draws, first, PROJECT)
+    requests = [ask(model, first, i, PROJECT, first_size, p) for p, i in enumerate(rows)]
     apply_draw = draws.take("random")
     applicants, hours = [], {}
     for position, i in enumerate(rows):
         volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - cfg.policy.application_support)
-        hours[i] = funder.config.application_hours * (volunteer_factor if m.staff_fte[i] <= 0 else 1.0) * (
+        hours[i] = first.config.application_hours * (volunteer_factor if m.staff_fte[i] <= 0 else 1.0) * (
             1.0 - 0.5 * m.professionalisation[i])
-        if can_cofund(model, funder, i, requests[position]) and (
+        if can_cofund(model, first, i, requests[position]) and (
                 apply_draw.for_row(position, len(rows)) < apply_probability(model, i, hours[i])):
             applicants.append(i)
     if not applicants:
         return
-    score_draw = draws.take("random" if funder.config.selection == "lottery" else "normal")
-    scores = {i: score(model, funder, i, score_draw, p) for p, i in enumerate(applicants)}
-    ranking = sorted(applicants, key=lambda i: -scores[i])
-    rank = {i: r + 1 for r, i in enumerate(ranking)}
+    score_draw = draws.take("random" if first.config.selection == "lottery" else "normal")
+    scores = {i: score(model, first, i, score_draw, p) for p, i in enumerate(applicants)}
+    rankings = {f.index: sorted((i for i in applicants if funder_of[i] is f), key=lambda i: -scores[i]) for f in funders}
+    rank = {i: r + 1 for ranking in rankings.values() for r, i in enumerate(ranking)}
     for i in applicants:
         m.application_hours[i] += hours[i]
-        log_one(model, "grant_applied", i, funder=funder.index, hours=hours[i], score=scores[i], rank=rank[i])
+        log_one(model, "grant_applied", i, funder=funder_of[i].index, hours=hours[i], score=scores[i], rank=rank[i])
     model.flow["applications"] += len(applicants)
     project_request = {i: requests[p] for p, i in enumerate(rows)}
     awarded: set[int] = set()
-    pools = funder.pools()
+    pools = first.pools()
     for kind, share in pools:
-        budget = funder.budget * share * model.factors.budget - owed(model, funder, kind if len(pools) > 1 else None, start)
-        spent = 0.0
-        for i in [i for i in ranking if i not in awarded]:
-            request = project_request[i] if kind == PROJECT else ask(model, funder, i, kind)
-            spent += request["amount"]
-            if spent > budget:
-                continue
-            awarded.add(i)
-            years = funder.config.institutional_years if kind == INSTITUTIONAL else funder.config.project_years
-            add_grant(model, i, funder.index, kind, request["amount"], request["cost"], request["fte"],
-                      request["material"], request["in_kind"], start, years)
-            log_one(model, "grant_awarded", i, funder=funder.index, amount=request["amount"], score=scores[i],
-                    rank=rank[i], staff_fte=request["fte"])
-    for i in ranking:
+        for funder in funders:
+            budget = funder.budget * share * model.factors.budget - owed(model, funder, kind if len(pools) > 1 else None, start)
+            spent = 0.0
+            for i in [i for i in rankings[funder.index] if i not in awarded]:
+                request = project_request[i] if kind == PROJECT else ask(model, funder, i, kind)
+                spent += request["amount"]
+                if spent > budget:
+                    continue
+                awarded.add(i)
+                years = funder.config.institutional_years if kind == INSTITUTIONAL else funder.config.project_years
+                add_grant(model, i, funder.index, kind, request["amount"], request["cost"], request["fte"],
+                          request["material"], request["in_kind"], start, years)
+                log_one(model, "grant_awarded", i, funder=funder.index, amount=request["amount"], score=scores[i],
+                        rank=rank[i], staff_fte=request["fte"])
+    for i in applicants:
         if i in awarded:
             m.track_record[i] += 1
-            m.professionalisation[i] += funder.config.professionalisation_gain * (1.0 - m.professionalisation[i])
+            m.professionalisation[i] += first.config.professionalisation_gain * (1.0 - m.professionalisation[i])
         else:
             m.rejections[i] += 1.0
-            log_one(model, "grant_rejected", i, funder=funder.index, score=scores[i], rank=rank[i])
+            log_one(model, "grant_rejected", i, funder=funder_of[i].index, score=scores[i], rank=rank[i])
     model.flow["awards"] += len(awarded)
 
 

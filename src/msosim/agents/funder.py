@@ -8,14 +8,16 @@ import mesa
 
 from ..scenario import FunderConfig, PolicyConfig
 from ..state import INSTITUTIONAL, PROJECT
-from ..submodels.grants import run_call
 
 if TYPE_CHECKING:
     from ..model import MSOModel
 
 
 class Funder(mesa.Agent):
-    """Holds a budget per year and a mode; opens a call once a year and awards grants."""
+    """Holds a budget per year and a mode; opens a call once a year and awards grants.
+
+    The model runs the calls (`submodels.grants.run_call`): a programme's funders in the Länder that call
+    in the same step share one vectorised call."""
 
     def __init__(self, model: MSOModel, index: int, name: str, config: FunderConfig, original: FunderConfig,
                  land: int, budget: float) -> None:
@@ -44,10 +46,6 @@ class Funder(mesa.Agent):
         step_in_year = (self.model.t - 1) % spy
         return step_in_year == (self.config.call_month - 1) * spy // 12 and self.budget > 0
 
-    def step(self) -> None:
-        if self.calls_now():
-            run_call(self.model, self)
-
     def __repr__(self) -> str:
         return f"Funder({self.name!r}, mode={self.config.mode}, budget={self.budget:,.0f})"
 
@@ -69,6 +67,15 @@ def apply_policy(name: str, config: FunderConfig, policy: PolicyConfig) -> Funde
         if policy.cofunding_share is not None:
             changes["cofunding_share"] = policy.cofunding_share
     return config.model_copy(update=changes)
+
+
+def calling_programmes(funders: list[Funder]) -> list[list[Funder]]:
+    """The funders whose call is this step, grouped by programme (a Land programme's copies share settings)."""
+    groups: dict[int, list[Funder]] = {}
+    for funder in funders:
+        if funder.calls_now():
+            groups.setdefault(id(funder.config), []).append(funder)
+    return list(groups.values())
 
 
 def build_funders(model: MSOModel, land_mso_share, scale_factor: float) -> list[Funder]:

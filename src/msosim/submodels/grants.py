@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,25 +17,40 @@ if TYPE_CHECKING:
 SUCCESSOR_WINDOW_MONTHS = 3
 
 
-def _eligible(model: MSOModel, funder: Funder, start: int) -> np.ndarray:
-    """MSOs allowed to apply to this funder's call: alive, right Land, eligible, and no grant from this
-    funder still running when the new one would start (so a follow-on application is possible)."""
-    m, n = model.msos, model.msos.n
+def _as_group(funders: Funder | Sequence[Funder]) -> list[Funder]:
+    return list(funders) if isinstance(funders, Sequence) else [funders]
+
+
+def _eligible(model: MSOModel, funders: Funder | Sequence[Funder], start: int) -> tuple[np.ndarray, np.ndarray]:
+    """MSOs allowed to apply to a call: alive, right Land, eligible, and no grant from this funder still
+    running when the new one would start (so a follow-on application is possible).
+
+    For a programme's call in several Länder at once (one funder per Land, same settings): a mask over the
+    MSO rows, and for each row the position in `funders` of the funder it may apply to (-1: none)."""
+    funders = _as_group(funders)
+    m, n, first = model.msos, model.msos.n, funders[0]
     ok = m.alive[:n].copy()
-    if funder.land >= 0:
-        ok &= m.land[:n] == funder.land
-    staffed = m.staff_fte[:n] > 0
-    rule = funder.config.eligibility
+    if first.land >= 0:
+        by_land = np.full(len(model.land_codes), -1)
+        by_land[[f.land for f in funders]] = np.arange(len(funders))
+        which = by_land[m.land[:n]]
+        ok &= which >= 0
+    else:
+        which = np.zeros(n, dtype=np.int64)
+    rule = first.config.eligibility
     if rule == "requires_staff":
-        ok &= staffed
+        ok &= m.staff_fte[:n] > 0
     elif rule == "volunteer_only":
-        ok &= ~staffed
+        ok &= m.staff_fte[:n] <= 0
     elif rule == "federation_member":
         ok &= m.federation[:n]
     g = model.grants
-    holding = g.active[: g.n] & (g.funder[: g.n] == funder.index) & (g.end[: g.n] > start)
+    in_call = np.zeros(len(model.funders), dtype=bool)
+    in_call[[f.index for f in funders]] = True
+    # An MSO can hold this programme's grants only from its own Land's funder (or the one national funder).
+    holding = g.active[: g.n] & in_call[g.funder[: g.n]] & (g.end[: g.n] > start)
     ok[g.mso[: g.n][holding]] = False
-    return ok
+    return ok, np.where(ok, which, -1)
 
 
 def application_hours(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.ndarray:
@@ -118,58 +134,77 @@ def committed(model: MSOModel, funder: Funder, kind: int | None, at_step: int) -
 
     Institutional grants count as owed until they stop: they are open-ended, renewed on light conditions.
     """
+    return float(committed_by(model, [funder], kind, at_step)[0])
+
+
+def committed_by(model: MSOModel, funders: Sequence[Funder], kind: int | None, at_step: int) -> np.ndarray:
+    """`committed` for several funders at once (summed grant by grant, in the table's order)."""
     g, n = model.grants, model.grants.n
-    mask = g.active[:n] & (g.funder[:n] == funder.index) & ((g.end[:n] > at_step) | (g.kind[:n] == INSTITUTIONAL))
+    mask = g.active[:n] & ((g.end[:n] > at_step) | (g.kind[:n] == INSTITUTIONAL))
     if kind is not None:
         mask &= g.kind[:n] == kind
-    return float(g.amount_per_year[:n][mask].sum())
+    rows = mask.nonzero()[0]
+    owed = np.bincount(g.funder[rows], weights=g.amount_per_year[rows], minlength=len(model.funders))
+    return owed[[f.index for f in funders]]
 
 
-def run_call(model: MSOModel, funder: Funder) -> None:
-    """A funder's yearly call: eligible MSOs decide to apply, the funder ranks and awards within budget."""
-    cfg, t, m = funder.config, model.t, model.msos
+def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
+    """A programme's yearly call: eligible MSOs decide to apply, the funder ranks and awards within budget.
+
+    `funders` is one funder, or a programme's funders in several Länder calling in the same step (same
+    settings, each with its own budget and applicants from its Land): the draws are made for all of
+    their applicants at once, the ranking and the budget are each funder's own."""
+    funders = _as_group(funders)
+    first, t, m = funders[0], model.t, model.msos
+    cfg = first.config
     start = t + cfg.start_lag_months * model.config.steps_per_year // 12
-    rows = _eligible(model, funder, start).nonzero()[0]
-    hours = application_hours(model, funder, rows)
-    project_terms = _asks(model, funder, rows, PROJECT)
+    ok, which = _eligible(model, funders, start)
+    rows = ok.nonzero()[0]
+    which = which[rows]
+    hours = application_hours(model, first, rows)
+    project_terms = _asks(model, first, rows, PROJECT)
     amount, cost, in_kind = project_terms[0], project_terms[1], project_terms[4]
     can_cofund = m.reserves[rows] >= cfg.cofunding_share * cost - in_kind
-    applies = decide_to_apply(model, funder, rows, hours) & can_cofund
+    applies = decide_to_apply(model, first, rows, hours) & can_cofund
     if not applies.any():
         return
-    rows, hours = rows[applies], hours[applies]
-    scores = score_applications(model, funder, rows)
-    order = np.argsort(-scores, kind="stable")
-    rows, hours, scores = rows[order], hours[order], scores[order]
+    rows, hours, which = rows[applies], hours[applies], which[applies]
+    scores = score_applications(model, first, rows)
+    # each funder's applicants together, best first (stable: equal scores keep row order)
+    order = np.argsort(-scores, kind="stable") if len(funders) == 1 else np.lexsort((-scores, which))
+    rows, hours, scores, which = rows[order], hours[order], scores[order], which[order]
     project_terms = tuple(values[applies][order] for values in project_terms)
-    ranks = np.arange(1, rows.size + 1)
+    first_of = np.searchsorted(which, np.arange(len(funders) + 1))  # each funder's applicants: first_of[k]:first_of[k+1]
+    ranks = np.arange(1, rows.size + 1) - first_of[which]
+    index = np.array([f.index for f in funders])[which]
     m.application_hours[rows] += hours
-    model.log.add(t, "grant_applied", rows, funder=funder.index, hours=hours, score=scores, rank=ranks)
+    model.log.add(t, "grant_applied", rows, funder=index, hours=hours, score=scores, rank=ranks)
     model.flow["applications"] += rows.size
     awarded = np.zeros(rows.size, dtype=bool)
-    pools = funder.pools()
+    pools = first.pools()
+    budgets = np.array([f.budget for f in funders])
     for kind, share in pools:
-        owed = committed(model, funder, kind if len(pools) > 1 else None, start)
-        budget = funder.budget * share * model.factors.budget - owed
+        budget = budgets * share * model.factors.budget - committed_by(model, funders, kind if len(pools) > 1 else None, start)
         todo = (~awarded).nonzero()[0]
-        terms = _asks(model, funder, rows[todo], kind) if kind == INSTITUTIONAL else tuple(v[todo] for v in project_terms)
-        fits = np.cumsum(terms[0]) <= budget
+        terms = _asks(model, first, rows[todo], kind) if kind == INSTITUTIONAL else tuple(v[todo] for v in project_terms)
+        bounds = np.searchsorted(which[todo], np.arange(len(funders) + 1))
+        fits = np.concatenate([np.cumsum(terms[0][a:b]) <= budget[k] for k, (a, b) in enumerate(zip(bounds, bounds[1:]))])
         chosen = todo[fits]
         awarded[chosen] = True
         amount, cost, fte, material, in_kind = (values[fits] for values in terms)
         years = cfg.institutional_years if kind == INSTITUTIONAL else cfg.project_years
-        add_grants(model, rows[chosen], funder.index, kind, amount, cost, fte, material, in_kind, start, years)
-        model.log.add(t, "grant_awarded", rows[chosen], cause="", funder=funder.index, amount=amount,
+        add_grants(model, rows[chosen], index[chosen], kind, amount, cost, fte, material, in_kind, start, years)
+        model.log.add(t, "grant_awarded", rows[chosen], cause="", funder=index[chosen], amount=amount,
                       score=scores[chosen], rank=ranks[chosen], staff_fte=fte)
     won, lost = rows[awarded], rows[~awarded]
     m.track_record[won] += 1
     m.professionalisation[won] += cfg.professionalisation_gain * (1.0 - m.professionalisation[won])
     m.rejections[lost] += 1.0
-    model.log.add(t, "grant_rejected", lost, funder=funder.index, score=scores[~awarded], rank=ranks[~awarded])
+    model.log.add(t, "grant_rejected", lost, funder=index[~awarded], score=scores[~awarded], rank=ranks[~awarded])
     model.flow["awards"] += won.size
 
 
-def add_grants(model: MSOModel, mso: np.ndarray, funder: int, kind: int, amount, cost, fte, material,
+def add_grants(model: MSOModel, mso: np.ndarray, funder: int | np.ndarray, kind: int, amount, cost, fte, material,
                in_kind, start, years: float) -> None:
     """Record new grants (they pay from `start` for `years`)."""
     if mso.size == 0:
