@@ -69,14 +69,14 @@ class Table:
     def append(self, count: int, **values) -> np.ndarray:
         """Append `count` rows with the given column values; returns their row indices."""
         self.reserve(count)
-        rows = np.arange(self.n, self.n + count)
+        rows = slice(self.n, self.n + count)
         for name, value in values.items():
             getattr(self, name)[rows] = value
         if "id" in self._columns and "id" not in values:
             self.id[rows] = np.arange(self.appended, self.appended + count)
         self.n += count
         self.appended += count
-        return rows
+        return np.arange(rows.start, rows.stop)
 
     def compact(self, keep: np.ndarray) -> None:
         """Keep only the rows where `keep` (length n) is true, in their order."""
