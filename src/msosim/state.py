@@ -199,24 +199,25 @@ class EventLog:
 
     def frame(self, steps_per_year: int, start_year: int, funder_names: list[str]) -> pd.DataFrame:
         """All events as one tidy DataFrame (categoricals for event, cause and funder)."""
-        data = self._columns()
-        year = data["step"] / steps_per_year
-        year += start_year
+        steps = np.array([chunk[0] for chunk in self._chunks], dtype=np.int32)
+        counts = np.array([chunk[2] for chunk in self._chunks], dtype=np.int64)
+        data = self._arrays(steps, counts)
         data["funder"] += 1  # category 0 is "no funder"
-        columns = {"step": data["step"], "year": year, **{name: data[name] for name in self.COLUMNS if name != "step"}}
+        # The year depends on the step only, so it is computed per chunk and repeated like the step.
+        columns = {"step": data["step"], "year": np.repeat(start_year + steps / steps_per_year, counts),
+                   **{name: data[name] for name in self.COLUMNS if name != "step"}}
         columns["event"] = pd.Categorical.from_codes(data["event"], EVENT_KINDS)
         columns["cause"] = pd.Categorical.from_codes(data["cause"], EVENT_CAUSES)
         columns["funder"] = pd.Categorical.from_codes(data["funder"], ["", *funder_names])
         return pd.DataFrame(columns, copy=False)
 
-    def _columns(self) -> dict[str, np.ndarray]:
-        """Every column over all chunks: step and event repeated per chunk, the others filled with their
-        default and each chunk's values written over its part (one pass over the chunks for all columns)."""
-        counts = np.array([chunk[2] for chunk in self._chunks], dtype=np.int64)
-        total = int(counts.sum())
-        data = {"step": np.repeat(np.array([chunk[0] for chunk in self._chunks], dtype=np.int32), counts),
+    def _arrays(self, steps: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        """Every column over all chunks (given each chunk's step and count): step and event repeated per chunk,
+        the others filled with their default and each chunk's values written over its part (one pass over the
+        chunks for all columns)."""
+        data = {"step": np.repeat(steps, counts),
                 "event": np.repeat(np.array([chunk[1] for chunk in self._chunks], dtype=np.int8), counts)}
-        data.update({name: np.full(total, self.DEFAULTS.get(name, 0), dtype=self.DTYPES[name])
+        data.update({name: np.full(int(counts.sum()), self.DEFAULTS.get(name, 0), dtype=self.DTYPES[name])
                      for name in self.COLUMNS if name not in data})
         start = 0
         for _, _, count, values in self._chunks:
