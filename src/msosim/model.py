@@ -14,7 +14,7 @@ from .agents.funder import build_funders, calling_programmes
 from .metrics import monthly_row, new_flow, yearly_indicators
 from .population import build_landscape, build_msos, conflict_pairs, read_data
 from .scenario import Scenario, load_scenario, with_overrides
-from .state import GRANT_COLUMNS, GRANT_KINDS, TIE_COLUMNS, EventLog, Table
+from .state import GRANT_COLUMNS, GRANT_KINDS, TIE_COLUMNS, EventLog, Table, labels_at
 from .submodels.cooperation import (cooperate_with_municipality, delegate_tasks, form_and_break_ties,
                                     join_and_leave_federations, update_municipalities, update_trust)
 from .submodels.demography import dissolve, found_new
@@ -96,7 +96,7 @@ class MSOModel(mesa.Model):
         self.factors = factors_at(self, float(cfg.start_year))
         self.yearly = yearly_indicators(self)
         self._count_alive_per_district()
-        self._start_snapshot = self.msos.frame()
+        self._start_snapshot = self.msos.columns()
         self.datacollector = MonthlyCollector()
         self.datacollector.collect(self)
 
@@ -195,17 +195,19 @@ class MSOModel(mesa.Model):
         return {name: builders[name]() for name in names}
 
     def _mso_frame(self) -> pd.DataFrame:
-        start = self._start_snapshot.assign(snapshot="start")
-        end = self.msos.frame().assign(snapshot="end")
-        msos = pd.concat([start, end], ignore_index=True).rename_axis("index").reset_index(drop=True)
-        msos.insert(0, "mso", np.concatenate([np.arange(len(start)), np.arange(len(end))]))
-        return msos
+        """The MSO table at the start and at the end, one under the other (`snapshot` says which)."""
+        start, end = self._start_snapshot, self.msos.columns()
+        sizes = [len(start["alive"]), len(end["alive"])]
+        columns = {"mso": np.concatenate([np.arange(size) for size in sizes])}
+        columns.update({name: np.concatenate([start[name], end[name]]) for name in start})
+        columns["snapshot"] = labels_at(["start", "end"], np.repeat([0, 1], sizes))
+        return pd.DataFrame(columns, copy=False)
 
     def _grant_frame(self) -> pd.DataFrame:
-        grants = self.grants.frame()
-        grants["kind"] = pd.Categorical.from_codes(grants["kind"].astype(int), GRANT_KINDS)
-        grants["funder"] = np.array([f.name for f in self.funders], dtype=object)[grants["funder"].to_numpy()]
-        return grants
+        grants = self.grants.columns()
+        grants["funder"] = labels_at([f.name for f in self.funders], grants["funder"])
+        grants["kind"] = pd.Categorical.from_codes(grants["kind"], GRANT_KINDS)
+        return pd.DataFrame(grants, copy=False)
 
     def _funder_frame(self) -> pd.DataFrame:
         return pd.DataFrame({

@@ -102,10 +102,30 @@ def build_landscape(scenario: Scenario, rng: np.random.Generator) -> Landscape:
 
 def _draw_fields(rng: np.random.Generator, staffed: np.ndarray) -> np.ndarray:
     """Activity fields with the SVR shares as marginals, tilted towards staffed MSOs in social work."""
+    return rng.random((staffed.size, len(FIELDS))) < _field_probabilities(staffed.astype(float) - staffed.mean())
+
+
+def _draw_unstaffed_fields(rng: np.random.Generator, count: int) -> np.ndarray:
+    """`_draw_fields` for `count` MSOs none of which has staff (the same draws, without recomputing the
+    probabilities, which are then the same for every MSO)."""
+    return rng.random((count, len(FIELDS))) < _unstaffed_field_probabilities()
+
+
+def _field_probabilities(centred: np.ndarray) -> np.ndarray:
+    """Each MSO's probability of each field: the SVR share, tilted by its centred staffed indicator."""
     share, affinity = _field_table()
-    centred = staffed.astype(float) - staffed.mean()
-    p = np.clip(share[None, :] * (1.0 + affinity[None, :] * centred[:, None]), 0.0, 1.0)
-    return rng.random(p.shape) < p
+    p = affinity[None, :] * centred[:, None]
+    p += 1.0
+    p *= share[None, :]
+    return np.clip(p, 0.0, 1.0, out=p)
+
+
+@lru_cache(maxsize=None)
+def _unstaffed_field_probabilities() -> np.ndarray:
+    """`_field_probabilities` of an MSO in a cohort without staff (centred indicator 0), as one row."""
+    p = _field_probabilities(np.zeros(1))
+    p.flags.writeable = False
+    return p
 
 
 def draw_groups(rng: np.random.Generator, count: int) -> np.ndarray:
@@ -179,7 +199,7 @@ def new_msos(scenario: Scenario, districts: Table, district: np.ndarray, rng: np
     members = np.maximum(7, np.round(rng.lognormal(np.log(scenario.population.founding_members_median), 0.5, n)))
     members = members.astype(np.int64)
     volunteers = np.minimum(members, np.maximum(scenario.min_active_volunteers, rng.binomial(members, 0.4)))
-    fields = _draw_fields(rng, np.zeros(n, dtype=bool))
+    fields = _draw_unstaffed_fields(rng, n)
     functions = np.column_stack([rng.random(n) < 0.7, rng.random(n) < 0.4, rng.random(n) < 0.3, rng.random(n) < 0.2])
     return dict(
         alive=True, initial=False, district=district, land=districts.view("land")[district],

@@ -69,14 +69,14 @@ class Table:
     def append(self, count: int, **values) -> np.ndarray:
         """Append `count` rows with the given column values; returns their row indices."""
         self.reserve(count)
-        rows = np.arange(self.n, self.n + count)
+        rows = slice(self.n, self.n + count)
         for name, value in values.items():
             getattr(self, name)[rows] = value
         if "id" in self._columns and "id" not in values:
             self.id[rows] = np.arange(self.appended, self.appended + count)
         self.n += count
         self.appended += count
-        return rows
+        return np.arange(rows.start, rows.stop)
 
     def compact(self, keep: np.ndarray) -> None:
         """Keep only the rows where `keep` (length n) is true, in their order."""
@@ -98,22 +98,42 @@ class Table:
         """The used part of one column."""
         return getattr(self, name)[: self.n]
 
-    def frame(self, rows: np.ndarray | None = None) -> pd.DataFrame:
-        """The table (or selected rows) as a DataFrame; matrix columns are spread to name_i. Without `rows`,
-        retired rows are included and all rows come in `id` order."""
+    def columns(self, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """The table (or selected rows) as fresh arrays by column name, matrix columns spread to name_i (views
+        into one fresh 2-D array). Without `rows`, retired rows are included and all rows come in `id` order."""
         if rows is None and self._retired:
-            every = {name: np.concatenate([*(part[name] for part in self._retired), getattr(self, name)[: self.n]])
-                     for name in (*self._columns, *self._matrices)}
-            order = np.argsort(every["id"], kind="stable") if "id" in every else slice(None)
-            columns = {name: values[order] for name, values in every.items()}
+            arrays = self._with_retired()
+        elif rows is None:
+            arrays = {name: getattr(self, name)[: self.n].copy() for name in (*self._columns, *self._matrices)}
         else:
-            rows = np.arange(self.n) if rows is None else rows
-            columns = {name: getattr(self, name)[rows] for name in (*self._columns, *self._matrices)}
-        data = {name: columns[name] for name in self._columns}
+            arrays = {name: getattr(self, name)[rows] for name in (*self._columns, *self._matrices)}
+        data = {name: arrays[name] for name in self._columns}
         for name, (width, _) in self._matrices.items():
             for j in range(width):
-                data[f"{name}_{j}"] = columns[name][:, j]
-        return pd.DataFrame(data)
+                data[f"{name}_{j}"] = arrays[name][:, j]
+        return data
+
+    def _with_retired(self) -> dict[str, np.ndarray]:
+        """Retired and working rows together, in `id` order (the retired parts and the working rows are each
+        in `id` order already, so the stable sort only merges them)."""
+        def merged(name: str) -> np.ndarray:
+            return np.concatenate([*(part[name] for part in self._retired), getattr(self, name)[: self.n]])
+
+        if "id" not in self._columns:
+            return {name: merged(name) for name in (*self._columns, *self._matrices)}
+        ids = merged("id")
+        order = np.argsort(ids, kind="stable")
+        return {name: (ids if name == "id" else merged(name))[order] for name in (*self._columns, *self._matrices)}
+
+    def frame(self, rows: np.ndarray | None = None) -> pd.DataFrame:
+        """The table (or selected rows) as a DataFrame; see `columns`."""
+        return pd.DataFrame(self.columns(rows), copy=False)
+
+
+def labels_at(labels: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """`labels[codes]` as the `str` array pandas infers from an object array of strings, without making
+    that object array (one Python reference per row)."""
+    return pd.array(labels, dtype="str").take(codes)
 
 
 def mso_table(capacity: int) -> Table:
@@ -179,26 +199,32 @@ class EventLog:
 
     def frame(self, steps_per_year: int, start_year: int, funder_names: list[str]) -> pd.DataFrame:
         """All events as one tidy DataFrame (categoricals for event, cause and funder)."""
+        steps = np.array([chunk[0] for chunk in self._chunks], dtype=np.int32)
         counts = np.array([chunk[2] for chunk in self._chunks], dtype=np.int64)
-        ends = np.cumsum(counts)
-        total = int(ends[-1]) if counts.size else 0
-        data = {"step": np.repeat(np.array([chunk[0] for chunk in self._chunks], dtype=np.int32), counts),
-                "event": np.repeat(np.array([chunk[1] for chunk in self._chunks], dtype=np.int8), counts)}
-        for name in self.COLUMNS:
-            if name in data:
-                continue
-            dtype = self.DTYPES[name]
-            column = np.full(total, self.DEFAULTS.get(name, 0), dtype=dtype)
-            for end, (_, _, count, values) in zip(ends, self._chunks):
-                if name in values:
-                    column[end - count: end] = values[name]
-            data[name] = column
-        columns = {"step": data["step"], "year": start_year + data["step"] / steps_per_year,
+        data = self._arrays(steps, counts)
+        data["funder"] += 1  # category 0 is "no funder"
+        # The year depends on the step only, so it is computed per chunk and repeated like the step.
+        columns = {"step": data["step"], "year": np.repeat(start_year + steps / steps_per_year, counts),
                    **{name: data[name] for name in self.COLUMNS if name != "step"}}
         columns["event"] = pd.Categorical.from_codes(data["event"], EVENT_KINDS)
         columns["cause"] = pd.Categorical.from_codes(data["cause"], EVENT_CAUSES)
-        columns["funder"] = pd.Categorical.from_codes(data["funder"] + 1, ["", *funder_names])
+        columns["funder"] = pd.Categorical.from_codes(data["funder"], ["", *funder_names])
         return pd.DataFrame(columns, copy=False)
+
+    def _arrays(self, steps: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        """Every column over all chunks (given each chunk's step and count): step and event repeated per chunk,
+        the others filled with their default and each chunk's values written over its part (one pass over the
+        chunks for all columns)."""
+        data = {"step": np.repeat(steps, counts),
+                "event": np.repeat(np.array([chunk[1] for chunk in self._chunks], dtype=np.int8), counts)}
+        data.update({name: np.full(int(counts.sum()), self.DEFAULTS.get(name, 0), dtype=self.DTYPES[name])
+                     for name in self.COLUMNS if name not in data})
+        start = 0
+        for _, _, count, values in self._chunks:
+            for name, value in values.items():
+                data[name][start: start + count] = value
+            start += count
+        return data
 
     def count(self) -> int:
         return sum(chunk[2] for chunk in self._chunks)
