@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .batch import RunSpec
-from .scenario import Scenario, ScenarioError, _read_yaml, _with_default_funders, validate_scenario
+from .scenario import SAFE_LOADER, Scenario, ScenarioError, _read_yaml, _with_default_funders, validate_scenario
 from .sweep import SAMPLERS
 
 DISTS = {"uniform": "unif", "triangular": "triang", "normal": "norm", "lognormal": "lognorm",
@@ -117,7 +117,7 @@ def read_mapping(path: Path, kind: str) -> dict:
     if not path.is_file():
         raise ExperimentError(f"{path}: file not found; allowed: an existing YAML {kind} file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     except yaml.YAMLError as exc:
         raise ExperimentError(f"{path}: YAML syntax error ({str(exc).splitlines()[0]}); allowed: valid YAML") from None
     if not isinstance(data, dict):

@@ -86,6 +86,8 @@ class MSOModel(mesa.Model):
         self.funders: list[Funder] = build_funders(self, landscape.land_mso_share, landscape.scale_factor)
         self.funder_paid = np.zeros(len(self.funders))
         self.funder_renewal = np.array([f.config.renewal_probability for f in self.funders])
+        spy = cfg.steps_per_year  # the funders whose call month falls on each step of the year
+        self._callers = [[f for f in self.funders if (f.config.call_month - 1) * spy // 12 == k] for k in range(spy)]
         policy_share = cfg.policy.delegation_funded_share
         self.delegation_funded_share = cfg.municipality.delegation_funded_share if policy_share is None else policy_share
         self.mso_agents: list[MSO] = []
@@ -150,7 +152,7 @@ class MSOModel(mesa.Model):
         arise_demand(self)
         self.msos.application_hours[: self.msos.n] = 0.0
         end_grants(self)
-        for programme in calling_programmes(self.funders):
+        for programme in calling_programmes(self._callers[(self.t - 1) % self.config.steps_per_year]):
             run_call(self, programme)
         adjust_staff(self)
         delegate_tasks(self)

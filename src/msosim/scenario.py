@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader where PyYAML has it: ~8x faster
 
 
 class Strict(BaseModel):
@@ -331,7 +332,7 @@ def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
         where = f"{chain[-1]}: key 'extends': value '{path}'" if chain else f"{path}"
         raise ScenarioError(f"{where}: file not found; allowed: an existing YAML scenario file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -50,8 +50,8 @@ class Table:
         self.capacity = max(int(capacity), 16)
         for name, dtype in self._columns.items():
             setattr(self, name, np.zeros(self.capacity, dtype=dtype))
-        for name, (width, dtype) in self._matrices.items():
-            setattr(self, name, np.zeros((self.capacity, width), dtype=dtype))
+        for name, (width, dtype) in self._matrices.items():  # column-major: submodels work on one column at a time
+            setattr(self, name, np.zeros((self.capacity, width), dtype=dtype, order="F"))
 
     def reserve(self, extra: int) -> None:
         """Make room for `extra` more rows (doubling capacity), keeping existing data."""
@@ -61,7 +61,7 @@ class Table:
         new_capacity = max(needed, 2 * self.capacity)
         for name in (*self._columns, *self._matrices):
             old = getattr(self, name)
-            new = np.zeros((new_capacity, *old.shape[1:]), dtype=old.dtype)
+            new = np.zeros((new_capacity, *old.shape[1:]), dtype=old.dtype, order="F")
             new[: self.n] = old[: self.n]
             setattr(self, name, new)
         self.capacity = new_capacity

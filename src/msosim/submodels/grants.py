@@ -165,15 +165,16 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     project_terms = _asks(model, first, rows, PROJECT)
     amount, cost, in_kind = project_terms[0], project_terms[1], project_terms[4]
     can_cofund = m.reserves[rows] >= cfg.cofunding_share * cost - in_kind
-    applies = decide_to_apply(model, first, rows, hours) & can_cofund
-    if not applies.any():
+    applied = (decide_to_apply(model, first, rows, hours) & can_cofund).nonzero()[0]
+    if applied.size == 0:
         return
-    rows, hours, which = rows[applies], hours[applies], which[applies]
+    rows, which = rows[applied], which[applied]
     scores = score_applications(model, first, rows)
     # each funder's applicants together, best first (stable: equal scores keep row order)
     order = np.argsort(-scores, kind="stable") if len(funders) == 1 else np.lexsort((-scores, which))
-    rows, hours, scores, which = rows[order], hours[order], scores[order], which[order]
-    project_terms = tuple(values[applies][order] for values in project_terms)
+    rows, scores, which, applied = rows[order], scores[order], which[order], applied[order]
+    hours = hours[applied]
+    project_terms = tuple(values[applied] for values in project_terms)
     first_of = np.searchsorted(which, np.arange(len(funders) + 1))  # each funder's applicants: first_of[k]:first_of[k+1]
     ranks = np.arange(1, rows.size + 1) - first_of[which]
     index = np.array([f.index for f in funders])[which]
