@@ -39,9 +39,9 @@ def yearly_indicators(model: MSOModel) -> dict:
     income = m.income_last_year[:n][alive]
     grants = income[:, 2] + income[:, 3]
     total = income.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shares = income / total[:, None]
-    hhi = np.nansum(shares**2, axis=1)[total > 0]
+    paid = total > 0  # MSOs with no income have no shares
+    shares = income[paid] / total[paid, None]
+    hhi = (shares * shares).sum(axis=1)
     return {"funding_gini": gini(grants), "revenue_concentration": float(hhi.mean()) if hhi.size else 0.0}
 
 

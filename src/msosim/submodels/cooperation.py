@@ -86,7 +86,7 @@ def update_trust(model: MSOModel) -> None:
     m, n, d, mc = model.msos, model.msos.n, model.districts, model.config.municipality
     co, spy = model.config.cooperation, model.config.steps_per_year
     district = m.district[:n]
-    signal = (d.openness[district] + co.dialogue_trust_gain * d.dialogue[district]
+    signal = ((d.openness[: d.n] + co.dialogue_trust_gain * d.dialogue[: d.n])[district]
               + 0.2 * m.coop_municipality[:n] - mc.unfunded_trust_penalty * m.unfunded_ratio[:n] * m.coop_municipality[:n])
     rate = min(mc.trust_rate / spy, 1.0)
     m.trust[:n] = np.where(m.alive[:n], m.trust[:n] + rate * (np.minimum(np.maximum(signal, 0.0), 1.0) - m.trust[:n]), m.trust[:n])
