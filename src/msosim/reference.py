@@ -525,17 +525,18 @@ def run_call(model: MSOModel, funders: list[Funder], draws: Draws) -> None:
             if eligible(model, f, i, start):
                 funder_of[i] = f
     rows = sorted(funder_of)
-    first_size = size_draw_for(draws, first, PROJECT)
-    requests = [ask(model, first, i, PROJECT, first_size, p) for p, i in enumerate(rows)]
     apply_draw = draws.take("random")
-    applicants, hours = [], {}
+    keen, hours = [], {}
     for position, i in enumerate(rows):
         volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - cfg.policy.application_support)
         hours[i] = first.config.application_hours * (volunteer_factor if m.staff_fte[i] <= 0 else 1.0) * (
             1.0 - 0.5 * m.professionalisation[i])
-        if can_cofund(model, first, i, requests[position]) and (
-                apply_draw.for_row(position, len(rows)) < apply_probability(model, i, hours[i])):
-            applicants.append(i)
+        if apply_draw.for_row(position, len(rows)) < apply_probability(model, i, hours[i]):
+            keen.append(i)
+    # those who would apply work out their project; they apply if they can pay the co-funding in cash
+    size_draw = size_draw_for(draws, first, PROJECT)
+    project_request = {i: ask(model, first, i, PROJECT, size_draw, p) for p, i in enumerate(keen)}
+    applicants = [i for i in keen if can_cofund(model, first, i, project_request[i])]
     if not applicants:
         return
     score_draw = draws.take("random" if first.config.selection == "lottery" else "normal")
@@ -546,7 +547,6 @@ def run_call(model: MSOModel, funders: list[Funder], draws: Draws) -> None:
         m.application_hours[i] += hours[i]
         log_one(model, "grant_applied", i, funder=funder_of[i].index, hours=hours[i], score=scores[i], rank=rank[i])
     model.flow["applications"] += len(applicants)
-    project_request = {i: requests[p] for p, i in enumerate(rows)}
     awarded: set[int] = set()
     pools = first.pools()
     for kind, share in pools:

@@ -162,10 +162,12 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     rows = ok.nonzero()[0]
     which = which[rows]
     hours = application_hours(model, first, rows)
+    keen = decide_to_apply(model, first, rows, hours).nonzero()[0]
+    rows, which, hours = rows[keen], which[keen], hours[keen]
+    # those who would apply work out their project; they apply if they can pay the co-funding in cash
     project_terms = _asks(model, first, rows, PROJECT)
     amount, cost, in_kind = project_terms[0], project_terms[1], project_terms[4]
-    can_cofund = m.reserves[rows] >= cfg.cofunding_share * cost - in_kind
-    applied = (decide_to_apply(model, first, rows, hours) & can_cofund).nonzero()[0]
+    applied = (m.reserves[rows] >= cfg.cofunding_share * cost - in_kind).nonzero()[0]
     if applied.size == 0:
         return
     rows, which = rows[applied], which[applied]
