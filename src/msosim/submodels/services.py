@@ -30,21 +30,35 @@ def deliver_services(model: MSOModel) -> None:
     district = m.district[:n]
     hours_factor = model.factors.volunteer_hours
     volunteers, staff = m.volunteers[:n], m.staff_fte[:n]
-    reach = m.members[:n] * alive
+    reach = np.multiply(m.members[:n], alive, dtype=np.float64)  # members of living MSOs
     total_reach = np.bincount(district, weights=reach, minlength=d.n)
-    need = (d.demand_hours[: d.n] / np.maximum(total_reach, 1.0))[district] * reach
-    own_paid_hours = staff * (cfg.services.staff_service_hours * months) + m.freelance_hours[:n]
-    sustainable = volunteers * (cfg.volunteers.sustainable_hours * hours_factor * months * cfg.services.overcommitment)
-    accepted = np.minimum(need, own_paid_hours + sustainable)
-    paid_hours = own_paid_hours + m.delegated_funded_load[:n]  # task helpers work only on the tasks
+    need = (d.demand_hours[: d.n] / np.maximum(total_reach, 1.0))[district]
+    need *= reach
+    own_paid_hours = staff * (cfg.services.staff_service_hours * months)
+    own_paid_hours += m.freelance_hours[:n]
+    accepted = volunteers * (cfg.volunteers.sustainable_hours * hours_factor * months * cfg.services.overcommitment)
+    accepted += own_paid_hours
+    np.minimum(need, accepted, out=accepted)
+    paid_hours = own_paid_hours
+    paid_hours += m.delegated_funded_load[:n]  # task helpers work only on the tasks
     delegated = m.delegated_load[:n] * alive
-    requested = accepted + delegated
-    staff_admin = staff * (cfg.services.staff_admin_hours * months)
-    overhead_hours = np.maximum(model.admin_hours[:n] + m.application_hours[:n] - staff_admin, 0.0)
-    volunteer_needed = np.maximum(requested + overhead_hours - paid_hours, 0.0)
+    requested = accepted
+    requested += delegated
+    overhead_hours = model.admin_hours[:n] + m.application_hours[:n]
+    overhead_hours -= staff * (cfg.services.staff_admin_hours * months)
+    np.maximum(overhead_hours, 0.0, out=overhead_hours)
+    volunteer_needed = requested + overhead_hours
+    volunteer_needed -= paid_hours
+    np.maximum(volunteer_needed, 0.0, out=volunteer_needed)
     worked = np.minimum(volunteer_needed, volunteers * (cfg.volunteers.max_hours * hours_factor * months))
-    delivered = np.maximum(np.minimum(requested, paid_hours + worked - overhead_hours), 0.0) * alive
-    m.requested_hours[:n] = need + delegated
+    worked += paid_hours
+    worked -= overhead_hours
+    delivered = np.minimum(requested, worked, out=worked)
+    np.maximum(delivered, 0.0, out=delivered)
+    delivered *= alive
+    np.add(need, delegated, out=m.requested_hours[:n])
     m.service_hours[:n] = delivered
-    m.load_per_volunteer[:n] = volunteer_needed / (np.maximum(volunteers, 1) * (months * max(hours_factor, 1e-9))) * alive
+    load = np.maximum(volunteers, 1) * (months * max(hours_factor, 1e-9))
+    np.divide(volunteer_needed, load, out=load)
+    np.multiply(load, alive, out=m.load_per_volunteer[:n])
     d.delivered_hours[: d.n] = np.bincount(district, weights=delivered, minlength=d.n)
