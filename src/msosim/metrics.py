@@ -35,13 +35,17 @@ def gini(values: np.ndarray) -> float:
 def yearly_indicators(model: MSOModel) -> dict:
     """Inequality of funding and revenue concentration over the last full year, among living MSOs."""
     m, n = model.msos, model.msos.n
-    alive = m.alive[:n]
-    income = m.income_last_year[:n][alive]
-    grants = income[:, 2] + income[:, 3]
-    total = income.sum(axis=1)
-    paid = total > 0  # MSOs with no income have no shares
-    shares = income[paid] / total[paid, None]
-    hhi = (shares * shares).sum(axis=1)
+    living = m.alive[:n].nonzero()[0]
+    sources = [m.income_last_year[living, k] for k in range(m.income_last_year.shape[1])]  # one column at a time
+    grants = sources[2] + sources[3]
+    total = sources[0].copy()
+    for values in sources[1:]:
+        total += values
+    paid = (total > 0).nonzero()[0]  # MSOs with no income have no shares
+    hhi = np.zeros(paid.size)
+    for values in sources:
+        share = values[paid] / total[paid]
+        hhi += share * share
     return {"funding_gini": gini(grants), "revenue_concentration": float(hhi.mean()) if hhi.size else 0.0}
 
 
