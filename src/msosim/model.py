@@ -15,12 +15,24 @@ from .metrics import monthly_row, new_flow, yearly_indicators
 from .population import build_landscape, build_msos, conflict_pairs, read_data
 from .scenario import Scenario, load_scenario, with_overrides
 from .state import GRANT_COLUMNS, GRANT_KINDS, TIE_COLUMNS, EventLog, Table, labels_at
-from .submodels.cooperation import (cooperate_with_municipality, delegate_tasks, form_and_break_ties,
-                                    join_and_leave_federations, update_municipalities, update_trust)
+from .submodels.cooperation import (
+    cooperate_with_municipality,
+    delegate_tasks,
+    form_and_break_ties,
+    join_and_leave_federations,
+    update_municipalities,
+    update_trust,
+)
 from .submodels.demography import dissolve, found_new
 from .submodels.events import Factors, apply_shocks, factors_at
 from .submodels.finances import collect_income, pay_costs
-from .submodels.grants import adjust_staff, decay_rejections, end_grants, initial_grants, run_call
+from .submodels.grants import (
+    adjust_staff,
+    decay_rejections,
+    end_grants,
+    initial_grants,
+    run_call,
+)
 from .submodels.services import arise_demand, deliver_services
 from .submodels.volunteers import update_burnout, volunteers_quit_and_join
 

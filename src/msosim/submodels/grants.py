@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -166,7 +167,7 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     rows, which, hours = rows[keen], which[keen], hours[keen]
     # those who would apply work out their project; they apply if they can pay the co-funding in cash
     project_terms = _asks(model, first, rows, PROJECT)
-    amount, cost, in_kind = project_terms[0], project_terms[1], project_terms[4]
+    cost, in_kind = project_terms[1], project_terms[4]
     applied = (m.reserves[rows] >= cfg.cofunding_share * cost - in_kind).nonzero()[0]
     if applied.size == 0:
         return
@@ -191,7 +192,7 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
         todo = (~awarded).nonzero()[0]
         terms = _asks(model, first, rows[todo], kind) if kind == INSTITUTIONAL else tuple(v[todo] for v in project_terms)
         bounds = np.searchsorted(which[todo], np.arange(len(funders) + 1))
-        fits = np.concatenate([np.cumsum(terms[0][a:b]) <= budget[k] for k, (a, b) in enumerate(zip(bounds, bounds[1:]))])
+        fits = np.concatenate([np.cumsum(terms[0][a:b]) <= budget[k] for k, (a, b) in enumerate(pairwise(bounds))])
         chosen = todo[fits]
         awarded[chosen] = True
         amount, cost, fte, material, in_kind = (values[fits] for values in terms)
