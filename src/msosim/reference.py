@@ -151,14 +151,17 @@ class InvertedDraw:
         self.method = method
         self.uniform, self.large = draws.take("random"), draws.take(method)
 
-    def for_row(self, row: int, population: int, *parameters: float) -> int:
+    def for_row(self, row: int, population: int, *parameters: float, steps_per_year: int | None = None) -> int:
+        """The draw for `row`; a binomial's `p` is yearly when `steps_per_year` is given (as in `draws.binomial`)."""
         u = self.uniform.for_row(row, population)
         if self.method == "binomial":
             n, p = parameters
             if n <= 0 or p <= 0.0:
                 return 0
-            if sampling.binomial_is_inverted(n, p):
-                return sampling.binomial_row(u, n, p)
+            step_p = p if steps_per_year is None else per_step(p, steps_per_year)
+            if sampling.binomial_is_inverted(n, step_p):
+                return sampling.binomial_row(u, n, p, steps_per_year)
+            parameters = (n, step_p)
         else:
             (lam,) = parameters
             if lam <= 0.0:
@@ -237,14 +240,14 @@ def volunteers_quit_and_join(model: MSOModel, draws: Draws) -> None:
         if not m.alive[i]:
             continue
         volunteers, members = int(m.volunteers[i]), int(m.members[i])
-        p_quit = per_step(v.dropout_rate * (1.0 + v.burnout_quit_factor * m.burnout[i]), spy)
-        quits = quit_draw.for_row(i, m.n, volunteers, p_quit)
+        quit_year = v.dropout_rate * (1.0 + v.burnout_quit_factor * m.burnout[i])
+        quits = quit_draw.for_row(i, m.n, volunteers, quit_year, steps_per_year=spy)
         staying = volunteers - quits
         met = min(m.service_hours[i] / max(m.requested_hours[i], 1e-9), 1.0)
         visibility = 1.0 - v.visibility_weight + v.visibility_weight * met
         embedding = 1.0 + v.embedding_effect * (float(m.coop_municipality[i]) + float(m.federation[i]))
         join_year = v.join_rate * density_factor(model, m.district[i]) * visibility * embedding * model.factors.join
-        joins = join_draw.for_row(i, m.n, members - staying, per_step(join_year, spy))
+        joins = join_draw.for_row(i, m.n, members - staying, join_year, steps_per_year=spy)
         if staying + joins > 0:
             m.burnout[i] = m.burnout[i] * staying / (staying + joins)
         m.volunteers[i] = staying + joins

@@ -21,30 +21,60 @@ INVERSION_MEAN_LIMIT = 8.0
 TAIL_ROWS = 24  # when this few rows are still searching, a scalar loop is cheaper than more vector passes
 
 
-def binomial(rng: np.random.Generator, n, p) -> np.ndarray:
-    """One binomial(n[i], p[i]) draw per row."""
+def binomial(rng: np.random.Generator, n, p, steps_per_year: int | None = None) -> np.ndarray:
+    """One binomial(n[i], p[i]) draw per row.
+
+    With `steps_per_year`, `p` is a yearly probability and each trial succeeds with the per-step
+    probability 1 - (1 - p) ** (1 / steps_per_year) (`rates.per_step`). That probability is then formed
+    only where it is needed: P(0) = (1 - p) ** (n / steps_per_year) directly, the per-step probability for
+    the rows still searching after P(0), and the switch to numpy's sampler decided exactly on the few rows
+    that bounds on it cannot settle. Same distribution, one power over all rows instead of two."""
     n = np.asarray(n, dtype=np.int64)
     p = np.asarray(p, dtype=np.float64)
     if p.shape != n.shape:
         p = np.broadcast_to(p, n.shape)
     u = rng.random(n.size)
     nf = n.astype(np.float64)  # counts as floats: exact, and what the pmf arithmetic converts them to anyway
-    large = (nf * p > INVERSION_MEAN_LIMIT) | (p >= 1.0)
-    large &= n > 0
-    large = large.nonzero()[0]
+    if steps_per_year is None:
+        s = 1.0
+        q = 1.0 - p
+        large = (nf * p > INVERSION_MEAN_LIMIT) | (p >= 1.0)
+        large &= n > 0
+        large = large.nonzero()[0]
+        p_large = p[large]
+        # Rows whose u is below a lower bound of P(0), (1 - p) ** n >= 1 - n p, draw 0 without forming P(0).
+        maybe = nf * p > 1.0 - u
+    else:
+        s = float(steps_per_year)
+        p = np.minimum(np.maximum(p, 0.0), 1.0)
+        q = 1.0 - p  # per year
+        # The per-step probability lies in [p / s, p / (s (1 - p))]: only rows whose upper bound passes the
+        # limit can be large, and the exact test is made on those.
+        maybe = ((nf * p > INVERSION_MEAN_LIMIT * s * q) & (n > 0)).nonzero()[0]
+        p_maybe = 1.0 - q[maybe] ** (1.0 / s)
+        is_large = (nf[maybe] * p_maybe > INVERSION_MEAN_LIMIT) | (p_maybe >= 1.0)
+        large, p_large = maybe[is_large], p_maybe[is_large]
+        maybe = nf * p > (1.0 - u) * (s * q)  # the same bound with the per-step p's upper bound
     out = np.zeros(n.size, dtype=np.int64)
-    out[large] = rng.binomial(n[large], p[large])  # called even when empty: a fixed sequence of calls
-    q = 1.0 - p
-    pmf = np.power(q, nf)  # P(0); 1 where n = 0 or p = 0, so those rows stay at 0
-    pmf[large] = 1.0
-    rows = (u > pmf).nonzero()[0]
+    out[large] = rng.binomial(n[large], p_large)  # called even when empty: a fixed sequence of calls
+    maybe[large] = False
+    rows = maybe.nonzero()[0]
+    pmf = np.power(q[rows], nf[rows] / s if steps_per_year is not None else nf[rows])  # P(0) = (1 - step p) ** n
+    searching = (u[rows] > pmf).nonzero()[0]
+    rows = rows[searching]
     # Every row still searching in pass j has reached count j: the count is a scalar per pass and the
     # working arrays shrink to the rows still searching. `left` is u minus the cumulative probability.
-    pmf = pmf[rows]
+    pmf = pmf[searching]
     left = u[rows]
     left -= pmf
-    nf, ratio = nf[rows], p[rows]
-    ratio /= q[rows]
+    nf = nf[rows]
+    if steps_per_year is None:
+        ratio = p[rows]
+        ratio /= q[rows]
+    else:
+        q = q[rows] ** (1.0 / s)  # per step
+        ratio = 1.0 - q
+        ratio /= q
     j = 0
     while rows.size > TAIL_ROWS:
         j += 1
@@ -69,10 +99,14 @@ def poisson(rng: np.random.Generator, lam) -> np.ndarray:
     large = (lam > INVERSION_MEAN_LIMIT).nonzero()[0]
     out = np.zeros(lam.size, dtype=np.int64)
     out[large] = rng.poisson(lam[large])  # called even when empty
-    pmf = np.exp(-lam)  # P(0); 1 where lam = 0
-    pmf[large] = 1.0
-    rows = (u > pmf).nonzero()[0]
-    pmf, lam = pmf[rows], lam[rows]
+    # Rows whose u is below a lower bound of P(0), exp(-lam) >= 1 - lam, draw 0 without forming P(0).
+    maybe = lam > 1.0 - u
+    maybe[large] = False
+    rows = maybe.nonzero()[0]
+    lam = lam[rows]
+    pmf = np.exp(-lam)  # P(0)
+    searching = (u[rows] > pmf).nonzero()[0]
+    rows, pmf, lam = rows[searching], pmf[searching], lam[searching]
     left = u[rows]
     left -= pmf
     j = 0
@@ -113,19 +147,28 @@ def _poisson_tail(k: int, left: float, pmf: float, lam: float) -> int:
 # --- one row at a time, for the reference submodels ----------------------------------------------------
 
 def binomial_is_inverted(n: int, p: float) -> bool:
-    """Whether `binomial` inverts this row (else numpy's sampler drew it)."""
+    """Whether `binomial` inverts this row (else numpy's sampler drew it); `p` per step."""
     return n > 0 and not (n * p > INVERSION_MEAN_LIMIT or p >= 1.0)
 
 
-def binomial_row(u: float, n: int, p: float) -> int:
-    """The inversion of `binomial` for one row (same floating-point operations, same result)."""
+def binomial_row(u: float, n: int, p: float, steps_per_year: int | None = None) -> int:
+    """The inversion of `binomial` for one row (same floating-point operations, same result); with
+    `steps_per_year`, `p` is yearly as in `binomial`."""
     if n <= 0 or p <= 0.0:
         return 0
-    q = 1.0 - p
-    pmf = float(np.power(np.array([q]), np.array([float(n)]))[0])
+    if steps_per_year is None:
+        q = 1.0 - p
+        pmf = float(np.power(np.array([q]), np.array([float(n)]))[0])
+        ratio = p / q
+    else:
+        s = float(steps_per_year)
+        q_year = np.array([1.0 - min(p, 1.0)])
+        pmf = float(np.power(q_year, np.array([float(n)]) / s)[0])
+        q = float((q_year ** (1.0 / s))[0])
+        ratio = (1.0 - q) / q
     if not u > pmf:
         return 0
-    return _binomial_tail(0, u - pmf, pmf, n, p / q)
+    return _binomial_tail(0, u - pmf, pmf, n, ratio)
 
 
 def poisson_is_inverted(lam: float) -> bool:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import draws
-from .rates import per_step
 
 if TYPE_CHECKING:
     from ..model import MSOModel
@@ -38,14 +37,14 @@ def volunteers_quit_and_join(model: MSOModel) -> None:
     m, v, spy, rng, n = model.msos, model.config.volunteers, model.config.steps_per_year, model.rng, model.msos.n
     alive = m.alive[:n]  # every row draws (one uniform each): cheaper than gathering the living ones
     volunteers, members, burnout = m.volunteers[:n], m.members[:n], m.burnout[:n]
-    p_quit = per_step(v.dropout_rate * (1.0 + v.burnout_quit_factor * burnout), spy)
-    quits = draws.binomial(rng, volunteers * alive, p_quit)
+    quit_year = v.dropout_rate * (1.0 + v.burnout_quit_factor * burnout)
+    quits = draws.binomial(rng, volunteers * alive, quit_year, spy)  # per-step probability from the yearly one
     staying = volunteers - quits
     visibility = 1.0 - v.visibility_weight + v.visibility_weight * np.minimum(
         m.service_hours[:n] / np.maximum(m.requested_hours[:n], 1e-9), 1.0)
     embedding = 1.0 + v.embedding_effect * (m.coop_municipality[:n] + m.federation[:n].astype(float))
     join_year = v.join_rate * density_factor(model)[m.district[:n]] * visibility * embedding * model.factors.join
-    joins = draws.binomial(rng, (members - staying) * alive, per_step(join_year, spy))
+    joins = draws.binomial(rng, (members - staying) * alive, join_year, spy)
     new_total = staying + joins
     m.burnout[:n] = np.where(alive & (new_total > 0), burnout * staying / np.maximum(new_total, 1), burnout)
     m.volunteers[:n] = new_total
