@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 
 from msosim.submodels import draws
 
@@ -127,3 +128,13 @@ def test_yearly_rows_agree_with_the_vectorised_draw():
         elif n[i] > 0:
             large += 1
     assert large > 100  # numpy's sampler took part too
+
+
+@pytest.mark.parametrize("steps", [1, 4, 12, 52])
+def test_happens_is_the_per_step_event(steps):
+    """rates.happens(u, p, s) is u < per_step(p, s), for probabilities outside [0, 1] too."""
+    from msosim.submodels.rates import happens, per_step
+
+    rng = np.random.default_rng(steps)
+    u, p = rng.random(200_000), rng.uniform(-0.2, 1.2, 200_000)
+    assert_array_equal(happens(u, p, steps), u < per_step(p, steps))

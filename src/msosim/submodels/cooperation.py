@@ -8,7 +8,7 @@ import numpy as np
 
 from ..state import CAUSE_CODE
 from . import draws
-from .rates import per_step
+from .rates import happens, per_step
 
 if TYPE_CHECKING:
     from ..model import MSOModel
@@ -70,10 +70,10 @@ def cooperate_with_municipality(model: MSOModel) -> None:
                   * np.where(m.staff_fte[outside] <= 0, 1.0 - mc.power_asymmetry, 1.0)
                   * (1.0 - mc.admin_burden)
                   * np.where(d.dialogue[: d.n], 1.0 + co.dialogue_trust_gain, 1.0)[district])
-    starts = outside[u[outside] < per_step(np.minimum(start_year, 0.95), spy)]
+    starts = outside[happens(u[outside], np.minimum(start_year, 0.95), spy)]
     inside = (alive & coop).nonzero()[0]
     end_year = mc.cooperation_end_rate * (1.0 - m.trust[inside]) * (1.0 + m.unfunded_ratio[inside])
-    ends = inside[u[inside] < per_step(np.minimum(end_year, 0.95), spy)]
+    ends = inside[happens(u[inside], np.minimum(end_year, 0.95), spy)]
     coop[starts] = True
     coop[ends] = False
     model.log.add(t, "municipal_cooperation_started", starts,
