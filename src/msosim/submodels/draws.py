@@ -10,7 +10,8 @@ The draws are exact in distribution (up to floating-point rounding of the cumula
 matters only in the far tail). Calls on the generator, in order: `random(size)` for every row, then
 `binomial`/`poisson` for the rows above the limit (always called, possibly with empty arrays), so a
 reference that receives the same numbers (`msosim.reference`) can redo each row with `binomial_row`
-and `poisson_row`.
+and `poisson_row`. Rows whose uniform lies below a lower bound of P(0) are 0 without P(0) being formed
+(most rows: the typical mean is well below 1), which changes no draw.
 """
 
 from __future__ import annotations
