@@ -134,6 +134,10 @@ class Draws:
         self.draws.append(Draw(call, self.taken - 1))
         return self.draws[-1]
 
+    def next_is(self, method: str) -> bool:
+        """Whether the next recorded call (if any) is of `method`."""
+        return self.taken < len(self.calls) and self.calls[self.taken].method == method
+
     def finish(self) -> None:
         """Every recorded draw was used."""
         if self.taken != len(self.calls):
@@ -149,7 +153,8 @@ class InvertedDraw:
 
     def __init__(self, draws: Draws, method: str) -> None:
         self.method = method
-        self.uniform, self.large = draws.take("random"), draws.take(method)
+        self.uniform = draws.take("random")
+        self.large = draws.take(method) if draws.next_is(method) else None  # no call when no row was large
 
     def for_row(self, row: int, population: int, *parameters: float, steps_per_year: int | None = None) -> int:
         """The draw for `row`; a binomial's `p` is yearly when `steps_per_year` is given (as in `draws.binomial`)."""
@@ -168,6 +173,9 @@ class InvertedDraw:
                 return 0
             if sampling.poisson_is_inverted(lam):
                 return sampling.poisson_row(u, lam)
+        if self.large is None:
+            raise AssertionError(f"the reference finds a row above the inversion limit; the vectorised {self.method} "
+                                 "called numpy's sampler for none")
         self.large.served_in_turn, position = self.large.served_in_turn + 1, self.large.served_in_turn
         return self.large.at(position, *parameters)
 

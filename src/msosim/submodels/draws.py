@@ -8,7 +8,7 @@ rows at once, needs as many vector passes as the largest count drawn. Rows whose
 
 The draws are exact in distribution (up to floating-point rounding of the cumulative sums, which
 matters only in the far tail). Calls on the generator, in order: `random(size)` for every row, then
-`binomial`/`poisson` for the rows above the limit (always called, possibly with empty arrays), so a
+`binomial`/`poisson` for the rows above the limit (only when there are such rows), so a
 reference that receives the same numbers (`msosim.reference`) can redo each row with `binomial_row`
 and `poisson_row`. Rows whose uniform lies below a lower bound of P(0) are 0 without P(0) being formed
 (most rows: the typical mean is well below 1), which changes no draw.
@@ -57,7 +57,8 @@ def binomial(rng: np.random.Generator, n, p, steps_per_year: int | None = None) 
         large, p_large = maybe[is_large], p_maybe[is_large]
         maybe = nf * p > (1.0 - u) * (s * q)  # the same bound with the per-step p's upper bound
     out = np.zeros(n.size, dtype=np.int64)
-    out[large] = rng.binomial(n[large], p_large)  # called even when empty: a fixed sequence of calls
+    if large.size:  # numpy's sampler is called only when some row needs it (an empty call draws nothing)
+        out[large] = rng.binomial(n[large], p_large)
     maybe[large] = False
     rows = maybe.nonzero()[0]
     pmf = np.power(q[rows], nf[rows] / s if steps_per_year is not None else nf[rows])  # P(0) = (1 - step p) ** n
@@ -99,7 +100,8 @@ def poisson(rng: np.random.Generator, lam) -> np.ndarray:
     u = rng.random(lam.size)
     large = (lam > INVERSION_MEAN_LIMIT).nonzero()[0]
     out = np.zeros(lam.size, dtype=np.int64)
-    out[large] = rng.poisson(lam[large])  # called even when empty
+    if large.size:
+        out[large] = rng.poisson(lam[large])
     # Rows whose u is below a lower bound of P(0), exp(-lam) >= 1 - lam, draw 0 without forming P(0).
     maybe = lam > 1.0 - u
     maybe[large] = False
