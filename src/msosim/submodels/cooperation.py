@@ -112,7 +112,8 @@ def form_and_break_ties(model: MSOModel, initial: bool = False) -> None:
         count = int(rng.poisson(rate * members.size))
         initiators.append(members[rng.integers(0, max(members.size, 1), count)])
     initiators = np.sort(np.concatenate(initiators))
-    order = alive_rows[np.argsort(district.astype(np.int16), kind="stable")]  # radix sort
+    by_district = rows_by_district(model)
+    order = by_district[m.alive[by_district]]  # living rows by district, in row order within a district
     counts = np.bincount(district, minlength=d.n)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
     home = m.district[initiators]
@@ -126,6 +127,25 @@ def form_and_break_ties(model: MSOModel, initial: bool = False) -> None:
         return
     n_ties = ties.n
     break_ties(model, (ties.active[:n_ties] & (ties.breaks_step[:n_ties] == t)).nonzero()[0], "drift")
+
+
+def rows_by_district(model: MSOModel) -> np.ndarray:
+    """Every MSO row sorted by district (stable: in row order within a district). Kept on the model and
+    brought up to date as rows are appended: new rows come last in their district, so each is inserted
+    at the end of its district's run instead of sorting again."""
+    m, n = model.msos, model.msos.n
+    cached = getattr(model, "_rows_by_district", None)
+    if cached is None or cached[0] > n:
+        order = np.argsort(m.district[:n].astype(np.int16), kind="stable")  # radix sort
+        keys = m.district[order]
+    else:
+        known, order, keys = cached
+        if known < n:
+            new = known + np.argsort(m.district[known:n], kind="stable")
+            at = np.searchsorted(keys, m.district[new], side="right")
+            order, keys = np.insert(order, at, new), np.insert(keys, at, m.district[new])
+    model._rows_by_district = (n, order, keys)
+    return order
 
 
 def tie_lives(model: MSOModel, first_check: int, count: int) -> np.ndarray:
