@@ -138,3 +138,14 @@ def test_happens_is_the_per_step_event(steps):
     rng = np.random.default_rng(steps)
     u, p = rng.random(200_000), rng.uniform(-0.2, 1.2, 200_000)
     assert_array_equal(happens(u, p, steps), u < per_step(p, steps))
+
+
+@pytest.mark.parametrize("size", [0, 1, 17, 5000])
+def test_choose_is_numpys_choice(size):
+    """draws.choose gives the numbers Generator.choice(len(p), size, p=p) gives, and leaves the generator
+    in the same state."""
+    p = np.random.default_rng(0).random(400)
+    p /= p.sum()
+    a, b = np.random.default_rng(5), np.random.default_rng(5)
+    assert_array_equal(draws.choose(a, p, size), b.choice(p.size, size=size, p=p))
+    assert a.bit_generator.state == b.bit_generator.state

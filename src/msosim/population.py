@@ -11,6 +11,7 @@ import pandas as pd
 
 from .scenario import Scenario
 from .state import FIELDS, Table, mso_table
+from .submodels.draws import choose
 
 DISTRICT_COLUMNS = {
     "land": "int16", "population": "float64", "migrants": "float64", "newcomers": "float64",
@@ -130,7 +131,7 @@ def _unstaffed_field_probabilities() -> np.ndarray:
 
 def draw_groups(rng: np.random.Generator, count: int) -> np.ndarray:
     share = _group_shares()
-    return rng.choice(share.size, size=count, p=share).astype(np.int16)
+    return choose(rng, share, count).astype(np.int16)
 
 
 def conflict_pairs() -> np.ndarray:

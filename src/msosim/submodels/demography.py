@@ -8,6 +8,7 @@ import numpy as np
 
 from ..population import new_msos
 from ..state import CAUSE_CODE
+from .draws import choose
 from .rates import per_step
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def found_new(model: MSOModel) -> None:
     if count == 0:
         return
     weight = d.migrants[: d.n] + 3.0 * d.newcomers[: d.n]
-    district = rng.choice(d.n, size=count, p=weight / weight.sum())
+    district = choose(rng, weight / weight.sum(), count)
     rows = m.append(count, founded_step=model.t, **new_msos(cfg, d, district, rng))
     model.add_mso_agents(rows)
     model.log.add(model.t, "founded", rows)

@@ -186,3 +186,12 @@ def poisson_row(u: float, lam: float) -> int:
     if not u > pmf:
         return 0
     return _poisson_tail(0, u - pmf, pmf, lam)
+
+
+def choose(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
+    """`rng.choice(len(p), size, p=p)` for probabilities `p` known to be valid: the same numbers from the
+    same draws (numpy's own algorithm: the cumulative sum of `p` searched with one uniform per draw),
+    without the argument checks that cost most of a small draw."""
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(size), side="right")
