@@ -55,7 +55,9 @@ def monthly_row(model: MSOModel) -> dict:
     alive = m.alive[:n]
     living = alive.nonzero()[0]  # gathering by index is cheaper than by mask, and sums in the same order
     alive_count = int(living.size)
-    staffed_count = int(np.count_nonzero(m.staff_fte[living] > 0))
+    staffed = m.staff_fte[:n] > 0
+    staffed &= alive  # counts of living MSOs by mask (exact in any order); float sums gather by index
+    staffed_count = int(np.count_nonzero(staffed))
     volunteers = m.volunteers[living]
     total_volunteers = int(volunteers.sum())
     income = flow["income"]
@@ -69,7 +71,7 @@ def monthly_row(model: MSOModel) -> dict:
         "step": model.t, "year": model.config.start_year + model.t / spy,
         "alive": alive_count, "alive_staffed": staffed_count,
         "alive_volunteer_only": alive_count - staffed_count,
-        "initial_cohort_survival": float(np.count_nonzero(m.initial[living]) / max(model.initial_count, 1)),
+        "initial_cohort_survival": float(np.count_nonzero(m.initial[:n] & alive) / max(model.initial_count, 1)),
         "founded": flow["founded"], "dissolved": dissolved,
         "dissolved_volunteers": flow["dissolved_volunteers"], "dissolved_insolvency": flow["dissolved_insolvency"],
         "dissolved_background": flow["dissolved_background"],
@@ -84,9 +86,9 @@ def monthly_row(model: MSOModel) -> dict:
         **{f"income_{name}": float(value) for name, value in zip(INCOME_SOURCES, income)},
         "time_limited_share": float(income[2] / income_total) if income_total > 0 else 0.0,
         **model.yearly,
-        "coop_municipality": int(np.count_nonzero(m.coop_municipality[living])),
+        "coop_municipality": int(np.count_nonzero(m.coop_municipality[:n] & alive)),
         "ties": live_ties, "ties_per_mso": 2.0 * live_ties / max(alive_count, 1),
-        "federation_members": int(np.count_nonzero(m.federation[living])),
+        "federation_members": int(np.count_nonzero(m.federation[:n] & alive)),
         "mean_trust": float(m.trust[living].mean()) if alive_count else 0.0,
         "mean_openness": float(d.openness[: d.n].mean()),
         "applications": flow["applications"], "awards": flow["awards"],
