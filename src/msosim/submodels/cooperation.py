@@ -89,7 +89,11 @@ def update_trust(model: MSOModel) -> None:
     signal = ((d.openness[: d.n] + co.dialogue_trust_gain * d.dialogue[: d.n])[district]
               + 0.2 * m.coop_municipality[:n] - mc.unfunded_trust_penalty * m.unfunded_ratio[:n] * m.coop_municipality[:n])
     rate = min(mc.trust_rate / spy, 1.0)
-    m.trust[:n] = np.where(m.alive[:n], m.trust[:n] + rate * (np.minimum(np.maximum(signal, 0.0), 1.0) - m.trust[:n]), m.trust[:n])
+    step = np.minimum(np.maximum(signal, 0.0, out=signal), 1.0, out=signal)
+    step -= m.trust[:n]
+    step *= rate
+    step *= m.alive[:n]  # dead MSOs move by 0
+    m.trust[:n] += step
 
 
 def form_and_break_ties(model: MSOModel, initial: bool = False) -> None:

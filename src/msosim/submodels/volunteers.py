@@ -42,7 +42,9 @@ def volunteers_quit_and_join(model: MSOModel) -> None:
     staying = volunteers - quits
     visibility = 1.0 - v.visibility_weight + v.visibility_weight * np.minimum(
         m.service_hours[:n] / np.maximum(m.requested_hours[:n], 1e-9), 1.0)
-    embedding = 1.0 + v.embedding_effect * (m.coop_municipality[:n] + m.federation[:n].astype(float))
+    ties = m.coop_municipality[:n].astype(np.int8)
+    ties += m.federation[:n]
+    embedding = np.array([1.0 + v.embedding_effect * k for k in (0.0, 1.0, 2.0)])[ties]  # by number of ties
     join_year = v.join_rate * density_factor(model)[m.district[:n]] * visibility * embedding * model.factors.join
     joins = draws.binomial(rng, (members - staying) * alive, join_year, spy)
     new_total = staying + joins
