@@ -217,7 +217,10 @@ class EventLog:
         chunks for all columns)."""
         data = {"step": np.repeat(steps, counts),
                 "event": np.repeat(np.array([chunk[1] for chunk in self._chunks], dtype=np.int8), counts)}
-        data.update({name: np.full(int(counts.sum()), self.DEFAULTS.get(name, 0), dtype=self.DTYPES[name])
+        total = int(counts.sum())
+        # every chunk has `mso` and `cause`; the other columns start at their default
+        data.update({name: np.empty(total, dtype=self.DTYPES[name]) if name in ("mso", "cause")
+                     else np.full(total, self.DEFAULTS.get(name, 0), dtype=self.DTYPES[name])
                      for name in self.COLUMNS if name not in data})
         start = 0
         for _, _, count, values in self._chunks:
