@@ -210,7 +210,7 @@ class MSOModel(mesa.Model):
 
     def _mso_frame(self) -> pd.DataFrame:
         """The MSO table at the start and at the end, one under the other (`snapshot` says which)."""
-        start, end = self._start_snapshot, self.msos.columns()
+        start, end = self._start_snapshot, self.msos.columns(copy=False)  # concatenated below: no copy needed
         sizes = [len(start["alive"]), len(end["alive"])]
         columns = {"mso": np.concatenate([np.arange(size) for size in sizes])}
         columns.update({name: np.concatenate([start[name], end[name]]) for name in start})

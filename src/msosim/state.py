@@ -98,13 +98,16 @@ class Table:
         """The used part of one column."""
         return getattr(self, name)[: self.n]
 
-    def columns(self, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def columns(self, rows: np.ndarray | None = None, copy: bool = True) -> dict[str, np.ndarray]:
         """The table (or selected rows) as fresh arrays by column name, matrix columns spread to name_i (views
-        into one fresh 2-D array). Without `rows`, retired rows are included and all rows come in `id` order."""
+        into one fresh 2-D array). Without `rows`, retired rows are included and all rows come in `id` order.
+        `copy=False` returns views of the working rows where no copy is needed (for a caller that copies)."""
         if rows is None and self._retired:
             arrays = self._with_retired()
         elif rows is None:
-            arrays = {name: getattr(self, name)[: self.n].copy() for name in (*self._columns, *self._matrices)}
+            arrays = {name: getattr(self, name)[: self.n] for name in (*self._columns, *self._matrices)}
+            if copy:
+                arrays = {name: values.copy() for name, values in arrays.items()}
         else:
             arrays = {name: getattr(self, name)[rows] for name in (*self._columns, *self._matrices)}
         data = {name: arrays[name] for name in self._columns}
