@@ -29,7 +29,7 @@ def binomial(rng: np.random.Generator, n, p, steps_per_year: int | None = None) 
     probability 1 - (1 - p) ** (1 / steps_per_year) (`rates.per_step`). That probability is then formed
     only where it is needed: P(0) = (1 - p) ** (n / steps_per_year) directly, the per-step probability for
     the rows still searching after P(0), and the switch to numpy's sampler decided exactly on the few rows
-    that bounds on it cannot settle. Same distribution, one power over all rows instead of two."""
+    that bounds on it cannot settle. Same distribution."""
     n = np.asarray(n, dtype=np.int64)
     p = np.asarray(p, dtype=np.float64)
     if p.shape != n.shape:
@@ -61,7 +61,10 @@ def binomial(rng: np.random.Generator, n, p, steps_per_year: int | None = None) 
         out[large] = rng.binomial(n[large], p_large)
     maybe[large] = False
     rows = maybe.nonzero()[0]
-    pmf = np.power(q[rows], nf[rows] / s if steps_per_year is not None else nf[rows])  # P(0) = (1 - step p) ** n
+    # P(0) = (1 - step p) ** n as exp(n log(1 - p)) (with a yearly p: exp(n / S log(1 - p))): exp and log1p
+    # cost a fraction of a general power here
+    log_q = np.log1p(-p[rows])
+    pmf = np.exp(nf[rows] * log_q if steps_per_year is None else nf[rows] / s * log_q)
     searching = (u[rows] > pmf).nonzero()[0]
     rows = rows[searching]
     # Every row still searching in pass j has reached count j: the count is a scalar per pass and the
@@ -74,7 +77,7 @@ def binomial(rng: np.random.Generator, n, p, steps_per_year: int | None = None) 
         ratio = p[rows]
         ratio /= q[rows]
     else:
-        q = q[rows] ** (1.0 / s)  # per step
+        q = np.exp(log_q[searching] / s)  # per step
         ratio = 1.0 - q
         ratio /= q
     j = 0
@@ -159,15 +162,15 @@ def binomial_row(u: float, n: int, p: float, steps_per_year: int | None = None) 
     `steps_per_year`, `p` is yearly as in `binomial`."""
     if n <= 0 or p <= 0.0:
         return 0
+    p = min(p, 1.0)
+    log_q = np.log1p(-np.array([p]))
     if steps_per_year is None:
-        q = 1.0 - p
-        pmf = float(np.power(np.array([q]), np.array([float(n)]))[0])
-        ratio = p / q
+        pmf = float(np.exp(np.array([float(n)]) * log_q)[0])
+        ratio = p / (1.0 - p)
     else:
         s = float(steps_per_year)
-        q_year = np.array([1.0 - min(p, 1.0)])
-        pmf = float(np.power(q_year, np.array([float(n)]) / s)[0])
-        q = float((q_year ** (1.0 / s))[0])
+        pmf = float(np.exp(np.array([float(n)]) / s * log_q)[0])
+        q = float(np.exp(log_q / s)[0])
         ratio = (1.0 - q) / q
     if not u > pmf:
         return 0
