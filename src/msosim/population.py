@@ -194,6 +194,9 @@ def build_msos(scenario: Scenario, landscape: Landscape, rng: np.random.Generato
     return msos, permanent
 
 
+_NEW_FUNCTION_SHARES = np.array([[0.7], [0.4], [0.3], [0.2]])  # homemaking, services, bridging, advocacy
+
+
 def new_msos(scenario: Scenario, districts: Table, district: np.ndarray, rng: np.random.Generator) -> dict:
     """Column values for newly founded MSOs: small, volunteer-only, few reserves (liability of newness)."""
     n = district.size
@@ -201,7 +204,7 @@ def new_msos(scenario: Scenario, districts: Table, district: np.ndarray, rng: np
     members = members.astype(np.int64)
     volunteers = np.minimum(members, np.maximum(scenario.min_active_volunteers, rng.binomial(members, 0.4)))
     fields = _draw_unstaffed_fields(rng, n)
-    functions = np.column_stack([rng.random(n) < 0.7, rng.random(n) < 0.4, rng.random(n) < 0.3, rng.random(n) < 0.2])
+    functions = (rng.random((4, n)) < _NEW_FUNCTION_SHARES).T  # row k: the k-th n uniforms, as four draws of n
     return dict(
         alive=True, initial=False, district=district, land=districts.view("land")[district],
         group=draw_groups(rng, n), died_step=-1, death_cause=0, members=members, volunteers=volunteers,
