@@ -282,12 +282,13 @@ class RunningGrants:
     def __init__(self, model: MSOModel, key: tuple) -> None:
         g, n, t = model.grants, model.grants.n, model.t
         self.key = key
-        rows = (g.active[:n] & (g.start[:n] <= t) & (g.end[:n] > t)).nonzero()[0]
-        self.mso, self.kind, self.funder = g.mso[rows], g.kind[rows], g.funder[rows]
-        self.amount_per_year, self.staff_fte = g.amount_per_year[rows], g.staff_fte[rows]
-        self.material_per_year, self.in_kind_per_year = g.material_per_year[rows], g.in_kind_per_year[rows]
-        self.project = (self.kind == PROJECT).nonzero()[0]
-        self.institutional = (self.kind == INSTITUTIONAL).nonzero()[0]
+        self.live = g.active[:n] & (g.end[:n] > t)  # paying now or still to start
+        paying = self.live & (g.start[:n] <= t)
+        self.mso, self.kind, self.funder = g.mso[:n][paying], g.kind[:n][paying], g.funder[:n][paying]
+        self.amount_per_year, self.staff_fte = g.amount_per_year[:n][paying], g.staff_fte[:n][paying]
+        self.material_per_year, self.in_kind_per_year = g.material_per_year[:n][paying], g.in_kind_per_year[:n][paying]
+        self.project, self.institutional = self.kind == PROJECT, self.kind == INSTITUTIONAL  # masks
+        self.only_projects = not self.institutional.any()
 
 
 def running_grants(model: MSOModel) -> RunningGrants:
@@ -302,12 +303,12 @@ def running_grants(model: MSOModel) -> RunningGrants:
 
 def funded_fte(model: MSOModel, ahead: int = 0) -> np.ndarray:
     """Staff FTE per MSO paid by grants running now (or starting within `ahead` steps)."""
+    running = running_grants(model)
     if ahead == 0:
-        running = running_grants(model)
         return np.bincount(running.mso, weights=running.staff_fte, minlength=model.msos.n)
-    g, n, t = model.grants, model.grants.n, model.t
-    paying = (g.active[:n] & (g.start[:n] <= t + ahead) & (g.end[:n] > t)).nonzero()[0]
-    return np.bincount(g.mso[paying], weights=g.staff_fte[paying], minlength=model.msos.n)
+    g, n = model.grants, model.grants.n
+    paying = running.live & (g.start[:n] <= model.t + ahead)
+    return np.bincount(g.mso[:n][paying], weights=g.staff_fte[:n][paying], minlength=model.msos.n)
 
 
 def adjust_staff(model: MSOModel) -> None:
@@ -317,15 +318,17 @@ def adjust_staff(model: MSOModel) -> None:
     alive = m.alive[:n]
     window = SUCCESSOR_WINDOW_MONTHS * model.config.steps_per_year // 12
     staff = m.staff_fte[:n]
-    hire = np.maximum(funded_fte(model) - staff, 0.0)
-    hire[(hire < 1e-9) | ~alive] = 0.0
-    excess = np.maximum(staff - funded_fte(model, ahead=window), 0.0)
-    excess[(excess < 1e-9) | ~alive] = 0.0
+    hire = funded_fte(model) - staff
+    np.maximum(hire, 0.0, out=hire)
+    hire *= (hire >= 1e-9) & alive
+    excess = staff - funded_fte(model, ahead=window)
+    np.maximum(excess, 0.0, out=excess)
+    excess *= (excess >= 1e-9) & alive
     monthly_cost = fin.staff_cost_per_fte / 12.0 * max(fin.reserve_months_to_keep_staff, 1e-9)
-    fired = excess.nonzero()[0]
+    fired = (excess > 0).nonzero()[0]
     fired = fired[m.reserves[fired] < excess[fired] * monthly_cost]  # reserves do not cover them all
     let_go = excess[fired]
-    hired = hire.nonzero()[0]
+    hired = (hire > 0).nonzero()[0]
     staff[hired] += hire[hired]
     staff[fired] -= let_go
     np.maximum(staff, 0.0, out=staff)
@@ -340,30 +343,42 @@ def adjust_staff(model: MSOModel) -> None:
     model.flow["staff_lost_at_cliff"] += float(let_go[at_cliff].sum())
 
 
+def _per_mso(running: RunningGrants, weights: np.ndarray, size: int) -> np.ndarray:
+    return np.bincount(running.mso, weights=weights, minlength=size)
+
+
 def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray]:
     """Per-MSO money received this step from running project and institutional grants; funders' books updated."""
     running, spy, size = running_grants(model), model.config.steps_per_year, model.msos.n
     amount = running.amount_per_year / spy
     model.funder_paid += np.bincount(running.funder, weights=amount, minlength=len(model.funders))
     project, inst = running.project, running.institutional
+    if running.only_projects:
+        return _per_mso(running, amount, size), np.zeros(size)
     return (np.bincount(running.mso[project], weights=amount[project], minlength=size),
             np.bincount(running.mso[inst], weights=amount[inst], minlength=size))
 
 
-def running_grant_costs(model: MSOModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def running_grant_costs(model: MSOModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-MSO per-step material costs, the overhead the MSO really needs, hours for admin and in-kind
     co-funding, and the material of project grants (which buys freelance hours)."""
     running, spy, size = running_grants(model), model.config.steps_per_year, model.msos.n
     fin, services = model.config.finance, model.config.services
-    mso, kind, material = running.mso, running.kind, running.material_per_year
-    direct = running.staff_fte * fin.staff_cost_per_fte + material
-    overhead = np.bincount(mso, weights=fin.overhead_needed * direct / spy, minlength=size)
-    hours = (np.where(kind == PROJECT, 1.0, 0.5) * services.admin_hours_per_grant * 12
-             + running.in_kind_per_year / fin.in_kind_hour_value) / spy
-    admin = np.bincount(mso, weights=hours, minlength=size)
-    project_material = np.where(kind == PROJECT, material, 0.0)
-    return np.bincount(mso, weights=material / spy, minlength=size), overhead, admin, \
-        np.bincount(mso, weights=project_material / spy, minlength=size)
+    material = running.material_per_year
+    direct = running.staff_fte * fin.staff_cost_per_fte
+    direct += material
+    direct *= fin.overhead_needed
+    direct /= spy
+    overhead = _per_mso(running, direct, size)
+    hours = running.in_kind_per_year / fin.in_kind_hour_value
+    only_projects = running.only_projects
+    hours += (1.0 if only_projects else np.where(running.project, 1.0, 0.5)) * services.admin_hours_per_grant * 12
+    hours /= spy
+    admin = _per_mso(running, hours, size)
+    material_costs = _per_mso(running, material / spy, size)
+    if only_projects:
+        return material_costs, overhead, admin, material_costs
+    return material_costs, overhead, admin, _per_mso(running, np.where(running.project, material, 0.0) / spy, size)
 
 
 def decay_rejections(model: MSOModel) -> None:
