@@ -27,17 +27,18 @@ def _eligible(model: MSOModel, funders: Funder | Sequence[Funder], start: int) -
     running when the new one would start (so a follow-on application is possible).
 
     For a programme's call in several Länder at once (one funder per Land, same settings): a mask over the
-    MSO rows, and for each row the position in `funders` of the funder it may apply to (-1: none)."""
+    MSO rows, and for each row the position in `funders` of its Land's funder (-1: none; read it only
+    where the mask is true)."""
     funders = _as_group(funders)
     m, n, first = model.msos, model.msos.n, funders[0]
     ok = m.alive[:n].copy()
     if first.land >= 0:
-        by_land = np.full(len(model.land_codes), -1)
+        by_land = np.full(len(model.land_codes), -1, dtype=np.int16)
         by_land[[f.land for f in funders]] = np.arange(len(funders))
         which = by_land[m.land[:n]]
         ok &= which >= 0
     else:
-        which = np.zeros(n, dtype=np.int64)
+        which = np.zeros(n, dtype=np.int16)
     rule = first.config.eligibility
     if rule == "requires_staff":
         ok &= m.staff_fte[:n] > 0
@@ -45,36 +46,52 @@ def _eligible(model: MSOModel, funders: Funder | Sequence[Funder], start: int) -
         ok &= m.staff_fte[:n] <= 0
     elif rule == "federation_member":
         ok &= m.federation[:n]
-    g = model.grants
-    in_call = np.zeros(len(model.funders), dtype=bool)
-    in_call[[f.index for f in funders]] = True
+    g, gn = model.grants, model.grants.n
+    if len(funders) == 1:
+        in_call = g.funder[:gn] == first.index
+    else:
+        called = np.zeros(len(model.funders), dtype=bool)
+        called[[f.index for f in funders]] = True
+        in_call = called[g.funder[:gn]]
     # An MSO can hold this programme's grants only from its own Land's funder (or the one national funder).
-    holding = g.active[: g.n] & in_call[g.funder[: g.n]] & (g.end[: g.n] > start)
-    ok[g.mso[: g.n][holding]] = False
-    return ok, np.where(ok, which, -1)
+    in_call &= g.active[:gn]
+    in_call &= g.end[:gn] > start
+    ok[g.mso[:gn][in_call]] = False
+    return ok, which
 
 
 def application_hours(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.ndarray:
     """Hours an application costs: more for volunteer-only MSOs, less with support and routine."""
     m, cfg = model.msos, model.config
-    volunteer_only = m.staff_fte[rows] <= 0
-    factor = np.where(volunteer_only,
-                      cfg.applications.volunteer_hours_factor * (1.0 - cfg.policy.application_support), 1.0)
-    return funder.config.application_hours * factor * (1.0 - 0.5 * m.professionalisation[rows])
+    per_application = funder.config.application_hours
+    volunteer_hours = per_application * (cfg.applications.volunteer_hours_factor * (1.0 - cfg.policy.application_support))
+    hours = np.where(m.staff_fte[rows] <= 0, volunteer_hours, per_application)
+    hours *= 1.0 - 0.5 * m.professionalisation[rows]
+    return hours
 
 
 def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np.ndarray) -> np.ndarray:
     """Each eligible MSO applies with a probability that falls with the hours it costs."""
     m, cfg = model.msos, model.config
-    monthly_slack = m.staff_fte[rows] * cfg.services.staff_admin_hours + m.volunteers[rows] * np.maximum(
-        cfg.volunteers.sustainable_hours - m.load_per_volunteer[rows], 1.0)
-    slack = monthly_slack * cfg.applications.preparation_months
-    volunteer_only = m.staff_fte[rows] <= 0
-    informed = np.where(volunteer_only, 1.0 - 0.5 * (1.0 - cfg.policy.application_support), 1.0)
-    discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[rows]
-    affordable = np.divide(slack, slack + hours, out=np.ones(rows.size), where=(slack + hours) > 0)
-    p = cfg.applications.apply_rate * affordable * informed * discouraged
-    return model.rng.random(rows.size) < p
+    staff = m.staff_fte[rows]
+    slack = np.maximum(cfg.volunteers.sustainable_hours - m.load_per_volunteer[rows], 1.0)
+    slack *= m.volunteers[rows]
+    slack += staff * cfg.services.staff_admin_hours
+    slack *= cfg.applications.preparation_months
+    total = slack + hours
+    free = total <= 0  # no hours asked and none to give: affordable
+    if free.any():
+        slack[free], total[free] = 1.0, 1.0
+    p = slack / total
+    p *= cfg.applications.apply_rate
+    p *= np.where(staff <= 0, 1.0 - 0.5 * (1.0 - cfg.policy.application_support), 1.0)  # informed
+    draws = model.rng.random(rows.size)
+    # discouragement by past rejections only lowers p: work it out only where the draw is below p
+    maybe = (draws < p).nonzero()[0]
+    discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[rows[maybe]]
+    applies = np.zeros(rows.size, dtype=bool)
+    applies[maybe] = draws[maybe] < p[maybe] * discouraged
+    return applies
 
 
 def grant_terms(model: MSOModel, funder: Funder, kind: int, direct: np.ndarray, staff_share: float):
@@ -108,8 +125,11 @@ def _asks(model: MSOModel, funder: Funder, rows: np.ndarray, kind: int) -> tuple
     if cfg.staff_share <= 0:
         direct = np.full(rows.size, cfg.max_award)
     else:
-        fte = np.minimum(np.maximum(model.rng.lognormal(np.log(0.45), 0.5, rows.size), 0.1), 3.0)
-        direct = fte * fin.staff_cost_per_fte / cfg.staff_share
+        fte = model.rng.lognormal(np.log(0.45), 0.5, rows.size)
+        np.maximum(fte, 0.1, out=fte)
+        np.minimum(fte, 3.0, out=fte)
+        direct = fte * fin.staff_cost_per_fte
+        direct /= cfg.staff_share
     return grant_terms(model, funder, kind, direct, cfg.staff_share)
 
 
@@ -120,14 +140,24 @@ def score_applications(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.
     if rule == "lottery":
         return model.rng.random(rows.size)
     noise = model.rng.normal(0.0, a.score_noise, rows.size)
+    track = m.track_record[rows]
     if rule == "need":
         d = model.districts
-        pressure = d.demand_hours[m.district[rows]] / np.maximum(d.delivered_hours[m.district[rows]], 1.0)
-        return np.minimum(pressure, 5.0) + 1.0 / (1.0 + m.track_record[rows]) + noise
-    support = np.where(m.staff_fte[rows] <= 0, model.config.policy.application_support, 0.0)
-    shown = m.professionalisation[rows] + support * (1.0 - m.professionalisation[rows])  # supported applications
-    return (a.staff_weight * (m.staff_fte[rows] > 0) + a.track_weight * np.log1p(m.track_record[rows])
-            + a.federation_weight * m.federation[rows] + a.professionalisation_weight * shown + noise)
+        pressure = np.minimum(d.demand_hours[: d.n] / np.maximum(d.delivered_hours[: d.n], 1.0), 5.0)
+        score = pressure[m.district[rows]]
+        score += 1.0 / (1.0 + track)
+        score += noise
+        return score
+    staff, professionalisation = m.staff_fte[rows], m.professionalisation[rows]
+    shown = np.where(staff <= 0, model.config.policy.application_support, 0.0)  # supported applications
+    shown *= 1.0 - professionalisation
+    shown += professionalisation
+    score = a.staff_weight * (staff > 0)
+    score += a.track_weight * np.log1p(np.arange(track.max(initial=0) + 1.0))[track]  # track records are small counts
+    score += a.federation_weight * m.federation[rows]
+    score += a.professionalisation_weight * shown
+    score += noise
+    return score
 
 
 def committed(model: MSOModel, funder: Funder, kind: int | None, at_step: int) -> float:
@@ -144,9 +174,20 @@ def committed_by(model: MSOModel, funders: Sequence[Funder], kind: int | None, a
     mask = g.active[:n] & ((g.end[:n] > at_step) | (g.kind[:n] == INSTITUTIONAL))
     if kind is not None:
         mask &= g.kind[:n] == kind
-    rows = mask.nonzero()[0]
-    owed = np.bincount(g.funder[rows], weights=g.amount_per_year[rows], minlength=len(model.funders))
+    owed = np.bincount(g.funder[:n][mask], weights=g.amount_per_year[:n][mask], minlength=len(model.funders))
     return owed[[f.index for f in funders]]
+
+
+def _best_first(scores: np.ndarray, which: np.ndarray | None) -> np.ndarray:
+    """Order of the applicants: best score first, equal scores in row order (a stable sort); with `which`
+    (each applicant's funder), each funder's applicants together, in the order of `which`."""
+    order = np.argsort(-scores)  # the quick sort gives the stable sort's order when no two scores are equal
+    ranked = scores[order]
+    if not (ranked[:-1] > ranked[1:]).all():
+        order = np.argsort(-scores, kind="stable")
+    if which is not None:
+        order = order[np.argsort(which[order], kind="stable")]  # a radix sort: `which` is small integers
+    return order
 
 
 def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
@@ -173,11 +214,9 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
         return
     rows, which = rows[applied], which[applied]
     scores = score_applications(model, first, rows)
-    # each funder's applicants together, best first (stable: equal scores keep row order)
-    order = np.argsort(-scores, kind="stable") if len(funders) == 1 else np.lexsort((-scores, which))
+    order = _best_first(scores, which if len(funders) > 1 else None)
     rows, scores, which, applied = rows[order], scores[order], which[order], applied[order]
-    hours = hours[applied]
-    project_terms = tuple(values[applied] for values in project_terms)
+    hours = hours[applied]  # `applied`: each applicant's position in project_terms
     first_of = np.searchsorted(which, np.arange(len(funders) + 1))  # each funder's applicants: first_of[k]:first_of[k+1]
     ranks = np.arange(1, rows.size + 1) - first_of[which]
     index = np.array([f.index for f in funders])[which]
@@ -190,7 +229,8 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     for kind, share in pools:
         budget = budgets * share * model.factors.budget - committed_by(model, funders, kind if len(pools) > 1 else None, start)
         todo = (~awarded).nonzero()[0]
-        terms = _asks(model, first, rows[todo], kind) if kind == INSTITUTIONAL else tuple(v[todo] for v in project_terms)
+        terms = _asks(model, first, rows[todo], kind) if kind == INSTITUTIONAL else \
+            tuple(values[applied[todo]] for values in project_terms)
         bounds = np.searchsorted(which[todo], np.arange(len(funders) + 1))
         fits = np.concatenate([np.cumsum(terms[0][a:b]) <= budget[k] for k, (a, b) in enumerate(pairwise(bounds))])
         chosen = todo[fits]
@@ -200,11 +240,12 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
         add_grants(model, rows[chosen], index[chosen], kind, amount, cost, fte, material, in_kind, start, years)
         model.log.add(t, "grant_awarded", rows[chosen], cause="", funder=index[chosen], amount=amount,
                       score=scores[chosen], rank=ranks[chosen], staff_fte=fte)
-    won, lost = rows[awarded], rows[~awarded]
+    rejected = ~awarded
+    won, lost = rows[awarded], rows[rejected]
     m.track_record[won] += 1
     m.professionalisation[won] += cfg.professionalisation_gain * (1.0 - m.professionalisation[won])
     m.rejections[lost] += 1.0
-    model.log.add(t, "grant_rejected", lost, funder=index[~awarded], score=scores[~awarded], rank=ranks[~awarded])
+    model.log.add(t, "grant_rejected", lost, funder=index[rejected], score=scores[rejected], rank=ranks[rejected])
     model.flow["awards"] += won.size
 
 
@@ -214,12 +255,17 @@ def add_grants(model: MSOModel, mso: np.ndarray, funder: int | np.ndarray, kind:
     if mso.size == 0:
         return
     steps = max(1, int(round(years * model.config.steps_per_year)))
-    start = np.broadcast_to(np.asarray(start, dtype=np.int32), mso.shape)
+    one_start = np.ndim(start) == 0
+    start = int(start) if one_start else np.broadcast_to(np.asarray(start, dtype=np.int32), mso.shape)
     model.grants.append(mso.size, mso=mso, funder=funder, kind=kind, amount_per_year=amount,
                         project_cost_per_year=cost, staff_fte=fte, material_per_year=material,
                         in_kind_per_year=in_kind, start=start,
                         end=start + steps, active=True, awarded_step=model.t)
-    np.maximum.at(model.msos.last_grant_start, mso, start)
+    last = model.msos.last_grant_start
+    if one_start:  # the same start for all: a plain write keeps the latest start (for a repeated MSO too)
+        last[mso] = np.maximum(last[mso], start)
+    else:
+        np.maximum.at(last, mso, start)
 
 
 def end_grants(model: MSOModel) -> None:
@@ -262,7 +308,7 @@ def end_grants(model: MSOModel) -> None:
                   ("mso", "funder", "amount_per_year", "project_cost_per_year", "staff_fte", "material_per_year",
                    "in_kind_per_year")}
         g.append(rows.size, **values, kind=INSTITUTIONAL, start=t, end=t + steps, active=True, awarded_step=t)
-        np.maximum.at(m.last_grant_start, values["mso"], t)
+        m.last_grant_start[values["mso"]] = np.maximum(m.last_grant_start[values["mso"]], t)
     window = SUCCESSOR_WINDOW_MONTHS * model.config.steps_per_year / 12
     ahead = m.last_grant_start[mso] - t
     successor = renew | ((ahead >= 0) & (ahead <= window))  # a grant starting now or within the window
