@@ -25,17 +25,18 @@ def collect_income(model: MSOModel) -> None:
     donations /= spy
     donations *= factor
     donations *= alive
-    project, institutional = grant_payments(model)
+    project, institutional = grant_payments(model)  # institutional None: none running, adds nothing
     municipal = m.municipal_payment[:n]
-    m.grant_income_total[:n] += project + institutional
+    m.grant_income_total[:n] += project if institutional is None else project + institutional
     m.municipal_income_total[:n] += municipal
     sources = (fees, donations, project, institutional, municipal)
+    total = fees  # fees + donations + project + institutional + municipal, in that order (after the sums)
     for k, values in enumerate(sources):
-        m.income_year[:n, k] += values
-        model.flow["income"][k] += values.sum()
-    total = fees  # fees + donations + project + institutional + municipal, in that order
-    for values in sources[1:]:
-        total += values
+        if values is not None:
+            m.income_year[:n, k] += values
+            model.flow["income"][k] += values.sum()
+            if k > 0:
+                total += values
     m.reserves[:n] += total
 
 

@@ -153,7 +153,7 @@ def score_applications(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.
     shown *= 1.0 - professionalisation
     shown += professionalisation
     score = a.staff_weight * (staff > 0)
-    score += a.track_weight * np.log1p(np.arange(track.max(initial=0) + 1.0))[track]  # track records are small counts
+    score += a.track_weight * np.log1p(track)
     score += a.federation_weight * m.federation[rows]
     score += a.professionalisation_weight * shown
     score += noise
@@ -393,14 +393,15 @@ def _per_mso(running: RunningGrants, weights: np.ndarray, size: int) -> np.ndarr
     return np.bincount(running.mso, weights=weights, minlength=size)
 
 
-def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray]:
-    """Per-MSO money received this step from running project and institutional grants; funders' books updated."""
+def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per-MSO money received this step from running project and institutional grants (None: no institutional
+    grant is running); funders' books updated."""
     running, spy, size = running_grants(model), model.config.steps_per_year, model.msos.n
     amount = running.amount_per_year / spy
     model.funder_paid += np.bincount(running.funder, weights=amount, minlength=len(model.funders))
     project, inst = running.project, running.institutional
     if running.only_projects:
-        return _per_mso(running, amount, size), np.zeros(size)
+        return _per_mso(running, amount, size), None
     return (np.bincount(running.mso[project], weights=amount[project], minlength=size),
             np.bincount(running.mso[inst], weights=amount[inst], minlength=size))
 
