@@ -229,13 +229,19 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     for kind, share in pools:
         budget = budgets * share * model.factors.budget - committed_by(model, funders, kind if len(pools) > 1 else None, start)
         todo = (~awarded).nonzero()[0]
-        terms = _asks(model, first, rows[todo], kind) if kind == INSTITUTIONAL else \
-            tuple(values[applied[todo]] for values in project_terms)
+        if kind == INSTITUTIONAL:
+            terms = _asks(model, first, rows[todo], kind)
+            asked = terms[0]
+        else:
+            asked = project_terms[0][applied[todo]]
         bounds = np.searchsorted(which[todo], np.arange(len(funders) + 1))
-        fits = np.concatenate([np.cumsum(terms[0][a:b]) <= budget[k] for k, (a, b) in enumerate(pairwise(bounds))])
+        fits = np.concatenate([np.cumsum(asked[a:b]) <= budget[k] for k, (a, b) in enumerate(pairwise(bounds))])
         chosen = todo[fits]
         awarded[chosen] = True
-        amount, cost, fte, material, in_kind = (values[fits] for values in terms)
+        if kind == INSTITUTIONAL:
+            amount, cost, fte, material, in_kind = (values[fits] for values in terms)
+        else:
+            amount, cost, fte, material, in_kind = (values[applied[chosen]] for values in project_terms)
         years = cfg.institutional_years if kind == INSTITUTIONAL else cfg.project_years
         add_grants(model, rows[chosen], index[chosen], kind, amount, cost, fte, material, in_kind, start, years)
         model.log.add(t, "grant_awarded", rows[chosen], cause="", funder=index[chosen], amount=amount,
