@@ -18,12 +18,13 @@ def collect_income(model: MSOModel) -> None:
     alive, factor = m.alive[:n], model.factors.income
     fees = m.members[:n] * fin.fee_per_member
     fees /= spy
-    fees *= factor
-    fees *= alive  # nothing for dissolved MSOs (the amounts are never negative)
     donations = m.staff_fte[:n] * fin.earned_income_per_fte
     donations += m.donations_base[:n]
     donations /= spy
-    donations *= factor
+    if factor != 1.0:  # scaled by events
+        fees *= factor
+        donations *= factor
+    fees *= alive  # nothing for dissolved MSOs (the amounts are never negative)
     donations *= alive
     project, institutional = grant_payments(model)  # institutional None: none running, adds nothing
     municipal = m.municipal_payment[:n]

@@ -103,16 +103,23 @@ def grant_terms(model: MSOModel, funder: Funder, kind: int, direct: np.ndarray, 
     fin, cfg = model.config.finance, funder.config
     overhead = fin.overhead_needed if kind == INSTITUTIONAL else fin.overhead_allowed
     in_kind = cfg.cofunding_share * fin.cofunding_in_kind
-    project = direct * (1.0 + overhead) / (1.0 - in_kind)
-    amount = np.minimum(np.maximum(project * (1.0 - cfg.cofunding_share), cfg.min_award), cfg.max_award)
+    amount = direct * (1.0 + overhead)
+    amount /= 1.0 - in_kind  # the project budget
+    amount *= 1.0 - cfg.cofunding_share
+    np.maximum(amount, cfg.min_award, out=amount)
+    np.minimum(amount, cfg.max_award, out=amount)
     project = amount / max(1.0 - cfg.cofunding_share, 1e-9)
-    direct = project * (1.0 - in_kind) / (1.0 + overhead)
+    direct = project * (1.0 - in_kind)
+    direct /= 1.0 + overhead
     if kind == INSTITUTIONAL:  # core costs: staff and their office (the office is booked in pay_costs)
-        fte = direct / (fin.staff_cost_per_fte + fin.office_costs)
+        fte = direct
+        fte /= fin.staff_cost_per_fte + fin.office_costs
         material = np.zeros_like(direct)
     else:
         material = direct * (1.0 - staff_share)
-        fte = (direct - material) / fin.staff_cost_per_fte
+        fte = direct
+        fte -= material
+        fte /= fin.staff_cost_per_fte
     return amount, project, fte, material, project * in_kind
 
 
