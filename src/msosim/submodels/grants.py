@@ -291,8 +291,9 @@ def end_grants(model: MSOModel) -> None:
     g.active[ending] = False
     mso = g.mso[ending]
     inst = g.kind[ending] == INSTITUTIONAL
-    fit = m.alive[mso] & (m.volunteers[mso] >= model.config.min_active_volunteers)
-    renew = inst & fit & (model.rng.random(ending.size) < model.funder_renewal[g.funder[ending]])
+    renew = inst & (model.rng.random(ending.size) < model.funder_renewal[g.funder[ending]])
+    if renew.any():  # only MSOs still fit for it
+        renew &= m.alive[mso] & (m.volunteers[mso] >= model.config.min_active_volunteers)
     # Renewals still have to fit the (possibly cut) budget, in turn: each accepted one adds to what its
     # funder owes before the next is checked. Only scalars change inside the loop; the grants are added at once.
     owed: dict[int, list[float]] = {}
