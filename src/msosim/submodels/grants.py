@@ -188,7 +188,7 @@ def committed_by(model: MSOModel, funders: Sequence[Funder], kind: int | None, a
 def _best_first(scores: np.ndarray, which: np.ndarray | None) -> np.ndarray:
     """Order of the applicants: best score first, equal scores in row order (a stable sort); with `which`
     (each applicant's funder), each funder's applicants together, in the order of `which`."""
-    order = np.argsort(-scores)  # the quick sort gives the stable sort's order when no two scores are equal
+    order = np.argsort(scores)[::-1]  # a quick sort gives the stable sort's order when no two scores are equal
     ranked = scores[order]
     if not (ranked[:-1] > ranked[1:]).all():
         order = np.argsort(-scores, kind="stable")
