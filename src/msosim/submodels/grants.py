@@ -64,8 +64,8 @@ def application_hours(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.n
     """Hours an application costs: more for volunteer-only MSOs, less with support and routine."""
     m, cfg = model.msos, model.config
     per_application = funder.config.application_hours
-    volunteer_hours = per_application * (cfg.applications.volunteer_hours_factor * (1.0 - cfg.policy.application_support))
-    hours = np.where(m.staff_fte[rows] <= 0, volunteer_hours, per_application)
+    volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - cfg.policy.application_support)
+    hours = np.where(m.staff_fte[rows] <= 0, per_application * volunteer_factor, per_application)
     hours *= 1.0 - 0.5 * m.professionalisation[rows]
     return hours
 
