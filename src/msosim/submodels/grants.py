@@ -185,18 +185,6 @@ def committed_by(model: MSOModel, funders: Sequence[Funder], kind: int | None, a
     return owed[[f.index for f in funders]]
 
 
-def _best_first(scores: np.ndarray, which: np.ndarray | None) -> np.ndarray:
-    """Order of the applicants: best score first, equal scores in row order (a stable sort); with `which`
-    (each applicant's funder), each funder's applicants together, in the order of `which`."""
-    order = np.argsort(scores)[::-1]  # a quick sort gives the stable sort's order when no two scores are equal
-    ranked = scores[order]
-    if not (ranked[:-1] > ranked[1:]).all():
-        order = np.argsort(-scores, kind="stable")
-    if which is not None:
-        order = order[np.argsort(which[order], kind="stable")]  # a radix sort: `which` is small integers
-    return order
-
-
 def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     """A programme's yearly call: eligible MSOs decide to apply, the funder ranks and awards within budget.
 
@@ -221,7 +209,14 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
         return
     rows, which = rows[applied], which[applied]
     scores = score_applications(model, first, rows)
-    order = _best_first(scores, which if len(funders) > 1 else None)
+    # each funder's applicants together, best first (stable: equal scores keep row order); a quick sort gives
+    # the stable sort's order when no two scores are equal, and sorting by funder is a radix sort
+    order = np.argsort(scores)[::-1]
+    ranked = scores[order]
+    if not (ranked[:-1] > ranked[1:]).all():
+        order = np.argsort(-scores, kind="stable")
+    if len(funders) > 1:
+        order = order[np.argsort(which[order], kind="stable")]
     rows, scores, which, applied = rows[order], scores[order], which[order], applied[order]
     hours = hours[applied]  # `applied`: each applicant's position in project_terms
     first_of = np.searchsorted(which, np.arange(len(funders) + 1))  # each funder's applicants: first_of[k]:first_of[k+1]
@@ -403,10 +398,6 @@ def adjust_staff(model: MSOModel) -> None:
     model.flow["staff_lost_at_cliff"] += float(let_go[at_cliff].sum())
 
 
-def _per_mso(running: RunningGrants, weights: np.ndarray, size: int) -> np.ndarray:
-    return np.bincount(running.mso, weights=weights, minlength=size)
-
-
 def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray | None]:
     """Per-MSO money received this step from running project and institutional grants (None: no institutional
     grant is running); funders' books updated."""
@@ -415,7 +406,7 @@ def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray | None]:
     model.funder_paid += np.bincount(running.funder, weights=amount, minlength=len(model.funders))
     project, inst = running.project, running.institutional
     if running.only_projects:
-        return _per_mso(running, amount, size), None
+        return np.bincount(running.mso, weights=amount, minlength=size), None
     return (np.bincount(running.mso[project], weights=amount[project], minlength=size),
             np.bincount(running.mso[inst], weights=amount[inst], minlength=size))
 
@@ -430,16 +421,17 @@ def running_grant_costs(model: MSOModel) -> tuple[np.ndarray, np.ndarray, np.nda
     direct += material
     direct *= fin.overhead_needed
     direct /= spy
-    overhead = _per_mso(running, direct, size)
+    overhead = np.bincount(running.mso, weights=direct, minlength=size)
     hours = running.in_kind_per_year / fin.in_kind_hour_value
     only_projects = running.only_projects
     hours += (1.0 if only_projects else np.where(running.project, 1.0, 0.5)) * services.admin_hours_per_grant * 12
     hours /= spy
-    admin = _per_mso(running, hours, size)
-    material_costs = _per_mso(running, material / spy, size)
+    admin = np.bincount(running.mso, weights=hours, minlength=size)
+    material_costs = np.bincount(running.mso, weights=material / spy, minlength=size)
     if only_projects:
         return material_costs, overhead, admin, material_costs
-    return material_costs, overhead, admin, _per_mso(running, np.where(running.project, material, 0.0) / spy, size)
+    project_material = np.where(running.project, material, 0.0) / spy
+    return material_costs, overhead, admin, np.bincount(running.mso, weights=project_material, minlength=size)
 
 
 def decay_rejections(model: MSOModel) -> None:
