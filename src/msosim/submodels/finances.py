@@ -15,32 +15,52 @@ if TYPE_CHECKING:
 def collect_income(model: MSOModel) -> None:
     """Fees and donations (scaled by events), running grants and this step's municipal payments."""
     m, n, fin, spy = model.msos, model.msos.n, model.config.finance, model.config.steps_per_year
-    alive = m.alive[:n]
-    fees = np.where(alive, m.members[:n] * fin.fee_per_member / spy * model.factors.income, 0.0)
-    own = m.donations_base[:n] + m.staff_fte[:n] * fin.earned_income_per_fte
-    donations = np.where(alive, own / spy * model.factors.income, 0.0)
-    project, institutional = grant_payments(model)
+    alive, factor = m.alive[:n], model.factors.income
+    fees = m.members[:n] * fin.fee_per_member
+    fees /= spy
+    donations = m.staff_fte[:n] * fin.earned_income_per_fte
+    donations += m.donations_base[:n]
+    donations /= spy
+    if factor != 1.0:  # scaled by events
+        fees *= factor
+        donations *= factor
+    fees *= alive  # nothing for dissolved MSOs (the amounts are never negative)
+    donations *= alive
+    project, institutional = grant_payments(model)  # institutional None: none running, adds nothing
     municipal = m.municipal_payment[:n]
-    m.grant_income_total[:n] += project + institutional
+    m.grant_income_total[:n] += project if institutional is None else project + institutional
     m.municipal_income_total[:n] += municipal
     sources = (fees, donations, project, institutional, municipal)
+    total = fees  # fees + donations + project + institutional + municipal, in that order (after the sums)
     for k, values in enumerate(sources):
-        m.income_year[:n, k] += values
-        model.flow["income"][k] += values.sum()
-    m.reserves[:n] += fees + donations + project + institutional + municipal
+        if values is not None:
+            m.income_year[:n, k] += values
+            model.flow["income"][k] += values.sum()
+            if k > 0:
+                total += values
+    m.reserves[:n] += total
 
 
 def pay_costs(model: MSOModel) -> None:
     """Staff, basic running costs, office per paid position, grant material and the overhead MSOs really need."""
     m, n, fin, spy = model.msos, model.msos.n, model.config.finance, model.config.steps_per_year
-    alive = m.alive[:n]
+    alive, staff_fte = m.alive[:n], m.staff_fte[:n]
     material, overhead, admin, project_material = running_grant_costs(model)
-    staff = m.staff_fte[:n] * fin.staff_cost_per_fte / spy
-    running = (fin.base_costs_volunteer + m.staff_fte[:n] * fin.office_costs) / spy
-    task_helpers = m.delegated_funded_load[:n] * fin.honorarium_per_hour
-    costs = np.where(alive, staff + running + material + overhead + task_helpers, 0.0)
+    costs = staff_fte * fin.staff_cost_per_fte
+    costs /= spy
+    running = staff_fte * fin.office_costs
+    running += fin.base_costs_volunteer
+    running /= spy
+    costs += running
+    costs += material
+    costs += overhead
+    costs += m.delegated_funded_load[:n] * fin.honorarium_per_hour  # task helpers
+    costs *= alive  # nothing for dissolved MSOs (the costs are never negative)
     m.reserves[:n] -= costs
-    m.freelance_hours[:n] = project_material * fin.material_hours_share / fin.honorarium_per_hour
+    freelance = m.freelance_hours[:n]
+    np.multiply(project_material, fin.material_hours_share, out=freelance)
+    freelance /= fin.honorarium_per_hour
     model.admin_hours = admin
-    broke = alive & (m.reserves[:n] < 0)
-    m.insolvent_months[:n] = np.where(broke, m.insolvent_months[:n] + 1, 0)
+    months = m.insolvent_months[:n]
+    months += 1
+    months *= alive & (m.reserves[:n] < 0)  # broke: one more month, else back to none

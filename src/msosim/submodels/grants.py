@@ -27,17 +27,18 @@ def _eligible(model: MSOModel, funders: Funder | Sequence[Funder], start: int) -
     running when the new one would start (so a follow-on application is possible).
 
     For a programme's call in several Länder at once (one funder per Land, same settings): a mask over the
-    MSO rows, and for each row the position in `funders` of the funder it may apply to (-1: none)."""
+    MSO rows, and for each row the position in `funders` of its Land's funder (-1: none; read it only
+    where the mask is true)."""
     funders = _as_group(funders)
     m, n, first = model.msos, model.msos.n, funders[0]
     ok = m.alive[:n].copy()
     if first.land >= 0:
-        by_land = np.full(len(model.land_codes), -1)
+        by_land = np.full(len(model.land_codes), -1, dtype=np.int16)
         by_land[[f.land for f in funders]] = np.arange(len(funders))
         which = by_land[m.land[:n]]
         ok &= which >= 0
     else:
-        which = np.zeros(n, dtype=np.int64)
+        which = np.zeros(n, dtype=np.int16)
     rule = first.config.eligibility
     if rule == "requires_staff":
         ok &= m.staff_fte[:n] > 0
@@ -45,36 +46,52 @@ def _eligible(model: MSOModel, funders: Funder | Sequence[Funder], start: int) -
         ok &= m.staff_fte[:n] <= 0
     elif rule == "federation_member":
         ok &= m.federation[:n]
-    g = model.grants
-    in_call = np.zeros(len(model.funders), dtype=bool)
-    in_call[[f.index for f in funders]] = True
+    g, gn = model.grants, model.grants.n
+    if len(funders) == 1:
+        in_call = g.funder[:gn] == first.index
+    else:
+        called = np.zeros(len(model.funders), dtype=bool)
+        called[[f.index for f in funders]] = True
+        in_call = called[g.funder[:gn]]
     # An MSO can hold this programme's grants only from its own Land's funder (or the one national funder).
-    holding = g.active[: g.n] & in_call[g.funder[: g.n]] & (g.end[: g.n] > start)
-    ok[g.mso[: g.n][holding]] = False
-    return ok, np.where(ok, which, -1)
+    in_call &= g.active[:gn]
+    in_call &= g.end[:gn] > start
+    ok[g.mso[:gn][in_call]] = False
+    return ok, which
 
 
 def application_hours(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.ndarray:
     """Hours an application costs: more for volunteer-only MSOs, less with support and routine."""
     m, cfg = model.msos, model.config
-    volunteer_only = m.staff_fte[rows] <= 0
-    factor = np.where(volunteer_only,
-                      cfg.applications.volunteer_hours_factor * (1.0 - cfg.policy.application_support), 1.0)
-    return funder.config.application_hours * factor * (1.0 - 0.5 * m.professionalisation[rows])
+    per_application = funder.config.application_hours
+    volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - cfg.policy.application_support)
+    hours = np.where(m.staff_fte[rows] <= 0, per_application * volunteer_factor, per_application)
+    hours *= 1.0 - 0.5 * m.professionalisation[rows]
+    return hours
 
 
 def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np.ndarray) -> np.ndarray:
     """Each eligible MSO applies with a probability that falls with the hours it costs."""
     m, cfg = model.msos, model.config
-    monthly_slack = m.staff_fte[rows] * cfg.services.staff_admin_hours + m.volunteers[rows] * np.maximum(
-        cfg.volunteers.sustainable_hours - m.load_per_volunteer[rows], 1.0)
-    slack = monthly_slack * cfg.applications.preparation_months
-    volunteer_only = m.staff_fte[rows] <= 0
-    informed = np.where(volunteer_only, 1.0 - 0.5 * (1.0 - cfg.policy.application_support), 1.0)
-    discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[rows]
-    affordable = np.divide(slack, slack + hours, out=np.ones(rows.size), where=(slack + hours) > 0)
-    p = cfg.applications.apply_rate * affordable * informed * discouraged
-    return model.rng.random(rows.size) < p
+    staff = m.staff_fte[rows]
+    slack = np.maximum(cfg.volunteers.sustainable_hours - m.load_per_volunteer[rows], 1.0)
+    slack *= m.volunteers[rows]
+    slack += staff * cfg.services.staff_admin_hours
+    slack *= cfg.applications.preparation_months
+    total = slack + hours
+    free = total <= 0  # no hours asked and none to give: affordable
+    if free.any():
+        slack[free], total[free] = 1.0, 1.0
+    p = slack / total
+    p *= cfg.applications.apply_rate
+    p *= np.where(staff <= 0, 1.0 - 0.5 * (1.0 - cfg.policy.application_support), 1.0)  # informed
+    draws = model.rng.random(rows.size)
+    # discouragement by past rejections only lowers p: work it out only where the draw is below p
+    maybe = (draws < p).nonzero()[0]
+    discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[rows[maybe]]
+    applies = np.zeros(rows.size, dtype=bool)
+    applies[maybe] = draws[maybe] < p[maybe] * discouraged
+    return applies
 
 
 def grant_terms(model: MSOModel, funder: Funder, kind: int, direct: np.ndarray, staff_share: float):
@@ -86,16 +103,23 @@ def grant_terms(model: MSOModel, funder: Funder, kind: int, direct: np.ndarray, 
     fin, cfg = model.config.finance, funder.config
     overhead = fin.overhead_needed if kind == INSTITUTIONAL else fin.overhead_allowed
     in_kind = cfg.cofunding_share * fin.cofunding_in_kind
-    project = direct * (1.0 + overhead) / (1.0 - in_kind)
-    amount = np.minimum(np.maximum(project * (1.0 - cfg.cofunding_share), cfg.min_award), cfg.max_award)
+    amount = direct * (1.0 + overhead)
+    amount /= 1.0 - in_kind  # the project budget
+    amount *= 1.0 - cfg.cofunding_share
+    np.maximum(amount, cfg.min_award, out=amount)
+    np.minimum(amount, cfg.max_award, out=amount)
     project = amount / max(1.0 - cfg.cofunding_share, 1e-9)
-    direct = project * (1.0 - in_kind) / (1.0 + overhead)
+    direct = project * (1.0 - in_kind)
+    direct /= 1.0 + overhead
     if kind == INSTITUTIONAL:  # core costs: staff and their office (the office is booked in pay_costs)
-        fte = direct / (fin.staff_cost_per_fte + fin.office_costs)
+        fte = direct
+        fte /= fin.staff_cost_per_fte + fin.office_costs
         material = np.zeros_like(direct)
     else:
         material = direct * (1.0 - staff_share)
-        fte = (direct - material) / fin.staff_cost_per_fte
+        fte = direct
+        fte -= material
+        fte /= fin.staff_cost_per_fte
     return amount, project, fte, material, project * in_kind
 
 
@@ -108,8 +132,11 @@ def _asks(model: MSOModel, funder: Funder, rows: np.ndarray, kind: int) -> tuple
     if cfg.staff_share <= 0:
         direct = np.full(rows.size, cfg.max_award)
     else:
-        fte = np.minimum(np.maximum(model.rng.lognormal(np.log(0.45), 0.5, rows.size), 0.1), 3.0)
-        direct = fte * fin.staff_cost_per_fte / cfg.staff_share
+        fte = model.rng.lognormal(np.log(0.45), 0.5, rows.size)
+        np.maximum(fte, 0.1, out=fte)
+        np.minimum(fte, 3.0, out=fte)
+        direct = fte * fin.staff_cost_per_fte
+        direct /= cfg.staff_share
     return grant_terms(model, funder, kind, direct, cfg.staff_share)
 
 
@@ -120,14 +147,24 @@ def score_applications(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.
     if rule == "lottery":
         return model.rng.random(rows.size)
     noise = model.rng.normal(0.0, a.score_noise, rows.size)
+    track = m.track_record[rows]
     if rule == "need":
         d = model.districts
-        pressure = d.demand_hours[m.district[rows]] / np.maximum(d.delivered_hours[m.district[rows]], 1.0)
-        return np.minimum(pressure, 5.0) + 1.0 / (1.0 + m.track_record[rows]) + noise
-    support = np.where(m.staff_fte[rows] <= 0, model.config.policy.application_support, 0.0)
-    shown = m.professionalisation[rows] + support * (1.0 - m.professionalisation[rows])  # supported applications
-    return (a.staff_weight * (m.staff_fte[rows] > 0) + a.track_weight * np.log1p(m.track_record[rows])
-            + a.federation_weight * m.federation[rows] + a.professionalisation_weight * shown + noise)
+        pressure = np.minimum(d.demand_hours[: d.n] / np.maximum(d.delivered_hours[: d.n], 1.0), 5.0)
+        score = pressure[m.district[rows]]
+        score += 1.0 / (1.0 + track)
+        score += noise
+        return score
+    staff, professionalisation = m.staff_fte[rows], m.professionalisation[rows]
+    shown = np.where(staff <= 0, model.config.policy.application_support, 0.0)  # supported applications
+    shown *= 1.0 - professionalisation
+    shown += professionalisation
+    score = a.staff_weight * (staff > 0)
+    score += a.track_weight * np.log1p(track)
+    score += a.federation_weight * m.federation[rows]
+    score += a.professionalisation_weight * shown
+    score += noise
+    return score
 
 
 def committed(model: MSOModel, funder: Funder, kind: int | None, at_step: int) -> float:
@@ -144,8 +181,7 @@ def committed_by(model: MSOModel, funders: Sequence[Funder], kind: int | None, a
     mask = g.active[:n] & ((g.end[:n] > at_step) | (g.kind[:n] == INSTITUTIONAL))
     if kind is not None:
         mask &= g.kind[:n] == kind
-    rows = mask.nonzero()[0]
-    owed = np.bincount(g.funder[rows], weights=g.amount_per_year[rows], minlength=len(model.funders))
+    owed = np.bincount(g.funder[:n][mask], weights=g.amount_per_year[:n][mask], minlength=len(model.funders))
     return owed[[f.index for f in funders]]
 
 
@@ -173,11 +209,16 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
         return
     rows, which = rows[applied], which[applied]
     scores = score_applications(model, first, rows)
-    # each funder's applicants together, best first (stable: equal scores keep row order)
-    order = np.argsort(-scores, kind="stable") if len(funders) == 1 else np.lexsort((-scores, which))
+    # each funder's applicants together, best first (stable: equal scores keep row order); a quick sort gives
+    # the stable sort's order when no two scores are equal, and sorting by funder is a radix sort
+    order = np.argsort(scores)[::-1]
+    ranked = scores[order]
+    if not (ranked[:-1] > ranked[1:]).all():
+        order = np.argsort(-scores, kind="stable")
+    if len(funders) > 1:
+        order = order[np.argsort(which[order], kind="stable")]
     rows, scores, which, applied = rows[order], scores[order], which[order], applied[order]
-    hours = hours[applied]
-    project_terms = tuple(values[applied] for values in project_terms)
+    hours = hours[applied]  # `applied`: each applicant's position in project_terms
     first_of = np.searchsorted(which, np.arange(len(funders) + 1))  # each funder's applicants: first_of[k]:first_of[k+1]
     ranks = np.arange(1, rows.size + 1) - first_of[which]
     index = np.array([f.index for f in funders])[which]
@@ -190,21 +231,29 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     for kind, share in pools:
         budget = budgets * share * model.factors.budget - committed_by(model, funders, kind if len(pools) > 1 else None, start)
         todo = (~awarded).nonzero()[0]
-        terms = _asks(model, first, rows[todo], kind) if kind == INSTITUTIONAL else tuple(v[todo] for v in project_terms)
+        if kind == INSTITUTIONAL:
+            terms = _asks(model, first, rows[todo], kind)
+            asked = terms[0]
+        else:
+            asked = project_terms[0][applied[todo]]
         bounds = np.searchsorted(which[todo], np.arange(len(funders) + 1))
-        fits = np.concatenate([np.cumsum(terms[0][a:b]) <= budget[k] for k, (a, b) in enumerate(pairwise(bounds))])
+        fits = np.concatenate([np.cumsum(asked[a:b]) <= budget[k] for k, (a, b) in enumerate(pairwise(bounds))])
         chosen = todo[fits]
         awarded[chosen] = True
-        amount, cost, fte, material, in_kind = (values[fits] for values in terms)
+        if kind == INSTITUTIONAL:
+            amount, cost, fte, material, in_kind = (values[fits] for values in terms)
+        else:
+            amount, cost, fte, material, in_kind = (values[applied[chosen]] for values in project_terms)
         years = cfg.institutional_years if kind == INSTITUTIONAL else cfg.project_years
         add_grants(model, rows[chosen], index[chosen], kind, amount, cost, fte, material, in_kind, start, years)
         model.log.add(t, "grant_awarded", rows[chosen], cause="", funder=index[chosen], amount=amount,
                       score=scores[chosen], rank=ranks[chosen], staff_fte=fte)
-    won, lost = rows[awarded], rows[~awarded]
+    rejected = ~awarded
+    won, lost = rows[awarded], rows[rejected]
     m.track_record[won] += 1
     m.professionalisation[won] += cfg.professionalisation_gain * (1.0 - m.professionalisation[won])
     m.rejections[lost] += 1.0
-    model.log.add(t, "grant_rejected", lost, funder=index[~awarded], score=scores[~awarded], rank=ranks[~awarded])
+    model.log.add(t, "grant_rejected", lost, funder=index[rejected], score=scores[rejected], rank=ranks[rejected])
     model.flow["awards"] += won.size
 
 
@@ -214,12 +263,17 @@ def add_grants(model: MSOModel, mso: np.ndarray, funder: int | np.ndarray, kind:
     if mso.size == 0:
         return
     steps = max(1, int(round(years * model.config.steps_per_year)))
-    start = np.broadcast_to(np.asarray(start, dtype=np.int32), mso.shape)
+    one_start = np.ndim(start) == 0
+    start = int(start) if one_start else np.broadcast_to(np.asarray(start, dtype=np.int32), mso.shape)
     model.grants.append(mso.size, mso=mso, funder=funder, kind=kind, amount_per_year=amount,
                         project_cost_per_year=cost, staff_fte=fte, material_per_year=material,
                         in_kind_per_year=in_kind, start=start,
                         end=start + steps, active=True, awarded_step=model.t)
-    np.maximum.at(model.msos.last_grant_start, mso, start)
+    last = model.msos.last_grant_start
+    if one_start:  # the same start for all: a plain write keeps the latest start (for a repeated MSO too)
+        last[mso] = np.maximum(last[mso], start)
+    else:
+        np.maximum.at(last, mso, start)
 
 
 def end_grants(model: MSOModel) -> None:
@@ -232,8 +286,9 @@ def end_grants(model: MSOModel) -> None:
     g.active[ending] = False
     mso = g.mso[ending]
     inst = g.kind[ending] == INSTITUTIONAL
-    fit = m.alive[mso] & (m.volunteers[mso] >= model.config.min_active_volunteers)
-    renew = inst & fit & (model.rng.random(ending.size) < model.funder_renewal[g.funder[ending]])
+    renew = inst & (model.rng.random(ending.size) < model.funder_renewal[g.funder[ending]])
+    if renew.any():  # only MSOs still fit for it
+        renew &= m.alive[mso] & (m.volunteers[mso] >= model.config.min_active_volunteers)
     # Renewals still have to fit the (possibly cut) budget, in turn: each accepted one adds to what its
     # funder owes before the next is checked. Only scalars change inside the loop; the grants are added at once.
     owed: dict[int, list[float]] = {}
@@ -262,7 +317,7 @@ def end_grants(model: MSOModel) -> None:
                   ("mso", "funder", "amount_per_year", "project_cost_per_year", "staff_fte", "material_per_year",
                    "in_kind_per_year")}
         g.append(rows.size, **values, kind=INSTITUTIONAL, start=t, end=t + steps, active=True, awarded_step=t)
-        np.maximum.at(m.last_grant_start, values["mso"], t)
+        m.last_grant_start[values["mso"]] = np.maximum(m.last_grant_start[values["mso"]], t)
     window = SUCCESSOR_WINDOW_MONTHS * model.config.steps_per_year / 12
     ahead = m.last_grant_start[mso] - t
     successor = renew | ((ahead >= 0) & (ahead <= window))  # a grant starting now or within the window
@@ -282,12 +337,13 @@ class RunningGrants:
     def __init__(self, model: MSOModel, key: tuple) -> None:
         g, n, t = model.grants, model.grants.n, model.t
         self.key = key
-        rows = (g.active[:n] & (g.start[:n] <= t) & (g.end[:n] > t)).nonzero()[0]
-        self.mso, self.kind, self.funder = g.mso[rows], g.kind[rows], g.funder[rows]
-        self.amount_per_year, self.staff_fte = g.amount_per_year[rows], g.staff_fte[rows]
-        self.material_per_year, self.in_kind_per_year = g.material_per_year[rows], g.in_kind_per_year[rows]
-        self.project = (self.kind == PROJECT).nonzero()[0]
-        self.institutional = (self.kind == INSTITUTIONAL).nonzero()[0]
+        self.live = g.active[:n] & (g.end[:n] > t)  # paying now or still to start
+        paying = self.live & (g.start[:n] <= t)
+        self.mso, self.kind, self.funder = g.mso[:n][paying], g.kind[:n][paying], g.funder[:n][paying]
+        self.amount_per_year, self.staff_fte = g.amount_per_year[:n][paying], g.staff_fte[:n][paying]
+        self.material_per_year, self.in_kind_per_year = g.material_per_year[:n][paying], g.in_kind_per_year[:n][paying]
+        self.project, self.institutional = self.kind == PROJECT, self.kind == INSTITUTIONAL  # masks
+        self.only_projects = not self.institutional.any()
 
 
 def running_grants(model: MSOModel) -> RunningGrants:
@@ -302,12 +358,12 @@ def running_grants(model: MSOModel) -> RunningGrants:
 
 def funded_fte(model: MSOModel, ahead: int = 0) -> np.ndarray:
     """Staff FTE per MSO paid by grants running now (or starting within `ahead` steps)."""
+    running = running_grants(model)
     if ahead == 0:
-        running = running_grants(model)
         return np.bincount(running.mso, weights=running.staff_fte, minlength=model.msos.n)
-    g, n, t = model.grants, model.grants.n, model.t
-    paying = (g.active[:n] & (g.start[:n] <= t + ahead) & (g.end[:n] > t)).nonzero()[0]
-    return np.bincount(g.mso[paying], weights=g.staff_fte[paying], minlength=model.msos.n)
+    g, n = model.grants, model.grants.n
+    paying = running.live & (g.start[:n] <= model.t + ahead)
+    return np.bincount(g.mso[:n][paying], weights=g.staff_fte[:n][paying], minlength=model.msos.n)
 
 
 def adjust_staff(model: MSOModel) -> None:
@@ -317,15 +373,17 @@ def adjust_staff(model: MSOModel) -> None:
     alive = m.alive[:n]
     window = SUCCESSOR_WINDOW_MONTHS * model.config.steps_per_year // 12
     staff = m.staff_fte[:n]
-    hire = np.maximum(funded_fte(model) - staff, 0.0)
-    hire[(hire < 1e-9) | ~alive] = 0.0
-    excess = np.maximum(staff - funded_fte(model, ahead=window), 0.0)
-    excess[(excess < 1e-9) | ~alive] = 0.0
+    hire = funded_fte(model) - staff
+    np.maximum(hire, 0.0, out=hire)
+    hire *= (hire >= 1e-9) & alive
+    excess = staff - funded_fte(model, ahead=window)
+    np.maximum(excess, 0.0, out=excess)
+    excess *= (excess >= 1e-9) & alive
     monthly_cost = fin.staff_cost_per_fte / 12.0 * max(fin.reserve_months_to_keep_staff, 1e-9)
-    fired = excess.nonzero()[0]
+    fired = (excess > 0).nonzero()[0]
     fired = fired[m.reserves[fired] < excess[fired] * monthly_cost]  # reserves do not cover them all
     let_go = excess[fired]
-    hired = hire.nonzero()[0]
+    hired = (hire > 0).nonzero()[0]
     staff[hired] += hire[hired]
     staff[fired] -= let_go
     np.maximum(staff, 0.0, out=staff)
@@ -340,30 +398,40 @@ def adjust_staff(model: MSOModel) -> None:
     model.flow["staff_lost_at_cliff"] += float(let_go[at_cliff].sum())
 
 
-def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray]:
-    """Per-MSO money received this step from running project and institutional grants; funders' books updated."""
+def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per-MSO money received this step from running project and institutional grants (None: no institutional
+    grant is running); funders' books updated."""
     running, spy, size = running_grants(model), model.config.steps_per_year, model.msos.n
     amount = running.amount_per_year / spy
     model.funder_paid += np.bincount(running.funder, weights=amount, minlength=len(model.funders))
     project, inst = running.project, running.institutional
+    if running.only_projects:
+        return np.bincount(running.mso, weights=amount, minlength=size), None
     return (np.bincount(running.mso[project], weights=amount[project], minlength=size),
             np.bincount(running.mso[inst], weights=amount[inst], minlength=size))
 
 
-def running_grant_costs(model: MSOModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def running_grant_costs(model: MSOModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-MSO per-step material costs, the overhead the MSO really needs, hours for admin and in-kind
     co-funding, and the material of project grants (which buys freelance hours)."""
     running, spy, size = running_grants(model), model.config.steps_per_year, model.msos.n
     fin, services = model.config.finance, model.config.services
-    mso, kind, material = running.mso, running.kind, running.material_per_year
-    direct = running.staff_fte * fin.staff_cost_per_fte + material
-    overhead = np.bincount(mso, weights=fin.overhead_needed * direct / spy, minlength=size)
-    hours = (np.where(kind == PROJECT, 1.0, 0.5) * services.admin_hours_per_grant * 12
-             + running.in_kind_per_year / fin.in_kind_hour_value) / spy
-    admin = np.bincount(mso, weights=hours, minlength=size)
-    project_material = np.where(kind == PROJECT, material, 0.0)
-    return np.bincount(mso, weights=material / spy, minlength=size), overhead, admin, \
-        np.bincount(mso, weights=project_material / spy, minlength=size)
+    material = running.material_per_year
+    direct = running.staff_fte * fin.staff_cost_per_fte
+    direct += material
+    direct *= fin.overhead_needed
+    direct /= spy
+    overhead = np.bincount(running.mso, weights=direct, minlength=size)
+    hours = running.in_kind_per_year / fin.in_kind_hour_value
+    only_projects = running.only_projects
+    hours += (1.0 if only_projects else np.where(running.project, 1.0, 0.5)) * services.admin_hours_per_grant * 12
+    hours /= spy
+    admin = np.bincount(running.mso, weights=hours, minlength=size)
+    material_costs = np.bincount(running.mso, weights=material / spy, minlength=size)
+    if only_projects:
+        return material_costs, overhead, admin, material_costs
+    project_material = np.where(running.project, material, 0.0) / spy
+    return material_costs, overhead, admin, np.bincount(running.mso, weights=project_material, minlength=size)
 
 
 def decay_rejections(model: MSOModel) -> None:
