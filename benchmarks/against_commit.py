@@ -1,0 +1,82 @@
+"""The national decade now against the code of an earlier commit, in one process, alternating.
+
+    python benchmarks/against_commit.py 9cfcf48            # six decades each, and Mesa's bare model
+    python benchmarks/against_commit.py 9cfcf48 --repeats 9
+
+Timing two versions in separate processes on a machine whose speed drifts (this one's did by 50%
+within the hour) compares the drift more than the code. Here the earlier commit's `src/msosim` is
+extracted with `git archive` into a temporary folder under the package name `msosim_previous` (its
+imports are relative; the one place that names the package, the data folder, is renamed too), and
+both versions run in this process: previous, now, Mesa's bare model, previous, now, ... Each run
+starts after `gc.collect()` (see run.py, `fresh_heap`). Prints the medians and their ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from per_agent_baseline import NATIONAL_MSOS, BareModel, time_decade  # noqa: E402
+
+PREVIOUS = "msosim_previous"
+
+
+def extract(commit: str, folder: Path) -> None:
+    """The commit's src/msosim as the package `msosim_previous` in `folder`."""
+    archive = subprocess.run(["git", "archive", commit, "src/msosim"], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    package = folder / PREVIOUS
+    (folder / "src" / "msosim").rename(package)
+    population = package / "population.py"
+    population.write_text(population.read_text().replace('"msosim.data"', f'"{PREVIOUS}.data"'))
+
+
+def decade(model_class) -> float:
+    gc.collect()
+    started = time.perf_counter()
+    model_class(BASELINE, seed=1).run(10).tables()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("commit", help="the earlier commit (any git revision)")
+    parser.add_argument("--repeats", type=int, default=6)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        extract(args.commit, Path(folder))
+        sys.path.insert(0, folder)
+        from msosim_previous.model import MSOModel as Previous
+
+        from msosim.model import MSOModel as Now
+
+        decade(Previous), decade(Now)  # warm: imports, caches
+        times: dict[str, list[float]] = {"previous": [], "now": [], "mesa_bare": []}
+        for repeat in range(args.repeats):
+            times["previous"].append(decade(Previous))
+            times["now"].append(decade(Now))
+            gc.collect()
+            times["mesa_bare"].append(time_decade(BareModel, NATIONAL_MSOS, seed=repeat))
+    median = {name: statistics.median(values) for name, values in times.items()}
+    for name, values in times.items():
+        print(f"{name:10s} median {median[name]:.3f} s   ({', '.join(f'{v:.2f}' for v in values)})")
+    print(f"now / previous {median['now'] / median['previous']:.2f}   now / Mesa bare {median['now'] / median['mesa_bare']:.2f}"
+          f"   previous / Mesa bare {median['previous'] / median['mesa_bare']:.2f}   (previous = {args.commit})")
+
+
+if __name__ == "__main__":
+    main()
