@@ -51,20 +51,20 @@ def binomial(rng: np.random.Generator, n, p, steps_per_year: int | None = None) 
         q = 1.0 - p  # per year
         # The per-step probability lies in [p / s, p / (s (1 - p))]: only rows whose upper bound passes the
         # limit can be large, and the exact test is made on those.
-        maybe = ((nf * p > INVERSION_MEAN_LIMIT * s * q) & (n > 0)).nonzero()[0]
-        p_maybe = 1.0 - q[maybe] ** (1.0 / s)
-        is_large = (nf[maybe] * p_maybe > INVERSION_MEAN_LIMIT) | (p_maybe >= 1.0)
-        large, p_large = maybe[is_large], p_maybe[is_large]
+        band = ((nf * p > INVERSION_MEAN_LIMIT * s * q) & (n > 0)).nonzero()[0]
+        p_band = 1.0 - q[band] ** (1.0 / s)
+        is_large = (nf[band] * p_band > INVERSION_MEAN_LIMIT) | (p_band >= 1.0)
+        large, p_large = band[is_large], p_band[is_large]
         maybe = nf * p > (1.0 - u) * (s * q)  # the same bound with the per-step p's upper bound
     out = np.zeros(n.size, dtype=np.int64)
     if large.size:  # numpy's sampler is called only when some row needs it (an empty call draws nothing)
         out[large] = rng.binomial(n[large], p_large)
     maybe[large] = False
     rows = maybe.nonzero()[0]
-    # P(0) = (1 - step p) ** n as exp(n log(1 - p)) (with a yearly p: exp(n / S log(1 - p))): exp and log1p
-    # cost a fraction of a general power here
+    # P(0) = (1 - step p) ** n as exp(n / S log(1 - p)) (S = 1 for a per-step p): exp and log1p cost a
+    # fraction of a general power here
     log_q = np.log1p(-p[rows])
-    pmf = np.exp(nf[rows] * log_q if steps_per_year is None else nf[rows] / s * log_q)
+    pmf = np.exp(nf[rows] / s * log_q)
     searching = (u[rows] > pmf).nonzero()[0]
     rows = rows[searching]
     # Every row still searching in pass j has reached count j: the count is a scalar per pass and the
@@ -163,13 +163,12 @@ def binomial_row(u: float, n: int, p: float, steps_per_year: int | None = None) 
     if n <= 0 or p <= 0.0:
         return 0
     p = min(p, 1.0)
+    s = 1.0 if steps_per_year is None else float(steps_per_year)
     log_q = np.log1p(-np.array([p]))
+    pmf = float(np.exp(np.array([float(n)]) / s * log_q)[0])
     if steps_per_year is None:
-        pmf = float(np.exp(np.array([float(n)]) * log_q)[0])
         ratio = p / (1.0 - p)
     else:
-        s = float(steps_per_year)
-        pmf = float(np.exp(np.array([float(n)]) / s * log_q)[0])
         q = float(np.exp(log_q / s)[0])
         ratio = (1.0 - q) / q
     if not u > pmf:

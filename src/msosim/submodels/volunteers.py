@@ -46,9 +46,9 @@ def volunteers_quit_and_join(model: MSOModel) -> None:
     np.minimum(visibility, 1.0, out=visibility)
     visibility *= v.visibility_weight
     visibility += 1.0 - v.visibility_weight
-    ties = m.coop_municipality[:n].astype(np.int8)
-    ties += m.federation[:n]
-    embedding = np.array([1.0 + v.embedding_effect * k for k in (0.0, 1.0, 2.0)])[ties]  # by number of ties
+    links = m.coop_municipality[:n].astype(np.int8)  # cooperation and federation: 0, 1 or 2
+    links += m.federation[:n]
+    embedding = np.array([1.0 + v.embedding_effect * k for k in (0.0, 1.0, 2.0)])[links]
     join_year = density_factor(model)[m.district[:n]]
     join_year *= v.join_rate
     join_year *= visibility
