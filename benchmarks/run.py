@@ -41,7 +41,6 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 DISTRICT = ROOT / "scenarios" / "district.yaml"
 NATIONAL = 13_400
 YEARS = 10
-MAX_BUDGET_FACTOR = 10.0       # the schema's bound on policy.budget_factor
 
 DECADE_SECONDS = 1.0           # target 1
 LINEARITY_SPREAD = 1.5         # target 3: largest / smallest cost per MSO-step
@@ -63,19 +62,12 @@ class Row:
 # --- one run, in this process or in a fresh one ---------------------------------------------------
 
 def scaled_scenario(n_msos: int):
-    """The baseline with `n_msos` MSOs and budgets scaled with them, so money per MSO stays the same.
-
-    `policy.budget_factor` is bounded by the schema; beyond the bound the funders' own budgets carry the rest.
-    """
+    """The baseline with `n_msos` MSOs and budgets scaled with them (`policy.budget_factor`, which scales every
+    funder's budget, micro-grants included), so money per MSO stays the same."""
     from msosim.scenario import load_scenario, with_overrides
 
-    base = load_scenario(BASELINE)
-    factor = n_msos / NATIONAL
-    overrides = {"population.n_msos": n_msos, "policy.budget_factor": min(factor, MAX_BUDGET_FACTOR)}
-    if factor > MAX_BUDGET_FACTOR:
-        for name, funder in base.funders.items():
-            overrides[f"funders.{name}.budget"] = funder.budget * factor / MAX_BUDGET_FACTOR
-    return with_overrides(base, overrides)
+    return with_overrides(load_scenario(BASELINE),
+                          {"population.n_msos": n_msos, "policy.budget_factor": n_msos / NATIONAL})
 
 
 def national_decade(seed: int = 1) -> tuple[float, float]:
