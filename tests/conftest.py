@@ -23,33 +23,61 @@ def scenarios() -> Path:
 
 # -- exit guard ------------------------------------------------------------------------------------
 # CI once saw every test pass and then the pytest process never exit (until the job's time ran out):
-# something a test started (a worker process, a pool's manager thread, an atexit handler) outlived
-# the session. Whatever it is, the result is known once the session is over, so the last hook names
-# what lingers (so the leak can be found) and ends the process with pytest's own exit status.
+# something a test started (a worker process, a pool's manager thread, an atexit handler, a plugin's
+# unconfigure) outlived the session. The result is known once the session is over, so: the last hook
+# names what lingers (so a leak can be found), stops it and ends the process with pytest's own exit
+# status; and a watchdog started when the session finishes dumps every thread's stack and exits with
+# that status if the process is still there EXIT_GRACE seconds later (a hang before the last hook).
 
+EXIT_GRACE = 120.0
 _FINISHED: dict[str, pytest.Session] = {}
 
 
+def _exit_now(status: int) -> None:
+    import os
+    import sys
+
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - exiting anyway
+            pass
+    os._exit(status)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    import faulthandler
+    import sys
+    import threading
+
     _FINISHED["session"] = session
+
+    def watchdog() -> None:
+        threading.Event().wait(EXIT_GRACE)
+        print(f"\nexit guard: pytest still running {EXIT_GRACE:.0f} s after the session finished; "
+              "stacks of every thread:", file=sys.__stderr__, flush=True)
+        faulthandler.dump_traceback(file=sys.__stderr__, all_threads=True)
+        _exit_now(int(session.exitstatus))
+
+    threading.Thread(target=watchdog, name="msosim-exit-watchdog", daemon=True).start()
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    import os
     import sys
     import threading
 
     session = _FINISHED.get("session")
-    if session is None or hasattr(config, "workerinput"):
+    if session is None:
         return
-    status = int(session.exitstatus)
     lingering = [t.name for t in threading.enumerate()
                  if t is not threading.main_thread() and t.is_alive() and not t.daemon]
     try:
         import psutil
 
-        children = psutil.Process().children(recursive=True)
+        children = [child for child in psutil.Process().children(recursive=True)
+                    if "resource_tracker" not in " ".join(child.cmdline())]  # it ends when this process does
     except Exception:  # noqa: BLE001 - a diagnostic only
         children = []
     if lingering or children:
@@ -66,9 +94,4 @@ def pytest_unconfigure(config: pytest.Config) -> None:
                 child.kill()
             except Exception:  # noqa: BLE001
                 pass
-    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-        try:
-            stream.flush()
-        except Exception:  # noqa: BLE001
-            pass
-    os._exit(status)
+    _exit_now(int(session.exitstatus))
