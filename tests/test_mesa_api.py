@@ -53,3 +53,48 @@ def test_mesa_batch_run_returns_rows() -> None:
     assert {"alive", "staff_fte", "volunteers", "Step", "RunId"} <= set(frame.columns)
     final = frame[frame["Step"] == 24]
     assert final["alive"].nunique() > 1 or final["volunteers"].nunique() > 1
+
+
+def _mesa_view(model: MSOModel) -> tuple:
+    """What Mesa knows of a model's agents: ids and types in registration order, MSO rows, the id counter."""
+    msos = model.agents_by_type[MSO]
+    return ([(a.unique_id, type(a).__name__) for a in model.agents], [(a.unique_id, a.row) for a in msos],
+            model.agent_id_counter, sorted(a.row for a in model.mso_agents if a.model is model and a in msos))
+
+
+def test_bulk_handles_register_and_remove_exactly_as_mesa_agent_by_agent(monkeypatch) -> None:
+    import msosim.agents.mso as mso_module
+
+    def build_and_run() -> tuple[MSOModel, tuple]:
+        model = MSOModel(SCENARIOS / "district.yaml", seed=4, **SMALL)
+        model.run(3)
+        return model, _mesa_view(model)
+
+    bulk, bulk_view = build_and_run()
+    monkeypatch.setattr(mso_module, "_bulk_ok", lambda model, signal: False)  # Mesa's own path, agent by agent
+    plain, plain_view = build_and_run()
+    assert bulk.msos.n > bulk.initial_count and not bulk.msos.alive[: bulk.msos.n].all()  # founded and dissolved
+    assert bulk_view == plain_view
+    assert len(bulk.agents_by_type[MSO]) == int(bulk.msos.alive[: bulk.msos.n].sum())
+    pd.testing.assert_frame_equal(bulk.tables()["model"], plain.tables()["model"])
+
+
+def test_agent_signals_reach_subscribers_for_founded_and_dissolved_msos() -> None:
+    from mesa.experimental.mesa_signals import ModelSignals
+
+    model = MSOModel(SCENARIOS / "district.yaml", seed=4, **SMALL)
+    added, removed = [], []
+
+    def on_added(signal) -> None:
+        added.append(signal.additional_kwargs["args"][0])
+
+    def on_removed(signal) -> None:
+        removed.append(signal.additional_kwargs["args"][0])
+
+    model.observe("agents", ModelSignals.AGENT_ADDED, on_added)
+    model.observe("agents", ModelSignals.AGENT_REMOVED, on_removed)
+    count = model.msos.n
+    model.run(3)
+    assert [a.row for a in added] == list(range(count, model.msos.n))
+    assert sorted(a.row for a in removed) == sorted((~model.msos.alive[: model.msos.n]).nonzero()[0].tolist())
+    assert all(a not in model.agents for a in removed)

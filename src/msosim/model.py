@@ -11,6 +11,7 @@ import pandas as pd
 
 from .agents import MSO, Funder, Municipality
 from .agents.funder import build_funders, calling_programmes
+from .agents.mso import add_handles
 from .metrics import monthly_row, new_flow, yearly_indicators
 from .population import build_landscape, build_msos, conflict_pairs, read_data
 from .scenario import Scenario, load_scenario, with_overrides
@@ -129,7 +130,7 @@ class MSOModel(mesa.Model):
 
     def add_mso_agents(self, rows: np.ndarray) -> None:
         """Create the Mesa agent handles for new MSO rows."""
-        self.mso_agents.extend(MSO(self, row) for row in rows)
+        self.mso_agents.extend(add_handles(self, rows))
 
     def _count_alive_per_district(self) -> None:
         m, d = self.msos, self.districts

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..agents.mso import remove_handles
 from ..population import new_msos
 from ..state import CAUSE_CODE
 from .draws import choose
@@ -67,8 +68,7 @@ def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray) -> None:
     ties.active[cut] = False
     model.log.add(t, "tie_broken", ties.a[cut], cause="dissolution", partner=ties.b[cut])
     model.log.add(t, "dissolved", rows, cause=np.array([CAUSE_CODE[name] for name in DEATH_CAUSES])[cause - 1])
-    for row in rows:
-        model.mso_agents[row].remove()
+    remove_handles(model, rows)
 
 
 def found_new(model: MSOModel) -> None:
