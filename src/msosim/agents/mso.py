@@ -9,8 +9,8 @@ import mesa
 import numpy as np
 import pandas as pd
 from mesa.agentset import _HardKeyAgentSet
-from mesa.model import _mesa_logger
 from mesa.experimental.mesa_signals import ModelSignals
+from mesa.model import _mesa_logger
 
 from ..state import FIELDS, FUNCTIONS, GRANT_KINDS
 
