@@ -80,18 +80,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
                     if "resource_tracker" not in " ".join(child.cmdline())]  # it ends when this process does
     except Exception:  # noqa: BLE001 - a diagnostic only
         children = []
-    if lingering or children:
-        described = []
-        for child in children:
-            try:
-                described.append(f"{child.pid} {' '.join(child.cmdline())[:120]}")
-            except Exception:  # noqa: BLE001
-                described.append(str(child.pid))
+    described = []
+    for child in children:
+        try:
+            described.append(f"{child.pid} {' '.join(child.cmdline())[:120]}")
+            child.kill()
+        except Exception:  # noqa: BLE001 - gone already
+            described.append(str(child.pid))
+    if lingering or described:
         print(f"\nexit guard: after the session, threads {lingering} and child processes {described} "
               "were still alive; they are stopped and pytest exits with its status", file=sys.__stderr__)
-        for child in children:
-            try:
-                child.kill()
-            except Exception:  # noqa: BLE001
-                pass
     _exit_now(int(session.exitstatus))

@@ -59,7 +59,7 @@ def _mesa_view(model: MSOModel) -> tuple:
     """What Mesa knows of a model's agents: ids and types in registration order, MSO rows, the id counter."""
     msos = model.agents_by_type[MSO]
     return ([(a.unique_id, type(a).__name__) for a in model.agents], [(a.unique_id, a.row) for a in msos],
-            model.agent_id_counter, sorted(a.row for a in model.mso_agents if a.model is model and a in msos))
+            model.agent_id_counter, sorted(a.row for a in model.mso_agents if a in msos))
 
 
 def test_bulk_handles_register_and_remove_exactly_as_mesa_agent_by_agent(monkeypatch) -> None:

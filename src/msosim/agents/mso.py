@@ -109,12 +109,13 @@ def add_handles(model: MSOModel, rows: np.ndarray) -> list[MSO]:
         handle.__dict__.update(model=model, unique_id=unique_id, pos=None, row=row)
         handles.append(handle)
     model.agent_id_counter = first + len(handles)
-    model._all_agents._agents.update(dict.fromkeys(handles))
+    keyed = dict.fromkeys(handles)
+    model._all_agents._agents.update(keyed)
     by_type = model._agents_by_type.get(MSO)
     if by_type is None:
         model._agents_by_type[MSO] = _HardKeyAgentSet(handles, random=model.random)
     else:
-        by_type._agents.update(dict.fromkeys(handles))
+        by_type._agents.update(keyed)
     return handles
 
 
