@@ -309,7 +309,7 @@ def test_ctrl_c_and_sigkill_midway_then_rerun_equals_uninterrupted_run(tmp_path)
     assert process.returncode == 130 and "interrupted:" in stderr and "Traceback" not in stderr
     with open_store(store) as opened:
         after_ctrl_c = len(opened.runs())
-    assert 4 <= after_ctrl_c < reps
+    assert 4 <= after_ctrl_c < reps and f"interrupted: {after_ctrl_c} of {reps} runs" in stderr
 
     process = _start(command)
     _, stderr = _signal_after(process, 4, signal.SIGKILL)
@@ -331,3 +331,32 @@ def test_ctrl_c_and_sigkill_midway_then_rerun_equals_uninterrupted_run(tmp_path)
                            ("mso_lifetimes", "scenario_hash, seed, years, mso")):
             total, distinct = opened.con.execute(f"SELECT count(*), count(DISTINCT ({key})) FROM {table}").fetchall()[0]
             assert total == distinct
+
+
+def ctrl_c_during(monkeypatch, method: str) -> None:
+    """Make every call of `Store.<method>` (a store write) receive a Ctrl-C while it is under way."""
+    from msosim.store import Store
+
+    write = getattr(Store, method)
+
+    def write_then_ctrl_c(self, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, method, write_then_ctrl_c)
+
+
+def test_ctrl_c_during_a_store_write_counts_the_run_it_stored(tmp_path, monkeypatch) -> None:
+    """Ctrl-C is held back while a run is written; the run it held back for is counted before it is raised,
+    so 'interrupted: N of M' names what the store holds."""
+    from msosim.batch import load_scenarios, run_comparison
+    from msosim.store import Store
+
+    ctrl_c_during(monkeypatch, "add_run")
+    counted = []
+    scenarios = load_scenarios([SCENARIOS / "district.yaml"])
+    with Store.open(tmp_path / "s.duckdb", create=True) as opened:
+        with pytest.raises(KeyboardInterrupt):
+            run_comparison(opened, scenarios, [SCENARIOS / "district.yaml"], reps=3, years=0.5, workers=1,
+                           base_seed=1, on_stored=counted.append)
+        assert len(counted) == len(opened.runs()) == 1

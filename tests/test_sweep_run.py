@@ -17,7 +17,7 @@ from msosim.store import SCHEMA_VERSION, Store, StoreError, open_store, upgrade
 from msosim.sweep import ProcessPool, executor, run_design
 
 from .sweep_helpers import EXPERIMENTS, write_experiment
-from .test_compare import assert_same_store
+from .test_compare import assert_same_store, ctrl_c_during
 
 ISHIGAMI_S1 = np.array([0.3139, 0.4424, 0.0])
 ISHIGAMI_ST = np.array([0.5576, 0.4424, 0.2437])
@@ -224,3 +224,14 @@ def test_a_failing_run_is_named_once(tmp_path, monkeypatch) -> None:
         run_to(tmp_path / "s.duckdb", EXPERIMENTS / "ishigami.yaml", chunk=8)
     text = str(error.value)
     assert text.count("scenario '") == 1 and "ValueError: boom" in text and "ishigami:0" in text
+
+
+def test_ctrl_c_during_a_store_write_counts_the_runs_it_stored(tmp_path, monkeypatch) -> None:
+    """As in compare: the chunk whose write held Ctrl-C back is counted before the interrupt is raised."""
+    ctrl_c_during(monkeypatch, "add_runs")
+    counted = []
+    with pytest.raises(KeyboardInterrupt):
+        run_to(tmp_path / "s.duckdb", write_experiment(tmp_path), chunk=2,
+               on_stored=lambda results: counted.extend(results))
+    with open_store(tmp_path / "s.duckdb") as store:
+        assert len(counted) == len(store.runs()) == 2

@@ -238,10 +238,10 @@ def run_comparison(store: Store, scenarios: list[Scenario], paths: list[str | Pa
         run_row = {"scenario_hash": spec.scenario_hash, "seed": spec.seed, "years": spec.years,
                    "scenario_name": spec.scenario_name, "scenario_json": spec.scenario_json,
                    "steps_per_year": result.steps_per_year, **origin, "wall_seconds": result.wall_seconds}
-        with deferred_interrupt():
+        with deferred_interrupt():  # a Ctrl-C during the write comes after it is stored and counted
             store.add_run(run_row, result.model, result.lifetimes, result.outcomes)
-        if on_stored is not None:
-            on_stored(result)
+            if on_stored is not None:
+                on_stored(result)
 
     execute(todo, workers, keep)
     return comparison_id

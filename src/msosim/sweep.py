@@ -271,10 +271,10 @@ def run_design(store: Store, design: Design, execute, *, size: int | None = None
                    "scenario_name": r.spec.scenario_name, "scenario_json": r.spec.scenario_json,
                    "steps_per_year": r.steps_per_year, **origin, "wall_seconds": r.wall_seconds},
                   r.model, r.lifetimes, r.outcomes) for r in results]
-        with deferred_interrupt():
+        with deferred_interrupt():  # a Ctrl-C during the write comes after it is stored and counted
             store.add_runs(items)
-        if on_stored is not None:
-            on_stored(results)
+            if on_stored is not None:
+                on_stored(results)
 
     execute(chunks, keep)
     return design.sweep_id
