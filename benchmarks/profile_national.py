@@ -51,13 +51,22 @@ def instrument() -> None:
     MonthlyCollector.collect = timed("collect (monthly row)", MonthlyCollector.collect)
 
 
-def profile(years: float, seed: int, warm: bool = True) -> None:
+def scenario(n_msos: int | None):
+    """The baseline, or a synthetic population of `n_msos` MSOs scaled as in `run.py` (budgets with it)."""
+    if n_msos is None:
+        return BASELINE
+    from run import scaled_scenario
+
+    return scaled_scenario(n_msos)
+
+
+def profile(years: float, seed: int, warm: bool = True, n_msos: int | None = None) -> None:
     if warm:  # one untimed decade first: first-call costs (imports, pandas set-up) as in a benchmark's repeats
-        MSOModel(BASELINE, seed=seed).run(years).tables()
+        MSOModel(scenario(n_msos), seed=seed).run(years).tables()
     instrument()
     clock = {"wall": time.perf_counter, "cpu": time.process_time}
     marks = [{name: now() for name, now in clock.items()}]
-    model = MSOModel(BASELINE, seed=seed)
+    model = MSOModel(scenario(n_msos), seed=seed)
     marks.append({name: now() for name, now in clock.items()})
     for table in (totals, cpu_totals, calls):  # construction calls some submodels too; count only the steps
         table.clear()
@@ -86,6 +95,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Wall time of the national decade by submodel.")
     parser.add_argument("--years", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--msos", type=int, default=None,
+                        help="a synthetic population of this many MSOs (as benchmarks/run.py scales it); at a "
+                             "tenth of the national one, what is left per step is mostly fixed cost per call")
     parser.add_argument("--cold", action="store_true", help="profile the first decade in this process (no warm-up)")
     parser.add_argument("--pyinstrument", action="store_true", help="print a pyinstrument call tree instead")
     args = parser.parse_args()
@@ -94,11 +106,11 @@ def main() -> None:
 
         profiler = Profiler(interval=0.0005)
         profiler.start()
-        MSOModel(BASELINE, seed=args.seed).run(args.years).tables()
+        MSOModel(scenario(args.msos), seed=args.seed).run(args.years).tables()
         profiler.stop()
         print(profiler.output_text(unicode=False, color=False, show_all=False))
         return
-    profile(args.years, args.seed, warm=not args.cold)
+    profile(args.years, args.seed, warm=not args.cold, n_msos=args.msos)
 
 
 if __name__ == "__main__":
