@@ -31,7 +31,7 @@ TEMPLATE = """
 module.exports = {
   mounted() {
     (async () => {
-      const echarts = (await this.load([`${this.cdnBase()}/echarts@5.4.0/dist/echarts.js`]))[0];
+      const echarts = (await this.load([`${this.cdnBase()}/echarts@5.4.0/dist/echarts.min.js`]))[0];
       this.instances = this.$refs.charts.map((element, index) => {
         const chart = echarts.init(element);
         chart.on("click", (event) => {
