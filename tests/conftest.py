@@ -83,10 +83,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     described = []
     for child in children:
         try:
-            described.append(f"{child.pid} {' '.join(child.cmdline())[:120]}")
+            text = f"{child.pid} {' '.join(child.cmdline())[:120]}"
             child.kill()
         except Exception:  # noqa: BLE001 - gone already
-            described.append(str(child.pid))
+            text = str(child.pid)
+        described.append(text)
     if lingering or described:
         print(f"\nexit guard: after the session, threads {lingering} and child processes {described} "
               "were still alive; they are stopped and pytest exits with its status", file=sys.__stderr__)
