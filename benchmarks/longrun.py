@@ -1,0 +1,98 @@
+"""Long-run dynamics of a scenario, year by year (issue 15): does the baseline stay in its regime?
+
+    python benchmarks/longrun.py                                   # national baseline, 30 years, seed 1
+    python benchmarks/longrun.py --scale district --seeds 1 2 3    # the NW district, three seeds
+    python benchmarks/longrun.py --set policy.budget_factor=10 --scale district --years 10
+
+Prints, per simulated year (mean over the seeds): MSOs alive at the year's end, volunteers per MSO,
+mean burnout (weighted by volunteers), median reserves of living MSOs, service coverage, dissolutions
+per MSO-year, the volunteer-only share, and the share of living MSOs that applied to at least one
+call in the year. Stock values are at the year's end; flows are summed over the year.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from msosim.model import MSOModel  # noqa: E402
+
+COLUMNS = ("alive", "volunteers_per_mso", "mean_burnout", "median_reserves", "coverage", "dissolution_rate",
+           "volunteer_only_share", "applying_share", "insolvencies")
+
+
+def year_rows(model: MSOModel, years: int) -> list[dict]:
+    """Run the model year by year and measure each year."""
+    spy, rows = model.config.steps_per_year, []
+    for year in range(1, years + 1):
+        applied = np.zeros(0, dtype=bool)
+        dissolved = insolvent = coverage = alive_sum = 0.0
+        for _ in range(spy):
+            model.step()
+            m, n = model.msos, model.msos.n
+            applied = np.concatenate([applied, np.zeros(n - applied.size, dtype=bool)])
+            applied |= m.application_hours[:n] > 0
+            row = model.datacollector.rows[-1]
+            dissolved += row["dissolved"]
+            insolvent += row["dissolved_insolvency"]
+            coverage += row["service_coverage"] / spy
+            alive_sum += row["alive"] / spy
+        m, n = model.msos, model.msos.n
+        living = m.alive[:n]
+        count = int(living.sum())
+        volunteers = m.volunteers[:n][living]
+        rows.append({
+            "year": model.config.start_year + year, "alive": count,
+            "volunteers_per_mso": float(volunteers.mean()) if count else 0.0,
+            "mean_burnout": float((m.burnout[:n][living] * volunteers).sum() / max(volunteers.sum(), 1)),
+            "median_reserves": float(np.median(m.reserves[:n][living])) if count else 0.0,
+            "coverage": coverage, "dissolution_rate": dissolved / max(alive_sum, 1.0),
+            "volunteer_only_share": float((m.staff_fte[:n][living] <= 0).mean()) if count else 0.0,
+            "applying_share": float(applied[:n][living].mean()) if count else 0.0,
+            "insolvencies": insolvent,
+        })
+    return rows
+
+
+def parse_sets(pairs: list[str]) -> dict:
+    """`key=value` pairs (values read as YAML) as dotted overrides."""
+    overrides = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        overrides[key] = yaml.safe_load(value)
+    return overrides
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.yaml"))
+    parser.add_argument("--scale", choices=("national", "land", "district"), default=None)
+    parser.add_argument("--years", type=int, default=30)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1])
+    parser.add_argument("--set", dest="sets", action="append", default=[], help="dotted key=value override")
+    parser.add_argument("--every", type=int, default=5, help="print every k-th year (and the first and last)")
+    args = parser.parse_args()
+    overrides = parse_sets(args.sets)
+    if args.scale:
+        overrides["population.scale"] = args.scale
+    frames = []
+    for seed in args.seeds:
+        model = MSOModel(args.scenario, seed=seed, **overrides)
+        frames.append(pd.DataFrame(year_rows(model, args.years)).assign(seed=seed))
+    table = pd.concat(frames).groupby("year")[list(COLUMNS)].mean()
+    shown = table.iloc[[k for k in range(len(table)) if k == 0 or (k + 1) % args.every == 0 or k == len(table) - 1]]
+    pd.set_option("display.width", 200)
+    print(f"{args.scenario} scale={args.scale or 'as in file'} seeds={args.seeds} years={args.years} {overrides}")
+    print(shown.to_string(float_format=lambda x: f"{x:.4g}"))
+
+
+if __name__ == "__main__":
+    main()
