@@ -417,16 +417,20 @@ def adjust_staff(model: MSOModel) -> None:
             continue
         hire = max(funded_now[i] - m.staff_fte[i], 0.0)
         excess = max(m.staff_fte[i] - funded_soon[i], 0.0)
+        excess = excess if excess >= 1e-9 else 0.0
+        unfunded = max(m.staff_fte[i] - funded_now[i], 0.0)  # the excess and those bridged to a successor
+        months = max(fin.reserve_months_to_keep_staff, 1e-9)
+        need = (excess * months + (unfunded - excess) * SUCCESSOR_WINDOW_MONTHS) * (fin.staff_cost_per_fte / 12.0)
         if hire >= 1e-9:
             m.staff_fte[i] += hire
             log_one(model, "staff_hired", i, "grant_start", staff_fte=hire)
             model.flow["staff_hired"] += hire
-        elif excess >= 1e-9 and m.reserves[i] < excess * monthly_cost:
-            m.staff_fte[i] = max(m.staff_fte[i] - excess, 0.0)
-            log_one(model, "staff_let_go", i, "grant_end" if m.cliff[i] else "finances", staff_fte=excess)
-            model.flow["staff_let_go"] += excess
+        elif unfunded >= 1e-9 and m.reserves[i] < need:
+            m.staff_fte[i] = max(m.staff_fte[i] - unfunded, 0.0)
+            log_one(model, "staff_let_go", i, "grant_end" if m.cliff[i] else "finances", staff_fte=unfunded)
+            model.flow["staff_let_go"] += unfunded
             if m.cliff[i]:
-                model.flow["staff_lost_at_cliff"] += excess
+                model.flow["staff_lost_at_cliff"] += unfunded
 
 
 def decay_rejections(model: MSOModel) -> None:
@@ -505,9 +509,30 @@ def owed(model: MSOModel, funder: Funder, kind: int | None, at_step: int) -> flo
     return total
 
 
-def can_cofund(model: MSOModel, funder: Funder, i: int, request: dict) -> bool:
-    """Can MSO i pay the cash part of its co-funding from its reserves?"""
-    return model.msos.reserves[i] >= funder.config.cofunding_share * request["cost"] - request["in_kind"]
+def own_share(model: MSOModel, fte: float, material: float, amount: float) -> float:
+    """What holding a grant costs MSO i itself per year (staff, office, material, needed overhead, less grant and earned income)."""
+    fin = model.config.finance
+    direct = fte * fin.staff_cost_per_fte + material
+    return direct * (1.0 + fin.overhead_needed) + fte * (fin.office_costs - fin.earned_income_per_fte) - amount
+
+
+def financing_secured(model: MSOModel, funder: Funder, i: int, request: dict, start: int) -> bool:
+    """Can MSO i carry the own shares of its running grants and the new one until the last ends (VV zu § 44 BHO Nr. 1.2)?"""
+    m, g, fin = model.msos, model.grants, model.config.finance
+    carried, horizon = 0.0, funder.config.project_years
+    for j in range(g.n):
+        if g.active[j] and g.end[j] > start and g.mso[j] == i:
+            carried += own_share(model, g.staff_fte[j], g.material_per_year[j], g.amount_per_year[j])
+            horizon = max(horizon, (g.end[j] - start) / model.config.steps_per_year)
+    carried += own_share(model, request["fte"], request["material"], request["amount"])
+    free_income = max(m.members[i] * fin.fee_per_member + m.donations_base[i] - fin.base_costs_volunteer, 0.0)
+    return m.reserves[i] + fin.financing_horizon * horizon * (free_income - carried) >= 0.0
+
+
+def can_cofund(model: MSOModel, funder: Funder, i: int, request: dict, start: int) -> bool:
+    """Can MSO i pay the cash part of its co-funding from its reserves, and is its total financing secured?"""
+    cash = model.msos.reserves[i] >= funder.config.cofunding_share * request["cost"] - request["in_kind"]
+    return cash and financing_secured(model, funder, i, request, start)
 
 
 def apply_probability(model: MSOModel, i: int, hours: float) -> float:
@@ -547,7 +572,7 @@ def run_call(model: MSOModel, funders: list[Funder], draws: Draws) -> None:
     # those who would apply work out their project; they apply if they can pay the co-funding in cash
     size_draw = size_draw_for(draws, first, PROJECT)
     project_request = {i: ask(model, first, i, PROJECT, size_draw, p) for p, i in enumerate(keen)}
-    applicants = [i for i in keen if can_cofund(model, first, i, project_request[i])]
+    applicants = [i for i in keen if can_cofund(model, first, i, project_request[i], start)]
     if not applicants:
         return
     score_draw = draws.take("random" if first.config.selection == "lottery" else "normal")

@@ -100,6 +100,8 @@ class FinanceConfig(Strict):
                                                 description="months of a position's cost an MSO must hold in reserve to keep it after its grant ends [months]; prior")
     insolvency_months: int = Field(6, ge=1, le=120,
                                    description="consecutive months with negative reserves before dissolution [months]; prior (Multikulturelles Forum 2020: most small MSOs survive 1-2 months without income)")
+    financing_horizon: float = Field(1.0, ge=0, le=5,
+                                     description="share of a new project's duration over which an MSO must be able to carry its own share of all its grants (co-funding, office, overhead beyond what funders allow) from reserves and free own income before it applies; 1 = the whole project, 0 = no check [-]; VV zu § 44 BHO/LHO Nr. 1.2: no grant without secured total financing")
     material_hours_share: Share = Field(0.5, description="share of a grant's non-staff money spent on freelance help [-]; prior")
     honorarium_per_hour: float = Field(25.0, gt=0, le=1000,
                                        description="cost of one hour of freelance help bought from project money [EUR/h]; prior")

@@ -167,6 +167,29 @@ def score_applications(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.
     return score
 
 
+def own_share(model: MSOModel, fte, material, amount):
+    """What holding a grant costs an MSO itself per year: staff, their office, material and the overhead it
+    needs, less the grant and the income its staff bring in (negative: the grant leaves a margin)."""
+    fin = model.config.finance
+    direct = fte * fin.staff_cost_per_fte + material
+    return direct * (1.0 + fin.overhead_needed) + fte * (fin.office_costs - fin.earned_income_per_fte) - amount
+
+
+def financing_secured(model: MSOModel, rows: np.ndarray, start: int, new_share: np.ndarray, years: float) -> np.ndarray:
+    """Whether each MSO can carry the yearly own share of a new grant of `years` and of its grants still running
+    at `start` from its reserves and free own income until the last of them ends (times `financing_horizon`;
+    VV zu § 44 BHO/LHO Nr. 1.2: no grant for a project whose total financing is not secured)."""
+    m, fin, g, n = model.msos, model.config.finance, model.grants, model.grants.n
+    running = (g.active[:n] & (g.end[:n] > start)).nonzero()[0]
+    shares = own_share(model, g.staff_fte[running], g.material_per_year[running], g.amount_per_year[running])
+    carried = np.bincount(g.mso[running], weights=shares, minlength=m.n)[rows] + new_share
+    horizon = np.zeros(m.n)
+    np.maximum.at(horizon, g.mso[running], (g.end[running] - start) / model.config.steps_per_year)
+    horizon = np.maximum(horizon[rows], years)
+    free_income = np.maximum(m.members[rows] * fin.fee_per_member + m.donations_base[rows] - fin.base_costs_volunteer, 0.0)
+    return m.reserves[rows] + fin.financing_horizon * horizon * (free_income - carried) >= 0.0
+
+
 def committed(model: MSOModel, funder: Funder, kind: int | None, at_step: int) -> float:
     """Money per year this funder already owes at a given step (for one kind of grant, or all).
 
@@ -202,9 +225,13 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     keen = decide_to_apply(model, first, rows, hours).nonzero()[0]
     rows, which, hours = rows[keen], which[keen], hours[keen]
     # those who would apply work out their project; they apply if they can pay the co-funding in cash
+    # and carry their own share of all their grants (total financing secured)
     project_terms = _asks(model, first, rows, PROJECT)
     cost, in_kind = project_terms[1], project_terms[4]
-    applied = (m.reserves[rows] >= cfg.cofunding_share * cost - in_kind).nonzero()[0]
+    can_pay = m.reserves[rows] >= cfg.cofunding_share * cost - in_kind
+    new_share = own_share(model, project_terms[2], project_terms[3], project_terms[0])
+    can_pay &= financing_secured(model, rows, start, new_share, cfg.project_years)
+    applied = can_pay.nonzero()[0]
     if applied.size == 0:
         return
     rows, which = rows[applied], which[applied]
@@ -367,8 +394,8 @@ def funded_fte(model: MSOModel, ahead: int = 0) -> np.ndarray:
 
 
 def adjust_staff(model: MSOModel) -> None:
-    """Hire for running grants; staff kept for a successor grant starting within the successor window
-    stay; other staff no grant pays stay only while reserves cover them all, else all go (the cliff)."""
+    """Hire for running grants; staff no grant pays now stay only while reserves cover them all (those kept for a
+    successor grant for the successor window, the others for `reserve_months_to_keep_staff`), else all go."""
     m, n, fin, t = model.msos, model.msos.n, model.config.finance, model.t
     alive = m.alive[:n]
     window = SUCCESSOR_WINDOW_MONTHS * model.config.steps_per_year // 12
@@ -379,10 +406,15 @@ def adjust_staff(model: MSOModel) -> None:
     excess = staff - funded_fte(model, ahead=window)
     np.maximum(excess, 0.0, out=excess)
     excess *= (excess >= 1e-9) & alive
-    monthly_cost = fin.staff_cost_per_fte / 12.0 * max(fin.reserve_months_to_keep_staff, 1e-9)
-    fired = (excess > 0).nonzero()[0]
-    fired = fired[m.reserves[fired] < excess[fired] * monthly_cost]  # reserves do not cover them all
-    let_go = excess[fired]
+    unfunded = staff - funded_fte(model)  # the excess, and those bridged to a successor grant
+    np.maximum(unfunded, 0.0, out=unfunded)
+    unfunded *= (unfunded >= 1e-9) & alive
+    months = max(fin.reserve_months_to_keep_staff, 1e-9)
+    fired = (unfunded > 0).nonzero()[0]
+    need = excess[fired] * months + (unfunded[fired] - excess[fired]) * SUCCESSOR_WINDOW_MONTHS
+    need *= fin.staff_cost_per_fte / 12.0
+    fired = fired[m.reserves[fired] < need]  # reserves do not cover them all
+    let_go = unfunded[fired]
     hired = (hire > 0).nonzero()[0]
     staff[hired] += hire[hired]
     staff[fired] -= let_go
