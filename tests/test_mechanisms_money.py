@@ -111,19 +111,22 @@ def test_successor_grant_absorbs_the_staff_instead_of_hiring() -> None:
 
 
 def test_successor_starting_within_the_window_bridges_the_staff_and_a_later_one_does_not() -> None:
-    model = _cliff_model(reserves=[0.0, 0.0])
+    # bridging a position for the 3-month window needs 55000 / 12 * 3 = 13750 EUR in reserve (issue 15)
+    model = _cliff_model(reserves=[13750.0, 13750.0, 13700.0])
     add_grant(model, 0, amount=70000.0, start=12, end=48, staff_fte=1.0, funder=1)   # two months later: bridged
     add_grant(model, 1, amount=70000.0, start=15, end=51, staff_fte=1.0, funder=1)   # five months later: a cliff
+    add_grant(model, 2, amount=70000.0, start=12, end=48, staff_fte=1.0, funder=1)   # bridged, but not covered
     staff = []
     for t in range(10, 16):
         model.t = t
         end_grants(model)
         adjust_staff(model)
-        staff.append(model.msos.staff_fte[:2].copy())
-    assert_allclose(np.array(staff), [[1, 0], [1, 0], [1, 0], [1, 0], [1, 0], [1, 1]])
+        staff.append(model.msos.staff_fte[:3].copy())
+    assert_allclose(np.array(staff), [[1, 0, 0], [1, 0, 0], [1, 0, 1], [1, 0, 1], [1, 0, 1], [1, 1, 1]])
     causes = model.event_frame().query("event == 'grant_ended'").set_index("mso")["cause"].astype(str).to_dict()
-    assert causes == {0: "with_successor", 1: "without_successor"}
-    assert_allclose([model.flow["staff_lost_at_cliff"], model.flow["staff_hired"]], [1.0, 1.0])
+    assert causes == {0: "with_successor", 1: "without_successor", 2: "with_successor"}
+    # row 1 is lost at the cliff; row 2 is let go for lack of money (no cliff: it has a successor) and rehired
+    assert_allclose([model.flow["staff_lost_at_cliff"], model.flow["staff_hired"]], [1.0, 2.0])
 
 
 def test_new_grant_takes_over_retained_staff_and_hires_only_where_nobody_is_left() -> None:
