@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 from msosim import MSOModel
+from msosim.submodels.finances import spend_reserves
 from msosim.submodels.grants import grant_terms, own_share
 from msosim.state import PROJECT
 
 from .conftest import SCENARIOS
-from .mechanism_helpers import assert_direction, funder_named, small_model
+from .mechanism_helpers import assert_direction, funder_named, hand_made, small_model
 
 DISTRICT = SCENARIOS / "district.yaml"
 LADDER = (0.1, 1.0, 10.0, 100.0, 1000.0)
@@ -82,3 +83,28 @@ def test_more_money_lowers_survival_only_through_the_pandemic_income_loss():
     assert_direction(alive(10.0, seeds, "baseline"), alive(1.0, seeds, "baseline"), "survival at 1x over 10x")
     diff = alive(10.0, seeds, "no_income_loss") - alive(1.0, seeds, "no_income_loss")
     assert diff.mean() > -0.03 * alive(1.0, seeds, "no_income_loss").mean(), diff.tolist()
+
+
+def test_reserves_above_what_non_profit_law_allows_are_spent_within_about_two_years():
+    """§ 55/62 AO: a volunteer-only MSO keeps 6 months of basic costs plus 10% of last year's income; the rest
+    is spent at half a year's rate (known answer); below the allowance and dead MSOs spend nothing."""
+    model = hand_made(small_model(), 3, reserves=[20000.0, 300.0, 20000.0], volunteers=5, members=20)
+    model.msos.income_last_year[:3, 1] = 5000.0
+    model.msos.alive[2] = False
+    spend_reserves(model)
+    fin = model.config.finance
+    allowed = fin.base_costs_volunteer * fin.operating_reserve_months / 12 + fin.free_reserve_share * 5000.0
+    expected = 20000.0 - (20000.0 - allowed) * (1 - (1 - fin.spending_rate) ** (1 / 12))
+    np.testing.assert_allclose(model.msos.reserves[:3], [expected, 300.0, 20000.0], rtol=1e-12)
+    assert model.flow["reserves_spent"] == pytest.approx(20000.0 - expected)
+
+
+def test_prompt_use_of_funds_keeps_median_reserves_down():
+    """Direction over a decade at district scale: with the spending rule, living MSOs hold lower median reserves."""
+    def median_reserves(rate: float, seed: int) -> float:
+        model = MSOModel(DISTRICT, seed=seed, **{"finance.spending_rate": rate, **CALM}).run(5)
+        m = model.msos
+        return float(np.median(m.reserves[: m.n][m.alive[: m.n]]))
+    seeds = (1, 2, 3)
+    assert_direction(np.array([median_reserves(0.5, s) for s in seeds]),
+                     np.array([median_reserves(0.0, s) for s in seeds]), "median reserves without the spending rule")

@@ -39,6 +39,7 @@ SUBMODELS = [
     (msosim.model, "delegate_tasks", reference.delegate_tasks),
     (msosim.model, "collect_income", reference.collect_income),
     (msosim.model, "pay_costs", reference.pay_costs),
+    (msosim.model, "spend_reserves", reference.spend_reserves),
     (msosim.model, "deliver_services", reference.deliver_services),
     (msosim.model, "update_burnout", reference.update_burnout),
     (msosim.model, "volunteers_quit_and_join", reference.volunteers_quit_and_join),

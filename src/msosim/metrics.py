@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 FLOW_KEYS = ("founded", "dissolved_volunteers", "dissolved_insolvency", "dissolved_background",
              "volunteer_quits", "volunteer_joins", "staff_hired", "staff_let_go", "staff_lost_at_cliff",
-             "applications", "awards", "tasks_delegated", "tasks_hours", "tasks_unfunded_hours")
+             "applications", "awards", "tasks_delegated", "tasks_hours", "tasks_unfunded_hours", "reserves_spent")
 
 
 def new_flow() -> dict:
@@ -95,6 +95,7 @@ def monthly_row(model: MSOModel) -> dict:
         "success_rate": flow["awards"] / flow["applications"] if flow["applications"] else np.nan,
         "tasks_delegated": flow["tasks_delegated"],
         "unfunded_task_share": flow["tasks_unfunded_hours"] / flow["tasks_hours"] if flow["tasks_hours"] else np.nan,
+        "reserves_spent": float(flow["reserves_spent"]),
         "public_money": public, "public_money_per_service_hour": public / service if service > 0 else np.nan,
         "funders_paid_total": float(model.funder_paid.sum()),
         "msos_grant_income_total": float(m.grant_income_total[:n].sum()),

@@ -26,7 +26,7 @@ from .submodels.cooperation import (
 )
 from .submodels.demography import dissolve, found_new
 from .submodels.events import Factors, apply_shocks, factors_at
-from .submodels.finances import collect_income, pay_costs
+from .submodels.finances import collect_income, pay_costs, spend_reserves
 from .submodels.grants import (
     adjust_staff,
     decay_rejections,
@@ -171,6 +171,7 @@ class MSOModel(mesa.Model):
         delegate_tasks(self)
         collect_income(self)
         pay_costs(self)
+        spend_reserves(self)
         deliver_services(self)
         update_burnout(self)
         volunteers_quit_and_join(self)

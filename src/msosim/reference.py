@@ -361,6 +361,19 @@ def pay_costs(model: MSOModel) -> None:
     model.admin_hours = np.array(admin)
 
 
+def spend_reserves(model: MSOModel) -> None:
+    """Money above the operating and free reserves (§ 62 AO) is spent on the purposes within about two years (§ 55 AO)."""
+    m, fin, spy = model.msos, model.config.finance, model.config.steps_per_year
+    for i in range(m.n):
+        if not m.alive[i]:
+            continue
+        yearly_costs = m.staff_fte[i] * (fin.staff_cost_per_fte + fin.office_costs) + fin.base_costs_volunteer
+        allowed = yearly_costs * (fin.operating_reserve_months / 12.0) + fin.free_reserve_share * m.income_last_year[i].sum()
+        spent = max(m.reserves[i] - allowed, 0.0) * per_step(fin.spending_rate, spy)
+        m.reserves[i] -= spent
+        model.flow["reserves_spent"] += spent
+
+
 # --- grants ---------------------------------------------------------------------------------------
 
 def end_grants(model: MSOModel, draws: Draws) -> None:

@@ -102,6 +102,10 @@ class FinanceConfig(Strict):
                                    description="consecutive months with negative reserves before dissolution [months]; prior (Multikulturelles Forum 2020: most small MSOs survive 1-2 months without income)")
     financing_horizon: float = Field(1.0, ge=0, le=5,
                                      description="share of a new project's duration over which an MSO must be able to carry its own share of all its grants (co-funding, office, overhead beyond what funders allow) from reserves and free own income before it applies; 1 = the whole project, 0 = no check [-]; VV zu § 44 BHO/LHO Nr. 1.2: no grant without secured total financing")
+    operating_reserve_months: float = Field(6.0, ge=0, le=60,
+                                            description="running costs (staff, office, basic costs) an MSO may keep as operating reserve [months]; AEAO zu § 62 Abs. 1 Nr. 1 AO (Betriebsmittelruecklage; the length is a prior)")
+    free_reserve_share: Share = Field(0.1, description="share of last year's income an MSO may keep as free reserve besides the operating reserve [-]; § 62 Abs. 1 Nr. 3 AO: 10% of the funds to be used promptly")
+    spending_rate: Share = Field(0.5, description="yearly share of the money above the allowed reserves that an MSO spends on its purposes (activities, rooms, material) [-]; § 55 Abs. 1 Nr. 5 AO: within the two years after the year of receipt")
     material_hours_share: Share = Field(0.5, description="share of a grant's non-staff money spent on freelance help [-]; prior")
     honorarium_per_hour: float = Field(25.0, gt=0, le=1000,
                                        description="cost of one hour of freelance help bought from project money [EUR/h]; prior")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .grants import grant_payments, running_grant_costs
+from .rates import per_step
 
 if TYPE_CHECKING:
     from ..model import MSOModel
@@ -64,3 +65,19 @@ def pay_costs(model: MSOModel) -> None:
     months = m.insolvent_months[:n]
     months += 1
     months *= alive & (m.reserves[:n] < 0)  # broke: one more month, else back to none
+
+
+def spend_reserves(model: MSOModel) -> None:
+    """Money above the reserves non-profit law allows goes to the association's purposes within about two years
+    (§ 55 Abs. 1 Nr. 5 AO, zeitnahe Mittelverwendung; § 62 AO: operating reserve and free reserve)."""
+    m, n, fin, spy = model.msos, model.msos.n, model.config.finance, model.config.steps_per_year
+    yearly_costs = m.staff_fte[:n] * (fin.staff_cost_per_fte + fin.office_costs)
+    yearly_costs += fin.base_costs_volunteer
+    allowed = yearly_costs * (fin.operating_reserve_months / 12.0)
+    allowed += fin.free_reserve_share * m.income_last_year[:n].sum(axis=1)
+    excess = m.reserves[:n] - allowed
+    np.maximum(excess, 0.0, out=excess)
+    excess *= m.alive[:n]
+    spent = excess * per_step(fin.spending_rate, spy)
+    m.reserves[:n] -= spent
+    model.flow["reserves_spent"] += float(spent.sum())
