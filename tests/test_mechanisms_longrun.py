@@ -10,6 +10,8 @@ import pytest
 from msosim import MSOModel
 from msosim.submodels.finances import spend_reserves
 from msosim.submodels.grants import grant_terms, own_share
+from msosim.submodels.volunteers import community_room
+from msosim.population import group_shares
 from msosim.state import PROJECT
 
 from .conftest import SCENARIOS
@@ -108,3 +110,24 @@ def test_prompt_use_of_funds_keeps_median_reserves_down():
     seeds = (1, 2, 3)
     assert_direction(np.array([median_reserves(0.5, s) for s in seeds]),
                      np.array([median_reserves(0.0, s) for s in seeds]), "median reserves without the spending rule")
+
+
+def test_community_room_is_shared_by_the_msos_of_one_district_and_origin_group():
+    """Known answer: two MSOs of one group in one district share its base; another group's MSO has its own."""
+    model = hand_made(small_model(), 3, members=[30, 10, 5], volunteers=3, group=[0, 0, 1])
+    base = model.config.volunteers.community_reach * model.districts.migrants[0] * group_shares()
+    room = community_room(model)
+    np.testing.assert_allclose(room, [1 - 40 / base[0], 1 - 40 / base[0], 1 - 5 / base[1]], rtol=1e-12)
+    model.msos.members[0] = int(base[0]) + 1  # the base is full: no room, never negative
+    assert community_room(model)[1] == 0.0
+
+
+def test_a_bounded_community_base_keeps_members_per_mso_down():
+    """Direction: with a base of 5% of the migrants instead of all of them, members per MSO grow less in 20 years."""
+    def members_per_mso(reach: float, seed: int) -> float:
+        model = MSOModel(DISTRICT, seed=seed, **{"volunteers.community_reach": reach, **CALM}).run(20)
+        m = model.msos
+        return float(m.members[: m.n][m.alive[: m.n]].mean())
+    seeds = (1, 2, 3)
+    assert_direction(np.array([members_per_mso(0.05, s) for s in seeds]),
+                     np.array([members_per_mso(1.0, s) for s in seeds]), "members per MSO with an unbounded base")

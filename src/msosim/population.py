@@ -46,6 +46,11 @@ def _group_shares() -> np.ndarray:
     return share / share.sum()
 
 
+def group_shares() -> np.ndarray:
+    """The origin groups' shares of the migrant population (origin_groups.csv, normalised)."""
+    return _group_shares()
+
+
 @dataclass
 class Landscape:
     """The places of a run: districts, the Laender they belong to, and how the run is scaled."""

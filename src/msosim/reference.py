@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .population import group_shares
 from .state import INSTITUTIONAL, PROJECT
 from .submodels import draws as sampling
 from .submodels.grants import SUCCESSOR_WINDOW_MONTHS
@@ -244,6 +245,12 @@ def volunteers_quit_and_join(model: MSOModel, draws: Draws) -> None:
     join_draw = InvertedDraw(draws, "binomial")
     growth_draw = InvertedDraw(draws, "poisson")
     total_quits = total_joins = 0
+    shares = group_shares()
+    taken: dict[tuple[int, int], float] = {}
+    for i in range(m.n):
+        if m.alive[i]:
+            key = (int(m.district[i]), int(m.group[i]))
+            taken[key] = taken.get(key, 0.0) + m.members[i]
     for i in range(m.n):
         if not m.alive[i]:
             continue
@@ -259,7 +266,9 @@ def volunteers_quit_and_join(model: MSOModel, draws: Draws) -> None:
         if staying + joins > 0:
             m.burnout[i] = m.burnout[i] * staying / (staying + joins)
         m.volunteers[i] = staying + joins
-        m.members[i] = members + growth_draw.for_row(i, m.n, members * v.member_growth_rate / spy)
+        base = v.community_reach * model.districts.migrants[m.district[i]] * shares[m.group[i]]
+        room = max(1.0 - taken[(int(m.district[i]), int(m.group[i]))] / max(base, 1e-9), 0.0)
+        m.members[i] = members + growth_draw.for_row(i, m.n, members * v.member_growth_rate / spy * room)
         total_quits += quits
         total_joins += joins
     model.flow["volunteer_quits"] += total_quits

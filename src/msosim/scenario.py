@@ -80,7 +80,8 @@ class VolunteerConfig(Strict):
                                        description="MSOs per 10,000 migrants scaling competition for members [-]; Hannan & Freeman 1989")
     visibility_weight: Share = Field(0.5, description="how much joining depends on the share of its community's requests an MSO meets (visibility) [-]; prior")
     embedding_effect: float = Field(0.2, ge=0, le=5, description="extra joining for MSOs cooperating with their municipality or in a federation, each [-]; prior")
-    member_growth_rate: float = Field(0.02, ge=0, le=1, description="yearly growth of members [1/year]; prior")
+    member_growth_rate: float = Field(0.02, ge=0, le=1, description="yearly growth of members while their community's base has room [1/year]; prior")
+    community_reach: Share = Field(0.05, description="share of a district's migrants of an origin group who can be members of that group's MSOs in the district: the base the MSOs compete for (at the start about 3.4% are) [-]; prior (ZfT for BMFSFJ: two thirds of Turkish-origin residents take part in associations of any kind, 10% beyond membership)")
 
 
 class FinanceConfig(Strict):

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..population import group_shares
 from . import draws
 
 if TYPE_CHECKING:
@@ -31,9 +32,22 @@ def density_factor(model: MSOModel) -> np.ndarray:
     return shape(density) / shape(model.reference_density)
 
 
+def community_room(model: MSOModel) -> np.ndarray:
+    """Per MSO row: the share of its community's base not yet members of the district's MSOs of its origin group
+    (0 when full); the base is `community_reach` of the district's migrants of that group."""
+    m, n, d = model.msos, model.msos.n, model.districts
+    shares = group_shares()
+    cell = m.district[:n].astype(np.int64) * shares.size + m.group[:n]
+    members = np.bincount(cell, weights=m.members[:n] * m.alive[:n], minlength=d.n * shares.size)
+    base = model.config.volunteers.community_reach * np.outer(d.migrants[: d.n], shares).ravel()
+    room = 1.0 - members / np.maximum(base, 1e-9)
+    np.maximum(room, 0.0, out=room)
+    return room[cell]
+
+
 def volunteers_quit_and_join(model: MSOModel) -> None:
     """Volunteers quit (more when burned out); inactive members join (more where the MSO is visible and
-    embedded, and by district density); members grow slowly."""
+    embedded, and by district density); members grow slowly while their community's base has room."""
     m, v, spy, rng, n = model.msos, model.config.volunteers, model.config.steps_per_year, model.rng, model.msos.n
     alive = m.alive[:n]  # every row draws (one uniform each): cheaper than gathering the living ones
     volunteers, members, burnout = m.volunteers[:n], m.members[:n], m.burnout[:n]
@@ -58,6 +72,8 @@ def volunteers_quit_and_join(model: MSOModel) -> None:
     new_total = staying + joins
     m.burnout[:n] = np.where(alive & (new_total > 0), burnout * staying / np.maximum(new_total, 1), burnout)
     m.volunteers[:n] = new_total
-    members += draws.poisson(rng, members * alive * (v.member_growth_rate / spy))
+    growth = members * alive * (v.member_growth_rate / spy)
+    growth *= community_room(model)  # before this step's growth: members of the same district and group compete
+    members += draws.poisson(rng, growth)
     model.flow["volunteer_quits"] += int(quits.sum())
     model.flow["volunteer_joins"] += int(joins.sum())
