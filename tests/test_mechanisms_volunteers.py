@@ -52,24 +52,29 @@ def test_application_hours_come_out_of_service_hours() -> None:
     assert_allclose(m.load_per_volunteer[:3], [70.0 / 4, 110.0 / 4, 150.0 / 4])
 
 
-def test_burnout_rises_above_sustainable_load_and_falls_below_it() -> None:
-    model = hand_made(small_model(**BURNOUT), 6, burnout=[0.5, 0.5, 0.5, 0.02, 0.99, 0.5],
+def test_burnout_moves_towards_the_level_its_load_sets() -> None:
+    # issue 15: the level is r / (r + 1 / 0.2 - 1) at load ratio r = load / 14 (0.2 at the sustainable load)
+    model = hand_made(small_model(**BURNOUT), 6, burnout=[0.1, 0.1, 0.5, 0.02, 0.99, 0.1],
                       load_per_volunteer=[28.0, 14.0, 7.0, 7.0, 28.0, 28.0])
     model.msos.alive[5] = False
     update_burnout(model)
-    # change per step = (gain x max(load/14 - 1, 0) - recovery x max(1 - load/14, 0)) / 12
-    assert_allclose(model.msos.burnout[:6], [0.5 + 1.0 / 12, 0.5, 0.5 - 0.4 / 12, 0.0, 1.0, 0.5])
+    level = {2.0: 2.0 / 6.0, 1.0: 0.2, 0.5: 0.5 / 4.5}
+    # rising at gain 1 a year, falling at recovery 0.8 a year, per monthly step
+    assert_allclose(model.msos.burnout[:6], [0.1 + (level[2.0] - 0.1) / 12, 0.1 + (0.2 - 0.1) / 12,
+                                             0.5 + 0.8 * (level[0.5] - 0.5) / 12, 0.02 + (level[0.5] - 0.02) / 12,
+                                             0.99 + 0.8 * (level[2.0] - 0.99) / 12, 0.1])
 
 
 def test_more_load_per_volunteer_raises_burnout_through_service_delivery() -> None:
-    model = hand_made(small_model(**{**HOURS, **BURNOUT}), 2, members=50, volunteers=[10, 3], burnout=0.3)
+    model = hand_made(small_model(**{**HOURS, **BURNOUT}), 2, members=50, volunteers=[10, 3], burnout=0.1)
     model.districts.demand_hours[0] = 1e6                     # both stretched to 1.25 x sustainable
     model.msos.delegated_load[:2] = [0.0, 30.0]             # row 1 also carries delegated tasks
     for _ in range(6):
         deliver_services(model)
         update_burnout(model)
-    assert_allclose(model.msos.burnout[0], 0.3 + 6 * 0.25 / 12)
-    assert model.msos.burnout[1] > model.msos.burnout[0] + 0.1
+    level = 1.25 / (1.25 + 4.0)
+    assert_allclose(model.msos.burnout[0], level + (0.1 - level) * (1 - 1 / 12) ** 6)
+    assert model.msos.burnout[1] > model.msos.burnout[0] + 0.02
 
 
 def test_burned_out_volunteers_quit_more() -> None:

@@ -217,14 +217,15 @@ def add_grant(model: MSOModel, mso: int, funder: int, kind: int, amount: float, 
 # --- volunteers -----------------------------------------------------------------------------------
 
 def update_burnout(model: MSOModel) -> None:
-    """Load above the sustainable level raises burnout, load below lets volunteers recover."""
+    """Burnout moves towards the level the load per volunteer sets (Job Demands-Resources: demands against resources)."""
     m, v, spy = model.msos, model.config.volunteers, model.config.steps_per_year
     for i in range(m.n):
         if not m.alive[i]:
             continue
         ratio = m.load_per_volunteer[i] / v.sustainable_hours
-        change = (v.burnout_gain * max(ratio - 1.0, 0.0) - v.burnout_recovery * max(1.0 - ratio, 0.0)) / spy
-        m.burnout[i] = clip(m.burnout[i] + change, 0.0, 1.0)
+        target = ratio / (ratio + (1.0 / v.burnout_at_sustainable_load - 1.0))
+        rate = v.burnout_gain if target - m.burnout[i] > 0 else v.burnout_recovery
+        m.burnout[i] = clip(m.burnout[i] + rate * (target - m.burnout[i]) / spy, 0.0, 1.0)
 
 
 def density_factor(model: MSOModel, district: int) -> float:

@@ -67,9 +67,11 @@ class VolunteerConfig(Strict):
     max_hours: float = Field(30.0, gt=0, le=300,
                              description="most hours a volunteer works in a month under pressure [h/month]; prior")
     burnout_gain: float = Field(1.0, ge=0, le=10,
-                                description="burnout growth per year per unit of relative overload [1/year]; Allen & Mueller 2013 (direction)")
+                                description="speed at which burnout rises towards the level its load sets [1/year]; Allen & Mueller 2013 (direction)")
     burnout_recovery: float = Field(0.8, ge=0, le=10,
-                                    description="burnout recovery per year per unit of relative slack [1/year]; prior")
+                                    description="speed at which burnout falls towards the level its load sets [1/year]; prior")
+    burnout_at_sustainable_load: float = Field(0.2, gt=0, lt=1,
+                                               description="burnout level a load at the sustainable hours settles at; the level is r / (r + 1 / this - 1) at load ratio r [-]; prior (the initial population's mean, Beta(2, 8)); shape after the Job Demands-Resources model (Bakker & Demerouti 2007)")
     dropout_rate: Share = Field(0.25, description="yearly probability a rested volunteer stops; CNCS 2007: about 1 in 3")
     burnout_quit_factor: float = Field(1.5, ge=0, le=20,
                                        description="extra dropout at full burnout, relative [-]; Scherer et al. 2016 (direction)")

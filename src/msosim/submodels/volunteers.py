@@ -14,10 +14,12 @@ if TYPE_CHECKING:
 
 
 def update_burnout(model: MSOModel) -> None:
-    """Load above the sustainable level raises burnout, load below it lets volunteers recover."""
+    """Burnout moves towards the level its load sets (rising at `burnout_gain`, falling at `burnout_recovery`)."""
     m, n, v, spy = model.msos, model.msos.n, model.config.volunteers, model.config.steps_per_year
     ratio = m.load_per_volunteer[:n] / v.sustainable_hours
-    change = (v.burnout_gain * np.maximum(ratio - 1.0, 0.0) - v.burnout_recovery * np.maximum(1.0 - ratio, 0.0)) / spy
+    target = ratio / (ratio + (1.0 / v.burnout_at_sustainable_load - 1.0))
+    gap = target - m.burnout[:n]
+    change = np.where(gap > 0, v.burnout_gain, v.burnout_recovery) * gap / spy
     m.burnout[:n] = np.where(m.alive[:n], np.minimum(np.maximum(m.burnout[:n] + change, 0.0), 1.0), m.burnout[:n])
 
 
