@@ -53,12 +53,12 @@ def test_application_hours_come_out_of_service_hours() -> None:
 
 
 def test_burnout_moves_towards_the_level_its_load_sets() -> None:
-    # issue 15: the level is r / (r + 1 / 0.2 - 1) at load ratio r = load / 14 (0.2 at the sustainable load)
+    # issue 15: the level is r^2 / (r^2 + 1 / 0.2 - 1) at load ratio r = load / 14 (0.2 at the sustainable load)
     model = hand_made(small_model(**BURNOUT), 6, burnout=[0.1, 0.1, 0.5, 0.02, 0.99, 0.1],
                       load_per_volunteer=[28.0, 14.0, 7.0, 7.0, 28.0, 28.0])
     model.msos.alive[5] = False
     update_burnout(model)
-    level = {2.0: 2.0 / 6.0, 1.0: 0.2, 0.5: 0.5 / 4.5}
+    level = {2.0: 4.0 / 8.0, 1.0: 0.2, 0.5: 0.25 / 4.25}
     # rising at gain 1 a year, falling at recovery 0.8 a year, per monthly step
     assert_allclose(model.msos.burnout[:6], [0.1 + (level[2.0] - 0.1) / 12, 0.1 + (0.2 - 0.1) / 12,
                                              0.5 + 0.8 * (level[0.5] - 0.5) / 12, 0.02 + (level[0.5] - 0.02) / 12,
@@ -72,7 +72,7 @@ def test_more_load_per_volunteer_raises_burnout_through_service_delivery() -> No
     for _ in range(6):
         deliver_services(model)
         update_burnout(model)
-    level = 1.25 / (1.25 + 4.0)
+    level = 1.25**2 / (1.25**2 + 4.0)
     assert_allclose(model.msos.burnout[0], level + (0.1 - level) * (1 - 1 / 12) ** 6)
     assert model.msos.burnout[1] > model.msos.burnout[0] + 0.02
 

@@ -79,6 +79,7 @@ def monthly_row(model: MSOModel) -> dict:
         "mean_burnout": float((m.burnout[living] * volunteers).sum() / max(total_volunteers, 1)),
         "volunteer_quits": flow["volunteer_quits"], "volunteer_joins": flow["volunteer_joins"],
         "volunteer_turnover": flow["volunteer_quits"] * spy / max(total_volunteers, 1),
+        "median_reserves": float(np.median(m.reserves[living])) if alive_count else 0.0,
         "staff_fte": float(m.staff_fte[living].sum()), "staff_hired": flow["staff_hired"],
         "staff_let_go": flow["staff_let_go"], "staff_lost_at_cliff": flow["staff_lost_at_cliff"],
         "service_hours": service, "demand_hours": float(d.demand_hours[: d.n].sum()),

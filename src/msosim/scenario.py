@@ -71,7 +71,9 @@ class VolunteerConfig(Strict):
     burnout_recovery: float = Field(0.8, ge=0, le=10,
                                     description="speed at which burnout falls towards the level its load sets [1/year]; prior")
     burnout_at_sustainable_load: float = Field(0.2, gt=0, lt=1,
-                                               description="burnout level a load at the sustainable hours settles at; the level is r / (r + 1 / this - 1) at load ratio r [-]; prior (the initial population's mean, Beta(2, 8)); shape after the Job Demands-Resources model (Bakker & Demerouti 2007)")
+                                               description="burnout level a load at the sustainable hours settles at [-]; prior (the initial population's mean, Beta(2, 8)); shape after the Job Demands-Resources model (Bakker & Demerouti 2007)")
+    burnout_steepness: float = Field(2.0, ge=0.5, le=10,
+                                     description="how sharply the burnout level rises with the load ratio r: the level is r^k / (r^k + 1 / burnout_at_sustainable_load - 1) [-]; prior")
     dropout_rate: Share = Field(0.25, description="yearly probability a rested volunteer stops; CNCS 2007: about 1 in 3")
     burnout_quit_factor: float = Field(1.5, ge=0, le=20,
                                        description="extra dropout at full burnout, relative [-]; Scherer et al. 2016 (direction)")

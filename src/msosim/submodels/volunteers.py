@@ -17,6 +17,7 @@ def update_burnout(model: MSOModel) -> None:
     """Burnout moves towards the level its load sets (rising at `burnout_gain`, falling at `burnout_recovery`)."""
     m, n, v, spy = model.msos, model.msos.n, model.config.volunteers, model.config.steps_per_year
     ratio = m.load_per_volunteer[:n] / v.sustainable_hours
+    ratio **= v.burnout_steepness
     target = ratio / (ratio + (1.0 / v.burnout_at_sustainable_load - 1.0))
     gap = target - m.burnout[:n]
     change = np.where(gap > 0, v.burnout_gain, v.burnout_recovery) * gap / spy
