@@ -832,14 +832,29 @@ def dissolve(model: MSOModel, draws: Draws) -> None:
             dying["insolvency"].append(i)
         else:
             remaining.append(i)
-    # other causes: a binomial number of the remaining MSOs, chosen at random
-    count = draws.take("binomial").at(0, len(remaining), per_step(cfg.background_dissolution_rate, cfg.steps_per_year))
-    chosen = draws.take("choice")
-    dying["background"] = sorted(remaining[chosen.at(k)] for k in range(count))
+    # other causes: a binomial number of the remaining MSOs, chosen at random; those with secured means at a lower rate
+    protected = [i for i in remaining if has_secured_means(model, i)]
+    exposed = [i for i in remaining if not has_secured_means(model, i)]
+    background = []
+    for group, factor in ((exposed, 1.0), (protected, cfg.secured_dissolution_factor)):
+        p = per_step(cfg.background_dissolution_rate * factor, cfg.steps_per_year)
+        count = draws.take("binomial").at(0, len(group), p)
+        chosen = draws.take("choice")
+        background += [group[chosen.at(k)] for k in range(count)]
+    dying["background"] = sorted(background)
     for code, (cause, rows) in enumerate(dying.items(), start=1):
         for i in rows:
             dissolve_one(model, i, cause, code)
         model.flow[f"dissolved_{cause}"] += len(rows)
+
+
+def has_secured_means(model: MSOModel, i: int) -> bool:
+    """A grant paying now or awarded, or reserves covering the operating reserve (§ 62 AO)."""
+    m, g, fin = model.msos, model.grants, model.config.finance
+    if any(g.active[j] and g.end[j] > model.t and g.mso[j] == i for j in range(g.n)):
+        return True
+    yearly_costs = m.staff_fte[i] * (fin.staff_cost_per_fte + fin.office_costs) + fin.base_costs_volunteer
+    return bool(m.reserves[i] >= yearly_costs * fin.operating_reserve_months / 12.0)
 
 
 def dissolve_one(model: MSOModel, i: int, cause: str, code: int) -> None:

@@ -312,6 +312,7 @@ class Scenario(Strict):
     events: list[Event] = Field(default_factory=list)
     founding_rate: Share = Field(0.015, description="new MSOs per year as a share of the stock; ZiviZ 2022: about 1.5%")
     background_dissolution_rate: Share = Field(0.003, description="yearly dissolution from causes not modelled (leaders move, mergers); prior")
+    secured_dissolution_factor: Share = Field(0.25, description="multiplier on the background dissolution rate for MSOs with secured means (a running or awarded grant, or reserves covering their operating reserve) [-]; Tuckman & Chang 1991, Hager 2001 (direction: equity and secured revenue lower the risk of closure; size a prior)")
     min_active_volunteers: int = Field(3, ge=1, le=100, description="active core an association needs (board) [persons]; BGB board practice")
     volunteer_grace_months: int = Field(12, ge=1, le=120, description="months below the core before an MSO dissolves [months]; prior")
 

@@ -30,16 +30,29 @@ def dissolve(model: MSOModel) -> None:
     by_insolvency = alive & ~by_volunteers & (m.insolvent_months[:n] >= insolvency_steps)
     cause = by_volunteers * np.int8(1) + by_insolvency * np.int8(2)
     # Other causes: each remaining MSO with the per-step probability, drawn as a binomial number of them
-    # chosen at random (the same as a uniform per MSO, with a handful of draws).
-    remaining = (alive & (cause == 0)).nonzero()[0]
-    p_other = per_step(cfg.background_dissolution_rate, cfg.steps_per_year)
-    other = remaining[model.rng.choice(remaining.size, model.rng.binomial(remaining.size, p_other), replace=False)]
-    cause[other] = 3
+    # chosen at random (the same as a uniform per MSO, with a handful of draws); first the MSOs without secured
+    # means, then those with them, whose rate is lower.
+    remaining = alive & (cause == 0)
+    protected = secured(model)
+    for rows, factor in (((remaining & ~protected).nonzero()[0], 1.0),
+                         ((remaining & protected).nonzero()[0], cfg.secured_dissolution_factor)):
+        p_other = per_step(cfg.background_dissolution_rate * factor, cfg.steps_per_year)
+        other = rows[model.rng.choice(rows.size, model.rng.binomial(rows.size, p_other), replace=False)]
+        cause[other] = 3
     rows = cause.nonzero()[0]
     cause = cause[rows]
     for code, name in enumerate(DEATH_CAUSES, start=1):
         model.flow[f"dissolved_{name}"] += int((cause == code).sum())
     kill(model, rows, cause)
+
+
+def secured(model: MSOModel) -> np.ndarray:
+    """MSOs with secured means: a grant paying now or awarded, or reserves covering their operating reserve."""
+    m, n, g, fin = model.msos, model.msos.n, model.grants, model.config.finance
+    funded = np.zeros(n, dtype=bool)
+    funded[g.mso[: g.n][g.active[: g.n] & (g.end[: g.n] > model.t)]] = True
+    yearly_costs = m.staff_fte[:n] * (fin.staff_cost_per_fte + fin.office_costs) + fin.base_costs_volunteer
+    return funded | (m.reserves[:n] >= yearly_costs * fin.operating_reserve_months / 12.0)
 
 
 def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray) -> None:
