@@ -11,7 +11,7 @@ from msosim import MSOModel
 from msosim.submodels.demography import dissolve, secured
 from msosim.submodels.finances import spend_reserves
 from msosim.submodels.rates import per_step
-from msosim.submodels.grants import grant_terms, own_share
+from msosim.submodels.grants import grant_terms, own_share, uninformed
 from msosim.submodels.volunteers import community_room
 from msosim.population import group_shares
 from msosim.state import PROJECT
@@ -147,3 +147,15 @@ def test_msos_with_secured_means_dissolve_less_often_from_other_causes():
     assert (model.msos.death_cause[:rows][died] == 3).all()
     for half, factor in ((slice(0, rows // 2), 0.25), (slice(rows // 2, rows), 1.0)):
         assert_binomial(died[half].sum(), rows // 2, per_step(0.99 * factor, 12))
+
+
+def test_federations_and_ties_tell_volunteer_only_msos_of_calls():
+    """Known answer: the information gap (BIM 2018: 50%) halves with a federation and shrinks 15% per tie; staffed
+    MSOs always know; application support closes its share of the gap."""
+    model = hand_made(small_model(), 5, volunteers=5, members=20, federation=[False, True, False, True, False],
+                      staff_fte=[0, 0, 0, 0, 1.0])
+    model.ties.append(3, a=[2, 2, 3], b=[0, 4, 4], active=[True, True, False], formed_step=0)
+    gap = uninformed(model, np.arange(5))
+    np.testing.assert_allclose(gap, [0.5 * 0.85, 0.5 * 0.5, 0.5 * 0.85**2, 0.5 * 0.5, 0.0], rtol=1e-12)
+    model.config.policy.application_support = 0.4
+    np.testing.assert_allclose(uninformed(model, np.arange(5))[1], 0.5 * 0.6 * 0.5, rtol=1e-12)

@@ -32,6 +32,18 @@ def gini(values: np.ndarray) -> float:
     return float(2.0 * (np.arange(1, n + 1) * x).sum() / (n * x.sum()) - (n + 1.0) / n)
 
 
+def median(values: np.ndarray) -> float:
+    """The median (0 for none), by partitioning the array in place (it is a fresh copy)."""
+    size = values.size
+    if size == 0:
+        return 0.0
+    half = size // 2
+    if size % 2:
+        return float(np.partition(values, half)[half])
+    parts = np.partition(values, (half - 1, half))
+    return float((parts[half - 1] + parts[half]) / 2.0)
+
+
 def yearly_indicators(model: MSOModel) -> dict:
     """Inequality of funding and revenue concentration over the last full year, among living MSOs."""
     m, n = model.msos, model.msos.n
@@ -79,7 +91,7 @@ def monthly_row(model: MSOModel) -> dict:
         "mean_burnout": float((m.burnout[living] * volunteers).sum() / max(total_volunteers, 1)),
         "volunteer_quits": flow["volunteer_quits"], "volunteer_joins": flow["volunteer_joins"],
         "volunteer_turnover": flow["volunteer_quits"] * spy / max(total_volunteers, 1),
-        "median_reserves": float(np.median(m.reserves[living])) if alive_count else 0.0,
+        "median_reserves": median(m.reserves[living]),
         "staff_fte": float(m.staff_fte[living].sum()), "staff_hired": flow["staff_hired"],
         "staff_let_go": flow["staff_let_go"], "staff_lost_at_cliff": flow["staff_lost_at_cliff"],
         "service_hours": service, "demand_hours": float(d.demand_hours[: d.n].sum()),

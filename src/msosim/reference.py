@@ -564,7 +564,11 @@ def apply_probability(model: MSOModel, i: int, hours: float) -> float:
     monthly_slack = m.staff_fte[i] * cfg.services.staff_admin_hours + m.volunteers[i] * max(
         cfg.volunteers.sustainable_hours - m.load_per_volunteer[i], 1.0)
     slack = monthly_slack * cfg.applications.preparation_months
-    informed = 1.0 - 0.5 * (1.0 - cfg.policy.application_support) if m.staff_fte[i] <= 0 else 1.0
+    a, t = cfg.applications, model.ties
+    ties = sum(1 for j in range(t.n) if t.active[j] and (t.a[j] == i or t.b[j] == i))
+    gap = a.information_gap * (1.0 - cfg.policy.application_support) * (
+        1.0 - a.federation_information if m.federation[i] else 1.0) * (1.0 - a.tie_information) ** ties
+    informed = 1.0 - gap if m.staff_fte[i] <= 0 else 1.0
     discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[i]
     affordable = slack / (slack + hours) if slack + hours > 0 else 1.0
     return cfg.applications.apply_rate * affordable * informed * discouraged

@@ -70,6 +70,18 @@ def application_hours(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.n
     return hours
 
 
+def uninformed(model: MSOModel, rows: np.ndarray) -> np.ndarray:
+    """Chance a volunteer-only MSO does not learn of a call: the information gap, closed in part by application
+    support, federation membership and each tie to another MSO (staffed MSOs: 0, staff follow the calls)."""
+    m, a, t = model.msos, model.config.applications, model.ties
+    live = t.active[: t.n]
+    ties = np.bincount(t.a[: t.n][live], minlength=m.n) + np.bincount(t.b[: t.n][live], minlength=m.n)
+    gap = a.information_gap * (1.0 - model.config.policy.application_support)
+    gap = gap * np.where(m.federation[rows], 1.0 - a.federation_information, 1.0)
+    gap *= (1.0 - a.tie_information) ** ties[rows]
+    return np.where(m.staff_fte[rows] <= 0, gap, 0.0)
+
+
 def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np.ndarray) -> np.ndarray:
     """Each eligible MSO applies with a probability that falls with the hours it costs."""
     m, cfg = model.msos, model.config
@@ -84,7 +96,7 @@ def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np
         slack[free], total[free] = 1.0, 1.0
     p = slack / total
     p *= cfg.applications.apply_rate
-    p *= np.where(staff <= 0, 1.0 - 0.5 * (1.0 - cfg.policy.application_support), 1.0)  # informed
+    p *= 1.0 - uninformed(model, rows)
     draws = model.rng.random(rows.size)
     # discouragement by past rejections only lowers p: work it out only where the draw is below p
     maybe = (draws < p).nonzero()[0]
