@@ -23,6 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from msosim import longrun  # noqa: E402
 from msosim.model import MSOModel  # noqa: E402
 
 COLUMNS = ("alive", "volunteers_per_mso", "mean_burnout", "median_reserves", "coverage", "dissolution_rate",
@@ -62,6 +63,19 @@ def year_rows(model: MSOModel, years: int) -> list[dict]:
     return rows
 
 
+def print_checks(model: MSOModel, seed: int, last_years: int) -> None:
+    """The long-run checks of issue 15 on this run's tables."""
+    tables, spy = model.tables(), model.config.steps_per_year
+    checks = [*longrun.stationarity(tables["model"], spy, last_years), longrun.volunteer_only_share(tables["model"], spy),
+              longrun.initial_cohort_newness(tables["msos"], spy), longrun.applying_share(tables),
+              *longrun.reapplication(tables), longrun.laender_distribution(tables["msos"])]
+    for check in checks:
+        drift = check.details.get("relative_drift")
+        extra = f"  drift over the window {drift:.1%}, slope 95% {check.details['slope_95'][0]:.3g}..{check.details['slope_95'][1]:.3g}" if drift is not None else ""
+        print(f"seed {seed}  {'PASS' if check.passed else 'FAIL'}  {check.name:40s} {check.value:10.4g}  "
+              f"band [{check.low:.4g}, {check.high:.4g}]{extra}")
+
+
 def parse_sets(pairs: list[str]) -> dict:
     """`key=value` pairs (values read as YAML) as dotted overrides."""
     overrides = {}
@@ -79,6 +93,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1])
     parser.add_argument("--set", dest="sets", action="append", default=[], help="dotted key=value override")
     parser.add_argument("--every", type=int, default=5, help="print every k-th year (and the first and last)")
+    parser.add_argument("--checks", action="store_true", help="also print the long-run checks (msosim.longrun) per seed")
     args = parser.parse_args()
     overrides = parse_sets(args.sets)
     if args.scale:
@@ -87,6 +102,8 @@ def main() -> None:
     for seed in args.seeds:
         model = MSOModel(args.scenario, seed=seed, **overrides)
         frames.append(pd.DataFrame(year_rows(model, args.years)).assign(seed=seed))
+        if args.checks:
+            print_checks(model, seed, min(20, args.years // 2))
     table = pd.concat(frames).groupby("year")[list(COLUMNS)].mean()
     shown = table.iloc[[k for k in range(len(table)) if k == 0 or (k + 1) % args.every == 0 or k == len(table) - 1]]
     pd.set_option("display.width", 200)

@@ -59,10 +59,10 @@ def test_burnout_moves_towards_the_level_its_load_sets() -> None:
     model.msos.alive[5] = False
     update_burnout(model)
     level = {2.0: 4.0 / 8.0, 1.0: 0.2, 0.5: 0.25 / 4.25}
-    # rising at gain 1 a year, falling at recovery 0.8 a year, per monthly step
-    assert_allclose(model.msos.burnout[:6], [0.1 + (level[2.0] - 0.1) / 12, 0.1 + (0.2 - 0.1) / 12,
-                                             0.5 + 0.8 * (level[0.5] - 0.5) / 12, 0.02 + (level[0.5] - 0.02) / 12,
-                                             0.99 + 0.8 * (level[2.0] - 0.99) / 12, 0.1])
+    up, down = 1 - np.exp(-1.0 / 12), 1 - np.exp(-0.8 / 12)  # rising at gain 1 a year, falling at recovery 0.8
+    assert_allclose(model.msos.burnout[:6], [0.1 + (level[2.0] - 0.1) * up, 0.1 + (0.2 - 0.1) * up,
+                                             0.5 + (level[0.5] - 0.5) * down, 0.02 + (level[0.5] - 0.02) * up,
+                                             0.99 + (level[2.0] - 0.99) * down, 0.1])
 
 
 def test_more_load_per_volunteer_raises_burnout_through_service_delivery() -> None:
@@ -73,7 +73,7 @@ def test_more_load_per_volunteer_raises_burnout_through_service_delivery() -> No
         deliver_services(model)
         update_burnout(model)
     level = 1.25**2 / (1.25**2 + 4.0)
-    assert_allclose(model.msos.burnout[0], level + (0.1 - level) * (1 - 1 / 12) ** 6)
+    assert_allclose(model.msos.burnout[0], level + (0.1 - level) * np.exp(-6 / 12))
     assert model.msos.burnout[1] > model.msos.burnout[0] + 0.02
 
 

@@ -225,7 +225,7 @@ def update_burnout(model: MSOModel) -> None:
         ratio = (m.load_per_volunteer[i] / v.sustainable_hours) ** v.burnout_steepness
         target = ratio / (ratio + (1.0 / v.burnout_at_sustainable_load - 1.0))
         rate = v.burnout_gain if target - m.burnout[i] > 0 else v.burnout_recovery
-        m.burnout[i] = clip(m.burnout[i] + rate * (target - m.burnout[i]) / spy, 0.0, 1.0)
+        m.burnout[i] = clip(m.burnout[i] + (target - m.burnout[i]) * -math.expm1(-rate / spy), 0.0, 1.0)
 
 
 def density_factor(model: MSOModel, district: int) -> float:
