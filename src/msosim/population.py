@@ -150,6 +150,18 @@ def conflict_pairs() -> np.ndarray:
     return matrix
 
 
+def older_when_larger(rng: np.random.Generator, ages: np.ndarray, size: np.ndarray, correlation: float) -> np.ndarray:
+    """The same ages, handed out so that their ranks follow a size score with a Gaussian-copula correlation
+    (older organisations are larger: liability of newness, Bruederl & Schuessler 1990); 0 leaves them as drawn."""
+    if correlation <= 0 or ages.size < 2:
+        return ages
+    score = (size - size.mean()) / max(size.std(), 1e-12)
+    latent = correlation * score + np.sqrt(1.0 - correlation**2) * rng.standard_normal(ages.size)
+    placed = np.empty_like(ages)
+    placed[np.argsort(latent, kind="stable")] = np.sort(ages)
+    return placed
+
+
 def build_msos(scenario: Scenario, landscape: Landscape, rng: np.random.Generator) -> tuple[Table, np.ndarray]:
     """The initial MSOs; returns the table and a mask of those with permanent staff."""
     cfg, fin = scenario.population, scenario.finance
@@ -181,7 +193,8 @@ def build_msos(scenario: Scenario, landscape: Landscape, rng: np.random.Generato
         rng.random(n) < 0.2 + 0.5 * (f["counselling"] | f["refugee_support"]),
         rng.random(n) < 0.25 + 0.25 * federation,
     ])
-    age_years = np.minimum(rng.exponential(cfg.mean_age_years, n), 70.0)
+    age_years = older_when_larger(rng, np.minimum(rng.exponential(cfg.mean_age_years, n), 70.0),
+                                  np.log(members) + staffed, cfg.age_size_correlation)
     openness = districts.view("openness")[district]
     msos = mso_table(int(n * 1.3) + 64)
     msos.append(

@@ -51,6 +51,7 @@ class PopulationConfig(Strict):
     founding_members_median: float = Field(11.0, ge=7, le=1000,
                                            description="median members of a newly founded MSO [persons]; prior (an e.V. needs 7 to register)")
     mean_age_years: float = Field(14.0, gt=0, le=80, description="mean age of MSOs at start [years]; prior")
+    age_size_correlation: float = Field(0.8, ge=0, lt=1, description="rank correlation (Gaussian copula) between an initial MSO's age and its size (log members, paid staff), so the young ones are the small ones [-]; prior (direction: Bruederl & Schuessler 1990, Hannan & Freeman 1989: older organisations are larger)")
 
     @model_validator(mode="after")
     def _shares_fit(self) -> "PopulationConfig":
