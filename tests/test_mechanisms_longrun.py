@@ -11,7 +11,8 @@ from msosim import MSOModel, longrun
 from msosim.submodels.demography import dissolve, secured
 from msosim.submodels.finances import spend_reserves
 from msosim.submodels.rates import per_step
-from msosim.submodels.grants import grant_terms, own_share, uninformed
+from msosim.submodels.applying import own_share, uninformed
+from msosim.submodels.grants import grant_terms
 from msosim.submodels.volunteers import community_room
 from msosim.population import group_shares
 from msosim.state import PROJECT

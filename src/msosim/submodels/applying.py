@@ -1,0 +1,45 @@
+"""What applying takes besides hours (issue 15): knowing of the call, and money to carry one's own share of the grants."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ..model import MSOModel
+
+
+def uninformed(model: MSOModel, rows: np.ndarray) -> np.ndarray:
+    """Chance a volunteer-only MSO does not learn of a call: the information gap, closed in part by application
+    support, federation membership and each tie to another MSO (staffed MSOs: 0, staff follow the calls)."""
+    m, a, t = model.msos, model.config.applications, model.ties
+    live = t.active[: t.n]
+    ties = np.bincount(t.a[: t.n][live], minlength=m.n) + np.bincount(t.b[: t.n][live], minlength=m.n)
+    gap = a.information_gap * (1.0 - model.config.policy.application_support)
+    gap = gap * np.where(m.federation[rows], 1.0 - a.federation_information, 1.0)
+    gap *= (1.0 - a.tie_information) ** ties[rows]
+    return np.where(m.staff_fte[rows] <= 0, gap, 0.0)
+
+
+def own_share(model: MSOModel, fte, material, amount):
+    """What holding a grant costs an MSO itself per year: staff, their office, material and the overhead it
+    needs, less the grant and the income its staff bring in (negative: the grant leaves a margin)."""
+    fin = model.config.finance
+    direct = fte * fin.staff_cost_per_fte + material
+    return direct * (1.0 + fin.overhead_needed) + fte * (fin.office_costs - fin.earned_income_per_fte) - amount
+
+
+def financing_secured(model: MSOModel, rows: np.ndarray, start: int, new_share: np.ndarray, years: float) -> np.ndarray:
+    """Whether each MSO can carry the yearly own share of a new grant of `years` and of its grants still running
+    at `start` from its reserves and free own income until the last of them ends (times `financing_horizon`;
+    VV zu § 44 BHO/LHO Nr. 1.2: no grant for a project whose total financing is not secured)."""
+    m, fin, g, n = model.msos, model.config.finance, model.grants, model.grants.n
+    running = (g.active[:n] & (g.end[:n] > start)).nonzero()[0]
+    shares = own_share(model, g.staff_fte[running], g.material_per_year[running], g.amount_per_year[running])
+    carried = np.bincount(g.mso[running], weights=shares, minlength=m.n)[rows] + new_share
+    horizon = np.zeros(m.n)
+    np.maximum.at(horizon, g.mso[running], (g.end[running] - start) / model.config.steps_per_year)
+    horizon = np.maximum(horizon[rows], years)
+    free_income = np.maximum(m.members[rows] * fin.fee_per_member + m.donations_base[rows] - fin.base_costs_volunteer, 0.0)
+    return m.reserves[rows] + fin.financing_horizon * horizon * (free_income - carried) >= 0.0
