@@ -23,15 +23,15 @@ from .mechanism_helpers import LARGE, assert_binomial, assert_direction, funder_
 DISTRICT = SCENARIOS / "district.yaml"
 LADDER = (0.1, 1.0, 10.0, 100.0, 1000.0)
 CALM = {"events": []}
-NO_INCOME_LOSS = {"events": [{"kind": "refugee_surge", "start": 2015.0},
-                             {"kind": "pandemic", "start": 2020.2, "income_factor": 1.0},
-                             {"kind": "polarisation", "start": 2023.77}]}
+NO_SHORT_TIME_WORK = {"events": [{"kind": "refugee_surge", "start": 2015.0},
+                                 {"kind": "pandemic", "start": 2020.2, "staff_cost_factor": 1.0},
+                                 {"kind": "polarisation", "start": 2023.77}]}
 
 
 @lru_cache(maxsize=None)
 def _district_end(budget_factor: float, seed: int, variant: str, horizon: float = 1.0) -> tuple[int, int]:
     """(MSOs alive after 10 years, insolvencies) of district.yaml at a budget factor."""
-    overrides = {"calm": CALM, "no_income_loss": NO_INCOME_LOSS, "baseline": {}}[variant]
+    overrides = {"calm": CALM, "no_short_time_work": NO_SHORT_TIME_WORK, "baseline": {}}[variant]
     model = MSOModel(DISTRICT, seed=seed, **{"policy.budget_factor": budget_factor,
                                              "finance.financing_horizon": horizon, **overrides}).run(10)
     table = model.datacollector.get_model_vars_dataframe()
@@ -66,28 +66,28 @@ def test_secured_financing_cuts_insolvencies_under_plenty():
 
 
 @pytest.mark.slow
-def test_budget_ladder_never_lowers_survival_in_a_calm_decade():
-    """0.1x ... 1000x every funder's budget, paired seeds, no events: no rung has significantly fewer MSOs alive
-    than the rung below (the mean paired difference is not below zero by more than 2 SE, or is within 1% of
+@pytest.mark.parametrize("variant", ["calm", "baseline"])
+def test_budget_ladder_never_lowers_survival(variant):
+    """0.1x ... 1000x every funder's budget, paired seeds, without events and with today's: no rung has fewer MSOs
+    alive than the rung below (the mean paired difference is not below zero by more than 2 SE, or is within 1% of
     the stock)."""
     seeds = (1, 2, 3, 4)
     for low, high in zip(LADDER, LADDER[1:]):
-        diff = alive(high, seeds, "calm") - alive(low, seeds, "calm")
+        diff = alive(high, seeds, variant) - alive(low, seeds, variant)
         se = diff.std(ddof=1) / np.sqrt(diff.size)
-        small = -0.01 * alive(low, seeds, "calm").mean()
+        small = -0.01 * alive(low, seeds, variant).mean()
         assert diff.mean() >= min(-2.0 * se, small), f"{low}x -> {high}x: alive differs by {diff.tolist()}"
 
 
 @pytest.mark.slow
-def test_more_money_lowers_survival_only_through_the_pandemic_income_loss():
-    """The named exception: under today's events ten times the budget leaves fewer MSOs alive, because MSOs
-    holding many projects carry many own shares and the pandemic's income loss pushes them into insolvency
-    (Multikulturelles Forum 2020: income fell; Gregory & Howard 2009: thin margins). Without that income
-    loss, ten times the budget does not leave fewer MSOs alive."""
+def test_without_short_time_work_the_pandemic_makes_more_money_harmful():
+    """The named channel: MSOs holding many projects carry many own shares and expect income from their staff's
+    courses; when the pandemic takes a quarter of that income (Multikulturelles Forum 2020) and staff costs stay
+    whole (no Kurzarbeitergeld), ten times the budget leaves fewer MSOs alive than today's. Short-time work (the
+    default `staff_cost_factor` 0.9) closes that channel (test above)."""
     seeds = (1, 2, 3, 4)
-    assert_direction(alive(10.0, seeds, "baseline"), alive(1.0, seeds, "baseline"), "survival at 1x over 10x")
-    diff = alive(10.0, seeds, "no_income_loss") - alive(1.0, seeds, "no_income_loss")
-    assert diff.mean() > -0.03 * alive(1.0, seeds, "no_income_loss").mean(), diff.tolist()
+    assert_direction(alive(10.0, seeds, "no_short_time_work"), alive(1.0, seeds, "no_short_time_work"),
+                     "survival at 1x over 10x without short-time work")
 
 
 def test_reserves_above_what_non_profit_law_allows_are_spent_within_about_two_years():

@@ -362,7 +362,7 @@ def pay_costs(model: MSOModel) -> None:
             project_material[i] += g.material_per_year[j] / spy
     for i in range(m.n):
         if m.alive[i]:
-            staff = m.staff_fte[i] * fin.staff_cost_per_fte / spy
+            staff = m.staff_fte[i] * (fin.staff_cost_per_fte * model.factors.staff_cost) / spy
             running = (fin.base_costs_volunteer + m.staff_fte[i] * fin.office_costs) / spy
             task_helpers = m.delegated_funded_load[i] * fin.honorarium_per_hour  # paid help for funded tasks
             m.reserves[i] -= staff + running + material[i] + overhead[i] + task_helpers

@@ -273,6 +273,7 @@ class Pandemic(Strict):
     volunteer_hours_factor: float = Field(0.7, ge=0, le=5, description="volunteer hours multiplier [-]; prior")
     income_factor: float = Field(0.75, ge=0, le=5, description="fees and donations multiplier [-]; Multikulturelles Forum 2020 (direction; emergency aid softened it)")
     join_factor: float = Field(0.5, ge=0, le=5, description="volunteer joining multiplier [-]; prior")
+    staff_cost_factor: float = Field(0.9, ge=0, le=2, description="staff cost multiplier while it lasts: paid hours on short-time work, the wages refunded by the Federal Employment Agency [-]; Kurzarbeitergeld (§ 95 SGB III, eased for 2020-21 by the Sozialschutz-Paket; open to non-profit employers), size a prior")
     delegation_factor: float = Field(2.0, ge=0, le=20, description="delegated state tasks multiplier [-]; seed article")
 
 

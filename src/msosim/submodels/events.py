@@ -25,6 +25,7 @@ class Factors:
     founding: float = 1.0
     volunteer_hours: float = 1.0
     income: float = 1.0
+    staff_cost: float = 1.0
     delegation: float = 1.0
     budget: float = 1.0
     demand: float = 1.0
@@ -48,6 +49,7 @@ def factors_at(model: MSOModel, year: float) -> Factors:
         elif isinstance(event, Pandemic) and event.start <= year < event.start + event.duration_years:
             f.volunteer_hours *= event.volunteer_hours_factor
             f.income *= event.income_factor
+            f.staff_cost *= event.staff_cost_factor
             f.join *= event.join_factor
             f.delegation *= event.delegation_factor
             f.active.append(event.kind)

@@ -47,7 +47,7 @@ def pay_costs(model: MSOModel) -> None:
     m, n, fin, spy = model.msos, model.msos.n, model.config.finance, model.config.steps_per_year
     alive, staff_fte = m.alive[:n], m.staff_fte[:n]
     material, overhead, admin, project_material = running_grant_costs(model)
-    costs = staff_fte * fin.staff_cost_per_fte
+    costs = staff_fte * (fin.staff_cost_per_fte * model.factors.staff_cost)  # short-time work in the pandemic
     costs /= spy
     running = staff_fte * fin.office_costs
     running += fin.base_costs_volunteer
