@@ -23,15 +23,15 @@ from .mechanism_helpers import LARGE, assert_binomial, assert_direction, funder_
 DISTRICT = SCENARIOS / "district.yaml"
 LADDER = (0.1, 1.0, 10.0, 100.0, 1000.0)
 CALM = {"events": []}
-NO_SHORT_TIME_WORK = {"events": [{"kind": "refugee_surge", "start": 2015.0},
-                                 {"kind": "pandemic", "start": 2020.2, "staff_cost_factor": 1.0},
-                                 {"kind": "polarisation", "start": 2023.77}]}
+SHORT_TIME_WORK = {"events": [{"kind": "refugee_surge", "start": 2015.0},
+                              {"kind": "pandemic", "start": 2020.2, "staff_cost_factor": 0.9},
+                              {"kind": "polarisation", "start": 2023.77}]}
 
 
 @lru_cache(maxsize=None)
 def _district_end(budget_factor: float, seed: int, variant: str, horizon: float = 1.0) -> tuple[int, int]:
     """(MSOs alive after 10 years, insolvencies) of district.yaml at a budget factor."""
-    overrides = {"calm": CALM, "no_short_time_work": NO_SHORT_TIME_WORK, "baseline": {}}[variant]
+    overrides = {"calm": CALM, "short_time_work": SHORT_TIME_WORK, "baseline": {}}[variant]
     model = MSOModel(DISTRICT, seed=seed, **{"policy.budget_factor": budget_factor,
                                              "finance.financing_horizon": horizon, **overrides}).run(10)
     table = model.datacollector.get_model_vars_dataframe()
@@ -66,11 +66,11 @@ def test_secured_financing_cuts_insolvencies_under_plenty():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", ["calm", "baseline"])
+@pytest.mark.parametrize("variant", ["calm", "short_time_work"])
 def test_budget_ladder_never_lowers_survival(variant):
-    """0.1x ... 1000x every funder's budget, paired seeds, without events and with today's: no rung has fewer MSOs
-    alive than the rung below (the mean paired difference is not below zero by more than 2 SE, or is within 1% of
-    the stock)."""
+    """0.1x ... 1000x every funder's budget, paired seeds, without events, and with today's events when staff may go
+    on short-time work in the pandemic: no rung has fewer MSOs alive than the rung below (the mean paired
+    difference is not below zero by more than 2 SE, or is within 1% of the stock)."""
     seeds = (1, 2, 3, 4)
     for low, high in zip(LADDER, LADDER[1:]):
         diff = alive(high, seeds, variant) - alive(low, seeds, variant)
@@ -80,14 +80,13 @@ def test_budget_ladder_never_lowers_survival(variant):
 
 
 @pytest.mark.slow
-def test_without_short_time_work_the_pandemic_makes_more_money_harmful():
-    """The named channel: MSOs holding many projects carry many own shares and expect income from their staff's
+def test_under_the_pandemic_more_money_lowers_survival_through_thin_margins():
+    """The named exception: MSOs holding many projects carry many own shares and expect income from their staff's
     courses; when the pandemic takes a quarter of that income (Multikulturelles Forum 2020) and staff costs stay
-    whole (no Kurzarbeitergeld), ten times the budget leaves fewer MSOs alive than today's. Short-time work (the
-    default `staff_cost_factor` 0.9) closes that channel (test above)."""
+    whole (the default: no short-time work), ten times the budget leaves fewer MSOs alive than today's. With
+    short-time work it does not (test above)."""
     seeds = (1, 2, 3, 4)
-    assert_direction(alive(10.0, seeds, "no_short_time_work"), alive(1.0, seeds, "no_short_time_work"),
-                     "survival at 1x over 10x without short-time work")
+    assert_direction(alive(10.0, seeds, "baseline"), alive(1.0, seeds, "baseline"), "survival at 1x over 10x")
 
 
 def test_reserves_above_what_non_profit_law_allows_are_spent_within_about_two_years():
@@ -151,9 +150,11 @@ def test_msos_with_secured_means_dissolve_less_often_from_other_causes():
 
 
 def test_federations_and_ties_tell_volunteer_only_msos_of_calls():
-    """Known answer: the information gap (BIM 2018: 50%) halves with a federation and shrinks 15% per tie; staffed
+    """Known answer: the information gap (BIM 2018: 50%) halves with a federation and shrinks 15% per tie (switched
+    on here; off by default); staffed
     MSOs always know; application support closes its share of the gap."""
-    model = hand_made(small_model(), 5, volunteers=5, members=20, federation=[False, True, False, True, False],
+    model = hand_made(small_model(**{"applications.federation_information": 0.5, "applications.tie_information": 0.15}),
+                      5, volunteers=5, members=20, federation=[False, True, False, True, False],
                       staff_fte=[0, 0, 0, 0, 1.0])
     model.ties.append(3, a=[2, 2, 3], b=[0, 4, 4], active=[True, True, False], formed_step=0)
     gap = uninformed(model, np.arange(5))

@@ -182,8 +182,8 @@ class ApplicationConfig(Strict):
     preparation_months: float = Field(3.0, gt=0, le=24, description="months over which an application is prepared, so free hours add up [months]; prior")
     discouragement: Share = Field(0.15, description="drop in apply probability per recent rejection; prior")
     information_gap: Share = Field(0.5, description="chance a volunteer-only MSO without support, federation or ties does not learn of a call [-]; BIM 2018: 50% of small initiatives name a lack of information")
-    federation_information: Share = Field(0.5, description="share of the information gap a federation membership closes [-]; prior (direction: umbrella federations pass on calls, seed article)")
-    tie_information: Share = Field(0.15, description="share of the remaining information gap each tie to another MSO closes [-]; prior (direction: networks spread information about funding)")
+    federation_information: Share = Field(0.0, description="share of the information gap a federation membership closes [-]; prior (direction: umbrella federations pass on calls, seed article); 0 by default until recalibration (with 0.5 the less-bureaucracy direction failed)")
+    tie_information: Share = Field(0.0, description="share of the remaining information gap each tie to another MSO closes [-]; prior (direction: networks spread information about funding); 0 by default until recalibration")
     score_noise: float = Field(0.5, ge=0, le=10, description="reviewer noise in scores [-]; prior")
     track_weight: float = Field(0.6, ge=0, le=10, description="weight of track record in score-based selection [-]; SVR 2020 (direction)")
     staff_weight: float = Field(1.0, ge=0, le=10, description="weight of paid staff in score-based selection [-]; SVR 2020 (direction)")
@@ -273,7 +273,7 @@ class Pandemic(Strict):
     volunteer_hours_factor: float = Field(0.7, ge=0, le=5, description="volunteer hours multiplier [-]; prior")
     income_factor: float = Field(0.75, ge=0, le=5, description="fees and donations multiplier [-]; Multikulturelles Forum 2020 (direction; emergency aid softened it)")
     join_factor: float = Field(0.5, ge=0, le=5, description="volunteer joining multiplier [-]; prior")
-    staff_cost_factor: float = Field(0.9, ge=0, le=2, description="staff cost multiplier while it lasts: paid hours on short-time work, the wages refunded by the Federal Employment Agency [-]; Kurzarbeitergeld (§ 95 SGB III, eased for 2020-21 by the Sozialschutz-Paket; open to non-profit employers), size a prior")
+    staff_cost_factor: float = Field(1.0, ge=0, le=2, description="staff cost multiplier while it lasts: paid hours on short-time work, the wages refunded by the Federal Employment Agency [-]; Kurzarbeitergeld (§ 95 SGB III, eased for 2020-21; open to non-profit employers, but positions paid by running grants were mostly not eligible, hence 1 = none by default)")
     delegation_factor: float = Field(2.0, ge=0, le=20, description="delegated state tasks multiplier [-]; seed article")
 
 
