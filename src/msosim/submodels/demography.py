@@ -10,6 +10,7 @@ from ..agents.mso import remove_handles
 from ..population import new_msos
 from ..state import CAUSE_CODE
 from .draws import choose
+from .grants import running_grants
 from .rates import per_step
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def secured(model: MSOModel) -> np.ndarray:
     """MSOs with secured means: a grant paying now or awarded, or reserves covering their operating reserve."""
     m, n, g, fin = model.msos, model.msos.n, model.grants, model.config.finance
     funded = np.zeros(n, dtype=bool)
-    funded[g.mso[: g.n][g.active[: g.n] & (g.end[: g.n] > model.t)]] = True
+    funded[g.mso[: g.n][running_grants(model).live]] = True  # active and not yet ended (gathered once per step)
     yearly_costs = m.staff_fte[:n] * (fin.staff_cost_per_fte + fin.office_costs) + fin.base_costs_volunteer
     return funded | (m.reserves[:n] >= yearly_costs * fin.operating_reserve_months / 12.0)
 

@@ -20,7 +20,7 @@ def update_burnout(model: MSOModel) -> None:
     ratio **= v.burnout_steepness
     target = ratio / (ratio + (1.0 / v.burnout_at_sustainable_load - 1.0))
     gap = target - m.burnout[:n]
-    change = gap * -np.expm1(-np.where(gap > 0, v.burnout_gain, v.burnout_recovery) / spy)  # exact over a step
+    change = gap * np.where(gap > 0, -np.expm1(-v.burnout_gain / spy), -np.expm1(-v.burnout_recovery / spy))  # exact over a step
     m.burnout[:n] = np.where(m.alive[:n], np.minimum(np.maximum(m.burnout[:n] + change, 0.0), 1.0), m.burnout[:n])
 
 
