@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from msosim import load_scenario
 from msosim.api import run, run_outcomes
-from msosim.calibrate import Target, calibrate, calibration_metrics, distance, plan, scaled_errors
+from msosim.experiments.calibrate import Target, calibrate, calibration_metrics, distance, plan, scaled_errors
 from msosim.cli import app
-from msosim.experiment import ExperimentError
-from msosim.store import Store
+from msosim.experiments.experiment import ExperimentError
+from msosim.experiments.store import Store
 
 from .conftest import ROOT, SCENARIOS
 

@@ -334,7 +334,7 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path: Path):
 
 
 def test_dashboard_command_line():
-    from msosim.commands.dashboard import solara_command
+    from msosim.cli.dashboard import solara_command
 
     command = solara_command(8123)
     assert command[-7:] == ["run", "msosim.dashboard.app:Page", "--host", "127.0.0.1", "--port", "8123", "--no-open"]

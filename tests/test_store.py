@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from msosim.batch import lifetimes
+from msosim.experiments.batch import lifetimes
 from msosim.cli import app
-from msosim.store import SCHEMA_VERSION, Store, StoreError, open_store
+from msosim.experiments.store import SCHEMA_VERSION, Store, StoreError, open_store
 
 from .conftest import SCENARIOS, SMALL
 

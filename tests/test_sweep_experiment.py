@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from msosim.cli import app
-from msosim.experiment import ExperimentError, outcome_names, plan
+from msosim.experiments.experiment import ExperimentError, outcome_names, plan
 from msosim.scenario import Scenario
-from msosim.sweep import SAMPLERS
+from msosim.experiments.sweep import SAMPLERS
 
 from .sweep_helpers import EXPERIMENTS, write_experiment
 

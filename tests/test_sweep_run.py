@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 import msosim
-from msosim.analyze import analyze, sweep_results
+from msosim.experiments.sensitivity import analyze, sweep_results
 from msosim.cli import app
-from msosim.experiment import plan
-from msosim.store import SCHEMA_VERSION, Store, StoreError, open_store, upgrade
-from msosim.sweep import ProcessPool, executor, run_design
+from msosim.experiments.experiment import plan
+from msosim.experiments.store import SCHEMA_VERSION, Store, StoreError, open_store, upgrade
+from msosim.experiments.sweep import ProcessPool, executor, run_design
 
 from .sweep_helpers import EXPERIMENTS, write_experiment
 from .test_compare import assert_same_store, ctrl_c_during
@@ -196,7 +196,7 @@ def test_version_1_store_is_refused_with_the_upgrade_command(tmp_path) -> None:
     store.con.execute("UPDATE schema_info SET value = '1' WHERE key = 'schema_version'")
     store.close()
     for create in (False, True):
-        with pytest.raises(StoreError, match="schema version 1 .*python -m msosim.store upgrade"):
+        with pytest.raises(StoreError, match="schema version 1 .*python -m msosim.experiments.store upgrade"):
             Store.open(path, create=create)
     assert "upgraded from schema version 1" in upgrade(path)
     with open_store(path) as store:
@@ -212,9 +212,9 @@ def test_python_api_exports() -> None:
 def test_a_failing_run_is_named_once(tmp_path, monkeypatch) -> None:
     import importlib
 
-    from msosim.batch import RunFailed
+    from msosim.experiments.batch import RunFailed
 
-    sweep_module = importlib.import_module("msosim.sweep")  # the module (the name `msosim.sweep` is the function)
+    sweep_module = importlib.import_module("msosim.experiments.sweep")  # the module (the name `msosim.sweep` is the function)
 
     def broken(spec):
         raise ValueError("boom")

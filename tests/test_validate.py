@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from msosim import analysis
+from msosim.experiments import analysis
 from msosim.cli import app
 from msosim.model import MSOModel
 from msosim.scenario import Pandemic, RefugeeSurge
 
 from .conftest import SCENARIOS
 
-validate = importlib.import_module("msosim.validate")  # the module, even if msosim exports a `validate` function
+validate = importlib.import_module("msosim.experiments.validate")  # the module, even if msosim exports a `validate` function
 
 IDS = ["1", "2a", "2b", "3a", "3b", "3c", "4a", "4b", "5a", "5b", "5c", "6a", "6b",
        "L1", "L2", "L3a", "L3b", "L4", "L6"]

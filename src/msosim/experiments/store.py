@@ -156,7 +156,7 @@ def _check_schema(con: duckdb.DuckDBPyConnection, path: str) -> bool:
         raise StoreError(f"{path}: schema_info names tool {info.get('tool')!r}; not an msosim results store")
     if info.get("schema_version") == "1":
         raise StoreError(f"{path}: msosim store schema version 1 (before sweeps); this msosim reads version "
-                         f"{SCHEMA_VERSION}; upgrade it in place with `python -m msosim.store upgrade {path}` "
+                         f"{SCHEMA_VERSION}; upgrade it in place with `python -m msosim.experiments.store upgrade {path}` "
                          "(adds nothing but the version mark; sweep tables come with the first sweep), or use a new --store file")
     if info.get("schema_version") != str(SCHEMA_VERSION):
         raise StoreError(f"{path}: msosim store schema version {info.get('schema_version')}; this msosim reads "
@@ -478,11 +478,11 @@ def upgrade(path: str | Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m msosim.store upgrade PATH`: bring an older store to this schema version."""
+    """`python -m msosim.experiments.store upgrade PATH`: bring an older store to this schema version."""
     import argparse
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m msosim.store", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m msosim.experiments.store", description=main.__doc__)
     parser.add_argument("action", choices=["upgrade"])
     parser.add_argument("path")
     args = parser.parse_args(argv)

@@ -12,8 +12,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from .files import staged_folder
-from .scenario import ScenarioError, load_scenario
+from ..files import staged_folder
+from ..scenario import ScenarioError, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Simulate migrant self-organisations (MSO) under funding and cooperation regimes.")
@@ -61,8 +61,8 @@ def run(
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a key, e.g. policy.budget_factor=0.8")] = None,
 ) -> None:
     """Run one scenario and print a summary; with --out, write tidy Parquet tables."""
-    from .model import MSOModel
-    from .summary import summary_rows
+    from ..model import MSOModel
+    from ..summary import summary_rows
 
     try:
         config = load_scenario(scenario, parse_overrides(set_))
@@ -89,7 +89,7 @@ def write_tables(tables: dict, out: Path) -> None:
             frame.to_parquet(staging / f"{name}.parquet", index=False)
 
 
-# Further commands live in msosim/commands/<name>.py, each with `register(app)`; one line here per module.
+# Further commands live in msosim/cli/<name>.py, each with `register(app)`; one line here per module.
 COMMAND_MODULES: tuple[str, ...] = ("compare", "dashboard", "validate", "sweep", "calibrate")
 
 
@@ -97,7 +97,7 @@ def _register_commands() -> None:
     import importlib
 
     for name in COMMAND_MODULES:
-        importlib.import_module(f"msosim.commands.{name}").register(app)
+        importlib.import_module(f"msosim.cli.{name}").register(app)
 
 
 _register_commands()

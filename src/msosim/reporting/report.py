@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import analysis
-from .batch import bands, summarise
-from .i18n import label
-from .store import Store
+from ..experiments import analysis
+from ..experiments.batch import bands, summarise
+from ..i18n import label
+from ..experiments.store import Store
 
 # The outcomes of the comparison table, in order, with their number format.
 OUTCOMES: tuple[tuple[str, str], ...] = (

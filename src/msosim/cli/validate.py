@@ -18,7 +18,7 @@ class Scale(str, Enum):
 
 def _cli():
     """The shared CLI helpers (imported late: cli.py imports this module while it loads)."""
-    from .. import cli
+    from . import root as cli
 
     return cli
 
@@ -29,7 +29,7 @@ def checks_table(result, width: int = 200):
     from rich.markup import escape
     from rich.table import Table
 
-    from ..validate import format_measured
+    from ..experiments.validate import format_measured
 
     plan, wide = result.plan, width >= 120
     title = (f"Validation: {len(plan.scenarios)} scenarios x {plan.reps} runs, {plan.years:g} years, "
@@ -62,9 +62,9 @@ def validate(
     institutional: Annotated[Path, typer.Option(help="institutional-funding scenario file")] = Path("scenarios/institutional.yaml"),
 ) -> None:
     """Run the baseline and its counterfactuals, check the calibration patterns and literature directions."""
-    from ..batch import RunFailed, progress_bar
+    from ..experiments.batch import RunFailed, progress_bar
     from ..scenario import ScenarioError
-    from ..validate import build_plan, run_plan, write_report
+    from ..experiments.validate import build_plan, run_plan, write_report
 
     cli = _cli()
     if not 0 < years <= 200:

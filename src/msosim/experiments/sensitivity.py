@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .experiment import CONDITION_EXTRA, condition_names
-from .i18n import label
+from ..i18n import label
 from .store import Store
 
 LEVEL = 0.95
@@ -274,7 +274,7 @@ def _indices(result: Analysis, store: Store, row: dict, problem: dict, options: 
 # -- figures and report ------------------------------------------------------------------------------
 
 def _sobol_figure(table: pd.DataFrame, outcome: str) -> bytes:
-    from .report import _figure, _png
+    from ..reporting.report import _figure, _png
 
     table = table.sort_values("ST")
     figure, (ax,) = _figure(1, width=7.5)
@@ -292,7 +292,7 @@ def _sobol_figure(table: pd.DataFrame, outcome: str) -> bytes:
 
 
 def _morris_figure(table: pd.DataFrame, outcome: str) -> bytes:
-    from .report import _figure, _png
+    from ..reporting.report import _figure, _png
 
     top = table.sort_values("mu_star", ascending=False).head(25).iloc[::-1]
     figure, (bars, scatter) = _figure(2)
@@ -313,7 +313,7 @@ def _morris_figure(table: pd.DataFrame, outcome: str) -> bytes:
 
 
 def _prim_figure(found: PrimResult) -> bytes:
-    from .report import _figure, _png
+    from ..reporting.report import _figure, _png
 
     t = found.trajectory
     figure, (ax,) = _figure(1)
@@ -360,7 +360,7 @@ def _figures(result: Analysis, outcomes: list[str]) -> dict[str, tuple[str, byte
 
 
 def _html_frame(frame: pd.DataFrame, digits: int = 3) -> str:
-    from .report import _html_table
+    from ..reporting.report import _html_table
 
     def cell(value: Any) -> str:
         return f"{value:.{digits}f}" if isinstance(value, (float, np.floating)) else str(value)
@@ -370,7 +370,7 @@ def _html_frame(frame: pd.DataFrame, digits: int = 3) -> str:
 
 def render_html(result: Analysis, figures: dict[str, tuple[str, bytes]]) -> str:
     """A self-contained page: the sweep, the indices, PRIM, figures (base64 PNG), notes."""
-    from .report import STYLE
+    from ..reporting.report import STYLE
 
     s = result.sweep
     title = f"Sweep {s['name']}"

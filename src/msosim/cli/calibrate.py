@@ -31,11 +31,11 @@ def calibrate(
 
     Runs already in the store are not run again: an interrupted calibration resumes with the same command.
     """
-    from ..batch import RunFailed, progress_bar
-    from ..calibrate import calibrate as run_calibration, plan
-    from ..experiment import ExperimentError
-    from ..store import StoreError
-    from ..sweep import ExecutorError
+    from ..experiments.batch import RunFailed, progress_bar
+    from ..experiments.calibrate import calibrate as run_calibration, plan
+    from ..experiments.experiment import ExperimentError
+    from ..experiments.store import StoreError
+    from ..experiments.sweep import ExecutorError
 
     cli = _cli()
     if report is not None and report.exists() and not report.is_dir():
@@ -82,7 +82,7 @@ def calibrate(
     bar.stop()
     _print(cli, result, time.perf_counter() - started)
     if report is not None:
-        from ..calibrate import write_report
+        from ..experiments.calibrate import write_report
 
         cli.console.print(f"report {', '.join(str(p) for p in write_report(result, report))}", highlight=False,
                           soft_wrap=True)
@@ -104,7 +104,7 @@ def _print(cli, result, wall: float) -> None:
     targets = Table(title=f"targets at the fitted values: distance {result.fitted_distance:.3f}", header_style="bold")
     for column in ("target", "variant.metric", "band", "value", "fitted", "scaled error"):
         targets.add_column(column, justify="left" if column in ("target", "variant.metric") else "right")
-    from ..calibrate import scaled_errors
+    from ..experiments.calibrate import scaled_errors
 
     c = result.plan.calibration
     import pandas as pd

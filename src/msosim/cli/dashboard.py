@@ -37,7 +37,7 @@ def dashboard(
     presets: Annotated[Path, typer.Option(help="folder for facilitators' presets")] = Path("presets"),
 ) -> None:
     """Start the dashboard (Solara) on http://127.0.0.1:PORT; Ctrl+C stops it."""
-    from ..cli import fail
+    from .root import fail
     from ..dashboard.session import ENV_LANG, ENV_PRESETS, ENV_SCENARIO
     from ..scenario import ScenarioError, load_scenario
 

@@ -289,7 +289,7 @@ def sweep(path_or_experiment: str | Path | Experiment, *, workers: int | None = 
     cluster, otherwise on a local process pool of `workers` (default: all cores). Runs already in
     the store (default: the experiment's `store:`) are not run again.
     """
-    from .analyze import sweep_results
+    from .sensitivity import sweep_results
     from .batch import progress_bar
     from .experiment import plan
 

@@ -23,7 +23,7 @@ class ExportFormat(str, Enum):
 
 def _cli():
     """The shared CLI helpers (imported late: cli.py imports this module while it loads)."""
-    from .. import cli
+    from . import root as cli
 
     return cli
 
@@ -44,10 +44,10 @@ def compare(
     lang: Annotated[Lang, typer.Option(help="language of the table and report")] = Lang.en,
 ) -> None:
     """Run replications of scenarios in parallel, store every run, print the paired comparison, write the report."""
-    from ..batch import RunFailed, load_scenarios, progress_bar, run_comparison
-    from ..report import console_table, load_report_data, write_report
+    from ..experiments.batch import RunFailed, load_scenarios, progress_bar, run_comparison
+    from ..reporting.report import console_table, load_report_data, write_report
     from ..scenario import ScenarioError
-    from ..store import Store, StoreError
+    from ..experiments.store import Store, StoreError
 
     cli = _cli()
     try:
@@ -115,8 +115,8 @@ def report(
     comparison: Annotated[str | None, typer.Option(help="comparison id (default: the last one recorded)")] = None,
 ) -> None:
     """Rebuild the comparison table and report from a store, without running anything."""
-    from ..report import ReportError, console_table, load_report_data, write_report
-    from ..store import Store, StoreError
+    from ..reporting.report import ReportError, console_table, load_report_data, write_report
+    from ..experiments.store import Store, StoreError
 
     cli = _cli()
     folder = report if report is not None else Path("reports") / store.stem
@@ -137,7 +137,7 @@ def export(
     out: Annotated[Path, typer.Option(help="folder for one file per table")] = Path("exports"),
 ) -> None:
     """Write every table of a store as Parquet (or CSV) files, one per table."""
-    from ..store import Store, StoreError
+    from ..experiments.store import Store, StoreError
 
     cli = _cli()
     if out.exists() and not out.is_dir():
@@ -157,7 +157,7 @@ def _print_provenance(data, lang: str) -> None:
     from rich.table import Table
 
     from ..i18n import label
-    from ..report import provenance_line, provenance_rows
+    from ..reporting.report import provenance_line, provenance_rows
 
     table = Table(title=label("provenance", lang), show_header=True, header_style="bold")
     fields = ["scenario_hash", "runs", "seeds", "wall_time"]

@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .state import INSTITUTIONAL, PROJECT
-from .submodels import draws as sampling
-from .submodels.grants import SUCCESSOR_WINDOW_MONTHS
+from msosim.state import INSTITUTIONAL, PROJECT
+from msosim.submodels import draws as sampling
+from msosim.submodels.grants import SUCCESSOR_WINDOW_MONTHS
 
 if TYPE_CHECKING:
-    from .agents.funder import Funder
-    from .model import MSOModel
+    from msosim.agents.funder import Funder
+    from msosim.model import MSOModel
 
 # How many leading positional arguments of each Generator method are distribution parameters.
 DISTRIBUTION_PARAMETERS = {"random": 0, "binomial": 2, "poisson": 1, "lognormal": 2, "normal": 2,

@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from . import analysis
-from .api import run
+from ..api import run
 from . import batch
 from .batch import RunSpec, t_interval
-from .scenario import Pandemic, RefugeeSurge, Scenario, load_scenario, with_overrides
+from ..scenario import Pandemic, RefugeeSurge, Scenario, load_scenario, with_overrides
 
 ROLES: dict[str, str] = {
     "baseline": "the baseline scenario as it is",
@@ -141,7 +141,7 @@ def _stock_metrics(model: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
 
 
 def _field_metrics(msos: pd.DataFrame) -> dict[str, float]:
-    from .state import FIELDS
+    from ..state import FIELDS
 
     start = msos[msos["snapshot"] == "start"]
     target = analysis_targets()
@@ -274,7 +274,7 @@ def _pandemic_detail(wide: pd.DataFrame) -> str:
 
 
 def _means(wide: pd.DataFrame, role: str, names: list[str], fmt: str = ".1%") -> str:
-    from .report import format_value
+    from ..reporting.report import format_value
 
     return ", ".join(f"{label} {format_value(float(metric(role, key)(wide).mean()), fmt, 'en')}" for label, key in names)
 
@@ -479,7 +479,7 @@ def run_plan(plan: Plan, *, workers: int | None = None, on_result: Callable[[Mea
 
 def format_measured(row: pd.Series | dict) -> str:
     """`mean [low, high]` in the check's format (differences of shares in percentage points)."""
-    from .report import format_interval
+    from ..reporting.report import format_interval
 
     return format_interval(row["mean"], row["low"], row["high"], row["fmt"], "en", bool(row["signed"]))
 
@@ -493,7 +493,7 @@ def _interval(metrics: pd.DataFrame, role: str, name: str) -> tuple[float, float
 
 def _bars(ax, groups: list[str], bars: dict[str, list[tuple[float, float, float]]], percent: bool = True) -> None:
     """Grouped bars: one group per entry of `groups`, one bar per key of `bars` (mean with its interval)."""
-    from .report import COLORS
+    from ..reporting.report import COLORS
 
     width = 0.8 / max(len(bars), 1)
     x = np.arange(len(groups))
@@ -509,7 +509,7 @@ def _bars(ax, groups: list[str], bars: dict[str, list[tuple[float, float, float]
 
 
 def _series_panel(ax, result: Validation, roles: list[str], column: str, title: str, after_step: int = 0) -> None:
-    from .report import _band_panel
+    from ..reporting.report import _band_panel
 
     frame = result.series[result.series["role"].isin(roles) & (result.series["step"] > after_step)]
     frame = frame.assign(position=frame["role"].map({role: i for i, role in enumerate(roles)}))
@@ -518,8 +518,8 @@ def _series_panel(ax, result: Validation, roles: list[str], column: str, title: 
 
 def figures(result: Validation) -> dict[str, tuple[str, bytes]]:
     """File name -> (caption, PNG) of the figure for each pattern and direction."""
-    from .report import _figure, _png
-    from .state import FIELDS
+    from ..reporting.report import _figure, _png
+    from ..state import FIELDS
 
     m, spy = result.metrics, result.plan.scenarios["baseline"].steps_per_year
     out = {}
@@ -588,7 +588,7 @@ def figures(result: Validation) -> dict[str, tuple[str, bytes]]:
 
 def analysis_targets() -> dict[str, float]:
     """The SVR activity-field shares (data/activity_fields.csv)."""
-    from .population import read_data
+    from ..population import read_data
 
     return read_data("activity_fields.csv").set_index("field")["share"].to_dict()
 
@@ -606,7 +606,7 @@ def render_html(result: Validation, pictures: dict[str, tuple[str, bytes]]) -> s
     import html
 
     from .batch import provenance
-    from .report import STYLE
+    from ..reporting.report import STYLE
 
     e = html.escape
     plan, checks = result.plan, result.checks

@@ -23,12 +23,12 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .api import run, run_outcomes
+from ..api import run, run_outcomes
 from .experiment import ExperimentError, error, outcome_names, schema_row
-from .scenario import Scenario, load_scenario, set_dotted
+from ..scenario import Scenario, load_scenario, set_dotted
 
 SEPARATOR = "__"
-SOURCE = "msosim.ema.make_model"
+SOURCE = "msosim.experiments.ema.make_model"
 
 
 def parameter_name(key: str) -> str:

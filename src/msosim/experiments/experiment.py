@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .batch import RunSpec
-from .scenario import SAFE_LOADER, Scenario, ScenarioError, _read_yaml, _with_default_funders, validate_scenario
+from ..scenario import SAFE_LOADER, Scenario, ScenarioError, _read_yaml, _with_default_funders, validate_scenario
 from .sweep import SAMPLERS
 
 DISTS = {"uniform": "unif", "triangular": "triang", "normal": "norm", "lognormal": "lognorm",
@@ -145,7 +145,7 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
 
 @functools.cache
 def _schema_rows() -> dict[str, dict]:
-    from .docs import leaf_rows
+    from ..docs import leaf_rows
 
     return {row["key"]: row for row in leaf_rows()}
 
@@ -170,7 +170,7 @@ def schema_row(key: str, base: Scenario, source: str, where: str) -> dict:
 
 
 def allowed_range(row: dict) -> str:
-    from .docs import format_range
+    from ..docs import format_range
 
     return format_range(row).replace("`", "")
 
@@ -180,8 +180,8 @@ def outcome_names(model: str = "msosim") -> tuple[str, ...]:
     """The outcomes a run reports: `run_outcomes` of a one-month run, or a test function's."""
     if model in TEST_FUNCTIONS:
         return TEST_FUNCTIONS[model][1]
-    from .api import run_outcomes
-    from .model import MSOModel
+    from ..api import run_outcomes
+    from ..model import MSOModel
 
     tiny = Scenario.model_validate({"population": {"scale": "district", "land": "HB"}})
     return tuple(run_outcomes(MSOModel(tiny, seed=0).run(1 / 12).tables()["model"], 12))

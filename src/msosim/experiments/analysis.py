@@ -245,7 +245,7 @@ def district_migrants(tables: dict[str, pd.DataFrame], migrants: Sequence[float]
 
 def scenario_migrants(scenario) -> np.ndarray:
     """Migrants per district of a scenario's synthetic geography (fixed by its geography seed)."""
-    from .population import build_landscape
+    from ..population import build_landscape
 
     landscape = build_landscape(scenario, np.random.default_rng(0))  # the model rng only draws openness here
     return landscape.districts.view("migrants").copy()

@@ -40,7 +40,7 @@ from . import analysis
 from .batch import RunResult, RunSpec, lifetimes
 from .experiment import (BaseFile, Design, Experiment, ExperimentError, ParameterSpec, Strict,
                          _point_scenarios, _tail, design, error, load_file, outcome_names)
-from .scenario import Scenario, ScenarioError, _read_yaml, set_dotted
+from ..scenario import Scenario, ScenarioError, _read_yaml, set_dotted
 from .validate import YOUNG_YEARS, _staff_metrics, _stock_metrics
 
 MODEL = "msosim_calibrate"  # the worker's run function (sweep.run_chunk): msosim plus CALIBRATION_METRICS
@@ -256,7 +256,7 @@ def calibration_metrics(tables: dict[str, pd.DataFrame], scenario: Scenario) -> 
 
 def run_calibration_one(spec: RunSpec) -> RunResult:
     """One run with the calibration metrics added to its outcomes (no file is touched)."""
-    from .api import run, run_outcomes
+    from ..api import run, run_outcomes
 
     scenario = Scenario.model_validate_json(spec.scenario_json)
     if scenario.content_hash() != spec.scenario_hash:
@@ -352,7 +352,7 @@ class Result:
 
 
 def _stage(store, design: Design, execute, chunk, on_start, on_stored) -> pd.DataFrame:
-    from .analyze import sweep_results
+    from .sensitivity import sweep_results
     from .sweep import run_design
 
     sweep_id = run_design(store, design, execute, size=chunk, on_start=on_start, on_stored=on_stored, model=MODEL)
@@ -478,7 +478,7 @@ def write_report(result: Result, folder: str | Path) -> list[Path]:
     (distance against each parameter over its prior range; accepted samples in colour, the fitted value as a line)."""
     from matplotlib.figure import Figure
 
-    from .report import COLORS, _png
+    from ..reporting.report import COLORS, _png
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ class DaskMode(str, Enum):
 
 def _cli():
     """The shared CLI helpers (imported late: cli.py imports this module while it loads)."""
-    from .. import cli
+    from . import root as cli
 
     return cli
 
@@ -42,10 +42,10 @@ def sweep(
     chunk: Annotated[int | None, typer.Option(min=1, help="runs per task sent to a worker (default: about 16 tasks per worker, at most 16 runs)")] = None,
 ) -> None:
     """Run (or resume) a parameter sweep: sample, run every point's replications, store each chunk as it returns."""
-    from ..batch import RunFailed, progress_bar
-    from ..experiment import ExperimentError, plan
-    from ..store import Store, StoreError
-    from ..sweep import ExecutorError, executor, run_design
+    from ..experiments.batch import RunFailed, progress_bar
+    from ..experiments.experiment import ExperimentError, plan
+    from ..experiments.store import Store, StoreError
+    from ..experiments.sweep import ExecutorError, executor, run_design
 
     cli = _cli()
     if dask is not None and scheduler is not None:
@@ -111,8 +111,8 @@ def analyze(
     """Sobol or Morris indices of a stored sweep, and PRIM boxes; writes CSV, PNG and a self-contained HTML."""
     from rich.table import Table
 
-    from ..analyze import AnalysisError, analyze as run_analysis
-    from ..store import Store, StoreError
+    from ..experiments.sensitivity import AnalysisError, analyze as run_analysis
+    from ..experiments.store import Store, StoreError
 
     cli = _cli()
     if report is not None and report.exists() and not report.is_dir():

@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .api import run_outcomes
-from .model import MSOModel
-from .scenario import Scenario, ScenarioError, load_scenario
+from ..api import run_outcomes
+from ..model import MSOModel
+from ..scenario import Scenario, ScenarioError, load_scenario
 from .store import Store
 
 
@@ -191,7 +191,7 @@ def provenance() -> dict[str, object]:
     """Where the results come from: msosim version, git commit of its repository, library versions, platform."""
     import mesa
 
-    from . import __version__
+    from .. import __version__
 
     repo = Path(__file__).resolve().parent
     commit, dirty = "unknown", None
