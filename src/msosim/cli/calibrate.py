@@ -82,7 +82,7 @@ def calibrate(
     bar.stop()
     _print(cli, result, time.perf_counter() - started)
     if report is not None:
-        from ..experiments.calibrate import write_report
+        from ..reporting.calibration import write_report
 
         cli.console.print(f"report {', '.join(str(p) for p in write_report(result, report))}", highlight=False,
                           soft_wrap=True)

@@ -29,7 +29,7 @@ def checks_table(result, width: int = 200):
     from rich.markup import escape
     from rich.table import Table
 
-    from ..experiments.validate import format_measured
+    from ..reporting.validation import format_measured
 
     plan, wide = result.plan, width >= 120
     title = (f"Validation: {len(plan.scenarios)} scenarios x {plan.reps} runs, {plan.years:g} years, "
@@ -64,7 +64,8 @@ def validate(
     """Run the baseline and its counterfactuals, check the calibration patterns and literature directions."""
     from ..experiments.batch import RunFailed, progress_bar
     from ..scenario import ScenarioError
-    from ..experiments.validate import build_plan, run_plan, write_report
+    from ..experiments.validate import build_plan, run_plan
+    from ..reporting.validation import write_report
 
     cli = _cli()
     if not 0 < years <= 200:

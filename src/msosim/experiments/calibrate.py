@@ -39,9 +39,9 @@ from pydantic import Field
 from . import analysis
 from .batch import RunResult, RunSpec, lifetimes
 from .experiment import (BaseFile, Design, Experiment, ExperimentError, ParameterSpec, Strict,
-                         _point_scenarios, _tail, design, error, load_file, outcome_names)
+                         point_scenarios, error_tail, design, error, load_file, outcome_names)
 from ..scenario import Scenario, ScenarioError, _read_yaml, set_dotted
-from .validate import YOUNG_YEARS, _staff_metrics, _stock_metrics
+from .validate import YOUNG_YEARS, staff_metrics, stock_metrics
 
 MODEL = "msosim_calibrate"  # the worker's run function (sweep.run_chunk): msosim plus CALIBRATION_METRICS
 CALIBRATION_METRICS = ("alive_min", "alive_max", "hazard_all", "hazard_young", "hazard_old",
@@ -144,7 +144,7 @@ def _over_variants(plan: Plan, base: Design, applied: list[dict], X: np.ndarray,
     for variant, overrides in plan.calibration.variants.items():
         e = plan.sweep.model_copy(update={"name": f"{plan.calibration.name}.{variant}{tag}",
                                           "fixed": {**plan.calibration.fixed, **overrides}})
-        t, h = _point_scenarios(e, plan.base, applied, plan.source)
+        t, h = point_scenarios(e, plan.base, applied, plan.source)
         texts += t
         hashes += h
     count = len(plan.calibration.variants)
@@ -167,7 +167,7 @@ def _check(c: Calibration, path: Path, source: str) -> None:
         try:
             base.with_overrides({**c.fixed, **overrides})
         except ScenarioError as exc:
-            raise error(source, f"variants.{variant}", overrides, f"overrides that fit the scenario ({_tail(exc)})") from None
+            raise error(source, f"variants.{variant}", overrides, f"overrides that fit the scenario ({error_tail(exc)})") from None
     clash = [k for k in c.fixed if k in c.parameters]
     if clash:
         raise error(source, f"fixed.{clash[0]}", c.fixed[clash[0]], "a key that is not calibrated (it is in parameters)")
@@ -233,7 +233,7 @@ def calibration_metrics(tables: dict[str, pd.DataFrame], scenario: Scenario) -> 
     """The metrics targets read besides `run_outcomes`: stock range, hazards by age, volunteer-only share, staff drops,
     award rates by type at the call (pooled over calls, as validate's L3a)."""
     model = tables["model"]
-    out = {k: v for k, v in _stock_metrics(model, scenario).items() if k in CALIBRATION_METRICS}
+    out = {k: v for k, v in stock_metrics(model, scenario).items() if k in CALIBRATION_METRICS}
     table = analysis.dissolution_hazard(tables, by=("age_band",), age_bands=(0.0, YOUNG_YEARS, np.inf))
 
     def rate(rows: pd.DataFrame) -> float:
@@ -246,7 +246,7 @@ def calibration_metrics(tables: dict[str, pd.DataFrame], scenario: Scenario) -> 
     share = (model["alive_volunteer_only"] / model["alive"].clip(lower=1)).to_numpy(dtype=float)
     out["volunteer_only_share_start"] = float(share[0])
     out["volunteer_only_share_end"] = float(share[1:][-scenario.steps_per_year:].mean())
-    out.update(_staff_metrics(model, analysis.clock(tables)))
+    out.update(staff_metrics(model, analysis.clock(tables)))
     rates = analysis.award_rates(tables, by=("type",)).set_index("type")["award_rate"]
     for kind in ("staffed", "volunteer_only"):
         out[f"award_rate_{kind}"] = float(rates.get(kind, np.nan))
@@ -471,36 +471,3 @@ def calibrate(path: str | Path, *, workers: int | None = None, dask: str | None 
         result.output = Path(p.calibration.output)
         write_fragment(fragment(result, path, origin), result.output)
     return result
-
-
-def write_report(result: Result, folder: str | Path) -> list[Path]:
-    """samples.csv (last generation: values, target means, distance, accepted), posterior.csv and posterior.png
-    (distance against each parameter over its prior range; accepted samples in colour, the fitted value as a line)."""
-    from matplotlib.figure import Figure
-
-    from ..reporting.report import COLORS, _png
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    names = result.plan.names
-    columns = min(4, len(names))
-    rows = -(-len(names) // columns)
-    figure = Figure(figsize=(3.4 * columns, 2.8 * rows), layout="constrained")
-    kept = result.samples[result.samples["accepted"]]
-    for i, key in enumerate(names):
-        ax = figure.add_subplot(rows, columns, i + 1)
-        prior = result.plan.calibration.parameters[key]
-        ax.scatter(result.samples[key], result.samples["distance"], s=8, color="#bbbbbb", label="samples")
-        ax.scatter(kept[key], kept["distance"], s=12, color=COLORS[0], label="accepted")
-        ax.axvline(float(result.fitted[key]), color=COLORS[1], lw=1.5, label="fitted")
-        ax.set_xlim(prior.min, prior.max)
-        ax.set_title(key, fontsize=8)
-        ax.tick_params(labelsize=7)
-        if i % columns == 0:
-            ax.set_ylabel("distance", fontsize=8)
-    figure.axes[0].legend(fontsize=7)
-    written = [folder / "samples.csv", folder / "posterior.csv", folder / "posterior.png"]
-    result.samples.to_csv(written[0], index=False)
-    result.posterior.to_csv(written[1], index=False)
-    written[2].write_bytes(_png(figure))
-    return written

@@ -283,7 +283,7 @@ def _check_ends(varied: Varied, spec: ParameterSpec, experiment: Experiment, bas
         try:
             base.with_overrides({**experiment.fixed, varied.key: value})
         except ScenarioError as exc:
-            raise error(source, key, value, f"{_allowed_by(varied.key)} (the scenario says: {_tail(exc)})") from None
+            raise error(source, key, value, f"{_allowed_by(varied.key)} (the scenario says: {error_tail(exc)})") from None
 
 
 def _allowed_by(key: str) -> str:
@@ -293,7 +293,8 @@ def _allowed_by(key: str) -> str:
     return f"{allowed_range(row)} (scenario schema)"
 
 
-def _tail(exc: Exception) -> str:
+def error_tail(exc: Exception) -> str:
+    """The part of an error message after its ': key ' preamble (what was wrong with the value)."""
     text = str(exc)
     return text.split(": key ", 1)[-1] if ": key " in text else text
 
@@ -404,11 +405,11 @@ def _base(experiment: Experiment, path: Path | None, source: str) -> tuple[BaseF
         try:
             base.with_overrides({key: value})
         except ScenarioError as exc:
-            raise error(source, f"fixed.{key}", value, f"{_tail(exc)}") from None
+            raise error(source, f"fixed.{key}", value, f"{error_tail(exc)}") from None
     try:
         return base, base.with_overrides(experiment.fixed)
     except ScenarioError as exc:
-        raise error(source, "fixed", experiment.fixed, f"overrides that fit together ({_tail(exc)})") from None
+        raise error(source, "fixed", experiment.fixed, f"overrides that fit together ({error_tail(exc)})") from None
 
 
 def _check_sampled(varied: Varied, column: np.ndarray, source: str) -> None:
@@ -464,7 +465,7 @@ def design(experiment: Experiment, path: Path | None = None) -> Design:
         _check_sampled(v, X[:, j], source)
     applied = [{v.key: v.applied(x) for v, x in zip(varied, row)} for row in X]
     if base is not None:
-        texts, hashes = _point_scenarios(experiment, base_file, applied, source)
+        texts, hashes = point_scenarios(experiment, base_file, applied, source)
         years = float(experiment.years if experiment.years is not None else base.years)
     else:
         texts = [json.dumps({"model": experiment.model, "x": [float(x) for x in row]}) for row in X]
@@ -478,7 +479,7 @@ def design(experiment: Experiment, path: Path | None = None) -> Design:
     return Design(experiment, source, sweep_id, varied, options, problem, X, applied, texts, hashes, years, store)
 
 
-def _point_scenarios(experiment: Experiment, base: BaseFile, applied: list[dict], source: str) -> tuple[list[str], list[str]]:
+def point_scenarios(experiment: Experiment, base: BaseFile, applied: list[dict], source: str) -> tuple[list[str], list[str]]:
     """Each point's resolved scenario (as JSON) and content hash; identical points are built once."""
     texts, hashes, cache = [], [], {}
     for point, overrides in enumerate(applied):
@@ -487,7 +488,7 @@ def _point_scenarios(experiment: Experiment, base: BaseFile, applied: list[dict]
             try:
                 scenario = base.with_overrides({**experiment.fixed, **overrides})
             except ScenarioError as exc:
-                raise error(source, f"parameters (point {point})", overrides, _tail(exc)) from None
+                raise error(source, f"parameters (point {point})", overrides, error_tail(exc)) from None
             scenario = scenario.model_copy(update={"name": f"{experiment.name}:{point}"})
             cache[marker] = (scenario.model_dump_json(), scenario.content_hash())
         texts.append(cache[marker][0])

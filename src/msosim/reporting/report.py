@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import io
 import json
 import math
 import os
@@ -18,9 +17,11 @@ import numpy as np
 import pandas as pd
 
 from ..experiments import analysis
-from ..experiments.batch import bands, summarise
+from ..experiments.batch import summarise
 from ..i18n import label
 from ..experiments.store import Store
+from .figures import COLORS, band_panel, new_figure, png_bytes
+from .page import STYLE, html_table
 
 # The outcomes of the comparison table, in order, with their number format.
 OUTCOMES: tuple[tuple[str, str], ...] = (
@@ -32,7 +33,6 @@ OUTCOMES: tuple[tuple[str, str], ...] = (
 )
 SERIES = ("year", "alive", "staff_fte", "volunteers", "mean_burnout", "service_coverage", "funding_gini",
           "revenue_concentration", "time_limited_share")
-COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
 
 class ReportError(Exception):
@@ -238,35 +238,6 @@ def survival_frame(data: ReportData) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _figure(panels: int, width: float = 6.4):
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width if panels == 1 else 5.2 * panels, 4.0), layout="constrained")
-    return figure, [figure.add_subplot(1, panels, i + 1) for i in range(panels)]
-
-
-def _png(figure) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
-    return buffer.getvalue()
-
-
-def _band_panel(ax, frame: pd.DataFrame, column: str, names: list[str], title: str, lang: str,
-                by: tuple[str, ...] = ("position", "year")) -> None:
-    table = bands(frame, column, by=by)
-    for position, name in enumerate(names):
-        line = table[table["position"] == position]
-        color = COLORS[position % len(COLORS)]
-        ax.plot(line["year"], line["mean"], color=color, label=name, linewidth=1.4)
-        ax.fill_between(line["year"], line["low"], line["high"], color=color, alpha=0.2, linewidth=0)
-    ax.set_title(title, fontsize=10)
-    ax.set_xlabel(label("year", lang))
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-
-
 # Series without a value at the start (flows need a step, yearly indicators a full year): years to skip.
 SKIP_YEARS = {"service_coverage": 0.0, "time_limited_share": 0.0, "funding_gini": 1.0, "revenue_concentration": 1.0}
 
@@ -274,25 +245,25 @@ SKIP_YEARS = {"service_coverage": 0.0, "time_limited_share": 0.0, "funding_gini"
 def _series_figure(data: ReportData, columns: list[tuple[str, str]], lang: str) -> bytes | None:
     if not all(column in data.steps for column, _ in columns):
         return None  # a store from a model that did not report this series
-    figure, axes = _figure(len(columns))
+    figure, axes = new_figure(len(columns))
     steps = data.steps
     for ax, (column, title) in zip(axes, columns):
         skip = SKIP_YEARS.get(column)
         frame = steps if skip is None else steps[steps["year"] > steps["year"].min() + skip]
-        _band_panel(ax, frame, column, data.names, label(title, lang), lang)
-    return _png(figure)
+        band_panel(ax, frame, column, data.names, label(title, lang), lang)
+    return png_bytes(figure)
 
 
 def _survival_figure(data: ReportData, lang: str) -> bytes | None:
     frame = survival_frame(data)
     if frame.empty:
         return None
-    figure, axes = _figure(2)
+    figure, axes = new_figure(2)
     for ax, kind in zip(axes, ("volunteer_only", "staffed")):
-        _band_panel(ax, frame[frame["kind"] == kind], "survival", data.names, label(kind, lang), lang)
+        band_panel(ax, frame[frame["kind"] == kind], "survival", data.names, label(kind, lang), lang)
         ax.set_ylabel(label("surviving", lang))
     figure.suptitle(label("fig_survival", lang), fontsize=11)
-    return _png(figure)
+    return png_bytes(figure)
 
 
 def _differences_figure(data: ReportData, lang: str) -> bytes | None:
@@ -300,7 +271,7 @@ def _differences_figure(data: ReportData, lang: str) -> bytes | None:
     names, keys = data.names, [key for key, _ in OUTCOMES if (key, 0) in summary.index]
     if len(names) < 2 or not keys:
         return None
-    figure, (ax,) = _figure(1, width=8.0)
+    figure, (ax,) = new_figure(1, width=8.0)
     figure.set_size_inches(8.0, 0.45 * len(keys) + 1.5)
     for position in range(1, len(names)):
         y = np.arange(len(keys)) + (position - len(names) / 2) * 0.15
@@ -317,7 +288,7 @@ def _differences_figure(data: ReportData, lang: str) -> bytes | None:
     ax.set_xlabel(label("relative_difference", lang, ref=names[0]))
     ax.grid(alpha=0.3, axis="x")
     ax.legend(fontsize=8)
-    return _png(figure)
+    return png_bytes(figure)
 
 
 def make_figures(data: ReportData, lang: str = "en") -> dict[str, tuple[str, bytes]]:
@@ -339,27 +310,6 @@ def make_figures(data: ReportData, lang: str = "en") -> dict[str, tuple[str, byt
 
 # -- html --------------------------------------------------------------------------------------
 
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:4px 8px}
-td{text-align:right}td:first-child,th{text-align:left}table.outcomes td{white-space:nowrap}
-table.outcomes td:first-child{white-space:normal}th{background:#f2f2f2}img{max-width:100%}
-figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:0.3em}pre{font-size:0.75em;background:#f7f7f7;padding:1em;overflow:auto}
-.note{color:#444;max-width:60em}.ci{color:#555;font-size:0.85em}"""
-
-
-def _html_cell(text: str) -> str:
-    """A table cell; a second line (the interval) goes below the value, smaller."""
-    value, _, interval = text.partition("\n")
-    below = f"<br><span class='ci'>{html.escape(interval)}</span>" if interval else ""
-    return f"<td>{html.escape(value)}{below}</td>"
-
-
-def _html_table(header: list[str], rows: list[list[str]], css_class: str = "") -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(_html_cell(c) for c in row) + "</tr>" for row in rows)
-    return f"<table class='{css_class}'><tr>{head}</tr>{body}</table>"
-
-
 def render_html(data: ReportData, figures: dict[str, tuple[str, bytes]], lang: str = "en") -> str:
     """A self-contained HTML page: table, notes, figures (base64 PNG), provenance."""
     header, rows = table_rows(data, lang, joiner="\n")
@@ -367,7 +317,7 @@ def render_html(data: ReportData, figures: dict[str, tuple[str, bytes]], lang: s
              f"<title>{html.escape(label('title', lang))}: {html.escape(', '.join(data.names))}</title>"
              f"<style>{STYLE}</style></head><body>",
              f"<h1>{html.escape(label('title', lang))}: {html.escape(' / '.join(data.names))}</h1>",
-             _html_table(header, rows, "outcomes")]
+             html_table(header, rows, "outcomes")]
     parts += [f"<p class='note'>{html.escape(note)}</p>" for note in notes(data, lang)]
     parts.append(f"<h2>{html.escape(label('figures', lang))}</h2>"
                  f"<p class='note'>{html.escape(label('band_note', lang))}</p>")
@@ -379,7 +329,7 @@ def render_html(data: ReportData, figures: dict[str, tuple[str, bytes]], lang: s
     fields = ["scenario_hash", "runs", "seeds", "years", "msosim_version", "git_commit", "libraries",
               "run_dates", "wall_time"]
     parts.append(f"<h2>{html.escape(label('provenance', lang))}</h2>")
-    parts.append(_html_table([label("scenario", lang), *(label(f, lang) for f in fields)],
+    parts.append(html_table([label("scenario", lang), *(label(f, lang) for f in fields)],
                              [[r["scenario"], *(r[f] for f in fields)] for r in records]))
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts.append(f"<p class='note'>{html.escape(label('store', lang))}: {html.escape(data.store_path)}; "
