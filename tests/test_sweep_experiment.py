@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from msosim.cli import app
 from msosim.experiments.experiment import ExperimentError, outcome_names, plan
 from msosim.scenario import Scenario
-from msosim.experiments.sweep import SAMPLERS
+from msosim.experiments.samplers import SAMPLERS
 
 from .sweep_helpers import EXPERIMENTS, write_experiment
 

@@ -16,7 +16,7 @@ from msosim.scenario import Pandemic, RefugeeSurge
 
 from .conftest import SCENARIOS
 
-validate = importlib.import_module("msosim.experiments.validate")  # the module, even if msosim exports a `validate` function
+validate = importlib.import_module("msosim.experiments.validate")
 
 IDS = ["1", "2a", "2b", "3a", "3b", "3c", "4a", "4b", "5a", "5b", "5c", "6a", "6b",
        "L1", "L2", "L3a", "L3b", "L4", "L6"]

@@ -32,10 +32,10 @@ def calibrate(
     Runs already in the store are not run again: an interrupted calibration resumes with the same command.
     """
     from ..experiments.batch import RunFailed, progress_bar
-    from ..experiments.calibrate import calibrate as run_calibration, plan
+    from ..experiments.calibrate import plan, run_calibration
     from ..experiments.experiment import ExperimentError
     from ..experiments.store import StoreError
-    from ..experiments.sweep import ExecutorError
+    from ..experiments.executors import ExecutorError
 
     cli = _cli()
     if report is not None and report.exists() and not report.is_dir():

@@ -45,7 +45,8 @@ def sweep(
     from ..experiments.batch import RunFailed, progress_bar
     from ..experiments.experiment import ExperimentError, plan
     from ..experiments.store import Store, StoreError
-    from ..experiments.sweep import ExecutorError, executor, run_design
+    from ..experiments.executors import ExecutorError, executor
+    from ..experiments.sweep import run_design
 
     cli = _cli()
     if dask is not None and scheduler is not None:
@@ -111,7 +112,7 @@ def analyze(
     """Sobol or Morris indices of a stored sweep, and PRIM boxes; writes CSV, PNG and a self-contained HTML."""
     from rich.table import Table
 
-    from ..experiments.sensitivity import AnalysisError, analyze as run_analysis
+    from ..experiments.sensitivity import AnalysisError, analyze_sweep
     from ..experiments.store import Store, StoreError
 
     cli = _cli()
@@ -124,7 +125,7 @@ def analyze(
                 row = opened.sweep(sweep)
                 name = row["name"].iloc[0] if not row.empty else None
             folder = report if report is not None else Path("reports") / (name or store.stem)
-            result = run_analysis(opened, sweep=sweep, report=folder, prim=prim, prim_density=prim_density,
+            result = analyze_sweep(opened, sweep=sweep, report=folder, prim=prim, prim_density=prim_density,
                                   outcomes=outcome)
     except (StoreError, AnalysisError) as exc:
         cli.fail(str(exc))

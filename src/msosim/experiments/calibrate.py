@@ -4,7 +4,7 @@ A calibration file (experiments/calibrate_baseline.yaml) names a base scenario, 
 variants (e.g. a calm decade: `events: []`), the uncertain parameters with uniform prior ranges,
 targets (a metric of one variant, the band [low, high] of a pattern, optionally a point value), a
 sampler (SALib latin or sobol), the sample size, replications (replication r of every sample uses
-seed + r: common random numbers), the accepted quantile and a seed. `calibrate()` runs every
+seed + r: common random numbers), the accepted quantile and a seed. `run_calibration()` runs every
 sample in every variant through the sweep executors into a results store (an interrupted
 calibration resumes), computes each sample's distance, accepts the closest quantile (rejection
 ABC, Pritchard et al. 1999; `method: smc` repeats this for `generations`, each sampling the box of
@@ -41,9 +41,12 @@ from .batch import RunResult, RunSpec, lifetimes
 from .experiment import (BaseFile, Design, Experiment, ExperimentError, ParameterSpec, Strict,
                          point_scenarios, error_tail, design, error, load_file, outcome_names)
 from ..scenario import Scenario, ScenarioError, _read_yaml, set_dotted
+from .executors import executor
+from .sensitivity import sweep_results
+from .sweep import run_design
 from .validate import YOUNG_YEARS, staff_metrics, stock_metrics
 
-MODEL = "msosim_calibrate"  # the worker's run function (sweep.run_chunk): msosim plus CALIBRATION_METRICS
+MODEL = "msosim_calibrate"  # the model label of calibration sweeps in the store (msosim plus CALIBRATION_METRICS)
 CALIBRATION_METRICS = ("alive_min", "alive_max", "hazard_all", "hazard_young", "hazard_old",
                        "volunteer_only_share_start", "volunteer_only_share_end", "staff_drop_share",
                        "award_rate_staffed", "award_rate_volunteer_only", "award_rate_gap")
@@ -352,10 +355,8 @@ class Result:
 
 
 def _stage(store, design: Design, execute, chunk, on_start, on_stored) -> pd.DataFrame:
-    from .sensitivity import sweep_results
-    from .sweep import run_design
-
-    sweep_id = run_design(store, design, execute, size=chunk, on_start=on_start, on_stored=on_stored, model=MODEL)
+    sweep_id = run_design(store, design, execute, size=chunk, on_start=on_start, on_stored=on_stored,
+                          run=run_calibration_one)
     return sweep_results(store, sweep_id)
 
 
@@ -445,18 +446,17 @@ def write_fragment(data: dict[str, Any], out: Path) -> None:
     os.replace(staging, out)
 
 
-def calibrate(path: str | Path, *, workers: int | None = None, dask: str | None = None, scheduler: str | None = None,
+def run_calibration(path: str | Path, *, workers: int | None = None, dask: str | None = None, scheduler: str | None = None,
               store: str | Path | None = None, out: str | Path | None = None, chunk: int | None = None,
               write: bool = True, on_start: Callable[[str, int, int], None] | None = None,
               on_stored: Callable[[list[RunResult]], None] | None = None) -> Result:
     """Run (or resume) a calibration file and write the fitted fragment (default: its `output:`).
 
-    Executors as `msosim.sweep`: a process pool of `workers` (default all cores), `dask="local"`, or
+    Executors as `run_sweep`: a process pool of `workers` (default all cores), `dask="local"`, or
     `scheduler="tcp://host:8786"`. Runs already in the store are not run again.
     """
     from .batch import provenance
     from .store import Store
-    from .sweep import executor
 
     p = plan(path)
     origin = provenance()

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .batch import RunSpec
 from ..scenario import SAFE_LOADER, Scenario, ScenarioError, _read_yaml, _with_default_funders, validate_scenario
-from .sweep import SAMPLERS
+from .samplers import SAMPLERS
 
 DISTS = {"uniform": "unif", "triangular": "triang", "normal": "norm", "lognormal": "lognorm",
          "truncated_normal": "truncnorm"}

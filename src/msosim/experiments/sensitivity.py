@@ -1,6 +1,6 @@
 """Analysis of a stored sweep: Sobol and Morris indices (SALib), scenario discovery with PRIM (EMA Workbench).
 
-`analyze(store)` reads the last sweep (or `sweep=` by name or id), averages each point's
+`analyze_sweep(store)` reads the last sweep (or `sweep=` by name or id), averages each point's
 replications, and computes the indices its sampler supports; with `prim=` it also finds the
 region of the parameter space where a condition on the outcomes holds (per run). With
 `report=` it writes CSV tables, PNG figures and a self-contained report.html.
@@ -18,6 +18,7 @@ import pandas as pd
 
 from .experiment import CONDITION_EXTRA, condition_names
 from ..reporting.sensitivity import write_report
+from .samplers.salib import salib_problem
 from .store import Store
 
 LEVEL = 0.95
@@ -125,10 +126,6 @@ def morris_indices(problem: dict, X: np.ndarray, Y: np.ndarray, levels: int, see
                          "mu_star_conf": result["mu_star_conf"], "sigma": result["sigma"]})
 
 
-def _salib_problem(problem: dict) -> dict:
-    return {key: problem[key] for key in ("num_vars", "names", "bounds", "dists")}
-
-
 # -- scenario discovery ------------------------------------------------------------------------------
 
 def prim_box(runs: pd.DataFrame, names: list[str], condition: str, min_density: float = 0.8) -> PrimResult:
@@ -179,7 +176,7 @@ def _limit(value: Any) -> Any:
 
 # -- the analysis ------------------------------------------------------------------------------------
 
-def analyze(store: str | Path | Store, *, sweep: str | None = None, report: str | Path | None = None,
+def analyze_sweep(store: str | Path | Store, *, sweep: str | None = None, report: str | Path | None = None,
             prim: str | None = None, prim_density: float = 0.8, outcomes: list[str] | None = None) -> Analysis:
     """Indices (Sobol or Morris, by the sweep's sampler) and, with `prim`, a PRIM box; `report` writes files."""
     if isinstance(store, Store):
@@ -246,12 +243,12 @@ def _indices(result: Analysis, store: Store, row: dict, problem: dict, options: 
             result.notes.append(f"{outcome}: the same value at every point; no indices.")
             continue
         if sampler == "sobol":
-            first, second = sobol_indices(_salib_problem(problem), Y, options["second_order"], int(row["base_seed"]))
+            first, second = sobol_indices(salib_problem(problem), Y, options["second_order"], int(row["base_seed"]))
             tables.append(first.assign(outcome=outcome))
             if second is not None:
                 pairs.append(second.assign(outcome=outcome))
         else:
-            tables.append(morris_indices(_salib_problem(problem), X, Y, options["levels"], int(row["base_seed"]))
+            tables.append(morris_indices(salib_problem(problem), X, Y, options["levels"], int(row["base_seed"]))
                           .assign(outcome=outcome))
     if not tables:
         return

@@ -1,6 +1,6 @@
 """Pattern-oriented validation of the baseline: the patterns of CALIBRATION.md and directions from the literature.
 
-`validate()` runs the baseline and the counterfactual variants the checks need (same seeds in
+`run_validation()` runs the baseline and the counterfactual variants the checks need (same seeds in
 every variant: replication i uses seed base_seed + i), measures each run (`run_metrics`, built on
 `msosim.analysis`), and evaluates every check (`evaluate`): a per-replication value, its mean and
 95% t-interval over replications, and PASS when the whole interval meets the target (inside a
@@ -452,7 +452,7 @@ def execute(jobs: list[tuple[RunSpec, str, Windows]], workers: int, on_result: C
     batch.execute(jobs, workers, on_result, worker=measure_one, spec_of=lambda job: job[0])
 
 
-def validate(reps: int = 10, *, years: float = 10.0, scale: str | None = None, workers: int | None = None,
+def run_validation(reps: int = 10, *, years: float = 10.0, scale: str | None = None, workers: int | None = None,
              base_seed: int = 1, baseline: str | Path = "scenarios/baseline.yaml",
              institutional: str | Path = "scenarios/institutional.yaml",
              on_result: Callable[[Measured], None] | None = None) -> Validation:
