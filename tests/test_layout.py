@@ -24,7 +24,6 @@ KNOWN: dict[str, set[str]] = {
         "msosim.submodels.grants",
     },
     "private": {
-        "msosim.cli.calibrate imports msosim.cli.sweep._cli",
         "msosim.experiments.calibrate imports msosim.scenario._read_yaml",
         "msosim.experiments.experiment imports msosim.scenario._read_yaml",
         "msosim.experiments.experiment imports msosim.scenario._with_default_funders",

@@ -197,7 +197,7 @@ def test_version_1_store_is_refused_with_the_upgrade_command(tmp_path) -> None:
     store.con.execute("UPDATE schema_info SET value = '1' WHERE key = 'schema_version'")
     store.close()
     for create in (False, True):
-        with pytest.raises(StoreError, match="schema version 1 .*python -m msosim.experiments.store upgrade"):
+        with pytest.raises(StoreError, match="schema version 1 .*msosim store upgrade"):
             Store.open(path, create=create)
     assert "upgraded from schema version 1" in upgrade(path)
     with open_store(path) as store:
@@ -236,3 +236,15 @@ def test_ctrl_c_during_a_store_write_counts_the_runs_it_stored(tmp_path, monkeyp
                on_stored=lambda results: counted.extend(results))
     with open_store(tmp_path / "s.duckdb") as store:
         assert len(counted) == len(store.runs()) == 2
+
+
+def test_store_upgrade_command(tmp_path) -> None:
+    """`msosim store upgrade PATH` upgrades a version-1 store; a missing file is one line and exit code 2."""
+    path = tmp_path / "old.duckdb"
+    Store.open(path, create=True).close()
+    with Store.open(path, create=True) as store:
+        store.con.execute("UPDATE schema_info SET value = '1' WHERE key = 'schema_version'")
+    result = CliRunner().invoke(app, ["store", "upgrade", str(path)])
+    assert result.exit_code == 0 and "upgraded from schema version 1" in result.output
+    missing = CliRunner().invoke(app, ["store", "upgrade", str(tmp_path / "nope.duckdb")])
+    assert missing.exit_code == 2 and "no such store" in missing.output and "Traceback" not in missing.output

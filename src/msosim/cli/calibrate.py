@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from .sweep import DaskMode, _cli, count_stored
+from . import shared as cli
+from .shared import DaskMode, count_stored
 
 
 def calibrate(
@@ -37,7 +38,6 @@ def calibrate(
     from ..experiments.store import StoreError
     from ..experiments.executors import ExecutorError
 
-    cli = _cli()
     if report is not None and report.exists() and not report.is_dir():
         cli.fail(f"--report: value '{report}': is a file; allowed: a folder for samples.csv, posterior.csv, posterior.png")
     if dask is not None and scheduler is not None:
@@ -62,7 +62,7 @@ def calibrate(
         bar.reset(task, total=todo)
         bar.start()
 
-    on_stored = functools.partial(count_stored, cli, bar, task, state)
+    on_stored = functools.partial(count_stored, bar, task, state)
 
     started = time.perf_counter()
     try:

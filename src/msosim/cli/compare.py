@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from . import shared as cli
+
 
 class Lang(str, Enum):
     en = "en"
@@ -21,16 +23,9 @@ class ExportFormat(str, Enum):
     csv = "csv"
 
 
-def _cli():
-    """The shared CLI helpers (imported late: cli.py imports this module while it loads)."""
-    from . import root as cli
-
-    return cli
-
-
 def _check_report_folder(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
-        _cli().fail(f"--report: value '{folder}': is a file; allowed: a folder for report.html and the PNGs")
+        cli.fail(f"--report: value '{folder}': is a file; allowed: a folder for report.html and the PNGs")
 
 
 def compare(
@@ -49,7 +44,6 @@ def compare(
     from ..scenario import ScenarioError
     from ..experiments.store import Store, StoreError
 
-    cli = _cli()
     try:
         configs = load_scenarios(scenarios)
     except ScenarioError as exc:
@@ -118,7 +112,6 @@ def report(
     from ..reporting.report import ReportError, console_table, load_report_data, write_report
     from ..experiments.store import Store, StoreError
 
-    cli = _cli()
     folder = report if report is not None else Path("reports") / store.stem
     _check_report_folder(folder)
     try:
@@ -139,7 +132,6 @@ def export(
     """Write every table of a store as Parquet (or CSV) files, one per table."""
     from ..experiments.store import Store, StoreError
 
-    cli = _cli()
     if out.exists() and not out.is_dir():
         cli.fail(f"--out: value '{out}': is a file; allowed: a folder")
     try:
@@ -165,7 +157,7 @@ def _print_provenance(data, lang: str) -> None:
         table.add_column(label(name, lang), overflow="fold")
     for record in provenance_rows(data, lang):
         table.add_row(record["scenario"], *(record[f] for f in fields))
-    console = _cli().console
+    console = cli.console
     console.print(table)
     console.print(provenance_line(data), highlight=False, soft_wrap=True)
 

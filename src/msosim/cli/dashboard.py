@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from . import shared as cli
+
 HOST = "127.0.0.1"
 APP = "msosim.dashboard.app:Page"
 
@@ -37,14 +39,13 @@ def dashboard(
     presets: Annotated[Path, typer.Option(help="folder for facilitators' presets")] = Path("presets"),
 ) -> None:
     """Start the dashboard (Solara) on http://127.0.0.1:PORT; Ctrl+C stops it."""
-    from .root import fail
     from ..dashboard.session import ENV_LANG, ENV_PRESETS, ENV_SCENARIO
     from ..scenario import ScenarioError, load_scenario
 
     try:
         load_scenario(scenario)
     except ScenarioError as exc:
-        fail(str(exc))
+        cli.fail(str(exc))
     env = {**os.environ, ENV_SCENARIO: str(scenario.resolve()), ENV_LANG: lang.value,
            ENV_PRESETS: str(presets.resolve())}
     typer.echo(f"msosim dashboard on http://{HOST}:{port}/ (scenario {scenario}, language {lang.value}); Ctrl+C stops it")

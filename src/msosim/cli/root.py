@@ -8,48 +8,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
-from rich.console import Console
-from rich.table import Table as RichTable
 
-from ..files import staged_folder
 from ..scenario import ScenarioError, load_scenario
+from . import calibrate, compare, dashboard, store, sweep, validate
+from .shared import console, err, fail, parse_overrides, summary_table, write_tables
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Simulate migrant self-organisations (MSO) under funding and cooperation regimes.")
-console = Console()
-err = Console(stderr=True)
 
 
 @app.callback()
 def _group() -> None:
     """Simulate migrant self-organisations (MSO) under funding and cooperation regimes."""
-
-
-def fail(message: str, code: int = 2) -> None:
-    """One line on stderr and a clean exit (no traceback)."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def parse_overrides(items: list[str] | None) -> dict:
-    """`--set policy.budget_factor=0.8` pairs as a dict (values parsed as YAML scalars)."""
-    result = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            fail(f"--set {item!r}: expected KEY=VALUE, e.g. policy.budget_factor=0.8")
-        result[key.strip()] = yaml.safe_load(value)
-    return result
-
-
-def summary_table(title: str, rows: list[tuple[str, str]]) -> RichTable:
-    table = RichTable(title=title, show_header=True, header_style="bold")
-    table.add_column("outcome")
-    table.add_column("value", justify="right")
-    for name, value in rows:
-        table.add_row(name, value)
-    return table
 
 
 @app.command()
@@ -82,25 +52,11 @@ def run(
         console.print(f"tables written to {out}/")
 
 
-def write_tables(tables: dict, out: Path) -> None:
-    """Write every table as Parquet into `out`, atomically (a temporary folder renamed into place)."""
-    with staged_folder(out) as staging:
-        for name, frame in tables.items():
-            frame.to_parquet(staging / f"{name}.parquet", index=False)
-
-
-# Further commands live in msosim/cli/<name>.py, each with `register(app)`; one line here per module.
-COMMAND_MODULES: tuple[str, ...] = ("compare", "dashboard", "validate", "sweep", "calibrate")
-
-
-def _register_commands() -> None:
-    import importlib
-
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"msosim.cli.{name}").register(app)
-
-
-_register_commands()
+# Further commands live in msosim/cli/<name>.py, each with `register(app)`; one entry here per module.
+COMMANDS = (compare, dashboard, validate, sweep, calibrate, store)
+COMMAND_MODULES: tuple[str, ...] = tuple(module.__name__.rsplit(".", 1)[1] for module in COMMANDS)
+for module in COMMANDS:
+    module.register(app)
 
 
 def main() -> None:

@@ -5,32 +5,13 @@ from __future__ import annotations
 import functools
 import os
 import time
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-
-class DaskMode(str, Enum):
-    local = "local"
-
-
-def _cli():
-    """The shared CLI helpers (imported late: cli.py imports this module while it loads)."""
-    from . import root as cli
-
-    return cli
-
-
-def count_stored(cli, bar, task, state: dict, results) -> None:
-    """Advance the bar by the runs just stored; without a terminal, print a line every twentieth of the runs
-    to do (the `on_stored` of sweeps and calibrations)."""
-    state["done"] += len(results)
-    bar.advance(task, len(results))
-    step = max(1, state["todo"] // 20)
-    if not cli.err.is_terminal and (state["done"] // step) != ((state["done"] - len(results)) // step):
-        cli.err.print(f"stored {state['done']}/{state['todo']} runs", highlight=False)
+from . import shared as cli
+from .shared import DaskMode, count_stored
 
 
 def sweep(
@@ -48,7 +29,6 @@ def sweep(
     from ..experiments.executors import ExecutorError, executor
     from ..experiments.sweep import run_design
 
-    cli = _cli()
     if dask is not None and scheduler is not None:
         cli.fail("--dask and --scheduler: value both given; allowed: one of them (local cluster, or a running scheduler)")
     try:
@@ -72,7 +52,7 @@ def sweep(
         bar.update(task, total=todo)
         bar.start()
 
-    on_stored = functools.partial(count_stored, cli, bar, task, state)
+    on_stored = functools.partial(count_stored, bar, task, state)
 
     opened = None
     try:
@@ -115,7 +95,6 @@ def analyze(
     from ..experiments.sensitivity import AnalysisError, analyze_sweep
     from ..experiments.store import Store, StoreError
 
-    cli = _cli()
     if report is not None and report.exists() and not report.is_dir():
         cli.fail(f"--report: value '{report}': is a file; allowed: a folder for report.html, CSV and PNG files")
     try:

@@ -9,18 +9,13 @@ from typing import Annotated
 
 import typer
 
+from . import shared as cli
+
 
 class Scale(str, Enum):
     national = "national"
     land = "land"
     district = "district"
-
-
-def _cli():
-    """The shared CLI helpers (imported late: cli.py imports this module while it loads)."""
-    from . import root as cli
-
-    return cli
 
 
 def checks_table(result, width: int = 200):
@@ -67,7 +62,6 @@ def validate(
     from ..experiments.validate import build_plan, run_plan
     from ..reporting.validation import write_report
 
-    cli = _cli()
     if not 0 < years <= 200:
         cli.fail(f"--years: value {years:g}: allowed: greater than 0 and at most 200")
     if report is not None and report.exists() and not report.is_dir():

@@ -156,7 +156,7 @@ def _check_schema(con: duckdb.DuckDBPyConnection, path: str) -> bool:
         raise StoreError(f"{path}: schema_info names tool {info.get('tool')!r}; not an msosim results store")
     if info.get("schema_version") == "1":
         raise StoreError(f"{path}: msosim store schema version 1 (before sweeps); this msosim reads version "
-                         f"{SCHEMA_VERSION}; upgrade it in place with `python -m msosim.experiments.store upgrade {path}` "
+                         f"{SCHEMA_VERSION}; upgrade it in place with `msosim store upgrade {path}` "
                          "(adds nothing but the version mark; sweep tables come with the first sweep), or use a new --store file")
     if info.get("schema_version") != str(SCHEMA_VERSION):
         raise StoreError(f"{path}: msosim store schema version {info.get('schema_version')}; this msosim reads "
@@ -475,24 +475,3 @@ def upgrade(path: str | Path) -> str:
         return f"{text}: upgraded from schema version 1 to {SCHEMA_VERSION}"
     finally:
         con.close()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m msosim.experiments.store upgrade PATH`: bring an older store to this schema version."""
-    import argparse
-    import sys
-
-    parser = argparse.ArgumentParser(prog="python -m msosim.experiments.store", description=main.__doc__)
-    parser.add_argument("action", choices=["upgrade"])
-    parser.add_argument("path")
-    args = parser.parse_args(argv)
-    try:
-        print(upgrade(args.path))
-    except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
