@@ -1,5 +1,6 @@
-"""One translation catalogue for the CLI, the reports and (after the dashboard branch lands) the dashboard."""
+"""One translation catalogue (`MESSAGES`, `t`) and the number formats of each language (babel)."""
 
-from .catalogue import LABELS, LANGUAGES, label
+from .catalogue import LANGUAGES, MESSAGES, label, t
+from .formats import number, percent, signed
 
-__all__ = ["LABELS", "LANGUAGES", "label"]
+__all__ = ["LANGUAGES", "MESSAGES", "label", "number", "percent", "signed", "t"]

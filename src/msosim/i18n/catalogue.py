@@ -1,158 +1,100 @@
-"""English and German labels for reports and the dashboard: plain dicts, one per language, same keys."""
+"""The one message catalogue: dotted message ids, each with its German and English text.
+
+A text is a format string, or (where it depends on a count) a dict {"one": ..., "other": ...}
+chosen with babel's plural rules on the value named `n`. An unknown id shows as itself; a text
+missing in a language falls back to English.
+"""
 
 from __future__ import annotations
 
+from babel import Locale
+
 LANGUAGES = ("en", "de")
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        # scalar outcomes of a run (api.run_outcomes)
-        "alive_end": "MSOs alive at end",
-        "dissolved_total": "MSOs dissolved",
-        "initial_cohort_survival": "Survival of the initial cohort",
-        "volunteers_end": "Active volunteers at end",
-        "mean_burnout": "Mean burnout, last year (0-1)",
-        "volunteer_turnover": "Volunteer turnover per year, last year",
-        "staff_fte_end": "Paid staff at end (FTE)",
-        "staff_lost_at_cliff": "Staff lost at grant cliffs (FTE)",
-        "service_coverage": "Service coverage, last year",
-        "time_limited_share": "Income share from time-limited grants, last year",
-        "funding_gini": "Gini of grant income among MSOs",
-        "ties_per_mso_end": "Cooperation ties per MSO",
-        "coop_municipality_end": "MSOs cooperating with their municipality",
-        "mean_trust_end": "Mean trust in the municipality (0-1)",
-        "public_money_per_service_hour": "Public money per service hour (EUR)",
-        # monthly series (model table columns)
-        "alive": "MSOs alive",
-        "staff_fte": "Paid staff (FTE)",
-        "volunteers": "Active volunteers",
-        "burnout": "Mean burnout (0-1)",
-        "coverage": "Service coverage (delivered / requested hours)",
-        "gini": "Gini of grant income",
-        "revenue_concentration": "Revenue concentration (mean HHI of income sources)",
-        "time_limited": "Income share from time-limited grants",
-        # report text
-        "title": "Scenario comparison",
-        "outcome": "Outcome",
-        "scenario": "Scenario",
-        "mean_ci": "mean [95% interval]",
-        "mean_ci_short": "mean [95% CI]",
-        "diff_vs": "Δ: paired difference to {ref} [95% interval].",
-        "diff_short": "Δ {name}",
-        "table_title": "{title}: {scenarios} scenarios x {reps} runs, {years} years",
-        "runs": "runs",
-        "reference": "reference",
-        "note_crn": ("Common random numbers: replication i of every scenario uses the same seed ({seeds}), "
-                     "so differences to {ref} are paired seed by seed; their intervals are t-intervals of "
-                     "the paired differences."),
-        "note_interval": "Intervals are 95% t-intervals of the mean over replications ({n} per scenario).",
-        "note_partial": "Incomplete: {done} of {expected} planned runs are in the store.",
-        "note_mixed_code": ("Warning: the runs come from {count} different msosim versions or commits (see provenance); "
-                            "a store reuses runs by scenario, seed and years, so use a fresh store after model changes."),
-        "figures": "Figures",
-        "fig_alive": "MSOs alive",
-        "fig_staff": "Paid staff: project cohorts against institutional funding",
-        "fig_volunteers": "Volunteers and burnout",
-        "fig_coverage": "Service coverage",
-        "fig_survival": "Survival of the initial cohort (Kaplan-Meier)",
-        "fig_funding": "Funding concentration",
-        "fig_differences": "Paired differences to the reference, relative to its mean",
-        "volunteer_only": "volunteer-only at start",
-        "staffed": "with paid staff at start",
-        "year": "Year",
-        "surviving": "Share surviving",
-        "relative_difference": "Difference to {ref} (% of its mean)",
-        "band_note": "Lines: mean over replications; bands: 95% t-interval.",
-        "provenance": "Provenance",
-        "scenario_hash": "content hash",
-        "seeds": "seeds",
-        "years": "years",
-        "msosim_version": "msosim",
-        "git_commit": "git commit",
-        "libraries": "numpy / mesa / python",
-        "run_dates": "runs finished (UTC)",
-        "wall_time": "wall time per run (mean, total)",
-        "resolved_scenario": "Resolved scenario (after extends)",
-        "store": "Store",
-        "generated": "Report generated",
-        "dirty": "with uncommitted changes",
-        "na": "n/a",
-    },
-    "de": {
-        "alive_end": "Aktive MSO am Ende",
-        "dissolved_total": "Aufgelöste MSO",
-        "initial_cohort_survival": "Überleben der Ausgangskohorte",
-        "volunteers_end": "Aktive Ehrenamtliche am Ende",
-        "mean_burnout": "Mittlere Erschöpfung, letztes Jahr (0-1)",
-        "volunteer_turnover": "Fluktuation der Ehrenamtlichen pro Jahr, letztes Jahr",
-        "staff_fte_end": "Hauptamtliche am Ende (VZÄ)",
-        "staff_lost_at_cliff": "Am Förderende verlorene Stellen (VZÄ)",
-        "service_coverage": "Abdeckung des Bedarfs, letztes Jahr",
-        "time_limited_share": "Einnahmenanteil befristeter Projektmittel, letztes Jahr",
-        "funding_gini": "Gini der Fördereinnahmen unter MSO",
-        "ties_per_mso_end": "Kooperationsbeziehungen je MSO",
-        "coop_municipality_end": "MSO in Kooperation mit ihrer Kommune",
-        "mean_trust_end": "Mittleres Vertrauen in die Kommune (0-1)",
-        "public_money_per_service_hour": "Öffentliche Mittel je Leistungsstunde (EUR)",
-        "alive": "Aktive MSO",
-        "staff_fte": "Hauptamtliche (VZÄ)",
-        "volunteers": "Aktive Ehrenamtliche",
-        "burnout": "Mittlere Erschöpfung (0-1)",
-        "coverage": "Abdeckung (geleistete / angefragte Stunden)",
-        "gini": "Gini der Fördereinnahmen",
-        "revenue_concentration": "Einnahmenkonzentration (mittlerer HHI der Quellen)",
-        "time_limited": "Einnahmenanteil befristeter Projektmittel",
-        "title": "Szenarienvergleich",
-        "outcome": "Ergebnis",
-        "scenario": "Szenario",
-        "mean_ci": "Mittelwert [95%-Intervall]",
-        "mean_ci_short": "Mittel [95%-KI]",
-        "diff_vs": "Δ: gepaarte Differenz zu {ref} [95%-Intervall].",
-        "diff_short": "Δ {name}",
-        "table_title": "{title}: {scenarios} Szenarien x {reps} Läufe, {years} Jahre",
-        "runs": "Läufe",
-        "reference": "Referenz",
-        "note_crn": ("Gemeinsame Zufallszahlen: Replikation i jedes Szenarios nutzt denselben Seed ({seeds}); "
-                     "Differenzen zu {ref} sind daher Seed für Seed gepaart, ihre Intervalle sind t-Intervalle "
-                     "der gepaarten Differenzen."),
-        "note_interval": "Intervalle: 95%-t-Intervalle des Mittelwerts über die Replikationen ({n} je Szenario).",
-        "note_partial": "Unvollständig: {done} von {expected} geplanten Läufen liegen im Speicher.",
-        "note_mixed_code": ("Achtung: Die Läufe stammen aus {count} verschiedenen msosim-Versionen oder Commits (siehe Herkunft); "
-                            "ein Speicher verwendet Läufe nach Szenario, Seed und Jahren wieder, daher nach Modelländerungen "
-                            "einen neuen Speicher verwenden."),
-        "figures": "Abbildungen",
-        "fig_alive": "Aktive MSO",
-        "fig_staff": "Hauptamtliche: Projektkohorten gegen institutionelle Förderung",
-        "fig_volunteers": "Ehrenamtliche und Erschöpfung",
-        "fig_coverage": "Abdeckung des Bedarfs",
-        "fig_survival": "Überleben der Ausgangskohorte (Kaplan-Meier)",
-        "fig_funding": "Konzentration der Förderung",
-        "fig_differences": "Gepaarte Differenzen zur Referenz, relativ zu deren Mittelwert",
-        "volunteer_only": "zu Beginn rein ehrenamtlich",
-        "staffed": "zu Beginn mit Hauptamtlichen",
-        "year": "Jahr",
-        "surviving": "Anteil überlebend",
-        "relative_difference": "Differenz zu {ref} (% von dessen Mittelwert)",
-        "band_note": "Linien: Mittelwert über Replikationen; Bänder: 95%-t-Intervall.",
-        "provenance": "Herkunft der Ergebnisse",
-        "scenario_hash": "Inhalts-Hash",
-        "seeds": "Seeds",
-        "years": "Jahre",
-        "msosim_version": "msosim",
-        "git_commit": "Git-Commit",
-        "libraries": "numpy / mesa / python",
-        "run_dates": "Läufe beendet (UTC)",
-        "wall_time": "Laufzeit je Lauf (Mittel, gesamt)",
-        "resolved_scenario": "Aufgelöstes Szenario (nach extends)",
-        "store": "Speicher",
-        "generated": "Bericht erstellt",
-        "dirty": "mit nicht committeten Änderungen",
-        "na": "k. A.",
-    },
+MESSAGES: dict[str, dict[str, object]] = {
+    # scalar outcomes of a run (api.run_outcomes)
+    "report.alive_end": {"de": "Aktive MSO am Ende", "en": "MSOs alive at end"},
+    "report.dissolved_total": {"de": "Aufgelöste MSO", "en": "MSOs dissolved"},
+    "report.initial_cohort_survival": {"de": "Überleben der Ausgangskohorte", "en": "Survival of the initial cohort"},
+    "report.volunteers_end": {"de": "Aktive Ehrenamtliche am Ende", "en": "Active volunteers at end"},
+    "report.mean_burnout": {"de": "Mittlere Erschöpfung, letztes Jahr (0-1)", "en": "Mean burnout, last year (0-1)"},
+    "report.volunteer_turnover": {"de": "Fluktuation der Ehrenamtlichen pro Jahr, letztes Jahr", "en": "Volunteer turnover per year, last year"},
+    "report.staff_fte_end": {"de": "Hauptamtliche am Ende (VZÄ)", "en": "Paid staff at end (FTE)"},
+    "report.staff_lost_at_cliff": {"de": "Am Förderende verlorene Stellen (VZÄ)", "en": "Staff lost at grant cliffs (FTE)"},
+    "report.service_coverage": {"de": "Versorgungsgrad, letztes Jahr", "en": "Service coverage, last year"},
+    "report.time_limited_share": {"de": "Einnahmenanteil befristeter Projektmittel, letztes Jahr", "en": "Income share from time-limited grants, last year"},
+    "report.funding_gini": {"de": "Gini der Fördereinnahmen unter MSO", "en": "Gini of grant income among MSOs"},
+    "report.ties_per_mso_end": {"de": "Kooperationsbeziehungen je MSO", "en": "Cooperation ties per MSO"},
+    "report.coop_municipality_end": {"de": "MSO in Kooperation mit ihrer Kommune", "en": "MSOs cooperating with their municipality"},
+    "report.mean_trust_end": {"de": "Mittleres Vertrauen in die Kommune (0-1)", "en": "Mean trust in the municipality (0-1)"},
+    "report.public_money_per_service_hour": {"de": "Öffentliche Mittel je Leistungsstunde (EUR)", "en": "Public money per service hour (EUR)"},
+    # monthly series (model table columns)
+    "report.alive": {"de": "Aktive MSO", "en": "MSOs alive"},
+    "report.staff_fte": {"de": "Hauptamtliche (VZÄ)", "en": "Paid staff (FTE)"},
+    "report.volunteers": {"de": "Aktive Ehrenamtliche", "en": "Active volunteers"},
+    "report.burnout": {"de": "Mittlere Erschöpfung (0-1)", "en": "Mean burnout (0-1)"},
+    "report.coverage": {"de": "Versorgungsgrad (geleistete / angefragte Stunden)", "en": "Service coverage (delivered / requested hours)"},
+    "report.gini": {"de": "Gini der Fördereinnahmen", "en": "Gini of grant income"},
+    "report.revenue_concentration": {"de": "Einnahmenkonzentration (mittlerer HHI der Quellen)", "en": "Revenue concentration (mean HHI of income sources)"},
+    "report.time_limited": {"de": "Einnahmenanteil befristeter Projektmittel", "en": "Income share from time-limited grants"},
+    # report text
+    "report.title": {"de": "Szenarienvergleich", "en": "Scenario comparison"},
+    "report.outcome": {"de": "Ergebnis", "en": "Outcome"},
+    "report.scenario": {"de": "Szenario", "en": "Scenario"},
+    "report.mean_ci": {"de": "Mittelwert [95%-Intervall]", "en": "mean [95% interval]"},
+    "report.mean_ci_short": {"de": "Mittel [95%-KI]", "en": "mean [95% CI]"},
+    "report.diff_vs": {"de": "Δ: gepaarte Differenz zu {ref} [95%-Intervall].", "en": "Δ: paired difference to {ref} [95% interval]."},
+    "report.diff_short": {"de": "Δ {name}", "en": "Δ {name}"},
+    "report.table_title": {"de": "{title}: {scenarios} Szenarien x {reps} Läufe, {years} Jahre", "en": "{title}: {scenarios} scenarios x {reps} runs, {years} years"},
+    "report.runs": {"de": "Läufe", "en": "runs"},
+    "report.reference": {"de": "Referenz", "en": "reference"},
+    "report.note_crn": {"de": "Gemeinsame Zufallszahlen: Replikation i jedes Szenarios nutzt denselben Seed ({seeds}); Differenzen zu {ref} sind daher Seed für Seed gepaart, ihre Intervalle sind t-Intervalle der gepaarten Differenzen.", "en": "Common random numbers: replication i of every scenario uses the same seed ({seeds}), so differences to {ref} are paired seed by seed; their intervals are t-intervals of the paired differences."},
+    "report.note_interval": {"de": "Intervalle: 95%-t-Intervalle des Mittelwerts über die Replikationen ({n} je Szenario).", "en": "Intervals are 95% t-intervals of the mean over replications ({n} per scenario)."},
+    "report.note_partial": {"de": "Unvollständig: {done} von {expected} geplanten Läufen liegen im Speicher.", "en": "Incomplete: {done} of {expected} planned runs are in the store."},
+    "report.note_mixed_code": {"de": "Achtung: Die Läufe stammen aus {count} verschiedenen msosim-Versionen oder Commits (siehe Herkunft); ein Speicher verwendet Läufe nach Szenario, Seed und Jahren wieder, daher nach Modelländerungen einen neuen Speicher verwenden.", "en": "Warning: the runs come from {count} different msosim versions or commits (see provenance); a store reuses runs by scenario, seed and years, so use a fresh store after model changes."},
+    "report.figures": {"de": "Abbildungen", "en": "Figures"},
+    "report.fig_alive": {"de": "Aktive MSO", "en": "MSOs alive"},
+    "report.fig_staff": {"de": "Hauptamtliche: Projektkohorten gegen institutionelle Förderung", "en": "Paid staff: project cohorts against institutional funding"},
+    "report.fig_volunteers": {"de": "Ehrenamtliche und Erschöpfung", "en": "Volunteers and burnout"},
+    "report.fig_coverage": {"de": "Versorgungsgrad", "en": "Service coverage"},
+    "report.fig_survival": {"de": "Überleben der Ausgangskohorte (Kaplan-Meier)", "en": "Survival of the initial cohort (Kaplan-Meier)"},
+    "report.fig_funding": {"de": "Konzentration der Förderung", "en": "Funding concentration"},
+    "report.fig_differences": {"de": "Gepaarte Differenzen zur Referenz, relativ zu deren Mittelwert", "en": "Paired differences to the reference, relative to its mean"},
+    "report.volunteer_only": {"de": "zu Beginn rein ehrenamtlich", "en": "volunteer-only at start"},
+    "report.staffed": {"de": "zu Beginn mit Hauptamtlichen", "en": "with paid staff at start"},
+    "report.year": {"de": "Jahr", "en": "Year"},
+    "report.surviving": {"de": "Anteil überlebend", "en": "Share surviving"},
+    "report.relative_difference": {"de": "Differenz zu {ref} (% von dessen Mittelwert)", "en": "Difference to {ref} (% of its mean)"},
+    "report.band_note": {"de": "Linien: Mittelwert über Replikationen; Bänder: 95%-t-Intervall.", "en": "Lines: mean over replications; bands: 95% t-interval."},
+    "report.provenance": {"de": "Herkunft der Ergebnisse", "en": "Provenance"},
+    "report.scenario_hash": {"de": "Inhalts-Hash", "en": "content hash"},
+    "report.seeds": {"de": "Seeds", "en": "seeds"},
+    "report.years": {"de": "Jahre", "en": "years"},
+    "report.msosim_version": {"de": "msosim", "en": "msosim"},
+    "report.git_commit": {"de": "Git-Commit", "en": "git commit"},
+    "report.libraries": {"de": "numpy / mesa / python", "en": "numpy / mesa / python"},
+    "report.run_dates": {"de": "Läufe beendet (UTC)", "en": "runs finished (UTC)"},
+    "report.wall_time": {"de": "Laufzeit je Lauf (Mittel, gesamt)", "en": "wall time per run (mean, total)"},
+    "report.resolved_scenario": {"de": "Aufgelöstes Szenario (nach extends)", "en": "Resolved scenario (after extends)"},
+    "report.store": {"de": "Speicher", "en": "Store"},
+    "report.generated": {"de": "Bericht erstellt", "en": "Report generated"},
+    "report.dirty": {"de": "mit nicht committeten Änderungen", "en": "with uncommitted changes"},
+    "report.na": {"de": "k. A.", "en": "n/a"},
 }
 
 
-def label(key: str, lang: str = "en", **values: object) -> str:
-    """The label for `key` in `lang` (falling back to English, then the key), formatted with `values`."""
-    text = LABELS.get(lang, {}).get(key) or LABELS["en"].get(key, key)
+def t(key: str, lang: str, **values: object) -> str:
+    """The text of `key` in `lang` (else English, else the key), with `{placeholders}` filled from `values`."""
+    entry = MESSAGES.get(key)
+    if entry is None:
+        return key
+    text = entry.get(lang) or entry.get("en", key)
+    if isinstance(text, dict):
+        text = text.get(Locale.parse(lang).plural_form(values.get("n", 0)), text["other"])
     return text.format(**values) if values else text
+
+
+def label(key: str, lang: str = "en", **values: object) -> str:
+    """A report label: `t("report." + key, ...)`, showing the bare key when there is none."""
+    text = t(f"report.{key}", lang, **values)
+    return key if text == f"report.{key}" else text
