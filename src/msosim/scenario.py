@@ -198,6 +198,8 @@ class FunderConfig(Strict):
     start_lag_months: int = Field(3, ge=0, le=24, description="months from call to project start")
     professionalisation_gain: Share = Field(0.05, description="professionalisation a grantee gains per grant (training, routines) [-]")
     policy_scope: bool = Field(True, description="policy levers (funding mode, duration, co-funding) apply to this funder")
+    role: Literal["programme", "micro_grants", "structure_programme"] = Field(
+        "programme", description="which policy budget sets this funder's budget: its own (programme), policy.micro_grants_budget or policy.professionalisation_budget")
 
 
 def default_funders() -> dict[str, FunderConfig]:
@@ -217,11 +219,12 @@ def default_funders() -> dict[str, FunderConfig]:
                                     cofunding_share=0.0, call_month=3),
         "structure_programme": FunderConfig(level="federal", budget=2.2e6, project_years=3, max_award=110000,
                                             min_award=80000, application_hours=100, eligibility="federation_member",
-                                            professionalisation_gain=0.3, call_month=7, policy_scope=False),
+                                            professionalisation_gain=0.3, call_month=7, policy_scope=False,
+                                            role="structure_programme"),
         "micro_grants": FunderConfig(level="land", per_land=True, budget=0.0, project_years=1, max_award=2500,
                                      min_award=500, staff_share=0.0, application_hours=4, cofunding_share=0.0,
                                      selection="lottery", call_month=2, start_lag_months=1,
-                                     professionalisation_gain=0.02, policy_scope=False),
+                                     professionalisation_gain=0.02, policy_scope=False, role="micro_grants"),
     }
 
 
@@ -240,6 +243,25 @@ class PolicyConfig(Strict):
     professionalisation_budget: float | None = Field(None, ge=0, le=1e10, description="budget of the structure-building programme, national [EUR/year]; empty keeps the funder's")
     dialogue_formats: Share = Field(0.1, description="share of municipalities that run moderated dialogue formats [-]")
     delegation_funded_share: Share | None = Field(None, description="share of delegated tasks that come with money; empty keeps the municipal setting")
+
+
+def funder_after_policy(config: FunderConfig, policy: PolicyConfig) -> FunderConfig:
+    """A funder's settings after the policy levers: scaled hours and budget, its role's budget, the in-scope levers."""
+    changes: dict = {"application_hours": config.application_hours * policy.application_hours_factor,
+                     "budget": config.budget * policy.budget_factor}
+    if config.role == "micro_grants":
+        changes["budget"] = policy.micro_grants_budget * policy.budget_factor
+    if config.role == "structure_programme" and policy.professionalisation_budget is not None:
+        changes["budget"] = policy.professionalisation_budget * policy.budget_factor
+    if config.policy_scope:
+        if policy.funding_mode != "as_configured":
+            changes["mode"] = policy.funding_mode
+            changes["institutional_share"] = policy.institutional_share
+        if policy.project_years is not None:
+            changes["project_years"] = policy.project_years
+        if policy.cofunding_share is not None:
+            changes["cofunding_share"] = policy.cofunding_share
+    return config.model_copy(update=changes)
 
 
 class RefugeeSurge(Strict):
@@ -303,6 +325,17 @@ class Scenario(Strict):
     background_dissolution_rate: Share = Field(0.003, description="yearly dissolution from causes not modelled (leaders move, mergers); prior")
     min_active_volunteers: int = Field(3, ge=1, le=100, description="active core an association needs (board) [persons]; BGB board practice")
     volunteer_grace_months: int = Field(12, ge=1, le=120, description="months below the core before an MSO dissolves [months]; prior")
+
+    @property
+    def funders_after_policy(self) -> dict[str, FunderConfig]:
+        """Each funder's settings after the policy levers (the one place they apply to funders)."""
+        return {name: funder_after_policy(config, self.policy) for name, config in self.funders.items()}
+
+    @property
+    def delegation_funded_share(self) -> float:
+        """The share of delegated tasks that come with money: the policy's, else the municipal setting."""
+        chosen = self.policy.delegation_funded_share
+        return self.municipality.delegation_funded_share if chosen is None else chosen
 
     def content_hash(self) -> str:
         """A stable hash of the resolved scenario content (name and description excluded)."""
