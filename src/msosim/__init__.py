@@ -11,8 +11,8 @@ from .experiments.sweep import run_sweep
 from .experiments.validate import run_validation
 from .model import MSOModel
 from .scenario import Scenario, ScenarioError, load_scenario
+from .version import __version__
 
-__version__ = "0.1.0"
 
 __all__ = ["MSOModel", "Scenario", "ScenarioError", "__version__", "analyze_sweep", "award_rates", "compare",
            "dissolution_hazard", "funding_by_track_record", "kaplan_meier", "load_scenario", "open_store",

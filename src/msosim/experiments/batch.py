@@ -191,7 +191,7 @@ def provenance() -> dict[str, object]:
     """Where the results come from: msosim version, git commit of its repository, library versions, platform."""
     import mesa
 
-    from .. import __version__
+    from ..version import __version__
 
     repo = Path(__file__).resolve().parent
     commit, dirty = "unknown", None
