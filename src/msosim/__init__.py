@@ -13,7 +13,6 @@ from .model import MSOModel
 from .scenario import Scenario, ScenarioError, load_scenario
 from .version import __version__
 
-
 __all__ = ["MSOModel", "Scenario", "ScenarioError", "__version__", "analyze_sweep", "award_rates", "compare",
            "dissolution_hazard", "funding_by_track_record", "kaplan_meier", "load_scenario", "open_store",
            "reapplication_rates", "run", "run_calibration", "run_outcomes", "run_sweep", "run_validation",
