@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from msosim import load_scenario
 from msosim.api import run, run_outcomes
-from msosim.experiments.calibrate import Target, calibration_metrics, distance, plan, run_calibration, scaled_errors
+from msosim.experiments.calibration_file import Target
+from msosim.experiments.calibrate import calibration_metrics, distance, plan, run_calibration, scaled_errors
 from msosim.cli import app
 from msosim.experiments.experiment import ExperimentError
 from msosim.experiments.store import Store

@@ -14,10 +14,8 @@ KNOWN: dict[str, set[str]] = {
     "long": {
         "msosim.docs",
         "msosim.experiments.analysis",
-        "msosim.experiments.calibrate",
         "msosim.experiments.experiment",
         "msosim.experiments.store",
-        "msosim.experiments.validate",
         "msosim.scenario",
         "msosim.submodels.grants",
     },

@@ -104,7 +104,7 @@ def _print(cli, result, wall: float) -> None:
     targets = Table(title=f"targets at the fitted values: distance {result.fitted_distance:.3f}", header_style="bold")
     for column in ("target", "variant.metric", "band", "value", "fitted", "scaled error"):
         targets.add_column(column, justify="left" if column in ("target", "variant.metric") else "right")
-    from ..experiments.calibrate import scaled_errors
+    from ..experiments.rejection import scaled_errors
 
     c = result.plan.calibration
     import pandas as pd

@@ -29,22 +29,24 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import Field
 
 from . import analysis
 from .batch import RunResult, RunSpec, lifetimes
-from .experiment import (BaseFile, Design, Experiment, ExperimentError, ParameterSpec, Strict,
-                         point_scenarios, error_tail, design, error, load_file, outcome_names)
+from .calibration_file import Calibration, load_calibration
+from .experiment import (BaseFile, Design, Experiment, ParameterSpec,
+                         point_scenarios, error_tail, design, error, outcome_names)
 from ..scenario import Scenario, ScenarioError, _read_yaml, set_dotted
 from .executors import executor
+from .rejection import accepted, distance, fitted_values, posterior, scaled_errors, target_means
 from .sensitivity import sweep_results
 from .sweep import run_design
-from .validate import YOUNG_YEARS, staff_metrics, stock_metrics
+from .checks import YOUNG_YEARS
+from .validate import staff_metrics, stock_metrics
 
 MODEL = "msosim_calibrate"  # the model label of calibration sweeps in the store (msosim plus CALIBRATION_METRICS)
 CALIBRATION_METRICS = ("alive_min", "alive_max", "hazard_all", "hazard_young", "hazard_old",
@@ -52,58 +54,6 @@ CALIBRATION_METRICS = ("alive_min", "alive_max", "hazard_all", "hazard_young", "
                        "award_rate_staffed", "award_rate_volunteer_only", "award_rate_gap")
 DISTANCE = ("weighted root mean square over targets of e = |y - value| / (high - low) (point targets) or the "
             "distance of y outside [low, high] / (high - low) (band targets); y = mean over replications")
-
-
-# -- the file ------------------------------------------------------------------------------------
-
-class Prior(Strict):
-    """A uniform prior range of one parameter."""
-
-    min: float = Field(..., description="lower end")
-    max: float = Field(..., description="upper end")
-    source: str = Field("", description="where the range comes from")
-
-
-class Target(Strict):
-    """A pattern: a metric of one variant, its band and (optionally) a point value inside it."""
-
-    metric: str = Field(..., description="a calibration metric or run outcome")
-    variant: str = Field("baseline", description="the variant whose runs it is measured in")
-    low: float
-    high: float
-    value: float | None = Field(None, description="point target; without it, any value in [low, high] is distance 0")
-    weight: float = Field(1.0, gt=0, le=1000)
-    source: str = ""
-
-
-class Calibration(Strict):
-    """A calibration: base scenario, variants, priors, targets, method and sample size."""
-
-    name: str = Field(..., pattern=r"^[A-Za-z0-9_.-]+$")
-    description: str = ""
-    scenario: str = Field(..., description="base scenario file, relative to the calibration file")
-    fixed: dict[str, Any] = Field(default_factory=dict, description="dotted overrides applied to every run")
-    variants: dict[str, dict[str, Any]] = Field(default_factory=lambda: {"baseline": {}}, min_length=1,
-                                                description="variant name -> overrides on top of fixed")
-    parameters: dict[str, Prior] = Field(..., min_length=1, description="dotted key -> uniform prior range")
-    targets: dict[str, Target] = Field(..., min_length=1, description="target id -> pattern")
-    method: Literal["rejection", "smc"] = Field("rejection", description="rejection ABC, or sequential generations on shrinking boxes")
-    generations: int = Field(1, ge=1, le=10, description="smc: generations (each n samples in the box of the last accepted ones)")
-    sampler: Literal["latin", "sobol"] = "latin"
-    n: int = Field(..., ge=1, le=1_000_000, description="samples (latin) or base samples (sobol)")
-    options: dict[str, Any] = Field(default_factory=dict, description="sampler options (sobol: second_order)")
-    replications: int = Field(1, ge=1, le=1000, description="runs per sample and variant; replication r uses seed + r")
-    accept: float = Field(0.1, gt=0, le=1, description="accepted quantile of the samples (closest first)")
-    estimate: Literal["median", "mean", "best"] = Field("median", description="fitted value from the accepted samples")
-    years: float | None = Field(None, gt=0, le=200)
-    seed: int = Field(1, ge=0, le=2**62)
-    store: str | None = Field(None, description="results store (default results/<name>.duckdb, relative to the working directory)")
-    output: str = Field("data/calibrated.yaml", description="where the fitted fragment goes (relative to the working directory)")
-
-
-def load_calibration(path: str | Path) -> tuple[Calibration, Path]:
-    """Read and validate a calibration file's structure (`plan` checks it against the schema)."""
-    return load_file(path, Calibration, "calibration")
 
 
 # -- the plan: samples x variants -----------------------------------------------------------------
@@ -269,67 +219,6 @@ def run_calibration_one(spec: RunSpec) -> RunResult:
     outcomes = {**run_outcomes(tables["model"], scenario.steps_per_year), **calibration_metrics(tables, scenario)}
     return RunResult(spec, scenario.steps_per_year, outcomes, tables["model"], lifetimes(tables["msos"]),
                      time.perf_counter() - started)
-
-
-# -- distance and rejection ------------------------------------------------------------------------
-
-def target_means(runs: pd.DataFrame, plan: Plan) -> pd.DataFrame:
-    """Per sample (rows 0..size-1): each target's metric, mean over replications, in its variant."""
-    size, variants = plan.size, plan.variants
-    runs = runs.assign(sample=runs["point"] % size, variant=[variants[p // size] for p in runs["point"]])
-    columns = {}
-    for tid, t in plan.calibration.targets.items():
-        rows = runs[runs["variant"] == t.variant]
-        if t.metric not in rows.columns or rows[t.metric].isna().all():
-            raise ExperimentError(f"{plan.source}: key 'targets.{tid}.metric': value {t.metric!r}: allowed: a metric the "
-                                  "stored runs hold (this store has runs without calibration metrics; use another store)")
-        columns[tid] = rows.groupby("sample")[t.metric].mean().reindex(range(size))
-    return pd.DataFrame(columns)
-
-
-def scaled_errors(means: pd.DataFrame, targets: dict[str, Target]) -> pd.DataFrame:
-    """e_k per sample and target (see the module docstring)."""
-    out = {}
-    for tid, t in targets.items():
-        y, width = means[tid].to_numpy(dtype=float), t.high - t.low
-        gap = np.abs(y - t.value) if t.value is not None else np.maximum(np.maximum(t.low - y, y - t.high), 0.0)
-        out[tid] = gap / width
-    return pd.DataFrame(out, index=means.index)
-
-
-def distance(errors: pd.DataFrame, targets: dict[str, Target]) -> np.ndarray:
-    """Weighted root mean square of the scaled errors (NaN where a target could not be measured)."""
-    w = np.array([targets[tid].weight for tid in errors.columns], dtype=float)
-    return np.sqrt((errors.to_numpy(dtype=float) ** 2 * w).sum(axis=1) / w.sum())
-
-
-def accepted(d: np.ndarray, quantile: float) -> np.ndarray:
-    """Indices of the closest `quantile` of the samples (at least one), closest first; NaN distances never."""
-    order = np.argsort(np.where(np.isnan(d), np.inf, d), kind="stable")
-    return order[:max(1, int(round(quantile * np.isfinite(d).sum())))]
-
-
-def posterior(plan: Plan, keep: np.ndarray) -> pd.DataFrame:
-    """Mean, median and 5-95% interval of the accepted samples' design values, per parameter."""
-    X = plan.samples.X[:plan.size][keep]
-    rows = []
-    for j, v in enumerate(plan.samples.varied):
-        prior = plan.calibration.parameters[v.key]
-        x = X[:, j]
-        rows.append({"parameter": v.key, "prior_min": prior.min, "prior_max": prior.max, "mean": float(x.mean()),
-                     "median": float(np.median(x)), "q05": float(np.quantile(x, 0.05)), "q95": float(np.quantile(x, 0.95)),
-                     "best": float(x[0])})
-    return pd.DataFrame(rows)
-
-
-def fitted_values(plan: Plan, table: pd.DataFrame) -> dict[str, Any]:
-    """The estimate (median, mean or best accepted sample) per parameter, 4 significant digits, integers rounded."""
-    column = plan.calibration.estimate
-    out = {}
-    for v, x in zip(plan.samples.varied, table[column]):
-        value = v.applied(float(f"{x:.4g}"))
-        out[v.key] = value
-    return out
 
 
 # -- running ---------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ import pandas as pd
 
 from ..experiments import analysis
 from ..experiments.batch import provenance, t_interval
-from ..experiments.validate import HAZARD_BANDS, ROLES, Validation, analysis_targets
+from ..experiments.checks import HAZARD_BANDS
+from ..experiments.validate import ROLES, Validation, analysis_targets
 from ..state import FIELDS
 from .figures import COLORS, band_panel, new_figure, png_bytes
 from .page import STYLE
