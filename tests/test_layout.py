@@ -14,7 +14,6 @@ KNOWN: dict[str, set[str]] = {
     "long": {
         "msosim.docs",
         "msosim.experiments.analysis",
-        "msosim.experiments.experiment",
         "msosim.experiments.store",
         "msosim.scenario",
         "msosim.submodels.grants",

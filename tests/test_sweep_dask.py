@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from msosim.experiments.experiment import plan
+from msosim.experiments.design import plan
 from msosim.experiments.store import open_store
 
 from .conftest import ROOT

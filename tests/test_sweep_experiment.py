@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from msosim.cli import app
-from msosim.experiments.experiment import ExperimentError, outcome_names, plan
+from msosim.experiments.design import plan
+from msosim.experiments.experiment import ExperimentError, outcome_names
 from msosim.scenario import Scenario
 from msosim.experiments.samplers import SAMPLERS
 

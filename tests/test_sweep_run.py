@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import msosim
 from msosim.experiments.sensitivity import analyze_sweep, sweep_results
 from msosim.cli import app
-from msosim.experiments.experiment import plan
+from msosim.experiments.design import plan
 from msosim.experiments.store import SCHEMA_VERSION, Store, StoreError, open_store, upgrade
 from msosim.experiments.executors import ProcessPool, executor
 from msosim.experiments.sweep import run_design

@@ -24,7 +24,8 @@ def sweep(
 ) -> None:
     """Run (or resume) a parameter sweep: sample, run every point's replications, store each chunk as it returns."""
     from ..experiments.batch import RunFailed, progress_bar
-    from ..experiments.experiment import ExperimentError, plan
+    from ..experiments.design import plan
+    from ..experiments.experiment import ExperimentError
     from ..experiments.store import Store, StoreError
     from ..experiments.executors import ExecutorError, executor
     from ..experiments.sweep import run_design

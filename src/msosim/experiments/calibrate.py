@@ -38,8 +38,8 @@ import yaml
 from . import analysis
 from .batch import RunResult, RunSpec, lifetimes
 from .calibration_file import Calibration, load_calibration
-from .experiment import (BaseFile, Design, Experiment, ParameterSpec,
-                         point_scenarios, error_tail, design, error, outcome_names)
+from .design import Design, design, point_scenarios
+from .experiment import BaseFile, Experiment, ParameterSpec, error, error_tail, outcome_names
 from ..scenario import Scenario, ScenarioError, _read_yaml, set_dotted
 from .executors import executor
 from .rejection import accepted, distance, fitted_values, posterior, scaled_errors, target_means

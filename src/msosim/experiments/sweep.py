@@ -16,7 +16,8 @@ import pandas as pd
 
 from .batch import RunResult, deferred_interrupt, progress_bar, provenance
 from .executors import RunFunction, executor, run_function
-from .experiment import Design, Experiment, plan
+from .design import Design, plan
+from .experiment import Experiment
 from .sensitivity import sweep_results
 from .store import Store
 
