@@ -7,9 +7,6 @@ import datetime as dt
 import html
 import json
 import math
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +18,7 @@ from ..experiments.batch import summarise
 from ..i18n import label
 from ..experiments.store import Store
 from .figures import COLORS, band_panel, new_figure, png_bytes
-from .page import STYLE, html_table
+from .page import STYLE, html_table, replace_files
 
 # The outcomes of the comparison table, in order, with their number format.
 OUTCOMES: tuple[tuple[str, str], ...] = (
@@ -347,14 +344,7 @@ def write_report(data: ReportData, folder: str | Path, lang: str = "en") -> Path
     folder = Path(folder)
     figures = make_figures(data, lang)
     page = render_html(data, figures, lang)
-    folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".report-", dir=folder))
-    try:
-        for name, (_, png) in figures.items():
-            (staging / name).write_bytes(png)
-        (staging / "report.html").write_text(page, encoding="utf-8")
-        for name in [*figures, "report.html"]:
-            os.replace(staging / name, folder / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    writers = {name: (lambda path, png=png: path.write_bytes(png)) for name, (_, png) in figures.items()}
+    writers["report.html"] = lambda path: path.write_text(page, encoding="utf-8")
+    replace_files(folder, ".report-", writers)
     return folder / "report.html"

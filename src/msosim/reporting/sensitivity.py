@@ -5,9 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +13,7 @@ import pandas as pd
 
 from ..i18n import label
 from .figures import new_figure, png_bytes
-from .page import STYLE, html_table
+from .page import STYLE, html_table, replace_files
 
 if TYPE_CHECKING:
     from ..experiments.sensitivity import Analysis, PrimResult
@@ -151,19 +148,8 @@ def write_report(result: Analysis, folder: Path, outcomes: list[str]) -> Path:
     """Write the CSV tables, PNG figures and report.html into `folder` (each file replaced whole)."""
     figures = _figures(result, outcomes)
     page = render_html(result, figures)
-    folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".analysis-", dir=folder))
-    try:
-        files = []
-        for name, table in _tables(result).items():
-            table.to_csv(staging / name, index=False)
-            files.append(name)
-        for name, (_, png) in figures.items():
-            (staging / name).write_bytes(png)
-            files.append(name)
-        (staging / "report.html").write_text(page, encoding="utf-8")
-        for name in [*files, "report.html"]:
-            os.replace(staging / name, folder / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    writers = {name: (lambda path, table=table: table.to_csv(path, index=False)) for name, table in _tables(result).items()}
+    writers |= {name: (lambda path, png=png: path.write_bytes(png)) for name, (_, png) in figures.items()}
+    writers["report.html"] = lambda path: path.write_text(page, encoding="utf-8")
+    replace_files(folder, ".analysis-", writers)
     return folder / "report.html"

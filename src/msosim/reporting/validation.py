@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,7 @@ from ..experiments.checks import HAZARD_BANDS
 from ..experiments.validate import ROLES, Validation, analysis_targets
 from ..state import FIELDS
 from .figures import COLORS, band_panel, new_figure, png_bytes
-from .page import STYLE
+from .page import STYLE, replace_files
 from .report import format_interval
 
 
@@ -176,20 +175,10 @@ def render_html(result: Validation, pictures: dict[str, tuple[str, bytes]]) -> s
 
 def write_report(result: Validation, folder: str | Path) -> Path:
     """Write one PNG per pattern and report.html into `folder` (each file replaced whole); returns the HTML path."""
-    import shutil
-    import tempfile
-
     folder = Path(folder)
     pictures = figures(result)
     page = render_html(result, pictures)
-    folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".validate-", dir=folder))
-    try:
-        for name, (_, png) in pictures.items():
-            (staging / name).write_bytes(png)
-        (staging / "report.html").write_text(page, encoding="utf-8")
-        for name in [*pictures, "report.html"]:
-            os.replace(staging / name, folder / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    writers = {name: (lambda path, png=png: path.write_bytes(png)) for name, (_, png) in pictures.items()}
+    writers["report.html"] = lambda path: path.write_text(page, encoding="utf-8")
+    replace_files(folder, ".validate-", writers)
     return folder / "report.html"
