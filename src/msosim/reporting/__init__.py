@@ -1,0 +1,1 @@
+"""Reports: findings sentences, costs, decompositions and lever tables of a scenario comparison."""
