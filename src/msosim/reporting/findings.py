@@ -47,8 +47,7 @@ MEASURES: dict[str, Measure] = {
     "public_money_total": Measure("total", "meur"),
 }
 SCALE = {"share": 100.0, "meur": 1e-6}  # shown in percentage points and million EUR
-UNIT_TEXT = {"share": "finding.unit.pp", "index": "finding.unit.index", "eur": "finding.unit.eur",
-             "meur": "finding.unit.meur", "ties": "finding.unit.ties"}
+UNIT_TEXT = {"share": "finding.unit.pp", "eur": "finding.unit.eur", "meur": "finding.unit.meur", "ties": "finding.unit.ties"}
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,9 @@ def finding(row: pd.Series, reference: str, window: Window, lang: str) -> Findin
             sentence = text("finding.count", lang, **values, direction=text(f"finding.{'more' if diff > 0 else 'fewer'}", lang),
                             noun=text(f"finding.noun.{outcome}", lang, plural=round(magnitude, max(digits, 0))))
         else:
-            sentence = text("finding.level", lang, **values, unit=text(UNIT_TEXT[measure.unit], lang),
+            unit = text(UNIT_TEXT[measure.unit], lang) if measure.unit in UNIT_TEXT else ""
+            scale = text("finding.unit.index", lang) if measure.unit == "index" else ""
+            sentence = text("finding.level", lang, **values, unit=unit, scale=scale,
                             direction=text(f"finding.{'higher' if diff > 0 else 'lower'}", lang),
                             noun=text(f"finding.noun.{outcome}", lang))
         sentence = sentence[0].upper() + sentence[1:]

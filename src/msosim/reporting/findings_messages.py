@@ -27,8 +27,8 @@ MESSAGES: dict[str, dict[str, object]] = {
         "en": "{window}, {scenario} has about {value} {direction} {noun} (95% interval {low} to {high}) than {ref}.",
     },
     "finding.level": {
-        "de": "{window} ist {noun} unter {scenario} um {value}{unit} {direction} (95%-Intervall {low} bis {high}) als unter {ref}.",
-        "en": "{window}, {noun} is {value}{unit} {direction} under {scenario} (95% interval {low} to {high}) than under {ref}.",
+        "de": "{window} ist {noun} unter {scenario} um {value}{unit} {direction}{scale} (95%-Intervall {low} bis {high}) als unter {ref}.",
+        "en": "{window}, {noun} is {value}{unit} {direction}{scale} under {scenario} (95% interval {low} to {high}) than under {ref}.",
     },
     "finding.none": {
         "de": "Keine messbare Differenz zwischen {scenario} und {ref} bei: {items}.",
@@ -49,7 +49,7 @@ MESSAGES: dict[str, dict[str, object]] = {
     },
     "finding.window.last_year": {"de": "Im letzten Jahr des Laufs ({last})", "en": "In the last year of the run ({last})"},
     "finding.unit.pp": {"de": " Prozentpunkte", "en": " percentage points"},
-    "finding.unit.index": {"de": " Punkte auf der Skala 0-1", "en": " points on the 0-1 scale"},
+    "finding.unit.index": {"de": " (auf der Skala 0-1)", "en": " on the 0-1 scale"},
     "finding.unit.eur": {"de": " EUR", "en": " EUR"},
     "finding.unit.meur": {"de": " Mio. EUR", "en": " million EUR"},
     "finding.unit.ties": {"de": " Beziehungen", "en": " ties"},
