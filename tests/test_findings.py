@@ -82,8 +82,8 @@ def test_german_numbers_and_plurals() -> None:
     assert number(1234.5, "en", 1) == "1,234.5"
     assert number(1234.5, "de", -1) == "1.230"
     assert signed(-0.25, "de", 2) == "-0,25" and signed(3, "en") == "+3"
-    assert text("finding.noun.staff_fte_end", "de", plural=1) == "bezahlte Stelle (VZÄ)"
-    assert text("finding.noun.staff_fte_end", "de", plural=2) == "bezahlte Stellen (VZÄ)"
+    assert text("finding.noun.staff_fte_end", "de", plural=1) == "bezahlte Vollzeitstelle"
+    assert text("finding.noun.staff_fte_end", "de", plural=2) == "bezahlte Vollzeitstellen"
     assert text("finding.noun.alive_end", "en", plural=1) == "MSO alive"
     assert text("finding.window.total", "en", plural=1, n="1", start=2014, end="2015") == "Over 1 year (2014-2015)"
 

@@ -61,8 +61,8 @@ def cost_rows(outcomes: pd.DataFrame) -> pd.DataFrame:
             rows.append({**base, "measure": measure, "unit": "EUR", **_interval(table, position)})
         for unit in UNITS:
             units = paired(outcomes, unit)
-            mean, low, high = t_interval((money[position] / units[position]).replace([np.inf, -np.inf], np.nan))
-            rows.append({**base, "measure": "average", "unit": unit, "mean": mean, "low": low, "high": high})
+            average = (money / units).replace([np.inf, -np.inf], np.nan)
+            rows.append({**base, "measure": "average", "unit": unit, **_interval(average, position)})
             if position != 0:
                 effect = (units[position] - units[0]).dropna()
                 _, effect_low, effect_high = t_interval(effect)

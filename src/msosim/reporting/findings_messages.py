@@ -63,12 +63,12 @@ MESSAGES: dict[str, dict[str, object]] = {
                                      "en": {"one": "MSO dissolution", "other": "MSO dissolutions"}},
     "finding.noun.volunteers_end": {"de": {"one": "aktive Ehrenamtliche", "other": "aktive Ehrenamtliche"},
                                     "en": {"one": "active volunteer", "other": "active volunteers"}},
-    "finding.noun.staff_fte_end": {"de": {"one": "bezahlte Stelle (VZÄ)", "other": "bezahlte Stellen (VZÄ)"},
-                                   "en": {"one": "paid position (FTE)", "other": "paid positions (FTE)"}},
-    "finding.noun.staff_lost_at_cliff": {"de": {"one": "am Förderende verlorene Stelle (VZÄ)",
-                                                "other": "am Förderende verlorene Stellen (VZÄ)"},
-                                         "en": {"one": "position (FTE) lost at grant cliffs",
-                                                "other": "positions (FTE) lost at grant cliffs"}},
+    "finding.noun.staff_fte_end": {"de": {"one": "bezahlte Vollzeitstelle", "other": "bezahlte Vollzeitstellen"},
+                                   "en": {"one": "paid full-time position", "other": "paid full-time positions"}},
+    "finding.noun.staff_lost_at_cliff": {"de": {"one": "am Förderende verlorene Vollzeitstelle",
+                                                "other": "am Förderende verlorene Vollzeitstellen"},
+                                         "en": {"one": "full-time position lost at grant cliffs",
+                                                "other": "full-time positions lost at grant cliffs"}},
     "finding.noun.coop_municipality_end": {"de": {"one": "MSO in Kooperation mit ihrer Kommune",
                                                   "other": "MSO in Kooperation mit ihrer Kommune"},
                                            "en": {"one": "MSO cooperating with its municipality",
@@ -111,4 +111,64 @@ MESSAGES: dict[str, dict[str, object]] = {
     "finding.kind.end": {"de": "Bestand am Ende ({end})", "en": "stock at the end ({end})"},
     "finding.kind.total": {"de": "Summe {start}-{end}", "en": "total {start}-{end}"},
     "finding.kind.last_year": {"de": "Mittel im letzten Jahr ({last})", "en": "mean of the last year ({last})"},
+    # -- the report section around the sentences
+    "section.scenarios": {"de": "Die Szenarien", "en": "The scenarios"},
+    "section.reference": {"de": "Referenz", "en": "reference"},
+    "section.levers": {"de": "Was {scenario} gegenüber {ref} ändert", "en": "What {scenario} changes against {ref}"},
+    "section.no_levers": {"de": "Gleiche Einstellungen wie {ref}.", "en": "Same settings as {ref}."},
+    "section.lever_key": {"de": "Schlüssel", "en": "key"},
+    "section.no_description": {"de": "(ohne Beschreibung in der Szenariodatei)", "en": "(no description in the scenario file)"},
+    "section.costs": {"de": "Öffentliche Mittel und Kosten je Ergebnis", "en": "Public money and cost per outcome"},
+    "section.costs_note": {
+        "de": ("Öffentliche Mittel: Zahlungen von Bund, Ländern, Stiftungsprogrammen und Kommunen an MSO, Summe "
+               "{start}-{end} in EUR. Kosten je Einheit: Mittel geteilt durch MSO-Jahre, Stellen-Jahre (VZÄ) oder "
+               "Leistungsstunden über den Lauf (Mittel und 95%-t-Intervall über die Läufe); zusätzliche Kosten je "
+               "Einheit: gepaarte Mehrkosten geteilt durch gepaarte Mehrleistung gegenüber {ref} (95%-Bootstrap-Intervall), "
+               "nur wo die Mehrleistung messbar ist."),
+        "en": ("Public money: payments from federal, Land and foundation programmes and municipalities to MSOs, total "
+               "{start}-{end} in EUR. Cost per unit: money divided by MSO-years, position-years (FTE) or service hours "
+               "over the run (mean and 95% t-interval over runs); incremental cost per unit: paired extra money divided "
+               "by the paired extra units against {ref} (95% bootstrap interval), only where the extra units are "
+               "measurable."),
+    },
+    "section.spends_more": {
+        "de": "Achtung: {scenario} gibt {excess} mehr öffentliche Mittel aus als {ref}; ein Teil jeder Wirkung kann am Geld liegen.",
+        "en": "Note: {scenario} spends {excess} more public money than {ref}; part of any effect may be the money.",
+    },
+    "section.column.measure": {"de": "Größe", "en": "measure"},
+    "section.column.difference": {"de": "Differenz zu {ref} [95%-Intervall]", "en": "difference to {ref} [95% interval]"},
+    "section.column.mean": {"de": "Mittel [95%-Intervall]", "en": "mean [95% interval]"},
+    "section.cost.public_money_total": {"de": "Öffentliche Mittel, Summe {start}-{end} (EUR)",
+                                        "en": "Public money, total {start}-{end} (EUR)"},
+    "section.cost.public_money_per_year": {"de": "Öffentliche Mittel je Jahr (EUR)", "en": "Public money per year (EUR)"},
+    "section.cost.average.mso_years": {"de": "EUR je MSO-Jahr", "en": "EUR per MSO-year alive"},
+    "section.cost.average.fte_years": {"de": "EUR je Stellen-Jahr (VZÄ)", "en": "EUR per paid position-year (FTE)"},
+    "section.cost.average.service_hours_total": {"de": "EUR je Leistungsstunde", "en": "EUR per service hour"},
+    "section.cost.incremental.mso_years": {"de": "Zusätzliche EUR je zusätzlichem MSO-Jahr",
+                                           "en": "Extra EUR per extra MSO-year alive"},
+    "section.cost.incremental.fte_years": {"de": "Zusätzliche EUR je zusätzlichem Stellen-Jahr",
+                                           "en": "Extra EUR per extra paid position-year"},
+    "section.cost.incremental.service_hours_total": {"de": "Zusätzliche EUR je zusätzlicher Leistungsstunde",
+                                                     "en": "Extra EUR per extra service hour"},
+    "section.cost.level": {"de": "davon {level}, Summe (EUR)", "en": "of which {level}, total (EUR)"},
+    "section.not_measurable": {"de": "keine messbare Mehrleistung", "en": "no measurable extra units"},
+    "section.why": {"de": "Wer gewinnt, wer verliert", "en": "Who gains and who loses"},
+    "section.why_note": {
+        "de": ("Aufteilung der messbaren Ergebnisse nach MSO-Typ zu Beginn des Laufs (neu gegründete MSO beginnen "
+               "ehrenamtlich), nach Fördergeber-Ebene und nach Land; die Teile summieren sich zur Gesamtzahl (letzte Zeile)."),
+        "en": ("The measurable outcomes split by MSO type at the start of the run (MSOs founded later start "
+               "volunteer-only), by funder level and by Land; the parts sum to the whole (last row)."),
+    },
+    "section.split": {"de": "{outcome} nach {dimension}, {window}", "en": "{outcome} by {dimension}, {window}"},
+    "section.part": {"de": "Teil", "en": "part"},
+    "section.total": {"de": "gesamt", "en": "total"},
+    "dimension.type": {"de": "MSO-Typ", "en": "MSO type"},
+    "dimension.level": {"de": "Fördergeber-Ebene", "en": "funder level"},
+    "dimension.land": {"de": "Land", "en": "Land"},
+    "part.type.staffed": {"de": "zu Beginn mit Hauptamtlichen", "en": "staffed at start"},
+    "part.type.volunteer_only": {"de": "rein ehrenamtlich (auch Neugründungen)", "en": "volunteer-only (incl. new)"},
+    "part.level.federal": {"de": "Bund", "en": "federal"},
+    "part.level.land": {"de": "Länder", "en": "Laender"},
+    "part.level.foundation": {"de": "Stiftungen", "en": "foundations"},
+    "part.level.municipal": {"de": "Kommunen", "en": "municipalities"},
 }

@@ -1,0 +1,181 @@
+"""The findings section of a comparison report: what each scenario is, what was found, what it cost, who gains.
+
+`section(...)` takes plain inputs (the tidy outcomes and their `batch.summarise` table, the resolved scenarios)
+and returns the values the template `templates/findings.html.j2` shows; `render(...)` makes the HTML fragment
+and `console_lines(...)` the same findings as plain lines for a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ..batch import summarise
+from .costs import UNITS, cost_rows, finite, spends_more
+from .decompose import LEVELS, SPLIT_OUTCOMES, decomposition, dimensions_present, part_name
+from .findings import MEASURES, Window, basis, caveat, findings, paragraphs
+from .findings_format import digits_for, number, signed, text
+from .scenario_levers import changed_levers, description, setting_text
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def interval_text(mean: float, low: float, high: float, lang: str, plus: bool = False, digits: int | None = None) -> str:
+    """'1,234 [1,100 to 1,300]' / '1.234 [1.100 bis 1.300]', rounded to two significant digits of the half-width."""
+    if not finite(mean):
+        return "n/a" if lang == "en" else "k. A."
+    if digits is None:
+        digits = digits_for((high - low) / 2 if finite(low) and finite(high) else abs(mean) / 100 or 1.0)
+    show = signed if plus else number
+    if not (finite(low) and finite(high)):
+        return show(mean, lang, digits)
+    joiner = "bis" if lang == "de" else "to"
+    return f"{show(mean, lang, digits)} [{show(low, lang, digits)} {joiner} {show(high, lang, digits)}]"
+
+
+def upper_first(words: str) -> str:
+    """The words with the first letter capitalised and the rest kept ('Paid positions', not 'Paid Positions')."""
+    return words[:1].upper() + words[1:]
+
+
+def scenario_cards(scenarios: list[Any], names: list[str], lang: str) -> list[dict[str, Any]]:
+    """Per scenario: name, description, and (after the reference) the levers it changes as table rows."""
+    cards = []
+    for position, (name, scenario) in enumerate(zip(names, scenarios)):
+        levers = [] if position == 0 else [
+            (key, setting_text(a, lang), setting_text(b, lang)) for key, a, b in changed_levers(scenarios[0], scenario)]
+        cards.append({"name": name, "reference": position == 0,
+                      "description": description(scenario) or text("section.no_description", lang),
+                      "levers_title": text("section.levers", lang, scenario=name, ref=names[0]),
+                      "no_levers": text("section.no_levers", lang, ref=names[0]), "levers": levers,
+                      "lever_header": [text("section.lever_key", lang), names[0], name]})
+    return cards
+
+
+def cost_table(outcomes: pd.DataFrame, names: list[str], window: Window, lang: str) -> dict[str, Any] | None:
+    """Header and rows: spending (total, per year, by funder level) and cost per unit, per scenario, with intervals."""
+    if "public_money_total" not in set(outcomes["outcome"]):
+        return None
+    rows = cost_rows(outcomes)
+    header = [text("section.column.measure", lang), *names,
+              *(f"Δ {name}" for name in names[1:])]
+    body = []
+    for measure, unit in [("public_money_total", "EUR"), ("public_money_per_year", "EUR"),
+                          *(("average", u) for u in UNITS), *(("incremental", u) for u in UNITS)]:
+        chosen = rows[(rows["measure"] == measure) & (rows["unit"] == unit)].set_index("position")
+        key = f"section.cost.{measure}" if unit == "EUR" else f"section.cost.{measure}.{unit}"
+        cells = [text(key, lang, start=window.start_year, end=window.end)]
+        for position in range(len(names)):
+            if measure == "incremental":
+                continue
+            r = chosen.loc[position] if position in chosen.index else None
+            cells.append(interval_text(r["mean"], r["low"], r["high"], lang) if r is not None else "")
+        for position in range(1, len(names)):
+            r = chosen.loc[position] if position in chosen.index else None
+            if measure == "incremental":
+                cells.append(interval_text(r["mean"], r["low"], r["high"], lang) if r is not None and finite(r["mean"])
+                             else text("section.not_measurable", lang))
+            else:
+                cells.append(interval_text(r["diff"], r["diff_low"], r["diff_high"], lang, plus=True) if r is not None else "")
+        if measure == "incremental":
+            cells[1:1] = [""] * len(names)
+        body.append(cells)
+    body[2:2] = level_rows(outcomes, names, window, lang)
+    return {"header": header, "rows": body,
+            "note": text("section.costs_note", lang, start=window.start_year, end=window.end, ref=names[0])}
+
+
+def level_rows(outcomes: pd.DataFrame, names: list[str], window: Window, lang: str) -> list[list[str]]:
+    """Spending by funder level: mean per scenario and paired difference, one row per level."""
+    chosen = outcomes[outcomes["outcome"].isin([part_name("public_money_total", "level", lv) for lv in LEVELS])]
+    if chosen.empty:
+        return []
+    summary = summarise(chosen).set_index(["outcome", "position"])
+    rows = []
+    for level in LEVELS:
+        key = part_name("public_money_total", "level", level)
+        cells = [text("section.cost.level", lang, level=text(f"part.level.{level}", lang))]
+        cells += [interval_text(*summary.loc[(key, p), ["mean", "low", "high"]], lang) for p in range(len(names))]
+        cells += [interval_text(*summary.loc[(key, p), ["diff", "diff_low", "diff_high"]], lang, plus=True)
+                  for p in range(1, len(names))]
+        rows.append(cells)
+    return rows
+
+
+def split_tables(summary: pd.DataFrame, found: list, names: list[str], window: Window, lang: str) -> list[dict[str, Any]]:
+    """For every split outcome with a measurable finding: its parts by type, funder level and Land."""
+    tables = []
+    for outcome in SPLIT_OUTCOMES:
+        if not any(f.outcome == outcome and f.measurable for f in found):
+            continue
+        for dimension in dimensions_present(summary, outcome):
+            table = decomposition(summary, outcome, dimension)
+            caption = text("section.split", lang, outcome=upper_first(text(f"finding.name.{outcome}", lang)),
+                           dimension=text(f"dimension.{dimension}", lang), window=window.header(MEASURES[outcome].kind, lang))
+            header = [text("section.part", lang), *names, *(f"Δ {name}" for name in names[1:])]
+            rows = []
+            for part, block in table.groupby("part", sort=False):
+                block = block.set_index("position")
+                label = text("section.total", lang) if part == "total" else \
+                    text(f"part.{dimension}.{part}", lang) if dimension != "land" else part
+                digits = 1 if MEASURES[outcome].unit == "fte" else 0
+                cells = [label, *(number(block.loc[p, "mean"], lang, digits) if p in block.index else ""
+                                  for p in range(len(names)))]
+                cells += [interval_text(block.loc[p, "diff"], block.loc[p, "diff_low"], block.loc[p, "diff_high"], lang, plus=True)
+                          if p in block.index else "" for p in range(1, len(names))]
+                rows.append(cells)
+            if dimension == "land":  # the Laender with a measurable part first would reorder; keep the code order
+                rows = [r for r in rows[:-1] if any(c not in ("0", "+0", "") for c in r[1:])] + rows[-1:]
+            tables.append({"caption": caption, "header": header, "rows": rows})
+    return tables
+
+
+def section(outcomes: pd.DataFrame, summary: pd.DataFrame, scenarios: list[Any], names: list[str], window: Window,
+            scale: str, lang: str) -> dict[str, Any]:
+    """Everything the findings section shows, as plain values for the template."""
+    found = findings(summary, window, lang)
+    pairs = int(summary["n_pairs"].min()) if "n_pairs" in summary and summary["n_pairs"].notna().any() else \
+        int(summary["n"].min())
+    excess = spends_more(outcomes) if "public_money_total" in set(outcomes["outcome"]) else {}
+    return {
+        "lang": lang, "title": " / ".join(names), "heading": text("finding.heading", lang),
+        "caveat": caveat(lang), "basis": basis(pairs, scale, lang),
+        "paragraphs": paragraphs(found, lang),
+        "flags": [text("section.spends_more", lang, scenario=names[p], ref=names[0],
+                       excess=f"{number(100 * value, lang, 1)} %" if lang == "de" else f"{number(100 * value, lang, 1)}%")
+                  for p, value in excess.items()],
+        "scenarios_heading": text("section.scenarios", lang), "reference_word": text("section.reference", lang),
+        "cards": scenario_cards(scenarios, names, lang),
+        "costs_heading": text("section.costs", lang), "costs": cost_table(outcomes, names, window, lang),
+        "why_heading": text("section.why", lang), "why_note": text("section.why_note", lang),
+        "splits": split_tables(summary, found, names, window, lang),
+        "findings": found,
+    }
+
+
+def render(context: dict[str, Any]) -> str:
+    """The section as an HTML fragment (jinja2, autoescaped)."""
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]),
+                              trim_blocks=True, lstrip_blocks=True)
+    return environment.get_template("findings.html.j2").render(**context)
+
+
+def console_lines(context: dict[str, Any]) -> list[str]:
+    """The findings as plain lines: heading, caveat, per scenario its heading and sentences, the flags."""
+    lines = [context["heading"], context["caveat"], context["basis"]]
+    for paragraph in context["paragraphs"]:
+        lines += ["", paragraph["heading"], *paragraph["sentences"]]
+    return lines + ([""] + context["flags"] if context["flags"] else [])
+
+
+def from_report_data(data: Any, lang: str) -> dict[str, Any]:
+    """The section of a report's data (report.ReportData: outcomes, summary, runs, comparison, names)."""
+    first = data.runs.sort_values(["position", "seed"]).drop_duplicates("position").set_index("position")
+    scenarios = [json.loads(first.loc[p, "scenario_json"]) if p in first.index else {} for p in range(len(data.names))]
+    window = Window(int(scenarios[0].get("start_year", 2014)), float(data.comparison["years"].iloc[0]))
+    scale = scenarios[0].get("population", {}).get("scale", "national")
+    return section(data.outcomes, data.summary, scenarios, data.names, window, scale, lang)

@@ -1,0 +1,71 @@
+"""Findings from a real tiny comparison (one district, 2 scenarios, 3 paired runs, 2 years): the sentences agree
+with the comparison table in both languages, and the section renders with scenarios, levers and costs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from msosim.batch import compare
+from msosim.i18n import label
+from msosim.report import load_report_data, table_rows
+from msosim.reporting.findings import MEASURES
+from msosim.reporting.findings_format import text
+from msosim.reporting.findings_section import console_lines, from_report_data, render
+from msosim.store import Store
+
+from .conftest import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """The report data of the tiny comparison, read back from its store."""
+    folder: Path = tmp_path_factory.mktemp("findings")
+    base = folder / "small.yaml"
+    base.write_text(f"extends: {SCENARIOS / 'district.yaml'}\nname: small\npopulation:\n  land: HB\n")
+    other = folder / "small_institutional.yaml"
+    other.write_text("extends: small.yaml\nname: small_institutional\npolicy:\n  funding_mode: institutional\n")
+    compare([base, other], reps=3, years=2, workers=1, store=folder / "store.duckdb")
+    with Store.open(folder / "store.duckdb") as store:
+        return load_report_data(store)
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_sentences_agree_with_the_comparison_table(data, lang) -> None:
+    context = from_report_data(data, lang)
+    summary = data.summary.set_index(["outcome", "position"])
+    header, rows = table_rows(data, lang)
+    table = {row[0]: row for row in rows}
+    said = " ".join(s for p in context["paragraphs"] for s in p["sentences"])
+    found = context["findings"]
+    assert {f.outcome for f in found} == {o for o in MEASURES if (o, 1) in summary.index}
+    assert any(f.measurable for f in found) and any(f.measurable is False for f in found)
+    for f in found:
+        row = summary.loc[(f.outcome, 1)]
+        assert f.measurable is bool(row["diff_low"] > 0 or row["diff_high"] < 0)
+        assert (f.diff > 0) == (row["diff"] > 0)
+        shown = table.get(label(f.outcome, lang))
+        if shown is not None:  # the outcome is in the comparison table: its difference cell has the same sign
+            assert shown[-1].lstrip().startswith("+" if row["diff"] > 0 else "-"), (f.outcome, shown[-1])
+        if f.measurable:
+            assert f.sentence in said
+            assert re.search(rf"{re.escape(f.low_text)} (to|bis) {re.escape(f.high_text)}", f.sentence)
+        else:
+            assert text(f"finding.name.{f.outcome}", lang) in said
+    assert context["caveat"] in console_lines(context)
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_section_renders_scenarios_levers_costs_and_splits(data, lang) -> None:
+    context = from_report_data(data, lang)
+    page = render(context)
+    assert page.lstrip().startswith('<section id="findings"')
+    assert page.index(context["caveat"]) < page.index(context["scenarios_heading"])
+    assert "policy.funding_mode" in page and "institutional" in page
+    assert context["costs"] is not None and "2014-2016" in context["costs"]["rows"][0][0]
+    assert all(s["caption"] for s in context["splits"])
+    assert not any("land" in s["caption"].lower() for s in context["splits"]), "one district: no split by Land"
+    if lang == "de":
+        assert re.search(r"\d\.\d{3}\.\d{3} \[", page), "German money with dots as thousands separators"
