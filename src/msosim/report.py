@@ -20,6 +20,9 @@ import pandas as pd
 from . import analysis
 from .batch import bands, summarise
 from .i18n import label
+from .reporting.findings import MEASURES
+from .reporting.findings_format import text
+from .reporting.findings_section import from_report_data, render as render_findings, window_of
 from .store import Store
 
 # The outcomes of the comparison table, in order, with their number format.
@@ -106,11 +109,12 @@ def table_rows(data: ReportData, lang: str, joiner: str = " ") -> tuple[list[str
     names = data.names
     header = [label("outcome", lang), *names, *(label("diff_short", lang, name=n) for n in names[1:])]
     summary = data.summary.set_index(["outcome", "position"])
+    window = window_of(data)
     rows = []
     for outcome, spec in OUTCOMES:
         if outcome not in summary.index.get_level_values(0):
             continue
-        row = [label(outcome, lang)]
+        row = [f"{label(outcome, lang)} ({window.header(MEASURES[outcome].kind, lang)})"]
         for position in range(len(names)):
             s = summary.loc[(outcome, position)] if (outcome, position) in summary.index else None
             row.append(label("na", lang) if s is None
@@ -297,7 +301,8 @@ def _survival_figure(data: ReportData, lang: str) -> bytes | None:
 
 def _differences_figure(data: ReportData, lang: str) -> bytes | None:
     summary = data.summary.set_index(["outcome", "position"])
-    names, keys = data.names, [key for key, _ in OUTCOMES if (key, 0) in summary.index]
+    names = data.names
+    keys = [key for key, _ in OUTCOMES if (key, 0) in summary.index and MEASURES[key].counted]  # no % of 0-1 indices
     if len(names) < 2 or not keys:
         return None
     figure, (ax,) = _figure(1, width=8.0)
@@ -334,7 +339,10 @@ def make_figures(data: ReportData, lang: str = "en") -> dict[str, tuple[str, byt
                    ("time_limited_share", "time_limited")], lang)),
         "differences.png": ("fig_differences", _differences_figure(data, lang)),
     }
-    return {name: (label(caption, lang), png) for name, (caption, png) in figures.items() if png is not None}
+    window = window_of(data)
+    kinds = {name: "figure.differences" if name == "differences.png" else "figure.monthly" for name in figures}
+    return {name: (f"{label(caption, lang)} ({text(kinds[name], lang, start=window.start_year, end=window.end)})", png)
+            for name, (caption, png) in figures.items() if png is not None}
 
 
 # -- html --------------------------------------------------------------------------------------
@@ -367,6 +375,7 @@ def render_html(data: ReportData, figures: dict[str, tuple[str, bytes]], lang: s
              f"<title>{html.escape(label('title', lang))}: {html.escape(', '.join(data.names))}</title>"
              f"<style>{STYLE}</style></head><body>",
              f"<h1>{html.escape(label('title', lang))}: {html.escape(' / '.join(data.names))}</h1>",
+             render_findings(from_report_data(data, lang)), f"<h2>{html.escape(text('section.outcome_table', lang))}</h2>",
              _html_table(header, rows, "outcomes")]
     parts += [f"<p class='note'>{html.escape(note)}</p>" for note in notes(data, lang)]
     parts.append(f"<h2>{html.escape(label('figures', lang))}</h2>"

@@ -171,4 +171,8 @@ MESSAGES: dict[str, dict[str, object]] = {
     "part.level.land": {"de": "Länder", "en": "Laender"},
     "part.level.foundation": {"de": "Stiftungen", "en": "foundations"},
     "part.level.municipal": {"de": "Kommunen", "en": "municipalities"},
+    "section.outcome_table": {"de": "Alle Ergebnisse", "en": "All outcomes"},
+    "figure.monthly": {"de": "Monatswerte {start}-{end}", "en": "monthly values {start}-{end}"},
+    "figure.differences": {"de": "nur Anzahlen und Geld; Bestand oder Summe wie in der Tabelle, {start}-{end}",
+                           "en": "counts and money only; stock or total as in the table, {start}-{end}"},
 }

@@ -172,10 +172,19 @@ def console_lines(context: dict[str, Any]) -> list[str]:
     return lines + ([""] + context["flags"] if context["flags"] else [])
 
 
+def resolved_scenarios(data: Any) -> list[dict[str, Any]]:
+    """The resolved scenario of each position of a report's comparison (from its runs)."""
+    first = data.runs.sort_values(["position", "seed"]).drop_duplicates("position").set_index("position")
+    return [json.loads(first.loc[p, "scenario_json"]) if p in first.index else {} for p in range(len(data.names))]
+
+
+def window_of(data: Any) -> Window:
+    """The years a report's comparison covers: the reference's start year and the comparison's run length."""
+    return Window(int(resolved_scenarios(data)[0].get("start_year", 2014)), float(data.comparison["years"].iloc[0]))
+
+
 def from_report_data(data: Any, lang: str) -> dict[str, Any]:
     """The section of a report's data (report.ReportData: outcomes, summary, runs, comparison, names)."""
-    first = data.runs.sort_values(["position", "seed"]).drop_duplicates("position").set_index("position")
-    scenarios = [json.loads(first.loc[p, "scenario_json"]) if p in first.index else {} for p in range(len(data.names))]
-    window = Window(int(scenarios[0].get("start_year", 2014)), float(data.comparison["years"].iloc[0]))
+    scenarios = resolved_scenarios(data)
     scale = scenarios[0].get("population", {}).get("scale", "national")
-    return section(data.outcomes, data.summary, scenarios, data.names, window, scale, lang)
+    return section(data.outcomes, data.summary, scenarios, data.names, window_of(data), scale, lang)
