@@ -156,3 +156,13 @@ def budget_neutral(scenario: Scenario, reference: Scenario, seeds: list[int], ye
 def finite(value: float) -> bool:
     """A number to show (not NaN or infinite)."""
     return value is not None and math.isfinite(value)
+
+
+def neutral_scenarios(scenarios: list[Scenario], seeds: list[int], years: float | None,
+                      tolerance: float = SPENDS_MORE) -> list[tuple[Scenario, BudgetNeutral | None]]:
+    """Every scenario after the first scaled to the first one's spending (the reference is kept as it is)."""
+    result: list[tuple[Scenario, BudgetNeutral | None]] = [(scenarios[0], None)]
+    for scenario in scenarios[1:]:
+        result.append(budget_neutral(scenario, scenarios[0], seeds, years if years is not None else scenarios[0].years,
+                                     tolerance))
+    return result

@@ -67,3 +67,8 @@ def signed(value: float, lang: str, digits: int = 0) -> str:
     """A number with its sign always shown (+1.234,5 / -0,3)."""
     shown = number(value, lang, digits)
     return shown if not math.isfinite(value) or rounded(value, digits) < 0 else "+" + shown
+
+
+def plain(value: float, lang: str) -> str:
+    """A number without thousands grouping (years on an axis: 2014,5 / 2014.5)."""
+    return format_decimal(value, format="0.##", locale=lang)

@@ -175,4 +175,6 @@ MESSAGES: dict[str, dict[str, object]] = {
     "figure.monthly": {"de": "Monatswerte {start}-{end}", "en": "monthly values {start}-{end}"},
     "figure.differences": {"de": "nur Anzahlen und Geld; Bestand oder Summe wie in der Tabelle, {start}-{end}",
                            "en": "counts and money only; stock or total as in the table, {start}-{end}"},
+    "brief.scenario": {"de": "Szenario", "en": "scenario"},
+    "brief.value": {"de": "Wert im Szenario", "en": "scenario value"},
 }
