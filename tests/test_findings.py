@@ -43,6 +43,8 @@ def expected_strings(outcome: str, row: pd.Series, lang: str) -> tuple[str, str,
     word = ("more" if diff > 0 else "fewer") if counted else ("higher" if diff > 0 else "lower")
     if diff < 0:
         diff, low, high = -diff, -high, -low
+    while (low > 0) and round(low, digits) == 0 and digits < 6:
+        digits += 1
     return number(diff, lang, digits), number(low, lang, digits), number(high, lang, digits), DIRECTIONS[lang][word]
 
 
@@ -107,6 +109,14 @@ def test_shares_in_percentage_points_and_indices_on_their_scale() -> None:
     assert "mean burnout is 0.002 higher on the 0-1 scale under b" in found["mean_burnout"].sentence
     assert np.isnan(relative_change("mean_burnout", 0.002, 0.012))
     assert relative_change("alive_end", 50, -500) == pytest.approx(0.1)
+
+
+def test_a_measurable_interval_never_shows_a_bound_of_zero() -> None:
+    summary = pd.DataFrame([{"outcome": "mean_burnout", "position": 0, "scenario": "a"},
+                            {"outcome": "mean_burnout", "position": 1, "scenario": "b", "diff": 0.0016,
+                             "diff_low": 0.0002, "diff_high": 0.0030}])
+    (found,) = findings(summary, Window(2014, 10), "en")
+    assert found.measurable and found.low_text == "0.0002" and found.value_text == "0.0016"
 
 
 def test_no_interval_with_one_run_is_said_as_such() -> None:

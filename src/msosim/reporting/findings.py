@@ -114,6 +114,8 @@ def finding(row: pd.Series, reference: str, window: Window, lang: str) -> Findin
     found = measurable(low, high)
     digits = digits_for((high - low) / 2, minimum=-6 if measure.unit in ("count", "fte") else 1)
     magnitude, lower, upper = (abs(diff), abs(high), abs(low)) if diff < 0 else (diff, low, high)
+    while found and round(lower, digits) == 0 and digits < 6:  # a measurable interval never shows a bound of 0
+        digits += 1
     value_text, low_text, high_text = (number(v, lang, digits) for v in (magnitude, lower, upper))
     sentence = ""
     if found:
