@@ -66,7 +66,9 @@ def test_section_renders_scenarios_levers_costs_and_splits(data, lang) -> None:
     assert page.index(context["caveat"]) < page.index(context["scenarios_heading"])
     assert "policy.funding_mode" in page and "institutional" in page
     assert context["costs"] is not None and "2014-2016" in context["costs"]["rows"][0][0]
+    assert "million EUR" in context["costs"]["rows"][0][0] or "Mio. EUR" in context["costs"]["rows"][0][0]
     assert all(s["caption"] for s in context["splits"])
     assert not any("land" in s["caption"].lower() for s in context["splits"]), "one district: no split by Land"
     if lang == "de":
-        assert re.search(r"\d\.\d{3}\.\d{3} \[", page), "German money with dots as thousands separators"
+        assert re.search(r"\d,\d+ \[\d+,\d+ bis \d+,\d+\]", page), "German decimal commas in the tables"
+        assert re.search(r"\d{1,3}\.\d{3} \[\d{1,3}\.\d{3} bis", page), "German thousands separators (EUR per MSO-year)"

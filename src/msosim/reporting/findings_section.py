@@ -22,10 +22,14 @@ from .findings_format import digits_for, number, signed, text
 from .scenario_levers import changed_levers, description, setting_text
 
 TEMPLATES = Path(__file__).parent / "templates"
+MILLION = 1e-6  # spending is shown in million EUR
 
 
-def interval_text(mean: float, low: float, high: float, lang: str, plus: bool = False, digits: int | None = None) -> str:
-    """'1,234 [1,100 to 1,300]' / '1.234 [1.100 bis 1.300]', rounded to two significant digits of the half-width."""
+def interval_text(mean: float, low: float, high: float, lang: str, plus: bool = False, digits: int | None = None,
+                  scale: float = 1.0) -> str:
+    """'1,234 [1,100 to 1,300]' / '1.234 [1.100 bis 1.300]', rounded to two significant digits of the half-width
+    (values multiplied by `scale` first, e.g. 1e-6 for million EUR)."""
+    mean, low, high = mean * scale, low * scale, high * scale
     if not finite(mean):
         return "n/a" if lang == "en" else "k. A."
     if digits is None:
@@ -69,18 +73,20 @@ def cost_table(outcomes: pd.DataFrame, names: list[str], window: Window, lang: s
         chosen = rows[(rows["measure"] == measure) & (rows["unit"] == unit)].set_index("position")
         key = f"section.cost.{measure}" if unit == "EUR" else f"section.cost.{measure}.{unit}"
         cells = [text(key, lang, start=window.start_year, end=window.end)]
+        scale = MILLION if unit == "EUR" else 1.0
         for position in range(len(names)):
             if measure == "incremental":
                 continue
             r = chosen.loc[position] if position in chosen.index else None
-            cells.append(interval_text(r["mean"], r["low"], r["high"], lang) if r is not None else "")
+            cells.append(interval_text(r["mean"], r["low"], r["high"], lang, scale=scale) if r is not None else "")
         for position in range(1, len(names)):
             r = chosen.loc[position] if position in chosen.index else None
             if measure == "incremental":
                 cells.append(interval_text(r["mean"], r["low"], r["high"], lang) if r is not None and finite(r["mean"])
                              else text("section.not_measurable", lang))
             else:
-                cells.append(interval_text(r["diff"], r["diff_low"], r["diff_high"], lang, plus=True) if r is not None else "")
+                cells.append(interval_text(r["diff"], r["diff_low"], r["diff_high"], lang, plus=True, scale=scale)
+                             if r is not None else "")
         if measure == "incremental":
             cells[1:1] = [""] * len(names)
         body.append(cells)
@@ -99,8 +105,9 @@ def level_rows(outcomes: pd.DataFrame, names: list[str], window: Window, lang: s
     for level in LEVELS:
         key = part_name("public_money_total", "level", level)
         cells = [text("section.cost.level", lang, level=text(f"part.level.{level}", lang))]
-        cells += [interval_text(*summary.loc[(key, p), ["mean", "low", "high"]], lang) for p in range(len(names))]
-        cells += [interval_text(*summary.loc[(key, p), ["diff", "diff_low", "diff_high"]], lang, plus=True)
+        cells += [interval_text(*summary.loc[(key, p), ["mean", "low", "high"]], lang, scale=MILLION)
+                  for p in range(len(names))]
+        cells += [interval_text(*summary.loc[(key, p), ["diff", "diff_low", "diff_high"]], lang, plus=True, scale=MILLION)
                   for p in range(1, len(names))]
         rows.append(cells)
     return rows
@@ -114,19 +121,22 @@ def split_tables(summary: pd.DataFrame, found: list, names: list[str], window: W
             continue
         for dimension in dimensions_present(summary, outcome):
             table = decomposition(summary, outcome, dimension)
+            unit = MEASURES[outcome].unit
             caption = text("section.split", lang, outcome=upper_first(text(f"finding.name.{outcome}", lang)),
                            dimension=text(f"dimension.{dimension}", lang), window=window.header(MEASURES[outcome].kind, lang))
+            caption += text(f"section.split_unit.{unit}", lang) if unit in ("fte", "meur") else ""
+            scale = MILLION if unit == "meur" else 1.0
             header = [text("section.part", lang), *names, *(f"Δ {name}" for name in names[1:])]
             rows = []
             for part, block in table.groupby("part", sort=False):
                 block = block.set_index("position")
                 label = text("section.total", lang) if part == "total" else \
                     text(f"part.{dimension}.{part}", lang) if dimension != "land" else part
-                digits = 1 if MEASURES[outcome].unit == "fte" else 0
-                cells = [label, *(number(block.loc[p, "mean"], lang, digits) if p in block.index else ""
+                digits = 1 if unit in ("fte", "meur") else 0
+                cells = [label, *(number(block.loc[p, "mean"] * scale, lang, digits) if p in block.index else ""
                                   for p in range(len(names)))]
-                cells += [interval_text(block.loc[p, "diff"], block.loc[p, "diff_low"], block.loc[p, "diff_high"], lang, plus=True)
-                          if p in block.index else "" for p in range(1, len(names))]
+                cells += [interval_text(block.loc[p, "diff"], block.loc[p, "diff_low"], block.loc[p, "diff_high"], lang,
+                                        plus=True, scale=scale) if p in block.index else "" for p in range(1, len(names))]
                 rows.append(cells)
             if dimension == "land":  # the Laender with a measurable part first would reorder; keep the code order
                 rows = [r for r in rows[:-1] if any(c not in ("0", "+0", "") for c in r[1:])] + rows[-1:]
