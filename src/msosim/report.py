@@ -21,7 +21,7 @@ from . import analysis
 from .batch import bands, summarise
 from .i18n import label
 from .reporting.findings import MEASURES
-from .reporting.findings_format import text
+from .reporting.findings_format import localise_axes, text
 from .reporting.findings_section import from_report_data, render as render_findings, window_of
 from .store import Store
 
@@ -269,6 +269,7 @@ def _band_panel(ax, frame: pd.DataFrame, column: str, names: list[str], title: s
     ax.set_xlabel(label("year", lang))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    localise_axes(ax, lang)
 
 
 # Series without a value at the start (flows need a step, yearly indicators a full year): years to skip.
@@ -320,6 +321,7 @@ def _differences_figure(data: ReportData, lang: str) -> bytes | None:
     ax.set_yticks(np.arange(len(keys)), [label(k, lang) for k in keys], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel(label("relative_difference", lang, ref=names[0]))
+    localise_axes(ax, lang, axes="x", years=False)
     ax.grid(alpha=0.3, axis="x")
     ax.legend(fontsize=8)
     return _png(figure)

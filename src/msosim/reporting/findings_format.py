@@ -72,3 +72,18 @@ def signed(value: float, lang: str, digits: int = 0) -> str:
 def plain(value: float, lang: str) -> str:
     """A number without thousands grouping (years on an axis: 2014,5 / 2014.5)."""
     return format_decimal(value, format="0.##", locale=lang)
+
+
+def axis_number(value: float, lang: str) -> str:
+    """A tick label: grouped, up to three decimals, in the language's format (12.500 / 0,015)."""
+    return format_decimal(value + 0.0, format="#,##0.###", locale=lang)
+
+
+def localise_axes(ax, lang: str, axes: str = "xy", years: bool = True) -> None:
+    """Tick labels of a matplotlib Axes in the language's number format (the x axis as years without grouping)."""
+    from matplotlib.ticker import FuncFormatter
+
+    if "x" in axes:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: plain(x, lang) if years else axis_number(x, lang)))
+    if "y" in axes:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: axis_number(y, lang)))
