@@ -49,32 +49,33 @@ def level_outcomes(model_table: pd.DataFrame, funders: pd.DataFrame) -> dict[str
     return parts
 
 
-def mso_parts(msos: pd.DataFrame, land_codes: list[str]) -> pd.DataFrame:
-    """Per MSO at the end of the run: type at start, Land code, alive, staff, dissolved during the run, money received."""
-    start = msos[msos["snapshot"] == "start"].set_index("mso")
-    end = msos[msos["snapshot"] == "end"].set_index("mso")
-    staffed = start["staff_fte"].reindex(end.index, fill_value=0.0) > 0
-    received = end["grant_income_total"] + end["municipal_income_total"]
-    received -= (start["grant_income_total"] + start["municipal_income_total"]).reindex(end.index, fill_value=0.0)
-    alive = end["alive"].astype(bool)
-    return pd.DataFrame({
-        "type": np.where(staffed, "staffed", "volunteer_only"),
-        "land": np.asarray(land_codes)[end["land"].to_numpy(dtype=int)],
-        "alive_end": alive.astype(float), "staff_fte_end": end["staff_fte"].where(alive, 0.0),
-        "dissolved_total": (end["died_step"] > 0).astype(float), "public_money_total": received,
-    }, index=end.index)
+def mso_parts(msos: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per MSO at the end of the run: type at start (index into TYPES), Land index, alive, staff, dissolved during
+    the run, public money received over the run."""
+    start, end = msos[msos["snapshot"] == "start"], msos[msos["snapshot"] == "end"]
+    rows = end["mso"].to_numpy()
+    size = int(max(rows.max(initial=-1), start["mso"].max() if len(start) else -1)) + 1
+    staffed, received_before = np.zeros(size, dtype=bool), np.zeros(size)
+    staffed[start["mso"].to_numpy()] = start["staff_fte"].to_numpy() > 0
+    received_before[start["mso"].to_numpy()] = (start["grant_income_total"] + start["municipal_income_total"]).to_numpy()
+    alive = end["alive"].to_numpy(dtype=bool)
+    return {
+        "type": staffed[rows].astype(int), "land": end["land"].to_numpy(dtype=int),
+        "alive_end": alive.astype(float), "staff_fte_end": np.where(alive, end["staff_fte"].to_numpy(), 0.0),
+        "dissolved_total": (end["died_step"].to_numpy() > 0).astype(float),
+        "public_money_total": (end["grant_income_total"] + end["municipal_income_total"]).to_numpy() - received_before[rows],
+    }
 
 
 def mso_outcomes(msos: pd.DataFrame, land_codes: list[str]) -> dict[str, float]:
     """The split outcomes by MSO type and by Land (every part always, zero where a run has no such MSO, so the
     means of the parts over runs sum to the mean of the whole)."""
-    table = mso_parts(msos, land_codes)
+    table = mso_parts(msos)
     parts: dict[str, float] = {}
     for dimension, names in (("type", TYPES), ("land", land_codes)):
-        sums = table.groupby(dimension)[list(SPLIT_OUTCOMES)].sum()
-        for part in names:
-            for outcome in SPLIT_OUTCOMES:
-                parts[part_name(outcome, dimension, part)] = float(sums[outcome].get(part, 0.0))
+        for outcome in SPLIT_OUTCOMES:
+            sums = np.bincount(table[dimension], weights=table[outcome], minlength=len(names))
+            parts.update({part_name(outcome, dimension, part): float(sums[i]) for i, part in enumerate(names)})
     return parts
 
 
