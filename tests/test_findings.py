@@ -137,3 +137,15 @@ def test_catalogue_has_both_languages_and_the_frame_texts() -> None:
         assert f"finding.noun.{outcome}" in MESSAGES and f"finding.name.{outcome}" in MESSAGES
     assert "not a forecast" in caveat("en") and "keine Prognose" in caveat("de")
     assert basis(1, "district", "en").startswith("Basis: 1 paired run per scenario, one district")
+
+
+@pytest.mark.parametrize("env, expected", [({"LC_ALL": "de_DE.UTF-8"}, "de"), ({"LANG": "de_AT.UTF-8"}, "de"),
+                                           ({"LANG": "en_GB.UTF-8"}, "en"), ({"LC_ALL": "fr_FR.UTF-8"}, "en")])
+def test_language_defaults_from_the_locale(monkeypatch, env, expected) -> None:
+    from msosim.reporting.findings_format import default_language
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert default_language() == expected
