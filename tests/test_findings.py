@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from msosim.reporting.findings import MEASURES, Window, basis, caveat, findings, measurable, paragraphs, relative_change, shown
-from msosim.reporting.findings_format import digits_for, number, signed, text
+from msosim.reporting.findings_format import default_language, digits_for, number, signed, text
 from msosim.reporting.findings_messages import MESSAGES
 
 DIRECTIONS = {"en": {"more": "more", "fewer": "fewer", "higher": "higher", "lower": "lower"},
@@ -142,8 +142,6 @@ def test_catalogue_has_both_languages_and_the_frame_texts() -> None:
 @pytest.mark.parametrize("env, expected", [({"LC_ALL": "de_DE.UTF-8"}, "de"), ({"LANG": "de_AT.UTF-8"}, "de"),
                                            ({"LANG": "en_GB.UTF-8"}, "en"), ({"LC_ALL": "fr_FR.UTF-8"}, "en")])
 def test_language_defaults_from_the_locale(monkeypatch, env, expected) -> None:
-    from msosim.reporting.findings_format import default_language
-
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
