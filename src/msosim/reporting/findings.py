@@ -175,10 +175,3 @@ def basis(pairs: int, scale: str, lang: str) -> str:
     """'Basis: 10 paired runs per scenario, national scale; 95% intervals of the paired differences.'"""
     return text("finding.basis", lang, n=pairs, scale=text(f"finding.scale.{scale}", lang))
 
-
-def relative_change(outcome: str, diff: float, reference_mean: float) -> float:
-    """The difference as a share of the reference mean, for counts and money only (NaN for shares and indices)."""
-    measure = MEASURES.get(outcome)
-    if measure is None or not measure.counted or not reference_mean:
-        return float("nan")
-    return diff / abs(reference_mean)

@@ -75,12 +75,6 @@ def lever_table(scenarios: list[Any], names: list[str], lang: str) -> dict[str, 
     return tables
 
 
-def scenarios_from_runs(runs: pd.DataFrame) -> tuple[list[dict[str, Any]], list[str]]:
-    """The resolved scenario of each position of a comparison (from the store's runs table), and the names."""
-    first = runs.sort_values(["position", "seed"]).drop_duplicates("position")
-    return [json.loads(text) for text in first["scenario_json"]], first["scenario_name"].tolist()
-
-
 def description(scenario: Any) -> str:
     """The scenario's one-paragraph description (empty if it has none)."""
     return " ".join(str(resolved(scenario).get("description", "")).split())
