@@ -137,6 +137,7 @@ def test_catalogue_has_both_languages_and_the_frame_texts() -> None:
         assert f"finding.noun.{outcome}" in MESSAGES and f"finding.name.{outcome}" in MESSAGES
     assert "not a forecast" in caveat("en") and "keine Prognose" in caveat("de")
     assert basis(1, "district", "en").startswith("Basis: 1 paired run per scenario, one district")
+    assert basis(3, "land", "de", scenarios=1).startswith("Grundlage: 3 Läufe, ein Land; nur ein Szenario")
 
 
 @pytest.mark.parametrize("env, expected", [({"LC_ALL": "de_DE.UTF-8"}, "de"), ({"LANG": "de_AT.UTF-8"}, "de"),

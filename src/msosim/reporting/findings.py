@@ -171,7 +171,8 @@ def caveat(lang: str) -> str:
     return text("finding.caveat", lang)
 
 
-def basis(pairs: int, scale: str, lang: str) -> str:
+def basis(pairs: int, scale: str, lang: str, scenarios: int = 2) -> str:
     """'Basis: 10 paired runs per scenario, national scale; 95% intervals of the paired differences.'"""
-    return text("finding.basis", lang, n=pairs, scale=text(f"finding.scale.{scale}", lang))
+    key = "finding.basis" if scenarios > 1 else "finding.basis_single"
+    return text(key, lang, n=pairs, scale=text(f"finding.scale.{scale}", lang))
 

@@ -179,4 +179,10 @@ MESSAGES: dict[str, dict[str, object]] = {
     "brief.value": {"de": "Wert im Szenario", "en": "scenario value"},
     "section.split_unit.fte": {"de": ", Vollzeitstellen (VZÄ)", "en": ", full-time positions (FTE)"},
     "section.split_unit.meur": {"de": ", Mio. EUR", "en": ", million EUR"},
+    "finding.basis_single": {
+        "de": {"one": "Grundlage: {n} Lauf, {scale}; nur ein Szenario, daher kein Vergleich.",
+               "other": "Grundlage: {n} Läufe, {scale}; nur ein Szenario, daher kein Vergleich."},
+        "en": {"one": "Basis: {n} run, {scale}; one scenario only, so nothing is compared.",
+               "other": "Basis: {n} runs, {scale}; one scenario only, so nothing is compared."},
+    },
 }

@@ -153,7 +153,7 @@ def section(outcomes: pd.DataFrame, summary: pd.DataFrame, scenarios: list[Any],
     excess = spends_more(outcomes) if "public_money_total" in set(outcomes["outcome"]) else {}
     return {
         "lang": lang, "title": " / ".join(names), "heading": text("finding.heading", lang),
-        "caveat": caveat(lang), "basis": basis(pairs, scale, lang),
+        "caveat": caveat(lang), "basis": basis(pairs, scale, lang, len(names)),
         "paragraphs": paragraphs(found, lang),
         "flags": [text("section.spends_more", lang, scenario=names[p], ref=names[0],
                        excess=f"{number(100 * value, lang, 1)} %" if lang == "de" else f"{number(100 * value, lang, 1)}%")
