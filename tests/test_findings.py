@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from msosim.reporting.findings import MEASURES, Window, basis, caveat, findings, measurable, paragraphs, shown
+from msosim.reporting.findings import DIGITS, MEASURES, Window, basis, caveat, findings, measurable, paragraphs, shown
 from msosim.reporting.findings_format import default_language, digits_for, number, signed, text
 from msosim.reporting.findings_messages import MESSAGES
 
@@ -38,7 +38,7 @@ def expected_strings(outcome: str, row: pd.Series, lang: str) -> tuple[str, str,
     """Value, low and high as the reader should see them, and the direction word, computed from the table row."""
     unit = MEASURES[outcome].unit
     diff, low, high = (shown(outcome, row[k]) for k in ("diff", "diff_low", "diff_high"))
-    digits = digits_for((high - low) / 2, minimum=-6 if unit in ("count", "fte") else 1)
+    digits = digits_for((high - low) / 2, *DIGITS[unit])
     counted = unit in ("count", "fte")
     word = ("more" if diff > 0 else "fewer") if counted else ("higher" if diff > 0 else "lower")
     if diff < 0:
@@ -106,7 +106,7 @@ def test_shares_in_percentage_points_and_indices_on_their_scale() -> None:
     found = {f.outcome: f for f in findings(summary, Window(2014, 2), "en")}
     assert "0.40 percentage points lower" in found["service_coverage"].sentence
     assert re.findall(r"\d+ ?%", found["service_coverage"].sentence + found["mean_burnout"].sentence) == ["95%", "95%"]
-    assert "mean burnout is 0.002 higher on the 0-1 scale under b" in found["mean_burnout"].sentence
+    assert "mean burnout is 0.0020 higher on the 0-1 scale under b" in found["mean_burnout"].sentence
     assert not MEASURES["mean_burnout"].counted and not MEASURES["service_coverage"].counted
     assert MEASURES["alive_end"].counted and MEASURES["public_money_total"].counted
 

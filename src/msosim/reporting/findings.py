@@ -47,6 +47,9 @@ MEASURES: dict[str, Measure] = {
     "public_money_total": Measure("total", "meur"),
 }
 SCALE = {"share": 100.0, "meur": 1e-6}  # shown in percentage points and million EUR
+# Digits: two significant digits of the interval's half-width, within these bounds per unit.
+DIGITS = {"count": (-6, 1), "fte": (-6, 1), "share": (1, 2), "index": (1, 4), "ties": (1, 3), "eur": (1, 3),
+          "meur": (1, 1)}
 UNIT_TEXT = {"share": "finding.unit.pp", "eur": "finding.unit.eur", "meur": "finding.unit.meur", "ties": "finding.unit.ties"}
 
 
@@ -112,7 +115,7 @@ def finding(row: pd.Series, reference: str, window: Window, lang: str) -> Findin
     outcome, measure = row["outcome"], MEASURES[row["outcome"]]
     diff, low, high = (shown(outcome, float(row[k])) for k in ("diff", "diff_low", "diff_high"))
     found = measurable(low, high)
-    digits = digits_for((high - low) / 2, minimum=-6 if measure.unit in ("count", "fte") else 1)
+    digits = digits_for((high - low) / 2, *DIGITS[measure.unit])
     magnitude, lower, upper = (abs(diff), abs(high), abs(low)) if diff < 0 else (diff, low, high)
     while found and round(lower, digits) == 0 and digits < 6:  # a measurable interval never shows a bound of 0
         digits += 1
