@@ -12,6 +12,7 @@ from msosim.batch import compare
 from msosim.i18n import label
 from msosim.report import load_report_data, table_rows
 from msosim.reporting.findings import MEASURES
+from msosim.reporting.findings_brief import brief_figure, text_size
 from msosim.reporting.findings_format import text
 from msosim.reporting.findings_section import console_lines, from_report_data, render
 from msosim.store import Store
@@ -72,3 +73,19 @@ def test_section_renders_scenarios_levers_costs_and_splits(data, lang) -> None:
     if lang == "de":
         assert re.search(r"\d,\d+ \[\d+,\d+ bis \d+,\d+\]", page), "German decimal commas in the tables"
         assert re.search(r"\d{1,3}\.\d{3} \[\d{1,3}\.\d{3} bis", page), "German thousands separators (EUR per MSO-year)"
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_brief_stays_on_its_page(data, lang) -> None:
+    figure = brief_figure(data, lang)
+    tops = [t.get_position()[1] for t in figure.texts]
+    assert min(tops) > 0 and max(tops) < 1
+    assert all(ax.get_position().y0 > 0 for ax in figure.axes)
+    assert any(context_title in t.get_text() for t in figure.texts for context_title in data.names)
+
+
+def test_brief_text_shrinks_to_fit_many_findings() -> None:
+    long = "At the end of the run (2029), scenario has about 440 more MSOs alive (95% interval 406 to 475) than baseline."
+    few = {"paragraphs": [{"sentences": [long] * 4}], "flags": []}
+    many = {"paragraphs": [{"sentences": [long] * 8} for _ in range(4)], "flags": [long]}
+    assert text_size(few) == 8.0 and text_size(many) < 8.0

@@ -20,6 +20,10 @@ LINE = 0.0125  # height of a line of 8-point text, as a share of the page
 MARGIN = 0.06
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 CREATOR = "msosim compare --brief"
+# The headline outcomes a brief speaks about (the report has all of them).
+HEADLINE = ("alive_end", "dissolved_total", "staff_fte_end", "service_coverage", "public_money_total",
+            "public_money_per_service_hour")
+TEXT_BUDGET = 0.5  # share of the page the findings text may take before its font shrinks
 
 
 class Cursor:
@@ -93,22 +97,33 @@ def draw_series(figure: Figure, cursor: Cursor, data: Any, lang: str, bottom: fl
 
 def brief_figure(data: Any, lang: str) -> Figure:
     """The brief as a matplotlib figure of one A4 page."""
-    context = from_report_data(data, lang)
+    context = from_report_data(data, lang, HEADLINE)
     figure = Figure(figsize=PAGE)
     cursor = Cursor(figure)
     cursor.write(f"{text('finding.heading', lang)}: {context['title']}", size=14, weight="bold", width=70)
-    cursor.write(context["basis"], size=7.5)
+    cursor.write(context["basis"] + " " + text("brief.more", lang), size=7.5)
+    size = text_size(context)
     for paragraph in context["paragraphs"]:
-        cursor.write(paragraph["heading"], size=9, weight="bold")
+        cursor.write(paragraph["heading"], size=size + 1, weight="bold")
         for sentence in paragraph["sentences"]:
-            cursor.write(sentence, indent="- ")
+            cursor.write(sentence, size=size, indent="- ")
     for flag in context["flags"]:
-        cursor.write(flag, weight="bold")
+        cursor.write(flag, size=size, weight="bold")
     draw_levers(figure, cursor, context, lang)
     draw_series(figure, cursor, data, lang, bottom=MARGIN + LINE * 6)
     cursor.write(context["caveat"], size=7.5, weight="bold")
     cursor.write(provenance(data), size=6.5, width=140)
     return figure
+
+
+def text_size(context: dict[str, Any]) -> float:
+    """The font size (8 down to 5 points) at which the findings fit into TEXT_BUDGET of the page."""
+    sentences = [s for p in context["paragraphs"] for s in p["sentences"]] + context["flags"]
+    for size in (8.0, 7.0, 6.0, 5.0):
+        lines = sum(len(textwrap.wrap(s, width=int(118 * 8 / size))) for s in sentences) + 2 * len(context["paragraphs"])
+        if lines * LINE * size / 8 * 1.15 + len(sentences) * LINE * 0.3 <= TEXT_BUDGET:
+            return size
+    return 5.0
 
 
 def provenance(data: Any) -> str:

@@ -185,4 +185,6 @@ MESSAGES: dict[str, dict[str, object]] = {
         "en": {"one": "Basis: {n} run, {scale}; one scenario only, so nothing is compared.",
                "other": "Basis: {n} runs, {scale}; one scenario only, so nothing is compared."},
     },
+    "brief.more": {"de": "Hier die Hauptergebnisse; alle Ergebnisse im Bericht.",
+                   "en": "Headline outcomes here; every outcome in the report."},
 }

@@ -145,9 +145,9 @@ def split_tables(summary: pd.DataFrame, found: list, names: list[str], window: W
 
 
 def section(outcomes: pd.DataFrame, summary: pd.DataFrame, scenarios: list[Any], names: list[str], window: Window,
-            scale: str, lang: str) -> dict[str, Any]:
-    """Everything the findings section shows, as plain values for the template."""
-    found = findings(summary, window, lang)
+            scale: str, lang: str, chosen: tuple[str, ...] = tuple(MEASURES)) -> dict[str, Any]:
+    """Everything the findings section shows (findings on the `chosen` outcomes), as plain values for the template."""
+    found = findings(summary, window, lang, chosen)
     pairs = int(summary["n_pairs"].min()) if "n_pairs" in summary and summary["n_pairs"].notna().any() else \
         int(summary["n"].min())
     excess = spends_more(outcomes) if "public_money_total" in set(outcomes["outcome"]) else {}
@@ -193,8 +193,8 @@ def window_of(data: Any) -> Window:
     return Window(int(resolved_scenarios(data)[0].get("start_year", 2014)), float(data.comparison["years"].iloc[0]))
 
 
-def from_report_data(data: Any, lang: str) -> dict[str, Any]:
+def from_report_data(data: Any, lang: str, chosen: tuple[str, ...] = tuple(MEASURES)) -> dict[str, Any]:
     """The section of a report's data (report.ReportData: outcomes, summary, runs, comparison, names)."""
     scenarios = resolved_scenarios(data)
     scale = scenarios[0].get("population", {}).get("scale", "national")
-    return section(data.outcomes, data.summary, scenarios, data.names, window_of(data), scale, lang)
+    return section(data.outcomes, data.summary, scenarios, data.names, window_of(data), scale, lang, chosen)
