@@ -342,7 +342,7 @@ def make_figures(data: ReportData, lang: str = "en") -> dict[str, tuple[str, byt
         "differences.png": ("fig_differences", _differences_figure(data, lang)),
     }
     window = window_of(data)
-    kinds = {name: "figure.differences" if name == "differences.png" else "figure.monthly" for name in figures}
+    kinds = {name: "finding.figure." + ("differences" if name == "differences.png" else "monthly") for name in figures}
     return {name: (f"{label(caption, lang)} ({text(kinds[name], lang, start=window.start_year, end=window.end)})", png)
             for name, (caption, png) in figures.items() if png is not None}
 
@@ -377,7 +377,8 @@ def render_html(data: ReportData, figures: dict[str, tuple[str, bytes]], lang: s
              f"<title>{html.escape(label('title', lang))}: {html.escape(', '.join(data.names))}</title>"
              f"<style>{STYLE}</style></head><body>",
              f"<h1>{html.escape(label('title', lang))}: {html.escape(' / '.join(data.names))}</h1>",
-             render_findings(from_report_data(data, lang)), f"<h2>{html.escape(text('section.outcome_table', lang))}</h2>",
+             render_findings(from_report_data(data, lang)),
+             f"<h2>{html.escape(text('finding.section.outcome_table', lang))}</h2>",
              _html_table(header, rows, "outcomes")]
     parts += [f"<p class='note'>{html.escape(note)}</p>" for note in notes(data, lang)]
     parts.append(f"<h2>{html.escape(label('figures', lang))}</h2>"

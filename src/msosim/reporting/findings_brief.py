@@ -57,8 +57,8 @@ def draw_levers(figure: Figure, cursor: Cursor, context: dict[str, Any], lang: s
     height = LINE * 1.4 * (len(rows) + 1)
     ax = figure.add_axes((MARGIN, cursor.y - height, 1 - 2 * MARGIN, height))
     ax.axis("off")
-    header = [text("brief.scenario", lang), text("section.lever_key", lang), context["cards"][0]["name"],
-              text("brief.value", lang)]
+    header = [text("finding.brief.scenario", lang), text("finding.section.lever_key", lang), context["cards"][0]["name"],
+              text("finding.brief.value", lang)]
     table = ax.table(cellText=rows, colLabels=header, cellLoc="left", colLoc="left", bbox=(0, 0, 1, 1),
                      colWidths=[0.22, 0.38, 0.2, 0.2])
     table.auto_set_font_size(False)
@@ -101,7 +101,7 @@ def brief_figure(data: Any, lang: str) -> Figure:
     figure = Figure(figsize=PAGE)
     cursor = Cursor(figure)
     cursor.write(f"{text('finding.heading', lang)}: {context['title']}", size=14, weight="bold", width=70)
-    cursor.write(context["basis"] + " " + text("brief.more", lang), size=7.5)
+    cursor.write(context["basis"] + " " + text("finding.brief.more", lang), size=7.5)
     size = text_size(context)
     for paragraph in context["paragraphs"]:
         cursor.write(paragraph["heading"], size=size + 1, weight="bold")

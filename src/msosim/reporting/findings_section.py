@@ -53,10 +53,10 @@ def scenario_cards(scenarios: list[Any], names: list[str], lang: str) -> list[di
         levers = [] if position == 0 else [
             (key, setting_text(a, lang), setting_text(b, lang)) for key, a, b in changed_levers(scenarios[0], scenario)]
         cards.append({"name": name, "reference": position == 0,
-                      "description": description(scenario) or text("section.no_description", lang),
-                      "levers_title": text("section.levers", lang, scenario=name, ref=names[0]),
-                      "no_levers": text("section.no_levers", lang, ref=names[0]), "levers": levers,
-                      "lever_header": [text("section.lever_key", lang), names[0], name]})
+                      "description": description(scenario) or text("finding.section.no_description", lang),
+                      "levers_title": text("finding.section.levers", lang, scenario=name, ref=names[0]),
+                      "no_levers": text("finding.section.no_levers", lang, ref=names[0]), "levers": levers,
+                      "lever_header": [text("finding.section.lever_key", lang), names[0], name]})
     return cards
 
 
@@ -65,13 +65,13 @@ def cost_table(outcomes: pd.DataFrame, names: list[str], window: Window, lang: s
     if "public_money_total" not in set(outcomes["outcome"]):
         return None
     rows = cost_rows(outcomes)
-    header = [text("section.column.measure", lang), *names,
+    header = [text("finding.section.column.measure", lang), *names,
               *(f"Δ {name}" for name in names[1:])]
     body = []
     for measure, unit in [("public_money_total", "EUR"), ("public_money_per_year", "EUR"),
                           *(("average", u) for u in UNITS), *(("incremental", u) for u in UNITS)]:
         chosen = rows[(rows["measure"] == measure) & (rows["unit"] == unit)].set_index("position")
-        key = f"section.cost.{measure}" if unit == "EUR" else f"section.cost.{measure}.{unit}"
+        key = f"finding.section.cost.{measure}" if unit == "EUR" else f"finding.section.cost.{measure}.{unit}"
         cells = [text(key, lang, start=window.start_year, end=window.end)]
         scale = MILLION if unit == "EUR" else 1.0
         for position in range(len(names)):
@@ -83,7 +83,7 @@ def cost_table(outcomes: pd.DataFrame, names: list[str], window: Window, lang: s
             r = chosen.loc[position] if position in chosen.index else None
             if measure == "incremental":
                 cells.append(interval_text(r["mean"], r["low"], r["high"], lang) if r is not None and finite(r["mean"])
-                             else text("section.not_measurable", lang))
+                             else text("finding.section.not_measurable", lang))
             else:
                 cells.append(interval_text(r["diff"], r["diff_low"], r["diff_high"], lang, plus=True, scale=scale)
                              if r is not None else "")
@@ -92,7 +92,7 @@ def cost_table(outcomes: pd.DataFrame, names: list[str], window: Window, lang: s
         body.append(cells)
     body[2:2] = level_rows(outcomes, names, window, lang)
     return {"header": header, "rows": body,
-            "note": text("section.costs_note", lang, start=window.start_year, end=window.end, ref=names[0])}
+            "note": text("finding.section.costs_note", lang, start=window.start_year, end=window.end, ref=names[0])}
 
 
 def level_rows(outcomes: pd.DataFrame, names: list[str], window: Window, lang: str) -> list[list[str]]:
@@ -104,7 +104,7 @@ def level_rows(outcomes: pd.DataFrame, names: list[str], window: Window, lang: s
     rows = []
     for level in LEVELS:
         key = part_name("public_money_total", "level", level)
-        cells = [text("section.cost.level", lang, level=text(f"part.level.{level}", lang))]
+        cells = [text("finding.section.cost.level", lang, level=text(f"finding.part.level.{level}", lang))]
         cells += [interval_text(*summary.loc[(key, p), ["mean", "low", "high"]], lang, scale=MILLION)
                   for p in range(len(names))]
         cells += [interval_text(*summary.loc[(key, p), ["diff", "diff_low", "diff_high"]], lang, plus=True, scale=MILLION)
@@ -122,16 +122,16 @@ def split_tables(summary: pd.DataFrame, found: list, names: list[str], window: W
         for dimension in dimensions_present(summary, outcome):
             table = decomposition(summary, outcome, dimension)
             unit = MEASURES[outcome].unit
-            caption = text("section.split", lang, outcome=upper_first(text(f"finding.name.{outcome}", lang)),
-                           dimension=text(f"dimension.{dimension}", lang), window=window.header(MEASURES[outcome].kind, lang))
-            caption += text(f"section.split_unit.{unit}", lang) if unit in ("fte", "meur") else ""
+            caption = text("finding.section.split", lang, outcome=upper_first(text(f"finding.name.{outcome}", lang)),
+                           dimension=text(f"finding.dimension.{dimension}", lang), window=window.header(MEASURES[outcome].kind, lang))
+            caption += text(f"finding.section.split_unit.{unit}", lang) if unit in ("fte", "meur") else ""
             scale = MILLION if unit == "meur" else 1.0
-            header = [text("section.part", lang), *names, *(f"Δ {name}" for name in names[1:])]
+            header = [text("finding.section.part", lang), *names, *(f"Δ {name}" for name in names[1:])]
             rows = []
             for part, block in table.groupby("part", sort=False):
                 block = block.set_index("position")
-                label = text("section.total", lang) if part == "total" else \
-                    text(f"part.{dimension}.{part}", lang) if dimension != "land" else part
+                label = text("finding.section.total", lang) if part == "total" else \
+                    text(f"finding.part.{dimension}.{part}", lang) if dimension != "land" else part
                 digits = 1 if unit in ("fte", "meur") else 0
                 cells = [label, *(number(block.loc[p, "mean"] * scale, lang, digits) if p in block.index else ""
                                   for p in range(len(names)))]
@@ -155,13 +155,13 @@ def section(outcomes: pd.DataFrame, summary: pd.DataFrame, scenarios: list[Any],
         "lang": lang, "title": " / ".join(names), "heading": text("finding.heading", lang),
         "caveat": caveat(lang), "basis": basis(pairs, scale, lang, len(names)),
         "paragraphs": paragraphs(found, lang),
-        "flags": [text("section.spends_more", lang, scenario=names[p], ref=names[0],
+        "flags": [text("finding.section.spends_more", lang, scenario=names[p], ref=names[0],
                        excess=f"{number(100 * value, lang, 1)} %" if lang == "de" else f"{number(100 * value, lang, 1)}%")
                   for p, value in excess.items()],
-        "scenarios_heading": text("section.scenarios", lang), "reference_word": text("section.reference", lang),
+        "scenarios_heading": text("finding.section.scenarios", lang), "reference_word": text("finding.section.reference", lang),
         "cards": scenario_cards(scenarios, names, lang),
-        "costs_heading": text("section.costs", lang), "costs": cost_table(outcomes, names, window, lang),
-        "why_heading": text("section.why", lang), "why_note": text("section.why_note", lang),
+        "costs_heading": text("finding.section.costs", lang), "costs": cost_table(outcomes, names, window, lang),
+        "why_heading": text("finding.section.why", lang), "why_note": text("finding.section.why_note", lang),
         "splits": split_tables(summary, found, names, window, lang),
         "findings": found,
     }
