@@ -7,11 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.numbers import parse_decimal
 
 from msosim.batch import compare
 from msosim.i18n import label
 from msosim.report import load_report_data, table_rows
-from msosim.reporting.findings import MEASURES
+from msosim.reporting.findings import MEASURES, shown
 from msosim.reporting.findings_brief import brief_figure, text_size
 from msosim.reporting.findings_format import text
 from msosim.reporting.findings_section import console_lines, from_report_data, render
@@ -48,12 +49,19 @@ def test_sentences_agree_with_the_comparison_table(data, lang) -> None:
         row = summary.loc[(f.outcome, 1)]
         assert f.measurable is bool(row["diff_low"] > 0 or row["diff_high"] < 0)
         assert (f.diff > 0) == (row["diff"] > 0)
-        shown = by_outcome[f.outcome]
-        if shown is not None and row["diff"] != 0:  # in the comparison table: its difference cell has the same sign
-            assert shown[-1].lstrip().startswith("+" if row["diff"] > 0 else "-"), (f.outcome, shown[-1])
+        cells = by_outcome[f.outcome]
+        if cells is not None and row["diff"] != 0:  # in the comparison table: its difference cell has the same sign
+            assert cells[-1].lstrip().startswith("+" if row["diff"] > 0 else "-"), (f.outcome, cells[-1])
         if f.measurable:
             assert f.sentence in said
             assert re.search(rf"{re.escape(f.low_text)} (to|bis) {re.escape(f.high_text)}", f.sentence)
+            bounds = re.search(r"(?:interval|Intervall) ([\d.,]+) (?:to|bis) ([\d.,]+)", f.sentence).groups()
+            read = sorted(float(parse_decimal(b, locale=lang)) for b in bounds)
+            expected = sorted(abs(shown(f.outcome, row[k])) for k in ("diff_low", "diff_high"))
+            for got, want, written in zip(read, expected, sorted(bounds, key=lambda b: float(parse_decimal(b, locale=lang)))):
+                point = "," if lang == "de" else "."
+                decimals = len(written.split(point)[1]) if point in written else 0
+                assert abs(got - want) <= max(0.5 * 10 ** -decimals, 0.01 * abs(want)), (f.sentence, want)
         else:
             assert text(f"finding.name.{f.outcome}", lang) in said
     assert context["caveat"] in console_lines(context)
