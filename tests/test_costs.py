@@ -37,6 +37,11 @@ def test_cost_per_unit_and_flag_from_known_numbers() -> None:
     assert spends_more(frame) == {1: pytest.approx(0.5)}
 
 
+def test_neutral_factor_refuses_a_reference_without_spending() -> None:
+    with pytest.raises(ValueError, match="no spending to match"):
+        neutral_factor(lambda f: 10.0 * f, target=0.0)
+
+
 def test_ratio_interval_covers_the_ratio() -> None:
     rng = np.random.default_rng(3)
     effect = 10 + rng.normal(0, 1, 30)

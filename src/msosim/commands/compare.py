@@ -69,17 +69,20 @@ def compare(
         for line in others:
             cli.err.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
         cli.fail(last)
+    if years is not None and not 0 < years <= 200:
+        cli.fail(f"--years: value {years:g}: allowed: greater than 0 and at most 200")
+    _check_report_folder(report)
+    _check_brief_file(brief)
     if budget_neutral and len(configs) > 1:
-        scaled = neutral_scenarios(configs, list(range(seed, seed + min(reps, 3))), years)
+        try:
+            scaled = neutral_scenarios(configs, list(range(seed, seed + min(reps, 3))), years)
+        except ValueError as exc:
+            cli.fail(f"--budget-neutral: {exc}", code=1)
         configs = [config for config, _ in scaled]
         for config, result in scaled[1:]:
             cli.err.print(f"budget-neutral: {config.name}: budgets x {result.factor:.4f}, public spending "
                           f"{result.gap:+.2%} against {configs[0].name} ({result.iterations} evaluations on "
                           f"{min(reps, 3)} seed(s))", highlight=False, soft_wrap=True)
-    if years is not None and not 0 < years <= 200:
-        cli.fail(f"--years: value {years:g}: allowed: greater than 0 and at most 200")
-    _check_report_folder(report)
-    _check_brief_file(brief)
     workers = workers or os.cpu_count() or 1
     try:
         opened = Store.open(store, create=True)

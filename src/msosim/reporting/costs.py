@@ -113,6 +113,8 @@ def neutral_factor(spending: Callable[[float], float], target: float, tolerance:
                    max_iterations: int = 12) -> BudgetNeutral:
     """The factor f with spending(f) within `tolerance` of `target`: a proportional first step, then secant steps
     (spending is not linear in f: municipal money does not scale, and funders may not spend all they have)."""
+    if not target > 0:
+        raise ValueError(f"the reference spends {target:,.0f} EUR of public money; there is no spending to match")
     previous, spent_before = 1.0, spending(1.0)
     if abs(spent_before / target - 1) <= tolerance:
         return BudgetNeutral(1.0, spent_before, target, 1)
