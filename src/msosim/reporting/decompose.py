@@ -12,7 +12,8 @@ import pandas as pd
 
 LEVELS = ("federal", "land", "foundation", "municipal")
 TYPES = ("volunteer_only", "staffed")
-SPLIT_OUTCOMES = ("alive_end", "dissolved_total", "staff_fte_end", "public_money_total")
+SPLIT_OUTCOMES = ("alive_end", "dissolved_total", "volunteers_end", "staff_fte_end", "coop_municipality_end",
+                  "public_money_total")
 DIMENSIONS = {"type": SPLIT_OUTCOMES, "land": SPLIT_OUTCOMES, "level": ("public_money_total",)}
 SEPARATOR = "|"
 
@@ -62,6 +63,8 @@ def mso_parts(msos: pd.DataFrame) -> dict[str, np.ndarray]:
     return {
         "type": staffed[rows].astype(int), "land": end["land"].to_numpy(dtype=int),
         "alive_end": alive.astype(float), "staff_fte_end": np.where(alive, end["staff_fte"].to_numpy(), 0.0),
+        "volunteers_end": np.where(alive, end["volunteers"].to_numpy(), 0.0),
+        "coop_municipality_end": (alive & end["coop_municipality"].to_numpy(dtype=bool)).astype(float),
         "dissolved_total": (end["died_step"].to_numpy() > 0).astype(float),
         "public_money_total": (end["grant_income_total"] + end["municipal_income_total"]).to_numpy() - received_before[rows],
     }
