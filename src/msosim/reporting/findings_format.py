@@ -56,7 +56,7 @@ def rounded(value: float, digits: int) -> float:
 def number(value: float, lang: str, digits: int = 0) -> str:
     """A number with the language's grouping and decimal signs (1,234.5 / 1.234,5), rounded to `digits`."""
     if value is None or not math.isfinite(value):
-        return "n/a" if lang == "en" else "k. A."
+        return text("finding.na", lang)
     value = rounded(value, digits)
     places = max(digits, 0)
     pattern = "#,##0" + ("." + "0" * places if places else "")

@@ -187,4 +187,12 @@ MESSAGES: dict[str, dict[str, object]] = {
     },
     "finding.brief.more": {"de": "Hier die Hauptergebnisse; alle Ergebnisse im Bericht.",
                    "en": "Headline outcomes here; every outcome in the report."},
+    "finding.to": {"de": "bis", "en": "to"},
+    "finding.na": {"de": "k. A.", "en": "n/a"},
+    "finding.setting.unset": {"de": "(nicht gesetzt)", "en": "(not set)"},
+    "finding.setting.empty": {"de": "(leer)", "en": "(empty)"},
+    "finding.setting.yes": {"de": "ja", "en": "yes"},
+    "finding.setting.no": {"de": "nein", "en": "no"},
+    "finding.section.lever_reference": {"de": "Referenz", "en": "reference"},
+    "finding.section.lever_scenario": {"de": "Szenario", "en": "scenario"},
 }

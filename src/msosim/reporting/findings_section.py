@@ -31,13 +31,13 @@ def interval_text(mean: float, low: float, high: float, lang: str, plus: bool = 
     (values multiplied by `scale` first, e.g. 1e-6 for million EUR)."""
     mean, low, high = mean * scale, low * scale, high * scale
     if not finite(mean):
-        return "n/a" if lang == "en" else "k. A."
+        return text("finding.na", lang)
     if digits is None:
         digits = digits_for((high - low) / 2 if finite(low) and finite(high) else abs(mean) / 100 or 1.0)
     show = signed if plus else number
     if not (finite(low) and finite(high)):
         return show(mean, lang, digits)
-    joiner = "bis" if lang == "de" else "to"
+    joiner = text("finding.to", lang)
     return f"{show(mean, lang, digits)} [{show(low, lang, digits)} {joiner} {show(high, lang, digits)}]"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from .findings_format import number
+from .findings_format import number, text
 
 IGNORED = ("name", "description")  # words about a scenario, not levers
 
@@ -53,21 +53,21 @@ def same(a: Any, b: Any) -> bool:
 def setting_text(value: Any, lang: str) -> str:
     """A setting as a reader sees it: numbers per language, yes/no, '(not set)' for empty."""
     if value is None:
-        return "(nicht gesetzt)" if lang == "de" else "(not set)"
+        return text("finding.setting.unset", lang)
     if isinstance(value, bool):
-        return ("ja" if value else "nein") if lang == "de" else ("yes" if value else "no")
+        return text("finding.setting.yes" if value else "finding.setting.no", lang)
     if isinstance(value, (int, float)):
         shortest = f"{float(value):.6g}"  # six significant digits, no trailing zeros
         digits = len(shortest.split(".")[1]) if "." in shortest and "e" not in shortest else 0
         return number(float(value), lang, digits)
     if isinstance(value, (list, dict)):
-        return "(leer)" if lang == "de" else "(empty)"
+        return text("finding.setting.empty", lang)
     return str(value)
 
 
 def lever_table(scenarios: list[Any], names: list[str], lang: str) -> dict[str, pd.DataFrame]:
     """Per scenario after the first: a table (key, reference value, scenario value) of what it changes."""
-    header = ("Schlüssel", "Referenz", "Szenario") if lang == "de" else ("key", "reference", "scenario")
+    header = tuple(text(f"finding.section.{key}", lang) for key in ("lever_key", "lever_reference", "lever_scenario"))
     tables = {}
     for name, scenario in zip(names[1:], scenarios[1:]):
         rows = [(key, setting_text(a, lang), setting_text(b, lang)) for key, a, b in changed_levers(scenarios[0], scenario)]
