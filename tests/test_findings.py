@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from msosim.reporting.findings import DIGITS, MEASURES, Window, basis, caveat, findings, measurable, paragraphs, shown
-from msosim.reporting.findings_format import default_language, digits_for, number, signed, text
+from msosim.reporting.findings_format import default_language, digits_for, number, percent, signed, text
 from msosim.reporting.findings_messages import MESSAGES
 
 DIRECTIONS = {"en": {"more": "more", "fewer": "fewer", "higher": "higher", "lower": "lower"},
@@ -84,6 +84,7 @@ def test_german_numbers_and_plurals() -> None:
     assert number(1234.5, "en", 1) == "1,234.5"
     assert number(1234.5, "de", -1) == "1.230"
     assert signed(-0.25, "de", 2) == "-0,25" and signed(3, "en") == "+3"
+    assert percent(0.0113, "de") == "1,1\xa0%" and percent(0.0113, "en") == "1.1%" and percent(0.5, "de", 0) == "50\xa0%"
     assert text("finding.noun.staff_fte_end", "de", plural=1) == "bezahlte Vollzeitstelle"
     assert text("finding.noun.staff_fte_end", "de", plural=2) == "bezahlte Vollzeitstellen"
     assert text("finding.noun.alive_end", "en", plural=1) == "MSO alive"

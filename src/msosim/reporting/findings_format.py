@@ -8,7 +8,7 @@ import os
 
 from babel import Locale
 from babel.lists import format_list
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from .findings_messages import MESSAGES
 
@@ -87,3 +87,10 @@ def localise_axes(ax, lang: str, axes: str = "xy", years: bool = True) -> None:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: plain(x, lang) if years else axis_number(x, lang)))
     if "y" in axes:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: axis_number(y, lang)))
+
+
+def percent(share: float, lang: str, digits: int = 1) -> str:
+    """A share as per cent in the language's format (1.1% / 1,1 %)."""
+    pattern = Locale.parse(lang).percent_formats[None].pattern  # '#,##0%' / '#,##0 %' (with a no-break space)
+    return format_percent(share, format=pattern.replace("##0", "##0" + ("." + "0" * digits if digits > 0 else "")),
+                          locale=lang)

@@ -18,7 +18,7 @@ from ..batch import summarise
 from .costs import UNITS, cost_rows, finite, spends_more
 from .decompose import LEVELS, SPLIT_OUTCOMES, decomposition, dimensions_present, part_name
 from .findings import MEASURES, Window, basis, caveat, findings, paragraphs
-from .findings_format import digits_for, number, signed, text
+from .findings_format import digits_for, number, percent, signed, text
 from .scenario_levers import changed_levers, description, setting_text
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -156,7 +156,7 @@ def section(outcomes: pd.DataFrame, summary: pd.DataFrame, scenarios: list[Any],
         "caveat": caveat(lang), "basis": basis(pairs, scale, lang, len(names)),
         "paragraphs": paragraphs(found, lang),
         "flags": [text("finding.section.spends_more", lang, scenario=names[p], ref=names[0],
-                       excess=f"{number(100 * value, lang, 1)} %" if lang == "de" else f"{number(100 * value, lang, 1)}%")
+                       excess=percent(value, lang, 1))
                   for p, value in excess.items()],
         "scenarios_heading": text("finding.section.scenarios", lang), "reference_word": text("finding.section.reference", lang),
         "cards": scenario_cards(scenarios, names, lang),
