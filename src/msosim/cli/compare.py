@@ -23,6 +23,13 @@ class ExportFormat(str, Enum):
     csv = "csv"
 
 
+def _check_brief_file(path: Path | None) -> None:
+    from ..reporting.findings_brief import is_own_brief
+
+    if path is not None and (path.is_dir() or (path.exists() and not is_own_brief(path))):
+        cli.fail(f"--brief: value '{path}': an existing file msosim did not write; allowed: a new PDF file name")
+
+
 def _check_report_folder(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
         cli.fail(f"--report: value '{folder}': is a file; allowed: a folder for report.html and the PNGs")
@@ -36,14 +43,19 @@ def compare(
     seed: Annotated[int, typer.Option(min=0, help="base seed: replication i of every scenario uses SEED + i")] = 1,
     store: Annotated[Path, typer.Option(help="DuckDB results store (runs already there are skipped)")] = Path("results/compare.duckdb"),
     report: Annotated[Path, typer.Option(help="folder for report.html and the PNG figures")] = Path("reports/compare"),
-    lang: Annotated[Lang, typer.Option(help="language of the table and report")] = Lang.en,
+    lang: Annotated[Lang | None, typer.Option(help="language of the findings, table and report (default: from the locale)")] = None,
+    budget_neutral: Annotated[bool, typer.Option(help="scale each scenario's budgets to the reference's public spending (within 1%)")] = False,
+    brief: Annotated[Path | None, typer.Option(help="also write the one-page brief (PDF) to this file")] = None,
 ) -> None:
-    """Run replications of scenarios in parallel, store every run, print the paired comparison, write the report."""
+    """Run replications of scenarios in parallel, store every run, print the findings and the paired comparison, write the report."""
     from ..experiments.batch import RunFailed, load_scenarios, progress_bar, run_comparison
+    from ..reporting.costs import neutral_scenarios
+    from ..reporting.findings_format import default_language
     from ..reporting.report import console_table, load_report_data, write_report
     from ..scenario import ScenarioError
     from ..experiments.store import Store, StoreError
 
+    lang = lang or Lang(default_language())
     try:
         configs = load_scenarios(scenarios)
     except ScenarioError as exc:
@@ -54,6 +66,17 @@ def compare(
     if years is not None and not 0 < years <= 200:
         cli.fail(f"--years: value {years:g}: allowed: greater than 0 and at most 200")
     _check_report_folder(report)
+    _check_brief_file(brief)
+    if budget_neutral and len(configs) > 1:
+        try:
+            scaled = neutral_scenarios(configs, list(range(seed, seed + min(reps, 3))), years)
+        except ValueError as exc:
+            cli.fail(f"--budget-neutral: {exc}", code=1)
+        configs = [config for config, _ in scaled]
+        for config, result in scaled[1:]:
+            cli.err.print(f"budget-neutral: {config.name}: budgets x {result.factor:.4f}, public spending "
+                          f"{result.gap:+.2%} against {configs[0].name} ({result.iterations} evaluations on "
+                          f"{min(reps, 3)} seed(s))", highlight=False, soft_wrap=True)
     workers = workers or os.cpu_count() or 1
     try:
         opened = Store.open(store, create=True)
@@ -95,9 +118,12 @@ def compare(
     bar.stop()
     with opened:
         data = load_report_data(opened, comparison_id)
+    _print_findings(data, lang.value)
     cli.console.print(console_table(data, lang.value, cli.console.width))
     _print_provenance(data, lang.value)
     page = write_report(data, report, lang.value)
+    if brief is not None:
+        cli.console.print(f"brief {_write_brief(data, brief, lang.value)}", highlight=False)
     cli.console.print(f"{state['done']} runs in {time.perf_counter() - started:.1f} s; store {store}; report {page}",
                       highlight=False)
 
@@ -105,13 +131,15 @@ def compare(
 def report(
     store: Annotated[Path, typer.Argument(help="DuckDB results store written by `msosim compare`")],
     report: Annotated[Path | None, typer.Option(help="folder for report.html and the PNGs (default: reports/<store name>)")] = None,
-    lang: Annotated[Lang, typer.Option(help="language of the table and report")] = Lang.en,
+    lang: Annotated[Lang | None, typer.Option(help="language of the findings, table and report (default: from the locale)")] = None,
     comparison: Annotated[str | None, typer.Option(help="comparison id (default: the last one recorded)")] = None,
 ) -> None:
-    """Rebuild the comparison table and report from a store, without running anything."""
-    from ..reporting.report import ReportError, console_table, load_report_data, write_report
+    """Rebuild the findings, comparison table and report from a store, without running anything."""
     from ..experiments.store import Store, StoreError
+    from ..reporting.findings_format import default_language
+    from ..reporting.report import ReportError, console_table, load_report_data, write_report
 
+    lang = lang or Lang(default_language())
     folder = report if report is not None else Path("reports") / store.stem
     _check_report_folder(folder)
     try:
@@ -119,6 +147,7 @@ def report(
             data = load_report_data(opened, comparison)
     except (StoreError, ReportError) as exc:
         cli.fail(str(exc))
+    _print_findings(data, lang.value)
     cli.console.print(console_table(data, lang.value, cli.console.width))
     _print_provenance(data, lang.value)
     cli.console.print(f"report {write_report(data, folder, lang.value)}", highlight=False)
@@ -142,6 +171,20 @@ def export(
         cli.fail(str(exc))
     for path in written:
         cli.console.print(f"{path}  ({counts[path.stem]:,} rows)", highlight=False)
+
+
+def _print_findings(data, lang: str) -> None:
+    """The findings sentences first, as the report opens with them."""
+    from ..reporting.findings_section import console_lines, from_report_data
+
+    cli.console.print("\n".join(console_lines(from_report_data(data, lang))) + "\n", highlight=False, soft_wrap=True)
+
+
+def _write_brief(data, path: Path, lang: str) -> Path:
+    """The one-page brief (PDF) of the comparison."""
+    from ..reporting.findings_brief import write_brief
+
+    return write_brief(data, path, lang)
 
 
 def _print_provenance(data, lang: str) -> None:

@@ -107,10 +107,10 @@ def run_one(spec: RunSpec) -> RunResult:
     if scenario.content_hash() != spec.scenario_hash:
         raise RuntimeError(f"scenario '{spec.scenario_name}' does not survive its JSON round trip (hash changed)")
     started = time.perf_counter()
-    tables = MSOModel(scenario, seed=spec.seed).run(spec.years).tables(only=("model", "msos"))  # what is stored
+    tables = MSOModel(scenario, seed=spec.seed).run(spec.years).tables(only=("model", "msos", "funders"))
     wall = time.perf_counter() - started
-    return RunResult(spec, scenario.steps_per_year, run_outcomes(tables["model"], scenario.steps_per_year),
-                     tables["model"], lifetimes(tables["msos"]), wall)
+    outcomes = run_outcomes(tables["model"], scenario.steps_per_year, tables["funders"], tables["msos"])
+    return RunResult(spec, scenario.steps_per_year, outcomes, tables["model"], lifetimes(tables["msos"]), wall)
 
 
 def _worker_init(parent_pid: int) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from babel import Locale
 
+from .findings import MESSAGES as FINDINGS
+
 LANGUAGES = ("en", "de")
 
 MESSAGES: dict[str, dict[str, object]] = {
@@ -54,7 +56,7 @@ MESSAGES: dict[str, dict[str, object]] = {
     "report.note_mixed_code": {"de": "Achtung: Die Läufe stammen aus {count} verschiedenen msosim-Versionen oder Commits (siehe Herkunft); ein Speicher verwendet Läufe nach Szenario, Seed und Jahren wieder, daher nach Modelländerungen einen neuen Speicher verwenden.", "en": "Warning: the runs come from {count} different msosim versions or commits (see provenance); a store reuses runs by scenario, seed and years, so use a fresh store after model changes."},
     "report.figures": {"de": "Abbildungen", "en": "Figures"},
     "report.fig_alive": {"de": "Aktive MSO", "en": "MSOs alive"},
-    "report.fig_staff": {"de": "Hauptamtliche: Projektkohorten gegen institutionelle Förderung", "en": "Paid staff: project cohorts against institutional funding"},
+    "report.fig_staff": {"de": "Hauptamtliche (VZÄ)", "en": "Paid staff (FTE)"},
     "report.fig_volunteers": {"de": "Ehrenamtliche und Erschöpfung", "en": "Volunteers and burnout"},
     "report.fig_coverage": {"de": "Versorgungsgrad", "en": "Service coverage"},
     "report.fig_survival": {"de": "Überleben der Ausgangskohorte (Kaplan-Meier)", "en": "Survival of the initial cohort (Kaplan-Meier)"},
@@ -81,6 +83,7 @@ MESSAGES: dict[str, dict[str, object]] = {
     "report.dirty": {"de": "mit nicht committeten Änderungen", "en": "with uncommitted changes"},
     "report.na": {"de": "k. A.", "en": "n/a"},
 }
+MESSAGES.update(FINDINGS)  # the findings, costs, lever and decomposition texts ("finding.*")
 
 
 def t(key: str, lang: str, **values: object) -> str:
@@ -90,7 +93,8 @@ def t(key: str, lang: str, **values: object) -> str:
         return key
     text = entry.get(lang) or entry.get("en", key)
     if isinstance(text, dict):
-        text = text.get(Locale.parse(lang).plural_form(values.get("n", 0)), text["other"])
+        count = abs(float(values.get("plural", values.get("n", 0))))
+        text = text.get(Locale.parse(lang).plural_form(int(count) if count == int(count) else count), text["other"])
     return text.format(**values) if values else text
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..experiments.batch import bands
 from ..i18n import label
+from .findings_format import localise_axes
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
@@ -42,3 +43,4 @@ def band_panel(ax, frame: pd.DataFrame, column: str, names: list[str], title: st
     ax.set_xlabel(label("year", lang))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    localise_axes(ax, lang)

@@ -15,9 +15,12 @@ import pandas as pd
 
 from ..experiments import analysis
 from ..experiments.batch import summarise
-from ..i18n import label
 from ..experiments.store import Store
+from ..i18n import label
 from .figures import COLORS, band_panel, new_figure, png_bytes
+from .findings import MEASURES
+from .findings_format import localise_axes, text
+from .findings_section import from_report_data, render as render_findings, window_of
 from .page import STYLE, html_table, replace_files
 
 # The outcomes of the comparison table, in order, with their number format.
@@ -103,11 +106,12 @@ def table_rows(data: ReportData, lang: str, joiner: str = " ") -> tuple[list[str
     names = data.names
     header = [label("outcome", lang), *names, *(label("diff_short", lang, name=n) for n in names[1:])]
     summary = data.summary.set_index(["outcome", "position"])
+    window = window_of(data)
     rows = []
     for outcome, spec in OUTCOMES:
         if outcome not in summary.index.get_level_values(0):
             continue
-        row = [label(outcome, lang)]
+        row = [f"{label(outcome, lang)} ({window.header(MEASURES[outcome].kind, lang)})"]
         for position in range(len(names)):
             s = summary.loc[(outcome, position)] if (outcome, position) in summary.index else None
             row.append(label("na", lang) if s is None
@@ -265,7 +269,8 @@ def _survival_figure(data: ReportData, lang: str) -> bytes | None:
 
 def _differences_figure(data: ReportData, lang: str) -> bytes | None:
     summary = data.summary.set_index(["outcome", "position"])
-    names, keys = data.names, [key for key, _ in OUTCOMES if (key, 0) in summary.index]
+    names = data.names
+    keys = [key for key, _ in OUTCOMES if (key, 0) in summary.index and MEASURES[key].counted]  # no % of 0-1 indices
     if len(names) < 2 or not keys:
         return None
     figure, (ax,) = new_figure(1, width=8.0)
@@ -283,6 +288,7 @@ def _differences_figure(data: ReportData, lang: str) -> bytes | None:
     ax.set_yticks(np.arange(len(keys)), [label(k, lang) for k in keys], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel(label("relative_difference", lang, ref=names[0]))
+    localise_axes(ax, lang, axes="x", years=False)
     ax.grid(alpha=0.3, axis="x")
     ax.legend(fontsize=8)
     return png_bytes(figure)
@@ -302,7 +308,10 @@ def make_figures(data: ReportData, lang: str = "en") -> dict[str, tuple[str, byt
                    ("time_limited_share", "time_limited")], lang)),
         "differences.png": ("fig_differences", _differences_figure(data, lang)),
     }
-    return {name: (label(caption, lang), png) for name, (caption, png) in figures.items() if png is not None}
+    window = window_of(data)
+    kinds = {name: "finding.figure." + ("differences" if name == "differences.png" else "monthly") for name in figures}
+    return {name: (f"{label(caption, lang)} ({text(kinds[name], lang, start=window.start_year, end=window.end)})", png)
+            for name, (caption, png) in figures.items() if png is not None}
 
 
 # -- html --------------------------------------------------------------------------------------
@@ -314,6 +323,8 @@ def render_html(data: ReportData, figures: dict[str, tuple[str, bytes]], lang: s
              f"<title>{html.escape(label('title', lang))}: {html.escape(', '.join(data.names))}</title>"
              f"<style>{STYLE}</style></head><body>",
              f"<h1>{html.escape(label('title', lang))}: {html.escape(' / '.join(data.names))}</h1>",
+             render_findings(from_report_data(data, lang)),
+             f"<h2>{html.escape(text('finding.section.outcome_table', lang))}</h2>",
              html_table(header, rows, "outcomes")]
     parts += [f"<p class='note'>{html.escape(note)}</p>" for note in notes(data, lang)]
     parts.append(f"<h2>{html.escape(label('figures', lang))}</h2>"
