@@ -4,9 +4,9 @@
     python benchmarks/dashboard_browser.py --steps 40 --json step.json
 
 Starts the real `msosim dashboard` (scenarios/district.yaml, both policies) on a free loopback port,
-opens it in headless Chromium (Playwright, /usr/bin/chromium), waits until the page is drawn, then
-clicks Step N times. Each time is taken inside the page (`performance.now()`): from the click until
-the step counter shows the new step and every live chart and both population views carry it in
+opens it in headless Chromium (Playwright; the Chromium that msosim.dashboard.browser.find_chromium
+finds), waits until the page is drawn, then clicks Step N times. Each time is taken inside the page
+(`performance.now()`): from the click until the step counter shows the new step and every live chart and both population views carry it in
 their `data-rendered-step` attribute, which the page sets right after ECharts drew that step's
 option (see dashboard/components/step_chart.py). Play mode is measured too: the interval between
 successive steps reaching the page at the fastest speed. `measure(steps)` returns the figures for
@@ -33,9 +33,6 @@ from typing import Self
 
 ROOT = Path(__file__).resolve().parents[1]
 DISTRICT = ROOT / "scenarios" / "district.yaml"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TARGET_MS = 100.0
 START_TIMEOUT = 90.0
 STEP_TIMEOUT_MS = 30_000
@@ -178,9 +175,12 @@ def measure(steps: int = 20, play_seconds: float = 5.0, warmup: int = 2) -> dict
     """Median and p90 milliseconds from clicking Step to the page showing the step; play-mode interval."""
     from playwright.sync_api import sync_playwright
 
+    from msosim.dashboard.browser import CHROMIUM_ARGS, find_chromium
+
+    chromium = str(find_chromium().path)
     before = machine()
     with Dashboard() as dashboard, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
         try:
             page = open_page(browser, dashboard.url)
             shown, painted = [], []

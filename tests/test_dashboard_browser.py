@@ -1,22 +1,19 @@
 """The dashboard in a real browser: `msosim dashboard` on a free loopback port, headless Chromium via Playwright.
 
-Without /usr/bin/chromium these tests fail (CI installs it: `apt-get install -y chromium`).
+Chromium is found as the machine has it (MSOSIM_CHROMIUM / CHROME_PATH, chromium or google-chrome on PATH,
+Playwright's own); without one these tests are skipped with one line saying how to get one, and fail under CI=true
+(tests/conftest.py). CI installs it: `apt-get install -y chromium`.
 Screenshots and measured step times go to test-artifacts/.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -31,49 +28,18 @@ from msosim.dashboard.population import (
     grid_columns,
     grid_lines,
 )
+from .browser_helpers import free_port, stop, wait_until_serving
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("require_chromium")]
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-START_TIMEOUT = 90.0
 UI_TIMEOUT = 30_000          # ms
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    """pytest-playwright's launch arguments: the system Chromium (Playwright's own download does not work here)."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: install it with `apt-get install -y chromium` (the browser tests need it)")
-    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS, "headless": True}
 
 
 @pytest.fixture(scope="session")
 def browser_context_args():
     return {"viewport": {"width": 1600, "height": 2400}, "accept_downloads": True}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"msosim dashboard exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"msosim dashboard did not answer on {url} within {START_TIMEOUT:.0f} s")
 
 
 @pytest.fixture(scope="session")
@@ -96,13 +62,7 @@ def server(tmp_path_factory):
         wait_until_serving(url, process, log)
         yield {"url": url, "work": work, "scenarios": scenarios, "presets": work / "presets", "log": log}
     finally:
-        with contextlib.suppress(ProcessLookupError):  # it may have exited already (the failure then says why)
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop(process)
 
 
 @pytest.fixture

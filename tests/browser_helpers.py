@@ -1,0 +1,82 @@
+"""Helpers for the browser tests: a free loopback port, waiting for a server, a recording HTTP(S) proxy."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import socketserver
+import subprocess
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+START_TIMEOUT = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the dashboard exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"the dashboard did not answer on {url} within {START_TIMEOUT:.0f} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server started with start_new_session=True (its whole process group)."""
+    with contextlib.suppress(ProcessLookupError):  # it may have exited already (the failure then says why)
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+class RecordingProxy:
+    """An HTTP(S) proxy on 127.0.0.1 that records the first line of every request and answers none of them."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        recorded = self.requests
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                self.request.settimeout(5)
+                with contextlib.suppress(OSError):
+                    line = self.request.recv(4096).split(b"\r\n", 1)[0]
+                    recorded.append(line.decode("latin-1"))
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="recording-proxy", daemon=True)
+
+    def __enter__(self) -> RecordingProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def environment(self) -> dict[str, str]:
+        """Variables that send a server's outbound HTTP(S) requests (requests, urllib) to this proxy."""
+        return {"HTTP_PROXY": self.url, "HTTPS_PROXY": self.url, "http_proxy": self.url, "https_proxy": self.url,
+                "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
