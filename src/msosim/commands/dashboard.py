@@ -27,7 +27,9 @@ def solara_command(port: int) -> list[str]:
     script = Path(sys.executable).with_name("solara")
     runner = [str(script)] if script.exists() else ([shutil.which("solara")] if shutil.which("solara") else
                                                     [sys.executable, "-m", "solara"])
-    return [*runner, "run", APP, "--host", HOST, "--port", str(port), "--no-open"]
+    from ..dashboard.offline import SOLARA_FLAGS
+
+    return [*runner, "run", APP, "--host", HOST, "--port", str(port), "--no-open", *SOLARA_FLAGS]
 
 
 def dashboard(
@@ -38,6 +40,7 @@ def dashboard(
 ) -> None:
     """Start the dashboard (Solara) on http://127.0.0.1:PORT; Ctrl+C stops it."""
     from ..cli import fail
+    from ..dashboard.offline import offline_environment
     from ..dashboard.session import ENV_LANG, ENV_PRESETS, ENV_SCENARIO
     from ..scenario import ScenarioError, load_scenario
 
@@ -45,7 +48,7 @@ def dashboard(
         load_scenario(scenario)
     except ScenarioError as exc:
         fail(str(exc))
-    env = {**os.environ, ENV_SCENARIO: str(scenario.resolve()), ENV_LANG: lang.value,
+    env = {**offline_environment(dict(os.environ)), ENV_SCENARIO: str(scenario.resolve()), ENV_LANG: lang.value,
            ENV_PRESETS: str(presets.resolve())}
     typer.echo(f"msosim dashboard on http://{HOST}:{port}/ (scenario {scenario}, language {lang.value}); Ctrl+C stops it")
     raise typer.Exit(run_server(solara_command(port), env))
