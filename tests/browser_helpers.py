@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import socketserver
@@ -12,6 +13,8 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+
+from playwright.sync_api import Page
 
 import pytest
 
@@ -80,3 +83,23 @@ class RecordingProxy:
         """Variables that send a server's outbound HTTP(S) requests (requests, urllib) to this proxy."""
         return {"HTTP_PROXY": self.url, "HTTPS_PROXY": self.url, "http_proxy": self.url, "https_proxy": self.url,
                 "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+
+
+def step_number(page: Page) -> int:
+    return int(re.search(r"(\d+)", page.locator(".msosim-step-counter").inner_text()).group(1))
+
+
+def wait_for_step(page: Page, at_least: int, timeout: float = 30.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        step = step_number(page)
+        if step >= at_least:
+            return step
+        time.sleep(0.1)
+    raise AssertionError(f"step counter stuck at {step_number(page)}, wanted {at_least}")
+
+
+def choose(page: Page, select_class: str, option: str) -> None:
+    """Pick an option of a Vuetify select."""
+    page.locator(f".{select_class}").click()
+    page.get_by_role("option", name=option).click()

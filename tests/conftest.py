@@ -61,6 +61,57 @@ def browser_type_launch_args(require_chromium):
     return {"executable_path": str(require_chromium.path), "args": CHROMIUM_ARGS, "headless": True}
 
 
+# -- the dashboard in a browser: one server per session, a fresh page per test -------------------------
+UI_TIMEOUT = 30_000          # ms, Playwright's default wait in the browser tests
+
+
+@pytest.fixture(scope="session")
+def browser_context_args():
+    return {"viewport": {"width": 1600, "height": 2400}, "accept_downloads": True}
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """`msosim dashboard` on a free port, with a copy of scenarios/ plus an unreadable scenario file."""
+    import shutil
+    import subprocess
+    import sys
+
+    from .browser_helpers import free_port, stop, wait_until_serving
+
+    work = tmp_path_factory.mktemp("dashboard")
+    scenarios = work / "scenarios"
+    shutil.copytree(ROOT / "scenarios", scenarios)
+    shutil.copytree(ROOT / "data", work / "data")  # baseline.yaml extends ../data/calibrated.yaml
+    (scenarios / "broken.yaml").write_text("name: broken\npolicy: [budget_factor: 2\n", encoding="utf-8")
+    port = free_port()
+    log = work / "server.log"
+    executable = Path(sys.executable).with_name("msosim")
+    command = [str(executable), "dashboard", "--port", str(port), "--scenario", str(scenarios / "district.yaml"),
+               "--lang", "de", "--presets", str(work / "presets")]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=work, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_serving(url, process, log)
+        yield {"url": url, "work": work, "scenarios": scenarios, "presets": work / "presets", "log": log}
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def dashboard(server, page):
+    """A fresh browser session (its own two models) on the rendered page."""
+    from playwright.sync_api import expect
+
+    page.set_default_timeout(UI_TIMEOUT)
+    expect.set_options(timeout=UI_TIMEOUT)      # generous on a shared 2-core machine, but bounded
+    page.goto(server["url"])
+    expect(page.locator(".msosim-step-counter")).to_contain_text("Schritt 0", timeout=60_000)
+    expect(page.locator(".msosim-chart-staff canvas").first).to_be_visible()
+    return page
+
+
 @pytest.fixture
 def root() -> Path:
     return ROOT

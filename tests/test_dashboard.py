@@ -219,10 +219,20 @@ def test_story_of_one_mso(pair: PolicyPair):
     series = {policy: pair.story(policy, 3)["series"] for policy in POLICIES}
     series["A"].loc[0, "staff_fte"] = np.nan          # a step before the MSO was founded
     option = story_option(series, story["start_year"], story["steps_per_year"], "en")
-    assert [line["id"] for line in option["series"]] == ["A-volunteers", "A-staff_fte", "B-volunteers", "B-staff_fte"]
+    assert [line["id"] for line in option["series"]] == ["A-volunteers", "A-staff_fte", "B-volunteers", "B-staff_fte", "events"]
     assert option["series"][1]["data"][0][1] is None and option["series"][1]["yAxisIndex"] == 1
     assert option["series"][2]["data"][-1][1] == pair.models["B"].msos.volunteers[3]
     json.dumps(option, allow_nan=False)
+
+
+def font_sizes(option) -> list[float]:
+    """Every fontSize in an ECharts option."""
+    if isinstance(option, dict):
+        return [value for key, value in option.items() if key == "fontSize"] + [
+            size for value in option.values() for size in font_sizes(value)]
+    if isinstance(option, list):
+        return [size for value in option for size in font_sizes(value)]
+    return []
 
 
 def test_live_chart_options_hold_both_policies(pair: PolicyPair):
@@ -230,9 +240,12 @@ def test_live_chart_options_hold_both_policies(pair: PolicyPair):
         snapshot = pair.step()
     for spec in CHART_SPECS:
         option = chart_option(spec, snapshot, "de")
-        assert len(option["series"]) == len(POLICIES) * len(spec.series)
+        lines, events = option["series"][:-1], option["series"][-1]
+        assert len(lines) == len(POLICIES) * len(spec.series)
         assert option["title"]["text"] == t(spec.title, "de")
-        assert all(len(series["data"]) == (4 if spec.flows else 5) for series in option["series"])
+        assert all(len(series["data"]) == (4 if spec.flows else 5) for series in lines)
+        assert [line["name"] for line in events["markLine"]["data"]] == ["Fluchtzuwanderung", "Pandemie", "Polarisierung"]
+        assert min(font_sizes(option)) >= 14
 
 
 def test_downloads_csv_png_and_brief(pair: PolicyPair):
@@ -337,4 +350,5 @@ def test_dashboard_command_line():
     from msosim.commands.dashboard import solara_command
 
     command = solara_command(8123)
-    assert command[-7:] == ["run", "msosim.dashboard.app:Page", "--host", "127.0.0.1", "--port", "8123", "--no-open"]
+    assert command[-9:] == ["run", "msosim.dashboard.app:Page", "--host", "127.0.0.1", "--port", "8123", "--no-open",
+                            "--production", "--no-check-version"]

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -28,65 +25,12 @@ from msosim.dashboard.population import (
     grid_columns,
     grid_lines,
 )
-from .browser_helpers import free_port, stop, wait_until_serving
+from .browser_helpers import choose, step_number, wait_for_step
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("require_chromium")]
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-UI_TIMEOUT = 30_000          # ms
-
-
-@pytest.fixture(scope="session")
-def browser_context_args():
-    return {"viewport": {"width": 1600, "height": 2400}, "accept_downloads": True}
-
-
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """`msosim dashboard` on a free port, with a copy of scenarios/ plus an unreadable scenario file."""
-    work = tmp_path_factory.mktemp("dashboard")
-    scenarios = work / "scenarios"
-    shutil.copytree(ROOT / "scenarios", scenarios)
-    shutil.copytree(ROOT / "data", work / "data")  # baseline.yaml extends ../data/calibrated.yaml
-    (scenarios / "broken.yaml").write_text("name: broken\npolicy: [budget_factor: 2\n", encoding="utf-8")
-    port = free_port()
-    log = work / "server.log"
-    executable = Path(sys.executable).with_name("msosim")
-    command = [str(executable), "dashboard", "--port", str(port), "--scenario", str(scenarios / "district.yaml"),
-               "--lang", "de", "--presets", str(work / "presets")]
-    with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=work, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_serving(url, process, log)
-        yield {"url": url, "work": work, "scenarios": scenarios, "presets": work / "presets", "log": log}
-    finally:
-        stop(process)
-
-
-@pytest.fixture
-def dashboard(server, page: Page) -> Page:
-    """A fresh browser session (its own two models) on the rendered page."""
-    page.set_default_timeout(UI_TIMEOUT)
-    page.goto(server["url"])
-    expect(page.locator(".msosim-step-counter")).to_contain_text("Schritt 0", timeout=60_000)
-    expect(page.locator(".msosim-chart-staff canvas").first).to_be_visible()
-    return page
-
-
-def step_number(page: Page) -> int:
-    return int(re.search(r"(\d+)", page.locator(".msosim-step-counter").inner_text()).group(1))
-
-
-def wait_for_step(page: Page, at_least: int, timeout: float = 30.0) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        step = step_number(page)
-        if step >= at_least:
-            return step
-        time.sleep(0.1)
-    raise AssertionError(f"step counter stuck at {step_number(page)}, wanted {at_least}")
 
 
 def headline(page: Page, key: str) -> tuple[str, str]:
@@ -103,12 +47,6 @@ def press_on_slider(page: Page, policy: str, name: str, key: str, times: int = 1
     thumb.focus()
     for _ in range(times):
         thumb.press(key)
-
-
-def choose(page: Page, select_class: str, option: str) -> None:
-    """Pick an option of a Vuetify select."""
-    page.locator(f".{select_class}").click()
-    page.get_by_role("option", name=option).click()
 
 
 def save_screenshot(page: Page, name: str) -> Path:

@@ -26,6 +26,7 @@ STATES = ("volunteer_only", "staffed", "struggling", "dissolved")
 STRUGGLING_BURNOUT = 0.6
 TICKER_LENGTH = 60
 HEADLINE = ("alive", "staff_fte", "volunteers", "service_coverage")
+ENSEMBLE_DEFAULT = 20
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,17 @@ class Setup:
     land: str
     seed: int
     levers: dict[str, dict[str, Any]]      # policy -> lever name -> value
+    replications: int = 1                  # paired replications per policy; 1 is story mode (one history)
 
     def overrides(self, policy: str) -> dict[str, Any]:
         """Dotted-key overrides that turn the loaded scenario into this policy's scenario."""
         values = {f"policy.{name}": value for name, value in self.levers[policy].items()}
         return {"population.scale": self.scale, "population.land": self.land, **values}
+
+
+def default_replications(scale: str) -> int:
+    """Ensemble mode by default at district scale (20 paired replications), story mode (one history) above it."""
+    return ENSEMBLE_DEFAULT if scale == "district" else 1
 
 
 def levers_of(scenario: Scenario) -> dict[str, Any]:
@@ -56,7 +63,7 @@ def initial_setup(scenario_path: str | Path, seed: int = 1) -> tuple[Setup, Scen
     scenario = load_scenario(path)
     levers = levers_of(scenario)
     setup = Setup(path, scenario.population.scale, scenario.population.land, seed,
-                  {policy: dict(levers) for policy in POLICIES})
+                  {policy: dict(levers) for policy in POLICIES}, default_replications(scenario.population.scale))
     return setup, scenario
 
 
@@ -83,9 +90,16 @@ class Snapshot:
     compute_ms: float                 # wall time of the last step of both models
     start_year: float = 0.0
     end_year: float = 1.0             # the charts' time axis: the scenario's years, or further once run past them
+    replications: int = 1             # paired replications per policy (1: story mode, one history)
+    bands: dict[str, pd.DataFrame] | None = None     # ensemble: policy -> step, year, {column}_median/_low/_high
+    differences: dict[str, Any] | None = None        # ensemble: headline key -> ensemble.Difference (B - A, paired)
+    markers: tuple[tuple[str, float], ...] = ()      # the scenario's events (kind, start year): marked on every time axis
 
     def headline(self) -> dict[str, tuple[float, float]]:
-        """(A, B) of each headline outcome at the current step."""
+        """(A, B) of each headline outcome at the current step (the medians of the replications in an ensemble)."""
+        if self.bands is not None:
+            return {key: (float(self.bands["A"][f"{key}_median"].iloc[-1]), float(self.bands["B"][f"{key}_median"].iloc[-1]))
+                    for key in HEADLINE}
         return {key: (float(self.frames["A"][key].iloc[-1]), float(self.frames["B"][key].iloc[-1]))
                 for key in HEADLINE}
 
@@ -179,6 +193,7 @@ class PolicyPair:
                         states={p: mso_states(m) for p, m in self.models.items()},
                         ticker=tuple(reversed(self._ticker)), compute_ms=self._compute_ms,
                         start_year=float(a.config.start_year),
+                        markers=tuple((event.kind, float(event.start)) for event in a.config.events),
                         end_year=max(a.config.start_year + a.config.years, a.config.start_year + a.t / a.config.steps_per_year))
 
     def story(self, policy: str, row: int) -> dict[str, Any] | None:
@@ -206,10 +221,14 @@ class PolicyPair:
         return table[["policy", *[c for c in table.columns if c != "policy"]]].to_csv(index=False)
 
 
-def build_pair(setup: Setup) -> PolicyPair:
-    """A new pair from a set-up; raises ScenarioError (with a one-line message) when it is not allowed."""
+def build_pair(setup: Setup, base: Scenario | None = None) -> PolicyPair:
+    """A new pair from a set-up (an ensemble when it asks for replications); raises ScenarioError (one line)."""
     try:
-        return PolicyPair(setup)
+        if setup.replications > 1:
+            from .ensemble import EnsemblePair
+
+            return EnsemblePair(setup, base)
+        return PolicyPair(setup, base)
     except ScenarioError:
         raise
     except (ValueError, KeyError) as exc:

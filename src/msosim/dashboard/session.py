@@ -13,7 +13,7 @@ from typing import Any
 from ..scenario import ScenarioError
 from .levers import LEVER_BY_NAME, LEVERS
 from .presets import load_preset, save_preset
-from .runner import PolicyPair, Setup, Snapshot, build_pair, initial_setup
+from .runner import PolicyPair, Setup, Snapshot, build_pair, default_replications, initial_setup
 
 ENV_SCENARIO = "MSOSIM_DASHBOARD_SCENARIO"
 ENV_LANG = "MSOSIM_DASHBOARD_LANG"
@@ -73,7 +73,7 @@ class Session:
         """Start both policies from a scenario file's own levers; keeps the current run when the file is bad."""
         try:
             setup, scenario = initial_setup(path, self.setup.seed if self.setup else 1)
-            self.pair = PolicyPair(setup, scenario)
+            self.pair = build_pair(setup, scenario)
         except (ScenarioError, ValueError, OSError) as exc:
             self.failures += 1
             return _error("error.scenario", exc)
@@ -81,9 +81,11 @@ class Session:
         return Message("success", "status.loaded", {"name": scenario.name, "count": self.pair.models["A"].msos.n})
 
     def change_setup(self, **changes: Any) -> Message | None:
-        """Scale, Land or seed changed: rebuild both runs from step 0."""
+        """Scale, Land, seed or replications changed: rebuild both runs from step 0 (a new scale: its default mode)."""
         if self.pair is None:
             return None
+        if "scale" in changes and "replications" not in changes:
+            changes["replications"] = default_replications(changes["scale"])
         return self._rebuild(replace(self.pair.setup, **changes))
 
     def reset(self) -> Message | None:

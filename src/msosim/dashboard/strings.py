@@ -225,6 +225,20 @@ STRINGS: dict[str, dict[str, str]] = {
                     "en": "Scenario {name} · scale {scale} · seed {seed} · at {date}"},
     "brief.lever": {"de": "Hebel", "en": "Lever"},
     "brief.outcome": {"de": "Ergebnis", "en": "Outcome"},
+    # ensemble mode (issue 17): chance made visible
+    "ensemble.mode": {"de": "Läufe je Politik", "en": "Runs per policy"},
+    "ensemble.story": {"de": "1 (Geschichte: ein möglicher Verlauf)", "en": "1 (story: one possible history)"},
+    "ensemble.runs": {"de": "{n} gepaarte Läufe (Bandbreite)", "en": "{n} paired runs (range)"},
+    "tip.ensemble": {"de": "Jede Politik läuft mehrmals mit verschiedenem Zufall; Lauf i von A und B teilt denselben Zufall. "
+                            "Linien: Median; Fläche: 90 % der Läufe. Mit einem Lauf folgt man einer einzigen Geschichte.",
+                     "en": "Each policy runs several times with different chance; run i of A and B shares the same chance. "
+                           "Lines: median; shaded: 90% of the runs. With one run you follow a single history."},
+    "ensemble.band": {"de": "{policy}: 90 % der Läufe", "en": "{policy}: 90% of runs"},
+    "ensemble.interval": {"de": "90 %: {low} bis {high}", "en": "90%: {low} to {high}"},
+    "ensemble.no_clear_difference": {"de": "kein klarer Unterschied", "en": "no clear difference"},
+    "ensemble.clear_higher": {"de": "B klar höher (in mindestens 95 % der Läufe)", "en": "B clearly higher (in at least 95% of runs)"},
+    "ensemble.clear_lower": {"de": "B klar niedriger (in mindestens 95 % der Läufe)", "en": "B clearly lower (in at least 95% of runs)"},
+    "ensemble.one_history": {"de": "ein möglicher Verlauf (ein Zufall) – kein Urteil", "en": "one possible history (one seed) – not a verdict"},
 }
 
 # German tooltips of the levers; the English ones are the schema's descriptions (added below).

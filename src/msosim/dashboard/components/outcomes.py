@@ -22,26 +22,41 @@ TICKER_SHOWN = 14
 CARD = "v-card v-sheet theme--light elevation-2 ma-2"      # the classes of a solara.Card, for cards drawn as HTML
 
 
-def headline_card(key: str, a: float, b: float, lang: str) -> str:
-    """One headline outcome: A, B and the difference B − A (green when B is higher, red when lower)."""
+def difference_html(key: str, a: float, b: float, lang: str, spread=None) -> str:
+    """B − A: with its 90% interval and a verdict in an ensemble; as one possible history in story mode."""
     digits = HEADLINE_DIGITS[key]
-    difference = round(b - a, digits)
-    colour = "#2b8a3e" if difference > 0 else "#c92a2a" if difference < 0 else "#495057"
-    diff = f"{t('headline.difference', lang)}: {signed(b - a, lang, digits)}"
+    if spread is None:
+        text = f"{t('headline.difference', lang)}: {signed(b - a, lang, digits)}"
+        note = t("ensemble.one_history", lang)
+        colour = "#495057"
+    else:
+        text = (f"{t('headline.difference', lang)}: {signed(spread.median, lang, digits)} "
+                f"({t('ensemble.interval', lang, low=signed(spread.low, lang, digits), high=signed(spread.high, lang, digits))})")
+        note = t("ensemble.clear_higher" if spread.low > 0 else "ensemble.clear_lower" if spread.high < 0
+                 else "ensemble.no_clear_difference", lang)
+        colour = ("#2b8a3e" if spread.low > 0 else "#c92a2a") if spread.clear else "#495057"
+    return (f"<div class='msosim-headline-diff' style='font-size:1.15em;font-weight:bold;color:{colour}'>{html.escape(text)}</div>"
+            f"<div class='msosim-headline-verdict' style='color:{colour}'>{html.escape(note)}</div>")
+
+
+def headline_card(key: str, a: float, b: float, lang: str, spread=None) -> str:
+    """One headline outcome: A, B (medians in an ensemble) and the difference B − A (see difference_html)."""
+    digits = HEADLINE_DIGITS[key]
     return (f"<div class='{CARD} msosim-headline-{key}' style='min-width:170px;flex:1'><div class='v-card__text'>"
             f"<div style='color:#495057'>{html.escape(t(f'headline.{key}', lang))}</div>"
             "<div style='display:flex;gap:12px;align-items:baseline'>"
             f"<span class='msosim-headline-a' style='color:{COLOURS['A']}'>A {html.escape(number(a, lang, digits))}</span>"
             f"<span class='msosim-headline-b' style='color:{COLOURS['B']}'>B {html.escape(number(b, lang, digits))}</span>"
             "</div>"
-            f"<div class='msosim-headline-diff' style='font-size:1.6em;font-weight:bold;color:{colour}'>{html.escape(diff)}</div>"
+            f"{difference_html(key, a, b, lang, spread)}"
             "</div></div>")
 
 
 @solara.component
 def Headline(live: solara.Reactive[Snapshot], lang: str):
-    values = live.value.headline()
-    cards = "".join(headline_card(key, *values[key], lang) for key in HEADLINE)
+    snapshot = live.value
+    values, spreads = snapshot.headline(), snapshot.differences or {}
+    cards = "".join(headline_card(key, *values[key], lang, spreads.get(key)) for key in HEADLINE)
     solara.HTML(tag="div", unsafe_innerHTML=cards, classes=["msosim-headline"],
                 style="display:flex;flex-wrap:wrap;gap:0 10px")
 

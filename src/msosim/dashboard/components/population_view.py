@@ -125,7 +125,7 @@ def StoryPanel(pair: PolicyPair, live: solara.Reactive[Snapshot], selected: int 
             return "[]"
         first = next(iter(stories.values()))
         series = {policy: story["series"] for policy, story in stories.items()}
-        return options_json([story_option(series, first["start_year"], first["steps_per_year"], lang)])
+        return options_json([story_option(series, first["start_year"], first["steps_per_year"], lang, snapshot.markers)])
 
     stories = solara.use_memo(load, [pair, snapshot, selected])
     option = solara.use_memo(chart, [pair, snapshot, selected, lang])

@@ -10,6 +10,7 @@ import solara
 from solara import v
 
 from ...population import read_data
+from ..ensemble import REPLICATION_CHOICES
 from ..levers import SCALES
 from ..runner import Setup, Snapshot
 from ..strings import LANGUAGES, month_label, number, t
@@ -24,6 +25,12 @@ def land_codes() -> list[str]:
 def scenario_files(folder: Path) -> list[Path]:
     """The YAML files of the scenarios folder, sorted by name."""
     return sorted(p for p in folder.glob("*.y*ml") if p.is_file()) if folder.is_dir() else []
+
+
+def replication_items(lang: str) -> list[dict]:
+    """Story mode (one run per policy) or an ensemble of 10 to 30 paired runs."""
+    return [{"text": t("ensemble.story", lang), "value": 1},
+            *({"text": t("ensemble.runs", lang, n=n), "value": n} for n in REPLICATION_CHOICES)]
 
 
 @solara.component
@@ -62,6 +69,10 @@ def SetupControls(setup: Setup, lang: str, on_scenario: Callable[[Path], None], 
             seed_error.set("")
             on_setup(seed=seed)
 
+        with solara.Tooltip(t("tip.ensemble", lang)):
+            v.Select(label=t("ensemble.mode", lang), items=replication_items(lang), v_model=setup.replications, dense=True,
+                     hide_details=True, style_="max-width: 250px", class_="msosim-replications",
+                     on_v_model=lambda value: on_setup(replications=int(value)))
         with solara.Tooltip(t("tip.seed", lang)):
             solara.InputText(t("control.seed", lang), value=str(setup.seed), on_value=seed_typed,
                              error=bool(seed_error.value), message=seed_error.value or None, classes=["msosim-seed"],

@@ -34,6 +34,7 @@ module.exports = {
       const echarts = (await this.load([`${this.cdnBase()}/echarts@5.4.0/dist/echarts.min.js`]))[0];
       this.instances = this.$refs.charts.map((element, index) => {
         const chart = echarts.init(element);
+        element.msosimChart = chart;   // the browser tests read the drawn option (getOption) from here
         chart.on("click", (event) => {
           const data = {chart: this.names[index]};
           ["componentType", "seriesType", "seriesIndex", "seriesName", "name", "dataIndex", "data", "dataType",
