@@ -52,6 +52,30 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
+@contextlib.contextmanager
+def running_dashboard(work: Path, root: Path, *extra: str):
+    """`msosim dashboard` on a free port with a copy of scenarios/ (plus an unreadable one) in `work`; yields its paths."""
+    import shutil
+    import sys
+
+    scenarios = work / "scenarios"
+    shutil.copytree(root / "scenarios", scenarios)
+    shutil.copytree(root / "data", work / "data")  # baseline.yaml extends ../data/calibrated.yaml
+    (scenarios / "broken.yaml").write_text("name: broken\npolicy: [budget_factor: 2\n", encoding="utf-8")
+    port = free_port()
+    log = work / "server.log"
+    command = [str(Path(sys.executable).with_name("msosim")), "dashboard", "--port", str(port),
+               "--scenario", str(scenarios / "district.yaml"), "--lang", "de", "--presets", str(work / "presets"), *extra]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=work, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_serving(url, process, log)
+        yield {"url": url, "work": work, "scenarios": scenarios, "presets": work / "presets", "log": log}
+    finally:
+        stop(process)
+
+
 class RecordingProxy:
     """An HTTP(S) proxy on 127.0.0.1 that records the first line of every request and answers none of them."""
 

@@ -73,30 +73,10 @@ def browser_context_args():
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """`msosim dashboard` on a free port, with a copy of scenarios/ plus an unreadable scenario file."""
-    import shutil
-    import subprocess
-    import sys
+    from .browser_helpers import running_dashboard
 
-    from .browser_helpers import free_port, stop, wait_until_serving
-
-    work = tmp_path_factory.mktemp("dashboard")
-    scenarios = work / "scenarios"
-    shutil.copytree(ROOT / "scenarios", scenarios)
-    shutil.copytree(ROOT / "data", work / "data")  # baseline.yaml extends ../data/calibrated.yaml
-    (scenarios / "broken.yaml").write_text("name: broken\npolicy: [budget_factor: 2\n", encoding="utf-8")
-    port = free_port()
-    log = work / "server.log"
-    executable = Path(sys.executable).with_name("msosim")
-    command = [str(executable), "dashboard", "--port", str(port), "--scenario", str(scenarios / "district.yaml"),
-               "--lang", "de", "--presets", str(work / "presets")]
-    with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=work, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_serving(url, process, log)
-        yield {"url": url, "work": work, "scenarios": scenarios, "presets": work / "presets", "log": log}
-    finally:
-        stop(process)
+    with running_dashboard(tmp_path_factory.mktemp("dashboard"), ROOT) as served:
+        yield served
 
 
 @pytest.fixture

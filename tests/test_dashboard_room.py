@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -31,9 +33,140 @@ def test_ensemble_band_and_no_clear_difference_for_identical_policies(dashboard:
     assert [series["id"] for series in bands] == ["A-volunteers-band", "B-volunteers-band"], bands
     assert all(series["points"] == 3 for series in bands), bands
     for key in ("alive", "staff_fte", "volunteers", "service_coverage"):
-        expect(page.locator(f".msosim-headline-{key} .msosim-headline-verdict")).to_have_text("kein klarer Unterschied")
-    expect(page.locator(".msosim-headline-volunteers .msosim-headline-diff")).to_contain_text("90 %: ±0 bis ±0")
+        expect(page.locator(f".msosim-headline-{key} .msosim-headline-verdict")).to_contain_text("kein klarer Unterschied (90 %")
+    expect(page.locator(".msosim-headline-volunteers .msosim-headline-verdict")).to_contain_text("90 %: ±0 bis ±0")
     choose(page, "msosim-replications", "1 (Geschichte: ein möglicher Verlauf)")
     expect(page.locator(".msosim-step-counter")).to_contain_text("Schritt 0")
     expect(page.locator(".msosim-headline-volunteers .msosim-headline-verdict")).to_contain_text("ein möglicher Verlauf")
     assert not any(series["area"] for series in drawn_series(page, "volunteers"))
+
+
+FONTS_JS = """(selector) => {
+  const sizes = [];
+  const walk = (value, path) => {
+    if (Array.isArray(value)) { value.forEach((inner, index) => walk(inner, path + '.' + index)); return; }
+    if (value && typeof value === 'object') {
+      Object.entries(value).forEach(([key, inner]) => {
+        if (key === 'fontSize') sizes.push([inner, path]); else walk(inner, path + '.' + key);
+      });
+    }
+  };
+  document.querySelectorAll(selector).forEach((element) => walk(element.msosimChart.getOption(), ''));
+  return sizes;
+}"""
+
+LABELS_JS = """(selector) => {
+  const chart = document.querySelector(selector).msosimChart;
+  const axis = chart.getModel().getComponent('yAxis', 0).axis;
+  return {drawn: axis.getViewLabels().map((label) => label.formattedLabel),
+          thousands: chart.getOption().yAxis[0].axisLabel.formatter(10000),
+          fraction: chart.getOption().yAxis[0].axisLabel.formatter(0.8)};
+}"""
+
+FIRST_SCREEN = [".msosim-controls", ".msosim-play", ".msosim-step", ".msosim-headline-alive", ".msosim-headline-staff_fte",
+                ".msosim-headline-volunteers", ".msosim-headline-service_coverage", ".msosim-chart-alive",
+                ".msosim-chart-staff"]
+
+
+@pytest.fixture(scope="module")
+def pin_server(tmp_path_factory):
+    """A second dashboard started with a PIN: its pages open in room view."""
+    from .browser_helpers import running_dashboard
+
+    root = Path(__file__).resolve().parents[1]
+    with running_dashboard(tmp_path_factory.mktemp("dashboard-pin"), root, "--pin", "2468") as served:
+        yield served
+
+
+@pytest.fixture
+def projector(browser, server):
+    """The dashboard at 1280x720, a projector's resolution."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(server["url"])
+    expect(page.locator(".msosim-step-counter")).to_contain_text("Schritt 0", timeout=60_000)
+    expect(page.locator(".msosim-chart-staff canvas").first).to_be_visible()
+    yield page
+    context.close()
+
+
+def test_first_screen_at_1280x720_holds_controls_cards_and_two_charts(projector: Page):
+    page = projector
+    for selector in FIRST_SCREEN:
+        box = page.locator(selector).first.bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 720, (selector, box)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1280, (selector, box)
+    assert page.evaluate("window.scrollY") == 0
+    expect(page.get_by_text("This website runs on Solara")).to_have_count(0)
+
+
+def test_chart_text_is_at_least_14_px_and_numbers_are_german(projector: Page):
+    page = projector
+    page.locator(".msosim-step").click()
+    expect(page.locator('.msosim-chart-volunteers [data-rendered-step="1"]')).to_have_count(1)
+    sizes = page.evaluate(FONTS_JS, ".msosim-charts .solara-echarts")
+    assert sizes and min(size for size, _ in sizes) >= 14, sorted(sizes)[:8]
+    labels = page.evaluate(LABELS_JS, ".msosim-chart-volunteers .solara-echarts")
+    assert (labels["thousands"], labels["fraction"]) == ("10.000", "0,8"), labels
+    assert any("." in label for label in labels["drawn"]), labels          # e.g. 6.000 volunteers
+    assert not any("," in label for label in labels["drawn"]), labels
+    coverage = page.evaluate(LABELS_JS, ".msosim-chart-coverage .solara-echarts")["drawn"]
+    assert any("," in label for label in coverage), coverage                # 0,2 ... 1,0
+    page.locator(".msosim-language button", has_text="en").click()
+    expect(page.locator(".msosim-title")).to_have_text("MSO simulation: two policies side by side")
+    page.wait_for_function("""() => document.querySelector('.msosim-chart-volunteers .solara-echarts').msosimChart
+                              .getOption().yAxis[0].axisLabel.formatter(10000) === '10,000'""", timeout=30_000)
+    english = page.evaluate(LABELS_JS, ".msosim-chart-volunteers .solara-echarts")
+    assert (english["thousands"], english["fraction"]) == ("10,000", "0.8"), english
+    assert any("," in label for label in english["drawn"]), english
+
+
+def test_room_view_hides_file_names_seed_timings_and_the_facilitator_panel(projector: Page):
+    page = projector
+    expect(page.locator(".msosim-scenario")).to_contain_text("district.yaml")
+    expect(page.locator(".msosim-timing")).to_have_count(1)
+    page.locator(".msosim-room-toggle input").check(force=True)
+    expect(page.locator(".msosim-room")).to_have_count(1)
+    for hidden in (".msosim-scenario", ".msosim-seed", ".msosim-timing", ".msosim-facilitator"):
+        expect(page.locator(hidden)).to_have_count(0)
+    expect(page.get_by_text("Für Moderierende")).to_have_count(0)
+    assert ".yaml" not in page.locator("body").inner_text()
+    page.locator(".msosim-room-toggle input").uncheck(force=True)           # no PIN set: the switch is free
+    expect(page.locator(".msosim-scenario")).to_be_visible()
+
+
+def test_with_a_pin_pages_open_in_room_view_and_only_the_pin_leaves_it(browser, pin_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(pin_server["url"])
+    expect(page.locator(".msosim-step-counter")).to_contain_text("Schritt 0", timeout=60_000)
+    expect(page.locator(".msosim-room")).to_have_count(1)
+    page.locator(".msosim-play").click()
+    wait_for_step(page, 18, timeout=120.0)
+    page.locator(".msosim-play").click()
+    expect(page.locator(".msosim-step")).to_be_enabled()
+    step = int(page.locator(".msosim-step-counter").inner_text().split()[1])
+    expect(page.locator(f'.msosim-chart-staff [data-rendered-step="{step}"]')).to_have_count(1)
+    save_room_screenshot(page)
+    page.locator(".msosim-room-toggle input").uncheck(force=True)
+    pin = page.locator(".msosim-room-pin input")
+    pin.fill("1111")
+    pin.press("Enter")
+    expect(page.locator(".msosim-room-pin")).to_contain_text("falsche PIN")
+    expect(page.locator(".msosim-room")).to_have_count(1)
+    expect(page.locator(".msosim-seed")).to_have_count(0)
+    pin.fill("2468")
+    pin.press("Enter")
+    expect(page.locator(".msosim-room")).to_have_count(0)
+    expect(page.get_by_text("Für Moderierende")).to_be_visible()
+    context.close()
+
+
+def save_room_screenshot(page: Page) -> None:
+    """The room view at 1280x720 for the README (docs/img/dashboard-room-1280x720.png)."""
+    target = Path(__file__).resolve().parents[1] / "docs" / "img" / "dashboard-room-1280x720.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target))
+    assert target.stat().st_size > 20_000

@@ -20,10 +20,12 @@ MS_PER_YEAR = 365.2425 * 86400 * 1000
 def timestamp(year: float | np.ndarray):
     """A fractional calendar year as milliseconds since 1970 (ECharts' time axis)."""
     return np.round((np.asarray(year, dtype=float) - 1970.0) * MS_PER_YEAR)
-HEIGHT = 270        # pixels
+HEIGHT = 262        # pixels
+LOCALES = {"de": "de-DE", "en": "en-GB"}     # the browser formats axis numbers in the page's language (Intl)
 FONT = 14           # the smallest text on a chart (readable from a projector's back row)
 TITLE_FONT = 16
-LEGEND = {"top": 26, "textStyle": {"fontSize": FONT}, "itemWidth": 34, "itemHeight": 12, "itemGap": 12}  # wide enough to show dashes
+LEGEND = {"top": 26, "textStyle": {"fontSize": FONT}, "selectorLabel": {"fontSize": FONT}, "itemWidth": 34, "itemHeight": 12,
+          "itemGap": 12}  # wide enough to show dashes
 MARKER_COLOUR = "#5c940d"     # never the colour of A or B
 
 
@@ -83,7 +85,7 @@ def chart_option(spec: ChartSpec, snapshot: Snapshot, lang: str) -> dict:
     series = []
     for policy in POLICIES:
         for index, item in enumerate(spec.series):
-            name = t(f"policy.{policy}", lang) + (f": {t(item.label, lang)}" if item.label else "")
+            name = f"{policy}: {t(item.label, lang)}" if item.label else t(f"policy.{policy}", lang)
             axis = 1 if item.right else 0
             if snapshot.bands is not None:
                 data, low, height = _band_points(snapshot, policy, item.column, spec.flows)
@@ -95,15 +97,18 @@ def chart_option(spec: ChartSpec, snapshot: Snapshot, lang: str) -> dict:
             series.append({"type": "line", "id": f"{policy}-{item.column}", "name": name, "showSymbol": False, "yAxisIndex": axis,
                            "lineStyle": {"color": COLOURS[policy], "type": LINE_TYPES[item.style], "width": 2},
                            "itemStyle": {"color": COLOURS[policy]}, "data": data})
+    names = [line["name"] for line in series if "areaStyle" not in line and "stack" not in line]
     series.append(marker_series(snapshot.markers, lang))
     y_axes = [_axis(t(spec.ylabel, lang), spec.ylim)]
     if spec.right_label:
         y_axes.append(_axis(t(spec.right_label, lang), spec.right_ylim, "right") | {"splitLine": {"show": False}})
     return {
         "animation": False,
-        "title": {"text": t(spec.title, lang), "textStyle": {"fontSize": TITLE_FONT, "fontWeight": "normal"}, "left": 4},
-        "legend": LEGEND,
-        "grid": {"left": 66, "right": 60 if spec.right_label else 16, "top": 84, "bottom": 30},
+        "textStyle": {"fontSize": FONT},
+        "title": {"text": t(spec.title, lang), "textStyle": {"fontSize": TITLE_FONT, "fontWeight": "normal"},
+                  "subtextStyle": {"fontSize": FONT}, "left": 4},
+        "legend": LEGEND | {"data": names},
+        "grid": {"left": 66, "right": 60 if spec.right_label else 16, "top": 82, "bottom": 30},
         "tooltip": {"trigger": "axis", "textStyle": {"fontSize": FONT}},
         "xAxis": {"type": "time", "min": float(timestamp(snapshot.start_year)), "max": float(timestamp(snapshot.end_year)),
                   "minInterval": MS_PER_YEAR, "axisLabel": {"fontSize": FONT, "formatter": "{yyyy}"}},
@@ -136,8 +141,10 @@ def story_option(series: dict[str, pd.DataFrame], start_year: float, steps_per_y
     lines.append(marker_series(markers, lang))
     return {
         "animation": False,
-        "title": {"text": t("story.series", lang), "textStyle": {"fontSize": TITLE_FONT, "fontWeight": "normal"}, "left": 4},
-        "legend": LEGEND,
+        "textStyle": {"fontSize": FONT},
+        "title": {"text": t("story.series", lang), "textStyle": {"fontSize": TITLE_FONT, "fontWeight": "normal"},
+                  "subtextStyle": {"fontSize": FONT}, "left": 4},
+        "legend": LEGEND | {"data": [line["name"] for line in lines if line["id"] != "events"]},
         "grid": {"left": 60, "right": 60, "top": 84, "bottom": 30},
         "tooltip": {"trigger": "axis", "textStyle": {"fontSize": FONT}},
         "xAxis": {"type": "time", "minInterval": MS_PER_YEAR, "axisLabel": {"fontSize": FONT, "formatter": "{yyyy}"}},

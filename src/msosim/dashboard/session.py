@@ -18,6 +18,7 @@ from .runner import PolicyPair, Setup, Snapshot, build_pair, default_replication
 ENV_SCENARIO = "MSOSIM_DASHBOARD_SCENARIO"
 ENV_LANG = "MSOSIM_DASHBOARD_LANG"
 ENV_PRESETS = "MSOSIM_DASHBOARD_PRESETS"
+ENV_PIN = "MSOSIM_DASHBOARD_PIN"
 DEFAULT_SCENARIO = Path("scenarios") / "district.yaml"
 
 
@@ -26,13 +27,14 @@ class Settings:
     scenario: Path
     lang: str
     presets_dir: Path
+    pin: str = ""            # set: pages open in room view, and leaving it (facilitator panel, file names) needs the PIN
 
     @classmethod
     def from_environment(cls) -> Settings:
         """What `msosim dashboard` passed in environment variables (relative paths against the working folder)."""
         lang = os.environ.get(ENV_LANG, "de")
         return cls(Path(os.environ.get(ENV_SCENARIO, DEFAULT_SCENARIO)).resolve(), lang if lang in ("de", "en") else "de",
-                   Path(os.environ.get(ENV_PRESETS, "presets")).resolve())
+                   Path(os.environ.get(ENV_PRESETS, "presets")).resolve(), os.environ.get(ENV_PIN, "").strip())
 
 
 @dataclass(frozen=True)

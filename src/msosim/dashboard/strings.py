@@ -239,6 +239,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "ensemble.clear_higher": {"de": "B klar höher (in mindestens 95 % der Läufe)", "en": "B clearly higher (in at least 95% of runs)"},
     "ensemble.clear_lower": {"de": "B klar niedriger (in mindestens 95 % der Läufe)", "en": "B clearly lower (in at least 95% of runs)"},
     "ensemble.one_history": {"de": "ein möglicher Verlauf (ein Zufall) – kein Urteil", "en": "one possible history (one seed) – not a verdict"},
+    # room view (issue 17): the participants' screen
+    "room.view": {"de": "Raumansicht", "en": "Room view"},
+    "room.tip": {"de": "Für den Beamer: ohne Dateinamen, Seed und Zeiten, ohne Moderationsbereich. Mit PIN gestartet, "
+                        "lässt sich die Raumansicht nur mit der PIN verlassen.",
+                 "en": "For the projector: no file names, seed or timings, no facilitator panel. Started with a PIN, "
+                       "room view can only be left with the PIN."},
+    "room.pin": {"de": "PIN", "en": "PIN"},
+    "room.wrong_pin": {"de": "falsche PIN", "en": "wrong PIN"},
 }
 
 # German tooltips of the levers; the English ones are the schema's descriptions (added below).

@@ -12,7 +12,7 @@ import solara
 
 from ..charts import CHART_SPECS, COLOURS
 from ..events import TickerItem
-from ..live_charts import HEIGHT, chart_option
+from ..live_charts import HEIGHT, LOCALES, chart_option
 from ..runner import HEADLINE, Snapshot
 from ..strings import funder_label, month_label, number, signed, t
 from .step_chart import StepCharts, options_json
@@ -30,21 +30,23 @@ def difference_html(key: str, a: float, b: float, lang: str, spread=None) -> str
         note = t("ensemble.one_history", lang)
         colour = "#495057"
     else:
-        text = (f"{t('headline.difference', lang)}: {signed(spread.median, lang, digits)} "
-                f"({t('ensemble.interval', lang, low=signed(spread.low, lang, digits), high=signed(spread.high, lang, digits))})")
-        note = t("ensemble.clear_higher" if spread.low > 0 else "ensemble.clear_lower" if spread.high < 0
-                 else "ensemble.no_clear_difference", lang)
+        text = f"{t('headline.difference', lang)}: {signed(spread.median, lang, digits)}"
+        verdict = t("ensemble.clear_higher" if spread.low > 0 else "ensemble.clear_lower" if spread.high < 0
+                    else "ensemble.no_clear_difference", lang)
+        interval = t("ensemble.interval", lang, low=signed(spread.low, lang, digits), high=signed(spread.high, lang, digits))
+        note = f"{verdict} ({interval})"
         colour = ("#2b8a3e" if spread.low > 0 else "#c92a2a") if spread.clear else "#495057"
-    return (f"<div class='msosim-headline-diff' style='font-size:1.15em;font-weight:bold;color:{colour}'>{html.escape(text)}</div>"
-            f"<div class='msosim-headline-verdict' style='color:{colour}'>{html.escape(note)}</div>")
+    return (f"<div class='msosim-headline-diff' style='font-weight:bold;color:{colour}'>{html.escape(text)}</div>"
+            f"<div class='msosim-headline-verdict' style='color:{colour};font-size:14px'>{html.escape(note)}</div>")
 
 
 def headline_card(key: str, a: float, b: float, lang: str, spread=None) -> str:
     """One headline outcome: A, B (medians in an ensemble) and the difference B − A (see difference_html)."""
     digits = HEADLINE_DIGITS[key]
-    return (f"<div class='{CARD} msosim-headline-{key}' style='min-width:170px;flex:1'><div class='v-card__text'>"
-            f"<div style='color:#495057'>{html.escape(t(f'headline.{key}', lang))}</div>"
-            "<div style='display:flex;gap:12px;align-items:baseline'>"
+    return (f"<div class='{CARD} msosim-headline-{key}' style='min-width:170px;flex:1;margin:4px 6px'>"
+            "<div class='v-card__text' style='padding:6px 12px;font-size:15px;line-height:1.35'>"
+            "<div style='display:flex;gap:12px;align-items:baseline;flex-wrap:wrap'>"
+            f"<span style='color:#495057'>{html.escape(t(f'headline.{key}', lang))}</span>"
             f"<span class='msosim-headline-a' style='color:{COLOURS['A']}'>A {html.escape(number(a, lang, digits))}</span>"
             f"<span class='msosim-headline-b' style='color:{COLOURS['B']}'>B {html.escape(number(b, lang, digits))}</span>"
             "</div>"
@@ -67,8 +69,8 @@ def ChartGrid(live: solara.Reactive[Snapshot], lang: str):
     snapshot = live.value
     options = solara.use_memo(lambda: options_json([chart_option(spec, snapshot, lang) for spec in CHART_SPECS]),
                               [snapshot, lang])
-    StepCharts([spec.name for spec in CHART_SPECS], options, snapshot.step, item_class="msosim-chart-",
-               item_style="flex: 1 1 380px; min-width: 320px;", height=HEIGHT,
+    StepCharts([spec.name for spec in CHART_SPECS], options, snapshot.step, item_class="msosim-chart-", locale=LOCALES[lang],
+               item_style="flex: 1 1 280px; min-width: 260px;", height=HEIGHT,
                attributes={"class": "msosim-charts", "style": "display: flex; flex-wrap: wrap; gap: 8px; width: 100%;"})
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import solara
 
 from ..charts import COLOURS
-from ..live_charts import story_option
+from ..live_charts import LOCALES, story_option
 from ..population import (
     HEIGHT,
     STATE_COLOURS,
@@ -54,7 +54,7 @@ def PopulationPanel(policy: str, live: solara.Reactive[Snapshot], initial_count:
 
     with solara.Card(classes=[f"msosim-population-{policy}"], style={"border-top": f"4px solid {COLOURS[policy]}"}):
         solara.Text(f"{t(f'policy.{policy}', lang)} · {t('population.title', lang)}", style={"font-weight": "bold"})
-        StepCharts(["population-chart"], option, shown.current.step, item_class="msosim-", height=HEIGHT,
+        StepCharts(["population-chart"], option, shown.current.step, item_class="msosim-", height=HEIGHT, locale=LOCALES[lang],
                    footer_html=count_line(state_counts(states), lang), on_click=clicked)
 
 
@@ -143,7 +143,7 @@ def StoryPanel(pair: PolicyPair, live: solara.Reactive[Snapshot], selected: int 
             return
         header = ["", *[t(f"policy.{p}", lang) for p in stories]]
         solara.HTML(unsafe_innerHTML=html_table(header, fact_rows(stories, lang), "msosim-story-facts"))
-        StepCharts(["story-chart"], option, snapshot.step, item_class="msosim-", height=STORY_HEIGHT)
+        StepCharts(["story-chart"], option, snapshot.step, item_class="msosim-", height=STORY_HEIGHT, locale=LOCALES[lang])
         solara.Text(t("story.events", lang), style={"font-weight": "bold", "margin-top": "6px"})
         events = event_rows(stories, lang)
         if events:

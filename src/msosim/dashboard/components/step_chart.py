@@ -54,14 +54,24 @@ module.exports = {
   },
   watch: {
     options_json() { this.draw(); },
+    locale() { this.draw(); },
     step() { this.mark(); },
   },
   methods: {
     draw() {
       if (!this.instances) return;
       const options = JSON.parse(this.options_json);
+      const numbers = new Intl.NumberFormat(this.locale || undefined, {maximumFractionDigits: 2});
+      const format = (value) => (typeof value === "number" ? numbers.format(value) : value);
       this.instances.forEach((chart, index) => {
-        if (options[index]) chart.setOption(options[index], {replaceMerge: ["series"], lazyUpdate: false});
+        const option = options[index];
+        if (!option) return;
+        // Numbers in the page's language (German: 10.000 and 0,8): value axes and tooltips.
+        [].concat(option.yAxis || [], option.xAxis || []).forEach((axis) => {
+          if (axis.type === "value") axis.axisLabel = Object.assign({}, axis.axisLabel, {formatter: format});
+        });
+        if (option.tooltip) option.tooltip.valueFormatter = format;
+        chart.setOption(option, {replaceMerge: ["series"], lazyUpdate: false});
       });
       this.mark();
     },
@@ -110,6 +120,7 @@ class StepChartsWidget(EchartsWidget):
     item_style = traitlets.Unicode("").tag(sync=True)
     chart_style = traitlets.Unicode("").tag(sync=True)
     footer_html = traitlets.Unicode("").tag(sync=True)
+    locale = traitlets.Unicode("").tag(sync=True)
 
 
 def options_json(options: list[dict]) -> str:
@@ -120,15 +131,17 @@ def options_json(options: list[dict]) -> str:
 @solara.component
 def StepCharts(names: list[str], options: str, step: int, *, item_class: str, item_style: str = "", height: int,
                attributes: dict[str, Any] | None = None, footer_html: str = "",
-               on_click: Callable[[dict], Any] | None = None):
+               on_click: Callable[[dict], Any] | None = None, locale: str = ""):
     """Charts of one step in one widget, so a step is one message to the browser, however many charts it shows.
 
     Chart i is `names[i]` (its box gets the class `item_class + name`) and `options` is the JSON list of their
     ECharts options (see `options_json`): text rather than dicts, because the renderer compares and walks a
     dict argument value by value on every render, and the charts hold thousands of numbers. Each chart
     element says in `data-rendered-step` which step the browser drew; `footer_html` is shown below them.
-    A click on a mark calls `on_click` with the ECharts event and `chart`, the name of the chart.
+    A click on a mark calls `on_click` with the ECharts event and `chart`, the name of the chart. `locale` (a BCP 47
+    tag such as "de-DE") formats the numbers of value axes and tooltips in the browser.
     """
     return StepChartsWidget.element(names=names, options_json=options, step=step, item_class=item_class,
                                     item_style=item_style, chart_style=f"height: {height}px; width: 100%;",
-                                    footer_html=footer_html, attributes=attributes or {}, on_click=on_click)
+                                    footer_html=footer_html, attributes=attributes or {}, on_click=on_click,
+                                    locale=locale)
