@@ -109,7 +109,10 @@ def test_every_string_exists_in_both_languages():
     for key, entry in STRINGS.items():
         assert set(entry) == set(strings.LANGUAGES), key
         if key != "cause.":
-            assert all(entry[lang].strip() for lang in strings.LANGUAGES), key
+            texts = [entry[lang] for lang in strings.LANGUAGES]
+            forms = [text for value in texts for text in (value.values() if isinstance(value, dict) else [value])]
+            assert all(text.strip() for text in forms), key
+            assert all("other" in value for value in texts if isinstance(value, dict)), key
 
 
 def test_every_key_the_dashboard_uses_is_in_the_table():
@@ -117,6 +120,16 @@ def test_every_key_the_dashboard_uses_is_in_the_table():
     used = {key for path in DASHBOARD_SOURCES for key in literal.findall(path.read_text(encoding="utf-8"))}
     assert used, "no t('...') calls found"
     assert used <= set(STRINGS), sorted(used - set(STRINGS))
+
+
+def test_counts_take_the_languages_plural_forms():
+    assert t("ticker.awarded_n", "de", n=1, amount="5.000") == "1 Förderung bewilligt (5.000 EUR/Jahr)"
+    assert t("ticker.awarded_n", "de", n=3, amount="5.000") == "3 Förderungen bewilligt (5.000 EUR/Jahr)"
+    assert t("ticker.founded_n", "en", n=1) == "1 new MSO founded"
+    assert t("ticker.founded_n", "en", n=1200) == "1,200 new MSOs founded"
+    assert t("ticker.founded_n", "de", n=1200) == "1.200 neue MSO gegründet"
+    assert t("option.funding_mode.as_configured", "de") == "wie im Szenario"
+    assert "Kreis" in t("tip.scale", "de") and "Bezirk" not in t("tip.scale", "de")
 
 
 def test_generated_keys_are_all_translated():
@@ -193,13 +206,20 @@ def test_mso_states_and_population_option(pair: PolicyPair):
         assert (x, y) == cell_of(row, columns)
     assert clicked_row({"seriesName": "with staff", "value": [1, 0, 42]}) == 42
     assert clicked_row({"seriesName": "selected", "value": [1, 0, 42]}) is None
+    assert clicked_row({"grid": [2.4, 1.45]}, columns=10, count=30) == 12          # between marks: the cell's MSO
+    assert clicked_row({"grid": [2.4, 3.2]}, columns=10, count=30) is None          # an empty cell
+    assert clicked_row({"grid": [10.2, 0.0]}, columns=10, count=30) is None
+    from msosim.dashboard.charts import COLOURS
+    from msosim.dashboard.population import SELECTED_COLOUR, STATE_COLOURS
+
+    assert not {*STATE_COLOURS.values(), SELECTED_COLOUR} & set(COLOURS.values())
 
 
 def test_ticker_reports_cliffs_and_reads_in_both_languages(pair: PolicyPair):
     for _ in range(14):
         snapshot = pair.step()
     keys = {item.key for item in snapshot.ticker}
-    assert keys & {"ticker.cliff", "ticker.cliff_kept", "ticker.dissolved", "ticker.founded", "ticker.awarded"}
+    assert keys & {"ticker.cliff", "ticker.cliff_kept", "ticker.dissolved", "ticker.founded_n", "ticker.awarded_n"}
     assert keys <= set(STRINGS)
     for item in snapshot.ticker:
         for lang in strings.LANGUAGES:

@@ -170,3 +170,27 @@ def save_room_screenshot(page: Page) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target))
     assert target.stat().st_size > 20_000
+
+
+SPREAD = ((0.04, 0.06), (0.95, 0.1), (0.52, 0.5), (0.18, 0.9), (0.83, 0.66))   # fractions of the occupied grid
+
+
+def test_a_click_on_the_population_view_hits_an_mso_at_5_of_5_spread_points(dashboard: Page):
+    from msosim import MSOModel, load_scenario
+    from msosim.dashboard.population import MARGIN, grid_columns, grid_lines
+
+    page = dashboard
+    initial = MSOModel(load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "district.yaml"), seed=1).initial_count
+    columns = grid_columns(initial)
+    lines, full_lines = grid_lines(initial, initial, columns), initial // columns
+    box = page.locator(".msosim-population-A canvas").first.bounding_box()
+    cell_width, cell_height = (box["width"] - 2 * MARGIN) / columns, (box["height"] - 2 * MARGIN) / lines
+    assert min(cell_width, cell_height) >= 10, (cell_width, cell_height)
+    hits = []
+    for fx, fy in SPREAD:
+        x, y = fx * columns * cell_width, fy * full_lines * cell_height
+        row = int(y // cell_height) * columns + int(x // cell_width)
+        page.mouse.click(box["x"] + MARGIN + x, box["y"] + MARGIN + y)
+        expect(page.locator(".msosim-story-title")).to_have_text(f"Geschichte von MSO {row}")
+        hits.append(row)
+    assert len(set(hits)) == 5, hits

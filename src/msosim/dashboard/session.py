@@ -80,7 +80,7 @@ class Session:
             self.failures += 1
             return _error("error.scenario", exc)
         self.scenario_name = scenario.name
-        return Message("success", "status.loaded", {"name": scenario.name, "count": self.pair.models["A"].msos.n})
+        return Message("success", "status.loaded_n", {"name": scenario.name, "n": self.pair.models["A"].msos.n})
 
     def change_setup(self, **changes: Any) -> Message | None:
         """Scale, Land, seed or replications changed: rebuild both runs from step 0 (a new scale: its default mode)."""

@@ -14,7 +14,7 @@ from .levers import LEVERS
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 
-STRINGS: dict[str, dict[str, str]] = {
+STRINGS: dict[str, dict[str, object]] = {
     # page and controls
     "app.title": {"de": "MSO-Simulation: zwei Politiken im Vergleich", "en": "MSO simulation: two policies side by side"},
     "app.subtitle": {"de": "Migrantenselbstorganisationen unter Förderregimen – Politik A und Politik B mit demselben Zufall",
@@ -33,13 +33,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "control.apply": {"de": "Übernehmen und neu starten", "en": "Apply and restart"},
     "tip.seed": {"de": "Beide Politiken laufen mit derselben Zufallszahl: Unterschiede kommen von den Hebeln, nicht vom Zufall.",
                  "en": "Both policies run with the same seed: differences come from the levers, not from chance."},
-    "tip.scale": {"de": "Bezirk: ein Kreis (schnell); Land: ein Bundesland; national: ganz Deutschland (langsamer).",
-                  "en": "District: one Kreis (fast); Land: one federal state; national: all of Germany (slower)."},
+    "tip.scale": {"de": "Kreis: der Kreis oder die kreisfreie Stadt mit den meisten Zugewanderten im gewählten Land (schnell); "
+                        "Land: ein Bundesland; national: ganz Deutschland (langsamer).",
+                  "en": "District: the Kreis or independent city with the most migrants in the chosen Land (fast); "
+                        "Land: one federal state; national: all of Germany (slower)."},
     "tip.speed": {"de": "Wie viele Monate pro Sekunde beim Abspielen gerechnet werden.",
                   "en": "How many months per second are computed while playing."},
     "tip.restart": {"de": "Ebene, Land und Seed gelten nach einem Neustart; Hebel wirken sofort ab dem Neustart beider Läufe.",
                     "en": "Scale, Land and seed apply on restart; levers take effect when both runs restart."},
-    "scale.district": {"de": "Bezirk", "en": "District"},
+    "scale.district": {"de": "Kreis", "en": "District"},
     "scale.land": {"de": "Bundesland", "en": "Land"},
     "scale.national": {"de": "National", "en": "National"},
     "status.step": {"de": "Schritt {step} · {date}", "en": "Step {step} · {date}"},
@@ -69,7 +71,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "lever.professionalisation_budget": {"de": "Budget Strukturförderung", "en": "Structure-building budget"},
     "lever.dialogue_formats": {"de": "Dialogformate", "en": "Dialogue formats"},
     "lever.delegation_funded_share": {"de": "Bezahlte Aufgabenübertragung", "en": "Paid delegated tasks"},
-    "option.funding_mode.as_configured": {"de": "wie konfiguriert", "en": "as configured"},
+    "option.funding_mode.as_configured": {"de": "wie im Szenario", "en": "as in the scenario"},
     "option.funding_mode.project": {"de": "Projektförderung", "en": "project funding"},
     "option.funding_mode.institutional": {"de": "institutionelle Förderung", "en": "institutional funding"},
     "option.funding_mode.mixed": {"de": "gemischt", "en": "mixed"},
@@ -247,11 +249,25 @@ STRINGS: dict[str, dict[str, str]] = {
                        "room view can only be left with the PIN."},
     "room.pin": {"de": "PIN", "en": "PIN"},
     "room.wrong_pin": {"de": "falsche PIN", "en": "wrong PIN"},
+    "population.tooltip": {"de": "MSO {@MSO} · {a}", "en": "MSO {@MSO} · {a}"},
+    # counts with plural forms (babel's rules on `n`): "1 Förderung bewilligt", "1 new MSO founded"
+    "ticker.founded_n": {"de": {"one": "{n} neue MSO gegründet", "other": "{n} neue MSO gegründet"},
+                         "en": {"one": "{n} new MSO founded", "other": "{n} new MSOs founded"}},
+    "ticker.awarded_n": {"de": {"one": "{n} Förderung bewilligt ({amount} EUR/Jahr)", "other": "{n} Förderungen bewilligt ({amount} EUR/Jahr)"},
+                         "en": {"one": "{n} grant awarded ({amount} EUR/year)", "other": "{n} grants awarded ({amount} EUR/year)"}},
+    "ticker.dissolved_more_n": {"de": {"one": "{n} weitere MSO aufgelöst", "other": "{n} weitere MSO aufgelöst"},
+                                "en": {"one": "{n} more MSO dissolved", "other": "{n} more MSOs dissolved"}},
+    "ticker.cliff_more_n": {"de": {"one": "{n} weitere Förderung endete ohne Anschluss ({fte} VZÄ entlassen)",
+                                   "other": "{n} weitere Förderungen endeten ohne Anschluss ({fte} VZÄ entlassen)"},
+                            "en": {"one": "{n} more grant ended without a successor ({fte} FTE let go)",
+                                   "other": "{n} more grants ended without a successor ({fte} FTE let go)"}},
+    "status.loaded_n": {"de": {"one": "Szenario {name} geladen ({n} MSO je Politik).", "other": "Szenario {name} geladen ({n} MSO je Politik)."},
+                        "en": {"one": "Scenario {name} loaded ({n} MSO per policy).", "other": "Scenario {name} loaded ({n} MSOs per policy)."}},
 }
 
 # German tooltips of the levers; the English ones are the schema's descriptions (added below).
 LEVER_TIPS_DE: dict[str, str] = {
-    "funding_mode": "Förderart der Programme im Politikbereich: wie konfiguriert, befristete Projekte, institutionelle (Kern-)Förderung oder gemischt.",
+    "funding_mode": "Förderart der Programme im Politikbereich: wie im Szenario, befristete Projekte, institutionelle (Kern-)Förderung oder gemischt.",
     "institutional_share": "Anteil jedes Budgets, der bei gemischter Förderart institutionell gezahlt wird.",
     "project_years": "Laufzeit einer Projektförderung [Jahre]; „wie im Szenario“ behält die Laufzeit jedes Programms.",
     "cofunding_share": "Eigenanteil, den eine MSO an den Projektkosten selbst trägt; „wie im Szenario“ behält den jedes Programms.",
@@ -274,7 +290,19 @@ def t(key: str, lang: str, **values) -> str:
     if entry is None:
         return key
     text = entry.get(lang) or entry.get("en", key)
+    if isinstance(text, dict):             # plural forms, chosen by babel's rules for the language on `n`
+        count = values.get("n", 0)
+        text = text.get(plural_form(count, lang), text["other"])
+        if isinstance(count, (int, float)):
+            values = {**values, "n": number(count, lang)}
     return text.format(**values) if values else text
+
+
+def plural_form(count: float, lang: str) -> str:
+    """'one' or 'other' (or the language's other categories) for a count, by CLDR's plural rules (babel)."""
+    from babel import Locale
+
+    return Locale.parse(lang).plural_form(abs(count)) if isinstance(count, (int, float)) else "other"
 
 
 def number(value: float, lang: str, digits: int = 0) -> str:

@@ -15,6 +15,7 @@ from ..population import (
     HEIGHT,
     STATE_COLOURS,
     clicked_row,
+    grid_columns,
     population_option,
     redraw_every,
     state_counts,
@@ -48,14 +49,14 @@ def PopulationPanel(policy: str, live: solara.Reactive[Snapshot], initial_count:
                              [shown.current, lang, selected, initial_count])
 
     def clicked(event: dict) -> None:
-        row = clicked_row(event)
+        row = clicked_row(event, grid_columns(initial_count), len(shown.current.states[policy]))
         if row is not None:
             on_select(policy, row)
 
     with solara.Card(classes=[f"msosim-population-{policy}"], style={"border-top": f"4px solid {COLOURS[policy]}"}):
         solara.Text(f"{t(f'policy.{policy}', lang)} · {t('population.title', lang)}", style={"font-weight": "bold"})
         StepCharts(["population-chart"], option, shown.current.step, item_class="msosim-", height=HEIGHT, locale=LOCALES[lang],
-                   footer_html=count_line(state_counts(states), lang), on_click=clicked)
+                   footer_html=count_line(state_counts(states), lang), on_click=clicked, grid_clicks=True)
 
 
 def html_table(header: list[str], rows: list[list[str]], css: str) -> str:

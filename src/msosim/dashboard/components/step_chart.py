@@ -41,6 +41,12 @@ module.exports = {
            "value", "color"].forEach((key) => { data[key] = event[key]; });
           this.on_click(data);
         });
+        // A click between marks: the clicked point in grid coordinates (the population view finds its cell).
+        chart.getZr().on("click", (event) => {
+          if (!this.grid_clicks || event.target) return;
+          const point = chart.convertFromPixel({gridIndex: 0}, [event.offsetX, event.offsetY]);
+          if (point) this.on_click({chart: this.names[index], grid: point});
+        });
         return chart;
       });
       this.draw();
@@ -121,6 +127,7 @@ class StepChartsWidget(EchartsWidget):
     chart_style = traitlets.Unicode("").tag(sync=True)
     footer_html = traitlets.Unicode("").tag(sync=True)
     locale = traitlets.Unicode("").tag(sync=True)
+    grid_clicks = traitlets.Bool(False).tag(sync=True)
 
 
 def options_json(options: list[dict]) -> str:
@@ -131,7 +138,7 @@ def options_json(options: list[dict]) -> str:
 @solara.component
 def StepCharts(names: list[str], options: str, step: int, *, item_class: str, item_style: str = "", height: int,
                attributes: dict[str, Any] | None = None, footer_html: str = "",
-               on_click: Callable[[dict], Any] | None = None, locale: str = ""):
+               on_click: Callable[[dict], Any] | None = None, locale: str = "", grid_clicks: bool = False):
     """Charts of one step in one widget, so a step is one message to the browser, however many charts it shows.
 
     Chart i is `names[i]` (its box gets the class `item_class + name`) and `options` is the JSON list of their
@@ -139,9 +146,10 @@ def StepCharts(names: list[str], options: str, step: int, *, item_class: str, it
     dict argument value by value on every render, and the charts hold thousands of numbers. Each chart
     element says in `data-rendered-step` which step the browser drew; `footer_html` is shown below them.
     A click on a mark calls `on_click` with the ECharts event and `chart`, the name of the chart. `locale` (a BCP 47
-    tag such as "de-DE") formats the numbers of value axes and tooltips in the browser.
+    tag such as "de-DE") formats the numbers of value axes and tooltips in the browser; with `grid_clicks` a click
+    between marks calls `on_click` too, with `grid`: the clicked point in the first grid's coordinates.
     """
     return StepChartsWidget.element(names=names, options_json=options, step=step, item_class=item_class,
                                     item_style=item_style, chart_style=f"height: {height}px; width: 100%;",
                                     footer_html=footer_html, attributes=attributes or {}, on_click=on_click,
-                                    locale=locale)
+                                    locale=locale, grid_clicks=grid_clicks)
