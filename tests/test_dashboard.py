@@ -3,6 +3,7 @@ the ticker, presets, downloads and the `msosim dashboard` command."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -19,7 +20,8 @@ from msosim import MSOModel, load_scenario
 from msosim.cli import COMMAND_MODULES, app
 from msosim.dashboard import strings
 from msosim.dashboard.brief import brief_pdf, lever_text
-from msosim.dashboard.charts import CHART_SPECS, all_charts_png
+from msosim.dashboard.charts import CHART_SPECS
+from msosim.dashboard.export import all_charts_png, run_csv
 from msosim.dashboard.components.lever_panel import parse_number
 from msosim.dashboard.components.outcomes import HEADLINE_DIGITS, ticker_text
 from msosim.dashboard.levers import LEVER_BY_NAME, LEVERS, SCALES
@@ -32,6 +34,7 @@ from msosim.dashboard.population import (
 )
 from msosim.dashboard.presets import list_presets, load_preset, save_preset
 from msosim.dashboard.runner import (
+    CARDS,
     HEADLINE,
     POLICIES,
     STATES,
@@ -51,8 +54,9 @@ DASHBOARD_SOURCES = sorted((ROOT / "src" / "msosim" / "dashboard").rglob("*.py")
 
 @pytest.fixture
 def pair() -> PolicyPair:
+    """Story mode (one run per policy)."""
     setup, scenario = initial_setup(DISTRICT)
-    return PolicyPair(setup, scenario)
+    return PolicyPair(dataclasses.replace(setup, replications=1), scenario)
 
 
 @pytest.fixture
@@ -172,7 +176,23 @@ def test_equal_levers_give_identical_runs_and_match_a_plain_model(pair: PolicyPa
     plain = MSOModel(load_scenario(DISTRICT), seed=1)
     for _ in range(6):
         plain.step()
-    pd.testing.assert_frame_equal(snapshot.frames["A"], plain.datacollector.get_model_vars_dataframe())
+    table = plain.datacollector.get_model_vars_dataframe()
+    pd.testing.assert_frame_equal(snapshot.frames["A"][list(table.columns)], table)
+
+
+def test_ledger_adds_up_what_msos_came_to_see(pair: PolicyPair):
+    for _ in range(14):
+        snapshot = pair.step()
+    frame, model = snapshot.frames["B"], pair.models["B"]
+    table = model.datacollector.get_model_vars_dataframe()
+    assert frame["staff_let_go_at_grant_end"].iloc[-1] == pytest.approx(table["staff_lost_at_cliff"].sum())
+    assert frame["dissolved_total"].iloc[-1] == table["dissolved"].sum()
+    assert frame["dissolved_insolvency_total"].iloc[-1] == table["dissolved_insolvency"].sum()
+    assert np.all(np.diff(frame["application_hours_total"]) >= 0) and frame["application_hours_total"].iloc[-1] > 0
+    n = model.msos.n
+    public = float((model.msos.grant_income_total[:n] + model.msos.municipal_income_total[:n]).sum())
+    assert frame["public_money_total"].iloc[-1] == pytest.approx(public)
+    assert 0 <= frame["public_money_volunteer_only_share"].iloc[-1] <= 1
 
 
 def test_a_lever_of_b_changes_b_only_and_catches_up(pair: PolicyPair):
@@ -268,15 +288,34 @@ def test_live_chart_options_hold_both_policies(pair: PolicyPair):
         assert min(font_sizes(option)) >= 14
 
 
+def test_csv_in_german_has_a_header_block_and_german_separators(pair: PolicyPair):
+    from datetime import datetime
+
+    pair.replace_policy("B", {**pair.setup.levers["B"], "budget_factor": 1.5})
+    snapshot = pair.step()
+    text = run_csv(snapshot.frames, pair.setup, "district", "de", now=datetime(2026, 12, 4, 17, 40))
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    assert header[0] == "# Szenario: district (Kreis, NW)"
+    assert header[1].startswith("# Politik A: ") and "Förderbudget (Faktor) = 1,00" in header[1]
+    assert "Förderbudget (Faktor) = 1,50" in header[2]
+    assert header[3].startswith("# Zufallszahl (Seed): 1") and header[4] == "# Erstellt: 04.12.2026, 17:40:00"
+    table = pd.read_csv(io.StringIO(text), comment="#", sep=";", decimal=",")
+    assert list(table.columns[:4]) == ["Politik", "Schritt", "Jahr", "MSO aktiv"]
+    assert table["Versorgungsgrad"].dtype == float and 0 < table["Versorgungsgrad"].iloc[-1] <= 1.05
+    assert "bisher" in " ".join(table.columns)
+
+
 def test_downloads_csv_png_and_brief(pair: PolicyPair):
     for _ in range(3):
         snapshot = pair.step()
-    table = pd.read_csv(io.StringIO(pair.run_csv()))
+    text = run_csv(snapshot.frames, pair.setup, "district", "en")
+    table = pd.read_csv(io.StringIO(text), comment="#")
+    assert list(table.columns[:3]) == ["policy", "step", "year"] and "MSOs alive" in table.columns
     assert list(table["policy"].unique()) == ["A", "B"] and len(table) == 2 * 4
-    assert all_charts_png(snapshot, "en").startswith(b"\x89PNG")
+    assert all_charts_png(snapshot, "en", pair.setup, "district").startswith(b"\x89PNG")
     pdf = brief_pdf(snapshot, pair.setup, "district", "de")
     assert pdf.startswith(b"%PDF") and len(pdf) > 5000
-    assert set(HEADLINE_DIGITS) == set(HEADLINE)
+    assert set(HEADLINE_DIGITS) == set(CARDS)
     assert lever_text(LEVER_BY_NAME["project_years"], None, "de") == "wie im Szenario"
     assert lever_text(LEVER_BY_NAME["funding_mode"], "institutional", "en") == "institutional funding"
 

@@ -193,7 +193,7 @@ def test_facilitator_preset_lock_and_downloads(dashboard: Page, server):
     with page.expect_download() as csv_download:
         page.get_by_role("button", name="Lauf als CSV").click()
     text = Path(csv_download.value.path()).read_text(encoding="utf-8")
-    assert text.startswith("policy,step,") and "\nB," in text
+    assert text.startswith("# Szenario: ") and "\nPolitik;Schritt;Jahr;MSO aktiv;" in text and "\nB;" in text
     with page.expect_download() as brief_download:
         page.get_by_role("button", name="Einseitiges Briefing (PDF)").click()
     assert Path(brief_download.value.path()).read_bytes().startswith(b"%PDF")

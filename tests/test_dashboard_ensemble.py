@@ -91,3 +91,19 @@ def test_a_lever_change_reruns_every_replication_of_that_policy(identical):
     assert all(model.t == 2 for model in pair.extras["B"])
     assert all(model.config.policy.budget_factor == 3.0 for model in pair.extras["B"])
     assert len(pair.snapshot().bands["B"]) == 3
+
+
+def test_the_facilitator_picks_four_cards_and_shares_show_in_percent(tmp_path, identical):
+    session = Session(Settings(DISTRICT, "de", tmp_path / "presets"))
+    assert session.cards == HEADLINE
+    assert session.set_cards(["alive", "dissolved_total"]).key == "facilitator.cards_hint" and session.cards == HEADLINE
+    chosen = ["staff_let_go_at_grant_end", "dissolved_total", "application_hours_total", "public_money_volunteer_only_share"]
+    assert session.set_cards(chosen) is None and session.cards == tuple(chosen)
+    snapshot = identical.snapshot()
+    values = snapshot.headline(tuple(chosen))
+    card = headline_card("public_money_volunteer_only_share", *values["public_money_volunteer_only_share"], "de",
+                         snapshot.differences["public_money_volunteer_only_share"], snapshot)
+    share = 100 * values["public_money_volunteer_only_share"][0]
+    assert f"A {share:.1f} %".replace(".", ",") in card and "kein klarer Unterschied" in card
+    card = headline_card("dissolved_total", *values["dissolved_total"], "de", None, snapshot)
+    assert "Ehrenamt / Insolvenz / sonstige" in card and "ein möglicher Verlauf" in card

@@ -194,3 +194,19 @@ def test_a_click_on_the_population_view_hits_an_mso_at_5_of_5_spread_points(dash
         expect(page.locator(".msosim-story-title")).to_have_text(f"Geschichte von MSO {row}")
         hits.append(row)
     assert len(set(hits)) == 5, hits
+
+
+def test_the_facilitator_puts_the_msos_cards_on_top(dashboard: Page):
+    page = dashboard
+    page.get_by_text("Für Moderierende").click()
+    page.locator(".msosim-cards-choice").click()
+    page.get_by_role("option", name="Ehrenamtliche").click()
+    page.get_by_role("option", name="Versorgungsgrad").click()
+    expect(page.locator(".msosim-headline-volunteers")).to_have_count(1)          # three chosen: the page keeps four
+    page.get_by_role("option", name="Aufgelöste MSO (bisher)").click()
+    page.get_by_role("option", name="Öffentliches Geld an rein ehrenamtliche MSO").click()
+    page.keyboard.press("Escape")
+    expect(page.locator(".msosim-headline-dissolved_total")).to_contain_text("Ehrenamt / Insolvenz / sonstige")
+    expect(page.locator(".msosim-headline-public_money_volunteer_only_share .msosim-headline-a")).to_contain_text(" %")
+    expect(page.locator(".msosim-headline-volunteers")).to_have_count(0)
+    expect(page.locator(".msosim-headline > div")).to_have_count(4)

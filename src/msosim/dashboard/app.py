@@ -122,6 +122,7 @@ class Actions:
     on_table: Callable[[frozenset[str]], None]
     save: Callable[[str], None]
     load: Callable[[str], None]
+    cards: Callable[[list[str]], None]
     select: Callable[[str, int], None]
 
 
@@ -163,6 +164,7 @@ def make_actions(session: Session, live: solara.Reactive[Snapshot | None], revis
         reset=lambda: rebuilt(session.reset()),
         on_table=lambda names: done(session.set_on_table(names)),
         save=lambda name: done(session.save_preset(name)),
+        cards=lambda keys: done(session.set_cards(keys)),
         load=lambda folder: rebuilt(session.load_preset(folder)),
         select=lambda _policy, row: selected.set(row),
     )
@@ -230,7 +232,7 @@ def Page():
                               room=in_room).key(f"setup-{session.failures}")
                 PlayControls(language, playing, speed, on_step=act.step, on_reset=act.reset)
                 StepStatus(live, language, timing, act.rendered, room=in_room)
-        Headline(live, language)
+        Headline(live, language, session.cards)
         with solara.ColumnsResponsive(default=12, large=[3, 6, 3]):
             PolicyPanel("A", pair.setup.levers["A"], language, session.on_table, act.lever)
             ChartGrid(live, language)
@@ -248,4 +250,5 @@ def Page():
                 Downloads(pair, live, language, session.scenario_name)
                 if not in_room:
                     FacilitatorPanel(language, session.settings.presets_dir, session.on_table, on_table_change=act.on_table,
-                                     on_save=act.save, on_load=act.load, revision=version)
+                                     on_save=act.save, on_load=act.load, revision=version, cards=session.cards,
+                                     on_cards=act.cards)

@@ -1,4 +1,4 @@
-"""Matplotlib charts of both policies (the PNG download and the brief; the page draws them with ECharts).
+"""Matplotlib charts of both policies (the PNG download in export.py and the brief; the page draws them with ECharts).
 
 A chart is declared once (`ChartSpec`); live_charts.py shows the same specs in the browser (ECharts),
 which is much faster per step than drawing PNGs here. Only `matplotlib.figure.Figure` is used (no
@@ -105,13 +105,3 @@ def png(figure: Figure, dpi: float | None = None) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
-
-
-def all_charts_png(snapshot: Snapshot, lang: str) -> bytes:
-    """Every chart on one sheet (the 'charts as PNG' download)."""
-    figure = Figure(figsize=(15, 8), dpi=100, layout="constrained")
-    axes = figure.subplots(2, 3).ravel()
-    for ax, spec in zip(axes, CHART_SPECS, strict=False):
-        update_chart(spec, draw_chart(ax, spec, lang), snapshot)
-    axes[-1].axis("off")
-    return png(figure)

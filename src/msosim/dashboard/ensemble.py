@@ -18,11 +18,13 @@ import pandas as pd
 from ..model import MSOModel
 from ..scenario import Scenario, with_overrides
 from .charts import CHART_SPECS
-from .runner import HEADLINE, POLICIES, PolicyPair, Setup, Snapshot
+from .ledger import CAUSES, Ledger
+from .runner import CARDS, POLICIES, PolicyPair, Setup, Snapshot
 
 REPLICATION_CHOICES = (10, 15, 20, 25, 30)
 BAND = (0.05, 0.95)
-TRACKED = tuple(dict.fromkeys([*HEADLINE, *(series.column for spec in CHART_SPECS for series in spec.series)]))
+TRACKED = tuple(dict.fromkeys([*CARDS, *(f"dissolved_{cause}_total" for cause in CAUSES),
+                               *(series.column for spec in CHART_SPECS for series in spec.series)]))
 
 
 @dataclass(frozen=True)
@@ -46,10 +48,10 @@ def difference(a: np.ndarray, b: np.ndarray) -> Difference:
     return Difference(float(median), float(low), float(high))
 
 
-def outcome_row(model: MSOModel) -> np.ndarray:
-    """The tracked outcomes of the step a model just finished (its collector's last row)."""
-    row = model.datacollector.rows[-1]
-    return np.array([row[column] for column in TRACKED], dtype=float)
+def outcome_row(row: dict, ledger_row: dict) -> np.ndarray:
+    """The tracked outcomes of one step: the collector's row and the ledger's running totals."""
+    both = {**row, **ledger_row}
+    return np.array([both[column] for column in TRACKED], dtype=float)
 
 
 class EnsemblePair(PolicyPair):
@@ -57,28 +59,32 @@ class EnsemblePair(PolicyPair):
 
     def __init__(self, setup: Setup, base: Scenario | None = None) -> None:
         self.extras: dict[str, list[MSOModel]] = {policy: [] for policy in POLICIES}
+        self.extra_ledgers: dict[str, list[Ledger]] = {policy: [] for policy in POLICIES}
         self.values: dict[str, list[np.ndarray]] = {policy: [] for policy in POLICIES}   # per step: (N, tracked)
         self.summaries: dict[str, list[np.ndarray]] = {policy: [] for policy in POLICIES}  # per step: (3, tracked)
         super().__init__(setup, base)
         for policy in POLICIES:
-            self.extras[policy] = self._replications(self.scenarios[policy], 0)
+            self.extras[policy], self.extra_ledgers[policy] = self._replications(self.scenarios[policy], 0)
             self._restart_values(policy)
         self._snapshot = self._make_snapshot()
 
-    def _replications(self, scenario: Scenario, steps: int) -> list[MSOModel]:
-        """Replications 1..N-1 of one policy (seed + i), run `steps` steps."""
+    def _replications(self, scenario: Scenario, steps: int) -> tuple[list[MSOModel], list[Ledger]]:
+        """Replications 1..N-1 of one policy (seed + i) and their ledgers, run `steps` steps."""
         models = [MSOModel(scenario, seed=self.setup.seed + index) for index in range(1, self.setup.replications)]
-        for model in models:
+        ledgers = [Ledger(model) for model in models]
+        for model, ledger in zip(models, ledgers, strict=True):
             for _ in range(steps):
                 model.step()
-        return models
+                ledger.record(model)
+        return models, ledgers
 
     def _restart_values(self, policy: str) -> None:
         """Tracked values of every step so far, from the models' collectors (after a build or a lever change)."""
         models = [self.models[policy], *self.extras[policy]]
+        ledgers = [self.ledgers[policy], *self.extra_ledgers[policy]]
         steps = len(models[0].datacollector.rows)
-        self.values[policy] = [np.array([[row[column] for column in TRACKED] for row in
-                                         (model.datacollector.rows[step] for model in models)], dtype=float)
+        self.values[policy] = [np.stack([outcome_row(model.datacollector.rows[step], ledger.rows[step])
+                                         for model, ledger in zip(models, ledgers, strict=True)])
                                for step in range(steps)]
         self.summaries[policy] = [self._summary(values) for values in self.values[policy]]
 
@@ -97,10 +103,12 @@ class EnsemblePair(PolicyPair):
                     story = self.models[policy]
                     story.step()
                     self.history[policy].record(story)
+                    rows = [outcome_row(story.datacollector.rows[-1], self.ledgers[policy].record(story))]
                     self._collect_ticker(policy, story)
-                    for model in self.extras[policy]:
+                    for model, ledger in zip(self.extras[policy], self.extra_ledgers[policy], strict=True):
                         model.step()
-                    values = np.stack([outcome_row(model) for model in (story, *self.extras[policy])])
+                        rows.append(outcome_row(model.datacollector.rows[-1], ledger.record(model)))
+                    values = np.stack(rows)
                     self.values[policy].append(values)
                     self.summaries[policy].append(self._summary(values))
             self._compute_ms = (time.perf_counter() - started) * 1000.0 / count
@@ -112,7 +120,7 @@ class EnsemblePair(PolicyPair):
         super().replace_policy(policy, levers)
         with self.lock:
             scenario = with_overrides(self.base, self.setup.overrides(policy))
-            self.extras[policy] = self._replications(scenario, self.models[policy].t)
+            self.extras[policy], self.extra_ledgers[policy] = self._replications(scenario, self.models[policy].t)
             self._restart_values(policy)
             self._snapshot = self._make_snapshot()
             return self._snapshot
@@ -132,6 +140,6 @@ class EnsemblePair(PolicyPair):
         years = snapshot.frames["A"]["year"].to_numpy(dtype=float)
         last = {policy: self.values[policy][-1] for policy in POLICIES}
         differences = {key: difference(last["A"][:, TRACKED.index(key)], last["B"][:, TRACKED.index(key)])
-                       for key in HEADLINE}
+                       for key in CARDS}
         return replace(snapshot, replications=self.setup.replications, differences=differences,
                        bands={policy: self._bands(policy, years) for policy in POLICIES})

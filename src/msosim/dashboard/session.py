@@ -13,7 +13,7 @@ from typing import Any
 from ..scenario import ScenarioError
 from .levers import LEVER_BY_NAME, LEVERS
 from .presets import load_preset, save_preset
-from .runner import PolicyPair, Setup, Snapshot, build_pair, default_replications, initial_setup
+from .runner import CARDS, HEADLINE, PolicyPair, Setup, Snapshot, build_pair, default_replications, initial_setup
 
 ENV_SCENARIO = "MSOSIM_DASHBOARD_SCENARIO"
 ENV_LANG = "MSOSIM_DASHBOARD_LANG"
@@ -56,6 +56,7 @@ class Session:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.on_table: frozenset[str] = frozenset(lever.name for lever in LEVERS)
+        self.cards: tuple[str, ...] = HEADLINE
         self.pair: PolicyPair | None = None
         self.failures = 0           # scenario files that failed to load (the page re-draws its file list)
         self.scenario_name = settings.scenario.stem
@@ -129,6 +130,14 @@ class Session:
     def set_on_table(self, names: frozenset[str]) -> None:
         """The facilitator chose which levers participants may move."""
         self.on_table = frozenset(name for name in names if name in LEVER_BY_NAME)
+
+    def set_cards(self, keys: list[str]) -> Message | None:
+        """The facilitator chose the four cards at the top (of CARDS, in the order chosen)."""
+        chosen = tuple(dict.fromkeys(key for key in keys if key in CARDS))
+        if len(chosen) != 4:
+            return Message("warning", "facilitator.cards_hint")
+        self.cards = chosen
+        return None
 
     def step(self, count: int = 1) -> Message | None:
         """Advance both policies; a failure in the model becomes a message, not a crash."""
