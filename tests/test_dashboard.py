@@ -256,6 +256,13 @@ def test_story_of_one_mso(pair: PolicyPair):
     assert len(story["series"]) == 13
     assert story["series"]["volunteers"].iloc[-1] == pair.models["B"].msos.volunteers[3]
     assert pair.story("A", 10**6) is None
+    from msosim.dashboard.components.population_view import event_rows
+
+    busiest = max(range(pair.models["A"].msos.n), key=lambda row: len(pair.story("A", row)["events"]))
+    events = pair.story("A", busiest)["events"]
+    rows = event_rows(pair.story("A", busiest), "de")
+    assert len(rows) == len(events) > 1                       # complete: every event, none cut off
+    assert rows[0][0] == month_label(float(events["year"].max()), "de")     # newest first
     series = {policy: pair.story(policy, 3)["series"] for policy in POLICIES}
     series["A"].loc[0, "staff_fte"] = np.nan          # a step before the MSO was founded
     option = story_option(series, story["start_year"], story["steps_per_year"], "en")

@@ -137,7 +137,9 @@ def test_clicking_an_mso_shows_its_story(dashboard: Page):
                      box["y"] + MARGIN + (y + 0.5) / lines * (box["height"] - 2 * MARGIN))
     expect(page.locator(".msosim-story-title")).to_have_text(f"Geschichte von MSO {row}")
     expect(page.locator(".msosim-story-facts")).to_contain_text("Ehrenamtliche")
-    expect(page.locator(".msosim-story")).to_contain_text("Ereignisse")
+    expect(page.locator(".msosim-story")).to_contain_text("Ereignis")
+    expect(page.locator(".msosim-story-events-A")).to_be_visible()          # each policy's events in its own column
+    expect(page.locator(".msosim-story-events-B")).to_be_visible()
     page.locator(".msosim-mso-picker input").fill("3")
     page.locator(".msosim-mso-picker input").press("Enter")
     expect(page.locator(".msosim-story-title")).to_have_text("Geschichte von MSO 3")

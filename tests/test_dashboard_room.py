@@ -143,6 +143,10 @@ def test_with_a_pin_pages_open_in_room_view_and_only_the_pin_leaves_it(browser, 
     page.goto(pin_server["url"])
     expect(page.locator(".msosim-step-counter")).to_contain_text("Schritt 0", timeout=60_000)
     expect(page.locator(".msosim-room")).to_have_count(1)
+    budget = page.locator(".msosim-lever-B-budget_factor input")             # levers stay on the table in room view
+    budget.fill("2")
+    budget.press("Enter")
+    expect(page.locator(".msosim-lever:has(.msosim-lever-B-budget_factor) .msosim-lever-value")).to_have_text("2,00")
     page.locator(".msosim-play").click()
     wait_for_step(page, 18, timeout=120.0)
     page.locator(".msosim-play").click()
@@ -199,8 +203,8 @@ def test_a_click_on_the_population_view_hits_an_mso_at_5_of_5_spread_points(dash
 def test_the_facilitator_puts_the_msos_cards_on_top(dashboard: Page):
     page = dashboard
     page.get_by_text("Für Moderierende").click()
-    page.locator(".msosim-cards-choice").click()
-    page.get_by_role("option", name="Ehrenamtliche").click()
+    page.locator(".msosim-cards-choice .v-input__append-inner").click()       # the arrow (a click on a chip does not open it)
+    page.get_by_role("option", name="Ehrenamtliche", exact=True).click()
     page.get_by_role("option", name="Versorgungsgrad").click()
     expect(page.locator(".msosim-headline-volunteers")).to_have_count(1)          # three chosen: the page keeps four
     page.get_by_role("option", name="Aufgelöste MSO (bisher)").click()

@@ -339,6 +339,9 @@ STRINGS: dict[str, dict[str, object]] = {
     "export.seeds_ensemble": {"de": "Zufallszahlen (Seeds): {seed} bis {last} ({n} gepaarte Läufe je Politik; die Tabelle zeigt den Lauf mit Seed {seed})",
                               "en": "Random seeds: {seed} to {last} ({n} paired runs per policy; the table shows the run with seed {seed})"},
     "export.date": {"de": "Erstellt", "en": "Written"},
+    # an MSO's story: events per policy, complete, in pages
+    "story.events_count": {"de": {"one": "{n} Ereignis", "other": "{n} Ereignisse"}, "en": {"one": "{n} event", "other": "{n} events"}},
+    "story.page": {"de": "Seite {page} von {pages}", "en": "page {page} of {pages}"},
 }
 
 # German tooltips of the levers; the English ones are the schema's descriptions (added below).
