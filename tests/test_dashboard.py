@@ -226,6 +226,9 @@ def test_mso_states_and_population_option(pair: PolicyPair):
         assert (x, y) == cell_of(row, columns)
     assert clicked_row({"seriesName": "with staff", "value": [1, 0, 42]}) == 42
     assert clicked_row({"seriesName": "selected", "value": [1, 0, 42]}) is None
+    national = population_option(np.zeros(13_000, dtype=np.int8), 13_000, "en")
+    columns = grid_columns(13_000)
+    assert national["series"][0]["symbol"] == "rect" and national["series"][0]["symbolSize"] >= 384 / columns   # no gaps
     assert clicked_row({"grid": [2.4, 1.45]}, columns=10, count=30) == 12          # between marks: the cell's MSO
     assert clicked_row({"grid": [2.4, 3.2]}, columns=10, count=30) is None          # an empty cell
     assert clicked_row({"grid": [10.2, 0.0]}, columns=10, count=30) is None

@@ -38,9 +38,14 @@ def cell_of(row: int, columns: int) -> tuple[int, int]:
     return row % columns, row // columns
 
 
+MOSAIC_ABOVE = 60        # columns beyond which marks are squares that overlap (national scale: no moiré of tiny dots)
+
+
 def symbol_size(columns: int, width_px: float = 400.0) -> float:
-    """Marks nearly fill their cell (a click between marks still finds the cell: see clicked_row)."""
-    return float(np.clip(0.9 * (width_px - 2 * MARGIN) / columns, 2.0, 16.0))
+    """Marks nearly fill their cell (a click between marks still finds the cell: see clicked_row); in a mosaic
+    (more than MOSAIC_ABOVE columns) squares a little larger than their cell, so no gaps form a pattern."""
+    cell = (width_px - 2 * MARGIN) / columns
+    return float(np.clip(1.25 * cell, 2.0, 16.0)) if columns > MOSAIC_ABOVE else float(np.clip(0.9 * cell, 2.0, 16.0))
 
 
 def population_option(states: np.ndarray, initial_count: int, lang: str, selected: int | None = None) -> dict:
@@ -55,7 +60,7 @@ def population_option(states: np.ndarray, initial_count: int, lang: str, selecte
         mask = states == code
         data = np.column_stack([xs[mask], ys[mask], rows[mask]]).tolist()
         series.append({"type": "scatter", "id": state, "name": t(f"state.{state}", lang), "data": data, "symbolSize": size,
-                       "symbol": "roundRect",
+                       "symbol": "rect" if columns > MOSAIC_ABOVE else "roundRect",
                        "itemStyle": {"color": STATE_COLOURS[state]}, "dimensions": ["x", "y", "MSO"],
                        "encode": {"x": 0, "y": 1, "tooltip": [2]}, "progressive": 0,
                        # drawn in one batch (several times faster per step than one element per mark); ECharts 5.4
