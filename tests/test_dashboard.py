@@ -323,6 +323,15 @@ def test_downloads_csv_png_and_brief(pair: PolicyPair):
     assert list(table.columns[:3]) == ["policy", "step", "year"] and "MSOs alive" in table.columns
     assert list(table["policy"].unique()) == ["A", "B"] and len(table) == 2 * 4
     assert all_charts_png(snapshot, "en", pair.setup, "district").startswith(b"\x89PNG")
+    from matplotlib.figure import Figure
+
+    from msosim.dashboard.charts import SPEC_BY_NAME, draw_chart, update_chart
+
+    ax = Figure().subplots()
+    update_chart(SPEC_BY_NAME["volunteers"], draw_chart(ax, SPEC_BY_NAME["volunteers"], "de"), snapshot)
+    ax.set_ylim(0, 10_000)
+    labels = [ax.yaxis.get_major_formatter()(value, 0) for value in (10_000, 0.8)]
+    assert labels == ["10.000", "0,8"]
     pdf = brief_pdf(snapshot, pair.setup, "district", "de")
     assert pdf.startswith(b"%PDF") and len(pdf) > 5000
     assert set(HEADLINE_DIGITS) == set(CARDS)

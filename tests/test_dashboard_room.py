@@ -113,6 +113,10 @@ def test_chart_text_is_at_least_14_px_and_numbers_are_german(projector: Page):
     assert not any("," in label for label in labels["drawn"]), labels
     coverage = page.evaluate(LABELS_JS, ".msosim-chart-coverage .solara-echarts")["drawn"]
     assert any("," in label for label in coverage), coverage                # 0,2 ... 1,0
+    tooltip = page.evaluate("""() => document.querySelector('.msosim-chart-volunteers .solara-echarts').msosimChart
+        .getOption().tooltip[0].formatter([{value: [Date.UTC(2015, 2, 15), 10000.5], marker: '', seriesName: 'Politik A',
+                                           seriesId: 'A-volunteers'}])""")
+    assert tooltip == "März 2015<br/>Politik A: <b>10.000,5</b>", tooltip
     page.locator(".msosim-language button", has_text="en").click()
     expect(page.locator(".msosim-title")).to_have_text("MSO simulation: two policies side by side")
     page.wait_for_function("""() => document.querySelector('.msosim-chart-volunteers .solara-echarts').msosimChart

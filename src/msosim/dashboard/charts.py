@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from babel.numbers import format_decimal
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
 from .runner import POLICIES, Snapshot
 from .strings import t
@@ -46,9 +48,9 @@ CHART_SPECS: tuple[ChartSpec, ...] = (
               (Series("alive_staffed", "-", "legend.staffed"), Series("alive_volunteer_only", "--", "legend.volunteer_only")),
               ylim=(0, None), legend="center left"),
     ChartSpec("staff", "chart.staff", "axis.fte", (Series("staff_fte"),), ylim=(0, None), legend="lower left"),
-    ChartSpec("volunteers", "chart.volunteers", "axis.volunteers",
-              (Series("volunteers"), Series("mean_burnout", ":", "legend.burnout", right=True)),
-              ylim=(0, None), right_label="axis.burnout", right_ylim=(0, 1), legend="lower left"),
+    ChartSpec("volunteers", "chart.volunteers_only", "axis.volunteers", (Series("volunteers"),), ylim=(0, None),
+              legend="lower left"),
+    ChartSpec("burnout", "chart.burnout", "axis.burnout", (Series("mean_burnout"),), ylim=(0, 1), legend="upper left"),
     ChartSpec("coverage", "chart.coverage", "axis.share", (Series("service_coverage"),), ylim=(0, 1.05),
               legend="lower left", flows=True),
     ChartSpec("time_limited", "chart.time_limited", "axis.share", (Series("time_limited_share"),), ylim=(0, 1), flows=True),
@@ -62,6 +64,7 @@ def _style(ax: Axes, title: str, ylabel: str, lang: str) -> None:
     ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(labelsize=7)
     ax.ticklabel_format(axis="x", useOffset=False, style="plain")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: format_decimal(round(value, 6), locale=lang)))
     ax.grid(alpha=0.3)
 
 

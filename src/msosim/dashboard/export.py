@@ -51,15 +51,18 @@ def run_csv(frames: dict[str, pd.DataFrame], setup: Setup, scenario_name: str, l
 
 
 def all_charts_png(snapshot: Snapshot, lang: str, setup: Setup | None = None, scenario_name: str = "") -> bytes:
-    """Every chart on one sheet with a title; the levers of A and B in the sixth panel."""
-    figure = Figure(figsize=(15, 8.6), dpi=100, layout="constrained")
+    """Every chart on one sheet with a title; the levers of A and B in the panels after the charts."""
+    figure = Figure(figsize=(15, 11), dpi=100, layout="constrained")
     title = t("app.title", lang) + (f" – {scenario_name}" if scenario_name else "")
     figure.suptitle(f"{title} · {t('status.step', lang, step=snapshot.step, date=month_label(snapshot.year, lang))}", fontsize=14)
-    axes = figure.subplots(2, 3).ravel()
+    axes = figure.subplots(3, 3).ravel()
     for ax, spec in zip(axes, CHART_SPECS, strict=False):
         update_chart(spec, draw_chart(ax, spec, lang), snapshot)
-    axes[-1].axis("off")
+    spare = axes[len(CHART_SPECS):]
+    for ax in spare:
+        ax.axis("off")
     if setup is not None:
-        text = "\n\n".join(line.replace("; ", "\n  ") for line in lever_lines(setup, lang))
-        axes[-1].text(0.0, 1.0, text, va="top", ha="left", fontsize=7.5, transform=axes[-1].transAxes)
+        for ax, line in zip(spare, lever_lines(setup, lang), strict=False):
+            ax.text(0.0, 1.0, line.replace(": ", ":\n  ", 1).replace("; ", "\n  "), va="top", ha="left", fontsize=8,
+                    transform=ax.transAxes)
     return png(figure)

@@ -342,6 +342,8 @@ STRINGS: dict[str, dict[str, object]] = {
     # an MSO's story: events per policy, complete, in pages
     "story.events_count": {"de": {"one": "{n} Ereignis", "other": "{n} Ereignisse"}, "en": {"one": "{n} event", "other": "{n} events"}},
     "story.page": {"de": "Seite {page} von {pages}", "en": "page {page} of {pages}"},
+    "chart.volunteers_only": {"de": "Ehrenamtliche", "en": "Volunteers"},
+    "chart.burnout": {"de": "Mittlere Erschöpfung der Ehrenamtlichen", "en": "Volunteers' mean burnout"},
 }
 
 # German tooltips of the levers; the English ones are the schema's descriptions (added below).

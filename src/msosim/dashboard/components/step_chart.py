@@ -69,14 +69,21 @@ module.exports = {
       const options = JSON.parse(this.options_json);
       const numbers = new Intl.NumberFormat(this.locale || undefined, {maximumFractionDigits: 2});
       const format = (value) => (typeof value === "number" ? numbers.format(value) : value);
+      const dates = new Intl.DateTimeFormat(this.locale || undefined, {month: "long", year: "numeric"});
       this.instances.forEach((chart, index) => {
         const option = options[index];
         if (!option) return;
-        // Numbers in the page's language (German: 10.000 and 0,8): value axes and tooltips.
+        // Numbers and dates in the page's language (German: 10.000, 0,8, März 2015): value axes and tooltips.
         [].concat(option.yAxis || [], option.xAxis || []).forEach((axis) => {
           if (axis.type === "value") axis.axisLabel = Object.assign({}, axis.axisLabel, {formatter: format});
         });
         if (option.tooltip) option.tooltip.valueFormatter = format;
+        if (option.tooltip && option.tooltip.trigger === "axis") option.tooltip.formatter = (params) => {
+          const shown = [].concat(params).filter((p) => p.value && p.value[1] != null && !/-(band|low)$/.test(p.seriesId));
+          if (!shown.length) return "";
+          const head = dates.format(new Date(shown[0].value[0]));
+          return [head].concat(shown.map((p) => `${p.marker}${p.seriesName}: <b>${format(p.value[1])}</b>`)).join("<br/>");
+        };
         chart.setOption(option, {replaceMerge: ["series"], lazyUpdate: false});
       });
       this.mark();
