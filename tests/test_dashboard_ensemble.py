@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from msosim import MSOModel
-from msosim.dashboard.ensemble import TRACKED, Difference, EnsemblePair, difference
+from msosim.dashboard.ensemble import TRACKED, Difference, EnsemblePair, build_pair, difference
 from msosim.dashboard.live_charts import chart_option
 from msosim.dashboard.charts import CHART_SPECS
 from msosim.dashboard.components.outcomes import headline_card
-from msosim.dashboard.runner import HEADLINE, PolicyPair, build_pair, initial_setup
+from msosim.dashboard.runner import HEADLINE, PolicyPair, initial_setup
 from msosim.dashboard.session import Session, Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import MSOModel
-from ..scenario import Scenario, with_overrides
+from ..scenario import Scenario, ScenarioError, with_overrides
 from .charts import CHART_SPECS
 from .ledger import CAUSES, Ledger
 from .runner import CARDS, POLICIES, PolicyPair, Setup, Snapshot
@@ -143,3 +143,15 @@ class EnsemblePair(PolicyPair):
                        for key in CARDS}
         return replace(snapshot, replications=self.setup.replications, differences=differences,
                        bands={policy: self._bands(policy, years) for policy in POLICIES})
+
+
+def build_pair(setup: Setup, base: Scenario | None = None) -> PolicyPair:
+    """A new pair from a set-up (an ensemble when it asks for replications); raises ScenarioError (one line)."""
+    try:
+        if setup.replications > 1:
+            return EnsemblePair(setup, base)
+        return PolicyPair(setup, base)
+    except ScenarioError:
+        raise
+    except (ValueError, KeyError) as exc:
+        raise ScenarioError(f"{setup.scenario_path}: {exc}") from None

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import MSOModel
-from ..scenario import Scenario, ScenarioError, load_scenario, with_overrides
+from ..scenario import Scenario, load_scenario, with_overrides
 from .events import TickerItem, new_chunks, notable_events, scenario_event_items
 from .ledger import LEDGER_COLUMNS, Ledger
 from .levers import LEVERS
@@ -226,17 +226,3 @@ class PolicyPair:
                      "track_record": int(agent.track_record), "state": state}
         return {"facts": facts, "events": events, "grants": grants, "series": series,
                 "steps_per_year": self.steps_per_year, "start_year": model.config.start_year}
-
-
-def build_pair(setup: Setup, base: Scenario | None = None) -> PolicyPair:
-    """A new pair from a set-up (an ensemble when it asks for replications); raises ScenarioError (one line)."""
-    try:
-        if setup.replications > 1:
-            from .ensemble import EnsemblePair
-
-            return EnsemblePair(setup, base)
-        return PolicyPair(setup, base)
-    except ScenarioError:
-        raise
-    except (ValueError, KeyError) as exc:
-        raise ScenarioError(f"{setup.scenario_path}: {exc}") from None

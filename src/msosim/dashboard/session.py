@@ -13,7 +13,8 @@ from typing import Any
 from ..scenario import ScenarioError
 from .levers import LEVER_BY_NAME, LEVERS
 from .presets import load_preset, save_preset
-from .runner import CARDS, HEADLINE, PolicyPair, Setup, Snapshot, build_pair, default_replications, initial_setup
+from .ensemble import build_pair
+from .runner import CARDS, HEADLINE, PolicyPair, Setup, Snapshot, default_replications, initial_setup
 
 ENV_SCENARIO = "MSOSIM_DASHBOARD_SCENARIO"
 ENV_LANG = "MSOSIM_DASHBOARD_LANG"

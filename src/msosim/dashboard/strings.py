@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from babel import Locale
+
 from .csv_labels import CSV_LABELS
 from .levers import LEVERS
 
@@ -318,8 +320,6 @@ def t(key: str, lang: str, **values) -> str:
 
 def plural_form(count: float, lang: str) -> str:
     """'one' or 'other' (or the language's other categories) for a count, by CLDR's plural rules (babel)."""
-    from babel import Locale
-
     return Locale.parse(lang).plural_form(abs(count)) if isinstance(count, (int, float)) else "other"
 
 
