@@ -130,7 +130,12 @@ def test_room_view_hides_file_names_seed_timings_and_the_facilitator_panel(proje
     page = projector
     expect(page.locator(".msosim-scenario")).to_contain_text("district.yaml")
     expect(page.locator(".msosim-timing")).to_have_count(1)
+    page.get_by_text("Für Moderierende").click()
+    page.locator(".msosim-preset-name input").fill("Raum")
+    page.locator(".msosim-preset-save").click()
+    expect(page.locator(".msosim-message-success")).to_contain_text("raum/policy_b.yaml")
     page.locator(".msosim-room-toggle input").check(force=True)
+    expect(page.locator(".msosim-message-success")).to_have_count(0)               # no preset file names in the room
     expect(page.locator(".msosim-room")).to_have_count(1)
     for hidden in (".msosim-scenario", ".msosim-seed", ".msosim-timing", ".msosim-facilitator"):
         expect(page.locator(hidden)).to_have_count(0)

@@ -76,8 +76,9 @@ def message_text(message: Message, lang: str) -> str:
 
 
 @solara.component
-def MessageBar(message: solara.Reactive[Message | None], lang: str):
-    if message.value is None:
+def MessageBar(message: solara.Reactive[Message | None], lang: str, room: bool = False):
+    """The last message; in room view not the facilitator's (preset files and folders)."""
+    if message.value is None or (room and message.value.key.startswith("facilitator.")):
         return
     kind = {"error": solara.Error, "warning": solara.Warning, "success": solara.Success}.get(message.value.kind, solara.Info)
     with solara.Row(style={"align-items": "center"}):
@@ -223,7 +224,7 @@ def Page():
             with solara.Row(gap="16px", style={"align-items": "center"}):
                 RoomToggle(room, session.settings.pin, language)
                 LanguageToggle(lang)
-        MessageBar(message, language)
+        MessageBar(message, language, in_room)
         if pair is None:
             return
         with solara.Card(style={"padding": "2px 12px"}, classes=["msosim-controls"]):
