@@ -286,7 +286,8 @@ def test_downloads_csv_png_and_brief(pair: PolicyPair):
     from msosim.dashboard.charts import SPEC_BY_NAME, draw_chart, update_chart
 
     ax = Figure().subplots()
-    update_chart(SPEC_BY_NAME["volunteers"], draw_chart(ax, SPEC_BY_NAME["volunteers"], "de"), snapshot)
+    update_chart(SPEC_BY_NAME["volunteers"], draw_chart(ax, SPEC_BY_NAME["volunteers"], "de"), snapshot, "de")
+    assert [text.get_text().strip() for text in ax.texts] == ["Fluchtzuwanderung", "Pandemie", "Polarisierung"]
     ax.set_ylim(0, 10_000)
     labels = [ax.yaxis.get_major_formatter()(value, 0) for value in (10_000, 0.8)]
     assert labels == ["10.000", "0,8"]

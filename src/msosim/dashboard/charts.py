@@ -20,6 +20,7 @@ from .runner import POLICIES, Snapshot
 from .strings import t
 
 COLOURS = {"A": "#1f5fa8", "B": "#d9480f"}
+MARKER_COLOUR = "#5c940d"     # the scenario's events; never the colour of A or B
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,16 @@ def draw_chart(ax: Axes, spec: ChartSpec, lang: str) -> dict[tuple[str, str], tu
     return lines
 
 
-def update_chart(spec: ChartSpec, lines: dict, snapshot: Snapshot) -> None:
-    """Put the snapshot's series into the lines and rescale the axes."""
+def mark_events(ax: Axes, markers: tuple[tuple[str, float], ...], lang: str) -> None:
+    """The scenario's events as labelled vertical lines (as on the page's time axes)."""
+    for kind, start in markers:
+        ax.axvline(start, color=MARKER_COLOUR, lw=1.0)
+        ax.text(start, 0.98, f" {t(f'scenario_event.{kind}', lang)}", transform=ax.get_xaxis_transform(), rotation=90,
+                va="top", ha="right", fontsize=7, color=MARKER_COLOUR)
+
+
+def update_chart(spec: ChartSpec, lines: dict, snapshot: Snapshot, lang: str | None = None) -> None:
+    """Put the snapshot's series into the lines and rescale the axes; with `lang`, mark the scenario's events."""
     axes = {}
     for (policy, column), (ax, line, right) in lines.items():
         frame = snapshot.frames[policy]
@@ -102,6 +111,8 @@ def update_chart(spec: ChartSpec, lines: dict, snapshot: Snapshot) -> None:
         low, high = spec.right_ylim if right else spec.ylim
         if low is not None or high is not None:
             ax.set_ylim(bottom=low, top=high)
+    if lang is not None and axes:
+        mark_events(next(iter(axes)), snapshot.markers, lang)
 
 
 def png(figure: Figure, dpi: float | None = None) -> bytes:

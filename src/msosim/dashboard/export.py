@@ -57,7 +57,7 @@ def all_charts_png(snapshot: Snapshot, lang: str, setup: Setup | None = None, sc
     figure.suptitle(f"{title} · {t('status.step', lang, step=snapshot.step, date=month_label(snapshot.year, lang))}", fontsize=14)
     axes = figure.subplots(3, 3).ravel()
     for ax, spec in zip(axes, CHART_SPECS, strict=False):
-        update_chart(spec, draw_chart(ax, spec, lang), snapshot)
+        update_chart(spec, draw_chart(ax, spec, lang), snapshot, lang)
     spare = axes[len(CHART_SPECS):]
     for ax in spare:
         ax.axis("off")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .charts import COLOURS, ChartSpec
+from .charts import COLOURS, MARKER_COLOUR, ChartSpec
 from .runner import POLICIES, Snapshot
 from .strings import t
 
@@ -26,7 +26,6 @@ FONT = 14           # the smallest text on a chart (readable from a projector's 
 TITLE_FONT = 16
 LEGEND = {"top": 26, "textStyle": {"fontSize": FONT}, "selectorLabel": {"fontSize": FONT}, "itemWidth": 34, "itemHeight": 12,
           "itemGap": 12}  # wide enough to show dashes
-MARKER_COLOUR = "#5c940d"     # never the colour of A or B
 
 
 def _axis(name: str, limits: tuple[float | None, float | None], position: str = "left") -> dict:
