@@ -107,3 +107,18 @@ def test_the_facilitator_picks_four_cards_and_shares_show_in_percent(tmp_path, i
     assert f"A {share:.1f} %".replace(".", ",") in card and "kein klarer Unterschied" in card
     card = headline_card("dissolved_total", *values["dissolved_total"], "de", None, snapshot)
     assert "Ehrenamt / Insolvenz / sonstige" in card and "ein möglicher Verlauf" in card
+
+
+def test_the_png_sheet_shows_medians_and_bands_in_an_ensemble(identical):
+    from matplotlib.collections import PolyCollection
+    from matplotlib.figure import Figure
+
+    from msosim.dashboard.charts import SPEC_BY_NAME, draw_chart, update_chart
+
+    snapshot = identical.snapshot()
+    ax = Figure().subplots()
+    lines = draw_chart(ax, SPEC_BY_NAME["volunteers"], "de")
+    update_chart(SPEC_BY_NAME["volunteers"], lines, snapshot, "de")
+    assert sum(isinstance(item, PolyCollection) for item in ax.collections) == 2          # a band for A and for B
+    median = lines[("A", "volunteers")][1].get_ydata()
+    assert list(median) == list(snapshot.bands["A"]["volunteers_median"])

@@ -99,10 +99,16 @@ def mark_events(ax: Axes, markers: tuple[tuple[str, float], ...], lang: str) -> 
 def update_chart(spec: ChartSpec, lines: dict, snapshot: Snapshot, lang: str | None = None) -> None:
     """Put the snapshot's series into the lines and rescale the axes; with `lang`, mark the scenario's events."""
     axes = {}
+    first = {policy: spec.series[0].column for policy in POLICIES}
     for (policy, column), (ax, line, right) in lines.items():
-        frame = snapshot.frames[policy]
+        ensemble = snapshot.bands is not None
+        frame = snapshot.bands[policy] if ensemble else snapshot.frames[policy]
         frame = frame[frame["step"] > 0] if spec.flows else frame
-        line.set_data(frame["year"].to_numpy(), frame[column].to_numpy(dtype=float))
+        years = frame["year"].to_numpy()
+        line.set_data(years, frame[f"{column}_median" if ensemble else column].to_numpy(dtype=float))
+        if ensemble and column == first[policy]:     # the 90% band of the replications, as on the page
+            ax.fill_between(years, frame[f"{column}_low"].to_numpy(dtype=float), frame[f"{column}_high"].to_numpy(dtype=float),
+                            color=COLOURS[policy], alpha=0.18, linewidth=0)
         axes[ax] = right
     for ax, right in axes.items():
         ax.set_xlim(snapshot.start_year, snapshot.end_year)
