@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -178,9 +179,11 @@ def test_with_a_pin_pages_open_in_room_view_and_only_the_pin_leaves_it(browser, 
 
 
 def save_room_screenshot(page: Page) -> None:
-    """The room view at 1280x720 for the README (docs/img/dashboard-room-1280x720.png)."""
-    target = Path(__file__).resolve().parents[1] / "docs" / "img" / "dashboard-room-1280x720.png"
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """The room view at 1280x720 into test-artifacts/; into docs/img/ for the README with MSOSIM_UPDATE_SCREENSHOTS=1."""
+    root = Path(__file__).resolve().parents[1]
+    folder = root / "docs" / "img" if os.environ.get("MSOSIM_UPDATE_SCREENSHOTS") == "1" else root / "test-artifacts"
+    target = folder / "dashboard-room-1280x720.png"
+    folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target))
     assert target.stat().st_size > 20_000
 
