@@ -29,7 +29,9 @@ def solara_command(port: int) -> list[str]:
     script = Path(sys.executable).with_name("solara")
     runner = [str(script)] if script.exists() else ([shutil.which("solara")] if shutil.which("solara") else
                                                     [sys.executable, "-m", "solara"])
-    return [*runner, "run", APP, "--host", HOST, "--port", str(port), "--no-open"]
+    from ..dashboard.offline import SOLARA_FLAGS
+
+    return [*runner, "run", APP, "--host", HOST, "--port", str(port), "--no-open", *SOLARA_FLAGS]
 
 
 def dashboard(
@@ -37,17 +39,19 @@ def dashboard(
     scenario: Annotated[Path, typer.Option(help="scenario file loaded at start; its folder is the scenario list")] = Path("scenarios/district.yaml"),
     lang: Annotated[Language, typer.Option(help="language at start (a toggle in the page switches it)")] = Language.de,
     presets: Annotated[Path, typer.Option(help="folder for facilitators' presets")] = Path("presets"),
+    pin: Annotated[str, typer.Option(help="PIN: pages open in room view and only the PIN leaves it (facilitator panel)")] = "",
 ) -> None:
     """Start the dashboard (Solara) on http://127.0.0.1:PORT; Ctrl+C stops it."""
-    from ..dashboard.session import ENV_LANG, ENV_PRESETS, ENV_SCENARIO
+    from ..dashboard.offline import offline_environment
+    from ..dashboard.session import ENV_LANG, ENV_PIN, ENV_PRESETS, ENV_SCENARIO
     from ..scenario import ScenarioError, load_scenario
 
     try:
         load_scenario(scenario)
     except ScenarioError as exc:
         cli.fail(str(exc))
-    env = {**os.environ, ENV_SCENARIO: str(scenario.resolve()), ENV_LANG: lang.value,
-           ENV_PRESETS: str(presets.resolve())}
+    env = {**offline_environment(dict(os.environ)), ENV_SCENARIO: str(scenario.resolve()), ENV_LANG: lang.value,
+           ENV_PRESETS: str(presets.resolve()), ENV_PIN: pin}
     typer.echo(f"msosim dashboard on http://{HOST}:{port}/ (scenario {scenario}, language {lang.value}); Ctrl+C stops it")
     raise typer.Exit(run_server(solara_command(port), env))
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import math
 
+from babel import Locale
+
+from .csv_labels import CSV_LABELS
 from .levers import LEVERS
 
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 
-STRINGS: dict[str, dict[str, str]] = {
+STRINGS: dict[str, dict[str, object]] = {
     # page and controls
     "app.title": {"de": "MSO-Simulation: zwei Politiken im Vergleich", "en": "MSO simulation: two policies side by side"},
     "app.subtitle": {"de": "Migrantenselbstorganisationen unter Förderregimen – Politik A und Politik B mit demselben Zufall",
@@ -33,13 +36,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "control.apply": {"de": "Übernehmen und neu starten", "en": "Apply and restart"},
     "tip.seed": {"de": "Beide Politiken laufen mit derselben Zufallszahl: Unterschiede kommen von den Hebeln, nicht vom Zufall.",
                  "en": "Both policies run with the same seed: differences come from the levers, not from chance."},
-    "tip.scale": {"de": "Bezirk: ein Kreis (schnell); Land: ein Bundesland; national: ganz Deutschland (langsamer).",
-                  "en": "District: one Kreis (fast); Land: one federal state; national: all of Germany (slower)."},
+    "tip.scale": {"de": "Kreis: der Kreis oder die kreisfreie Stadt mit den meisten Zugewanderten im gewählten Land (schnell); "
+                        "Land: ein Bundesland; national: ganz Deutschland (langsamer).",
+                  "en": "District: the Kreis or independent city with the most migrants in the chosen Land (fast); "
+                        "Land: one federal state; national: all of Germany (slower)."},
     "tip.speed": {"de": "Wie viele Monate pro Sekunde beim Abspielen gerechnet werden.",
                   "en": "How many months per second are computed while playing."},
     "tip.restart": {"de": "Ebene, Land und Seed gelten nach einem Neustart; Hebel wirken sofort ab dem Neustart beider Läufe.",
                     "en": "Scale, Land and seed apply on restart; levers take effect when both runs restart."},
-    "scale.district": {"de": "Bezirk", "en": "District"},
+    "scale.district": {"de": "Kreis", "en": "District"},
     "scale.land": {"de": "Bundesland", "en": "Land"},
     "scale.national": {"de": "National", "en": "National"},
     "status.step": {"de": "Schritt {step} · {date}", "en": "Step {step} · {date}"},
@@ -69,7 +74,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "lever.professionalisation_budget": {"de": "Budget Strukturförderung", "en": "Structure-building budget"},
     "lever.dialogue_formats": {"de": "Dialogformate", "en": "Dialogue formats"},
     "lever.delegation_funded_share": {"de": "Bezahlte Aufgabenübertragung", "en": "Paid delegated tasks"},
-    "option.funding_mode.as_configured": {"de": "wie konfiguriert", "en": "as configured"},
+    "option.funding_mode.as_configured": {"de": "wie im Szenario", "en": "as in the scenario"},
     "option.funding_mode.project": {"de": "Projektförderung", "en": "project funding"},
     "option.funding_mode.institutional": {"de": "institutionelle Förderung", "en": "institutional funding"},
     "option.funding_mode.mixed": {"de": "gemischt", "en": "mixed"},
@@ -225,11 +230,64 @@ STRINGS: dict[str, dict[str, str]] = {
                     "en": "Scenario {name} · scale {scale} · seed {seed} · at {date}"},
     "brief.lever": {"de": "Hebel", "en": "Lever"},
     "brief.outcome": {"de": "Ergebnis", "en": "Outcome"},
+    # ensemble mode (issue 17): chance made visible
+    "ensemble.mode": {"de": "Läufe je Politik", "en": "Runs per policy"},
+    "ensemble.story": {"de": "1 (Geschichte: ein möglicher Verlauf)", "en": "1 (story: one possible history)"},
+    "ensemble.runs": {"de": "{n} gepaarte Läufe (Bandbreite)", "en": "{n} paired runs (range)"},
+    "tip.ensemble": {"de": "Jede Politik läuft mehrmals mit verschiedenem Zufall; Lauf i von A und B teilt denselben Zufall. "
+                            "Linien: Median; Fläche: 90 % der Läufe. Mit einem Lauf folgt man einer einzigen Geschichte.",
+                     "en": "Each policy runs several times with different chance; run i of A and B shares the same chance. "
+                           "Lines: median; shaded: 90% of the runs. With one run you follow a single history."},
+    "ensemble.band": {"de": "{policy}: 90 % der Läufe", "en": "{policy}: 90% of runs"},
+    "ensemble.interval": {"de": "90 %: {low} bis {high}", "en": "90%: {low} to {high}"},
+    "ensemble.no_clear_difference": {"de": "kein klarer Unterschied", "en": "no clear difference"},
+    "ensemble.clear_higher": {"de": "B klar höher (in mindestens 95 % der Läufe)", "en": "B clearly higher (in at least 95% of runs)"},
+    "ensemble.clear_lower": {"de": "B klar niedriger (in mindestens 95 % der Läufe)", "en": "B clearly lower (in at least 95% of runs)"},
+    "ensemble.one_history": {"de": "ein möglicher Verlauf (ein Zufall) – kein Urteil", "en": "one possible history (one seed) – not a verdict"},
+    # room view (issue 17): the participants' screen
+    "room.view": {"de": "Raumansicht", "en": "Room view"},
+    "room.tip": {"de": "Für den Beamer: ohne Dateinamen, Seed und Zeiten, ohne Moderationsbereich. Mit PIN gestartet, "
+                        "lässt sich die Raumansicht nur mit der PIN verlassen.",
+                 "en": "For the projector: no file names, seed or timings, no facilitator panel. Started with a PIN, "
+                       "room view can only be left with the PIN."},
+    "room.pin": {"de": "PIN", "en": "PIN"},
+    "room.wrong_pin": {"de": "falsche PIN", "en": "wrong PIN"},
+    "population.tooltip": {"de": "MSO {@MSO} · {a}", "en": "MSO {@MSO} · {a}"},
+    # counts with plural forms (babel's rules on `n`): "1 Förderung bewilligt", "1 new MSO founded"
+    "ticker.founded_n": {"de": {"one": "{n} neue MSO gegründet", "other": "{n} neue MSO gegründet"},
+                         "en": {"one": "{n} new MSO founded", "other": "{n} new MSOs founded"}},
+    "ticker.awarded_n": {"de": {"one": "{n} Förderung bewilligt ({amount} EUR/Jahr)", "other": "{n} Förderungen bewilligt ({amount} EUR/Jahr)"},
+                         "en": {"one": "{n} grant awarded ({amount} EUR/year)", "other": "{n} grants awarded ({amount} EUR/year)"}},
+    "ticker.dissolved_more_n": {"de": {"one": "{n} weitere MSO aufgelöst", "other": "{n} weitere MSO aufgelöst"},
+                                "en": {"one": "{n} more MSO dissolved", "other": "{n} more MSOs dissolved"}},
+    "ticker.cliff_more_n": {"de": {"one": "{n} weitere Förderung endete ohne Anschluss ({fte} VZÄ entlassen)",
+                                   "other": "{n} weitere Förderungen endeten ohne Anschluss ({fte} VZÄ entlassen)"},
+                            "en": {"one": "{n} more grant ended without a successor ({fte} FTE let go)",
+                                   "other": "{n} more grants ended without a successor ({fte} FTE let go)"}},
+    "status.loaded_n": {"de": {"one": "Szenario {name} geladen ({n} MSO je Politik).", "other": "Szenario {name} geladen ({n} MSO je Politik)."},
+                        "en": {"one": "Scenario {name} loaded ({n} MSO per policy).", "other": "Scenario {name} loaded ({n} MSOs per policy)."}},
+    # cards that matter to MSOs (issue 17); the facilitator picks four
+    "headline.staff_let_go_at_grant_end": {"de": "Bei Förderende entlassen (VZÄ, bisher)", "en": "Staff let go at grant ends (FTE, so far)"},
+    "headline.dissolved_total": {"de": "Aufgelöste MSO (bisher)", "en": "MSOs dissolved (so far)"},
+    "headline.application_hours_total": {"de": "Stunden für Anträge (bisher)", "en": "Hours spent on applications (so far)"},
+    "headline.public_money_volunteer_only_share": {"de": "Öffentliches Geld an rein ehrenamtliche MSO",
+                                                   "en": "Public money reaching volunteer-only MSOs"},
+    "card.cause.volunteers": {"de": "Ehrenamt", "en": "volunteers"},
+    "card.cause.insolvency": {"de": "Insolvenz", "en": "insolvency"},
+    "card.cause.background": {"de": "sonstige", "en": "other"},
+    "facilitator.cards": {"de": "Vier Karten oben", "en": "Four cards at the top"},
+    "facilitator.cards_hint": {"de": "genau vier wählen", "en": "choose exactly four"},
+    # an MSO's story: events per policy, complete, in pages
+    "story.events_count": {"de": {"one": "{n} Ereignis", "other": "{n} Ereignisse"}, "en": {"one": "{n} event", "other": "{n} events"}},
+    "story.page": {"de": "Seite {page} von {pages}", "en": "page {page} of {pages}"},
+    "chart.volunteers_only": {"de": "Ehrenamtliche", "en": "Volunteers"},
+    "chart.burnout": {"de": "Mittlere Erschöpfung der Ehrenamtlichen", "en": "Volunteers' mean burnout"},
 }
+STRINGS.update(CSV_LABELS)     # the CSV export's column headers and header block (csv_labels.py)
 
 # German tooltips of the levers; the English ones are the schema's descriptions (added below).
 LEVER_TIPS_DE: dict[str, str] = {
-    "funding_mode": "Förderart der Programme im Politikbereich: wie konfiguriert, befristete Projekte, institutionelle (Kern-)Förderung oder gemischt.",
+    "funding_mode": "Förderart der Programme im Politikbereich: wie im Szenario, befristete Projekte, institutionelle (Kern-)Förderung oder gemischt.",
     "institutional_share": "Anteil jedes Budgets, der bei gemischter Förderart institutionell gezahlt wird.",
     "project_years": "Laufzeit einer Projektförderung [Jahre]; „wie im Szenario“ behält die Laufzeit jedes Programms.",
     "cofunding_share": "Eigenanteil, den eine MSO an den Projektkosten selbst trägt; „wie im Szenario“ behält den jedes Programms.",
@@ -252,7 +310,17 @@ def t(key: str, lang: str, **values) -> str:
     if entry is None:
         return key
     text = entry.get(lang) or entry.get("en", key)
+    if isinstance(text, dict):             # plural forms, chosen by babel's rules for the language on `n`
+        count = values.get("n", 0)
+        text = text.get(plural_form(count, lang), text["other"])
+        if isinstance(count, (int, float)):
+            values = {**values, "n": number(count, lang)}
     return text.format(**values) if values else text
+
+
+def plural_form(count: float, lang: str) -> str:
+    """'one' or 'other' (or the language's other categories) for a count, by CLDR's plural rules (babel)."""
+    return Locale.parse(lang).plural_form(abs(count)) if isinstance(count, (int, float)) else "other"
 
 
 def number(value: float, lang: str, digits: int = 0) -> str:
