@@ -12,7 +12,6 @@ import base64
 import datetime as dt
 import html
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ import pandas as pd
 
 from .experiment import CONDITION_EXTRA, condition_names
 from .i18n import label
+from .outputs import replace_files
 from .store import Store
 
 LEVEL = 0.95
@@ -423,8 +423,7 @@ def write_report(result: Analysis, folder: Path, outcomes: list[str]) -> Path:
             (staging / name).write_bytes(png)
             files.append(name)
         (staging / "report.html").write_text(page, encoding="utf-8")
-        for name in [*files, "report.html"]:
-            os.replace(staging / name, folder / name)
+        replace_files(folder, staging, [*files, "report.html"], "--report")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder / "report.html"

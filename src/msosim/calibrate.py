@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +41,7 @@ from . import analysis
 from .batch import RunResult, RunSpec, lifetimes
 from .experiment import (BaseFile, Design, Experiment, ExperimentError, ParameterSpec, Strict,
                          _point_scenarios, _tail, design, error, load_file, outcome_names)
+from .outputs import fresh_file, replace_files, write_file
 from .scenario import Scenario, ScenarioError, _read_yaml, set_dotted
 from .validate import YOUNG_YEARS, _staff_metrics, _stock_metrics
 
@@ -434,20 +436,17 @@ def fragment(result: Result, experiment_path: str | Path, origin: dict[str, Any]
     return {"metadata": meta, **body}
 
 
-def write_fragment(data: dict[str, Any], out: Path) -> None:
-    """Write the fragment atomically (a temporary file renamed into place)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+def write_fragment(data: dict[str, Any], out: Path, *, replace: bool = False) -> None:
+    """Write the fragment atomically to a new file (or, with `replace`, over the file the user named with --into)."""
     text = ("# Fitted by `msosim calibrate` (see metadata.calibration.command); do not edit by hand, rerun it.\n"
             "# scenarios/baseline.yaml extends this file; `metadata` is provenance, not a scenario key.\n"
             + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    staging = out.with_name(f".{out.name}.tmp")
-    staging.write_text(text, encoding="utf-8")
-    os.replace(staging, out)
+    write_file(out, text, "--into", allowed=replace)
 
 
 def calibrate(path: str | Path, *, workers: int | None = None, dask: str | None = None, scheduler: str | None = None,
               store: str | Path | None = None, out: str | Path | None = None, chunk: int | None = None,
-              write: bool = True, on_start: Callable[[str, int, int], None] | None = None,
+              write: bool = True, into: str | Path | None = None, on_start: Callable[[str, int, int], None] | None = None,
               on_stored: Callable[[list[RunResult]], None] | None = None) -> Result:
     """Run (or resume) a calibration file and write the fitted fragment (default: its `output:`).
 
@@ -460,16 +459,16 @@ def calibrate(path: str | Path, *, workers: int | None = None, dask: str | None 
 
     p = plan(path)
     origin = provenance()
-    if out is not None:
-        p.calibration = p.calibration.model_copy(update={"output": str(out)})
+    if out is not None or into is not None:
+        p.calibration = p.calibration.model_copy(update={"output": str(into or out)})
         _check_output(p.calibration, p.source)
     workers = (os.cpu_count() or 1) if workers is None else workers
     location = store or p.calibration.store or Path("results") / f"{p.calibration.name}.duckdb"
     with executor(workers, dask, scheduler) as execute, Store.open(location, create=True) as opened:
         result = run_plan(p, opened, execute, chunk=chunk, on_start=on_start, on_stored=on_stored)
     if write:
-        result.output = Path(p.calibration.output)
-        write_fragment(fragment(result, path, origin), result.output)
+        result.output = Path(p.calibration.output) if into is not None else fresh_file(Path(p.calibration.output))
+        write_fragment(fragment(result, path, origin), result.output, replace=into is not None)
     return result
 
 
@@ -499,8 +498,8 @@ def write_report(result: Result, folder: str | Path) -> list[Path]:
         if i % columns == 0:
             ax.set_ylabel("distance", fontsize=8)
     figure.axes[0].legend(fontsize=7)
-    written = [folder / "samples.csv", folder / "posterior.csv", folder / "posterior.png"]
-    result.samples.to_csv(written[0], index=False)
-    result.posterior.to_csv(written[1], index=False)
-    written[2].write_bytes(_png(figure))
-    return written
+    with tempfile.TemporaryDirectory(prefix=".calibrate-", dir=folder) as staging:
+        result.samples.to_csv(Path(staging) / "samples.csv", index=False)
+        result.posterior.to_csv(Path(staging) / "posterior.csv", index=False)
+        (Path(staging) / "posterior.png").write_bytes(_png(figure))
+        return replace_files(folder, Path(staging), ["samples.csv", "posterior.csv", "posterior.png"], "--report")

@@ -8,7 +8,6 @@ import html
 import io
 import json
 import math
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import pandas as pd
 from . import analysis
 from .batch import bands, summarise
 from .i18n import label
+from .outputs import replace_files
 from .store import Store
 
 # The outcomes of the comparison table, in order, with their number format.
@@ -403,8 +403,7 @@ def write_report(data: ReportData, folder: str | Path, lang: str = "en") -> Path
         for name, (_, png) in figures.items():
             (staging / name).write_bytes(png)
         (staging / "report.html").write_text(page, encoding="utf-8")
-        for name in [*figures, "report.html"]:
-            os.replace(staging / name, folder / name)
+        replace_files(folder, staging, [*figures, "report.html"], "--report")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder / "report.html"

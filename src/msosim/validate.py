@@ -24,6 +24,7 @@ from . import analysis
 from .api import run
 from . import batch
 from .batch import RunSpec, t_interval
+from .outputs import replace_files
 from .scenario import Pandemic, RefugeeSurge, Scenario, load_scenario, with_overrides
 
 ROLES: dict[str, str] = {
@@ -666,8 +667,7 @@ def write_report(result: Validation, folder: str | Path) -> Path:
         for name, (_, png) in pictures.items():
             (staging / name).write_bytes(png)
         (staging / "report.html").write_text(page, encoding="utf-8")
-        for name in [*pictures, "report.html"]:
-            os.replace(staging / name, folder / name)
+        replace_files(folder, staging, [*pictures, "report.html"], "--report")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder / "report.html"
