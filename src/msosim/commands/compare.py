@@ -10,6 +10,10 @@ from typing import Annotated
 
 import typer
 
+from ..experiment import Experiment
+from ..guards import bounded
+from ..scenario import Scenario
+
 
 class Lang(str, Enum):
     en = "en"
@@ -36,9 +40,9 @@ def _check_report_folder(folder: Path) -> None:
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files; the first is the reference")],
     reps: Annotated[int, typer.Option(min=1, help="replications per scenario (rep i uses seed SEED + i)")] = 30,
-    years: Annotated[float | None, typer.Option(help="years to simulate (default: each scenario's)")] = None,
+    years: Annotated[float | None, typer.Option(help="years to simulate (default: each scenario's)", callback=bounded(Scenario, "years"))] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="base seed: replication i of every scenario uses SEED + i")] = 1,
+    seed: Annotated[int, typer.Option(callback=bounded(Experiment, "seed"), help="base seed: replication i of every scenario uses SEED + i")] = 1,
     store: Annotated[Path, typer.Option(help="DuckDB results store (runs already there are skipped)")] = Path("results/compare.duckdb"),
     report: Annotated[Path, typer.Option(help="folder for report.html and the PNG figures")] = Path("reports/compare"),
     lang: Annotated[Lang, typer.Option(help="language of the table and report")] = Lang.en,
