@@ -162,3 +162,17 @@ def test_messages_show_a_value_truncated() -> None:
 def test_shipped_experiments_still_load() -> None:
     for path in sorted((ROOT / "experiments").glob("*.yaml")):
         assert load_mapping(path, "experiment")
+
+
+def test_readme_names_the_samplers_the_experiment_schema_accepts() -> None:
+    """Issue 18 defect 8: the README named the sampler `lhs`; the schema accepts grid, latin, sobol, morris."""
+    import re
+    import typing
+
+    from msosim.experiment import Experiment
+
+    accepted = typing.get_args(Experiment.model_fields["sampler"].annotation)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"a sampler \(([^)]*)\)", readme).group(1)
+    assert re.findall(r"`(\w+)`", listed) == list(accepted)
+    assert "`lhs`" not in readme
