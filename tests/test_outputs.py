@@ -149,3 +149,26 @@ def test_calibrate_writes_a_new_file_unless_into_names_the_old_one(tmp_path: Pat
     assert into.exit_code == 0, into.output
     assert first.read_text(encoding="utf-8") != stamp
     assert not (tmp_path / "cal_calibrated-2.yaml").exists()
+
+
+def test_a_run_interrupted_while_writing_leaves_the_previous_output_intact(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
+
+    out = tmp_path / "out"
+    assert invoke("--out", str(out)).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    written = []
+    original = pd.DataFrame.to_parquet
+
+    def interrupted(frame, path, *args, **kwargs):
+        if written:
+            raise KeyboardInterrupt
+        written.append(path)
+        return original(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", interrupted)
+    result = invoke("--out", str(out), "--overwrite", "--seed", "2")
+    assert isinstance(result.exception, KeyboardInterrupt) and written
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -10,6 +10,7 @@ folders. A message never shows more than SHOWN characters of a value.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import reprlib
 import types
@@ -65,35 +66,52 @@ class SafeLoader(BASE):
         self._check_graph(node)
         return self.construct_document(node)
 
+    _resolved: dict[tuple[str, bool], str] = {}  # the implicit tag of a scalar text (the resolver's regexes are slow)
+
     def _implicit_tag(self, node: yaml.Node) -> str:
-        if isinstance(node, yaml.ScalarNode):
-            plain = node.style in (None, "")
-            return self.resolve(yaml.ScalarNode, node.value, (plain, not plain))
-        return self.resolve(type(node), None, (True, False))
+        if isinstance(node, yaml.MappingNode):
+            return self.DEFAULT_MAPPING_TAG
+        if isinstance(node, yaml.SequenceNode):
+            return self.DEFAULT_SEQUENCE_TAG
+        plain = node.style in (None, "")
+        key = (node.value, plain)
+        if key not in self._resolved:
+            if len(self._resolved) > 100_000:
+                self._resolved.clear()
+            self._resolved[key] = self.resolve(yaml.ScalarNode, node.value, (plain, not plain))
+        return self._resolved[key]
+
+    def _check_tag(self, node: yaml.Node) -> None:
+        if node.tag != self._implicit_tag(node) and node.tag != MERGE_TAG:
+            raise _Refused(node.start_mark.line, f"tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}'; "
+                           "allowed: plain YAML without tags")
 
     def _check_graph(self, root: yaml.Node) -> None:
         """Refuse explicit tags and graphs that expand (through aliases) past MAX_NODES nodes."""
-        sizes: dict[int, int] = {}
-        stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+        sizes: dict[int, int] = {}  # id -> expanded size; -1 while its children are being sized
+        stack = [root]
         while stack:
-            node, done = stack.pop()
-            if id(node) in sizes and sizes[id(node)] >= 0:
+            node = stack[-1]
+            state = sizes.get(id(node))
+            if state is None:
+                self._check_tag(node)
+                if isinstance(node, yaml.ScalarNode):
+                    sizes[id(node)] = 1
+                    stack.pop()
+                    continue
+                sizes[id(node)] = -1
+                for child in self._children(node):
+                    if sizes.get(id(child)) == -1:
+                        raise _Refused(child.start_mark.line, "an alias refers to itself; allowed: aliases without cycles")
+                    if id(child) not in sizes:
+                        stack.append(child)
                 continue
-            children = self._children(node)
-            if done:
-                sizes[id(node)] = total = 1 + sum(sizes[id(child)] for child in children)
+            stack.pop()
+            if state == -1:
+                sizes[id(node)] = total = 1 + sum(sizes[id(child)] for child in self._children(node))
                 if total > MAX_NODES:
                     raise _Refused(node.start_mark.line, f"aliases expand past {MAX_NODES:,} values; "
                                    "allowed: a file without alias bombs")
-                continue
-            if id(node) in sizes:
-                raise _Refused(node.start_mark.line, "an alias refers to itself; allowed: aliases without cycles")
-            if node.tag != self._implicit_tag(node) and node.tag != MERGE_TAG:
-                raise _Refused(node.start_mark.line, f"tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}'; allowed: plain YAML "
-                               "without tags")
-            sizes[id(node)] = -1
-            stack.append((node, True))
-            stack.extend((child, False) for child in children if sizes.get(id(child), 0) <= 0)
 
     @staticmethod
     def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -111,7 +129,7 @@ class SafeLoader(BASE):
                 continue
             key = self.construct_object(key_node)
             if key in seen:
-                raise _Refused(key_node.start_mark.line, f"key '{shown(key)[:SHOWN]}' given twice (the second would "
+                raise _Refused(key_node.start_mark.line, f"key '{str(key)[:SHOWN]}' given twice (the second would "
                                "replace the first); allowed: each key once")
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
@@ -192,13 +210,21 @@ def _types(annotation: Any) -> list[Any]:
     return [annotation]
 
 
+@functools.cache
+def number_fields(model: type) -> frozenset[str]:
+    """Names of a model's fields that take numbers and not true/false."""
+    fields = getattr(model, "model_fields", {})
+    return frozenset(name for name, field in fields.items()
+                     if any(t in (int, float) for t in _types(field.annotation)) and bool not in _types(field.annotation))
+
+
 def no_bool_numbers(model: type, data: Any) -> Any:
     """`data` with true/false in a number field turned into the text YAML had, so validation refuses it."""
     if not isinstance(data, dict):
         return data
-    fields = getattr(model, "model_fields", {})
-    numeric = {name for name, field in fields.items()
-               if any(t in (int, float) for t in _types(field.annotation)) and bool not in _types(field.annotation)}
+    numeric = number_fields(model)
+    if not any(value is True or value is False for value in data.values()):
+        return data
     return {key: (str(value).lower() if isinstance(value, bool) and key in numeric else value)
             for key, value in data.items()}
 
