@@ -46,6 +46,9 @@ def commands(path: Path, work: Path) -> dict[str, list[str]]:
                       "--out", str(work / "fragment.yaml")],
         "validate": ["validate", "--baseline", str(path), "--reps", "1", "--years", "0.25", "--scale", "district",
                      "--report", str(work / "validate")],
+        "report": ["report", str(path), "--report", str(work / "store-report")],
+        "export": ["export", str(path), "--out", str(work / "exports")],
+        "analyze": ["analyze", str(path), "--report", str(work / "analysis")],
     }
 
 

@@ -172,3 +172,13 @@ def test_a_run_interrupted_while_writing_leaves_the_previous_output_intact(tmp_p
     assert result.exit_code == 130 and written  # Ctrl-C: exit 130
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_compare_refuses_a_foreign_report_before_it_runs(tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / "report.html").write_text("mine", encoding="utf-8")
+    result = CliRunner().invoke(app, ["compare", str(SCENARIOS / "district.yaml"), "--reps", "1", "--years", "1",
+                                      "--store", str(tmp_path / "s.duckdb"), "--report", str(report)])
+    assert result.exit_code == 2 and "report.html" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no store: refused before any run

@@ -12,6 +12,7 @@ import typer
 
 from ..experiment import Experiment
 from ..guards import bounded
+from ..outputs import OutputError, check_files
 from ..scenario import Scenario
 
 
@@ -35,6 +36,10 @@ def _cli():
 def _check_report_folder(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
         _cli().fail(f"--report: value '{folder}': is a file; allowed: a folder for report.html and the PNGs")
+    try:
+        check_files(folder, ["report.html"], "--report")
+    except OutputError as exc:
+        _cli().fail(str(exc))
 
 
 def compare(
