@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ..experiment import Experiment
-from ..guards import bounded
+from ..guards import ResourceError, bounded, check_memory, run_size
 from ..outputs import OutputError, check_files
 from ..scenario import Scenario
 
@@ -44,7 +44,7 @@ def _check_report_folder(folder: Path) -> None:
 
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files; the first is the reference")],
-    reps: Annotated[int, typer.Option(min=1, help="replications per scenario (rep i uses seed SEED + i)")] = 30,
+    reps: Annotated[int, typer.Option(callback=bounded(Experiment, "replications"), help="replications per scenario (rep i uses seed SEED + i)")] = 30,
     years: Annotated[float | None, typer.Option(help="years to simulate (default: each scenario's)", callback=bounded(Scenario, "years"))] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
     seed: Annotated[int, typer.Option(callback=bounded(Experiment, "seed"), help="base seed: replication i of every scenario uses SEED + i")] = 1,
@@ -69,6 +69,11 @@ def compare(
     if years is not None and not 0 < years <= 200:
         cli.fail(f"--years: value {years:g}: allowed: greater than 0 and at most 200")
     _check_report_folder(report)
+    try:
+        for config in configs:
+            check_memory(run_size(config), years or config.years, config.steps_per_year)
+    except ResourceError as exc:
+        cli.fail(str(exc))
     workers = workers or os.cpu_count() or 1
     try:
         opened = Store.open(store, create=True)

@@ -55,7 +55,7 @@ def checks_table(result, width: int = 200):
 
 
 def validate(
-    reps: Annotated[int, typer.Option(min=1, help="replications per scenario (rep i uses seed SEED + i)")] = 10,
+    reps: Annotated[int, typer.Option(callback=bounded(Experiment, "replications"), help="replications per scenario (rep i uses seed SEED + i)")] = 10,
     years: Annotated[float, typer.Option(help="years to simulate", callback=bounded(Scenario, "years"))] = 10.0,
     workers: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
     scale: Annotated[Scale, typer.Option(help="population scale (district: a quick check; targets are national)")] = Scale.national,
