@@ -194,11 +194,11 @@ def extends_roots(top: Path) -> list[Path]:
 def check_extends(path: Path, parent: Path, chain: tuple[Path, ...], error: type[Exception] = LoadError) -> None:
     """Refuse an `extends` beyond MAX_EXTENDS links or outside `extends_roots` of the chain's first file."""
     if len(chain) >= MAX_EXTENDS:
-        raise error(f"{path}: key 'extends': value '{shown(str(parent))}': the chain is longer than {MAX_EXTENDS} "
+        raise error(f"{path}: key 'extends': value {shown(str(parent))}: the chain is longer than {MAX_EXTENDS} "
                     f"files; allowed: at most {MAX_EXTENDS}")
     roots = extends_roots(chain[0] if chain else path)
     if not any(parent.is_relative_to(root) for root in roots):
-        raise error(f"{path}: key 'extends': value '{shown(str(parent))}': outside the scenario's folder and msosim's "
+        raise error(f"{path}: key 'extends': value {shown(str(parent))}: outside the scenario's folder and msosim's "
                     f"scenarios; allowed: a file in those folders (or add its folder to {EXTENDS_PATH})")
 
 

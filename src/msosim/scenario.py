@@ -13,13 +13,11 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .loading import check_extends, did_you_mean, load_mapping, no_bool_numbers, schema_keys, shown
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader where PyYAML has it: ~8x faster
 
 
 class Strict(BaseModel):
