@@ -219,3 +219,9 @@ def test_long_fuzz_of_mutated_scenarios(data: bytes) -> None:
 @given(mutated_experiments())
 def test_long_fuzz_of_experiments(case: tuple[str, bytes]) -> None:
     test_mutated_shipped_experiments_load_or_fail_in_one_line.hypothesis.inner_test(case)
+
+
+@pytest.mark.parametrize("data", [b'"\\r": 1\n', b'"a\\x85b": 1\n', b'"[/]": 1\n', b'policy:\n  ? "\\N"\n  : null\n'])
+def test_keys_found_by_the_fuzz_are_one_line(data: bytes) -> None:
+    """Found by the long profile: a key with a line break printed two lines; a key '[/]' crashed rich's markup."""
+    every_command(data, only=("run", "compare"))

@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 
 from .experiment import Experiment
-from .guards import OneLineGroup, ResourceError, bounded, check_memory, parse_size, run_size, size_option
+from .guards import OneLineGroup, ResourceError, bounded, check_memory, one_line, parse_size, run_size, size_option
 from .loading import LoadError, parse
 from .outputs import OutputError, check_folder, staged_folder
 from .scenario import Scenario, ScenarioError, load_scenario
@@ -30,7 +31,7 @@ def _group() -> None:
 
 def fail(message: str, code: int = 2) -> None:
     """One line on stderr and a clean exit (no traceback)."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(one_line(message))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

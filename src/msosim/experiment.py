@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .batch import RunSpec
-from .loading import did_you_mean, load_mapping, no_bool_numbers, schema_keys, shown
+from .loading import did_you_mean, load_mapping, no_bool_numbers, printable, schema_keys, shown
 from .scenario import Scenario, ScenarioError, _read_yaml, _with_default_funders, validate_scenario
 from .sweep import SAMPLERS
 
@@ -40,7 +40,7 @@ class ExperimentError(ValueError):
 
 def error(source: str, key: str, value: Any, allowed: str) -> ExperimentError:
     """The one-line error: file, key, value, allowed."""
-    return ExperimentError(f"{source}: key '{key}': value {shown(value)}: allowed: {allowed}")
+    return ExperimentError(f"{source}: key '{printable(key)}': value {shown(value)}: allowed: {allowed}")
 
 
 class BaseFile:
@@ -108,7 +108,7 @@ class Experiment(Strict):
 
 def _format(source: str, exc: ValidationError, schema: type[BaseModel] | None = None) -> ExperimentError:
     first = exc.errors()[0]
-    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    key = printable(".".join(str(part) for part in first["loc"])) or "(top level)"
     allowed = "no such key" if first["type"] == "extra_forbidden" else first["msg"]
     if first["type"] == "extra_forbidden" and schema is not None:
         allowed += did_you_mean(str(first["loc"][-1]), schema_keys(schema, first["loc"][:-1]))

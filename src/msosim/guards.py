@@ -12,7 +12,7 @@ import psutil
 import typer
 from typer.core import TyperGroup
 
-from .loading import LoadError, shown
+from .loading import LoadError, printable, shown
 from .outputs import OutputError
 from .population import build_landscape
 from .scenario import Scenario, ScenarioError
@@ -20,8 +20,8 @@ from .scenario import Scenario, ScenarioError
 
 
 def one_line(text: str) -> str:
-    """`text` with its line breaks folded into spaces."""
-    return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
+    """`text` on one line: line breaks and other control characters escaped (a key '\\r' shows as written)."""
+    return printable(str(text).strip())
 
 
 def say_error(message: str) -> None:

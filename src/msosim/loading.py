@@ -49,6 +49,11 @@ def shown(value: Any) -> str:
     return text if len(text) <= SHOWN else text[:SHOWN - 3] + "..."
 
 
+def printable(text: Any) -> str:
+    """`text` on one line: line breaks and other control characters escaped, so a message stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 def did_you_mean(key: str, candidates: list[str] | tuple[str, ...]) -> str:
     """`; did you mean 'x'?` for the closest candidate to a misspelt key, else ''."""
     close = difflib.get_close_matches(str(key), [str(c) for c in candidates], n=1, cutoff=0.7)
@@ -129,7 +134,7 @@ class SafeLoader(BASE):
                 continue
             key = self.construct_object(key_node)
             if key in seen:
-                raise _Refused(key_node.start_mark.line, f"key '{str(key)[:SHOWN]}' given twice (the second would "
+                raise _Refused(key_node.start_mark.line, f"key '{printable(key)[:SHOWN]}' given twice (the second would "
                                "replace the first); allowed: each key once")
             seen.add(key)
         return super().construct_mapping(node, deep=deep)

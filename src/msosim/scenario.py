@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .loading import check_extends, did_you_mean, load_mapping, no_bool_numbers, schema_keys, shown
+from .loading import check_extends, did_you_mean, load_mapping, no_bool_numbers, printable, schema_keys, shown
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -350,7 +350,7 @@ def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
 
 
 def _format_error(source: str, error: dict) -> str:
-    key = ".".join(str(part) for part in error["loc"] if not str(part).startswith(("function-", "tagged-union")))
+    key = printable(".".join(str(part) for part in error["loc"] if not str(part).startswith(("function-", "tagged-union"))))
     value = error.get("input")
     value_text = "(missing)" if error["type"] == "missing" else shown(value)
     allowed = error["msg"]

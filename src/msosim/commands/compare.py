@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from ..experiment import Experiment
-from ..guards import ResourceError, bounded, check_memory, run_size
+from ..guards import ResourceError, bounded, check_memory, one_line, run_size
 from ..outputs import OutputError, check_files
 from ..scenario import Scenario
 
@@ -64,7 +65,7 @@ def compare(
     except ScenarioError as exc:
         *others, last = str(exc).splitlines()
         for line in others:
-            cli.err.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+            cli.err.print(f"[bold red]error:[/] {escape(one_line(line))}", highlight=False, soft_wrap=True)
         cli.fail(last)
     if years is not None and not 0 < years <= 200:
         cli.fail(f"--years: value {years:g}: allowed: greater than 0 and at most 200")
