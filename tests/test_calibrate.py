@@ -135,7 +135,7 @@ def test_cli_writes_the_fragment_with_its_provenance(tmp_path) -> None:
     result = CliRunner().invoke(app, ["calibrate", str(path), "--workers", "1", "--report", str(tmp_path / "report")])
     assert result.exit_code == 0, result.output
     assert "posterior: 2 of 4 samples accepted" in result.output
-    assert sorted(p.name for p in (tmp_path / "report").iterdir()) == ["posterior.csv", "posterior.png", "samples.csv"]
+    assert sorted(p.name for p in (tmp_path / "report").iterdir() if p.name != ".msosim-output") == ["posterior.csv", "posterior.png", "samples.csv"]
     samples = pd.read_csv(tmp_path / "report" / "samples.csv")
     assert len(samples) == 4 and samples["accepted"].sum() == 2 and {"turnover", "stock", "distance"} <= set(samples)
     data = yaml.safe_load((tmp_path / "cli_calibrated.yaml").read_text(encoding="utf-8"))

@@ -13,17 +13,22 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .loading import check_extends, did_you_mean, load_mapping, no_bool_numbers, printable, schema_keys, shown
+
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader where PyYAML has it: ~8x faster
 
 
 class Strict(BaseModel):
     """Base for every section: unknown keys are errors, assignments are validated."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, data: Any) -> Any:
+        return no_bool_numbers(cls, data)
 
 
 class PopulationConfig(Strict):
@@ -361,39 +366,29 @@ def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
         raise ScenarioError(f"{chain[-1]}: key 'extends': value '{path}' makes a cycle ({cycle}); allowed: a chain without cycles")
+    if chain:
+        check_extends(chain[-1], path, chain, ScenarioError)
     if not path.is_file():
         where = f"{chain[-1]}: key 'extends': value '{path}'" if chain else f"{path}"
         raise ScenarioError(f"{where}: file not found; allowed: an existing YAML scenario file")
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{path}:{where}: YAML syntax error ({problem}); allowed: valid YAML") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: top level: value of type {type(data).__name__}; allowed: a mapping of scenario keys")
+    data = load_mapping(path, "scenario", ScenarioError)
     data.pop("metadata", None)  # file metadata (e.g. data/calibrated.yaml's provenance): never part of the scenario
     parent = data.pop("extends", None)
     if parent is None:
         return data
     if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: key 'extends': value {parent!r}; allowed: a path to another scenario file")
+        raise ScenarioError(f"{path}: key 'extends': value {shown(parent)}; allowed: a path to another scenario file")
     parent_path = (path.parent / parent).resolve()
     return _deep_merge(_read_yaml(parent_path, (*chain, path)), data)
 
 
 def _format_error(source: str, error: dict) -> str:
-    key = ".".join(str(part) for part in error["loc"] if not str(part).startswith(("function-", "tagged-union")))
+    key = printable(".".join(str(part) for part in error["loc"] if not str(part).startswith(("function-", "tagged-union"))))
     value = error.get("input")
-    value_text = "(missing)" if error["type"] == "missing" else repr(value)
-    if len(value_text) > 60:
-        value_text = value_text[:57] + "..."
+    value_text = "(missing)" if error["type"] == "missing" else shown(value)
     allowed = error["msg"]
     if error["type"] == "extra_forbidden":
-        allowed = "no such key; see docs/scenarios.md for the keys"
+        allowed = "no such key; see docs/scenarios.md for the keys" + did_you_mean(key.split(".")[-1], schema_keys(Scenario, error["loc"][:-1]))
     return f"{source}: key '{key or '(top level)'}': value {value_text}: {allowed}"
 
 

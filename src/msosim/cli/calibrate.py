@@ -20,7 +20,8 @@ def calibrate(
     dask: Annotated[DaskMode | None, typer.Option(help="'local': run on a Dask LocalCluster on 127.0.0.1")] = None,
     scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786")] = None,
     store: Annotated[Path | None, typer.Option(help="DuckDB results store (default: the file's store:, else results/<name>.duckdb)")] = None,
-    out: Annotated[Path | None, typer.Option(help="where to write the fitted fragment (default: the file's output:, data/calibrated.yaml)")] = None,
+    out: Annotated[Path | None, typer.Option(help="new file for the fitted fragment (default: the file's output:; a free sibling name if it exists)")] = None,
+    into: Annotated[Path | None, typer.Option(help="replace this fragment file, e.g. data/calibrated.yaml (which scenarios/baseline.yaml extends)")] = None,
     chunk: Annotated[int | None, typer.Option(min=1, help="runs per task sent to a worker")] = None,
     report: Annotated[Path | None, typer.Option(help="folder for samples.csv, posterior.csv and posterior.png")] = None,
 ) -> None:
@@ -28,7 +29,7 @@ def calibrate(
 
     Samples the prior ranges (SALib latin or sobol) and runs every sample in every variant (replication r with seed + r, the same for every sample) on the sweep executors into the results store.
 
-    Accepts the closest quantile by the scaled distance to the targets, runs the posterior median again to measure its distance, and writes data/calibrated.yaml (fitted values, distance, sample sizes, seed, date, experiment hash, git commit), which scenarios/baseline.yaml extends.
+    Accepts the closest quantile by the scaled distance to the targets, runs the posterior median again to measure its distance, and writes the fitted fragment to a new file; it replaces data/calibrated.yaml, which scenarios/baseline.yaml extends, only when named with --into (fitted values, distance, sample sizes, seed, date, experiment hash, git commit).
 
     Runs already in the store are not run again: an interrupted calibration resumes with the same command.
     """
@@ -37,6 +38,7 @@ def calibrate(
     from ..experiments.experiment import ExperimentError
     from ..experiments.store import StoreError
     from ..experiments.executors import ExecutorError
+    from ..outputs import OutputError
 
     if report is not None and report.exists() and not report.is_dir():
         cli.fail(f"--report: value '{report}': is a file; allowed: a folder for samples.csv, posterior.csv, posterior.png")
@@ -67,8 +69,8 @@ def calibrate(
     started = time.perf_counter()
     try:
         result = run_calibration(experiment, workers=workers, dask=dask.value if dask else None, scheduler=scheduler,
-                                 store=path, out=out, chunk=chunk, on_start=on_start, on_stored=on_stored)
-    except (ExperimentError, ExecutorError, StoreError) as exc:
+                                 store=path, out=out, into=into, chunk=chunk, on_start=on_start, on_stored=on_stored)
+    except (ExperimentError, ExecutorError, StoreError, OutputError) as exc:
         bar.stop()
         cli.fail(str(exc))
     except KeyboardInterrupt:

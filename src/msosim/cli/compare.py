@@ -9,6 +9,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
+
+from ..experiments.experiment import Experiment
+from .guards import ResourceError, bounded, check_memory, one_line, run_size
+from ..outputs import OutputError, check_files
+from ..scenario import Scenario
 
 from . import shared as cli
 
@@ -33,14 +39,18 @@ def _check_brief_file(path: Path | None) -> None:
 def _check_report_folder(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
         cli.fail(f"--report: value '{folder}': is a file; allowed: a folder for report.html and the PNGs")
+    try:
+        check_files(folder, ["report.html"], "--report")
+    except OutputError as exc:
+        cli.fail(str(exc))
 
 
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files; the first is the reference")],
-    reps: Annotated[int, typer.Option(min=1, help="replications per scenario (rep i uses seed SEED + i)")] = 30,
-    years: Annotated[float | None, typer.Option(help="years to simulate (default: each scenario's)")] = None,
+    reps: Annotated[int, typer.Option(callback=bounded(Experiment, "replications"), help="replications per scenario (rep i uses seed SEED + i)")] = 30,
+    years: Annotated[float | None, typer.Option(help="years to simulate (default: each scenario's)", callback=bounded(Scenario, "years"))] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="base seed: replication i of every scenario uses SEED + i")] = 1,
+    seed: Annotated[int, typer.Option(callback=bounded(Experiment, "seed"), help="base seed: replication i of every scenario uses SEED + i")] = 1,
     store: Annotated[Path, typer.Option(help="DuckDB results store (runs already there are skipped)")] = Path("results/compare.duckdb"),
     report: Annotated[Path, typer.Option(help="folder for report.html and the PNG figures")] = Path("reports/compare"),
     lang: Annotated[Lang | None, typer.Option(help="language of the findings, table and report (default: from the locale)")] = None,
@@ -61,11 +71,16 @@ def compare(
     except ScenarioError as exc:
         *others, last = str(exc).splitlines()
         for line in others:
-            cli.err.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+            cli.err.print(f"[bold red]error:[/] {escape(one_line(line))}", highlight=False, soft_wrap=True)
         cli.fail(last)
     if years is not None and not 0 < years <= 200:
         cli.fail(f"--years: value {years:g}: allowed: greater than 0 and at most 200")
     _check_report_folder(report)
+    try:
+        for config in configs:
+            check_memory(run_size(config), years or config.years, config.steps_per_year)
+    except ResourceError as exc:
+        cli.fail(str(exc))
     _check_brief_file(brief)
     if budget_neutral and len(configs) > 1:
         try:

@@ -6,11 +6,13 @@ from enum import Enum
 from pathlib import Path
 
 import typer
-import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 
-from ..files import staged_folder
+from ..loading import LoadError, parse
+from ..outputs import staged_folder
+from .guards import one_line
 
 console = Console()
 err = Console(stderr=True)
@@ -18,7 +20,7 @@ err = Console(stderr=True)
 
 def fail(message: str, code: int = 2) -> None:
     """One line on stderr and a clean exit (no traceback)."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(one_line(message))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -29,7 +31,10 @@ def parse_overrides(items: list[str] | None) -> dict:
         key, sep, value = item.partition("=")
         if not sep or not key:
             fail(f"--set {item!r}: expected KEY=VALUE, e.g. policy.budget_factor=0.8")
-        result[key.strip()] = yaml.safe_load(value)
+        try:
+            result[key.strip()] = parse(value, f"--set {key.strip()}")
+        except LoadError as exc:
+            fail(str(exc))
     return result
 
 
@@ -42,9 +47,9 @@ def summary_table(title: str, rows: list[tuple[str, str]]) -> RichTable:
     return table
 
 
-def write_tables(tables: dict, out: Path) -> None:
+def write_tables(tables: dict, out: Path, *, overwrite: bool = False) -> None:
     """Write every table as Parquet into `out`, atomically (a temporary folder renamed into place)."""
-    with staged_folder(out) as staging:
+    with staged_folder(out, "--out", overwrite=overwrite) as staging:
         for name, frame in tables.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
 

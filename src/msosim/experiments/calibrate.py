@@ -40,6 +40,7 @@ from .batch import RunResult, RunSpec, lifetimes
 from .calibration_file import Calibration, load_calibration
 from .design import Design, design, point_scenarios
 from .experiment import BaseFile, Experiment, ParameterSpec, error, error_tail, outcome_names
+from ..outputs import fresh_file, write_file
 from ..scenario import Scenario, ScenarioError, _read_yaml, set_dotted
 from .executors import executor
 from .rejection import accepted, distance, fitted_values, posterior, scaled_errors, target_means
@@ -324,20 +325,17 @@ def fragment(result: Result, experiment_path: str | Path, origin: dict[str, Any]
     return {"metadata": meta, **body}
 
 
-def write_fragment(data: dict[str, Any], out: Path) -> None:
-    """Write the fragment atomically (a temporary file renamed into place)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+def write_fragment(data: dict[str, Any], out: Path, *, replace: bool = False) -> None:
+    """Write the fragment atomically to a new file (or, with `replace`, over the file the user named with --into)."""
     text = ("# Fitted by `msosim calibrate` (see metadata.calibration.command); do not edit by hand, rerun it.\n"
             "# scenarios/baseline.yaml extends this file; `metadata` is provenance, not a scenario key.\n"
             + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    staging = out.with_name(f".{out.name}.tmp")
-    staging.write_text(text, encoding="utf-8")
-    os.replace(staging, out)
+    write_file(out, text, "--into", allowed=replace)
 
 
 def run_calibration(path: str | Path, *, workers: int | None = None, dask: str | None = None, scheduler: str | None = None,
               store: str | Path | None = None, out: str | Path | None = None, chunk: int | None = None,
-              write: bool = True, on_start: Callable[[str, int, int], None] | None = None,
+              write: bool = True, into: str | Path | None = None, on_start: Callable[[str, int, int], None] | None = None,
               on_stored: Callable[[list[RunResult]], None] | None = None) -> Result:
     """Run (or resume) a calibration file and write the fitted fragment (default: its `output:`).
 
@@ -349,14 +347,14 @@ def run_calibration(path: str | Path, *, workers: int | None = None, dask: str |
 
     p = plan(path)
     origin = provenance()
-    if out is not None:
-        p.calibration = p.calibration.model_copy(update={"output": str(out)})
+    if out is not None or into is not None:
+        p.calibration = p.calibration.model_copy(update={"output": str(into or out)})
         _check_output(p.calibration, p.source)
     workers = (os.cpu_count() or 1) if workers is None else workers
     location = store or p.calibration.store or Path("results") / f"{p.calibration.name}.duckdb"
     with executor(workers, dask, scheduler) as execute, Store.open(location, create=True) as opened:
         result = run_plan(p, opened, execute, chunk=chunk, on_start=on_start, on_stored=on_stored)
     if write:
-        result.output = Path(p.calibration.output)
-        write_fragment(fragment(result, path, origin), result.output)
+        result.output = Path(p.calibration.output) if into is not None else fresh_file(Path(p.calibration.output))
+        write_fragment(fragment(result, path, origin), result.output, replace=into is not None)
     return result

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..scenario import SAFE_LOADER, Scenario, ScenarioError, _read_yaml, _with_default_funders, validate_scenario
+from ..loading import did_you_mean, load_mapping, no_bool_numbers, printable, schema_keys, shown
+from ..scenario import Scenario, ScenarioError, _read_yaml, _with_default_funders, validate_scenario
 from .samplers import SAMPLERS
 
 DISTS = {"uniform": "unif", "triangular": "triang", "normal": "norm", "lognormal": "lognorm",
@@ -36,9 +36,7 @@ class ExperimentError(ValueError):
 
 def error(source: str, key: str, value: Any, allowed: str) -> ExperimentError:
     """The one-line error: file, key, value, allowed."""
-    text = repr(value)
-    return ExperimentError(f"{source}: key '{key}': value {text[:57] + '...' if len(text) > 60 else text}: "
-                           f"allowed: {allowed}")
+    return ExperimentError(f"{source}: key '{printable(key)}': value {shown(value)}: allowed: {allowed}")
 
 
 class BaseFile:
@@ -62,7 +60,12 @@ class BaseFile:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, data: Any) -> Any:
+        return no_bool_numbers(cls, data)
 
 
 class ParameterSpec(Strict):
@@ -99,10 +102,12 @@ class Experiment(Strict):
     store: str | None = Field(None, description="results store (default: results/<name>.duckdb, relative to the working directory)")
 
 
-def _format(source: str, exc: ValidationError) -> ExperimentError:
+def _format(source: str, exc: ValidationError, schema: type[BaseModel] | None = None) -> ExperimentError:
     first = exc.errors()[0]
-    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    key = printable(".".join(str(part) for part in first["loc"])) or "(top level)"
     allowed = "no such key" if first["type"] == "extra_forbidden" else first["msg"]
+    if first["type"] == "extra_forbidden" and schema is not None:
+        allowed += did_you_mean(str(first["loc"][-1]), schema_keys(schema, first["loc"][:-1]))
     value = "(missing)" if first["type"] == "missing" else first.get("input")
     return error(source, key, value, allowed)
 
@@ -110,14 +115,7 @@ def _format(source: str, exc: ValidationError) -> ExperimentError:
 def read_mapping(path: Path, kind: str) -> dict:
     """The YAML mapping of an experiment-like file (`kind`: 'experiment', 'calibration'), its name defaulting
     to the file's stem; a missing file, bad YAML or another top level raise one-line ExperimentErrors."""
-    if not path.is_file():
-        raise ExperimentError(f"{path}: file not found; allowed: an existing YAML {kind} file")
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
-    except yaml.YAMLError as exc:
-        raise ExperimentError(f"{path}: YAML syntax error ({str(exc).splitlines()[0]}); allowed: valid YAML") from None
-    if not isinstance(data, dict):
-        raise ExperimentError(f"{path}: top level: value of type {type(data).__name__}; allowed: a mapping of {kind} keys")
+    data = load_mapping(path, kind, ExperimentError)
     data.setdefault("name", path.stem)
     return data
 
@@ -129,7 +127,7 @@ def load_file(path: str | Path, schema: type[BaseModel], kind: str):
     try:
         return schema.model_validate(data), path.resolve()
     except ValidationError as exc:
-        raise _format(str(path), exc) from None
+        raise _format(str(path), exc, schema) from None
 
 
 def load_experiment(path: str | Path) -> tuple[Experiment, Path]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import os
 import shutil
 import sys
 import tempfile
@@ -30,6 +29,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ..outputs import replace_files
 
 
 def _lazy_import(name: str):
@@ -422,10 +423,7 @@ class Store:
                 options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER"
                 literal = str(target).replace("'", "''")
                 self.con.execute(f"COPY (SELECT * FROM {name} ORDER BY {ORDER[name]}) TO '{literal}' ({options})")
-            for name in self.tables():
-                final = out / f"{name}.{fmt}"
-                os.replace(staging / f"{name}.{fmt}", final)
-                written.append(final)
+            written = replace_files(out, staging, [f"{name}.{fmt}" for name in self.tables()], "--out")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return written

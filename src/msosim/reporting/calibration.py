@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .figures import COLORS, png_bytes
+from .page import replace_files
 
 if TYPE_CHECKING:
     from ..experiments.calibrate import Result
@@ -34,8 +35,7 @@ def write_report(result: Result, folder: str | Path) -> list[Path]:
         if i % columns == 0:
             ax.set_ylabel("distance", fontsize=8)
     figure.axes[0].legend(fontsize=7)
-    written = [folder / "samples.csv", folder / "posterior.csv", folder / "posterior.png"]
-    result.samples.to_csv(written[0], index=False)
-    result.posterior.to_csv(written[1], index=False)
-    written[2].write_bytes(png_bytes(figure))
-    return written
+    replace_files(folder, ".calibrate-", {"samples.csv": lambda path: result.samples.to_csv(path, index=False),
+                                          "posterior.csv": lambda path: result.posterior.to_csv(path, index=False),
+                                          "posterior.png": lambda path: path.write_bytes(png_bytes(figure))})
+    return [folder / "samples.csv", folder / "posterior.csv", folder / "posterior.png"]

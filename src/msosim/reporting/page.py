@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import html
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from ..outputs import replace_files as replace_files_owned
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:4px 8px}
@@ -31,14 +32,14 @@ def html_table(header: list[str], rows: list[list[str]], css_class: str = "") ->
     return f"<table class='{css_class}'><tr>{head}</tr>{body}</table>"
 
 
-def replace_files(folder: Path, prefix: str, writers: dict[str, Callable[[Path], object]]) -> None:
-    """Write every file into a staging folder inside `folder`, then move each into place (each replaced whole)."""
+def replace_files(folder: Path, prefix: str, writers: dict[str, Callable[[Path], object]], option: str = "--report") -> None:
+    """Write every file into a staging folder inside `folder`, then move each into place (each replaced whole), only
+    over files msosim wrote there before (outputs.replace_files refuses a user's file of the same name)."""
     folder.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
     try:
         for name, write in writers.items():
             write(staging / name)
-        for name in writers:
-            os.replace(staging / name, folder / name)
+        replace_files_owned(folder, staging, list(writers), option)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
