@@ -39,3 +39,11 @@ def test_reports_and_dashboard_say_versorgungsgrad():
     assert MESSAGES["report.fig_coverage"]["de"] == "Versorgungsgrad"
     assert MESSAGES["report.service_coverage"]["de"].startswith("Versorgungsgrad")
     assert not [key for key, entry in MESSAGES.items() if "Abdeckung" in str(entry.get("de"))]
+
+
+def test_the_dashboard_reads_the_one_catalogue():
+    """The dashboard's table is a view of msosim.i18n.MESSAGES (ids 'dashboard.*'), not a second table."""
+    assert STRINGS, "the dashboard has texts"
+    for key, entry in STRINGS.items():
+        assert MESSAGES[f"dashboard.{key}"] is entry
+    assert "tip.budget_factor" in STRINGS and STRINGS["tip.budget_factor"]["en"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from babel import Locale
 
+from .dashboard import MESSAGES as DASHBOARD
+from .dashboard_csv import CSV_LABELS
 from .findings import MESSAGES as FINDINGS
 
 LANGUAGES = ("en", "de")
@@ -84,6 +86,7 @@ MESSAGES: dict[str, dict[str, object]] = {
     "report.na": {"de": "k. A.", "en": "n/a"},
 }
 MESSAGES.update(FINDINGS)  # the findings, costs, lever and decomposition texts ("finding.*")
+MESSAGES.update({f"dashboard.{key}": entry for key, entry in {**DASHBOARD, **CSV_LABELS}.items()})  # "dashboard.*"
 
 
 def t(key: str, lang: str, **values: object) -> str:

@@ -1,6 +1,6 @@
 """The CSV export's column headers and header block in German and English (the catalogue's shape: key -> {"de", "en"}).
 
-Kept apart from strings.py only for its length; strings.py adds them to STRINGS.
+Kept apart from dashboard.py only for its length; the catalogue adds both under "dashboard.".
 """
 
 from __future__ import annotations
