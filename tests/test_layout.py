@@ -18,11 +18,7 @@ KNOWN: dict[str, set[str]] = {
         "msosim.scenario",
         "msosim.submodels.grants",
     },
-    "private": {
-        "msosim.experiments.calibrate imports msosim.scenario._read_yaml",
-        "msosim.experiments.experiment imports msosim.scenario._read_yaml",
-        "msosim.experiments.experiment imports msosim.scenario._with_default_funders",
-    },
+    "private": set(),
     "shadowing": set(),
 }
 

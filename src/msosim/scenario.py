@@ -362,7 +362,8 @@ def _deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
-def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
+def read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
+    """A scenario file as a dict, its `extends` chain merged in (the one loader, bounded chain, allowed folders)."""
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
         raise ScenarioError(f"{chain[-1]}: key 'extends': value '{path}' makes a cycle ({cycle}); allowed: a chain without cycles")
@@ -379,7 +380,7 @@ def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: key 'extends': value {shown(parent)}; allowed: a path to another scenario file")
     parent_path = (path.parent / parent).resolve()
-    return _deep_merge(_read_yaml(parent_path, (*chain, path)), data)
+    return _deep_merge(read_yaml(parent_path, (*chain, path)), data)
 
 
 def _format_error(source: str, error: dict) -> str:
@@ -392,7 +393,7 @@ def _format_error(source: str, error: dict) -> str:
     return f"{source}: key '{key or '(top level)'}': value {value_text}: {allowed}"
 
 
-def _with_default_funders(data: dict) -> dict:
+def with_default_funders(data: dict) -> dict:
     """Funders given in a file are merged onto the default funders; `name: null` removes one."""
     funders = data.get("funders")
     if not isinstance(funders, dict):
@@ -416,9 +417,9 @@ def validate_scenario(data: dict, source: str = "<scenario>") -> Scenario:
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Load a YAML scenario file (following `extends`) and apply dotted-key overrides."""
     path = Path(path).resolve()
-    data = _read_yaml(path, ())
+    data = read_yaml(path, ())
     data.setdefault("name", path.stem)
-    data = _with_default_funders(data)
+    data = with_default_funders(data)
     for dotted, value in (overrides or {}).items():
         data = set_dotted(data, dotted, value)
     return validate_scenario(data, str(path))

@@ -41,7 +41,7 @@ from .calibration_file import Calibration, load_calibration
 from .design import Design, design, point_scenarios
 from .experiment import BaseFile, Experiment, ParameterSpec, error, error_tail, outcome_names
 from ..outputs import fresh_file, write_file
-from ..scenario import Scenario, ScenarioError, _read_yaml, set_dotted
+from ..scenario import Scenario, ScenarioError, read_yaml, set_dotted
 from .executors import executor
 from .rejection import accepted, distance, fitted_values, posterior, scaled_errors, target_means
 from .sensitivity import sweep_results
@@ -149,7 +149,7 @@ def _check_output(c: Calibration, source: str) -> None:
     if not out.is_file():
         return
     try:
-        data = _read_yaml(out.resolve(), ())
+        data = read_yaml(out.resolve(), ())
     except ScenarioError as exc:
         raise error(source, "output", c.output, f"a calibrated fragment or no file ({exc})") from None
     stale = [k for k in _flat(data) if k not in c.parameters]

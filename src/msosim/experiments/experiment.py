@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..loading import did_you_mean, load_mapping, no_bool_numbers, printable, schema_keys, shown
-from ..scenario import Scenario, ScenarioError, _read_yaml, _with_default_funders, validate_scenario
+from ..scenario import Scenario, ScenarioError, read_yaml, with_default_funders, validate_scenario
 from .samplers import SAMPLERS
 
 DISTS = {"uniform": "unif", "triangular": "triang", "normal": "norm", "lognormal": "lognorm",
@@ -44,7 +44,7 @@ class BaseFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path.resolve()
-        self.data = _with_default_funders(_read_yaml(self.path, ()))  # as load_scenario reads it
+        self.data = with_default_funders(read_yaml(self.path, ()))  # as load_scenario reads it
         self.data.setdefault("name", self.path.stem)
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
