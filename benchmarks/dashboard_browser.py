@@ -4,9 +4,9 @@
     python benchmarks/dashboard_browser.py --steps 40 --json step.json
 
 Starts the real `msosim dashboard` (scenarios/district.yaml, both policies) on a free loopback port,
-opens it in headless Chromium (Playwright, /usr/bin/chromium), waits until the page is drawn, then
-clicks Step N times. Each time is taken inside the page (`performance.now()`): from the click until
-the step counter shows the new step and every live chart and both population views carry it in
+opens it in headless Chromium (Playwright; the Chromium that msosim.dashboard.browser.find_chromium
+finds), waits until the page is drawn, then clicks Step N times. Each time is taken inside the page
+(`performance.now()`): from the click until the step counter shows the new step and every live chart and both population views carry it in
 their `data-rendered-step` attribute, which the page sets right after ECharts drew that step's
 option (see dashboard/components/step_chart.py). Play mode is measured too: the interval between
 successive steps reaching the page at the fastest speed. `measure(steps)` returns the figures for
@@ -33,9 +33,6 @@ from typing import Self
 
 ROOT = Path(__file__).resolve().parents[1]
 DISTRICT = ROOT / "scenarios" / "district.yaml"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TARGET_MS = 100.0
 START_TIMEOUT = 90.0
 STEP_TIMEOUT_MS = 30_000
@@ -152,13 +149,18 @@ class Dashboard:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
-def open_page(browser, url: str):
+def open_page(browser, url: str, runs: int = 1):
+    """The page in story mode (one run per policy, as target 6 is defined) or with `runs` paired runs per policy."""
     page = browser.new_page(viewport=VIEWPORT)
     page.set_default_timeout(60_000)
     page.goto(url)
     page.wait_for_selector(".msosim-step-counter:has-text('Step 0')", timeout=90_000)
+    page.locator(".msosim-replications").click()
+    option = "1 (story: one possible history)" if runs == 1 else f"{runs} paired runs (range)"
+    page.get_by_role("option", name=option, exact=True).click()
+    page.wait_for_selector(".msosim-step-counter:has-text('Step 0')", timeout=90_000)
     page.wait_for_function("document.querySelectorAll('.msosim-charts canvas').length >= 5", timeout=90_000)
-    page.wait_for_timeout(1000)      # the first draw of the charts and population views settles
+    page.wait_for_timeout(1500)      # the rebuild and the first draw of the charts and population views settle
     return page
 
 
@@ -174,15 +176,18 @@ def play_intervals(page, seconds: float) -> list[float]:
     return [b - a for a, b in pairwise(times)]
 
 
-def measure(steps: int = 20, play_seconds: float = 5.0, warmup: int = 2) -> dict:
+def measure(steps: int = 20, play_seconds: float = 5.0, warmup: int = 2, runs: int = 1) -> dict:
     """Median and p90 milliseconds from clicking Step to the page showing the step; play-mode interval."""
     from playwright.sync_api import sync_playwright
 
+    from msosim.dashboard.browser import CHROMIUM_ARGS, find_chromium
+
+    chromium = str(find_chromium().path)
     before = machine()
     with Dashboard() as dashboard, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = open_page(browser, dashboard.url)
+            page = open_page(browser, dashboard.url, runs)
             shown, painted = [], []
             for index in range(warmup + steps):
                 result = page.evaluate(STEP_JS, [index + 1, STEP_TIMEOUT_MS])
@@ -194,14 +199,14 @@ def measure(steps: int = 20, play_seconds: float = 5.0, warmup: int = 2) -> dict
             browser.close()
     median = statistics.median(shown)
     return {
-        "steps": steps,
+        "steps": steps, "runs_per_policy": runs,
         "median_ms": round(median, 1), "p90_ms": round(percentile(shown, 0.9), 1),
         "min_ms": round(min(shown), 1), "max_ms": round(max(shown), 1),
         "median_painted_ms": round(statistics.median(painted), 1),
         "play_interval_median_ms": round(statistics.median(intervals), 1) if intervals else None,
         "play_interval_p90_ms": round(percentile(intervals, 0.9), 1) if intervals else None,
         "play_steps": len(intervals) + 1 if intervals else 0,
-        "target_ms": TARGET_MS, "passed": median <= TARGET_MS,
+        "target_ms": TARGET_MS, "passed": median <= TARGET_MS if runs == 1 else None,   # target 6 is story mode
         "samples_ms": [round(x, 1) for x in shown],
         "machine_before": before, "machine_after": machine(),
     }
@@ -211,16 +216,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--play-seconds", type=float, default=5.0)
+    parser.add_argument("--runs", type=int, default=1, choices=[1, 10, 15, 20, 25, 30],
+                        help="runs per policy: 1 is story mode (target 6), more is ensemble mode")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
-    result = measure(args.steps, args.play_seconds)
+    result = measure(args.steps, args.play_seconds, runs=args.runs)
     print(f"district step, click -> rendered: median {result['median_ms']:.1f} ms, p90 {result['p90_ms']:.1f} ms "
           f"(min {result['min_ms']:.1f}, max {result['max_ms']:.1f}; next frame {result['median_painted_ms']:.1f}) "
-          f"over {result['steps']} steps")
+          f"over {result['steps']} steps, {result['runs_per_policy']} run(s) per policy")
     if result["play_interval_median_ms"] is not None:
         print(f"play at full speed: a step every {result['play_interval_median_ms']:.1f} ms (median), "
               f"p90 {result['play_interval_p90_ms']:.1f} ms over {result['play_steps']} steps")
-    print(f"{'PASS' if result['passed'] else 'FAIL'}: median {result['median_ms']:.1f} ms <= {TARGET_MS:.0f} ms")
+    if result["passed"] is not None:
+        print(f"{'PASS' if result['passed'] else 'FAIL'}: median {result['median_ms']:.1f} ms <= {TARGET_MS:.0f} ms")
+    else:
+        print(f"ensemble mode, {args.runs} runs per policy (target 6 is defined for story mode)")
     before, after = result["machine_before"], result["machine_after"]
     print(f"machine: {before['cpu']}, {before['cores']} cores; load average {before['load_average']} before, "
           f"{after['load_average']} after")

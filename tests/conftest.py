@@ -11,6 +11,87 @@ SCENARIOS = ROOT / "scenarios"
 SMALL = {"population.scale": "district", "population.land": "HB"}
 
 
+# -- browser tests: Chromium as the machine has it ----------------------------------------------------
+# Found once per session (msosim.dashboard.browser.find_chromium). Without one, the browser tests are skipped
+# with one line saying how to get one; under CI (CI=true) they fail instead, so a CI run never passes untested.
+
+_CHROMIUM: dict[str, object] = {}
+
+
+def chromium_lookup():
+    """The Found Chromium, or the BrowserNotFound error (looked up once per session)."""
+    if "result" not in _CHROMIUM:
+        from msosim.dashboard.browser import BrowserNotFound, find_chromium
+
+        try:
+            _CHROMIUM["result"] = find_chromium()
+        except BrowserNotFound as exc:
+            _CHROMIUM["result"] = exc
+    return _CHROMIUM["result"]
+
+
+@pytest.fixture(scope="session")
+def require_chromium():
+    """The Chromium found (browser test modules use it first: `pytest.mark.usefixtures("require_chromium")`, so no
+    dashboard server starts without a browser); without one: skip (one folded line under -ra), or fail under CI=true."""
+    from msosim.dashboard.browser import running_in_ci
+
+    found = chromium_lookup()
+    if not isinstance(found, Exception):
+        return found
+    if running_in_ci():
+        pytest.fail(f"BROWSER TESTS FAIL under CI=true: {found}", pytrace=False)
+    pytest.skip(f"BROWSER TESTS SKIPPED: {found}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """Every browser test skipped for want of a browser reports one place, so `-ra` folds them into one line."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and isinstance(report.longrepr, tuple) and "BROWSER TESTS SKIPPED" in str(report.longrepr[2]):
+        report.longrepr = (__file__, 0, report.longrepr[2])
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(require_chromium):
+    """pytest-playwright's launch arguments: the Chromium found, headless, with no background requests of its own."""
+    from msosim.dashboard.browser import CHROMIUM_ARGS
+
+    return {"executable_path": str(require_chromium.path), "args": CHROMIUM_ARGS, "headless": True}
+
+
+# -- the dashboard in a browser: one server per session, a fresh page per test -------------------------
+UI_TIMEOUT = 30_000          # ms, Playwright's default wait in the browser tests
+
+
+@pytest.fixture(scope="session")
+def browser_context_args():
+    return {"viewport": {"width": 1600, "height": 2400}, "accept_downloads": True}
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """`msosim dashboard` on a free port, with a copy of scenarios/ plus an unreadable scenario file."""
+    from .browser_helpers import running_dashboard
+
+    with running_dashboard(tmp_path_factory.mktemp("dashboard"), ROOT) as served:
+        yield served
+
+
+@pytest.fixture
+def dashboard(server, page):
+    """A fresh browser session (its own two models) on the rendered page."""
+    from playwright.sync_api import expect
+
+    page.set_default_timeout(UI_TIMEOUT)
+    expect.set_options(timeout=UI_TIMEOUT)      # generous on a shared 2-core machine, but bounded
+    page.goto(server["url"])
+    expect(page.locator(".msosim-step-counter")).to_contain_text("Schritt 0", timeout=60_000)
+    expect(page.locator(".msosim-chart-staff canvas").first).to_be_visible()
+    return page
+
+
 @pytest.fixture
 def root() -> Path:
     return ROOT

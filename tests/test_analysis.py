@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from msosim import analysis
-from msosim.batch import compare
+from msosim.experiments import analysis
+from msosim.experiments.batch import compare
 from msosim.cli import write_tables
 from msosim.model import MSOModel
 from msosim.state import EVENT_CAUSES, EVENT_KINDS

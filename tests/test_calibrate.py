@@ -12,10 +12,11 @@ from typer.testing import CliRunner
 
 from msosim import load_scenario
 from msosim.api import run, run_outcomes
-from msosim.calibrate import Target, calibrate, calibration_metrics, distance, plan, scaled_errors
+from msosim.experiments.calibration_file import Target
+from msosim.experiments.calibrate import calibration_metrics, distance, plan, run_calibration, scaled_errors
 from msosim.cli import app
-from msosim.experiment import ExperimentError
-from msosim.store import Store
+from msosim.experiments.experiment import ExperimentError
+from msosim.experiments.store import Store
 
 from .conftest import ROOT, SCENARIOS
 
@@ -78,7 +79,7 @@ def test_recovers_a_known_dropout_rate_at_district_scale(tmp_path) -> None:
         targets={"turnover": {"metric": "volunteer_turnover", "low": turnover - 0.05, "high": turnover + 0.05, "value": turnover},
                  "burnout": {"metric": "mean_burnout", "low": burnout - 0.02, "high": burnout + 0.02, "value": burnout}},
         n=12, replications=2, accept=0.25, years=years)
-    result = calibrate(path, workers=1)
+    result = run_calibration(path, workers=1)
     assert abs(result.fitted["volunteers.dropout_rate"] - truth) < 0.04
     assert result.fitted_distance < 0.15
     assert result.accepted == 3
@@ -91,7 +92,7 @@ def test_recovers_a_known_dropout_rate_at_district_scale(tmp_path) -> None:
 
 def test_same_seed_same_values_and_an_interrupted_calibration_resumes_without_duplicates(tmp_path) -> None:
     fresh = write_calibration(tmp_path, "fresh")
-    first = calibrate(fresh, workers=1)
+    first = run_calibration(fresh, workers=1)
     total = first.runs
     assert total == 4 * 2 * 1 + 2
 
@@ -104,12 +105,12 @@ def test_same_seed_same_values_and_an_interrupted_calibration_resumes_without_du
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        calibrate(resumed, workers=1, chunk=2, on_stored=stop)
+        run_calibration(resumed, workers=1, chunk=2, on_stored=stop)
     assert not (tmp_path / "resumed_calibrated.yaml").exists()
     with Store.open(tmp_path / "resumed.duckdb") as store:
         assert len(store.runs()) == len(stored) == 2
     todo = []
-    second = calibrate(resumed, workers=1, on_start=lambda stage, total, left: todo.append((stage, total, left)))
+    second = run_calibration(resumed, workers=1, on_start=lambda stage, total, left: todo.append((stage, total, left)))
     assert todo == [("samples", 8, 6), ("fitted", 2, 2)]
     with Store.open(tmp_path / "resumed.duckdb") as store:
         runs = store.runs()
@@ -120,12 +121,12 @@ def test_same_seed_same_values_and_an_interrupted_calibration_resumes_without_du
 
     # running it again runs nothing new and writes the same values
     again = []
-    calibrate(fresh, workers=1, on_start=lambda stage, total, left: again.append(left))
+    run_calibration(fresh, workers=1, on_start=lambda stage, total, left: again.append(left))
     assert again == [0, 0]
     assert values(tmp_path / "fresh_calibrated.yaml") == values(tmp_path / "resumed_calibrated.yaml")
 
     # another seed samples other values
-    other = calibrate(write_calibration(tmp_path, "other", seed=2), workers=1)
+    other = run_calibration(write_calibration(tmp_path, "other", seed=2), workers=1)
     assert not np.allclose(other.samples["volunteers.dropout_rate"], first.samples["volunteers.dropout_rate"])
 
 
@@ -134,7 +135,7 @@ def test_cli_writes_the_fragment_with_its_provenance(tmp_path) -> None:
     result = CliRunner().invoke(app, ["calibrate", str(path), "--workers", "1", "--report", str(tmp_path / "report")])
     assert result.exit_code == 0, result.output
     assert "posterior: 2 of 4 samples accepted" in result.output
-    assert sorted(p.name for p in (tmp_path / "report").iterdir()) == ["posterior.csv", "posterior.png", "samples.csv"]
+    assert sorted(p.name for p in (tmp_path / "report").iterdir() if p.name != ".msosim-output") == ["posterior.csv", "posterior.png", "samples.csv"]
     samples = pd.read_csv(tmp_path / "report" / "samples.csv")
     assert len(samples) == 4 and samples["accepted"].sum() == 2 and {"turnover", "stock", "distance"} <= set(samples)
     data = yaml.safe_load((tmp_path / "cli_calibrated.yaml").read_text(encoding="utf-8"))
@@ -151,7 +152,7 @@ def test_cli_writes_the_fragment_with_its_provenance(tmp_path) -> None:
 def test_smc_samples_the_next_generation_in_the_box_of_the_accepted_and_shrinks_the_tolerance(tmp_path) -> None:
     path = write_calibration(tmp_path, "smc", method="smc", generations=2, n=6, accept=0.34,
                              parameters={"volunteers.dropout_rate": {"min": 0.1, "max": 0.9}})
-    result = calibrate(path, workers=1)
+    result = run_calibration(path, workers=1)
     first, second = result.generations
     assert first["box"] == {"volunteers.dropout_rate": [0.1, 0.9]}
     low, high = second["box"]["volunteers.dropout_rate"]
@@ -274,5 +275,5 @@ def test_sigkill_midway_then_rerun_equals_an_uninterrupted_calibration(tmp_path)
     assert total == distinct == 21
     reference = write_calibration(tmp_path, "reference", n=20, variants={"baseline": {}},
                                   targets={"stock": {"metric": "alive_min", "low": 12400, "high": 14300, "value": 13350}})
-    calibrate(reference, workers=1)
+    run_calibration(reference, workers=1)
     assert values(tmp_path / "killed_calibrated.yaml") == values(tmp_path / "reference_calibrated.yaml")

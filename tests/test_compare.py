@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from msosim.batch import compare, plan_runs, summarise, t_interval
+from msosim.experiments.batch import compare, plan_runs, summarise, t_interval
 from msosim.cli import app
-from msosim.report import format_interval, kaplan_meier, survival_on_grid
+from msosim.reporting.report import format_interval, kaplan_meier, survival_on_grid
 from msosim.scenario import ScenarioError, load_scenario
-from msosim.store import TIMING_COLUMNS, open_store
+from msosim.experiments.store import TIMING_COLUMNS, open_store
 
 from .conftest import ROOT, SCENARIOS
 
@@ -209,16 +209,16 @@ def test_compare_refuses_a_foreign_store(small, tmp_path, kind) -> None:
 
 
 def test_a_failing_run_is_named_and_earlier_runs_kept(small, tmp_path, monkeypatch) -> None:
-    import msosim.batch
+    import msosim.experiments.batch
 
-    original = msosim.batch.run_one
+    original = msosim.experiments.batch.run_one
 
     def flaky(spec):
         if spec.seed == 2:
             raise ValueError("boom")
         return original(spec)
 
-    monkeypatch.setattr(msosim.batch, "run_one", flaky)
+    monkeypatch.setattr(msosim.experiments.batch, "run_one", flaky)
     store = tmp_path / "s.duckdb"
     result = CliRunner().invoke(app, ["compare", str(small[0]), "--reps", "3", "--years", "1", "--workers", "1",
                                       "--store", str(store), "--report", str(tmp_path / "r")])
@@ -335,7 +335,7 @@ def test_ctrl_c_and_sigkill_midway_then_rerun_equals_uninterrupted_run(tmp_path)
 
 def ctrl_c_during(monkeypatch, method: str) -> None:
     """Make every call of `Store.<method>` (a store write) receive a Ctrl-C while it is under way."""
-    from msosim.store import Store
+    from msosim.experiments.store import Store
 
     write = getattr(Store, method)
 
@@ -349,8 +349,8 @@ def ctrl_c_during(monkeypatch, method: str) -> None:
 def test_ctrl_c_during_a_store_write_counts_the_run_it_stored(tmp_path, monkeypatch) -> None:
     """Ctrl-C is held back while a run is written; the run it held back for is counted before it is raised,
     so 'interrupted: N of M' names what the store holds."""
-    from msosim.batch import load_scenarios, run_comparison
-    from msosim.store import Store
+    from msosim.experiments.batch import load_scenarios, run_comparison
+    from msosim.experiments.store import Store
 
     ctrl_c_during(monkeypatch, "add_run")
     counted = []

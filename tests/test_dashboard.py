@@ -3,6 +3,7 @@ the ticker, presets, downloads and the `msosim dashboard` command."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -19,7 +20,8 @@ from msosim import MSOModel, load_scenario
 from msosim.cli import COMMAND_MODULES, app
 from msosim.dashboard import strings
 from msosim.dashboard.brief import brief_pdf, lever_text
-from msosim.dashboard.charts import CHART_SPECS, all_charts_png
+from msosim.dashboard.charts import CHART_SPECS
+from msosim.dashboard.export import all_charts_png, run_csv
 from msosim.dashboard.components.lever_panel import parse_number
 from msosim.dashboard.components.outcomes import HEADLINE_DIGITS, ticker_text
 from msosim.dashboard.levers import LEVER_BY_NAME, LEVERS, SCALES
@@ -32,6 +34,7 @@ from msosim.dashboard.population import (
 )
 from msosim.dashboard.presets import list_presets, load_preset, save_preset
 from msosim.dashboard.runner import (
+    CARDS,
     HEADLINE,
     POLICIES,
     STATES,
@@ -51,8 +54,9 @@ DASHBOARD_SOURCES = sorted((ROOT / "src" / "msosim" / "dashboard").rglob("*.py")
 
 @pytest.fixture
 def pair() -> PolicyPair:
+    """Story mode (one run per policy)."""
     setup, scenario = initial_setup(DISTRICT)
-    return PolicyPair(setup, scenario)
+    return PolicyPair(dataclasses.replace(setup, replications=1), scenario)
 
 
 @pytest.fixture
@@ -109,7 +113,10 @@ def test_every_string_exists_in_both_languages():
     for key, entry in STRINGS.items():
         assert set(entry) == set(strings.LANGUAGES), key
         if key != "cause.":
-            assert all(entry[lang].strip() for lang in strings.LANGUAGES), key
+            texts = [entry[lang] for lang in strings.LANGUAGES]
+            forms = [text for value in texts for text in (value.values() if isinstance(value, dict) else [value])]
+            assert all(text.strip() for text in forms), key
+            assert all("other" in value for value in texts if isinstance(value, dict)), key
 
 
 def test_every_key_the_dashboard_uses_is_in_the_table():
@@ -159,7 +166,8 @@ def test_equal_levers_give_identical_runs_and_match_a_plain_model(pair: PolicyPa
     plain = MSOModel(load_scenario(DISTRICT), seed=1)
     for _ in range(6):
         plain.step()
-    pd.testing.assert_frame_equal(snapshot.frames["A"], plain.datacollector.get_model_vars_dataframe())
+    table = plain.datacollector.get_model_vars_dataframe()
+    pd.testing.assert_frame_equal(snapshot.frames["A"][list(table.columns)], table)
 
 
 def test_a_lever_of_b_changes_b_only_and_catches_up(pair: PolicyPair):
@@ -193,13 +201,23 @@ def test_mso_states_and_population_option(pair: PolicyPair):
         assert (x, y) == cell_of(row, columns)
     assert clicked_row({"seriesName": "with staff", "value": [1, 0, 42]}) == 42
     assert clicked_row({"seriesName": "selected", "value": [1, 0, 42]}) is None
+    national = population_option(np.zeros(13_000, dtype=np.int8), 13_000, "en")
+    columns = grid_columns(13_000)
+    assert national["series"][0]["symbol"] == "rect" and national["series"][0]["symbolSize"] >= 384 / columns   # no gaps
+    assert clicked_row({"grid": [2.4, 1.45]}, columns=10, count=30) == 12          # between marks: the cell's MSO
+    assert clicked_row({"grid": [2.4, 3.2]}, columns=10, count=30) is None          # an empty cell
+    assert clicked_row({"grid": [10.2, 0.0]}, columns=10, count=30) is None
+    from msosim.dashboard.charts import COLOURS
+    from msosim.dashboard.population import SELECTED_COLOUR, STATE_COLOURS
+
+    assert not {*STATE_COLOURS.values(), SELECTED_COLOUR} & set(COLOURS.values())
 
 
 def test_ticker_reports_cliffs_and_reads_in_both_languages(pair: PolicyPair):
     for _ in range(14):
         snapshot = pair.step()
     keys = {item.key for item in snapshot.ticker}
-    assert keys & {"ticker.cliff", "ticker.cliff_kept", "ticker.dissolved", "ticker.founded", "ticker.awarded"}
+    assert keys & {"ticker.cliff", "ticker.cliff_kept", "ticker.dissolved", "ticker.founded_n", "ticker.awarded_n"}
     assert keys <= set(STRINGS)
     for item in snapshot.ticker:
         for lang in strings.LANGUAGES:
@@ -216,13 +234,30 @@ def test_story_of_one_mso(pair: PolicyPair):
     assert len(story["series"]) == 13
     assert story["series"]["volunteers"].iloc[-1] == pair.models["B"].msos.volunteers[3]
     assert pair.story("A", 10**6) is None
+    from msosim.dashboard.components.population_view import event_rows
+
+    busiest = max(range(pair.models["A"].msos.n), key=lambda row: len(pair.story("A", row)["events"]))
+    events = pair.story("A", busiest)["events"]
+    rows = event_rows(pair.story("A", busiest), "de")
+    assert len(rows) == len(events) > 1                       # complete: every event, none cut off
+    assert rows[0][0] == month_label(float(events["year"].max()), "de")     # newest first
     series = {policy: pair.story(policy, 3)["series"] for policy in POLICIES}
     series["A"].loc[0, "staff_fte"] = np.nan          # a step before the MSO was founded
     option = story_option(series, story["start_year"], story["steps_per_year"], "en")
-    assert [line["id"] for line in option["series"]] == ["A-volunteers", "A-staff_fte", "B-volunteers", "B-staff_fte"]
+    assert [line["id"] for line in option["series"]] == ["A-volunteers", "A-staff_fte", "B-volunteers", "B-staff_fte", "events"]
     assert option["series"][1]["data"][0][1] is None and option["series"][1]["yAxisIndex"] == 1
     assert option["series"][2]["data"][-1][1] == pair.models["B"].msos.volunteers[3]
     json.dumps(option, allow_nan=False)
+
+
+def font_sizes(option) -> list[float]:
+    """Every fontSize in an ECharts option."""
+    if isinstance(option, dict):
+        return [value for key, value in option.items() if key == "fontSize"] + [
+            size for value in option.values() for size in font_sizes(value)]
+    if isinstance(option, list):
+        return [size for value in option for size in font_sizes(value)]
+    return []
 
 
 def test_live_chart_options_hold_both_policies(pair: PolicyPair):
@@ -230,20 +265,35 @@ def test_live_chart_options_hold_both_policies(pair: PolicyPair):
         snapshot = pair.step()
     for spec in CHART_SPECS:
         option = chart_option(spec, snapshot, "de")
-        assert len(option["series"]) == len(POLICIES) * len(spec.series)
+        lines, events = option["series"][:-1], option["series"][-1]
+        assert len(lines) == len(POLICIES) * len(spec.series)
         assert option["title"]["text"] == t(spec.title, "de")
-        assert all(len(series["data"]) == (4 if spec.flows else 5) for series in option["series"])
+        assert all(len(series["data"]) == (4 if spec.flows else 5) for series in lines)
+        assert [line["name"] for line in events["markLine"]["data"]] == ["Fluchtzuwanderung", "Pandemie", "Polarisierung"]
+        assert min(font_sizes(option)) >= 14
 
 
 def test_downloads_csv_png_and_brief(pair: PolicyPair):
     for _ in range(3):
         snapshot = pair.step()
-    table = pd.read_csv(io.StringIO(pair.run_csv()))
+    text = run_csv(snapshot.frames, pair.setup, "district", "en")
+    table = pd.read_csv(io.StringIO(text), comment="#")
+    assert list(table.columns[:3]) == ["policy", "step", "year"] and "MSOs alive" in table.columns
     assert list(table["policy"].unique()) == ["A", "B"] and len(table) == 2 * 4
-    assert all_charts_png(snapshot, "en").startswith(b"\x89PNG")
+    assert all_charts_png(snapshot, "en", pair.setup, "district").startswith(b"\x89PNG")
+    from matplotlib.figure import Figure
+
+    from msosim.dashboard.charts import SPEC_BY_NAME, draw_chart, update_chart
+
+    ax = Figure().subplots()
+    update_chart(SPEC_BY_NAME["volunteers"], draw_chart(ax, SPEC_BY_NAME["volunteers"], "de"), snapshot, "de")
+    assert [text.get_text().strip() for text in ax.texts] == ["Fluchtzuwanderung", "Pandemie", "Polarisierung"]
+    ax.set_ylim(0, 10_000)
+    labels = [ax.yaxis.get_major_formatter()(value, 0) for value in (10_000, 0.8)]
+    assert labels == ["10.000", "0,8"]
     pdf = brief_pdf(snapshot, pair.setup, "district", "de")
     assert pdf.startswith(b"%PDF") and len(pdf) > 5000
-    assert set(HEADLINE_DIGITS) == set(HEADLINE)
+    assert set(HEADLINE_DIGITS) == set(CARDS)
     assert lever_text(LEVER_BY_NAME["project_years"], None, "de") == "wie im Szenario"
     assert lever_text(LEVER_BY_NAME["funding_mode"], "institutional", "en") == "institutional funding"
 
@@ -334,7 +384,8 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path: Path):
 
 
 def test_dashboard_command_line():
-    from msosim.commands.dashboard import solara_command
+    from msosim.cli.dashboard import solara_command
 
     command = solara_command(8123)
-    assert command[-7:] == ["run", "msosim.dashboard.app:Page", "--host", "127.0.0.1", "--port", "8123", "--no-open"]
+    assert command[-9:] == ["run", "msosim.dashboard.app:Page", "--host", "127.0.0.1", "--port", "8123", "--no-open",
+                            "--production", "--no-check-version"]

@@ -1,22 +1,16 @@
 """The dashboard in a real browser: `msosim dashboard` on a free loopback port, headless Chromium via Playwright.
 
-Without /usr/bin/chromium these tests fail (CI installs it: `apt-get install -y chromium`).
+Chromium is found as the machine has it (MSOSIM_CHROMIUM / CHROME_PATH, chromium or google-chrome on PATH,
+Playwright's own); without one these tests are skipped with one line saying how to get one, and fail under CI=true
+(tests/conftest.py). CI installs it: `apt-get install -y chromium`.
 Screenshots and measured step times go to test-artifacts/.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -31,102 +25,12 @@ from msosim.dashboard.population import (
     grid_columns,
     grid_lines,
 )
+from .browser_helpers import choose, step_number, wait_for_step
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("require_chromium")]
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-START_TIMEOUT = 90.0
-UI_TIMEOUT = 30_000          # ms
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    """pytest-playwright's launch arguments: the system Chromium (Playwright's own download does not work here)."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: install it with `apt-get install -y chromium` (the browser tests need it)")
-    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS, "headless": True}
-
-
-@pytest.fixture(scope="session")
-def browser_context_args():
-    return {"viewport": {"width": 1600, "height": 2400}, "accept_downloads": True}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"msosim dashboard exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"msosim dashboard did not answer on {url} within {START_TIMEOUT:.0f} s")
-
-
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """`msosim dashboard` on a free port, with a copy of scenarios/ plus an unreadable scenario file."""
-    work = tmp_path_factory.mktemp("dashboard")
-    scenarios = work / "scenarios"
-    shutil.copytree(ROOT / "scenarios", scenarios)
-    shutil.copytree(ROOT / "data", work / "data")  # baseline.yaml extends ../data/calibrated.yaml
-    (scenarios / "broken.yaml").write_text("name: broken\npolicy: [budget_factor: 2\n", encoding="utf-8")
-    port = free_port()
-    log = work / "server.log"
-    executable = Path(sys.executable).with_name("msosim")
-    command = [str(executable), "dashboard", "--port", str(port), "--scenario", str(scenarios / "district.yaml"),
-               "--lang", "de", "--presets", str(work / "presets")]
-    with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=work, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_serving(url, process, log)
-        yield {"url": url, "work": work, "scenarios": scenarios, "presets": work / "presets", "log": log}
-    finally:
-        with contextlib.suppress(ProcessLookupError):  # it may have exited already (the failure then says why)
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-
-@pytest.fixture
-def dashboard(server, page: Page) -> Page:
-    """A fresh browser session (its own two models) on the rendered page."""
-    page.set_default_timeout(UI_TIMEOUT)
-    page.goto(server["url"])
-    expect(page.locator(".msosim-step-counter")).to_contain_text("Schritt 0", timeout=60_000)
-    expect(page.locator(".msosim-chart-staff canvas").first).to_be_visible()
-    return page
-
-
-def step_number(page: Page) -> int:
-    return int(re.search(r"(\d+)", page.locator(".msosim-step-counter").inner_text()).group(1))
-
-
-def wait_for_step(page: Page, at_least: int, timeout: float = 30.0) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        step = step_number(page)
-        if step >= at_least:
-            return step
-        time.sleep(0.1)
-    raise AssertionError(f"step counter stuck at {step_number(page)}, wanted {at_least}")
 
 
 def headline(page: Page, key: str) -> tuple[str, str]:
@@ -143,12 +47,6 @@ def press_on_slider(page: Page, policy: str, name: str, key: str, times: int = 1
     thumb.focus()
     for _ in range(times):
         thumb.press(key)
-
-
-def choose(page: Page, select_class: str, option: str) -> None:
-    """Pick an option of a Vuetify select."""
-    page.locator(f".{select_class}").click()
-    page.get_by_role("option", name=option).click()
 
 
 def save_screenshot(page: Page, name: str) -> Path:
@@ -239,7 +137,9 @@ def test_clicking_an_mso_shows_its_story(dashboard: Page):
                      box["y"] + MARGIN + (y + 0.5) / lines * (box["height"] - 2 * MARGIN))
     expect(page.locator(".msosim-story-title")).to_have_text(f"Geschichte von MSO {row}")
     expect(page.locator(".msosim-story-facts")).to_contain_text("Ehrenamtliche")
-    expect(page.locator(".msosim-story")).to_contain_text("Ereignisse")
+    expect(page.locator(".msosim-story")).to_contain_text("Ereignis")
+    expect(page.locator(".msosim-story-events-A")).to_be_visible()          # each policy's events in its own column
+    expect(page.locator(".msosim-story-events-B")).to_be_visible()
     page.locator(".msosim-mso-picker input").fill("3")
     page.locator(".msosim-mso-picker input").press("Enter")
     expect(page.locator(".msosim-story-title")).to_have_text("Geschichte von MSO 3")
@@ -295,7 +195,7 @@ def test_facilitator_preset_lock_and_downloads(dashboard: Page, server):
     with page.expect_download() as csv_download:
         page.get_by_role("button", name="Lauf als CSV").click()
     text = Path(csv_download.value.path()).read_text(encoding="utf-8")
-    assert text.startswith("policy,step,") and "\nB," in text
+    assert text.startswith("# Szenario: ") and "\nPolitik;Schritt;Jahr;MSO aktiv;" in text and "\nB;" in text
     with page.expect_download() as brief_download:
         page.get_by_role("button", name="Einseitiges Briefing (PDF)").click()
     assert Path(brief_download.value.path()).read_bytes().startswith(b"%PDF")

@@ -16,7 +16,7 @@ import pytest
 from scipy import stats
 
 from msosim import MSOModel
-from msosim.batch import RunSpec, execute
+from msosim.experiments.batch import RunSpec, execute
 from msosim.scenario import Scenario, load_scenario
 
 from .conftest import SCENARIOS

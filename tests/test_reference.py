@@ -2,7 +2,7 @@
 
 Two models are built from the same scenario and seed, so they are identical. Both are stepped; in
 model A the submodel under test runs vectorised, with its random draws recorded; in model B the
-same call runs the reference in `msosim.reference`, fed the same draws (replayed on B's own
+same call runs the reference in `tests/reference.py`, fed the same draws (replayed on B's own
 generator, which keeps the two streams in step). Right after each call the whole state of B
 (every MSO, district, grant and tie column, flows, funders' books, living agents, new events)
 must equal A's. Every other submodel runs vectorised in both models.
@@ -20,9 +20,10 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import msosim.model
 import msosim.submodels.events
-from msosim import MSOModel, load_scenario, reference
+from msosim import MSOModel, load_scenario
+from tests import reference
 from msosim.agents import MSO
-from msosim.reference import Draws, RecordingGenerator
+from tests.reference import Draws, RecordingGenerator
 from msosim.scenario import with_overrides
 
 from .conftest import SCENARIOS, SMALL

@@ -103,3 +103,18 @@ def test_cli_bad_scenario_exits_2_without_traceback_or_output(tmp_path: Path, ca
     assert key in result.stderr.replace("\n", "")
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_policy_budgets_follow_the_funder_role_not_its_name():
+    """policy.micro_grants_budget and professionalisation_budget set the budget of the funders with that role."""
+    from msosim.scenario import FunderConfig, Scenario
+
+    funders = {"small_grants": FunderConfig(role="micro_grants", budget=1.0),
+               "micro_grants": FunderConfig(budget=7.0),
+               "structure": FunderConfig(role="structure_programme", budget=3.0)}
+    scenario = Scenario(funders=funders, policy={"micro_grants_budget": 5e6, "professionalisation_budget": 4e6,
+                                                 "budget_factor": 0.5})
+    after = scenario.funders_after_policy
+    assert after["small_grants"].budget == 2.5e6 and after["micro_grants"].budget == 3.5
+    assert after["structure"].budget == 2e6 and scenario.funders["structure"].budget == 3.0  # the scenario keeps its own
+    assert Scenario(funders=funders).funders_after_policy["structure"].budget == 3.0  # no professionalisation budget: its own

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from msosim.batch import lifetimes
+from msosim.experiments.batch import lifetimes
 from msosim.cli import app
-from msosim.store import SCHEMA_VERSION, Store, StoreError, open_store
+from msosim.experiments.store import SCHEMA_VERSION, Store, StoreError, open_store
 
 from .conftest import SCENARIOS, SMALL
 
@@ -164,7 +164,7 @@ def test_export_writes_every_table(tmp_path, fmt) -> None:
     result = CliRunner().invoke(app, ["export", str(path), "--format", fmt, "--out", str(tmp_path / "x")])
     assert result.exit_code == 0, result.output
     read = pd.read_parquet if fmt == "parquet" else pd.read_csv
-    names = sorted(p.name for p in (tmp_path / "x").iterdir())
+    names = sorted(p.name for p in (tmp_path / "x").iterdir() if p.name != ".msosim-output")
     assert names == sorted(f"{t}.{fmt}" for t in ("schema_info", "comparisons", "runs", "outcomes",
                                                   "model_steps", "mso_lifetimes"))
     assert len(read(tmp_path / "x" / f"model_steps.{fmt}")) == 6

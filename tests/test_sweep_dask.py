@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from msosim.experiment import plan
-from msosim.store import open_store
+from msosim.experiments.design import plan
+from msosim.experiments.store import open_store
 
 from .conftest import ROOT
 from .sweep_helpers import write_experiment

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from msosim.api import run, run_outcomes
-from msosim.ema import make_model, parameter_name, scenario_key
-from msosim.experiment import ExperimentError
+from msosim.experiments.ema import make_model, parameter_name, scenario_key
+from msosim.experiments.experiment import ExperimentError
 from msosim.scenario import load_scenario
 
 from .conftest import SCENARIOS, SMALL
@@ -62,6 +62,6 @@ def test_levers_only_sample_seeds_as_scenarios_and_replications_use_seed_plus_r(
                                              ({"policy.budget_factor": (2, 1)}, "greater than low"),
                                              ({"policy.budget_factor": "high"}, "a (low, high) tuple")])
 def test_bad_levers_are_named(levers, message) -> None:
-    with pytest.raises(ExperimentError, match="msosim.ema.make_model") as error:
+    with pytest.raises(ExperimentError, match="msosim.experiments.ema.make_model") as error:
         make_model(SCENARIOS / "district.yaml", levers, ["alive_end"])
     assert message in str(error.value)

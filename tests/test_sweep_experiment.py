@@ -9,9 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from msosim.cli import app
-from msosim.experiment import ExperimentError, outcome_names, plan
+from msosim.experiments.design import plan
+from msosim.experiments.experiment import ExperimentError, outcome_names
 from msosim.scenario import Scenario
-from msosim.sweep import SAMPLERS
+from msosim.experiments.samplers import SAMPLERS
 
 from .sweep_helpers import EXPERIMENTS, write_experiment
 

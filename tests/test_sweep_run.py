@@ -10,11 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 import msosim
-from msosim.analyze import analyze, sweep_results
+from msosim.experiments.sensitivity import analyze_sweep, sweep_results
 from msosim.cli import app
-from msosim.experiment import plan
-from msosim.store import SCHEMA_VERSION, Store, StoreError, open_store, upgrade
-from msosim.sweep import ProcessPool, executor, run_design
+from msosim.experiments.design import plan
+from msosim.experiments.store import SCHEMA_VERSION, Store, StoreError, open_store, upgrade
+from msosim.experiments.executors import ProcessPool, executor
+from msosim.experiments.sweep import run_design
 
 from .sweep_helpers import EXPERIMENTS, write_experiment
 from .test_compare import assert_same_store, ctrl_c_during
@@ -106,9 +107,9 @@ def test_add_runs_skips_stored_and_repeated_keys(tmp_path) -> None:
 
 
 def test_ishigami_sobol_indices_match_the_analytic_values(tmp_path) -> None:
-    frame = msosim.sweep(EXPERIMENTS / "ishigami.yaml", workers=1, store=tmp_path / "i.duckdb", chunk=256)
+    frame = msosim.run_sweep(EXPERIMENTS / "ishigami.yaml", workers=1, store=tmp_path / "i.duckdb", chunk=256)
     assert len(frame) == 5120 and list(frame.columns) == ["point", "seed", "x1", "x2", "x3", "y"]
-    result = msosim.analyze(tmp_path / "i.duckdb")
+    result = msosim.analyze_sweep(tmp_path / "i.duckdb")
     table = result.sobol.set_index("parameter").loc[["x1", "x2", "x3"]]
     assert np.all(np.abs(table["S1"].to_numpy() - ISHIGAMI_S1) <= table["S1_conf"].to_numpy()), table
     assert np.all(np.abs(table["ST"].to_numpy() - ISHIGAMI_ST) <= table["ST_conf"].to_numpy()), table
@@ -121,7 +122,7 @@ def test_morris_on_ishigami_ranks_x1_first_and_x3_interacting(tmp_path) -> None:
     text = text.replace("n: 1024", "n: 40").replace("options: {second_order: false}", "options: {levels: 6}")
     experiment.write_text(text.replace("name: ishigami", "name: morris_ishigami"))
     run_to(tmp_path / "m.duckdb", experiment, chunk=64)
-    morris = analyze(tmp_path / "m.duckdb").morris.set_index("parameter")
+    morris = analyze_sweep(tmp_path / "m.duckdb").morris.set_index("parameter")
     assert morris["mu_star"].idxmax() in ("x1", "x2") and (morris["mu_star_conf"] > 0).all()
     assert morris.loc["x3", "sigma"] > morris.loc["x3", "mu"]  # x3 acts only through its interaction with x1
 
@@ -168,7 +169,7 @@ def test_analyze_errors_are_one_line(tmp_path) -> None:
 
 def test_prim_finds_the_region_of_large_ishigami_values(tmp_path) -> None:
     run_to(tmp_path / "s.duckdb", EXPERIMENTS / "ishigami.yaml", chunk=512)
-    found = analyze(tmp_path / "s.duckdb", prim="y > 8", prim_density=0.3).prim
+    found = analyze_sweep(tmp_path / "s.duckdb", prim="y > 8", prim_density=0.3).prim
     box = found.box.set_index("parameter")
     assert found.cases == int((msosim.open_store(tmp_path / "s.duckdb").outcomes()["value"] > 8).sum())
     assert box.loc["x1", "min"] > 0 and box.loc["x1", "max"] < np.pi  # sin(x1) > 0 is needed for y > 8
@@ -177,7 +178,7 @@ def test_prim_finds_the_region_of_large_ishigami_values(tmp_path) -> None:
 
 def test_sweep_results_hold_parameters_and_outcomes(tmp_path) -> None:
     experiment = write_experiment(tmp_path, replications=2)
-    frame = msosim.sweep(experiment, workers=1, store=tmp_path / "s.duckdb")
+    frame = msosim.run_sweep(experiment, workers=1, store=tmp_path / "s.duckdb")
     design = plan(experiment)
     assert len(frame) == 8 and sorted(frame["seed"].unique()) == [3, 4]
     first = frame[frame["point"] == 0].iloc[0]
@@ -196,7 +197,7 @@ def test_version_1_store_is_refused_with_the_upgrade_command(tmp_path) -> None:
     store.con.execute("UPDATE schema_info SET value = '1' WHERE key = 'schema_version'")
     store.close()
     for create in (False, True):
-        with pytest.raises(StoreError, match="schema version 1 .*python -m msosim.store upgrade"):
+        with pytest.raises(StoreError, match="schema version 1 .*msosim store upgrade"):
             Store.open(path, create=create)
     assert "upgraded from schema version 1" in upgrade(path)
     with open_store(path) as store:
@@ -205,16 +206,16 @@ def test_version_1_store_is_refused_with_the_upgrade_command(tmp_path) -> None:
 
 
 def test_python_api_exports() -> None:
-    assert callable(msosim.sweep) and callable(msosim.analyze)
+    assert callable(msosim.run_sweep) and callable(msosim.analyze_sweep)
     assert ProcessPool(3).parallelism == 3
 
 
 def test_a_failing_run_is_named_once(tmp_path, monkeypatch) -> None:
     import importlib
 
-    from msosim.batch import RunFailed
+    from msosim.experiments.batch import RunFailed
 
-    sweep_module = importlib.import_module("msosim.sweep")  # the module (the name `msosim.sweep` is the function)
+    sweep_module = importlib.import_module("msosim.experiments.executors")
 
     def broken(spec):
         raise ValueError("boom")
@@ -235,3 +236,15 @@ def test_ctrl_c_during_a_store_write_counts_the_runs_it_stored(tmp_path, monkeyp
                on_stored=lambda results: counted.extend(results))
     with open_store(tmp_path / "s.duckdb") as store:
         assert len(counted) == len(store.runs()) == 2
+
+
+def test_store_upgrade_command(tmp_path) -> None:
+    """`msosim store upgrade PATH` upgrades a version-1 store; a missing file is one line and exit code 2."""
+    path = tmp_path / "old.duckdb"
+    Store.open(path, create=True).close()
+    with Store.open(path, create=True) as store:
+        store.con.execute("UPDATE schema_info SET value = '1' WHERE key = 'schema_version'")
+    result = CliRunner().invoke(app, ["store", "upgrade", str(path)])
+    assert result.exit_code == 0 and "upgraded from schema version 1" in result.output
+    missing = CliRunner().invoke(app, ["store", "upgrade", str(tmp_path / "nope.duckdb")])
+    assert missing.exit_code == 2 and "no such store" in missing.output and "Traceback" not in missing.output

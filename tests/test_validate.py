@@ -9,14 +9,15 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from msosim import analysis
+from msosim.experiments import analysis
 from msosim.cli import app
 from msosim.model import MSOModel
 from msosim.scenario import Pandemic, RefugeeSurge
 
 from .conftest import SCENARIOS
 
-validate = importlib.import_module("msosim.validate")  # the module, even if msosim exports a `validate` function
+validate = importlib.import_module("msosim.experiments.validate")
+validation_checks = importlib.import_module("msosim.experiments.checks")
 
 IDS = ["1", "2a", "2b", "3a", "3b", "3c", "4a", "4b", "5a", "5b", "5c", "6a", "6b",
        "L1", "L2", "L3a", "L3b", "L4", "L6"]
@@ -48,11 +49,11 @@ def synthetic(changes: dict[tuple[str, str], float] | None = None, seeds: int = 
 
 
 def statuses(metrics: pd.DataFrame) -> dict[str, str]:
-    return validate.evaluate(metrics).set_index("id")["status"].to_dict()
+    return validation_checks.evaluate(metrics).set_index("id")["status"].to_dict()
 
 
 def test_every_check_passes_on_values_that_meet_the_targets() -> None:
-    checks = validate.evaluate(synthetic())
+    checks = validation_checks.evaluate(synthetic())
     assert checks["id"].tolist() == IDS
     assert (checks["status"] == "PASS").all(), checks[checks["status"] != "PASS"]
     assert (checks["n"] == 6).all()
@@ -102,19 +103,19 @@ def test_paired_differences_remove_shared_noise() -> None:
     for seed, shared in enumerate([-0.05, 0.04, 0.0, 0.08, -0.03], start=1):
         rows += [{"role": "baseline", "seed": seed, "metric": "gini_change", "value": shared + 0.01},
                  {"role": "lottery", "seed": seed, "metric": "gini_change", "value": shared}]
-    check = validate.evaluate(pd.DataFrame(rows)).set_index("id").loc["5c"]
+    check = validation_checks.evaluate(pd.DataFrame(rows)).set_index("id").loc["5c"]
     assert check["status"] == "PASS" and check["mean"] == pytest.approx(0.01) and check["high"] - check["low"] < 1e-9
 
 
 def test_status_rules() -> None:
-    direction = validate.Check("x", "g", "t", "m", lambda w: w, low=0.0, strict=True)
-    band = validate.Check("y", "g", "t", "m", lambda w: w, low=0.01, high=0.04)
-    assert validate.status(direction, 0.0, 0.0, 0.0) == "FAIL"        # no difference is no direction
-    assert validate.status(direction, 0.5, -0.1, 1.1) == "FAIL"       # the interval must clear zero
-    assert validate.status(direction, 0.5, np.nan, np.nan) == "PASS"  # one replication: the mean decides
-    assert validate.status(band, 0.02, 0.01, 0.04) == "PASS"          # a band includes its ends
-    assert validate.status(band, 0.02, 0.005, 0.03) == "FAIL"
-    assert validate.status(band, np.nan, np.nan, np.nan) == "N/A"
+    direction = validation_checks.Check("x", "g", "t", "m", lambda w: w, low=0.0, strict=True)
+    band = validation_checks.Check("y", "g", "t", "m", lambda w: w, low=0.01, high=0.04)
+    assert validation_checks.status(direction, 0.0, 0.0, 0.0) == "FAIL"        # no difference is no direction
+    assert validation_checks.status(direction, 0.5, -0.1, 1.1) == "FAIL"       # the interval must clear zero
+    assert validation_checks.status(direction, 0.5, np.nan, np.nan) == "PASS"  # one replication: the mean decides
+    assert validation_checks.status(band, 0.02, 0.01, 0.04) == "PASS"          # a band includes its ends
+    assert validation_checks.status(band, 0.02, 0.005, 0.03) == "FAIL"
+    assert validation_checks.status(band, np.nan, np.nan, np.nan) == "N/A"
 
 
 def test_plan_builds_the_variants() -> None:
@@ -169,7 +170,7 @@ def test_cli_smoke_district(tmp_path) -> None:
 
 def _fake_run(statuses_by_id: dict[str, str]):
     def run_plan(plan, *, workers=None, on_result=None):
-        checks = validate.evaluate(synthetic())
+        checks = validation_checks.evaluate(synthetic())
         checks["status"] = [statuses_by_id.get(i, "PASS") for i in checks["id"]]
         return validate.Validation(plan, synthetic(), pd.DataFrame(), checks, 0.1)
     return run_plan

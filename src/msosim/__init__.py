@@ -1,22 +1,19 @@
 """msosim: an agent-based simulation of migrant self-organisations (MSO) in Germany."""
 
 from .api import run, run_outcomes
-from .batch import compare
+from .experiments.analysis import (award_rates, dissolution_hazard, funding_by_track_record, kaplan_meier,
+                                   reapplication_rates, survival_curves)
+from .experiments.batch import compare
+from .experiments.calibrate import run_calibration
+from .experiments.sensitivity import analyze_sweep
+from .experiments.store import open_store
+from .experiments.sweep import run_sweep
+from .experiments.validate import run_validation
 from .model import MSOModel
 from .scenario import Scenario, ScenarioError, load_scenario
-from .store import open_store
+from .version import __version__
 
-__version__ = "0.1.0"
-
-# The functions `msosim.sweep`, `msosim.analyze` and `msosim.calibrate` share their names with their modules; bound last, they win
-# (`from msosim.sweep import ...` still reaches the module).
-from .analysis import (award_rates, dissolution_hazard, funding_by_track_record,  # noqa: E402
-                       kaplan_meier, reapplication_rates, survival_curves)
-from .analyze import analyze  # noqa: E402
-from .calibrate import calibrate  # noqa: E402
-from .sweep import sweep  # noqa: E402
-from .validate import validate  # noqa: E402
-
-__all__ = ["MSOModel", "Scenario", "ScenarioError", "analyze", "award_rates", "calibrate", "compare", "dissolution_hazard",
-           "funding_by_track_record", "kaplan_meier", "load_scenario", "open_store", "reapplication_rates", "run",
-           "run_outcomes", "survival_curves", "sweep", "validate", "__version__"]
+__all__ = ["MSOModel", "Scenario", "ScenarioError", "__version__", "analyze_sweep", "award_rates", "compare",
+           "dissolution_hazard", "funding_by_track_record", "kaplan_meier", "load_scenario", "open_store",
+           "reapplication_rates", "run", "run_calibration", "run_outcomes", "run_sweep", "run_validation",
+           "survival_curves"]

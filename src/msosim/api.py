@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 
 from .model import MSOModel
+from .population import read_data
+from .splits import level_outcomes, mso_outcomes, spending_outcomes
 from .scenario import Scenario
 
 
@@ -16,14 +18,19 @@ def run(config: Scenario | str | Path, *, seed: int, years: float | None = None)
     return MSOModel(config, seed=seed).run(years).tables()
 
 
-def run_outcomes(model_table: pd.DataFrame, steps_per_year: int) -> dict[str, float]:
-    """The scalar outcomes of one run (end values, totals, or last-year means) that comparisons use."""
+def run_outcomes(model_table: pd.DataFrame, steps_per_year: int, funders: pd.DataFrame | None = None,
+                 msos: pd.DataFrame | None = None) -> dict[str, float]:
+    """The scalar outcomes of one run (end values, totals, or last-year means) that comparisons use; with the
+    funders and msos tables also their parts by funder level, MSO type and Land (msosim.splits)."""
     df = model_table[model_table["step"] > 0]
     last_year = df.tail(steps_per_year)
     end = df.iloc[-1]
     years = len(df) / steps_per_year
     alive_mean = max(float(df["alive"].mean()), 1.0)
     service = float(df["service_hours"].sum())
+    parts = {**spending_outcomes(model_table, steps_per_year),
+             **(level_outcomes(model_table, funders) if funders is not None else {}),
+             **(mso_outcomes(msos, list(read_data("laender.csv")["code"])) if msos is not None else {})}
     return {
         "alive_end": float(end["alive"]),
         "alive_staffed_end": float(end["alive_staffed"]),
@@ -46,4 +53,5 @@ def run_outcomes(model_table: pd.DataFrame, steps_per_year: int) -> dict[str, fl
         "ties_per_mso_end": float(end["ties_per_mso"]),
         "mean_trust_end": float(end["mean_trust"]),
         "public_money_per_service_hour": float(df["public_money"].sum()) / service if service > 0 else float(np.nan),
+        **parts,
     }

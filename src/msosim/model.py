@@ -101,8 +101,7 @@ class MSOModel(mesa.Model):
         self.funder_renewal = np.array([f.config.renewal_probability for f in self.funders])
         spy = cfg.steps_per_year  # the funders whose call month falls on each step of the year
         self._callers = [[f for f in self.funders if (f.config.call_month - 1) * spy // 12 == k] for k in range(spy)]
-        policy_share = cfg.policy.delegation_funded_share
-        self.delegation_funded_share = cfg.municipality.delegation_funded_share if policy_share is None else policy_share
+        self.delegation_funded_share = cfg.delegation_funded_share
         self.mso_agents: list[MSO] = []
         self.add_mso_agents(np.arange(self.msos.n))
         initial_grants(self, (self.msos.staff_fte[: self.msos.n] > 0).nonzero()[0])

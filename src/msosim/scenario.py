@@ -13,17 +13,22 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .loading import check_extends, did_you_mean, load_mapping, no_bool_numbers, printable, schema_keys, shown
+
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader where PyYAML has it: ~8x faster
 
 
 class Strict(BaseModel):
     """Base for every section: unknown keys are errors, assignments are validated."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, data: Any) -> Any:
+        return no_bool_numbers(cls, data)
 
 
 class PopulationConfig(Strict):
@@ -213,6 +218,8 @@ class FunderConfig(Strict):
     start_lag_months: int = Field(3, ge=0, le=24, description="months from call to project start")
     professionalisation_gain: Share = Field(0.05, description="professionalisation a grantee gains per grant (training, routines) [-]")
     policy_scope: bool = Field(True, description="policy levers (funding mode, duration, co-funding) apply to this funder")
+    role: Literal["programme", "micro_grants", "structure_programme"] = Field(
+        "programme", description="which policy budget sets this funder's budget: its own (programme), policy.micro_grants_budget or policy.professionalisation_budget")
 
 
 def default_funders() -> dict[str, FunderConfig]:
@@ -232,11 +239,12 @@ def default_funders() -> dict[str, FunderConfig]:
                                     cofunding_share=0.0, call_month=3),
         "structure_programme": FunderConfig(level="federal", budget=2.2e6, project_years=3, max_award=110000,
                                             min_award=80000, application_hours=100, eligibility="federation_member",
-                                            professionalisation_gain=0.3, call_month=7, policy_scope=False),
+                                            professionalisation_gain=0.3, call_month=7, policy_scope=False,
+                                            role="structure_programme"),
         "micro_grants": FunderConfig(level="land", per_land=True, budget=0.0, project_years=1, max_award=2500,
                                      min_award=500, staff_share=0.0, application_hours=4, cofunding_share=0.0,
                                      selection="lottery", call_month=2, start_lag_months=1,
-                                     professionalisation_gain=0.02, policy_scope=False),
+                                     professionalisation_gain=0.02, policy_scope=False, role="micro_grants"),
     }
 
 
@@ -255,6 +263,25 @@ class PolicyConfig(Strict):
     professionalisation_budget: float | None = Field(None, ge=0, le=1e10, description="budget of the structure-building programme, national [EUR/year]; empty keeps the funder's")
     dialogue_formats: Share = Field(0.1, description="share of municipalities that run moderated dialogue formats [-]")
     delegation_funded_share: Share | None = Field(None, description="share of delegated tasks that come with money; empty keeps the municipal setting")
+
+
+def funder_after_policy(config: FunderConfig, policy: PolicyConfig) -> FunderConfig:
+    """A funder's settings after the policy levers: scaled hours and budget, its role's budget, the in-scope levers."""
+    changes: dict = {"application_hours": config.application_hours * policy.application_hours_factor,
+                     "budget": config.budget * policy.budget_factor}
+    if config.role == "micro_grants":
+        changes["budget"] = policy.micro_grants_budget * policy.budget_factor
+    if config.role == "structure_programme" and policy.professionalisation_budget is not None:
+        changes["budget"] = policy.professionalisation_budget * policy.budget_factor
+    if config.policy_scope:
+        if policy.funding_mode != "as_configured":
+            changes["mode"] = policy.funding_mode
+            changes["institutional_share"] = policy.institutional_share
+        if policy.project_years is not None:
+            changes["project_years"] = policy.project_years
+        if policy.cofunding_share is not None:
+            changes["cofunding_share"] = policy.cofunding_share
+    return config.model_copy(update=changes)
 
 
 class RefugeeSurge(Strict):
@@ -321,6 +348,17 @@ class Scenario(Strict):
     min_active_volunteers: int = Field(3, ge=1, le=100, description="active core an association needs (board) [persons]; BGB board practice")
     volunteer_grace_months: int = Field(12, ge=1, le=120, description="months below the core before an MSO dissolves [months]; prior")
 
+    @property
+    def funders_after_policy(self) -> dict[str, FunderConfig]:
+        """Each funder's settings after the policy levers (the one place they apply to funders)."""
+        return {name: funder_after_policy(config, self.policy) for name, config in self.funders.items()}
+
+    @property
+    def delegation_funded_share(self) -> float:
+        """The share of delegated tasks that come with money: the policy's, else the municipal setting."""
+        chosen = self.policy.delegation_funded_share
+        return self.municipality.delegation_funded_share if chosen is None else chosen
+
     def content_hash(self) -> str:
         """A stable hash of the resolved scenario content (name and description excluded)."""
         data = self.model_dump(mode="json", exclude={"name", "description"})
@@ -341,47 +379,38 @@ def _deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
-def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
+def read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
+    """A scenario file as a dict, its `extends` chain merged in (the one loader, bounded chain, allowed folders)."""
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
         raise ScenarioError(f"{chain[-1]}: key 'extends': value '{path}' makes a cycle ({cycle}); allowed: a chain without cycles")
+    if chain:
+        check_extends(chain[-1], path, chain, ScenarioError)
     if not path.is_file():
         where = f"{chain[-1]}: key 'extends': value '{path}'" if chain else f"{path}"
         raise ScenarioError(f"{where}: file not found; allowed: an existing YAML scenario file")
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{path}:{where}: YAML syntax error ({problem}); allowed: valid YAML") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: top level: value of type {type(data).__name__}; allowed: a mapping of scenario keys")
+    data = load_mapping(path, "scenario", ScenarioError)
     data.pop("metadata", None)  # file metadata (e.g. data/calibrated.yaml's provenance): never part of the scenario
     parent = data.pop("extends", None)
     if parent is None:
         return data
     if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: key 'extends': value {parent!r}; allowed: a path to another scenario file")
+        raise ScenarioError(f"{path}: key 'extends': value {shown(parent)}; allowed: a path to another scenario file")
     parent_path = (path.parent / parent).resolve()
-    return _deep_merge(_read_yaml(parent_path, (*chain, path)), data)
+    return _deep_merge(read_yaml(parent_path, (*chain, path)), data)
 
 
 def _format_error(source: str, error: dict) -> str:
-    key = ".".join(str(part) for part in error["loc"] if not str(part).startswith(("function-", "tagged-union")))
+    key = printable(".".join(str(part) for part in error["loc"] if not str(part).startswith(("function-", "tagged-union"))))
     value = error.get("input")
-    value_text = "(missing)" if error["type"] == "missing" else repr(value)
-    if len(value_text) > 60:
-        value_text = value_text[:57] + "..."
+    value_text = "(missing)" if error["type"] == "missing" else shown(value)
     allowed = error["msg"]
     if error["type"] == "extra_forbidden":
-        allowed = "no such key; see docs/scenarios.md for the keys"
+        allowed = "no such key; see docs/scenarios.md for the keys" + did_you_mean(key.split(".")[-1], schema_keys(Scenario, error["loc"][:-1]))
     return f"{source}: key '{key or '(top level)'}': value {value_text}: {allowed}"
 
 
-def _with_default_funders(data: dict) -> dict:
+def with_default_funders(data: dict) -> dict:
     """Funders given in a file are merged onto the default funders; `name: null` removes one."""
     funders = data.get("funders")
     if not isinstance(funders, dict):
@@ -405,9 +434,9 @@ def validate_scenario(data: dict, source: str = "<scenario>") -> Scenario:
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Load a YAML scenario file (following `extends`) and apply dotted-key overrides."""
     path = Path(path).resolve()
-    data = _read_yaml(path, ())
+    data = read_yaml(path, ())
     data.setdefault("name", path.stem)
-    data = _with_default_funders(data)
+    data = with_default_funders(data)
     for dotted, value in (overrides or {}).items():
         data = set_dotted(data, dotted, value)
     return validate_scenario(data, str(path))

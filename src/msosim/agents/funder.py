@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from ..scenario import FunderConfig, PolicyConfig
+from ..scenario import FunderConfig
 from ..state import INSTITUTIONAL, PROJECT
 
 if TYPE_CHECKING:
@@ -50,25 +50,6 @@ class Funder(mesa.Agent):
         return f"Funder({self.name!r}, mode={self.config.mode}, budget={self.budget:,.0f})"
 
 
-def apply_policy(name: str, config: FunderConfig, policy: PolicyConfig) -> FunderConfig:
-    """The funder's settings after the scenario's policy levers."""
-    changes: dict = {"application_hours": config.application_hours * policy.application_hours_factor,
-                     "budget": config.budget * policy.budget_factor}
-    if name == "micro_grants":
-        changes["budget"] = policy.micro_grants_budget * policy.budget_factor
-    if name == "structure_programme" and policy.professionalisation_budget is not None:
-        changes["budget"] = policy.professionalisation_budget * policy.budget_factor
-    if config.policy_scope:
-        if policy.funding_mode != "as_configured":
-            changes["mode"] = policy.funding_mode
-            changes["institutional_share"] = policy.institutional_share
-        if policy.project_years is not None:
-            changes["project_years"] = policy.project_years
-        if policy.cofunding_share is not None:
-            changes["cofunding_share"] = policy.cofunding_share
-    return config.model_copy(update=changes)
-
-
 def calling_programmes(funders: list[Funder]) -> list[list[Funder]]:
     """The funders whose call is this step, grouped by programme (a Land programme's copies share settings)."""
     groups: dict[int, list[Funder]] = {}
@@ -81,9 +62,9 @@ def calling_programmes(funders: list[Funder]) -> list[list[Funder]]:
 def build_funders(model: MSOModel, land_mso_share, scale_factor: float) -> list[Funder]:
     """One Funder per programme, or per programme and Land; budgets scaled to the run's share of MSOs."""
     funders: list[Funder] = []
-    policy = model.config.policy
+    after_policy = model.config.funders_after_policy
     for name, original in model.config.funders.items():
-        config = apply_policy(name, original, policy)
+        config = after_policy[name]
         if not config.per_land:
             funders.append(Funder(model, len(funders), name, config, original, -1, config.budget * scale_factor))
             continue

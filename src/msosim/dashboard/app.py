@@ -21,6 +21,7 @@ from .components.facilitator import Downloads, FacilitatorPanel
 from .components.lever_panel import PolicyPanel
 from .components.outcomes import ChartGrid, Headline, Ticker
 from .components.population_view import PopulationPanel, StoryPanel
+from .components.room import RoomToggle
 from .components.run_controls import (
     LanguageToggle,
     PlayControls,
@@ -75,8 +76,9 @@ def message_text(message: Message, lang: str) -> str:
 
 
 @solara.component
-def MessageBar(message: solara.Reactive[Message | None], lang: str):
-    if message.value is None:
+def MessageBar(message: solara.Reactive[Message | None], lang: str, room: bool = False):
+    """The last message; in room view not the facilitator's (preset files and folders)."""
+    if message.value is None or (room and message.value.key.startswith("facilitator.")):
         return
     kind = {"error": solara.Error, "warning": solara.Warning, "success": solara.Success}.get(message.value.kind, solara.Info)
     with solara.Row(style={"align-items": "center"}):
@@ -121,6 +123,7 @@ class Actions:
     on_table: Callable[[frozenset[str]], None]
     save: Callable[[str], None]
     load: Callable[[str], None]
+    cards: Callable[[list[str]], None]
     select: Callable[[str, int], None]
 
 
@@ -162,6 +165,7 @@ def make_actions(session: Session, live: solara.Reactive[Snapshot | None], revis
         reset=lambda: rebuilt(session.reset()),
         on_table=lambda names: done(session.set_on_table(names)),
         save=lambda name: done(session.save_preset(name)),
+        cards=lambda keys: done(session.set_cards(keys)),
         load=lambda folder: rebuilt(session.load_preset(folder)),
         select=lambda _policy, row: selected.set(row),
     )
@@ -206,21 +210,30 @@ def Page():
     pair, language = session.pair, lang.value
     version = revision.value            # a lever, set-up or preset change renders the page again; a step does not
 
-    with solara.Column(style={"padding": "10px 16px", "max-width": "1900px", "margin": "0 auto"}, classes=["msosim-page"]):
-        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, justify="space-between"):
-            with solara.Column(gap="0px"):
-                solara.Text(t("app.title", language), style={"font-size": "1.5em", "font-weight": "bold"}, classes=["msosim-title"])
-                solara.Text(t("app.subtitle", language), style={"color": "#868e96"})
-            LanguageToggle(lang)
-        MessageBar(message, language)
+    room = solara.use_reactive(bool(session.settings.pin))   # with a PIN, participants' pages open in room view
+    in_room = room.value
+
+    with solara.Column(style={"padding": "6px 14px", "max-width": "1900px", "margin": "0 auto"}, gap="6px",
+                       classes=["msosim-page"] + (["msosim-room"] if in_room else [])):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "nowrap"}, justify="space-between"):
+            with solara.Row(gap="14px", style={"align-items": "baseline", "flex": "1 1 0", "min-width": "0"}):
+                solara.Text(t("app.title", language), style={"font-size": "1.35em", "font-weight": "bold", "white-space": "nowrap"},
+                            classes=["msosim-title"])
+                solara.Text(t("app.subtitle", language), style={"color": "#868e96", "white-space": "nowrap", "overflow": "hidden",
+                                                                "text-overflow": "ellipsis", "min-width": "0"})
+            with solara.Row(gap="16px", style={"align-items": "center"}):
+                RoomToggle(room, session.settings.pin, language)
+                LanguageToggle(lang)
+        MessageBar(message, language, in_room)
         if pair is None:
             return
-        with solara.Card(style={"padding": "4px 12px"}):
-            SetupControls(pair.setup, language, on_scenario=act.scenario, on_setup=act.setup).key(f"setup-{session.failures}")
-            with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "center"}):
+        with solara.Card(style={"padding": "2px 12px"}, classes=["msosim-controls"]):
+            with solara.Row(gap="8px 20px", style={"flex-wrap": "wrap", "align-items": "center"}):
+                SetupControls(pair.setup, language, on_scenario=act.scenario, on_setup=act.setup,
+                              room=in_room).key(f"setup-{session.failures}")
                 PlayControls(language, playing, speed, on_step=act.step, on_reset=act.reset)
-                StepStatus(live, language, timing, act.rendered)
-        Headline(live, language)
+                StepStatus(live, language, timing, act.rendered, room=in_room)
+        Headline(live, language, session.cards)
         with solara.ColumnsResponsive(default=12, large=[3, 6, 3]):
             PolicyPanel("A", pair.setup.levers["A"], language, session.on_table, act.lever)
             ChartGrid(live, language)
@@ -236,5 +249,7 @@ def Page():
             Ticker(live, language)
             with solara.Column():
                 Downloads(pair, live, language, session.scenario_name)
-                FacilitatorPanel(language, session.settings.presets_dir, session.on_table, on_table_change=act.on_table,
-                                 on_save=act.save, on_load=act.load, revision=version)
+                if not in_room:
+                    FacilitatorPanel(language, session.settings.presets_dir, session.on_table, on_table_change=act.on_table,
+                                     on_save=act.save, on_load=act.load, revision=version, cards=session.cards,
+                                     on_cards=act.cards)

@@ -72,6 +72,6 @@ def brief_figure(snapshot: Snapshot, setup: Setup, scenario_name: str, lang: str
            [None, COLOURS["A"], COLOURS["B"], None])
     for column, name in enumerate(("alive", "staff")):
         ax = figure.add_subplot(grid[3, column])
-        update_chart(SPEC_BY_NAME[name], draw_chart(ax, SPEC_BY_NAME[name], lang), snapshot)
+        update_chart(SPEC_BY_NAME[name], draw_chart(ax, SPEC_BY_NAME[name], lang), snapshot, lang)
     return figure
 

@@ -1,4 +1,4 @@
-"""Matplotlib charts of both policies (the PNG download and the brief; the page draws them with ECharts).
+"""Matplotlib charts of both policies (the PNG download in export.py and the brief; the page draws them with ECharts).
 
 A chart is declared once (`ChartSpec`); live_charts.py shows the same specs in the browser (ECharts),
 which is much faster per step than drawing PNGs here. Only `matplotlib.figure.Figure` is used (no
@@ -12,12 +12,15 @@ from dataclasses import dataclass
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from babel.numbers import format_decimal
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
 from .runner import POLICIES, Snapshot
 from .strings import t
 
 COLOURS = {"A": "#1f5fa8", "B": "#d9480f"}
+MARKER_COLOUR = "#5c940d"     # the scenario's events; never the colour of A or B
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,9 @@ CHART_SPECS: tuple[ChartSpec, ...] = (
               (Series("alive_staffed", "-", "legend.staffed"), Series("alive_volunteer_only", "--", "legend.volunteer_only")),
               ylim=(0, None), legend="center left"),
     ChartSpec("staff", "chart.staff", "axis.fte", (Series("staff_fte"),), ylim=(0, None), legend="lower left"),
-    ChartSpec("volunteers", "chart.volunteers", "axis.volunteers",
-              (Series("volunteers"), Series("mean_burnout", ":", "legend.burnout", right=True)),
-              ylim=(0, None), right_label="axis.burnout", right_ylim=(0, 1), legend="lower left"),
+    ChartSpec("volunteers", "chart.volunteers_only", "axis.volunteers", (Series("volunteers"),), ylim=(0, None),
+              legend="lower left"),
+    ChartSpec("burnout", "chart.burnout", "axis.burnout", (Series("mean_burnout"),), ylim=(0, 1), legend="upper left"),
     ChartSpec("coverage", "chart.coverage", "axis.share", (Series("service_coverage"),), ylim=(0, 1.05),
               legend="lower left", flows=True),
     ChartSpec("time_limited", "chart.time_limited", "axis.share", (Series("time_limited_share"),), ylim=(0, 1), flows=True),
@@ -62,6 +65,7 @@ def _style(ax: Axes, title: str, ylabel: str, lang: str) -> None:
     ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(labelsize=7)
     ax.ticklabel_format(axis="x", useOffset=False, style="plain")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: format_decimal(round(value, 6), locale=lang)))
     ax.grid(alpha=0.3)
 
 
@@ -84,13 +88,27 @@ def draw_chart(ax: Axes, spec: ChartSpec, lang: str) -> dict[tuple[str, str], tu
     return lines
 
 
-def update_chart(spec: ChartSpec, lines: dict, snapshot: Snapshot) -> None:
-    """Put the snapshot's series into the lines and rescale the axes."""
+def mark_events(ax: Axes, markers: tuple[tuple[str, float], ...], lang: str) -> None:
+    """The scenario's events as labelled vertical lines (as on the page's time axes)."""
+    for kind, start in markers:
+        ax.axvline(start, color=MARKER_COLOUR, lw=1.0)
+        ax.text(start, 0.98, f" {t(f'scenario_event.{kind}', lang)}", transform=ax.get_xaxis_transform(), rotation=90,
+                va="top", ha="right", fontsize=7, color=MARKER_COLOUR)
+
+
+def update_chart(spec: ChartSpec, lines: dict, snapshot: Snapshot, lang: str | None = None) -> None:
+    """Put the snapshot's series into the lines and rescale the axes; with `lang`, mark the scenario's events."""
     axes = {}
+    first = {policy: spec.series[0].column for policy in POLICIES}
     for (policy, column), (ax, line, right) in lines.items():
-        frame = snapshot.frames[policy]
+        ensemble = snapshot.bands is not None
+        frame = snapshot.bands[policy] if ensemble else snapshot.frames[policy]
         frame = frame[frame["step"] > 0] if spec.flows else frame
-        line.set_data(frame["year"].to_numpy(), frame[column].to_numpy(dtype=float))
+        years = frame["year"].to_numpy()
+        line.set_data(years, frame[f"{column}_median" if ensemble else column].to_numpy(dtype=float))
+        if ensemble and column == first[policy]:     # the 90% band of the replications, as on the page
+            ax.fill_between(years, frame[f"{column}_low"].to_numpy(dtype=float), frame[f"{column}_high"].to_numpy(dtype=float),
+                            color=COLOURS[policy], alpha=0.18, linewidth=0)
         axes[ax] = right
     for ax, right in axes.items():
         ax.set_xlim(snapshot.start_year, snapshot.end_year)
@@ -99,19 +117,11 @@ def update_chart(spec: ChartSpec, lines: dict, snapshot: Snapshot) -> None:
         low, high = spec.right_ylim if right else spec.ylim
         if low is not None or high is not None:
             ax.set_ylim(bottom=low, top=high)
+    if lang is not None and axes:
+        mark_events(next(iter(axes)), snapshot.markers, lang)
 
 
 def png(figure: Figure, dpi: float | None = None) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
-
-
-def all_charts_png(snapshot: Snapshot, lang: str) -> bytes:
-    """Every chart on one sheet (the 'charts as PNG' download)."""
-    figure = Figure(figsize=(15, 8), dpi=100, layout="constrained")
-    axes = figure.subplots(2, 3).ravel()
-    for ax, spec in zip(axes, CHART_SPECS, strict=False):
-        update_chart(spec, draw_chart(ax, spec, lang), snapshot)
-    axes[-1].axis("off")
-    return png(figure)

@@ -61,14 +61,14 @@ def notable_events(model: MSOModel, policy: str, since: int) -> tuple[list[Ticke
         cause = EVENT_CAUSES[event["cause"]] or "background"
         items.append(TickerItem(policy, step, year, "ticker.dissolved", {"mso": event["mso"], "cause": cause}))
     if len(dissolved) > DISSOLUTIONS_SHOWN:
-        items.append(TickerItem(policy, step, year, "ticker.dissolved_more", {"count": len(dissolved) - DISSOLUTIONS_SHOWN}))
+        items.append(TickerItem(policy, step, year, "ticker.dissolved_more_n", {"n": len(dissolved) - DISSOLUTIONS_SHOWN}))
     founded = _rows(chunks, "founded")
     if founded:
-        items.append(TickerItem(policy, step, year, "ticker.founded", {"count": len(founded)}))
+        items.append(TickerItem(policy, step, year, "ticker.founded_n", {"n": len(founded)}))
     awarded = _rows(chunks, "grant_awarded")
     if awarded:
         total = sum(e.get("amount", 0.0) for e in awarded)
-        items.append(TickerItem(policy, step, year, "ticker.awarded", {"count": len(awarded), "amount": total}))
+        items.append(TickerItem(policy, step, year, "ticker.awarded_n", {"n": len(awarded), "amount": total}))
     return items, position
 
 
@@ -88,7 +88,7 @@ def _cliff_items(model: MSOModel, policy: str, chunks: list, step: int, year: fl
                                 {"mso": event["mso"], "funder": names[event["funder"]], "fte": fte}))
     if len(ended) > CLIFFS_SHOWN:
         rest = sum(let_go.get(e["mso"], 0.0) for e in ended[CLIFFS_SHOWN:])
-        items.append(TickerItem(policy, step, year, "ticker.cliff_more", {"count": len(ended) - CLIFFS_SHOWN, "fte": rest}))
+        items.append(TickerItem(policy, step, year, "ticker.cliff_more_n", {"n": len(ended) - CLIFFS_SHOWN, "fte": rest}))
     return items
 
 

@@ -14,8 +14,9 @@ import numpy as np
 from .runner import STATES
 from .strings import t
 
-STATE_COLOURS = {"volunteer_only": "#2f9e44", "staffed": "#1971c2", "struggling": "#f08c00", "dissolved": "#ced4da"}
-SELECTED_COLOUR = "#c2255c"
+# Never the colours of policy A (blue) and B (orange) used everywhere else on the page.
+STATE_COLOURS = {"volunteer_only": "#2f9e44", "staffed": "#7048e8", "struggling": "#fab005", "dissolved": "#ced4da"}
+SELECTED_COLOUR = "#212529"
 HEADROOM = 1.35          # room for MSOs founded during the run
 ASPECT = 1.7             # columns / lines of the grid
 MARGIN = 8               # pixels around the plotting area (the browser test aims with it)
@@ -37,8 +38,14 @@ def cell_of(row: int, columns: int) -> tuple[int, int]:
     return row % columns, row // columns
 
 
-def symbol_size(columns: int, width_px: float = 420.0) -> float:
-    return float(np.clip(0.8 * (width_px - 2 * MARGIN) / columns, 2.0, 10.0))
+MOSAIC_ABOVE = 60        # columns beyond which marks are squares that overlap (national scale: no moiré of tiny dots)
+
+
+def symbol_size(columns: int, width_px: float = 400.0) -> float:
+    """Marks nearly fill their cell (a click between marks still finds the cell: see clicked_row); in a mosaic
+    (more than MOSAIC_ABOVE columns) squares a little larger than their cell, so no gaps form a pattern."""
+    cell = (width_px - 2 * MARGIN) / columns
+    return float(np.clip(1.25 * cell, 2.0, 16.0)) if columns > MOSAIC_ABOVE else float(np.clip(0.9 * cell, 2.0, 16.0))
 
 
 def population_option(states: np.ndarray, initial_count: int, lang: str, selected: int | None = None) -> dict:
@@ -53,6 +60,7 @@ def population_option(states: np.ndarray, initial_count: int, lang: str, selecte
         mask = states == code
         data = np.column_stack([xs[mask], ys[mask], rows[mask]]).tolist()
         series.append({"type": "scatter", "id": state, "name": t(f"state.{state}", lang), "data": data, "symbolSize": size,
+                       "symbol": "rect" if columns > MOSAIC_ABOVE else "roundRect",
                        "itemStyle": {"color": STATE_COLOURS[state]}, "dimensions": ["x", "y", "MSO"],
                        "encode": {"x": 0, "y": 1, "tooltip": [2]}, "progressive": 0,
                        # drawn in one batch (several times faster per step than one element per mark); ECharts 5.4
@@ -66,7 +74,8 @@ def population_option(states: np.ndarray, initial_count: int, lang: str, selecte
     return {
         "animation": False,
         "grid": {"left": MARGIN, "right": MARGIN, "top": MARGIN, "bottom": MARGIN},
-        "tooltip": {"trigger": "item"},
+        "textStyle": {"fontSize": 14},
+        "tooltip": {"trigger": "item", "formatter": t("population.tooltip", lang), "textStyle": {"fontSize": 14}},
         "xAxis": {"type": "value", "min": -0.5, "max": columns - 0.5, "show": False},
         "yAxis": {"type": "value", "min": -0.5, "max": lines - 0.5, "show": False, "inverse": True},
         "series": series,
@@ -78,11 +87,18 @@ def redraw_every(count: int) -> int:
     return max(1, math.ceil(count / MARKS_PER_UPDATE))
 
 
-def clicked_row(event: dict) -> int | None:
-    """The MSO row of an ECharts click event on a population mark, else None."""
+def clicked_row(event: dict, columns: int | None = None, count: int = 0) -> int | None:
+    """The MSO row of a click: on a mark (the ECharts event's value [x, y, row]) or anywhere in a cell (`grid`:
+    the clicked point in grid coordinates, with the grid's columns and the number of MSOs); else None."""
     value = (event or {}).get("value")
     if isinstance(value, list) and len(value) >= 3 and event.get("seriesName") != "selected":
         return int(value[2])
+    point = (event or {}).get("grid")
+    if columns and isinstance(point, list) and len(point) == 2 and all(isinstance(p, (int, float)) for p in point):
+        x, y = round(point[0]), round(point[1])
+        row = y * columns + x
+        if 0 <= x < columns and 0 <= row < count:
+            return row
     return None
 
 

@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from ..files import staged_folder
+from ..loading import load_mapping
+from ..outputs import staged_folder
 from ..scenario import ScenarioError, load_scenario
 from .runner import POLICIES, Setup, levers_of
 
@@ -52,7 +53,7 @@ def save_preset(presets_dir: Path, name: str, setup: Setup, on_table: list[str])
     presets_dir = Path(presets_dir).resolve()
     presets_dir.mkdir(parents=True, exist_ok=True)
     target = presets_dir / folder_name
-    with staged_folder(target) as staging:
+    with staged_folder(target, "preset", overwrite=True) as staging:
         extends = os.path.relpath(setup.scenario_path, staging)
         for policy in POLICIES:
             path = staging / POLICY_FILES[policy]
@@ -75,13 +76,7 @@ def list_presets(presets_dir: Path) -> list[str]:
 
 
 def _read_mapping(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: YAML syntax error ({str(exc).splitlines()[0]}); allowed: valid YAML") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: top level: a mapping is needed")
-    return data
+    return load_mapping(path, "preset", ScenarioError) if path.is_file() else {}
 
 
 def load_preset(presets_dir: Path, folder: str, fallback: Setup) -> tuple[Setup, list[str] | None]:

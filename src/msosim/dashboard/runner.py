@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from ..model import MSOModel
-from ..scenario import Scenario, ScenarioError, load_scenario, with_overrides
+from ..scenario import Scenario, load_scenario, with_overrides
 from .events import TickerItem, new_chunks, notable_events, scenario_event_items
+from .ledger import LEDGER_COLUMNS, Ledger
 from .levers import LEVERS
 
 POLICIES = ("A", "B")
@@ -26,6 +27,9 @@ STATES = ("volunteer_only", "staffed", "struggling", "dissolved")
 STRUGGLING_BURNOUT = 0.6
 TICKER_LENGTH = 60
 HEADLINE = ("alive", "staff_fte", "volunteers", "service_coverage")
+CARDS = (*HEADLINE, "staff_let_go_at_grant_end", "dissolved_total", "application_hours_total",
+         "public_money_volunteer_only_share")    # the facilitator picks four; HEADLINE by default
+ENSEMBLE_DEFAULT = 20
 
 
 @dataclass(frozen=True)
@@ -37,11 +41,17 @@ class Setup:
     land: str
     seed: int
     levers: dict[str, dict[str, Any]]      # policy -> lever name -> value
+    replications: int = 1                  # paired replications per policy; 1 is story mode (one history)
 
     def overrides(self, policy: str) -> dict[str, Any]:
         """Dotted-key overrides that turn the loaded scenario into this policy's scenario."""
         values = {f"policy.{name}": value for name, value in self.levers[policy].items()}
         return {"population.scale": self.scale, "population.land": self.land, **values}
+
+
+def default_replications(scale: str) -> int:
+    """Ensemble mode by default at district scale (20 paired replications), story mode (one history) above it."""
+    return ENSEMBLE_DEFAULT if scale == "district" else 1
 
 
 def levers_of(scenario: Scenario) -> dict[str, Any]:
@@ -56,7 +66,7 @@ def initial_setup(scenario_path: str | Path, seed: int = 1) -> tuple[Setup, Scen
     scenario = load_scenario(path)
     levers = levers_of(scenario)
     setup = Setup(path, scenario.population.scale, scenario.population.land, seed,
-                  {policy: dict(levers) for policy in POLICIES})
+                  {policy: dict(levers) for policy in POLICIES}, default_replications(scenario.population.scale))
     return setup, scenario
 
 
@@ -83,11 +93,18 @@ class Snapshot:
     compute_ms: float                 # wall time of the last step of both models
     start_year: float = 0.0
     end_year: float = 1.0             # the charts' time axis: the scenario's years, or further once run past them
+    replications: int = 1             # paired replications per policy (1: story mode, one history)
+    bands: dict[str, pd.DataFrame] | None = None     # ensemble: policy -> step, year, {column}_median/_low/_high
+    differences: dict[str, Any] | None = None        # ensemble: headline key -> ensemble.Difference (B - A, paired)
+    markers: tuple[tuple[str, float], ...] = ()      # the scenario's events (kind, start year): marked on every time axis
 
-    def headline(self) -> dict[str, tuple[float, float]]:
-        """(A, B) of each headline outcome at the current step."""
+    def headline(self, keys: tuple[str, ...] = HEADLINE) -> dict[str, tuple[float, float]]:
+        """(A, B) of each card's outcome at the current step (the medians of the replications in an ensemble)."""
+        if self.bands is not None:
+            return {key: (float(self.bands["A"][f"{key}_median"].iloc[-1]), float(self.bands["B"][f"{key}_median"].iloc[-1]))
+                    for key in keys}
         return {key: (float(self.frames["A"][key].iloc[-1]), float(self.frames["B"][key].iloc[-1]))
-                for key in HEADLINE}
+                for key in keys}
 
 
 @dataclass
@@ -120,6 +137,7 @@ class PolicyPair:
         self.models = {p: MSOModel(self.scenarios[p], seed=setup.seed) for p in POLICIES}
         self.lock = threading.Lock()
         self.history = {p: History() for p in POLICIES}
+        self.ledgers = {p: Ledger(self.models[p]) for p in POLICIES}
         self._since = {p: 0 for p in POLICIES}
         self._ticker: deque[TickerItem] = deque(maxlen=TICKER_LENGTH)
         self._compute_ms = 0.0
@@ -140,6 +158,7 @@ class PolicyPair:
                     model = self.models[policy]
                     model.step()
                     self.history[policy].record(model)
+                    self.ledgers[policy].record(model)
                     self._collect_ticker(policy, model)
             self._compute_ms = (time.perf_counter() - started) * 1000.0 / count
             self._snapshot = self._make_snapshot()
@@ -155,12 +174,15 @@ class PolicyPair:
         model = MSOModel(scenario, seed=setup.seed)
         history = History()
         history.record(model)
+        ledger = Ledger(model)
         with self.lock:
             other = self.models["B" if policy == "A" else "A"]
             while model.t < other.t:
                 model.step()
                 history.record(model)
+                ledger.record(model)
             self.setup, self.scenarios[policy], self.models[policy], self.history[policy] = setup, scenario, model, history
+            self.ledgers[policy] = ledger
             self._since[policy] = new_chunks(model.log, 0)[1]
             self._ticker = deque((item for item in self._ticker if item.policy != policy), maxlen=TICKER_LENGTH)
             self._snapshot = self._make_snapshot()
@@ -175,11 +197,18 @@ class PolicyPair:
         a = self.models["A"]
         return Snapshot(step=a.t, year=a.config.start_year + a.t / a.config.steps_per_year,
                         steps_per_year=a.config.steps_per_year,
-                        frames={p: m.datacollector.get_model_vars_dataframe() for p, m in self.models.items()},
+                        frames={p: self._frame(p) for p in POLICIES},
                         states={p: mso_states(m) for p, m in self.models.items()},
                         ticker=tuple(reversed(self._ticker)), compute_ms=self._compute_ms,
                         start_year=float(a.config.start_year),
+                        markers=tuple((event.kind, float(event.start)) for event in a.config.events),
                         end_year=max(a.config.start_year + a.config.years, a.config.start_year + a.t / a.config.steps_per_year))
+
+    def _frame(self, policy: str) -> pd.DataFrame:
+        """A policy's monthly table with the ledger's running totals (ledger.py) as further columns."""
+        table = self.models[policy].datacollector.get_model_vars_dataframe()
+        ledger = pd.DataFrame(self.ledgers[policy].rows, columns=list(LEDGER_COLUMNS))
+        return pd.concat([table, ledger], axis=1)
 
     def story(self, policy: str, row: int) -> dict[str, Any] | None:
         """One MSO's story under a policy: current state, events, grants, volunteer/staff series."""
@@ -197,20 +226,3 @@ class PolicyPair:
                      "track_record": int(agent.track_record), "state": state}
         return {"facts": facts, "events": events, "grants": grants, "series": series,
                 "steps_per_year": self.steps_per_year, "start_year": model.config.start_year}
-
-    def run_csv(self) -> str:
-        """Both runs' step tables as one CSV (a `policy` column first)."""
-        with self.lock:
-            frames = [m.datacollector.get_model_vars_dataframe().assign(policy=p) for p, m in self.models.items()]
-        table = pd.concat(frames, ignore_index=True)
-        return table[["policy", *[c for c in table.columns if c != "policy"]]].to_csv(index=False)
-
-
-def build_pair(setup: Setup) -> PolicyPair:
-    """A new pair from a set-up; raises ScenarioError (with a one-line message) when it is not allowed."""
-    try:
-        return PolicyPair(setup)
-    except ScenarioError:
-        raise
-    except (ValueError, KeyError) as exc:
-        raise ScenarioError(f"{setup.scenario_path}: {exc}") from None

@@ -13,11 +13,13 @@ from typing import Any
 from ..scenario import ScenarioError
 from .levers import LEVER_BY_NAME, LEVERS
 from .presets import load_preset, save_preset
-from .runner import PolicyPair, Setup, Snapshot, build_pair, initial_setup
+from .ensemble import build_pair
+from .runner import CARDS, HEADLINE, PolicyPair, Setup, Snapshot, default_replications, initial_setup
 
 ENV_SCENARIO = "MSOSIM_DASHBOARD_SCENARIO"
 ENV_LANG = "MSOSIM_DASHBOARD_LANG"
 ENV_PRESETS = "MSOSIM_DASHBOARD_PRESETS"
+ENV_PIN = "MSOSIM_DASHBOARD_PIN"
 DEFAULT_SCENARIO = Path("scenarios") / "district.yaml"
 
 
@@ -26,13 +28,14 @@ class Settings:
     scenario: Path
     lang: str
     presets_dir: Path
+    pin: str = ""            # set: pages open in room view, and leaving it (facilitator panel, file names) needs the PIN
 
     @classmethod
     def from_environment(cls) -> Settings:
         """What `msosim dashboard` passed in environment variables (relative paths against the working folder)."""
         lang = os.environ.get(ENV_LANG, "de")
         return cls(Path(os.environ.get(ENV_SCENARIO, DEFAULT_SCENARIO)).resolve(), lang if lang in ("de", "en") else "de",
-                   Path(os.environ.get(ENV_PRESETS, "presets")).resolve())
+                   Path(os.environ.get(ENV_PRESETS, "presets")).resolve(), os.environ.get(ENV_PIN, "").strip())
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Session:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.on_table: frozenset[str] = frozenset(lever.name for lever in LEVERS)
+        self.cards: tuple[str, ...] = HEADLINE
         self.pair: PolicyPair | None = None
         self.failures = 0           # scenario files that failed to load (the page re-draws its file list)
         self.scenario_name = settings.scenario.stem
@@ -73,17 +77,19 @@ class Session:
         """Start both policies from a scenario file's own levers; keeps the current run when the file is bad."""
         try:
             setup, scenario = initial_setup(path, self.setup.seed if self.setup else 1)
-            self.pair = PolicyPair(setup, scenario)
+            self.pair = build_pair(setup, scenario)
         except (ScenarioError, ValueError, OSError) as exc:
             self.failures += 1
             return _error("error.scenario", exc)
         self.scenario_name = scenario.name
-        return Message("success", "status.loaded", {"name": scenario.name, "count": self.pair.models["A"].msos.n})
+        return Message("success", "status.loaded_n", {"name": scenario.name, "n": self.pair.models["A"].msos.n})
 
     def change_setup(self, **changes: Any) -> Message | None:
-        """Scale, Land or seed changed: rebuild both runs from step 0."""
+        """Scale, Land, seed or replications changed: rebuild both runs from step 0 (a new scale: its default mode)."""
         if self.pair is None:
             return None
+        if "scale" in changes and "replications" not in changes:
+            changes["replications"] = default_replications(changes["scale"])
         return self._rebuild(replace(self.pair.setup, **changes))
 
     def reset(self) -> Message | None:
@@ -125,6 +131,14 @@ class Session:
     def set_on_table(self, names: frozenset[str]) -> None:
         """The facilitator chose which levers participants may move."""
         self.on_table = frozenset(name for name in names if name in LEVER_BY_NAME)
+
+    def set_cards(self, keys: list[str]) -> Message | None:
+        """The facilitator chose the four cards at the top (of CARDS, in the order chosen)."""
+        chosen = tuple(dict.fromkeys(key for key in keys if key in CARDS))
+        if len(chosen) != 4:
+            return Message("warning", "facilitator.cards_hint")
+        self.cards = chosen
+        return None
 
     def step(self, count: int = 1) -> Message | None:
         """Advance both policies; a failure in the model becomes a message, not a crash."""

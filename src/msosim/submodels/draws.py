@@ -9,7 +9,7 @@ rows at once, needs as many vector passes as the largest count drawn. Rows whose
 The draws are exact in distribution (up to floating-point rounding of the cumulative sums, which
 matters only in the far tail). Calls on the generator, in order: `random(size)` for every row, then
 `binomial`/`poisson` for the rows above the limit (only when there are such rows), so a
-reference that receives the same numbers (`msosim.reference`) can redo each row with `binomial_row`
+reference that receives the same numbers (`tests/reference.py`) can redo each row with `binomial_row`
 and `poisson_row`. Rows whose uniform lies below a lower bound of P(0) are 0 without P(0) being formed
 (most rows: the typical mean is well below 1), which changes no draw.
 """

@@ -9,10 +9,10 @@ import solara
 from solara import v
 
 from ..brief import brief_pdf
-from ..charts import all_charts_png
+from ..export import all_charts_png, run_csv
 from ..levers import LEVERS
 from ..presets import list_presets
-from ..runner import PolicyPair, Snapshot
+from ..runner import CARDS, HEADLINE, PolicyPair, Snapshot
 from ..strings import t
 
 
@@ -20,7 +20,8 @@ from ..strings import t
 def Downloads(pair: PolicyPair, live: solara.Reactive[Snapshot], lang: str, scenario_name: str):
     """CSV of both runs, all charts as one PNG, the brief as PDF; each is made only when clicked, from the step shown then."""
     stem = f"msosim-{scenario_name}-step{live.value.step}"
-    makers = solara.use_memo(lambda: (pair.run_csv, lambda: all_charts_png(pair.snapshot(), lang),
+    makers = solara.use_memo(lambda: (lambda: run_csv(pair.snapshot().frames, pair.setup, scenario_name, lang),
+                                      lambda: all_charts_png(pair.snapshot(), lang, pair.setup, scenario_name),
                                       lambda: brief_pdf(pair.snapshot(), pair.setup, scenario_name, lang)),
                              [pair, lang, scenario_name])       # the same callables every step: no download restarts
     csv, charts, brief = makers
@@ -35,11 +36,13 @@ def Downloads(pair: PolicyPair, live: solara.Reactive[Snapshot], lang: str, scen
 @solara.component
 def FacilitatorPanel(lang: str, presets_dir: Path, on_table: frozenset[str],
                      on_table_change: Callable[[frozenset[str]], None], on_save: Callable[[str], None],
-                     on_load: Callable[[str], None], revision: int):
-    """Save/load a named preset of both policies; choose which levers participants may move."""
+                     on_load: Callable[[str], None], revision: int, cards: tuple[str, ...] = HEADLINE,
+                     on_cards: Callable[[list[str]], None] | None = None):
+    """Save/load a named preset of both policies; choose which levers participants may move and the four cards."""
     name = solara.use_reactive("")
     chosen = solara.use_reactive(None)
     presets = solara.use_memo(lambda: list_presets(presets_dir), [presets_dir, revision])
+    picked = solara.use_reactive(list(cards))      # the cards being chosen; the page takes them once there are four
     with solara.Details(t("facilitator.title", lang), expand=False), \
             solara.Column(classes=["msosim-facilitator"], gap="6px"):
         with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
@@ -52,6 +55,16 @@ def FacilitatorPanel(lang: str, presets_dir: Path, on_table: frozenset[str],
                           style={"max-width": "260px"})
             solara.Button(t("facilitator.load", lang), icon_name="mdi-folder-open", disabled=chosen.value is None,
                           on_click=lambda: on_load(chosen.value), classes=["msosim-preset-load"])
+        if on_cards is not None:
+            def pick(keys: list[str] | None) -> None:
+                picked.set(list(keys or []))
+                if len(picked.value) == 4:
+                    on_cards(picked.value)
+
+            v.Select(label=t("facilitator.cards", lang), items=[{"text": t(f"headline.{key}", lang), "value": key} for key in CARDS],
+                     v_model=picked.value, multiple=True, chips=True, small_chips=True, dense=True,
+                     error=len(picked.value) != 4, messages=[t("facilitator.cards_hint", lang)],
+                     class_="msosim-cards-choice", on_v_model=pick)
         solara.Text(t("facilitator.on_table", lang))
         with solara.Row(gap="2px 14px", style={"flex-wrap": "wrap"}):
             for lever in LEVERS:

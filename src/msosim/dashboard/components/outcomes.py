@@ -12,36 +12,78 @@ import solara
 
 from ..charts import CHART_SPECS, COLOURS
 from ..events import TickerItem
-from ..live_charts import HEIGHT, chart_option
-from ..runner import HEADLINE, Snapshot
+from ..live_charts import HEIGHT, LOCALES, chart_option
+from ..ledger import CAUSES
+from ..runner import CARDS, HEADLINE, Snapshot
 from ..strings import funder_label, month_label, number, signed, t
 from .step_chart import StepCharts, options_json
 
-HEADLINE_DIGITS = {"alive": 0, "staff_fte": 1, "volunteers": 0, "service_coverage": 3}
+HEADLINE_DIGITS = {"alive": 0, "staff_fte": 1, "volunteers": 0, "service_coverage": 3, "staff_let_go_at_grant_end": 1,
+                   "dissolved_total": 0, "application_hours_total": 0, "public_money_volunteer_only_share": 1}
+PERCENT = {"public_money_volunteer_only_share"}      # shares shown in percent (value x 100)
 TICKER_SHOWN = 14
 CARD = "v-card v-sheet theme--light elevation-2 ma-2"      # the classes of a solara.Card, for cards drawn as HTML
 
 
-def headline_card(key: str, a: float, b: float, lang: str) -> str:
-    """One headline outcome: A, B and the difference B − A (green when B is higher, red when lower)."""
+def difference_html(key: str, a: float, b: float, lang: str, spread=None) -> str:
+    """B − A: with its 90% interval and a verdict in an ensemble; as one possible history in story mode."""
     digits = HEADLINE_DIGITS[key]
-    difference = round(b - a, digits)
-    colour = "#2b8a3e" if difference > 0 else "#c92a2a" if difference < 0 else "#495057"
-    diff = f"{t('headline.difference', lang)}: {signed(b - a, lang, digits)}"
-    return (f"<div class='{CARD} msosim-headline-{key}' style='min-width:170px;flex:1'><div class='v-card__text'>"
-            f"<div style='color:#495057'>{html.escape(t(f'headline.{key}', lang))}</div>"
-            "<div style='display:flex;gap:12px;align-items:baseline'>"
-            f"<span class='msosim-headline-a' style='color:{COLOURS['A']}'>A {html.escape(number(a, lang, digits))}</span>"
-            f"<span class='msosim-headline-b' style='color:{COLOURS['B']}'>B {html.escape(number(b, lang, digits))}</span>"
+    if key in PERCENT:
+        a, b = 100 * a, 100 * b
+        spread = None if spread is None else type(spread)(100 * spread.median, 100 * spread.low, 100 * spread.high)
+    if spread is None:
+        text = f"{t('headline.difference', lang)}: {signed(b - a, lang, digits)}"
+        note = t("ensemble.one_history", lang)
+        colour = "#495057"
+    else:
+        text = f"{t('headline.difference', lang)}: {signed(spread.median, lang, digits)}"
+        verdict = t("ensemble.clear_higher" if spread.low > 0 else "ensemble.clear_lower" if spread.high < 0
+                    else "ensemble.no_clear_difference", lang)
+        interval = t("ensemble.interval", lang, low=signed(spread.low, lang, digits), high=signed(spread.high, lang, digits))
+        note = f"{verdict} ({interval})"
+        colour = ("#2b8a3e" if spread.low > 0 else "#c92a2a") if spread.clear else "#495057"
+    return (f"<div class='msosim-headline-diff' style='font-weight:bold;color:{colour}'>{html.escape(text)}</div>"
+            f"<div class='msosim-headline-verdict' style='color:{colour};font-size:14px'>{html.escape(note)}</div>")
+
+
+def causes_html(snapshot: Snapshot | None, lang: str) -> str:
+    """Dissolutions so far by cause under A and B (the story run's or, in an ensemble, the medians)."""
+    if snapshot is None:
+        return ""
+    parts = []
+    for policy in ("A", "B"):
+        source = snapshot.bands[policy] if snapshot.bands is not None else snapshot.frames[policy]
+        suffix = "_median" if snapshot.bands is not None else ""
+        counts = " / ".join(number(float(source[f"dissolved_{cause}_total{suffix}"].iloc[-1]), lang) for cause in CAUSES)
+        parts.append(f"<span style='color:{COLOURS[policy]}'>{policy} {html.escape(counts)}</span>")
+    legend = " / ".join(t(f"card.cause.{cause}", lang) for cause in CAUSES)
+    return f"<div class='msosim-headline-causes' style='font-size:14px'>{' · '.join(parts)} ({html.escape(legend)})</div>"
+
+
+def headline_card(key: str, a: float, b: float, lang: str, spread=None, snapshot: Snapshot | None = None) -> str:
+    """One card: A, B (medians in an ensemble) and the difference B − A (see difference_html); in percent for shares."""
+    digits = HEADLINE_DIGITS[key]
+    shown_a, shown_b = (100 * a, 100 * b) if key in PERCENT else (a, b)
+    unit = " %" if key in PERCENT else ""
+    extra = causes_html(snapshot, lang) if key == "dissolved_total" else ""
+    return (f"<div class='{CARD} msosim-headline-{key}' style='min-width:170px;flex:1;margin:4px 6px'>"
+            "<div class='v-card__text' style='padding:6px 12px;font-size:15px;line-height:1.35'>"
+            "<div style='display:flex;gap:12px;align-items:baseline;flex-wrap:wrap'>"
+            f"<span style='color:#495057'>{html.escape(t(f'headline.{key}', lang))}</span>"
+            f"<span class='msosim-headline-a' style='color:{COLOURS['A']}'>A {html.escape(number(shown_a, lang, digits) + unit)}</span>"
+            f"<span class='msosim-headline-b' style='color:{COLOURS['B']}'>B {html.escape(number(shown_b, lang, digits) + unit)}</span>"
             "</div>"
-            f"<div class='msosim-headline-diff' style='font-size:1.6em;font-weight:bold;color:{colour}'>{html.escape(diff)}</div>"
+            f"{difference_html(key, a, b, lang, spread)}{extra}"
             "</div></div>")
 
 
 @solara.component
-def Headline(live: solara.Reactive[Snapshot], lang: str):
-    values = live.value.headline()
-    cards = "".join(headline_card(key, *values[key], lang) for key in HEADLINE)
+def Headline(live: solara.Reactive[Snapshot], lang: str, keys: tuple[str, ...] = HEADLINE):
+    """The four cards the facilitator chose (of CARDS)."""
+    snapshot = live.value
+    keys = tuple(key for key in keys if key in CARDS) or HEADLINE
+    values, spreads = snapshot.headline(keys), snapshot.differences or {}
+    cards = "".join(headline_card(key, *values[key], lang, spreads.get(key), snapshot) for key in keys)
     solara.HTML(tag="div", unsafe_innerHTML=cards, classes=["msosim-headline"],
                 style="display:flex;flex-wrap:wrap;gap:0 10px")
 
@@ -52,8 +94,8 @@ def ChartGrid(live: solara.Reactive[Snapshot], lang: str):
     snapshot = live.value
     options = solara.use_memo(lambda: options_json([chart_option(spec, snapshot, lang) for spec in CHART_SPECS]),
                               [snapshot, lang])
-    StepCharts([spec.name for spec in CHART_SPECS], options, snapshot.step, item_class="msosim-chart-",
-               item_style="flex: 1 1 380px; min-width: 320px;", height=HEIGHT,
+    StepCharts([spec.name for spec in CHART_SPECS], options, snapshot.step, item_class="msosim-chart-", locale=LOCALES[lang],
+               item_style="flex: 1 1 280px; min-width: 260px;", height=HEIGHT,
                attributes={"class": "msosim-charts", "style": "display: flex; flex-wrap: wrap; gap: 8px; width: 100%;"})
 
 

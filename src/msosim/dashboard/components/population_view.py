@@ -6,15 +6,15 @@ import html
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 import solara
 
 from ..charts import COLOURS
-from ..live_charts import story_option
+from ..live_charts import LOCALES, story_option
 from ..population import (
     HEIGHT,
     STATE_COLOURS,
     clicked_row,
+    grid_columns,
     population_option,
     redraw_every,
     state_counts,
@@ -23,7 +23,7 @@ from ..runner import POLICIES, STATES, PolicyPair, Snapshot
 from ..strings import funder_label, month_label, number, t
 from .step_chart import StepCharts, options_json
 
-EVENTS_SHOWN = 14
+EVENTS_PER_PAGE = 10
 STORY_HEIGHT = 220       # pixels
 
 
@@ -48,14 +48,14 @@ def PopulationPanel(policy: str, live: solara.Reactive[Snapshot], initial_count:
                              [shown.current, lang, selected, initial_count])
 
     def clicked(event: dict) -> None:
-        row = clicked_row(event)
+        row = clicked_row(event, grid_columns(initial_count), len(shown.current.states[policy]))
         if row is not None:
             on_select(policy, row)
 
     with solara.Card(classes=[f"msosim-population-{policy}"], style={"border-top": f"4px solid {COLOURS[policy]}"}):
         solara.Text(f"{t(f'policy.{policy}', lang)} · {t('population.title', lang)}", style={"font-weight": "bold"})
-        StepCharts(["population-chart"], option, shown.current.step, item_class="msosim-", height=HEIGHT,
-                   footer_html=count_line(state_counts(states), lang), on_click=clicked)
+        StepCharts(["population-chart"], option, shown.current.step, item_class="msosim-", height=HEIGHT, locale=LOCALES[lang],
+                   footer_html=count_line(state_counts(states), lang), on_click=clicked, grid_clicks=True)
 
 
 def html_table(header: list[str], rows: list[list[str]], css: str) -> str:
@@ -69,14 +69,13 @@ def _chip(policy: str) -> str:
     return f"<b style='color:{COLOURS[policy]}'>{policy}</b>"
 
 
-def event_rows(stories: dict[str, dict], lang: str) -> list[list[str]]:
-    """Both policies' events of one MSO, newest first."""
-    frames = [story["events"].assign(policy=policy) for policy, story in stories.items() if len(story["events"])]
-    if not frames:
+def event_rows(story: dict, lang: str) -> list[list[str]]:
+    """Every event of one MSO under one policy, newest first."""
+    events = story["events"]
+    if not len(events):
         return []
-    events = pd.concat(frames).sort_values(["step", "policy"], ascending=[False, True]).head(EVENTS_SHOWN)
     rows = []
-    for event in events.itertuples():
+    for event in events.sort_values("step", ascending=False).itertuples():
         detail = []
         if str(event.funder):
             detail.append(html.escape(funder_label(str(event.funder), lang)))
@@ -84,9 +83,32 @@ def event_rows(stories: dict[str, dict], lang: str) -> list[list[str]]:
             detail.append(f"{number(event.amount, lang)} EUR")
         if not np.isnan(event.staff_fte) and event.staff_fte > 0:
             detail.append(f"{number(event.staff_fte, lang, 2)} {t('column.staff_fte', lang)}")
-        rows.append([_chip(event.policy), month_label(event.year, lang), html.escape(t(f"event.{event.event}", lang)),
+        rows.append([month_label(event.year, lang), html.escape(t(f"event.{event.event}", lang)),
                      html.escape(t(f"cause.{event.cause}", lang)), ", ".join(detail)])
     return rows
+
+
+@solara.component
+def EventPages(policy: str, story: dict, lang: str):
+    """One policy's events of the chosen MSO, complete, EVENTS_PER_PAGE at a time."""
+    page = solara.use_reactive(0)
+    rows = event_rows(story, lang)
+    pages = max(1, -(-len(rows) // EVENTS_PER_PAGE))
+    shown = min(page.value, pages - 1)
+    with solara.Column(gap="2px", classes=[f"msosim-story-events-{policy}"], style={"flex": "1 1 0", "min-width": "0"}):
+        solara.HTML(unsafe_innerHTML=f"{_chip(policy)} {html.escape(t('story.events_count', lang, n=len(rows)))}")
+        if not rows:
+            return
+        header = [t("column.date", lang), t("column.event", lang), t("column.cause", lang), ""]
+        chunk = rows[shown * EVENTS_PER_PAGE:(shown + 1) * EVENTS_PER_PAGE]
+        solara.HTML(unsafe_innerHTML=html_table(header, chunk, "msosim-story-events"))
+        if pages > 1:
+            with solara.Row(gap="4px", style={"align-items": "center"}):
+                solara.Button(icon_name="mdi-chevron-left", text=True, disabled=shown == 0,
+                              on_click=lambda: page.set(shown - 1), classes=["msosim-events-previous"])
+                solara.Text(t("story.page", lang, page=shown + 1, pages=pages), classes=["msosim-events-page"])
+                solara.Button(icon_name="mdi-chevron-right", text=True, disabled=shown >= pages - 1,
+                              on_click=lambda: page.set(shown + 1), classes=["msosim-events-next"])
 
 
 def grant_rows(stories: dict[str, dict], lang: str) -> list[list[str]]:
@@ -125,7 +147,7 @@ def StoryPanel(pair: PolicyPair, live: solara.Reactive[Snapshot], selected: int 
             return "[]"
         first = next(iter(stories.values()))
         series = {policy: story["series"] for policy, story in stories.items()}
-        return options_json([story_option(series, first["start_year"], first["steps_per_year"], lang)])
+        return options_json([story_option(series, first["start_year"], first["steps_per_year"], lang, snapshot.markers)])
 
     stories = solara.use_memo(load, [pair, snapshot, selected])
     option = solara.use_memo(chart, [pair, snapshot, selected, lang])
@@ -143,14 +165,11 @@ def StoryPanel(pair: PolicyPair, live: solara.Reactive[Snapshot], selected: int 
             return
         header = ["", *[t(f"policy.{p}", lang) for p in stories]]
         solara.HTML(unsafe_innerHTML=html_table(header, fact_rows(stories, lang), "msosim-story-facts"))
-        StepCharts(["story-chart"], option, snapshot.step, item_class="msosim-", height=STORY_HEIGHT)
+        StepCharts(["story-chart"], option, snapshot.step, item_class="msosim-", height=STORY_HEIGHT, locale=LOCALES[lang])
         solara.Text(t("story.events", lang), style={"font-weight": "bold", "margin-top": "6px"})
-        events = event_rows(stories, lang)
-        if events:
-            header = ["", t("column.date", lang), t("column.event", lang), t("column.cause", lang), ""]
-            solara.HTML(unsafe_innerHTML=html_table(header, events, "msosim-story-events"))
-        else:
-            solara.Text(t("story.no_events", lang))
+        with solara.Row(gap="12px", style={"align-items": "flex-start"}):
+            for policy, story in stories.items():
+                EventPages(policy, story, lang).key(f"events-{policy}-{selected}")
         solara.Text(t("story.grants", lang), style={"font-weight": "bold", "margin-top": "6px"})
         grants = grant_rows(stories, lang)
         if grants:

@@ -1,0 +1,167 @@
+"""CLI guards: option errors and input errors as one line with exit code 2, never a traceback or a box."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import psutil
+import typer
+from typer.core import TyperGroup
+
+from ..loading import LoadError, printable, shown
+from ..outputs import OutputError
+from ..population import build_landscape
+from ..scenario import Scenario, ScenarioError
+
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: line breaks and other control characters escaped (a key '\\r' shows as written)."""
+    return printable(str(text).strip())
+
+
+def say_error(message: str) -> None:
+    """Write `error: message` as one line on stderr."""
+    typer.echo(f"error: {one_line(message)}", err=True)
+
+
+def option_message(exc: typer.TyperException) -> str:
+    """A Click usage error in one line, prefixed with the command it concerns."""
+    context = getattr(exc, "ctx", None)
+    command = context.command_path if context is not None else "msosim"
+    hint = f" (see `{command} --help`)" if context is not None else ""
+    return f"{command}: {exc.format_message()}{hint}"
+
+
+class ResourceError(ValueError):
+    """A run that would not fit in memory; the message is one line."""
+
+
+USER_ERRORS: tuple[type[Exception], ...] = (LoadError, OutputError, ResourceError, ScenarioError)
+
+
+class OneLineGroup(TyperGroup):
+    """The msosim command group: Click's errors and msosim's input errors end in one line and exit 2."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Run the command; in standalone mode turn every known error into one line and an exit code."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.TyperException as exc:
+            say_error(option_message(exc))
+            sys.exit(2)
+        except typer.Abort:
+            say_error("aborted")
+            sys.exit(1)
+        except USER_ERRORS as exc:
+            say_error(str(exc))
+            sys.exit(2)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def field_bounds(model: type, name: str) -> tuple[float | None, float | None, bool, bool]:
+    """(lower, upper, lower strict, upper strict) of a pydantic field, read from its metadata: one definition."""
+    lower = upper = None
+    strict_lower = strict_upper = False
+    for item in model.model_fields[name].metadata:
+        for attribute, is_lower, strict in (("ge", True, False), ("gt", True, True), ("le", False, False), ("lt", False, True)):
+            value = getattr(item, attribute, None)
+            if value is None:
+                continue
+            if is_lower:
+                lower, strict_lower = value, strict
+            else:
+                upper, strict_upper = value, strict
+    return lower, upper, strict_lower, strict_upper
+
+
+def describe_bounds(model: type, name: str) -> str:
+    """The allowed range of a field in words, e.g. 'a finite number greater than 0 and at most 200'."""
+    lower, upper, strict_lower, strict_upper = field_bounds(model, name)
+    parts = []
+    if lower is not None:
+        parts.append(f"{'greater than' if strict_lower else 'at least'} {lower:,}")
+    if upper is not None:
+        parts.append(f"{'less than' if strict_upper else 'at most'} {upper:,}")
+    kind = "a whole number" if model.model_fields[name].annotation is int else "a finite number"
+    return f"{kind} " + " and ".join(parts)
+
+
+def within(model: type, name: str, value: float) -> bool:
+    """Whether `value` is finite and inside the field's bounds."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    lower, upper, strict_lower, strict_upper = field_bounds(model, name)
+    if lower is not None and (value < lower or (strict_lower and value == lower)):
+        return False
+    return upper is None or not (value > upper or (strict_upper and value == upper))
+
+
+def bounded(model: type, name: str) -> Callable[[Any], Any]:
+    """A Typer option callback that refuses values outside the schema field's bounds (None passes)."""
+
+    def check(value: Any) -> Any:
+        if value is not None and not within(model, name, value):
+            raise typer.BadParameter(f"value {value!r}: allowed: {describe_bounds(model, name)}")
+        return value
+
+    return check
+
+
+BASE_BYTES = 250e6  # the process before the model: Python, numpy, pandas, msosim (measured 175 MB) with margin
+MSO_BYTES = 4e3  # per MSO at start (measured about 2.6 kB: arrays, tables, districts) with margin
+MSO_YEAR_BYTES = 1e3  # per MSO and year at 12 steps a year (measured 0.4-0.6 kB: events, grants) with margin
+SIZE_UNITS = {"": 1, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
+
+
+def parse_size(text: str) -> float:
+    """Bytes of a size such as '2G', '512M' or '1500000000'; BadParameter otherwise."""
+    cleaned = str(text).strip().upper().removesuffix("B")
+    unit = cleaned[-1:] if cleaned[-1:] in SIZE_UNITS and cleaned[-1:] else ""
+    try:
+        number = float(cleaned[: len(cleaned) - len(unit)])
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise typer.BadParameter(f"value {shown(text)}: allowed: a size such as 2G, 512M or 800000000")
+    return number * SIZE_UNITS[unit]
+
+
+def size_option(value: str | None) -> str | None:
+    """A Typer option callback that refuses a size `parse_size` cannot read (None passes)."""
+    if value is not None:
+        parse_size(value)
+    return value
+
+
+def available_memory() -> float:
+    """Bytes of memory available to a new run (psutil's estimate of what can be used without swapping)."""
+    return float(psutil.virtual_memory().available)
+
+
+def estimated_memory(n_msos: int, years: float, steps_per_year: int) -> float:
+    """Bytes a run of `n_msos` MSOs over `years` is expected to need (measured on 13,400 and 100,000 MSOs)."""
+    return BASE_BYTES + n_msos * (MSO_BYTES + MSO_YEAR_BYTES * years * steps_per_year / 12)
+
+
+def check_memory(n_msos: int, years: float, steps_per_year: int, limit: float | None = None) -> None:
+    """Raise ResourceError when a run would need more memory than `limit` (default: what the machine has free)."""
+    need = estimated_memory(n_msos, years, steps_per_year)
+    have = available_memory() if limit is None else limit
+    if need > have:
+        source = "--max-memory" if limit is not None else "available memory"
+        raise ResourceError(f"a run of {n_msos:,} MSOs over {years:g} years needs about {need / 1e9:.1f} GB; "
+                            f"{source}: {have / 1e9:.1f} GB; allowed: fewer MSOs (population.n_msos, population.scale) "
+                            "or fewer years")
+
+
+def run_size(scenario: Scenario) -> int:
+    """MSOs at the start of a run of `scenario` (its landscape only: districts, no MSOs built)."""
+    landscape = build_landscape(scenario, np.random.default_rng(scenario.population.geography_seed))
+    return landscape.n_msos

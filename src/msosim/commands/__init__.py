@@ -1,1 +1,0 @@
-"""Subcommands of `msosim` beyond `run`; each module has `register(app)`."""

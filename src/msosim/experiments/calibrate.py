@@ -1,0 +1,360 @@
+"""Calibration: fit uncertain priors to the patterns by rejection ABC on SALib samples, through the sweep machinery.
+
+A calibration file (experiments/calibrate_baseline.yaml) names a base scenario, fixed overrides,
+variants (e.g. a calm decade: `events: []`), the uncertain parameters with uniform prior ranges,
+targets (a metric of one variant, the band [low, high] of a pattern, optionally a point value), a
+sampler (SALib latin or sobol), the sample size, replications (replication r of every sample uses
+seed + r: common random numbers), the accepted quantile and a seed. `run_calibration()` runs every
+sample in every variant through the sweep executors into a results store (an interrupted
+calibration resumes), computes each sample's distance, accepts the closest quantile (rejection
+ABC, Pritchard et al. 1999; `method: smc` repeats this for `generations`, each sampling the box of
+the previous generation's accepted samples), takes the posterior median as the fitted value, runs it again to
+measure the distance it achieves, and writes data/calibrated.yaml: the fitted values as a scenario
+fragment, with its provenance under `metadata:` (dropped when a scenario file is read).
+
+Distance: the weighted root mean square over targets of the scaled errors e_k, where y_k is the
+target metric's mean over replications and w_k its weight:
+    e_k = |y_k - value_k| / (high_k - low_k)                  with a point value,
+    e_k = max(low_k - y_k, y_k - high_k, 0) / (high_k - low_k)  for a band only,
+    d = sqrt(sum_k w_k e_k^2 / sum_k w_k).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import analysis
+from .batch import RunResult, RunSpec, lifetimes
+from .calibration_file import Calibration, load_calibration
+from .design import Design, design, point_scenarios
+from .experiment import BaseFile, Experiment, ParameterSpec, error, error_tail, outcome_names
+from ..outputs import fresh_file, write_file
+from ..scenario import Scenario, ScenarioError, read_yaml, set_dotted
+from .executors import executor
+from .rejection import accepted, distance, fitted_values, posterior, scaled_errors, target_means
+from .sensitivity import sweep_results
+from .sweep import run_design
+from .checks import YOUNG_YEARS
+from .validate import staff_metrics, stock_metrics
+
+MODEL = "msosim_calibrate"  # the model label of calibration sweeps in the store (msosim plus CALIBRATION_METRICS)
+CALIBRATION_METRICS = ("alive_min", "alive_max", "hazard_all", "hazard_young", "hazard_old",
+                       "volunteer_only_share_start", "volunteer_only_share_end", "staff_drop_share",
+                       "award_rate_staffed", "award_rate_volunteer_only", "award_rate_gap")
+DISTANCE = ("weighted root mean square over targets of e = |y - value| / (high - low) (point targets) or the "
+            "distance of y outside [low, high] / (high - low) (band targets); y = mean over replications")
+
+
+# -- the plan: samples x variants -----------------------------------------------------------------
+
+@dataclasses.dataclass
+class Plan:
+    """A checked calibration: the sampled design over every variant, and what is needed to run the fitted point."""
+
+    calibration: Calibration
+    path: Path
+    source: str
+    samples: Design          # points: variant-major, sample i of variant v is point v * size + i
+    size: int                # samples per variant
+    base: BaseFile
+    sweep: Experiment
+    digest: str              # sha256 of the calibration file as it was read
+
+    @property
+    def variants(self) -> list[str]:
+        return list(self.calibration.variants)
+
+    def at(self, applied: dict[str, Any], tag: str) -> Design:
+        """A design holding one point (applied values) in every variant: the fitted point's runs."""
+        return _over_variants(self, self.samples, [applied], np.asarray([[float(applied[k]) for k in self.names]]), tag)
+
+    @property
+    def names(self) -> list[str]:
+        return self.samples.names
+
+
+def _sweep_experiment(c: Calibration) -> Experiment:
+    return Experiment(name=c.name, description=c.description, scenario=c.scenario, fixed=c.fixed,
+                      parameters={k: ParameterSpec(min=p.min, max=p.max) for k, p in c.parameters.items()},
+                      sampler=c.sampler, n=c.n, options=c.options, replications=c.replications, years=c.years,
+                      seed=c.seed, outcomes=["alive_end"], store=c.store)
+
+
+def _over_variants(plan: Plan, base: Design, applied: list[dict], X: np.ndarray, tag: str) -> Design:
+    """`applied` points run in every variant (variant-major), as one design with its own id."""
+    texts, hashes = [], []
+    for variant, overrides in plan.calibration.variants.items():
+        e = plan.sweep.model_copy(update={"name": f"{plan.calibration.name}.{variant}{tag}",
+                                          "fixed": {**plan.calibration.fixed, **overrides}})
+        t, h = point_scenarios(e, plan.base, applied, plan.source)
+        texts += t
+        hashes += h
+    count = len(plan.calibration.variants)
+    identity = json.dumps({"hashes": hashes, "replications": plan.calibration.replications, "seed": plan.calibration.seed,
+                           "years": base.years, "model": MODEL}, sort_keys=True)
+    sweep_id = hashlib.sha256(identity.encode()).hexdigest()[:12]
+    return dataclasses.replace(base, sweep_id=sweep_id, X=np.tile(X, (count, 1)), applied=applied * count,
+                               scenario_json=texts, hashes=hashes)
+
+
+def _check(c: Calibration, path: Path, source: str) -> None:
+    """Variants, targets and the output file against the schema and the metrics."""
+    base = BaseFile(path.parent / c.scenario)
+    for variant, overrides in c.variants.items():
+        if not variant.replace("_", "").isalnum():
+            raise error(source, f"variants.{variant}", variant, "a name of letters, digits and _")
+        clash = [k for k in overrides if k in c.parameters]
+        if clash:
+            raise error(source, f"variants.{variant}.{clash[0]}", overrides[clash[0]], "a key that is not calibrated")
+        try:
+            base.with_overrides({**c.fixed, **overrides})
+        except ScenarioError as exc:
+            raise error(source, f"variants.{variant}", overrides, f"overrides that fit the scenario ({error_tail(exc)})") from None
+    clash = [k for k in c.fixed if k in c.parameters]
+    if clash:
+        raise error(source, f"fixed.{clash[0]}", c.fixed[clash[0]], "a key that is not calibrated (it is in parameters)")
+    known = (*CALIBRATION_METRICS, *outcome_names("msosim"))
+    for tid, t in c.targets.items():
+        where = f"targets.{tid}"
+        if t.metric not in known:
+            raise error(source, f"{where}.metric", t.metric, "one of " + ", ".join(known))
+        if t.variant not in c.variants:
+            raise error(source, f"{where}.variant", t.variant, "a variant: " + ", ".join(c.variants))
+        if not t.high > t.low:
+            raise error(source, f"{where}.high", t.high, f"greater than low ({t.low:g})")
+        if t.value is not None and not t.low <= t.value <= t.high:
+            raise error(source, f"{where}.value", t.value, f"within [low, high] = [{t.low:g}, {t.high:g}]")
+    if c.method == "rejection" and c.generations != 1:
+        raise error(source, "generations", c.generations, "1 for method rejection (or method smc)")
+    _check_output(c, source)
+
+
+def _check_output(c: Calibration, source: str) -> None:
+    """The output must be a file; an existing one may set only calibrated keys (else the baseline keeps stale values)."""
+    out = Path(c.output)
+    if out.is_dir():
+        raise error(source, "output", c.output, "a file path (it is a folder)")
+    if not out.is_file():
+        return
+    try:
+        data = read_yaml(out.resolve(), ())
+    except ScenarioError as exc:
+        raise error(source, "output", c.output, f"a calibrated fragment or no file ({exc})") from None
+    stale = [k for k in _flat(data) if k not in c.parameters]
+    if stale:
+        raise error(source, "output", c.output, f"a file setting only calibrated keys; it sets {stale[0]}, which "
+                    "this calibration does not vary (add it to parameters, or delete the file)")
+
+
+def _flat(data: dict, prefix: str = "") -> list[str]:
+    keys = []
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            keys += _flat(value, f"{prefix}{key}.")
+        else:
+            keys.append(f"{prefix}{key}")
+    return keys
+
+
+def plan(path: str | Path) -> Plan:
+    """Load and check a calibration file and build its sampled design over every variant."""
+    c, resolved = load_calibration(path)
+    digest = hashlib.sha256(resolved.read_bytes()).hexdigest()
+    source = str(path)
+    sweep = _sweep_experiment(c)
+    sampled = design(sweep, resolved)   # checks base, fixed, parameter keys and bounds, sampler and n
+    _check(c, resolved, source)
+    p = Plan(c, resolved, source, sampled, len(sampled.hashes), BaseFile(resolved.parent / c.scenario), sweep, digest)
+    p.samples = _over_variants(p, sampled, sampled.applied, sampled.X, "")
+    return p
+
+
+# -- the worker side -------------------------------------------------------------------------------
+
+def calibration_metrics(tables: dict[str, pd.DataFrame], scenario: Scenario) -> dict[str, float]:
+    """The metrics targets read besides `run_outcomes`: stock range, hazards by age, volunteer-only share, staff drops,
+    award rates by type at the call (pooled over calls, as validate's L3a)."""
+    model = tables["model"]
+    out = {k: v for k, v in stock_metrics(model, scenario).items() if k in CALIBRATION_METRICS}
+    table = analysis.dissolution_hazard(tables, by=("age_band",), age_bands=(0.0, YOUNG_YEARS, np.inf))
+
+    def rate(rows: pd.DataFrame) -> float:
+        years = float(rows["mso_years"].sum())
+        return float(rows["dissolutions"].sum() / years) if years > 0 else np.nan
+
+    young = analysis.band_labels((0.0, YOUNG_YEARS, np.inf))[0]
+    out.update(hazard_all=rate(table), hazard_young=rate(table[table["age_band"] == young]),
+               hazard_old=rate(table[table["age_band"] != young]))
+    share = (model["alive_volunteer_only"] / model["alive"].clip(lower=1)).to_numpy(dtype=float)
+    out["volunteer_only_share_start"] = float(share[0])
+    out["volunteer_only_share_end"] = float(share[1:][-scenario.steps_per_year:].mean())
+    out.update(staff_metrics(model, analysis.clock(tables)))
+    rates = analysis.award_rates(tables, by=("type",)).set_index("type")["award_rate"]
+    for kind in ("staffed", "volunteer_only"):
+        out[f"award_rate_{kind}"] = float(rates.get(kind, np.nan))
+    out["award_rate_gap"] = out["award_rate_staffed"] - out["award_rate_volunteer_only"]  # as validate's L3a
+    return out
+
+
+def run_calibration_one(spec: RunSpec) -> RunResult:
+    """One run with the calibration metrics added to its outcomes (no file is touched)."""
+    from ..api import run, run_outcomes
+
+    scenario = Scenario.model_validate_json(spec.scenario_json)
+    if scenario.content_hash() != spec.scenario_hash:
+        raise RuntimeError(f"scenario '{spec.scenario_name}' does not survive its JSON round trip (hash changed)")
+    started = time.perf_counter()
+    tables = run(scenario, seed=spec.seed, years=spec.years)
+    outcomes = {**run_outcomes(tables["model"], scenario.steps_per_year), **calibration_metrics(tables, scenario)}
+    return RunResult(spec, scenario.steps_per_year, outcomes, tables["model"], lifetimes(tables["msos"]),
+                     time.perf_counter() - started)
+
+
+# -- running ---------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Result:
+    """A finished calibration: samples with distances, posterior, fitted values and their measured distance."""
+
+    plan: Plan
+    samples: pd.DataFrame        # per sample: design values, target means, distance, accepted
+    posterior: pd.DataFrame
+    fitted: dict[str, Any]
+    fitted_means: dict[str, float]
+    fitted_distance: float
+    threshold: float
+    runs: int
+    generations: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # per generation: box, tolerance
+    output: Path | None = None
+
+    @property
+    def accepted(self) -> int:
+        return int(self.samples["accepted"].sum())
+
+
+def _stage(store, design: Design, execute, chunk, on_start, on_stored) -> pd.DataFrame:
+    sweep_id = run_design(store, design, execute, size=chunk, on_start=on_start, on_stored=on_stored,
+                          run=run_calibration_one)
+    return sweep_results(store, sweep_id)
+
+
+def refine(p: Plan, keep: np.ndarray, generation: int) -> Plan:
+    """The next generation: the same sampler and seed over the box of the accepted samples, widened by a tenth of
+    each prior's width on both sides and clipped to the prior."""
+    X = p.samples.X[:p.size][keep]
+    box = {}
+    for j, v in enumerate(p.samples.varied):
+        prior = p.calibration.parameters[v.key]
+        pad = 0.1 * (prior.max - prior.min)
+        low, high = max(prior.min, float(X[:, j].min()) - pad), min(prior.max, float(X[:, j].max()) + pad)
+        box[v.key] = ParameterSpec(min=float(f"{low:.6g}"), max=float(f"{high:.6g}"))
+    sweep = p.sweep.model_copy(update={"parameters": box, "name": f"{p.calibration.name}.g{generation}"})
+    sampled = design(sweep, p.path)
+    q = dataclasses.replace(p, samples=sampled, size=len(sampled.hashes), sweep=sweep)
+    q.samples = _over_variants(q, sampled, sampled.applied, sampled.X, f".g{generation}")
+    return q
+
+
+def run_plan(p: Plan, store, execute, *, chunk: int | None = None,
+             on_start: Callable[[str, int, int], None] | None = None,
+             on_stored: Callable[[list[RunResult]], None] | None = None) -> Result:
+    """Run (or resume) the samples of each generation, reject, run the fitted point; nothing is written but the store."""
+    targets = p.calibration.targets
+    start = (lambda stage: None if on_start is None else (lambda total, todo: on_start(stage, total, todo)))
+    generations, total = [], 0
+    count = p.calibration.generations if p.calibration.method == "smc" else 1
+    for generation in range(count):
+        if generation:
+            p = refine(p, keep, generation)
+        runs = _stage(store, p.samples, execute, chunk, start("samples" if count == 1 else f"generation {generation}"),
+                      on_stored)
+        total += len(runs)
+        means = target_means(runs, p)
+        d = distance(scaled_errors(means, targets), targets)
+        keep = accepted(d, p.calibration.accept)
+        generations.append({"samples": p.size, "tolerance": float(d[keep].max()),
+                            "box": {v.key: [float(v.bounds[0]), float(v.bounds[1])] for v in p.samples.varied}})
+    table = posterior(p, keep)
+    fitted = fitted_values(p, table)
+    fitted_runs = _stage(store, p.at(fitted, ".fitted"), execute, chunk, start("fitted"), on_stored)
+    fitted_means = target_means(fitted_runs.assign(point=fitted_runs["point"] * p.size), p).iloc[0]
+    fitted_distance = float(distance(scaled_errors(fitted_means.to_frame().T, targets), targets)[0])
+    samples = pd.DataFrame(p.samples.X[:p.size], columns=p.names).join(means).assign(distance=d, accepted=False)
+    samples.loc[keep, "accepted"] = True
+    return Result(p, samples, table, fitted, {k: float(v) for k, v in fitted_means.items()}, fitted_distance,
+                  float(d[keep].max()), total + len(fitted_runs), generations)
+
+
+def fragment(result: Result, experiment_path: str | Path, origin: dict[str, Any]) -> dict[str, Any]:
+    """The calibrated scenario fragment with its provenance (`origin`: batch.provenance() at the start) under `metadata`."""
+    c, p = result.plan.calibration, result.plan
+    post = {row["parameter"]: {"prior": [row["prior_min"], row["prior_max"]],
+                               **{k: float(f"{row[k]:.4g}") for k in ("mean", "median", "q05", "q95")}}
+            for _, row in result.posterior.iterrows()}
+    targets = {tid: {"variant": t.variant, "metric": t.metric, "band": [t.low, t.high], "value": t.value,
+                     "fitted": float(f"{result.fitted_means[tid]:.4g}")} for tid, t in c.targets.items()}
+    meta = {"calibration": {
+        "command": f"msosim calibrate {experiment_path}", "experiment": str(experiment_path), "experiment_sha256": p.digest,
+        "method": (f"rejection ABC on SALib {c.sampler} samples of uniform priors" if c.method == "rejection" else
+                   f"ABC in {c.generations} generations of SALib {c.sampler} samples, each in the box of the previous "
+                   "generation's accepted samples (no importance weights)") + f"; fitted = posterior {c.estimate}",
+        "distance_definition": DISTANCE, "distance": float(f"{result.fitted_distance:.4g}"),
+        "acceptance_distance": float(f"{result.threshold:.4g}"),
+        "best_distance": float(f"{result.samples['distance'].min():.4g}"),
+        "samples": p.size, "accepted": result.accepted, "generations": [
+            {"samples": g["samples"], "tolerance": float(f"{g['tolerance']:.4g}"),
+             "box": {k: [float(f"{x:.4g}") for x in b] for k, b in g["box"].items()}} for g in result.generations], "replications": c.replications, "variants": p.variants,
+        "runs": result.runs, "seed": c.seed, "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "git_commit": origin["git_commit"], "git_dirty": origin["git_dirty"], "msosim_version": origin["msosim_version"],
+        "posterior": post, "targets": targets}}
+    body: dict[str, Any] = {}
+    for key, value in result.fitted.items():
+        body = set_dotted(body, key, value)
+    return {"metadata": meta, **body}
+
+
+def write_fragment(data: dict[str, Any], out: Path, *, replace: bool = False) -> None:
+    """Write the fragment atomically to a new file (or, with `replace`, over the file the user named with --into)."""
+    text = ("# Fitted by `msosim calibrate` (see metadata.calibration.command); do not edit by hand, rerun it.\n"
+            "# scenarios/baseline.yaml extends this file; `metadata` is provenance, not a scenario key.\n"
+            + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    write_file(out, text, "--into", allowed=replace)
+
+
+def run_calibration(path: str | Path, *, workers: int | None = None, dask: str | None = None, scheduler: str | None = None,
+              store: str | Path | None = None, out: str | Path | None = None, chunk: int | None = None,
+              write: bool = True, into: str | Path | None = None, on_start: Callable[[str, int, int], None] | None = None,
+              on_stored: Callable[[list[RunResult]], None] | None = None) -> Result:
+    """Run (or resume) a calibration file and write the fitted fragment (default: its `output:`).
+
+    Executors as `run_sweep`: a process pool of `workers` (default all cores), `dask="local"`, or
+    `scheduler="tcp://host:8786"`. Runs already in the store are not run again.
+    """
+    from .batch import provenance
+    from .store import Store
+
+    p = plan(path)
+    origin = provenance()
+    if out is not None or into is not None:
+        p.calibration = p.calibration.model_copy(update={"output": str(into or out)})
+        _check_output(p.calibration, p.source)
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    location = store or p.calibration.store or Path("results") / f"{p.calibration.name}.duckdb"
+    with executor(workers, dask, scheduler) as execute, Store.open(location, create=True) as opened:
+        result = run_plan(p, opened, execute, chunk=chunk, on_start=on_start, on_stored=on_stored)
+    if write:
+        result.output = Path(p.calibration.output) if into is not None else fresh_file(Path(p.calibration.output))
+        write_fragment(fragment(result, path, origin), result.output, replace=into is not None)
+    return result

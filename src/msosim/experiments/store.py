@@ -1,0 +1,475 @@
+"""The results store: one DuckDB file, one transaction per finished run, keyed by (scenario hash, seed, years).
+
+Tables (schema version 2):
+  schema_info    key/value: tool = msosim, schema_version, created_at
+  comparisons    one row per scenario position of a `compare` call (its id, order, name, path, years, reps, base seed)
+  runs           one row per run: key, the resolved scenario as JSON, provenance (versions, git commit, date, wall time)
+  outcomes       tidy scalar outcomes (`api.run_outcomes`): key, outcome, value
+  model_steps    the monthly model table of each run: key + every column of `tables()["model"]`
+  mso_lifetimes  per MSO of each run: initial flag, staffed at start, founding and death step, death cause
+  sweeps         one row per sweep (`msosim sweep`): its id, name, design (experiment as JSON), sampler, size, seeds
+  sweep_points   per sweep and point index: the scenario hash its runs are stored under
+  sweep_values   per sweep, point and varied parameter: the design value (what the analysis uses) and the
+                 value applied to the scenario (rounded for integer keys, the choice for categorical ones)
+
+Version 2 added the three sweep tables (created with the first sweep). Only one process writes
+(the parent of a batch); a run is stored whole or not at all, and a chunk of runs in one
+transaction, so a killed batch leaves a readable store and a rerun skips exactly the runs there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..outputs import replace_files
+
+
+def _lazy_import(name: str):
+    """The module, loaded on first attribute access (importlib's LazyLoader recipe): running a model
+    never touches the store, and DuckDB costs memory and time at import."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+duckdb = _lazy_import("duckdb")
+
+SCHEMA_VERSION = 2
+TOOL = "msosim"
+KEY = ("scenario_hash", "seed", "years")
+KEY_DDL = "scenario_hash VARCHAR NOT NULL, seed BIGINT NOT NULL, years DOUBLE NOT NULL"
+TABLES = ("schema_info", "comparisons", "runs", "outcomes", "model_steps", "mso_lifetimes", "sweeps", "sweep_points",
+          "sweep_values")
+LAZY_TABLES = ("model_steps", "sweeps", "sweep_points", "sweep_values")  # created when first needed
+WITHIN_RUN = {"outcomes": ", t.outcome", "model_steps": ", t.step", "mso_lifetimes": ", t.mso"}
+TIMING_COLUMNS = ("finished_at", "wall_seconds", "created_at")
+
+SCHEMA_DDL = (
+    "CREATE TABLE schema_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    "CREATE TABLE comparisons (comparison_id VARCHAR NOT NULL, position INTEGER NOT NULL,"
+    " scenario_hash VARCHAR NOT NULL, scenario_name VARCHAR NOT NULL, scenario_path VARCHAR,"
+    " years DOUBLE NOT NULL, reps INTEGER NOT NULL, base_seed BIGINT NOT NULL, created_at TIMESTAMP,"
+    " PRIMARY KEY (comparison_id, position))",
+    f"CREATE TABLE runs ({KEY_DDL}, scenario_name VARCHAR, scenario_json VARCHAR, steps_per_year INTEGER,"
+    " msosim_version VARCHAR, git_commit VARCHAR, git_dirty BOOLEAN, python_version VARCHAR,"
+    " numpy_version VARCHAR, mesa_version VARCHAR, platform VARCHAR, finished_at TIMESTAMP,"
+    " wall_seconds DOUBLE, PRIMARY KEY (scenario_hash, seed, years))",
+    f"CREATE TABLE outcomes ({KEY_DDL}, outcome VARCHAR NOT NULL, value DOUBLE,"
+    " PRIMARY KEY (scenario_hash, seed, years, outcome))",
+    f"CREATE TABLE mso_lifetimes ({KEY_DDL}, mso INTEGER NOT NULL, initial BOOLEAN, staffed_start BOOLEAN,"
+    " founded_step INTEGER, died_step INTEGER, death_cause TINYINT)",
+)
+SWEEP_DDL = (
+    "CREATE TABLE IF NOT EXISTS sweeps (sweep_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, model VARCHAR NOT NULL,"
+    " experiment_path VARCHAR, experiment_json VARCHAR NOT NULL, sampler VARCHAR NOT NULL, n INTEGER NOT NULL,"
+    " points INTEGER NOT NULL, replications INTEGER NOT NULL, base_seed BIGINT NOT NULL, years DOUBLE NOT NULL,"
+    " runs INTEGER NOT NULL, created_at TIMESTAMP)",
+    "CREATE TABLE IF NOT EXISTS sweep_points (sweep_id VARCHAR NOT NULL, point INTEGER NOT NULL,"
+    " scenario_hash VARCHAR NOT NULL, PRIMARY KEY (sweep_id, point))",
+    "CREATE TABLE IF NOT EXISTS sweep_values (sweep_id VARCHAR NOT NULL, point INTEGER NOT NULL,"
+    " parameter VARCHAR NOT NULL, value DOUBLE, applied VARCHAR, PRIMARY KEY (sweep_id, point, parameter))",
+)
+ORDER = {"schema_info": "key", "comparisons": "created_at, comparison_id, position",
+         "runs": "scenario_hash, seed, years", "outcomes": "scenario_hash, seed, years, outcome",
+         "model_steps": "scenario_hash, seed, years, step", "mso_lifetimes": "scenario_hash, seed, years, mso",
+         "sweeps": "created_at, sweep_id", "sweep_points": "sweep_id, point",
+         "sweep_values": "sweep_id, point, parameter"}
+
+
+class StoreError(Exception):
+    """A store that cannot be used (not DuckDB, another tool's tables, another schema version, locked)."""
+
+
+def _sql_type(dtype: Any) -> str:
+    """The DuckDB column type for a pandas dtype."""
+    if pd.api.types.is_bool_dtype(dtype):
+        return "BOOLEAN"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "BIGINT"
+    if pd.api.types.is_float_dtype(dtype):
+        return "DOUBLE"
+    return "VARCHAR"
+
+
+def _keyed(frames: list[tuple[tuple[str, int, float], pd.DataFrame]]) -> pd.DataFrame:
+    """The frames of several runs stacked, each row with its run's key columns in front."""
+    lengths = [len(frame) for _, frame in frames]
+    body = pd.concat([frame for _, frame in frames], ignore_index=True) if len(frames) > 1 \
+        else frames[0][1].reset_index(drop=True)
+    keys = pd.DataFrame({name: np.repeat(np.array([key[i] for key, _ in frames]), lengths)
+                         for i, name in enumerate(KEY)})
+    return pd.concat([keys, body], axis=1)
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(path, read_only=read_only)
+    except duckdb.Error as exc:
+        message = str(exc).splitlines()[0]
+        if "lock" in message.lower():
+            raise StoreError(f"{path}: store is in use by another process ({message}); "
+                             "wait for it to finish or use another --store") from None
+        if "not a valid duckdb" in message.lower():
+            raise StoreError(f"{path}: not an msosim results store ({message})") from None
+        raise StoreError(f"{path}: cannot open the results store ({message})") from None
+
+
+def _table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                       "ORDER BY table_name").fetchall()
+    return [row[0] for row in rows]
+
+
+def _check_schema(con: duckdb.DuckDBPyConnection, path: str) -> bool:
+    """True if the file holds an msosim store of this schema, False if it is empty; else StoreError."""
+    names = _table_names(con)
+    if not names:
+        return False
+    if "schema_info" not in names:
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise StoreError(f"{path}: a DuckDB file with tables {shown} but no msosim schema_info; "
+                         "not an msosim results store (use another --store path)")
+    try:
+        info = dict(con.execute("SELECT key, value FROM schema_info").fetchall())
+    except duckdb.Error as exc:
+        raise StoreError(f"{path}: unreadable schema_info table ({str(exc).splitlines()[0]}); "
+                         "not an msosim results store") from None
+    if info.get("tool") != TOOL:
+        raise StoreError(f"{path}: schema_info names tool {info.get('tool')!r}; not an msosim results store")
+    if info.get("schema_version") == "1":
+        raise StoreError(f"{path}: msosim store schema version 1 (before sweeps); this msosim reads version "
+                         f"{SCHEMA_VERSION}; upgrade it in place with `msosim store upgrade {path}` "
+                         "(adds nothing but the version mark; sweep tables come with the first sweep), or use a new --store file")
+    if info.get("schema_version") != str(SCHEMA_VERSION):
+        raise StoreError(f"{path}: msosim store schema version {info.get('schema_version')}; this msosim reads "
+                         f"version {SCHEMA_VERSION} (use a new --store file, or the msosim that wrote it)")
+    missing = [name for name in TABLES if name not in names and name not in LAZY_TABLES]
+    if missing:
+        raise StoreError(f"{path}: msosim store lacks tables {', '.join(missing)}; the file is damaged")
+    return True
+
+
+class Store:
+    """An open results store. `Store.open(path)` to read, `Store.open(path, create=True)` to write."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str, read_only: bool) -> None:
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+
+    @classmethod
+    def open(cls, path: str | Path | None, *, create: bool = False) -> Store:
+        """Open a store; `create=True` opens for writing (making the file if needed), None is in memory."""
+        if path is None:
+            store = cls(duckdb.connect(":memory:"), ":memory:", read_only=False)
+            store._create_schema()
+            return store
+        path = Path(path)
+        text = str(path)
+        if path.is_dir():
+            raise StoreError(f"{text}: is a folder; allowed: a DuckDB file path (e.g. results/compare.duckdb)")
+        if not path.exists() and not create:
+            raise StoreError(f"{text}: no such store; run `msosim compare ... --store {text}` first")
+        initialised = False
+        if path.exists():
+            probe = _connect(text, read_only=True)
+            try:
+                initialised = _check_schema(probe, text)
+            finally:
+                probe.close()
+        if not create:
+            return cls(_connect(text, read_only=True), text, read_only=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = cls(_connect(text, read_only=False), text, read_only=False)
+        if not initialised:
+            store._create_schema()
+        return store
+
+    def _create_schema(self) -> None:
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self._transaction():
+            for ddl in SCHEMA_DDL:
+                self.con.execute(ddl)
+            self.con.executemany("INSERT INTO schema_info VALUES (?, ?)",
+                                 [("tool", TOOL), ("schema_version", str(SCHEMA_VERSION)), ("created_at", now)])
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.con)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def record_comparison(self, comparison_id: str, rows: list[dict]) -> None:
+        """Record (or refresh the date of) a comparison: one row per scenario position."""
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        with self._transaction():
+            self.con.execute("DELETE FROM comparisons WHERE comparison_id = ?", [comparison_id])
+            self.con.executemany(
+                "INSERT INTO comparisons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(comparison_id, row["position"], row["scenario_hash"], row["scenario_name"], row["scenario_path"],
+                  float(row["years"]), row["reps"], row["base_seed"], now) for row in rows])
+
+    def done_keys(self) -> set[tuple[str, int, float]]:
+        """The (scenario hash, seed, years) of every stored run."""
+        rows = self.con.execute("SELECT scenario_hash, seed, years FROM runs").fetchall()
+        return {(h, int(s), float(y)) for h, s, y in rows}
+
+    def add_run(self, run: dict[str, Any], model: pd.DataFrame, lifetimes: pd.DataFrame,
+                outcomes: dict[str, float]) -> bool:
+        """Store one finished run in one transaction; False (and nothing written) if its key is there."""
+        return self.add_runs([(run, model, lifetimes, outcomes)]) == 1
+
+    def add_runs(self, items: list[tuple[dict[str, Any], pd.DataFrame | None, pd.DataFrame | None, dict[str, float]]]) -> int:
+        """Store finished runs (run row, model table, lifetimes, outcomes) in one transaction; returns how many were new.
+
+        Runs whose key is already stored (or repeated in `items`) are skipped; a model table or lifetimes
+        that is None or empty writes no rows (test functions have neither).
+        """
+        with self._transaction():
+            done = self._present([item[0] for item in items])
+            fresh, now = [], dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            for run, model, lifetimes, outcomes in items:
+                key = (run["scenario_hash"], int(run["seed"]), float(run["years"]))
+                if key not in done:
+                    done.add(key)
+                    fresh.append((key, {**run, "seed": key[1], "years": key[2], "finished_at": now}, model,
+                                  lifetimes, outcomes))
+            if not fresh:
+                return 0
+            self._insert("runs", pd.DataFrame([row for _, row, _, _, _ in fresh]))
+            self._insert("outcomes", pd.DataFrame(
+                [(*key, name, float(value)) for key, _, _, _, out in fresh for name, value in out.items()],
+                columns=[*KEY, "outcome", "value"]))
+            models = [(key, model) for key, _, model, _, _ in fresh if model is not None and len(model.columns)]
+            if models:
+                self._ensure_model_columns(models[0][1])
+                for _, model in models[1:]:
+                    if list(model.columns) != list(models[0][1].columns):
+                        self._ensure_model_columns(model)
+                self._insert("model_steps", _keyed(models))
+            lives = [(key, life) for key, _, _, life, _ in fresh if life is not None and len(life)]
+            if lives:
+                self._insert("mso_lifetimes", _keyed(lives))
+        return len(fresh)
+
+    def _present(self, runs: list[dict[str, Any]]) -> set[tuple[str, int, float]]:
+        """The keys among `runs` that are already stored."""
+        keys = pd.DataFrame({"scenario_hash": [r["scenario_hash"] for r in runs],
+                             "seed": [int(r["seed"]) for r in runs], "years": [float(r["years"]) for r in runs]})
+        self.con.register("_keys", keys)
+        try:
+            rows = self.con.execute("SELECT r.scenario_hash, r.seed, r.years FROM runs r "
+                                    "JOIN _keys k USING (scenario_hash, seed, years)").fetchall()
+        finally:
+            self.con.unregister("_keys")
+        return {(h, int(s), float(y)) for h, s, y in rows}
+
+    def _insert(self, table: str, frame: pd.DataFrame, key: list | None = None) -> None:
+        if key is not None:
+            frame = frame.copy()
+            frame.insert(0, "years", key[2])
+            frame.insert(0, "seed", key[1])
+            frame.insert(0, "scenario_hash", key[0])
+        self.con.register("_incoming", frame)
+        try:
+            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+        finally:
+            self.con.unregister("_incoming")
+
+    def _ensure_model_columns(self, model: pd.DataFrame) -> None:
+        """Create model_steps from the first run's columns; add columns a newer model reports."""
+        if "model_steps" not in _table_names(self.con):
+            columns = ", ".join(f"{_quote(name)} {_sql_type(dtype)}" for name, dtype in model.dtypes.items())
+            self.con.execute(f"CREATE TABLE model_steps ({KEY_DDL}, {columns})")
+            return
+        existing = set(self.columns("model_steps"))
+        for name, dtype in model.dtypes.items():
+            if name not in existing:
+                self.con.execute(f"ALTER TABLE model_steps ADD COLUMN {_quote(name)} {_sql_type(dtype)}")
+
+    def record_sweep(self, sweep: dict[str, Any], points: pd.DataFrame, values: pd.DataFrame) -> bool:
+        """Record a sweep, its points and their parameter values in one transaction; False if already recorded.
+
+        A sweep id is a hash of its design, so a recorded id holds the same points; a rerun records nothing.
+        """
+        with self._transaction():
+            for ddl in SWEEP_DDL:
+                self.con.execute(ddl)
+            found = self.con.execute("SELECT points FROM sweeps WHERE sweep_id = ?", [sweep["sweep_id"]]).fetchall()
+            if found:
+                if found[0][0] != len(points):
+                    raise StoreError(f"{self.path}: sweep {sweep['sweep_id']} is recorded with {found[0][0]} points, "
+                                     f"not {len(points)}; the store is damaged or from another msosim")
+                return False
+            row = {**sweep, "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}
+            self._insert("sweeps", pd.DataFrame([row]))
+            self._insert("sweep_points", points.assign(sweep_id=sweep["sweep_id"]))
+            self._insert("sweep_values", values.assign(sweep_id=sweep["sweep_id"]))
+        return True
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def tables(self) -> list[str]:
+        """The store's tables present in this file, in schema order."""
+        names = set(_table_names(self.con))
+        return [name for name in TABLES if name in names]
+
+    def columns(self, name: str) -> list[str]:
+        """The column names of one table (empty if the table is absent)."""
+        rows = self.con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+                                "AND table_name = ? ORDER BY ordinal_position", [name]).fetchall()
+        return [row[0] for row in rows]
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A whole table, ordered by its key."""
+        if name not in self.tables():
+            return pd.DataFrame()
+        return self.con.execute(f"SELECT * FROM {name} ORDER BY {ORDER[name]}").df()
+
+    def runs(self) -> pd.DataFrame:
+        """Every stored run with its provenance, one row per (scenario hash, seed, years)."""
+        return self.table("runs")
+
+    def outcomes(self, wide: bool = False) -> pd.DataFrame:
+        """Scalar outcomes: tidy (one row per run x outcome) or wide (one row per run)."""
+        frame = self.con.execute(
+            "SELECT r.scenario_name, o.* FROM outcomes o JOIN runs r USING (scenario_hash, seed, years) "
+            f"ORDER BY {ORDER['outcomes']}").df()
+        if not wide:
+            return frame
+        return (frame.pivot(index=["scenario_name", *KEY], columns="outcome", values="value")
+                .reset_index().rename_axis(columns=None))
+
+    def comparison(self, comparison_id: str | None = None) -> pd.DataFrame:
+        """The scenario positions of one comparison (default: the one recorded last); empty if none."""
+        if comparison_id is None:
+            latest = self.con.execute("SELECT comparison_id FROM comparisons "
+                                      "ORDER BY created_at DESC, comparison_id LIMIT 1").fetchall()
+            if not latest:
+                return pd.DataFrame()
+            comparison_id = latest[0][0]
+        return self.con.execute("SELECT * FROM comparisons WHERE comparison_id = ? ORDER BY position",
+                                [comparison_id]).df()
+
+    def select(self, table: str, comparison_id: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """Rows of a run table that belong to a comparison, with its `position` and `scenario` name."""
+        if table not in self.tables():
+            return pd.DataFrame()
+        chosen = "t.*" if columns is None else ", ".join(f"t.{_quote(c)}" for c in (*KEY, *columns))
+        query = (f"SELECT c.position, c.scenario_name AS scenario, {chosen} FROM comparisons c "
+                 f"JOIN {table} t ON t.scenario_hash = c.scenario_hash AND t.years = c.years "
+                 "AND t.seed BETWEEN c.base_seed AND c.base_seed + c.reps - 1 "
+                 f"WHERE c.comparison_id = ? ORDER BY c.position, t.seed{WITHIN_RUN.get(table, '')}")
+        return self.con.execute(query, [comparison_id]).df()
+
+    def sweep(self, name: str | None = None) -> pd.DataFrame:
+        """The row of one sweep, by id or name (the last recorded of that name; default: the last); empty if none."""
+        if "sweeps" not in self.tables():
+            return pd.DataFrame()
+        where, args = ("WHERE sweep_id = ? OR name = ?", [name, name]) if name is not None else ("", [])
+        return self.con.execute(f"SELECT * FROM sweeps {where} ORDER BY created_at DESC, sweep_id LIMIT 1", args).df()
+
+    def sweep_table(self, table: str, sweep_id: str) -> pd.DataFrame:
+        """Rows of a sweep table, or of a run table joined to a sweep's points (its seeds and years only), by point.
+
+        For run tables the result has the sweep's `point` in front of the table's own columns.
+        """
+        if table in ("sweep_points", "sweep_values"):
+            return self.con.execute(f"SELECT * FROM {table} WHERE sweep_id = ? ORDER BY {ORDER[table]}", [sweep_id]).df()
+        if table not in self.tables():
+            return pd.DataFrame()
+        query = (f"SELECT p.point, t.* FROM sweeps s JOIN sweep_points p USING (sweep_id) "
+                 f"JOIN {table} t ON t.scenario_hash = p.scenario_hash AND t.years = s.years "
+                 "AND t.seed BETWEEN s.base_seed AND s.base_seed + s.replications - 1 "
+                 f"WHERE s.sweep_id = ? ORDER BY p.point, t.seed{WITHIN_RUN.get(table, '')}")
+        return self.con.execute(query, [sweep_id]).df()
+
+    def export(self, out: str | Path, fmt: str = "parquet") -> list[Path]:
+        """Write every table to `out/<table>.<fmt>` (parquet or csv); each file appears whole or not at all."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out))
+        written = []
+        try:
+            for name in self.tables():
+                target = staging / f"{name}.{fmt}"
+                options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER"
+                literal = str(target).replace("'", "''")
+                self.con.execute(f"COPY (SELECT * FROM {name} ORDER BY {ORDER[name]}) TO '{literal}' ({options})")
+            written = replace_files(out, staging, [f"{name}.{fmt}" for name in self.tables()], "--out")
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return written
+
+
+class _Transaction:
+    """BEGIN ... COMMIT, or ROLLBACK on any exception (including KeyboardInterrupt)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def __enter__(self) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+
+    def __exit__(self, exc_type: type | None, *exc: object) -> None:
+        if exc_type is None:
+            self.con.execute("COMMIT")
+            return
+        try:
+            self.con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # the connection is closing with the exception anyway; DuckDB drops what was not committed
+
+
+def open_store(path: str | Path) -> Store:
+    """Open a results store for reading: `.runs()`, `.outcomes(wide=...)`, `.table(name)`, `.comparison()`."""
+    return Store.open(path, create=False)
+
+
+def upgrade(path: str | Path) -> str:
+    """Mark a version-1 store as version 2 (its tables are a subset of version 2's); returns what was done."""
+    text = str(path)
+    if not Path(path).is_file():
+        raise StoreError(f"{text}: no such store")
+    con = _connect(text, read_only=False)
+    try:
+        names = _table_names(con)
+        info = dict(con.execute("SELECT key, value FROM schema_info").fetchall()) if "schema_info" in names else {}
+        if info.get("tool") != TOOL:
+            raise StoreError(f"{text}: not an msosim results store")
+        if info.get("schema_version") == str(SCHEMA_VERSION):
+            return f"{text}: already schema version {SCHEMA_VERSION}"
+        if info.get("schema_version") != "1":
+            raise StoreError(f"{text}: schema version {info.get('schema_version')}; only version 1 can be upgraded")
+        with _Transaction(con):
+            con.execute("UPDATE schema_info SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+        return f"{text}: upgraded from schema version 1 to {SCHEMA_VERSION}"
+    finally:
+        con.close()

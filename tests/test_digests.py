@@ -1,0 +1,33 @@
+"""Behaviour guard: every table of the baseline (3 years) and district (10 years) scenarios, seeds 1, 2, 7, is unchanged."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from tests.digests import CASES, DIGESTS, REGENERATE, SEEDS, case_digests, table_digest
+
+STORED = json.loads(DIGESTS.read_text())
+
+
+def test_digest_sees_a_changed_cell():
+    """The digest is canonical (same table, same digest) and changes with one value or one dtype."""
+    table = pd.DataFrame({"a": [1, 2], "b": [0.1, 0.2]})
+    assert table_digest(table) == table_digest(table.copy())
+    changed = table.copy()
+    changed.loc[1, "b"] = 0.2000000001
+    assert table_digest(changed) != table_digest(table)
+    assert table_digest(table.astype({"a": "float64"})) != table_digest(table)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("seed", SEEDS)
+def test_tables_match_stored_digests(case, seed):
+    """Every table equals the stored one; if a change of the model is intended, regenerate the digests."""
+    stored = STORED[f"{case}/{seed}"]
+    actual = case_digests(case, seed)
+    changed = sorted(name for name in stored.keys() | actual.keys() if stored.get(name) != actual.get(name))
+    assert not changed, (f"{case} seed {seed}: tables {changed} differ from tests/data/digests.json. "
+                         f"If the model's behaviour changed on purpose, regenerate with `{REGENERATE}` and commit it.")
