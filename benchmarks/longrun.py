@@ -23,7 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from msosim import longrun  # noqa: E402
+from msosim.experiments import longrun  # noqa: E402
 from msosim.model import MSOModel  # noqa: E402
 
 COLUMNS = ("alive", "volunteers_per_mso", "mean_burnout", "median_reserves", "coverage", "dissolution_rate",
@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1])
     parser.add_argument("--set", dest="sets", action="append", default=[], help="dotted key=value override")
     parser.add_argument("--every", type=int, default=5, help="print every k-th year (and the first and last)")
-    parser.add_argument("--checks", action="store_true", help="also print the long-run checks (msosim.longrun) per seed")
+    parser.add_argument("--checks", action="store_true", help="also print the long-run checks (msosim.experiments.longrun) per seed")
     args = parser.parse_args()
     overrides = parse_sets(args.sets)
     if args.scale:

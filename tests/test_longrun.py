@@ -1,4 +1,4 @@
-"""The long-run checks of issue 15 (msosim.longrun): known answers on hand-made tables, and one small run."""
+"""The long-run checks of issue 15 (msosim.experiments.longrun): known answers on hand-made tables, and one small run."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from msosim import MSOModel, longrun
+from msosim import MSOModel
+from msosim.experiments import longrun
 from msosim.population import read_data
 
 from .conftest import SMALL

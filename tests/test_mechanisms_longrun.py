@@ -7,7 +7,8 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from msosim import MSOModel, longrun
+from msosim import MSOModel
+from msosim.experiments import longrun
 from msosim.submodels.demography import dissolve, secured
 from msosim.submodels.finances import spend_reserves
 from msosim.submodels.rates import per_step

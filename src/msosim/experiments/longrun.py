@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from . import analysis
-from .population import read_data
+from ..population import read_data
 
 # quantity: (model-table column or derived name, low, high, source)
 STATIONARY_BANDS: dict[str, tuple[float, float, str]] = {
