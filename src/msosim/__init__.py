@@ -5,7 +5,7 @@ from .experiments.analysis import (award_rates, dissolution_hazard, funding_by_t
                                    reapplication_rates, survival_curves)
 from .experiments.batch import compare
 from .experiments.calibrate import run_calibration
-from .experiments.sensitivity import analyze_sweep
+from .experiments.sensitivity import analyze_sweep, load as load_sweep
 from .experiments.store import open_store
 from .experiments.sweep import run_sweep
 from .experiments.validate import run_validation
@@ -14,6 +14,6 @@ from .scenario import Scenario, ScenarioError, load_scenario
 from .version import __version__
 
 __all__ = ["MSOModel", "Scenario", "ScenarioError", "__version__", "analyze_sweep", "award_rates", "compare",
-           "dissolution_hazard", "funding_by_track_record", "kaplan_meier", "load_scenario", "open_store",
+           "dissolution_hazard", "funding_by_track_record", "kaplan_meier", "load_scenario", "load_sweep", "open_store",
            "reapplication_rates", "run", "run_calibration", "run_outcomes", "run_sweep", "run_validation",
            "survival_curves"]

@@ -117,11 +117,14 @@ def render_html(result: Analysis, figures: dict[str, tuple[str, bytes]]) -> str:
                                        f"{s['years']:g}", f"{len(result.runs)} of {s['runs']}"]})
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
              f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>", _html_frame(overview)]
+    parts += [f"<p class='warning'><strong>Warning:</strong> {html.escape(text)}</p>" for text in result.warnings]
     parts += [f"<p class='note'>{html.escape(note)}</p>" for note in result.notes]
     if result.sobol is not None:
         parts.append(f"<h2>Sobol indices</h2><p class='note'>S1: share of the outcome's variance due to the parameter "
                      f"alone; ST: including its interactions. conf: half-width of the {level:.0%} bootstrap interval "
-                     "(SALib). Each point's replications are averaged first.</p>")
+                     "(SALib). Each point's replications are averaged first. flags: why a row should not be read as it "
+                     "stands (an interval wider than the index, S1 below 0 or ST above 1 beyond the interval, an "
+                     "outcome that barely varies).</p>")
         parts.append(_html_frame(result.sobol))
     if result.morris is not None:
         parts.append("<h2>Morris screening</h2><p class='note'>mu*: mean absolute elementary effect (importance); "
