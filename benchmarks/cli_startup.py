@@ -22,8 +22,11 @@ TARGET = 0.3  # CPU seconds (issue 19)
 MSOSIM = Path(sys.executable).with_name("msosim")
 COMMANDS = {
     "msosim --help": ([str(MSOSIM), "--help"], 0),
-    "msosim run --bogus (argument error)": ([str(MSOSIM), "run", "scenarios/district.yaml", "--bogus"], 2),
     "msosim sweep --help": ([str(MSOSIM), "sweep", "--help"], 0),
+    "msosim run X --bogus (unknown option)": ([str(MSOSIM), "run", "scenarios/district.yaml", "--bogus"], 2),
+    "msosim nosuch (unknown command)": ([str(MSOSIM), "nosuch"], 2),
+    "msosim run X --years abc (bad value)": ([str(MSOSIM), "run", "scenarios/district.yaml", "--years", "abc"], 2),
+    "msosim run (missing argument)": ([str(MSOSIM), "run"], 2),
 }
 
 
