@@ -192,6 +192,7 @@ def provenance() -> dict[str, object]:
     import mesa
 
     from ..version import __version__
+    from .provenance import library_versions_json
 
     repo = Path(__file__).resolve().parent
     commit, dirty = "unknown", None
@@ -206,7 +207,8 @@ def provenance() -> dict[str, object]:
         pass
     return {"msosim_version": __version__, "git_commit": commit, "git_dirty": dirty,
             "python_version": platform.python_version(), "numpy_version": np.__version__,
-            "mesa_version": mesa.__version__, "platform": platform.platform()}
+            "mesa_version": mesa.__version__, "platform": platform.platform(),
+            "library_versions": library_versions_json()}
 
 
 def comparison_rows(scenarios: list[Scenario], paths: list[str | Path], reps: int, years: float | None,
