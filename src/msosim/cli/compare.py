@@ -46,6 +46,7 @@ def compare(
     lang: Annotated[Lang | None, typer.Option(help="language of the findings, table and report (default: from the locale)")] = None,
     budget_neutral: Annotated[bool, typer.Option(help="scale each scenario's budgets to the reference's public spending (within 1%)")] = False,
     brief: Annotated[Path | None, typer.Option(help="also write the one-page brief (PDF) to this file")] = None,
+    keep_tables: Annotated[bool, typer.Option(help="also keep each run's events, grants and msos tables (Parquet files in <store>.tables/, listed in the store's run_tables)")] = False,
 ) -> None:
     """Run replications of scenarios in parallel, store every run, print the findings and the paired comparison, write the report."""
     from ..experiments.batch import RunFailed, load_scenarios, progress_bar, run_comparison
@@ -104,7 +105,7 @@ def compare(
 
     try:
         comparison_id = run_comparison(opened, configs, scenarios, reps=reps, years=years, workers=workers,
-                                       base_seed=seed, on_start=on_start, on_stored=on_stored)
+                                       base_seed=seed, on_start=on_start, on_stored=on_stored, keep_tables=keep_tables)
     except KeyboardInterrupt:
         bar.stop()
         opened.close()

@@ -24,6 +24,7 @@ def sweep(
     n: Annotated[int | None, typer.Option("--n", min=1, max=10_000_000, help="sample size, replacing the file's n: (a new sweep)")] = None,
     reps: Annotated[int | None, typer.Option(min=1, max=100_000, help="replications per point, replacing the file's replications:")] = None,
     years: Annotated[float | None, typer.Option(min=0.01, max=200, help="years per run, replacing the file's years:")] = None,
+    keep_tables: Annotated[bool, typer.Option(help="also keep each run's events, grants and msos tables (Parquet files in <store>.tables/, listed in the store's run_tables)")] = False,
 ) -> None:
     """Run (or resume) a parameter sweep: sample, run every point's replications, store each chunk as it returns."""
     from ..experiments.batch import RunFailed, progress_bar
@@ -62,7 +63,8 @@ def sweep(
     try:
         with executor(workers, dask.value if dask else None, scheduler) as execute:
             opened = Store.open(path, create=True)
-            run_design(opened, design, execute, size=chunk, on_start=on_start, on_stored=on_stored)
+            run_design(opened, design, execute, size=chunk, on_start=on_start, on_stored=on_stored,
+                       keep_tables=keep_tables)
     except (ExecutorError, StoreError) as exc:
         bar.stop()
         cli.fail(str(exc))
