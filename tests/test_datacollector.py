@@ -62,3 +62,14 @@ def test_batch_run_returns_agent_rows_with_agent_reporters() -> None:
     assert {"AgentID", "volunteers", "alive", "Step"} <= set(frame.columns)
     per_step = frame.groupby("Step").size()
     assert (per_step.to_numpy() == frame.groupby("Step")["alive"].first().to_numpy()).all()
+
+
+def test_the_agent_sets_agree_on_who_is_alive(model) -> None:
+    """model.agents and agents_by_type[MSO] hold the living MSOs; model.mso_agents every MSO ever, by row."""
+    living = set(model.agents_by_type[MSO])
+    assert model.msos.n > model.initial_count and not model.msos.alive[: model.msos.n].all()
+    assert len(model.mso_agents) == model.msos.n and all(a.row == row for row, a in enumerate(model.mso_agents))
+    assert {a for a in model.mso_agents if a.alive} == living == {a for a in model.agents if isinstance(a, MSO)}
+    dissolved = [a for a in model.mso_agents if not a.alive]
+    assert dissolved and not any(a in model.agents for a in dissolved)
+    assert all(len(a.story()) for a in dissolved[:3])  # a dissolved MSO's story stays readable by row
