@@ -82,7 +82,7 @@ class MSOModel(mesa.Model):
         spy = cfg.steps_per_year  # the funders whose call month falls on each step of the year
         self._callers = [[f for f in self.funders if (f.config.call_month - 1) * spy // 12 == k] for k in range(spy)]
         self.delegation_funded_share = cfg.delegation_funded_share
-        self.mso_agents: list[MSO] = []  # every MSO ever, by row (dissolved too, for their stories); the living: agents_by_type[MSO]
+        self.mso_agents: list[MSO] = []  # every MSO ever, by row; the living ones: agents_by_type[MSO]
         self.add_mso_agents(np.arange(self.msos.n))
         initial_grants(self, (self.msos.staff_fte[: self.msos.n] > 0).nonzero()[0])
         form_and_break_ties(self, initial=True)
