@@ -130,3 +130,8 @@ def test_scenario_paths_resolve_next_to_the_experiment_file_then_in_scenarios(tm
     monkeypatch.chdir(tmp_path / "mine")
     with pytest.raises(ExperimentError, match="key .scenario."):
         plan(copied)
+
+
+def test_run_sweep_takes_the_same_replacements(tmp_path) -> None:
+    frame = msosim.run_sweep(ishigami(tmp_path, 1024), workers=1, store=tmp_path / "s.duckdb", n=8, replications=2)
+    assert len(frame) == 8 * 5 * 2 and sorted(frame["seed"].unique()) == [1, 2]

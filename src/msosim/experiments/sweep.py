@@ -69,14 +69,16 @@ def run_design(store: Store, design: Design, execute, *, size: int | None = None
 
 def run_sweep(path_or_experiment: str | Path | Experiment, *, workers: int | None = None, dask: str | None = None,
           scheduler: str | None = None, store: str | Path | None = None, chunk: int | None = None,
-          progress: bool = False) -> pd.DataFrame:
+          progress: bool = False, n: int | None = None, replications: int | None = None, years: float | None = None,
+          keep_tables: bool = False) -> pd.DataFrame:
     """Run (or resume) a sweep and return its runs: one row per point and seed, parameters and outcomes.
 
     `dask="local"` runs on a Dask LocalCluster, `scheduler="tcp://host:8786"` on a running Dask
     cluster, otherwise on a local process pool of `workers` (default: all cores). Runs already in
-    the store (default: the experiment's `store:`) are not run again.
+    the store (default: the experiment's `store:`) are not run again. `n`, `replications` and `years`
+    replace the experiment's; `keep_tables` keeps each run's events, grants and msos tables.
     """
-    design = plan(path_or_experiment)
+    design = plan(path_or_experiment, n=n, replications=replications, years=years)
     workers = (os.cpu_count() or 1) if workers is None else workers
     with executor(workers, dask, scheduler) as execute, Store.open(store or design.store, create=True) as opened:
         bar = progress_bar() if progress else None
@@ -86,7 +88,8 @@ def run_sweep(path_or_experiment: str | Path | Experiment, *, workers: int | Non
                 bar.start()
             run_design(opened, design, execute, size=chunk,
                        on_start=None if bar is None else lambda total, todo: bar.update(task, total=todo),
-                       on_stored=None if bar is None else lambda results: bar.advance(task, len(results)))
+                       on_stored=None if bar is None else lambda results: bar.advance(task, len(results)),
+                       keep_tables=keep_tables)
         finally:
             if bar is not None:
                 bar.stop()
