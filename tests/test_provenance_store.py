@@ -10,7 +10,7 @@ from importlib.metadata import version
 from msosim.experiments.batch import provenance
 from msosim.experiments.design import plan
 from msosim.experiments.executors import ProcessPool
-from msosim.experiments.provenance import LIBRARIES, library_versions
+from msosim.experiments.provenance import LIBRARIES, describe, library_versions
 from msosim.experiments.store import Store, open_store
 from msosim.experiments.sweep import run_design
 
@@ -48,3 +48,8 @@ def test_a_store_written_before_gains_the_column_and_the_view_grows_with_new_out
         wide = store.con.execute("SELECT seed, a, b FROM outcomes_wide ORDER BY seed").fetchall()
         versions = store.con.execute("SELECT library_versions FROM runs ORDER BY seed").fetchall()
     assert wide == [(1, 1.0, None), (2, 2.0, 3.0)] and versions == [(None,), ("{}",)]
+
+
+def test_describe_spells_out_the_library_versions() -> None:
+    text = describe({"msosim_version": "0.1.0", "library_versions": json.dumps({"SALib": "1.6.0", "dask": "2026.8.0"})})
+    assert text == "msosim_version 0.1.0; libraries: SALib 1.6.0, dask 2026.8.0"

@@ -57,3 +57,11 @@ def refresh_wide_view(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE OR REPLACE VIEW {WIDE_VIEW} AS SELECT r.scenario_name, p.* FROM "
                 f"(PIVOT outcomes ON outcome IN ({listed}) USING first(value) GROUP BY scenario_hash, seed, years) p "
                 "JOIN runs r USING (scenario_hash, seed, years)")
+
+
+def describe(origin: dict[str, object]) -> str:
+    """A provenance dict as one line: its fields, the library versions spelled out ("numpy 2.3.1, ...")."""
+    fields = [f"{key} {value}" for key, value in origin.items() if key != "library_versions"]
+    libraries = json.loads(str(origin["library_versions"])) if origin.get("library_versions") else {}
+    listed = ", ".join(f"{name} {found}" for name, found in libraries.items())
+    return ", ".join(fields) + (f"; libraries: {listed}" if listed else "")

@@ -10,6 +10,7 @@ import pandas as pd
 from ..experiments import analysis
 from ..experiments.batch import provenance, t_interval
 from ..experiments.checks import HAZARD_BANDS
+from ..experiments.provenance import describe
 from ..experiments.validate import ROLES, Validation, analysis_targets
 from ..state import FIELDS
 from .figures import COLORS, band_panel, new_figure, png_bytes
@@ -167,7 +168,7 @@ def render_html(result: Validation, pictures: dict[str, tuple[str, bytes]]) -> s
     for role, scenario in plan.scenarios.items():
         parts.append(f"<tr><td class='left'>{e(role)}</td><td class='left'>{e(ROLES[role])}</td>"
                      f"<td class='left'>{e(scenario.content_hash())}</td></tr>")
-    origin = ", ".join(f"{k} {v}" for k, v in provenance().items())
+    origin = describe(provenance())
     parts.append(f"</table><p class='note'>{len(result.metrics.groupby(['role', 'seed']))} runs in "
                  f"{result.wall_seconds:.0f} s. {e(origin)}</p></body></html>")
     return "\n".join(parts)
