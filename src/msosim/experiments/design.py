@@ -100,8 +100,7 @@ def _base(experiment: Experiment, path: Path | None, source: str) -> tuple[BaseF
 
 
 def scenario_path(scenario: str, path: Path | None) -> Path:
-    """The base scenario file: relative to the experiment file; where no such file exists (a copied experiment
-    file), relative to the current folder, then the named scenario of that name in ./scenarios/."""
+    """The base scenario file: next to the experiment file, else (a copied file) from here, else in ./scenarios/."""
     given = Path(scenario)
     first = (path.parent if path else Path.cwd()) / given
     if given.is_absolute() or first.exists():

@@ -45,9 +45,8 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection, table: str, frame: pd.Da
 
 
 def refresh_wide_view(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create `outcomes_wide`: one row per run (scenario name and key), one column per stored outcome.
-
-    DuckDB's PIVOT in a view needs its columns listed, so the view is rebuilt when new outcome names appear."""
+    """(Re)create `outcomes_wide`: one row per run (scenario name and key), one column per stored outcome."""
+    # DuckDB's PIVOT in a view needs its columns listed, so the view is rebuilt when new outcome names appear.
     names = [row[0] for row in con.execute("SELECT DISTINCT outcome FROM outcomes ORDER BY outcome").fetchall()]
     shown = {row[0] for row in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [WIDE_VIEW]).fetchall()}
