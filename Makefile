@@ -45,7 +45,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
 docs: $(STAMP)
-	$(PY) -m msosim.docs
+	$(VENV)/bin/msosim docs
 
 clean:
 	rm -rf $(VENV) runs reports results .pytest_cache

@@ -177,7 +177,7 @@ def test_bad_input_shows_a_message_never_a_crash(dashboard: Page, server):
     assert "Traceback" not in server["log"].read_text(errors="replace")
 
 
-def test_facilitator_preset_lock_and_downloads(dashboard: Page, server):
+def test_facilitator_preset_lock_and_downloads(dashboard: Page, server, monkeypatch):
     page = dashboard
     choose(page, "msosim-lever-B-funding_mode", "institutionelle Förderung")
     expect(page.locator(".msosim-lever-B-funding_mode")).to_contain_text("institutionelle Förderung")
@@ -189,6 +189,7 @@ def test_facilitator_preset_lock_and_downloads(dashboard: Page, server):
     page.locator(".msosim-preset-save").click()
     expect(page.locator(".msosim-message-success")).to_contain_text("workshop-1/policy_b.yaml")
     folder = server["presets"] / "workshop-1"
+    monkeypatch.chdir(server["presets"].parent)  # a facilitator's project folder: presets/ beside scenarios/
     assert load_scenario(folder / "policy_b.yaml").policy.funding_mode == "institutional"
     page.locator(".msosim-step").click()
     wait_for_step(page, 1)

@@ -144,7 +144,7 @@ def test_analyze_command_writes_tables_figures_and_a_self_contained_page(tmp_pat
     names = {p.name for p in report.iterdir()}
     assert {"report.html", "runs.csv", "sobol_indices.csv", "sobol_alive_end.png", "sobol_staff_fte_end.png"} <= names
     sobol = pd.read_csv(report / "sobol_indices.csv")
-    assert list(sobol.columns) == ["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"] and len(sobol) == 4
+    assert list(sobol.columns) == ["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf", "flags"] and len(sobol) == 4
     page = (report / "report.html").read_text()
     assert "data:image/png;base64," in page and "http://" not in page and "https://" not in page
     assert {"prim_box.csv", "prim_trajectory.csv", "prim_tradeoff.png"} <= names and "PRIM" in page

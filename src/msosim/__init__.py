@@ -1,19 +1,62 @@
-"""msosim: an agent-based simulation of migrant self-organisations (MSO) in Germany."""
+"""msosim: an agent-based simulation of migrant self-organisations (MSO) in Germany.
 
-from .api import run, run_outcomes
-from .experiments.analysis import (award_rates, dissolution_hazard, funding_by_track_record, kaplan_meier,
-                                   reapplication_rates, survival_curves)
-from .experiments.batch import compare
-from .experiments.calibrate import run_calibration
-from .experiments.sensitivity import analyze_sweep
-from .experiments.store import open_store
-from .experiments.sweep import run_sweep
-from .experiments.validate import run_validation
-from .model import MSOModel
-from .scenario import Scenario, ScenarioError, load_scenario
+The public names below are imported on first use (PEP 562 module `__getattr__`), so `import msosim`
+and the `msosim` command start without loading numpy, pandas or Mesa until something needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .version import __version__
 
-__all__ = ["MSOModel", "Scenario", "ScenarioError", "__version__", "analyze_sweep", "award_rates", "compare",
-           "dissolution_hazard", "funding_by_track_record", "kaplan_meier", "load_scenario", "open_store",
-           "reapplication_rates", "run", "run_calibration", "run_outcomes", "run_sweep", "run_validation",
-           "survival_curves"]
+# public name -> (module, attribute)
+_PUBLIC = {
+    "run": ("api", "run"), "run_outcomes": ("api", "run_outcomes"),
+    "award_rates": ("experiments.analysis", "award_rates"),
+    "dissolution_hazard": ("experiments.analysis", "dissolution_hazard"),
+    "funding_by_track_record": ("experiments.analysis", "funding_by_track_record"),
+    "kaplan_meier": ("experiments.analysis", "kaplan_meier"),
+    "reapplication_rates": ("experiments.analysis", "reapplication_rates"),
+    "survival_curves": ("experiments.analysis", "survival_curves"),
+    "compare": ("experiments.batch", "compare"),
+    "run_calibration": ("experiments.calibrate", "run_calibration"),
+    "analyze_sweep": ("experiments.sensitivity", "analyze_sweep"),
+    "load_sweep": ("experiments.sensitivity", "load"),
+    "open_store": ("experiments.store", "open_store"),
+    "run_sweep": ("experiments.sweep", "run_sweep"),
+    "run_validation": ("experiments.validate", "run_validation"),
+    "MSOModel": ("model", "MSOModel"),
+    "Scenario": ("scenario", "Scenario"), "ScenarioError": ("scenario", "ScenarioError"),
+    "load_scenario": ("scenario", "load_scenario"),
+}
+
+__all__ = sorted([*_PUBLIC, "__version__"])
+
+if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
+    from .api import run, run_outcomes
+    from .experiments.analysis import (award_rates, dissolution_hazard, funding_by_track_record, kaplan_meier,
+                                       reapplication_rates, survival_curves)
+    from .experiments.batch import compare
+    from .experiments.calibrate import run_calibration
+    from .experiments.sensitivity import analyze_sweep, load as load_sweep
+    from .experiments.store import open_store
+    from .experiments.sweep import run_sweep
+    from .experiments.validate import run_validation
+    from .model import MSOModel
+    from .scenario import Scenario, ScenarioError, load_scenario
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use and keep the name in this module."""
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'msosim' has no attribute {name!r}")
+    module, attribute = _PUBLIC[name]
+    value = getattr(importlib.import_module(f".{module}", __name__), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})

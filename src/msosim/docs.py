@@ -7,7 +7,6 @@ that starts with "empty" says what an empty value means, and stays part of the m
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 import tempfile
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import pandas as pd
+import typer
 import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -454,11 +454,8 @@ def generated(root: Path = ROOT) -> dict[Path, str]:
     return files
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Write the generated docs (or, with --check, report the stale ones and exit 1)."""
-    parser = argparse.ArgumentParser(prog="python -m msosim.docs", description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only check that the files are current")
-    args = parser.parse_args(argv)
+def update(check: bool = False) -> int:
+    """Write the generated docs (or, with `check`, report the stale ones); 0, 1 if stale under `check`, 2 on error."""
     try:
         files = generated()
     except (ScenarioError, ValueError) as exc:
@@ -466,12 +463,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     stale = [p for p, text in files.items() if not p.is_file() or p.read_text(encoding="utf-8") != text]
     for path in stale:
-        if not args.check:
+        if not check:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(files[path], encoding="utf-8")
-        print(f"{'stale' if args.check else 'wrote'} {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
-    return 1 if args.check and stale else 0
+        print(f"{'stale' if check else 'wrote'} {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    return 1 if check and stale else 0
+
+
+def command(check: Annotated[bool, typer.Option(help="only check that the files are current (exit 1 if stale)")] = False) -> None:
+    """Generate docs/scenarios.md and the ODD tables from the scenario schema (`msosim docs`, `python -m msosim.docs`)."""
+    code = update(check)
+    if code:
+        raise typer.Exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    typer.run(command)

@@ -12,7 +12,8 @@ import pandas as pd
 from .agents import MSO, Funder, Municipality
 from .agents.funder import build_funders, calling_programmes
 from .agents.mso import add_handles
-from .metrics import monthly_row, new_flow, yearly_indicators
+from .collector import MonthlyCollector, Reporter
+from .metrics import new_flow, yearly_indicators
 from .population import build_landscape, build_msos, conflict_pairs, read_data
 from .scenario import Scenario, load_scenario, with_overrides
 from .state import GRANT_COLUMNS, GRANT_KINDS, TIE_COLUMNS, EventLog, Table, labels_at
@@ -38,27 +39,6 @@ from .submodels.services import arise_demand, deliver_services
 from .submodels.volunteers import update_burnout, volunteers_quit_and_join
 
 
-class MonthlyCollector:
-    """A tidy model-level collector that Mesa's `batch_run` understands (one row per step)."""
-
-    def __init__(self) -> None:
-        self.rows: list[dict] = []
-        self._collection_steps: list[float] = []
-        self._agent_records: dict = {}
-        self._agenttype_records: dict = {}
-
-    def collect(self, model: MSOModel) -> None:
-        self.rows.append(monthly_row(model))
-        self._collection_steps.append(model.time)
-
-    @property
-    def model_vars(self) -> dict[str, list]:
-        return {key: [row[key] for row in self.rows] for key in self.rows[0]} if self.rows else {}
-
-    def get_model_vars_dataframe(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows)
-
-
 def resolve_scenario(scenario: Scenario | str | Path | None, overrides: dict[str, Any]) -> Scenario:
     """A Scenario from an object, a YAML path or the defaults, with dotted-key overrides."""
     overrides = {key.replace("__", "."): value for key, value in overrides.items()}
@@ -73,11 +53,11 @@ class MSOModel(mesa.Model):
 
     `MSOModel(scenario, seed=1)`; `scenario` is a Scenario, a YAML path or None (defaults);
     further keyword arguments are dotted-key overrides, e.g. `**{"policy.budget_factor": 0.8}`
-    or `policy__budget_factor=0.8`.
+    or `policy__budget_factor=0.8`. `agent_reporters` (as Mesa's DataCollector) collects MSO variables per step.
     """
 
     def __init__(self, scenario: Scenario | str | Path | None = None, *, seed: int | None = None,
-                 rng: Any = None, **overrides: Any) -> None:
+                 rng: Any = None, agent_reporters: dict[str, Reporter] | None = None, **overrides: Any) -> None:
         if seed is not None and rng is not None:
             raise ValueError("give either seed or rng, not both")
         super().__init__(rng=seed if rng is None else rng)
@@ -102,7 +82,7 @@ class MSOModel(mesa.Model):
         spy = cfg.steps_per_year  # the funders whose call month falls on each step of the year
         self._callers = [[f for f in self.funders if (f.config.call_month - 1) * spy // 12 == k] for k in range(spy)]
         self.delegation_funded_share = cfg.delegation_funded_share
-        self.mso_agents: list[MSO] = []
+        self.mso_agents: list[MSO] = []  # every MSO ever, by row; the living ones: agents_by_type[MSO]
         self.add_mso_agents(np.arange(self.msos.n))
         initial_grants(self, (self.msos.staff_fte[: self.msos.n] > 0).nonzero()[0])
         form_and_break_ties(self, initial=True)
@@ -111,7 +91,7 @@ class MSOModel(mesa.Model):
         self.yearly = yearly_indicators(self)
         self._count_alive_per_district()
         self._start_snapshot = self.msos.columns()
-        self.datacollector = MonthlyCollector()
+        self.datacollector = MonthlyCollector(agent_reporters)
         self.datacollector.collect(self)
 
     def _setup_districts(self, landscape) -> None:

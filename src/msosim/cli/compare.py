@@ -11,12 +11,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from ..experiments.experiment import Experiment
-from .guards import ResourceError, bounded, check_memory, one_line, run_size
 from ..outputs import OutputError, check_files
-from ..scenario import Scenario
-
 from . import shared as cli
+from .guards import EXPERIMENT, SCENARIO, ResourceError, bounded, check_memory, one_line, run_size
 
 
 class Lang(str, Enum):
@@ -47,15 +44,16 @@ def _check_report_folder(folder: Path) -> None:
 
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files; the first is the reference")],
-    reps: Annotated[int, typer.Option(callback=bounded(Experiment, "replications"), help="replications per scenario (rep i uses seed SEED + i)")] = 30,
-    years: Annotated[float | None, typer.Option(help="years to simulate (default: each scenario's)", callback=bounded(Scenario, "years"))] = None,
+    reps: Annotated[int, typer.Option(callback=bounded(EXPERIMENT, "replications"), help="replications per scenario (rep i uses seed SEED + i)")] = 30,
+    years: Annotated[float | None, typer.Option(help="years to simulate (default: each scenario's)", callback=bounded(SCENARIO, "years"))] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
-    seed: Annotated[int, typer.Option(callback=bounded(Experiment, "seed"), help="base seed: replication i of every scenario uses SEED + i")] = 1,
+    seed: Annotated[int, typer.Option(callback=bounded(EXPERIMENT, "seed"), help="base seed: replication i of every scenario uses SEED + i")] = 1,
     store: Annotated[Path, typer.Option(help="DuckDB results store (runs already there are skipped)")] = Path("results/compare.duckdb"),
     report: Annotated[Path, typer.Option(help="folder for report.html and the PNG figures")] = Path("reports/compare"),
     lang: Annotated[Lang | None, typer.Option(help="language of the findings, table and report (default: from the locale)")] = None,
     budget_neutral: Annotated[bool, typer.Option(help="scale each scenario's budgets to the reference's public spending (within 1%)")] = False,
     brief: Annotated[Path | None, typer.Option(help="also write the one-page brief (PDF) to this file")] = None,
+    keep_tables: Annotated[bool, typer.Option(help="also keep each run's events, grants and msos tables (Parquet files in <store>.tables/, listed in the store's run_tables)")] = False,
 ) -> None:
     """Run replications of scenarios in parallel, store every run, print the findings and the paired comparison, write the report."""
     from ..experiments.batch import RunFailed, load_scenarios, progress_bar, run_comparison
@@ -119,7 +117,7 @@ def compare(
 
     try:
         comparison_id = run_comparison(opened, configs, scenarios, reps=reps, years=years, workers=workers,
-                                       base_seed=seed, on_start=on_start, on_stored=on_stored)
+                                       base_seed=seed, on_start=on_start, on_stored=on_stored, keep_tables=keep_tables)
     except KeyboardInterrupt:
         bar.stop()
         opened.close()

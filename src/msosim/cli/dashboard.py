@@ -43,6 +43,7 @@ def dashboard(
 ) -> None:
     """Start the dashboard (Solara) on http://127.0.0.1:PORT; Ctrl+C stops it."""
     from ..dashboard.offline import offline_environment
+    from ..loading import EXTENDS_PATH
     from ..dashboard.session import ENV_LANG, ENV_PIN, ENV_PRESETS, ENV_SCENARIO
     from ..scenario import ScenarioError, load_scenario
 
@@ -52,6 +53,8 @@ def dashboard(
         cli.fail(str(exc))
     env = {**offline_environment(dict(os.environ)), ENV_SCENARIO: str(scenario.resolve()), ENV_LANG: lang.value,
            ENV_PRESETS: str(presets.resolve()), ENV_PIN: pin}
+    # Presets (in --presets) extend a file of the scenario folder the facilitator chose: allow that folder.
+    env[EXTENDS_PATH] = os.pathsep.join(p for p in (str(scenario.resolve().parent), env.get(EXTENDS_PATH, "")) if p)
     typer.echo(f"msosim dashboard on http://{HOST}:{port}/ (scenario {scenario}, language {lang.value}); Ctrl+C stops it")
     raise typer.Exit(run_server(solara_command(port), env))
 

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import psutil
 import typer
 from typer.core import TyperGroup
 
 from ..loading import LoadError, printable, shown
 from ..outputs import OutputError
-from ..population import build_landscape
-from ..scenario import Scenario, ScenarioError
 
+if TYPE_CHECKING:
+    from ..scenario import Scenario
 
+# Schema classes named by "module:Class", imported when a value is checked: `msosim --help` and option errors
+# stay free of pydantic, numpy and pandas (benchmarks/cli_startup.py).
+SCENARIO = "msosim.scenario:Scenario"
+EXPERIMENT = "msosim.experiments.experiment:Experiment"
 
 def one_line(text: str) -> str:
     """`text` on one line: line breaks and other control characters escaped (a key '\\r' shows as written)."""
@@ -41,7 +44,11 @@ class ResourceError(ValueError):
     """A run that would not fit in memory; the message is one line."""
 
 
-USER_ERRORS: tuple[type[Exception], ...] = (LoadError, OutputError, ResourceError, ScenarioError)
+def user_errors() -> tuple[type[Exception], ...]:
+    """The errors that mean bad input (one line, exit 2); ScenarioError is imported only when one is raised."""
+    from ..scenario import ScenarioError
+
+    return (LoadError, OutputError, ResourceError, ScenarioError)
 
 
 class OneLineGroup(TyperGroup):
@@ -59,14 +66,25 @@ class OneLineGroup(TyperGroup):
         except typer.Abort:
             say_error("aborted")
             sys.exit(1)
-        except USER_ERRORS as exc:
+        except Exception as exc:
+            if not isinstance(exc, user_errors()):
+                raise
             say_error(str(exc))
             sys.exit(2)
         sys.exit(result if isinstance(result, int) else 0)
 
 
-def field_bounds(model: type, name: str) -> tuple[float | None, float | None, bool, bool]:
+def schema_class(model: type | str) -> type:
+    """A pydantic class, or the class a "module:Class" string names."""
+    if isinstance(model, str):
+        module, _, name = model.partition(":")
+        return getattr(importlib.import_module(module), name)
+    return model
+
+
+def field_bounds(model: type | str, name: str) -> tuple[float | None, float | None, bool, bool]:
     """(lower, upper, lower strict, upper strict) of a pydantic field, read from its metadata: one definition."""
+    model = schema_class(model)
     lower = upper = None
     strict_lower = strict_upper = False
     for item in model.model_fields[name].metadata:
@@ -81,7 +99,7 @@ def field_bounds(model: type, name: str) -> tuple[float | None, float | None, bo
     return lower, upper, strict_lower, strict_upper
 
 
-def describe_bounds(model: type, name: str) -> str:
+def describe_bounds(model: type | str, name: str) -> str:
     """The allowed range of a field in words, e.g. 'a finite number greater than 0 and at most 200'."""
     lower, upper, strict_lower, strict_upper = field_bounds(model, name)
     parts = []
@@ -89,11 +107,11 @@ def describe_bounds(model: type, name: str) -> str:
         parts.append(f"{'greater than' if strict_lower else 'at least'} {lower:,}")
     if upper is not None:
         parts.append(f"{'less than' if strict_upper else 'at most'} {upper:,}")
-    kind = "a whole number" if model.model_fields[name].annotation is int else "a finite number"
+    kind = "a whole number" if schema_class(model).model_fields[name].annotation is int else "a finite number"
     return f"{kind} " + " and ".join(parts)
 
 
-def within(model: type, name: str, value: float) -> bool:
+def within(model: type | str, name: str, value: float) -> bool:
     """Whether `value` is finite and inside the field's bounds."""
     if isinstance(value, float) and not math.isfinite(value):
         return False
@@ -103,7 +121,7 @@ def within(model: type, name: str, value: float) -> bool:
     return upper is None or not (value > upper or (strict_upper and value == upper))
 
 
-def bounded(model: type, name: str) -> Callable[[Any], Any]:
+def bounded(model: type | str, name: str) -> Callable[[Any], Any]:
     """A Typer option callback that refuses values outside the schema field's bounds (None passes)."""
 
     def check(value: Any) -> Any:
@@ -142,6 +160,8 @@ def size_option(value: str | None) -> str | None:
 
 def available_memory() -> float:
     """Bytes of memory available to a new run (psutil's estimate of what can be used without swapping)."""
+    import psutil
+
     return float(psutil.virtual_memory().available)
 
 
@@ -163,5 +183,9 @@ def check_memory(n_msos: int, years: float, steps_per_year: int, limit: float | 
 
 def run_size(scenario: Scenario) -> int:
     """MSOs at the start of a run of `scenario` (its landscape only: districts, no MSOs built)."""
+    import numpy as np
+
+    from ..population import build_landscape
+
     landscape = build_landscape(scenario, np.random.default_rng(scenario.population.geography_seed))
     return landscape.n_msos

@@ -2,30 +2,44 @@
 
 from __future__ import annotations
 
+import functools
 from enum import Enum
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table as RichTable
 
 from ..loading import LoadError, parse
 from ..outputs import staged_folder
 from .guards import one_line
 
-console = Console()
-err = Console(stderr=True)
+
+@functools.cache
+def consoles():
+    """The rich consoles of stdout and stderr, made on first use (importing rich costs start-up time)."""
+    from rich.console import Console
+
+    return Console(), Console(stderr=True)
+
+
+def __getattr__(name: str):
+    """`console` and `err` (PEP 562): the consoles of `consoles()`."""
+    if name in ("console", "err"):
+        return consoles()[name == "err"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def fail(message: str, code: int = 2) -> None:
     """One line on stderr and a clean exit (no traceback)."""
-    err.print(f"[bold red]error:[/] {escape(one_line(message))}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    consoles()[1].print(f"[bold red]error:[/] {escape(one_line(message))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
 def parse_overrides(items: list[str] | None) -> dict:
     """`--set policy.budget_factor=0.8` pairs as a dict (values parsed as YAML scalars)."""
+    import yaml
+
     result = {}
     for item in items or []:
         key, sep, value = item.partition("=")
@@ -38,7 +52,10 @@ def parse_overrides(items: list[str] | None) -> dict:
     return result
 
 
-def summary_table(title: str, rows: list[tuple[str, str]]) -> RichTable:
+def summary_table(title: str, rows: list[tuple[str, str]]):
+    """A rich table of (outcome, value) rows."""
+    from rich.table import Table as RichTable
+
     table = RichTable(title=title, show_header=True, header_style="bold")
     table.add_column("outcome")
     table.add_column("value", justify="right")
@@ -64,5 +81,6 @@ def count_stored(bar, task, state: dict, results) -> None:
     state["done"] += len(results)
     bar.advance(task, len(results))
     step = max(1, state["todo"] // 20)
+    err = consoles()[1]
     if not err.is_terminal and (state["done"] // step) != ((state["done"] - len(results)) // step):
         err.print(f"stored {state['done']}/{state['todo']} runs", highlight=False)

@@ -21,6 +21,10 @@ def sweep(
     scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786")] = None,
     store: Annotated[Path | None, typer.Option(help="DuckDB results store (default: the experiment's store:, else results/<name>.duckdb)")] = None,
     chunk: Annotated[int | None, typer.Option(min=1, help="runs per task sent to a worker (default: about 16 tasks per worker, at most 16 runs)")] = None,
+    n: Annotated[int | None, typer.Option("--n", min=1, max=10_000_000, help="sample size, replacing the file's n: (a new sweep)")] = None,
+    reps: Annotated[int | None, typer.Option(min=1, max=100_000, help="replications per point, replacing the file's replications:")] = None,
+    years: Annotated[float | None, typer.Option(min=0.01, max=200, help="years per run, replacing the file's years:")] = None,
+    keep_tables: Annotated[bool, typer.Option(help="also keep each run's events, grants and msos tables (Parquet files in <store>.tables/, listed in the store's run_tables)")] = False,
 ) -> None:
     """Run (or resume) a parameter sweep: sample, run every point's replications, store each chunk as it returns."""
     from ..experiments.batch import RunFailed, progress_bar
@@ -33,7 +37,7 @@ def sweep(
     if dask is not None and scheduler is not None:
         cli.fail("--dask and --scheduler: value both given; allowed: one of them (local cluster, or a running scheduler)")
     try:
-        design = plan(experiment)
+        design = plan(experiment, n=n, replications=reps, years=years)
     except ExperimentError as exc:
         cli.fail(str(exc))
     workers = workers or os.cpu_count() or 1
@@ -59,7 +63,8 @@ def sweep(
     try:
         with executor(workers, dask.value if dask else None, scheduler) as execute:
             opened = Store.open(path, create=True)
-            run_design(opened, design, execute, size=chunk, on_start=on_start, on_stored=on_stored)
+            run_design(opened, design, execute, size=chunk, on_start=on_start, on_stored=on_stored,
+                       keep_tables=keep_tables)
     except (ExecutorError, StoreError) as exc:
         bar.stop()
         cli.fail(str(exc))
@@ -114,11 +119,11 @@ def analyze(
         if table is None:
             continue
         shown = Table(title=f"{title}: sweep {result.sweep['name']} ({result.sweep['sweep_id']})", header_style="bold")
-        for column in ["outcome", "parameter", *columns]:
-            shown.add_column(column, justify="left" if column in ("outcome", "parameter") else "right", overflow="fold")
+        for column in ["outcome", "parameter", *columns, "flags"]:
+            shown.add_column(column, justify="right" if column in columns else "left", overflow="fold")
         order = table.sort_values(["outcome", columns[0]], ascending=[True, False])
         for _, r in order.groupby("outcome", sort=False).head(8).iterrows():
-            shown.add_row(r["outcome"], r["parameter"], *(f"{r[c]:.3f}" for c in columns))
+            shown.add_row(r["outcome"], r["parameter"], *(f"{r[c]:.3f}" for c in columns), r["flags"])
         cli.console.print(shown)
     if result.prim is not None:
         p = result.prim
@@ -129,6 +134,8 @@ def analyze(
             low, high, first, last = (f"{v:.4g}" if isinstance(v, float) else v
                                       for v in (r["min"], r["max"], r["range_min"], r["range_max"]))
             cli.console.print(f"  {r['parameter']}: {low} .. {high} (sampled {first} .. {last})", highlight=False)
+    for text in result.warnings:
+        cli.err.print(f"[bold yellow]warning:[/] {text}", highlight=False, soft_wrap=True)
     for note in result.notes:
         cli.err.print(f"note: {note}", highlight=False, soft_wrap=True)
     cli.console.print(f"report {result.report}", highlight=False)

@@ -10,9 +10,7 @@ from typing import Annotated
 import typer
 
 from . import shared as cli
-from ..experiments.experiment import Experiment
-from ..scenario import Scenario
-from .guards import bounded
+from .guards import EXPERIMENT, SCENARIO, bounded
 
 
 class Scale(str, Enum):
@@ -49,11 +47,11 @@ def checks_table(result, width: int = 200):
 
 
 def validate(
-    reps: Annotated[int, typer.Option(callback=bounded(Experiment, "replications"), help="replications per scenario (rep i uses seed SEED + i)")] = 10,
-    years: Annotated[float, typer.Option(help="years to simulate", callback=bounded(Scenario, "years"))] = 10.0,
+    reps: Annotated[int, typer.Option(callback=bounded(EXPERIMENT, "replications"), help="replications per scenario (rep i uses seed SEED + i)")] = 10,
+    years: Annotated[float, typer.Option(help="years to simulate", callback=bounded(SCENARIO, "years"))] = 10.0,
     workers: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
     scale: Annotated[Scale, typer.Option(help="population scale (district: a quick check; targets are national)")] = Scale.national,
-    seed: Annotated[int, typer.Option(callback=bounded(Experiment, "seed"), help="base seed: replication i of every scenario uses SEED + i")] = 1,
+    seed: Annotated[int, typer.Option(callback=bounded(EXPERIMENT, "seed"), help="base seed: replication i of every scenario uses SEED + i")] = 1,
     report: Annotated[Path | None, typer.Option(help="folder for report.html and one PNG per pattern")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="exit 1 if any check does not pass (FAIL or N/A)")] = False,
     baseline: Annotated[Path, typer.Option(help="baseline scenario file")] = Path("scenarios/baseline.yaml"),

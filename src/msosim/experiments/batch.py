@@ -8,6 +8,7 @@ scenarios share. Workers only run the model and return results; the parent write
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -28,6 +29,7 @@ import pandas as pd
 from ..api import run_outcomes
 from ..model import MSOModel
 from ..scenario import Scenario, ScenarioError, load_scenario
+from . import kept_tables
 from .store import Store
 
 
@@ -56,6 +58,7 @@ class RunResult:
     model: pd.DataFrame
     lifetimes: pd.DataFrame
     wall_seconds: float
+    kept: dict[str, pd.DataFrame] | None = None  # events, grants, msos with --keep-tables (kept_tables.py)
 
 
 class RunFailed(RuntimeError):
@@ -101,16 +104,19 @@ def lifetimes(msos: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def run_one(spec: RunSpec) -> RunResult:
-    """The worker function: run one replication and return its results (no file is touched)."""
+def run_one(spec: RunSpec, keep_tables: bool = False) -> RunResult:
+    """The worker function: run one replication and return its results (no file is touched); `keep_tables`
+    adds its events, grants and msos tables."""
     scenario = Scenario.model_validate_json(spec.scenario_json)
     if scenario.content_hash() != spec.scenario_hash:
         raise RuntimeError(f"scenario '{spec.scenario_name}' does not survive its JSON round trip (hash changed)")
     started = time.perf_counter()
-    tables = MSOModel(scenario, seed=spec.seed).run(spec.years).tables(only=("model", "msos", "funders"))
+    only = ("model", "msos", "funders", "events", "grants") if keep_tables else ("model", "msos", "funders")
+    tables = MSOModel(scenario, seed=spec.seed).run(spec.years).tables(only=only)
     wall = time.perf_counter() - started
     outcomes = run_outcomes(tables["model"], scenario.steps_per_year, tables["funders"], tables["msos"])
-    return RunResult(spec, scenario.steps_per_year, outcomes, tables["model"], lifetimes(tables["msos"]), wall)
+    kept = {name: tables[name] for name in ("events", "grants", "msos")} if keep_tables else None
+    return RunResult(spec, scenario.steps_per_year, outcomes, tables["model"], lifetimes(tables["msos"]), wall, kept)
 
 
 def _worker_init(parent_pid: int) -> None:
@@ -192,6 +198,7 @@ def provenance() -> dict[str, object]:
     import mesa
 
     from ..version import __version__
+    from .provenance import library_versions_json
 
     repo = Path(__file__).resolve().parent
     commit, dirty = "unknown", None
@@ -206,7 +213,8 @@ def provenance() -> dict[str, object]:
         pass
     return {"msosim_version": __version__, "git_commit": commit, "git_dirty": dirty,
             "python_version": platform.python_version(), "numpy_version": np.__version__,
-            "mesa_version": mesa.__version__, "platform": platform.platform()}
+            "mesa_version": mesa.__version__, "platform": platform.platform(),
+            "library_versions": library_versions_json()}
 
 
 def comparison_rows(scenarios: list[Scenario], paths: list[str | Path], reps: int, years: float | None,
@@ -222,8 +230,9 @@ def comparison_rows(scenarios: list[Scenario], paths: list[str | Path], reps: in
 def run_comparison(store: Store, scenarios: list[Scenario], paths: list[str | Path], *, reps: int,
                    years: float | None, workers: int, base_seed: int,
                    on_start: Callable[[int, int], None] | None = None,
-                   on_stored: Callable[[RunResult], None] | None = None) -> str:
-    """Record the comparison, run what the store lacks, store each run as it finishes; returns the comparison id."""
+                   on_stored: Callable[[RunResult], None] | None = None, keep_tables: bool = False) -> str:
+    """Record the comparison, run what the store lacks, store each run as it finishes; returns the comparison id.
+    `keep_tables` also keeps each run's events, grants and msos tables (kept_tables.py)."""
     comparison_id, rows = comparison_rows(scenarios, paths, reps, years, base_seed)
     store.record_comparison(comparison_id, rows)
     specs = plan_runs(scenarios, reps, years, base_seed)
@@ -239,11 +248,12 @@ def run_comparison(store: Store, scenarios: list[Scenario], paths: list[str | Pa
                    "scenario_name": spec.scenario_name, "scenario_json": spec.scenario_json,
                    "steps_per_year": result.steps_per_year, **origin, "wall_seconds": result.wall_seconds}
         with deferred_interrupt():  # a Ctrl-C during the write comes after it is stored and counted
+            kept_tables.write(store, result)
             store.add_run(run_row, result.model, result.lifetimes, result.outcomes)
             if on_stored is not None:
                 on_stored(result)
 
-    execute(todo, workers, keep)
+    execute(todo, workers, keep, worker=functools.partial(run_one, keep_tables=True) if keep_tables else None)
     return comparison_id
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from ..scenario import Scenario, ScenarioError
 from .batch import RunSpec
@@ -80,7 +81,7 @@ def _base(experiment: Experiment, path: Path | None, source: str) -> tuple[BaseF
     """The base scenario file and the base scenario with the fixed overrides, each fixed key checked on its own."""
     if experiment.scenario is None:
         raise error(source, "scenario", None, "a scenario file (relative to the experiment file) for model msosim")
-    base_path = (path.parent if path else Path.cwd()) / experiment.scenario
+    base_path = scenario_path(experiment.scenario, path)
     try:
         base = BaseFile(base_path)
         plain = base.with_overrides({})
@@ -96,6 +97,18 @@ def _base(experiment: Experiment, path: Path | None, source: str) -> tuple[BaseF
         return base, base.with_overrides(experiment.fixed)
     except ScenarioError as exc:
         raise error(source, "fixed", experiment.fixed, f"overrides that fit together ({error_tail(exc)})") from None
+
+
+def scenario_path(scenario: str, path: Path | None) -> Path:
+    """The base scenario file: next to the experiment file, else (a copied file) from here, else in ./scenarios/."""
+    given = Path(scenario)
+    first = (path.parent if path else Path.cwd()) / given
+    if given.is_absolute() or first.exists():
+        return first
+    for candidate in (Path.cwd() / given, Path.cwd() / "scenarios" / given.name):
+        if candidate.is_file():
+            return candidate
+    return first
 
 
 def _check_sampled(varied: Varied, column: np.ndarray, source: str) -> None:
@@ -182,9 +195,23 @@ def point_scenarios(experiment: Experiment, base: BaseFile, applied: list[dict],
     return texts, hashes
 
 
-def plan(path_or_experiment: str | Path | Experiment) -> Design:
-    """Load (if a path) and design an experiment."""
+def plan(path_or_experiment: str | Path | Experiment, **changes: Any) -> Design:
+    """Load (if a path) and design an experiment; `changes` (n, replications, years) replace the file's values."""
     if isinstance(path_or_experiment, Experiment):
-        return design(path_or_experiment)
-    experiment, path = load_experiment(path_or_experiment)
+        experiment, path = path_or_experiment, None
+    else:
+        experiment, path = load_experiment(path_or_experiment)
+    changes = {key: value for key, value in changes.items() if value is not None}
+    if changes:
+        experiment = changed(experiment, changes, str(path) if path else f"<experiment {experiment.name}>")
     return design(experiment, path)
+
+
+def changed(experiment: Experiment, changes: dict[str, Any], source: str) -> Experiment:
+    """The experiment with some keys replaced, checked by its schema (a bad value names the key)."""
+    try:
+        return Experiment.model_validate({**experiment.model_dump(), **changes})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        raise error(source, key, changes.get(key, first.get("input")), first["msg"]) from None

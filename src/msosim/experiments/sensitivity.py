@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from .experiment import CONDITION_EXTRA, condition_names
 from ..reporting.sensitivity import write_report
+from . import reliability
 from .samplers.salib import salib_problem
 from .store import Store
 
@@ -52,6 +53,7 @@ class Analysis:
     morris: pd.DataFrame | None = None
     prim: PrimResult | None = None
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # indices not to read as they stand (reliability.py)
     report: Path | None = None
     level: float = LEVEL  # of the bootstrap intervals
 
@@ -95,6 +97,32 @@ def _point_means(runs: pd.DataFrame, points: int, outcome: str) -> np.ndarray:
     """The outcome per point, averaged over its replications (NaN where a point has no run)."""
     means = runs.groupby("point")[outcome].mean()
     return means.reindex(range(points)).to_numpy(dtype=float)
+
+
+class SalibData(NamedTuple):
+    """A stored sweep as SALib reads it: the problem, the design matrix X, and Y (one row per point, one column per outcome)."""
+
+    problem: dict[str, Any]
+    X: np.ndarray
+    Y: pd.DataFrame
+
+
+def load(store: str | Path | Store, sweep: str | None = None) -> SalibData:
+    """The SALib problem, X (points x parameters, in sample order) and Y (each point's replications averaged).
+
+    `problem, X, Y = load("results/sobol_funding.duckdb")`, then e.g.
+    `SALib.analyze.sobol.analyze(problem, Y["alive_end"].to_numpy())`. `sweep` is a name or id (default: the last).
+    """
+    if not isinstance(store, Store):
+        with Store.open(store) as opened:
+            return load(opened, sweep)
+    row = _sweep_row(store, sweep)
+    problem = salib_problem(json.loads(row["experiment_json"])["problem"])
+    names, points = problem["names"], int(row["points"])
+    runs = sweep_results(store, row["sweep_id"])
+    outcomes = [c for c in runs.columns if c not in ("point", "seed", *names)]
+    Y = runs.groupby("point")[outcomes].mean().reindex(range(points)).rename_axis("point")
+    return SalibData(problem, _design_matrix(store, row["sweep_id"], names), Y)
 
 
 # -- indices ---------------------------------------------------------------------------------------
@@ -232,13 +260,17 @@ def _indices(result: Analysis, store: Store, row: dict, problem: dict, options: 
         result.notes.append(f"Sampler {sampler}: no sensitivity indices (they need sobol or morris); see the runs and PRIM.")
         return
     X = _design_matrix(store, row["sweep_id"], names) if sampler == "morris" else None
-    tables, pairs = [], []
+    tables, pairs, flats = [], [], set()
     for outcome in outcomes:
         Y = _point_means(result.runs, points, outcome)
         if np.isnan(Y).any():
             result.notes.append(f"{outcome}: {int(np.isnan(Y).sum())} of {points} points lack a value; no indices "
                                 "(finish the sweep, or the outcome is undefined at some points).")
             continue
+        flat = reliability.flat_warning(outcome, Y)
+        if flat is not None:
+            result.warnings.append(flat)
+            flats.add(outcome)
         if np.ptp(Y) == 0:
             result.notes.append(f"{outcome}: the same value at every point; no indices.")
             continue
@@ -254,6 +286,9 @@ def _indices(result: Analysis, store: Store, row: dict, problem: dict, options: 
         return
     table = pd.concat(tables, ignore_index=True)
     table = table[["outcome", *[c for c in table.columns if c != "outcome"]]]
+    flags = reliability.sobol_flags if sampler == "sobol" else reliability.morris_flags
+    table["flags"] = flags(table, flats)
+    result.warnings += reliability.warnings(table, result.level)
     if sampler == "sobol":
         result.sobol = table
         if pairs:

@@ -3,7 +3,8 @@
 Tables (schema version 2):
   schema_info    key/value: tool = msosim, schema_version, created_at
   comparisons    one row per scenario position of a `compare` call (its id, order, name, path, years, reps, base seed)
-  runs           one row per run: key, the resolved scenario as JSON, provenance (versions, git commit, date, wall time)
+  runs           one row per run: key, the resolved scenario as JSON, provenance (versions, git commit, date, wall
+                 time; library_versions: JSON of every library that shapes a result, provenance.py)
   outcomes       tidy scalar outcomes (`api.run_outcomes`): key, outcome, value
   model_steps    the monthly model table of each run: key + every column of `tables()["model"]`
   mso_lifetimes  per MSO of each run: initial flag, staffed at start, founding and death step, death cause
@@ -11,6 +12,8 @@ Tables (schema version 2):
   sweep_points   per sweep and point index: the scenario hash its runs are stored under
   sweep_values   per sweep, point and varied parameter: the design value (what the analysis uses) and the
                  value applied to the scenario (rounded for integer keys, the choice for categorical ones)
+View:
+  outcomes_wide  one row per run (scenario name, key), one column per outcome (rebuilt when outcomes appear)
 
 Version 2 added the three sweep tables (created with the first sweep). Only one process writes
 (the parent of a batch); a run is stored whole or not at all, and a chunk of runs in one
@@ -31,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..outputs import replace_files
+from .provenance import add_missing_columns, refresh_wide_view
 
 
 def _lazy_import(name: str):
@@ -263,7 +267,9 @@ class Store:
                                   lifetimes, outcomes))
             if not fresh:
                 return 0
-            self._insert("runs", pd.DataFrame([row for _, row, _, _, _ in fresh]))
+            runs = pd.DataFrame([row for _, row, _, _, _ in fresh])
+            add_missing_columns(self.con, "runs", runs)
+            self._insert("runs", runs)
             self._insert("outcomes", pd.DataFrame(
                 [(*key, name, float(value)) for key, _, _, _, out in fresh for name, value in out.items()],
                 columns=[*KEY, "outcome", "value"]))
@@ -277,6 +283,7 @@ class Store:
             lives = [(key, life) for key, _, _, life, _ in fresh if life is not None and len(life)]
             if lives:
                 self._insert("mso_lifetimes", _keyed(lives))
+            refresh_wide_view(self.con)
         return len(fresh)
 
     def _present(self, runs: list[dict[str, Any]]) -> set[tuple[str, int, float]]:

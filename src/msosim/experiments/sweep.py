@@ -7,6 +7,7 @@ resumes by running it again. Samplers are in `samplers/`, executors in `executor
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .batch import RunResult, deferred_interrupt, progress_bar, provenance
+from . import kept_tables
+from .batch import RunResult, deferred_interrupt, progress_bar, provenance, run_one
 from .executors import RunFunction, executor, run_function
 from .design import Design, plan
 from .experiment import Experiment
@@ -29,10 +31,12 @@ def chunk_size(todo: int, parallelism: int) -> int:
 
 def run_design(store: Store, design: Design, execute, *, size: int | None = None,
                on_start: Callable[[int, int], None] | None = None,
-               on_stored: Callable[[list[RunResult]], None] | None = None, run: RunFunction | None = None) -> str:
+               on_stored: Callable[[list[RunResult]], None] | None = None, run: RunFunction | None = None,
+               keep_tables: bool = False) -> str:
     """Record the sweep, run what the store lacks in chunks, store each chunk as it returns; returns the sweep id.
 
-    `run` is the worker's run function (default: the one for the experiment's model, `executors.run_function`)."""
+    `run` is the worker's run function (default: the one for the experiment's model, `executors.run_function`);
+    `keep_tables` keeps each msosim run's events, grants and msos tables (kept_tables.py)."""
     points, values = design.point_frames()
     store.record_sweep(design.sweep_row(), points, values)
     specs = design.specs()
@@ -41,6 +45,8 @@ def run_design(store: Store, design: Design, execute, *, size: int | None = None
     if on_start is not None:
         on_start(len(specs), len(todo))
     size = size or chunk_size(len(todo), execute.parallelism)
+    if keep_tables and run is None and design.experiment.model == "msosim":
+        run = functools.partial(run_one, keep_tables=True)
     run = run or run_function(design.experiment.model)
     chunks = [(run, todo[i:i + size]) for i in range(0, len(todo), size)]
     origin = provenance()
@@ -51,6 +57,8 @@ def run_design(store: Store, design: Design, execute, *, size: int | None = None
                    "steps_per_year": r.steps_per_year, **origin, "wall_seconds": r.wall_seconds},
                   r.model, r.lifetimes, r.outcomes) for r in results]
         with deferred_interrupt():  # a Ctrl-C during the write comes after it is stored and counted
+            for result in results:
+                kept_tables.write(store, result)
             store.add_runs(items)
             if on_stored is not None:
                 on_stored(results)
@@ -61,14 +69,16 @@ def run_design(store: Store, design: Design, execute, *, size: int | None = None
 
 def run_sweep(path_or_experiment: str | Path | Experiment, *, workers: int | None = None, dask: str | None = None,
           scheduler: str | None = None, store: str | Path | None = None, chunk: int | None = None,
-          progress: bool = False) -> pd.DataFrame:
+          progress: bool = False, n: int | None = None, replications: int | None = None, years: float | None = None,
+          keep_tables: bool = False) -> pd.DataFrame:
     """Run (or resume) a sweep and return its runs: one row per point and seed, parameters and outcomes.
 
     `dask="local"` runs on a Dask LocalCluster, `scheduler="tcp://host:8786"` on a running Dask
     cluster, otherwise on a local process pool of `workers` (default: all cores). Runs already in
-    the store (default: the experiment's `store:`) are not run again.
+    the store (default: the experiment's `store:`) are not run again. `n`, `replications` and `years`
+    replace the experiment's; `keep_tables` keeps each run's events, grants and msos tables.
     """
-    design = plan(path_or_experiment)
+    design = plan(path_or_experiment, n=n, replications=replications, years=years)
     workers = (os.cpu_count() or 1) if workers is None else workers
     with executor(workers, dask, scheduler) as execute, Store.open(store or design.store, create=True) as opened:
         bar = progress_bar() if progress else None
@@ -78,7 +88,8 @@ def run_sweep(path_or_experiment: str | Path | Experiment, *, workers: int | Non
                 bar.start()
             run_design(opened, design, execute, size=chunk,
                        on_start=None if bar is None else lambda total, todo: bar.update(task, total=todo),
-                       on_stored=None if bar is None else lambda results: bar.advance(task, len(results)))
+                       on_stored=None if bar is None else lambda results: bar.advance(task, len(results)),
+                       keep_tables=keep_tables)
         finally:
             if bar is not None:
                 bar.stop()

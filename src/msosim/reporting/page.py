@@ -15,7 +15,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px sol
 td{text-align:right}td:first-child,th{text-align:left}table.outcomes td{white-space:nowrap}
 table.outcomes td:first-child{white-space:normal}th{background:#f2f2f2}img{max-width:100%}
 figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:0.3em}pre{font-size:0.75em;background:#f7f7f7;padding:1em;overflow:auto}
-.note{color:#444;max-width:60em}.ci{color:#555;font-size:0.85em}"""
+.note{color:#444;max-width:60em}.warning{color:#8a1c00;max-width:60em}.ci{color:#555;font-size:0.85em}"""
 
 
 def html_cell(text: str) -> str:

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from jinja2 import Environment, FileSystemLoader
 
 from ..i18n import label
 from .figures import new_figure, png_bytes
-from .page import STYLE, html_table, replace_files
+from .page import STYLE, replace_files
 
 if TYPE_CHECKING:
     from ..experiments.sensitivity import Analysis, PrimResult
+
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 def _sobol_figure(table: pd.DataFrame, outcome: str, level: float) -> bytes:
@@ -99,49 +101,32 @@ def _figures(result: Analysis, outcomes: list[str]) -> dict[str, tuple[str, byte
     return figures
 
 
-def _html_frame(frame: pd.DataFrame, digits: int = 3) -> str:
+def _frame(frame: pd.DataFrame, digits: int = 3) -> dict[str, list]:
+    """A table for the template: its header and rows of text (floats to `digits` places)."""
     def cell(value: Any) -> str:
         return f"{value:.{digits}f}" if isinstance(value, (float, np.floating)) else str(value)
 
-    return html_table(list(frame.columns), [[cell(v) for v in row] for row in frame.itertuples(index=False)])
+    return {"header": list(frame.columns), "rows": [[cell(v) for v in row] for row in frame.itertuples(index=False)]}
 
 
 def render_html(result: Analysis, figures: dict[str, tuple[str, bytes]]) -> str:
-    """A self-contained page: the sweep, the indices, PRIM, figures (base64 PNG), notes."""
-    s, level = result.sweep, result.level
-    title = f"Sweep {s['name']}"
+    """A self-contained page (templates/sweep.html.j2): the sweep, warnings, indices, PRIM, figures (base64 PNG)."""
+    s = result.sweep
     overview = pd.DataFrame({"": ["sweep id", "experiment", "model", "sampler", "N", "points", "replications",
                                   "seeds", "years", "runs stored"],
                              "value": [s["sweep_id"], s["experiment_path"], s["model"], s["sampler"], s["n"], s["points"],
                                        s["replications"], f"{s['base_seed']}-{s['base_seed'] + s['replications'] - 1}",
                                        f"{s['years']:g}", f"{len(result.runs)} of {s['runs']}"]})
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-             f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>", _html_frame(overview)]
-    parts += [f"<p class='note'>{html.escape(note)}</p>" for note in result.notes]
-    if result.sobol is not None:
-        parts.append(f"<h2>Sobol indices</h2><p class='note'>S1: share of the outcome's variance due to the parameter "
-                     f"alone; ST: including its interactions. conf: half-width of the {level:.0%} bootstrap interval "
-                     "(SALib). Each point's replications are averaged first.</p>")
-        parts.append(_html_frame(result.sobol))
-    if result.morris is not None:
-        parts.append("<h2>Morris screening</h2><p class='note'>mu*: mean absolute elementary effect (importance); "
-                     "sigma: their spread (interactions or non-linearity); mu_star_conf: half-width of the "
-                     f"{level:.0%} bootstrap interval of mu* (SALib). Effects are in the outcome's units per full "
-                     "range of the parameter's levels.</p>")
-        parts.append(_html_frame(result.morris.sort_values(["outcome", "mu_star"], ascending=[True, False])))
-    if result.prim is not None:
-        p = result.prim
-        parts.append(f"<h2>Scenario discovery (PRIM)</h2><p class='note'>Condition <code>{html.escape(p.condition)}</code> "
-                     f"holds in {p.cases} of {p.total} runs. Chosen box {p.chosen}: coverage {p.stats['coverage']:.2f}, "
-                     f"density {p.stats['density']:.2f}, mass {p.stats['mass']:.2f}, {int(p.stats['res_dim'])} restricted "
-                     "parameters (qp: quasi-p values of each restriction).</p>")
-        parts.append(_html_frame(p.box))
-    for name, (caption, png) in figures.items():
-        parts.append(f"<figure><figcaption>{html.escape(caption)}</figcaption><img alt='{html.escape(name)}' "
-                     f"src='data:image/png;base64,{base64.b64encode(png).decode('ascii')}'></figure>")
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    parts.append(f"<p class='note'>Generated {now}. Tables as CSV next to this file.</p></body></html>")
-    return "\n".join(parts)
+    morris = None if result.morris is None else result.morris.sort_values(["outcome", "mu_star"], ascending=[True, False])
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    return environment.get_template("sweep.html.j2").render(
+        title=f"Sweep {s['name']}", style=STYLE, overview=_frame(overview), warnings=result.warnings,
+        notes=result.notes, level=f"{result.level:.0%}",
+        sobol=None if result.sobol is None else _frame(result.sobol), morris=None if morris is None else _frame(morris),
+        prim=result.prim, prim_box=None if result.prim is None else _frame(result.prim.box),
+        figures=[{"name": name, "caption": caption, "png": base64.b64encode(png).decode("ascii")}
+                 for name, (caption, png) in figures.items()],
+        now=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
 
 def write_report(result: Analysis, folder: Path, outcomes: list[str]) -> Path:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from jinja2 import Environment, FileSystemLoader
 
 from ..experiments import analysis
 from ..experiments.batch import provenance, t_interval
 from ..experiments.checks import HAZARD_BANDS
+from ..experiments.provenance import describe
 from ..experiments.validate import ROLES, Validation, analysis_targets
 from ..state import FIELDS
 from .figures import COLORS, band_panel, new_figure, png_bytes
 from .page import STYLE, replace_files
 from .report import format_interval
+
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 def format_measured(row: pd.Series | dict) -> str:
@@ -124,53 +129,36 @@ PAGE_STYLE = (".PASS{background:#d9f2d9}.FAIL{background:#f8d7d7}.NA{background:
 
 
 def render_html(result: Validation, pictures: dict[str, tuple[str, bytes]]) -> str:
-    """A self-contained page: the checks table, per pattern its method and figure, the plan and provenance."""
-    import base64
-    import html
-
-
-    e = html.escape
+    """A self-contained page (templates/validation.html.j2): the checks, per pattern its method and figure, provenance."""
     plan, checks = result.plan, result.checks
-    passed = int((checks["status"] == "PASS").sum())
-    seeds = f"{plan.base_seed}-{plan.base_seed + plan.reps - 1}"
-    head = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>msosim validation</title>"
-            f"<style>{STYLE}{PAGE_STYLE}</style></head><body><h1>Pattern-oriented validation of the baseline</h1>")
-    summary = (f"<p class='note'>{passed} of {len(checks)} checks pass. {plan.reps} replications per scenario (seeds "
-               f"{seeds}, the same in every scenario), {plan.years:g} years, scale "
-               f"{plan.scenarios['baseline'].population.scale}. Measured: mean over replications [95% t-interval]. "
-               "PASS: the whole interval meets the target (inside a band; strictly beyond zero or one for a "
-               "direction); with one replication the mean alone. N/A: not measurable in this run.</p>")
-    columns = "".join(f"<th>{name}</th>" for name in ("id", "target", "measured [95% CI]", "status", "detail"))
-    parts = [head, summary, f"<table class='checks'><tr>{columns}</tr>"]
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    return environment.get_template("validation.html.j2").render(
+        style=STYLE + PAGE_STYLE, passed=int((checks["status"] == "PASS").sum()), total=len(checks), reps=plan.reps,
+        seeds=f"{plan.base_seed}-{plan.base_seed + plan.reps - 1}", years=f"{plan.years:g}",
+        scale=plan.scenarios["baseline"].population.scale, groups=_groups(checks, pictures),
+        scenarios=[{"role": role, "what": ROLES[role], "hash": scenario.content_hash()}
+                   for role, scenario in plan.scenarios.items()],
+        runs=len(result.metrics.groupby(["role", "seed"])), wall_seconds=result.wall_seconds,
+        origin=describe(provenance()))
+
+
+def _groups(checks: pd.DataFrame, pictures: dict[str, tuple[str, bytes]]) -> list[dict]:
+    """Per pattern group: its rows for the page, and its figure (or, if an earlier group showed it, its caption)."""
+    groups, shown = [], set()
     for group, rows in checks.groupby("group", sort=False):
-        parts.append(f"<tr><th colspan='5'>{e(group)}</th></tr>")
-        for _, row in rows.iterrows():
-            parts.append(f"<tr><td class='left'>{e(row['id'])}</td><td class='left'>{e(row['target'])}</td>"
-                         f"<td class='nowrap'>{e(format_measured(row))}</td><td class='{row['status'].replace('/', '')}'>"
-                         f"{e(row['status'])}</td><td class='left'>{e(row['detail'])}</td></tr>")
-    parts.append("</table>")
-    shown = set()
-    for group, rows in checks.groupby("group", sort=False):
-        parts.append(f"<h2>{e(group)}</h2>")
-        for _, row in rows.iterrows():
-            parts.append(f"<p class='note'><b>{e(row['id'])} ({e(row['status'])}):</b> {e(row['target'])}. "
-                         f"{e(row['method'])}</p>")
+        entry = {"name": group, "figure": None, "figure_above": None,
+                 "rows": [{"id": row["id"], "target": row["target"], "measured": format_measured(row),
+                           "status": row["status"], "status_class": row["status"].replace("/", ""),
+                           "detail": row["detail"], "method": row["method"]} for _, row in rows.iterrows()]}
         name = FIGURE_OF.get(group.split(" ")[0])
         if name in pictures and name not in shown:
             caption, png = pictures[name]
-            parts.append(f"<figure><figcaption>{e(caption)}</figcaption><img alt='{e(name)}' "
-                         f"src='data:image/png;base64,{base64.b64encode(png).decode('ascii')}'></figure>")
+            entry["figure"] = {"name": name, "caption": caption, "png": base64.b64encode(png).decode("ascii")}
             shown.add(name)
         elif name in pictures:
-            parts.append(f"<p class='note'>Figure: {e(pictures[name][0])} (above).</p>")
-    parts.append("<h2>Scenarios</h2><table><tr><th>role</th><th>what it is</th><th>content hash</th></tr>")
-    for role, scenario in plan.scenarios.items():
-        parts.append(f"<tr><td class='left'>{e(role)}</td><td class='left'>{e(ROLES[role])}</td>"
-                     f"<td class='left'>{e(scenario.content_hash())}</td></tr>")
-    origin = ", ".join(f"{k} {v}" for k, v in provenance().items())
-    parts.append(f"</table><p class='note'>{len(result.metrics.groupby(['role', 'seed']))} runs in "
-                 f"{result.wall_seconds:.0f} s. {e(origin)}</p></body></html>")
-    return "\n".join(parts)
+            entry["figure_above"] = pictures[name][0]
+        groups.append(entry)
+    return groups
 
 
 def write_report(result: Validation, folder: str | Path) -> Path:
