@@ -188,5 +188,10 @@ def test_austerity_cuts_paid_staff_and_leaves_more_delegated_work_unpaid(measure
     assert_higher(measured, "unfunded_task_share", "today", "austerity")
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 15, open: since the § 55 AO spending rule (finance.spending_rate) caps reserves, a 30% cut no longer "
+    "raises dissolutions measurably at district scale (paired difference +1.2, se 1.4, 8 seeds; +10.9, se 3.6 with "
+    "spending_rate 0); austerity still cuts paid staff (test above). Recalibration must restore or explain it; "
+    "strict: this marker fails as soon as the direction holds again, so it cannot hide a fix."))
 def test_austerity_brings_more_dissolutions(measured) -> None:
     assert_higher(measured, "dissolved_from_2017", "today", "austerity")
