@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from msosim.experiments import analysis
+from msosim.experiments import analysis, grant_calls
 from msosim.experiments.batch import compare
 from msosim.cli import write_tables
 from msosim.model import MSOModel
@@ -181,7 +181,7 @@ FUNDING_EVENTS = [
 
 
 def test_applications_state_at_the_call() -> None:
-    frame = analysis.applications(make_tables(FUNDING, FUNDING_EVENTS))
+    frame = grant_calls.applications(make_tables(FUNDING, FUNDING_EVENTS))
     assert frame["awarded"].tolist() == [True, False, False, True, True, True, False]
     assert frame["staffed"].tolist() == [True, False, False, False, True, True, False]  # MSO 1 hired at step 4
     assert frame["federation"].tolist() == [True, False, False, False, True, True, False]
@@ -190,10 +190,10 @@ def test_applications_state_at_the_call() -> None:
 
 def test_award_rates_and_track_record() -> None:
     tables = make_tables(FUNDING, FUNDING_EVENTS)
-    rates = analysis.award_rates(tables, by=("type",)).set_index("type")
+    rates = grant_calls.award_rates(tables, by=("type",)).set_index("type")
     assert rates.loc["staffed", "award_rate"] == 1.0 and rates.loc["volunteer_only", "award_rate"] == 0.25
     assert rates.loc["staffed", "amount_awarded"] == 130_000.0
-    track = analysis.funding_by_track_record(tables).set_index("track_record_band")
+    track = grant_calls.funding_by_track_record(tables).set_index("track_record_band")
     assert track.index.tolist() == ["0", "1", "2-3", "4-7", "8+"]
     assert track.loc["0", "applications"] == 4 and track.loc["0", "awards"] == 2
     assert track.loc["2-3", "share_of_money"] == pytest.approx(100_000 / 140_000)
@@ -205,7 +205,7 @@ def test_reapplication_after_award_and_rejection() -> None:
     MSO 2 dissolved before the next call and the call at step 20 has no next call inside the run."""
     grants = [{"mso": 0, "funder": "F", "awarded_step": 1, "start": 4, "end": 16},
               {"mso": 3, "funder": "F", "awarded_step": 1, "start": 4, "end": 28}]
-    rates = analysis.reapplication_rates(make_tables(FUNDING, FUNDING_EVENTS, grants=grants),
+    rates = grant_calls.reapplication_rates(make_tables(FUNDING, FUNDING_EVENTS, grants=grants),
                                          by=("outcome", "still_funded"))
     assert rates.values.tolist() == [["awarded", False, 1, 1, 1.0], ["awarded", True, 1, 0, 0.0],
                                      ["rejected", False, 1, 1, 1.0]]
@@ -234,7 +234,7 @@ def test_types_rebuilt_from_events_match_the_model(small_run) -> None:
 def test_parquet_folder_gives_the_same_answers(small_run, tmp_path) -> None:
     write_tables(small_run, tmp_path / "run")
     from_disk = analysis.load_tables(tmp_path / "run")
-    for helper in (analysis.survival_curves, analysis.award_rates, analysis.reapplication_rates):
+    for helper in (analysis.survival_curves, grant_calls.award_rates, grant_calls.reapplication_rates):
         pd.testing.assert_frame_equal(helper(from_disk), helper(small_run), check_categorical=False)
     pd.testing.assert_frame_equal(analysis.dissolution_hazard(from_disk, by=("age_band", "type")),
                                   analysis.dissolution_hazard(small_run, by=("age_band", "type")))

@@ -13,7 +13,6 @@ KNOWN: dict[str, set[str]] = {
     "backward": set(),
     "long": {
         "msosim.docs",
-        "msosim.experiments.analysis",
         "msosim.experiments.store",
         "msosim.scenario",
         "msosim.submodels.grants",

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from msosim.experiments import analysis
+from msosim.experiments import analysis, grant_calls
 from msosim.cli import app
 from msosim.model import MSOModel
 from msosim.scenario import Pandemic, RefugeeSurge
@@ -145,7 +145,7 @@ def test_run_metrics_use_the_analysis_helpers() -> None:
     metrics = validate.run_metrics(tables, scenario, plan.windows)
     total = analysis.dissolution_hazard(tables, by=())
     assert metrics["dissolution_rate"] == pytest.approx(total["hazard"].item())
-    rates = analysis.award_rates(tables, by=("type",)).set_index("type")["award_rate"]
+    rates = grant_calls.award_rates(tables, by=("type",)).set_index("type")["award_rate"]
     assert metrics["award_rate_staffed"] == pytest.approx(rates["staffed"])
     assert np.isnan(metrics["hazard_pandemic_staffed"])                  # 2014-2018: no pandemic yet
     for name in ("alive_min", "alive_max", "fields_max_dev_pp", "hazard_young", "hazard_old", "staff_drop_share",

@@ -14,11 +14,11 @@ from .version import __version__
 # public name -> (module, attribute)
 _PUBLIC = {
     "run": ("api", "run"), "run_outcomes": ("api", "run_outcomes"),
-    "award_rates": ("experiments.analysis", "award_rates"),
+    "award_rates": ("experiments.grant_calls", "award_rates"),
     "dissolution_hazard": ("experiments.analysis", "dissolution_hazard"),
-    "funding_by_track_record": ("experiments.analysis", "funding_by_track_record"),
+    "funding_by_track_record": ("experiments.grant_calls", "funding_by_track_record"),
     "kaplan_meier": ("experiments.analysis", "kaplan_meier"),
-    "reapplication_rates": ("experiments.analysis", "reapplication_rates"),
+    "reapplication_rates": ("experiments.grant_calls", "reapplication_rates"),
     "survival_curves": ("experiments.analysis", "survival_curves"),
     "compare": ("experiments.batch", "compare"),
     "run_calibration": ("experiments.calibrate", "run_calibration"),
@@ -36,8 +36,8 @@ __all__ = sorted([*_PUBLIC, "__version__"])
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from .api import run, run_outcomes
-    from .experiments.analysis import (award_rates, dissolution_hazard, funding_by_track_record, kaplan_meier,
-                                       reapplication_rates, survival_curves)
+    from .experiments.analysis import dissolution_hazard, kaplan_meier, survival_curves
+    from .experiments.grant_calls import award_rates, funding_by_track_record, reapplication_rates
     from .experiments.batch import compare
     from .experiments.calibrate import run_calibration
     from .experiments.sensitivity import analyze_sweep, load as load_sweep

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import analysis
+from . import analysis, grant_calls
 from .batch import RunResult, RunSpec, lifetimes
 from .calibration_file import Calibration, load_calibration
 from .design import Design, design, point_scenarios
@@ -201,7 +201,7 @@ def calibration_metrics(tables: dict[str, pd.DataFrame], scenario: Scenario) -> 
     out["volunteer_only_share_start"] = float(share[0])
     out["volunteer_only_share_end"] = float(share[1:][-scenario.steps_per_year:].mean())
     out.update(staff_metrics(model, analysis.clock(tables)))
-    rates = analysis.award_rates(tables, by=("type",)).set_index("type")["award_rate"]
+    rates = grant_calls.award_rates(tables, by=("type",)).set_index("type")["award_rate"]
     for kind in ("staffed", "volunteer_only"):
         out[f"award_rate_{kind}"] = float(rates.get(kind, np.nan))
     out["award_rate_gap"] = out["award_rate_staffed"] - out["award_rate_volunteer_only"]  # as validate's L3a

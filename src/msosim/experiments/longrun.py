@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import analysis
+from . import analysis, grant_calls
 from ..population import read_data
 
 # quantity: (model-table column or derived name, low, high, source)
@@ -122,7 +122,7 @@ def initial_cohort_newness(msos: pd.DataFrame, steps_per_year: int, young_years:
 def applying_share(tables: dict[str, pd.DataFrame]) -> Measured:
     """Share of living MSOs that apply to at least one call in a year (mean over the run's years)."""
     c = analysis.clock(tables)
-    calls = analysis.applications(tables)
+    calls = grant_calls.applications(tables)
     model = tables["model"]
     years = (calls["step"] - 1) // c.steps_per_year
     applicants = calls.assign(sim_year=years).groupby("sim_year")["mso"].nunique()
@@ -136,7 +136,7 @@ def applying_share(tables: dict[str, pd.DataFrame]) -> Measured:
 
 def reapplication(tables: dict[str, pd.DataFrame]) -> list[Measured]:
     """Rates of applying to the same funder's next call after an award and after a rejection (MSOs free to)."""
-    rates = analysis.reapplication_rates(tables, by=("outcome", "still_funded"))
+    rates = grant_calls.reapplication_rates(tables, by=("outcome", "still_funded"))
     free = rates[~rates["still_funded"]].set_index("outcome")["rate"]
     awarded, rejected = float(free.get("awarded", np.nan)), float(free.get("rejected", np.nan))
     return [

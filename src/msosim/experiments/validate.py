@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import analysis
+from . import analysis, grant_calls
 from ..api import run
 from ..population import read_data
 from . import batch
@@ -197,7 +197,7 @@ def staff_metrics(model: pd.DataFrame, clock: analysis.Clock) -> dict[str, float
 
 def _funding_metrics(tables: dict[str, pd.DataFrame], hazard: dict[str, float]) -> dict[str, float]:
     model, clock = tables["model"], analysis.clock(tables)
-    rates = analysis.award_rates(tables, by=("type", "federation"))
+    rates = grant_calls.award_rates(tables, by=("type", "federation"))
 
     def rate(rows: pd.DataFrame) -> float:
         return float(rows["awards"].sum() / rows["applications"].sum()) if rows["applications"].sum() else np.nan
