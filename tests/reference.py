@@ -880,4 +880,4 @@ def dissolve_one(model: MSOModel, i: int, cause: str, code: int) -> None:
         if ties.active[j] and i in (ties.a[j], ties.b[j]):
             break_tie(model, j, "dissolution")
     log_one(model, "dissolved", i, cause)
-    model.mso_agents[i].remove()
+    model.mso_by_row[i].remove()

@@ -65,11 +65,13 @@ def test_batch_run_returns_agent_rows_with_agent_reporters() -> None:
 
 
 def test_the_agent_sets_agree_on_who_is_alive(model) -> None:
-    """model.agents and agents_by_type[MSO] hold the living MSOs; model.mso_agents every MSO ever, by row."""
+    """model.agents, agents_by_type[MSO] and model.mso_agents hold the living MSOs; model.mso_by_row every MSO ever."""
     living = set(model.agents_by_type[MSO])
     assert model.msos.n > model.initial_count and not model.msos.alive[: model.msos.n].all()
-    assert len(model.mso_agents) == model.msos.n and all(a.row == row for row, a in enumerate(model.mso_agents))
-    assert {a for a in model.mso_agents if a.alive} == living == {a for a in model.agents if isinstance(a, MSO)}
-    dissolved = [a for a in model.mso_agents if not a.alive]
+    assert set(model.mso_agents) == living == {a for a in model.agents if isinstance(a, MSO)}
+    assert len(living) == int(model.msos.alive[: model.msos.n].sum())
+    assert len(model.mso_by_row) == model.msos.n and all(a.row == row for row, a in enumerate(model.mso_by_row))
+    assert {a for a in model.mso_by_row if a.alive} == living
+    dissolved = [a for a in model.mso_by_row if not a.alive]
     assert dissolved and not any(a in model.agents for a in dissolved)
     assert all(len(a.story()) for a in dissolved[:3])  # a dissolved MSO's story stays readable by row

@@ -81,4 +81,4 @@ def test_invariants_hold_every_step(data: dict, seed: int) -> None:
     assert (later["step"] <= later["mso"].map(died)).all()
     table = model.datacollector.get_model_vars_dataframe()
     assert (table.select_dtypes("number").fillna(0) >= 0).all().all()
-    assert len(model.agents_by_type[type(model.mso_agents[0])]) == int(model.msos.alive[: model.msos.n].sum())
+    assert len(model.agents_by_type[type(model.mso_by_row[0])]) == int(model.msos.alive[: model.msos.n].sum())

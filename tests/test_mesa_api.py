@@ -19,7 +19,7 @@ def test_agents_are_mesa_agents_and_mso_is_a_handle_onto_its_row() -> None:
     assert len(msos) == model.msos.n
     assert len(model.agents_by_type[Municipality]) == model.districts.n
     assert len(model.agents_by_type[Funder]) >= 3
-    agent = model.mso_agents[5]
+    agent = model.mso_by_row[5]
     agent.volunteers = 42
     assert model.msos.volunteers[5] == 42
     model.msos.reserves[5] = 1234.5
@@ -59,7 +59,7 @@ def _mesa_view(model: MSOModel) -> tuple:
     """What Mesa knows of a model's agents: ids and types in registration order, MSO rows, the id counter."""
     msos = model.agents_by_type[MSO]
     return ([(a.unique_id, type(a).__name__) for a in model.agents], [(a.unique_id, a.row) for a in msos],
-            model.agent_id_counter, sorted(a.row for a in model.mso_agents if a in msos))
+            model.agent_id_counter, sorted(a.row for a in model.mso_by_row if a in msos))
 
 
 def test_bulk_handles_register_and_remove_exactly_as_mesa_agent_by_agent(monkeypatch) -> None:

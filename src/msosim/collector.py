@@ -47,8 +47,8 @@ class MonthlyCollector:
 
     def _record_msos(self, model: MSOModel) -> tuple[float, np.ndarray, list[np.ndarray]]:
         """The step, the living MSOs' unique ids, and one array per reporter (columns read at once)."""
-        if len(self._ids) < len(model.mso_agents):
-            new = [agent.unique_id for agent in model.mso_agents[len(self._ids):]]
+        if len(self._ids) < len(model.mso_by_row):
+            new = [agent.unique_id for agent in model.mso_by_row[len(self._ids):]]
             self._ids = np.concatenate([self._ids, np.asarray(new, dtype=np.int64)])
         rows = np.flatnonzero(model.msos.alive[: model.msos.n])
         values = []
@@ -58,7 +58,7 @@ class MonthlyCollector:
                 values.append(column[rows])  # fancy indexing copies
             else:
                 read = reporter if callable(reporter) else (lambda agent, name=reporter: getattr(agent, name))
-                values.append(np.asarray([read(model.mso_agents[row]) for row in rows.tolist()]))
+                values.append(np.asarray([read(model.mso_by_row[row]) for row in rows.tolist()]))
         return model.time, self._ids[rows], values
 
     @property

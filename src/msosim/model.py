@@ -82,7 +82,7 @@ class MSOModel(mesa.Model):
         spy = cfg.steps_per_year  # the funders whose call month falls on each step of the year
         self._callers = [[f for f in self.funders if (f.config.call_month - 1) * spy // 12 == k] for k in range(spy)]
         self.delegation_funded_share = cfg.delegation_funded_share
-        self.mso_agents: list[MSO] = []  # every MSO ever, by row; the living ones: agents_by_type[MSO]
+        self.mso_by_row: list[MSO] = []  # every MSO ever, by row (a dissolved MSO's story stays readable)
         self.add_mso_agents(np.arange(self.msos.n))
         initial_grants(self, (self.msos.staff_fte[: self.msos.n] > 0).nonzero()[0])
         form_and_break_ties(self, initial=True)
@@ -109,7 +109,13 @@ class MSOModel(mesa.Model):
 
     def add_mso_agents(self, rows: np.ndarray) -> None:
         """Create the Mesa agent handles for new MSO rows."""
-        self.mso_agents.extend(add_handles(self, rows))
+        self.mso_by_row.extend(add_handles(self, rows))
+
+    @property
+    def mso_agents(self) -> mesa.agent.AgentSet:
+        """The living MSOs, as Mesa holds them (`agents_by_type[MSO]`): a dissolved MSO leaves every agent set."""
+        living = self.agents_by_type.get(MSO)
+        return living if living is not None else mesa.agent.AgentSet([], random=self.random)
 
     def _count_alive_per_district(self) -> None:
         m, d = self.msos, self.districts

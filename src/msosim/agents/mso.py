@@ -120,8 +120,8 @@ def add_handles(model: MSOModel, rows: np.ndarray) -> list[MSO]:
 
 
 def remove_handles(model: MSOModel, rows: np.ndarray) -> None:
-    """Remove the agents of the MSO rows `rows` from the model, as `model.mso_agents[row].remove()` for each."""
-    handles = [model.mso_agents[row] for row in np.asarray(rows).tolist()]
+    """Remove the agents of the MSO rows `rows` from the model, as `model.mso_by_row[row].remove()` for each."""
+    handles = [model.mso_by_row[row] for row in np.asarray(rows).tolist()]
     if not _bulk_ok(model, ModelSignals.AGENT_REMOVED):
         for handle in handles:
             handle.remove()

@@ -216,7 +216,7 @@ class PolicyPair:
             model = self.models[policy]
             if not 0 <= row < model.msos.n:
                 return None
-            agent = model.mso_agents[row]
+            agent = model.mso_by_row[row]
             events = agent.story()
             grants = agent.grants()
             series = self.history[policy].of(row)
