@@ -242,7 +242,7 @@ def test_compare_report_export_commands(small, tmp_path) -> None:
     for name in ("timeseries_alive", "timeseries_staff", "timeseries_volunteers", "timeseries_coverage",
                  "survival", "funding", "differences"):
         assert (report / f"{name}.png").stat().st_size > 1000
-    assert "paired" in html and "git commit" in html and "&quot;steps_per_year&quot;" in html
+    assert "paired" in html and "git commit" in html and "&#34;steps_per_year&#34;" in html  # the resolved scenario, escaped
 
     again = runner.invoke(app, ["compare", *map(str, small), "--reps", "3", "--years", "1", "--workers", "1",
                                 "--store", str(store), "--report", str(report)])

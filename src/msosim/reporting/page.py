@@ -10,6 +10,8 @@ from pathlib import Path
 
 from ..outputs import replace_files as replace_files_owned
 
+TEMPLATES = Path(__file__).parent / "templates"
+
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:4px 8px}
 td{text-align:right}td:first-child,th{text-align:left}table.outcomes td{white-space:nowrap}
@@ -43,3 +45,10 @@ def replace_files(folder: Path, prefix: str, writers: dict[str, Callable[[Path],
         replace_files_owned(folder, staging, list(writers), option)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def render_page(template: str, **values: object) -> str:
+    """A page from templates/`template`, every value autoescaped (jinja2)."""
+    from jinja2 import Environment, FileSystemLoader
+
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True).get_template(template).render(**values)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 import json
 import math
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from .figures import COLORS, band_panel, new_figure, png_bytes
 from .findings import MEASURES
 from .findings_format import localise_axes, text
 from .findings_section import from_report_data, render as render_findings, window_of
-from .page import STYLE, html_table, replace_files
+from .page import STYLE, render_page, replace_files
 
 # The outcomes of the comparison table, in order, with their number format.
 OUTCOMES: tuple[tuple[str, str], ...] = (
@@ -317,37 +316,26 @@ def make_figures(data: ReportData, lang: str = "en") -> dict[str, tuple[str, byt
 # -- html --------------------------------------------------------------------------------------
 
 def render_html(data: ReportData, figures: dict[str, tuple[str, bytes]], lang: str = "en") -> str:
-    """A self-contained HTML page: table, notes, figures (base64 PNG), provenance."""
+    """A self-contained HTML page (templates/comparison.html.j2): findings, table, notes, figures, provenance."""
     header, rows = table_rows(data, lang, joiner="\n")
-    parts = [f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
-             f"<title>{html.escape(label('title', lang))}: {html.escape(', '.join(data.names))}</title>"
-             f"<style>{STYLE}</style></head><body>",
-             f"<h1>{html.escape(label('title', lang))}: {html.escape(' / '.join(data.names))}</h1>",
-             render_findings(from_report_data(data, lang)),
-             f"<h2>{html.escape(text('finding.section.outcome_table', lang))}</h2>",
-             html_table(header, rows, "outcomes")]
-    parts += [f"<p class='note'>{html.escape(note)}</p>" for note in notes(data, lang)]
-    parts.append(f"<h2>{html.escape(label('figures', lang))}</h2>"
-                 f"<p class='note'>{html.escape(label('band_note', lang))}</p>")
-    for name, (caption, png) in figures.items():
-        encoded = base64.b64encode(png).decode("ascii")
-        parts.append(f"<figure><figcaption>{html.escape(caption)}</figcaption>"
-                     f"<img alt='{html.escape(name)}' src='data:image/png;base64,{encoded}'></figure>")
     records = provenance_rows(data, lang)
     fields = ["scenario_hash", "runs", "seeds", "years", "msosim_version", "git_commit", "libraries",
               "run_dates", "wall_time"]
-    parts.append(f"<h2>{html.escape(label('provenance', lang))}</h2>")
-    parts.append(html_table([label("scenario", lang), *(label(f, lang) for f in fields)],
-                             [[r["scenario"], *(r[f] for f in fields)] for r in records]))
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    parts.append(f"<p class='note'>{html.escape(label('store', lang))}: {html.escape(data.store_path)}; "
-                 f"{html.escape(label('generated', lang))}: {now}</p>")
-    for r in records:
-        pretty = json.dumps(json.loads(r["scenario_json"]), indent=2, ensure_ascii=False)
-        parts.append(f"<details><summary>{html.escape(label('resolved_scenario', lang))}: {html.escape(r['scenario'])} "
-                     f"({r['scenario_hash']})</summary><pre>{html.escape(pretty)}</pre></details>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return render_page(
+        "comparison.html.j2",
+        lang=lang, title=label("title", lang), names=data.names, style=STYLE,
+        findings=render_findings(from_report_data(data, lang)),
+        outcome_heading=text("finding.section.outcome_table", lang), header=header, rows=rows,
+        notes=notes(data, lang), figures_heading=label("figures", lang), band_note=label("band_note", lang),
+        figures=[{"name": name, "caption": caption, "png": base64.b64encode(png).decode("ascii")}
+                 for name, (caption, png) in figures.items()],
+        provenance_heading=label("provenance", lang),
+        provenance_header=[label("scenario", lang), *(label(f, lang) for f in fields)],
+        provenance_rows=[[r["scenario"], *(str(r[f]) for f in fields)] for r in records],
+        store_label=label("store", lang), store=data.store_path, generated_label=label("generated", lang),
+        now=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), resolved_label=label("resolved_scenario", lang),
+        scenarios=[{"name": r["scenario"], "hash": r["scenario_hash"],
+                    "json": json.dumps(json.loads(r["scenario_json"]), indent=2, ensure_ascii=False)} for r in records])
 
 
 def write_report(data: ReportData, folder: str | Path, lang: str = "en") -> Path:
