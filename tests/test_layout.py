@@ -14,7 +14,6 @@ KNOWN: dict[str, set[str]] = {
     "long": {
         "msosim.docs",
         "msosim.experiments.store",
-        "msosim.submodels.grants",
     },
     "private": set(),
     "shadowing": set(),
