@@ -12,7 +12,6 @@ from tests.layout_rules import Import, backward_imports, imports_of, layer, priv
 KNOWN: dict[str, set[str]] = {
     "backward": set(),
     "long": {
-        "msosim.docs",
         "msosim.experiments.store",
     },
     "private": set(),
