@@ -126,3 +126,27 @@ def violations(root: Path = PACKAGE) -> dict[str, list[str]]:
     edges = import_graph(root)
     return {"backward": backward_imports(edges, _submodules(root)), "private": private_imports(edges),
             "long": long_files(root), "shadowing": shadowing_names(root)}
+
+
+MODEL_CORE = ("model.py", "population.py", "state.py", "collector.py", "metrics.py", "agents", "submodels")
+
+
+def core_files(root: Path = PACKAGE) -> list[Path]:
+    """The files of the model core: the model, its agents, submodels, population, state and what it collects."""
+    found = []
+    for name in MODEL_CORE:
+        found += sorted((root / name).rglob("*.py")) if (root / name).is_dir() else [root / name]
+    return found
+
+
+def policy_reads(path: Path, root: Path = PACKAGE) -> list[str]:
+    """Where a file reads an attribute named `policy` (`x.policy`, `x.policy.y`, getattr(x, "policy")): the model
+    core reads the policy overlay (`config.overlay`), applied when the scenario loads, never the policy section."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Attribute) and node.attr == "policy":
+            found.append(node.lineno)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr")
+              and len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and node.args[1].value == "policy"):
+            found.append(node.lineno)
+    return [f"{module_name(path, root)}:{line} reads .policy" for line in sorted(found)]

@@ -515,7 +515,7 @@ def score(model: MSOModel, funder: Funder, i: int, score_draw: Draw, position: i
         d, k = model.districts, m.district[i]
         pressure = d.demand_hours[k] / max(d.delivered_hours[k], 1.0)
         return min(pressure, 5.0) + 1.0 / (1.0 + m.track_record[i]) + noise
-    support = model.config.policy.application_support if m.staff_fte[i] <= 0 else 0.0
+    support = model.config.overlay.application_support if m.staff_fte[i] <= 0 else 0.0
     shown = m.professionalisation[i] + support * (1.0 - m.professionalisation[i])  # supported application
     return (a.staff_weight * (m.staff_fte[i] > 0) + a.track_weight * math.log1p(m.track_record[i])
             + a.federation_weight * m.federation[i] + a.professionalisation_weight * shown + noise)
@@ -566,7 +566,7 @@ def apply_probability(model: MSOModel, i: int, hours: float) -> float:
     slack = monthly_slack * cfg.applications.preparation_months
     a, t = cfg.applications, model.ties
     ties = sum(1 for j in range(t.n) if t.active[j] and (t.a[j] == i or t.b[j] == i))
-    gap = a.information_gap * (1.0 - cfg.policy.application_support) * (
+    gap = a.information_gap * (1.0 - cfg.overlay.application_support) * (
         1.0 - a.federation_information if m.federation[i] else 1.0) * (1.0 - a.tie_information) ** ties
     informed = 1.0 - gap if m.staff_fte[i] <= 0 else 1.0
     discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[i]
@@ -591,7 +591,7 @@ def run_call(model: MSOModel, funders: list[Funder], draws: Draws) -> None:
     apply_draw = draws.take("random")
     keen, hours = [], {}
     for position, i in enumerate(rows):
-        volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - cfg.policy.application_support)
+        volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - cfg.overlay.application_support)
         hours[i] = first.config.application_hours * (volunteer_factor if m.staff_fte[i] <= 0 else 1.0) * (
             1.0 - 0.5 * m.professionalisation[i])
         if apply_draw.for_row(position, len(rows)) < apply_probability(model, i, hours[i]):

@@ -1,4 +1,5 @@
-"""The import contract: cli -> experiments/reporting -> model, no private names across modules, short files, no shadowing."""
+"""The import contract: cli -> experiments/reporting -> model, no private names across modules, short files, no shadowing;
+the model core reads the policy overlay, never the policy section."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ import textwrap
 
 import pytest
 
-from tests.layout_rules import Import, backward_imports, imports_of, layer, private_imports, shadowing_names, violations
+from tests.layout_rules import (
+    Import,
+    backward_imports,
+    core_files,
+    imports_of,
+    layer,
+    policy_reads,
+    private_imports,
+    shadowing_names,
+    violations,
+)
 
 # Violations that remain on this branch, to be removed one by one (each entry must still be a violation).
 KNOWN: dict[str, set[str]] = {
@@ -88,3 +99,24 @@ def test_checker_finds_a_shadowing_function(tmp_path):
     (package / "sweep.py").write_text("def sweep():\n    pass\n")
     (package / "__init__.py").write_text("from .sweep import sweep\nfrom .sweep import sweep as run_sweep\n")
     assert shadowing_names(package) == ["msosim.sweep (line 1) shadows the module msosim.sweep"]
+
+
+def test_the_model_core_reads_no_policy_section():
+    """The policy levers reach the model only through the overlay applied when the scenario loads."""
+    files = core_files()
+    assert {path.name for path in files} >= {"model.py", "population.py", "state.py", "funder.py", "grants.py", "applying.py"}
+    found = [line for path in files for line in policy_reads(path)]
+    assert not found, "\n".join(found)
+
+
+def test_policy_checker_finds_a_policy_read(tmp_path):
+    """A synthetic core file reading the policy section, directly or through getattr, is caught; the overlay is not."""
+    package = tmp_path / "msosim"
+    package.mkdir()
+    (package / "model.py").write_text(textwrap.dedent("""
+        def step(model):
+            support = model.config.overlay.application_support
+            share = model.config.policy.dialogue_formats
+            levers = getattr(model.config, "policy")
+    """))
+    assert policy_reads(package / "model.py", package) == ["msosim.model:4 reads .policy", "msosim.model:5 reads .policy"]

@@ -16,6 +16,7 @@ from msosim.submodels.applying import own_share, uninformed
 from msosim.submodels.grants import grant_terms
 from msosim.submodels.volunteers import community_room
 from msosim.population import group_shares
+from msosim.scenario import with_overrides
 from msosim.state import PROJECT
 
 from .conftest import SCENARIOS
@@ -160,7 +161,7 @@ def test_federations_and_ties_tell_volunteer_only_msos_of_calls():
     model.ties.append(3, a=[2, 2, 3], b=[0, 4, 4], active=[True, True, False], formed_step=0)
     gap = uninformed(model, np.arange(5))
     np.testing.assert_allclose(gap, [0.5 * 0.85, 0.5 * 0.5, 0.5 * 0.85**2, 0.5 * 0.5, 0.0], rtol=1e-12)
-    model.config.policy.application_support = 0.4
+    model.config = with_overrides(model.config, {"policy.application_support": 0.4})  # a scenario is a value
     np.testing.assert_allclose(uninformed(model, np.arange(5))[1], 0.5 * 0.6 * 0.5, rtol=1e-12)
 
 

@@ -114,7 +114,27 @@ def test_policy_budgets_follow_the_funder_role_not_its_name():
                "structure": FunderConfig(role="structure_programme", budget=3.0)}
     scenario = Scenario(funders=funders, policy={"micro_grants_budget": 5e6, "professionalisation_budget": 4e6,
                                                  "budget_factor": 0.5})
-    after = scenario.funders_after_policy
+    after = scenario.overlay.funders
     assert after["small_grants"].budget == 2.5e6 and after["micro_grants"].budget == 3.5
     assert after["structure"].budget == 2e6 and scenario.funders["structure"].budget == 3.0  # the scenario keeps its own
-    assert Scenario(funders=funders).funders_after_policy["structure"].budget == 3.0  # no professionalisation budget: its own
+    assert Scenario(funders=funders).overlay.funders["structure"].budget == 3.0  # no professionalisation budget: its own
+
+
+def test_the_policy_overlay_is_applied_once_when_the_scenario_loads():
+    """The overlay holds every lever the model reads (support, dialogue, paid delegation: the policy's, else the
+    municipal setting); a loaded scenario is frozen, so the overlay cannot go stale; with_overrides makes a new one."""
+    import pydantic
+
+    from msosim.scenario import with_overrides
+
+    scenario = Scenario(municipality={"delegation_funded_share": 0.3},
+                        policy={"application_support": 0.4, "dialogue_formats": 0.7, "application_hours_factor": 0.5})
+    overlay = scenario.overlay
+    assert (overlay.application_support, overlay.dialogue_formats, overlay.delegation_funded_share) == (0.4, 0.7, 0.3)
+    assert overlay.funders["foundations"].application_hours == 25.0 and scenario.funders["foundations"].application_hours == 50.0
+    assert scenario.overlay is overlay  # computed once, not on each read
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
+        scenario.policy.application_support = 0.9
+    changed = with_overrides(scenario, {"policy.delegation_funded_share": 0.9, "policy.application_support": 0.1})
+    assert (changed.overlay.delegation_funded_share, changed.overlay.application_support) == (0.9, 0.1)
+    assert scenario.overlay.application_support == 0.4

@@ -76,7 +76,7 @@ class MSOModel(mesa.Model):
         self.funder_renewal = np.array([f.config.renewal_probability for f in self.funders])
         spy = cfg.steps_per_year  # the funders whose call month falls on each step of the year
         self._callers = [[f for f in self.funders if (f.config.call_month - 1) * spy // 12 == k] for k in range(spy)]
-        self.delegation_funded_share = cfg.delegation_funded_share
+        self.delegation_funded_share = cfg.overlay.delegation_funded_share
         self.mso_by_row: list[MSO] = []  # every MSO ever, by row (a dissolved MSO's story stays readable)
         self.add_mso_agents(np.arange(self.msos.n))
         initial_grants(self, (self.msos.staff_fte[: self.msos.n] > 0).nonzero()[0])

@@ -1,7 +1,9 @@
-"""The funders' schema, today's funding landscape, and the policy levers scenarios compare."""
+"""The funders' schema, today's funding landscape, the policy levers scenarios compare, and the overlay that applies
+them to the configuration once, when a scenario loads (the model reads the overlay, never the policy section)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field
@@ -62,7 +64,7 @@ def default_funders() -> dict[str, FunderConfig]:
 
 
 class PolicyConfig(Strict):
-    """The policy levers scenarios compare; each overrides or scales the funders' settings."""
+    """The policy levers scenarios compare; applied to the funders and municipalities once, when the scenario loads."""
 
     funding_mode: Literal["as_configured", "project", "institutional", "mixed"] = Field(
         "as_configured", description="funding mode of the funders in policy scope")
@@ -95,3 +97,21 @@ def funder_after_policy(config: FunderConfig, policy: PolicyConfig) -> FunderCon
         if policy.cofunding_share is not None:
             changes["cofunding_share"] = policy.cofunding_share
     return config.model_copy(update=changes)
+
+
+@dataclass(frozen=True)
+class PolicyOverlay:
+    """The configuration after the policy levers: every value the model reads that a lever sets."""
+
+    funders: dict[str, FunderConfig]   # each funder after funder_after_policy
+    application_support: float        # share of application hours and of the information gap support takes off volunteer-only MSOs
+    dialogue_formats: float            # share of municipalities that run dialogue formats
+    delegation_funded_share: float     # share of delegated tasks that come with money: the policy's, else the municipal setting
+
+
+def apply_policy(policy: PolicyConfig, funders: dict[str, FunderConfig], delegation_funded_share: float) -> PolicyOverlay:
+    """The policy levers applied to the funders and the municipal setting (once, when a scenario validates)."""
+    chosen = policy.delegation_funded_share
+    return PolicyOverlay(funders={name: funder_after_policy(config, policy) for name, config in funders.items()},
+                         application_support=policy.application_support, dialogue_formats=policy.dialogue_formats,
+                         delegation_funded_share=delegation_funded_share if chosen is None else chosen)

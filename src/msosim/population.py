@@ -98,7 +98,7 @@ def build_landscape(scenario: Scenario, rng: np.random.Generator) -> Landscape:
     scale_factor = float(migrants[keep].sum() / national_migrants)
     districts = Table(DISTRICT_COLUMNS, keep.size)
     openness = np.clip(rng.normal(scenario.municipality.openness_mean, scenario.municipality.openness_sd, keep.size), 0.02, 0.98)
-    dialogue = rng.random(keep.size) < scenario.policy.dialogue_formats
+    dialogue = rng.random(keep.size) < scenario.overlay.dialogue_formats
     districts.append(keep.size, land=land_of[keep], population=population[keep], migrants=migrants[keep],
                      openness_base=openness, openness=openness, dialogue=dialogue)
     land_migrants = np.bincount(land_of[keep], weights=migrants[keep], minlength=len(codes))

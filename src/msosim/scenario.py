@@ -14,10 +14,10 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from .loading import check_extends, did_you_mean, load_mapping, printable, schema_keys, shown
-from .policy import FunderConfig, PolicyConfig, default_funders, funder_after_policy
+from .policy import FunderConfig, PolicyConfig, PolicyOverlay, apply_policy, default_funders, funder_after_policy
 from .schema_base import Share, Strict
 
 
@@ -250,16 +250,17 @@ class Scenario(Strict):
     min_active_volunteers: int = Field(3, ge=1, le=100, description="active core an association needs (board) [persons]; BGB board practice")
     volunteer_grace_months: int = Field(12, ge=1, le=120, description="months below the core before an MSO dissolves [months]; prior")
 
-    @property
-    def funders_after_policy(self) -> dict[str, FunderConfig]:
-        """Each funder's settings after the policy levers (the one place they apply to funders)."""
-        return {name: funder_after_policy(config, self.policy) for name, config in self.funders.items()}
+    _overlay: PolicyOverlay = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _apply_policy(self) -> "Scenario":
+        self._overlay = apply_policy(self.policy, self.funders, self.municipality.delegation_funded_share)
+        return self
 
     @property
-    def delegation_funded_share(self) -> float:
-        """The share of delegated tasks that come with money: the policy's, else the municipal setting."""
-        chosen = self.policy.delegation_funded_share
-        return self.municipality.delegation_funded_share if chosen is None else chosen
+    def overlay(self) -> PolicyOverlay:
+        """The configuration after the policy levers, applied once when the scenario validated (the model reads this)."""
+        return self._overlay
 
     def content_hash(self) -> str:
         """A stable hash of the resolved scenario content (name and description excluded)."""

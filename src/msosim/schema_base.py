@@ -1,4 +1,4 @@
-"""The base of every scenario section: unknown keys are errors, assignments are validated, no booleans as numbers."""
+"""The base of every scenario section: unknown keys are errors, no booleans as numbers, a validated section is a value."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class Strict(BaseModel):
-    """Base for every section: unknown keys are errors, assignments are validated."""
+    """Base for every section: unknown keys are errors; frozen, so what was derived when the scenario loaded (the
+    policy overlay) stays true: change a scenario with `with_overrides`, which validates a new one."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod

@@ -62,7 +62,7 @@ def calling_programmes(funders: list[Funder]) -> list[list[Funder]]:
 def build_funders(model: MSOModel, land_mso_share, scale_factor: float) -> list[Funder]:
     """One Funder per programme, or per programme and Land; budgets scaled to the run's share of MSOs."""
     funders: list[Funder] = []
-    after_policy = model.config.funders_after_policy
+    after_policy = model.config.overlay.funders
     for name, original in model.config.funders.items():
         config = after_policy[name]
         if not config.per_land:

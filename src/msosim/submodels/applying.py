@@ -16,7 +16,7 @@ def uninformed(model: MSOModel, rows: np.ndarray) -> np.ndarray:
     m, a, t = model.msos, model.config.applications, model.ties
     live = t.active[: t.n]
     ties = np.bincount(t.a[: t.n][live], minlength=m.n) + np.bincount(t.b[: t.n][live], minlength=m.n)
-    gap = a.information_gap * (1.0 - model.config.policy.application_support)
+    gap = a.information_gap * (1.0 - model.config.overlay.application_support)
     gap = gap * np.where(m.federation[rows], 1.0 - a.federation_information, 1.0)
     gap *= (1.0 - a.tie_information) ** ties[rows]
     return np.where(m.staff_fte[rows] <= 0, gap, 0.0)

@@ -65,7 +65,7 @@ def application_hours(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.n
     """Hours an application costs: more for volunteer-only MSOs, less with support and routine."""
     m, cfg = model.msos, model.config
     per_application = funder.config.application_hours
-    volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - cfg.policy.application_support)
+    volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - cfg.overlay.application_support)
     hours = np.where(m.staff_fte[rows] <= 0, per_application * volunteer_factor, per_application)
     hours *= 1.0 - 0.5 * m.professionalisation[rows]
     return hours
@@ -157,7 +157,7 @@ def score_applications(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.
         score += noise
         return score
     staff, professionalisation = m.staff_fte[rows], m.professionalisation[rows]
-    shown = np.where(staff <= 0, model.config.policy.application_support, 0.0)  # supported applications
+    shown = np.where(staff <= 0, model.config.overlay.application_support, 0.0)  # supported applications
     shown *= 1.0 - professionalisation
     shown += professionalisation
     score = a.staff_weight * (staff > 0)
