@@ -150,3 +150,13 @@ def policy_reads(path: Path, root: Path = PACKAGE) -> list[str]:
               and len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and node.args[1].value == "policy"):
             found.append(node.lineno)
     return [f"{module_name(path, root)}:{line} reads .policy" for line in sorted(found)]
+
+
+def unmapped_modules(readme: str, root: Path = PACKAGE) -> list[str]:
+    """Modules the README's Layout section does not name (a file name shared by n modules must appear n times)."""
+    layout = readme.split("## Layout", 1)[-1].split("\n## ", 1)[0]
+    counts: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        if path.name != "__init__.py":
+            counts.setdefault(path.name, []).append(module_name(path, root))
+    return [module for name, modules in counts.items() if layout.count(name) < len(modules) for module in modules]

@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 from tests.layout_rules import (
+    PACKAGE,
     Import,
     backward_imports,
     core_files,
@@ -16,6 +17,7 @@ from tests.layout_rules import (
     policy_reads,
     private_imports,
     shadowing_names,
+    unmapped_modules,
     violations,
 )
 
@@ -120,3 +122,10 @@ def test_policy_checker_finds_a_policy_read(tmp_path):
             levers = getattr(model.config, "policy")
     """))
     assert policy_reads(package / "model.py", package) == ["msosim.model:4 reads .policy", "msosim.model:5 reads .policy"]
+
+
+def test_readme_layout_names_every_module():
+    """README's Layout section is a maintainer's map: every module of src/msosim is named in it."""
+    readme = (PACKAGE.parents[1] / "README.md").read_text(encoding="utf-8")
+    assert not unmapped_modules(readme), f"not in README's Layout: {unmapped_modules(readme)}"
+    assert unmapped_modules("## Layout\nmodel.py\n") != []  # the check can fail
