@@ -30,6 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..population import build_landscape
+from .store import Store, open_store
+
 AGE_BANDS: tuple[float, ...] = (0.0, 2.0, 5.0, 10.0, 20.0, np.inf)
 TRACK_BANDS: tuple[float, ...] = (0, 1, 2, 4, 8, np.inf)
 DENSITY_LABELS = ("low", "middle", "high")
@@ -247,8 +250,6 @@ def district_migrants(tables: dict[str, pd.DataFrame], migrants: Sequence[float]
 
 def scenario_migrants(scenario) -> np.ndarray:
     """Migrants per district of a scenario's synthetic geography (fixed by its geography seed)."""
-    from ..population import build_landscape
-
     landscape = build_landscape(scenario, np.random.default_rng(0))  # the model rng only draws openness here
     return landscape.districts.view("migrants").copy()
 
@@ -350,8 +351,6 @@ def survival_curves(tables: dict[str, pd.DataFrame], by: Sequence[str] = ("cohor
 
 def store_tables(store, scenario: str | None = None) -> Iterator[tuple[dict, dict[str, pd.DataFrame]]]:
     """Each run in a results store (a Store or a path) as (its run row, tables with `model` and `lifetimes`)."""
-    from .store import Store, open_store
-
     opened = store if isinstance(store, Store) else open_store(store)
     try:
         runs = opened.runs()

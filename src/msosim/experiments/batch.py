@@ -29,7 +29,9 @@ import pandas as pd
 from ..api import run_outcomes
 from ..model import MSOModel
 from ..scenario import Scenario, ScenarioError, load_scenario
+from ..version import __version__
 from . import kept_tables
+from .provenance import library_versions_json
 from .store import Store
 
 
@@ -196,9 +198,6 @@ def deferred_interrupt() -> Iterator[None]:
 def provenance() -> dict[str, object]:
     """Where the results come from: msosim version, git commit of its repository, library versions, platform."""
     import mesa
-
-    from ..version import __version__
-    from .provenance import library_versions_json
 
     repo = Path(__file__).resolve().parent
     commit, dirty = "unknown", None

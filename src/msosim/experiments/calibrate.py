@@ -36,7 +36,8 @@ import pandas as pd
 import yaml
 
 from . import analysis, grant_calls
-from .batch import RunResult, RunSpec, lifetimes
+from ..api import run, run_outcomes
+from .batch import RunResult, RunSpec, lifetimes, provenance
 from .calibration_file import Calibration, load_calibration
 from .design import Design, design, point_scenarios
 from .experiment import BaseFile, Experiment, ParameterSpec, error, error_tail, outcome_names
@@ -45,6 +46,7 @@ from ..scenario import Scenario, ScenarioError, read_yaml, set_dotted
 from .executors import executor
 from .rejection import accepted, distance, fitted_values, posterior, scaled_errors, target_means
 from .sensitivity import sweep_results
+from .store import Store
 from .sweep import run_design
 from .checks import YOUNG_YEARS
 from .validate import staff_metrics, stock_metrics
@@ -210,8 +212,6 @@ def calibration_metrics(tables: dict[str, pd.DataFrame], scenario: Scenario) -> 
 
 def run_calibration_one(spec: RunSpec) -> RunResult:
     """One run with the calibration metrics added to its outcomes (no file is touched)."""
-    from ..api import run, run_outcomes
-
     scenario = Scenario.model_validate_json(spec.scenario_json)
     if scenario.content_hash() != spec.scenario_hash:
         raise RuntimeError(f"scenario '{spec.scenario_name}' does not survive its JSON round trip (hash changed)")
@@ -342,9 +342,6 @@ def run_calibration(path: str | Path, *, workers: int | None = None, dask: str |
     Executors as `run_sweep`: a process pool of `workers` (default all cores), `dask="local"`, or
     `scheduler="tcp://host:8786"`. Runs already in the store are not run again.
     """
-    from .batch import provenance
-    from .store import Store
-
     p = plan(path)
     origin = provenance()
     if out is not None or into is not None:

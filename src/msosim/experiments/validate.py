@@ -23,6 +23,7 @@ import pandas as pd
 from . import analysis, grant_calls
 from ..api import run
 from ..population import read_data
+from ..state import FIELDS
 from . import batch
 from .batch import RunSpec
 from .checks import HAZARD_BANDS, YOUNG_YEARS, evaluate
@@ -142,8 +143,6 @@ def stock_metrics(model: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
 
 
 def _field_metrics(msos: pd.DataFrame) -> dict[str, float]:
-    from ..state import FIELDS
-
     start = msos[msos["snapshot"] == "start"]
     target = analysis_targets()
     shares = {name: float(start[f"fields_{i}"].mean()) for i, name in enumerate(FIELDS)}

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..scenario import Austerity, Pandemic, Polarisation, RefugeeSurge
+from .cooperation import break_ties
 
 if TYPE_CHECKING:
     from ..model import MSOModel
@@ -72,8 +73,6 @@ def apply_shocks(model: MSOModel, year: float) -> None:
 
 def polarise(model: MSOModel, event: Polarisation) -> None:
     """Ties across a conflict line break; members of conflict groups leave federations and lose trust."""
-    from .cooperation import break_ties
-
     m, n, ties, rng, t = model.msos, model.msos.n, model.ties, model.rng, model.t
     live = ties.active[: ties.n].nonzero()[0]
     across = model.conflicts[m.group[ties.a[live]], m.group[ties.b[live]]]
