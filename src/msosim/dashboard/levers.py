@@ -1,28 +1,22 @@
 """The dashboard's policy levers, generated from the pydantic schema (`PolicyConfig`).
 
-Ranges, defaults, units and English tooltips come from each field's metadata (`ge`/`gt`/`le`,
-`default`, `description`); nothing here repeats a number from the schema.
+Ranges, defaults, units and choices come from the schema's rows (schema_table.py, the reader docs.py uses too),
+English tooltips from each field's description; nothing here repeats a number from the schema.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import typing
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic.fields import FieldInfo
-
 from ..scenario import PolicyConfig, PopulationConfig
+from ..schema_table import choices, section_rows
 
 NICE_STEPS = (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 SLIDER_POSITIONS = 200      # at most this many positions on a slider
 NUMBER_RANGE = 1000.0       # a range wider than this is typed in (EUR budgets), not slid;
                             # so is a range a slider could not resolve near its default (a step > default / 10)
-
-_UNIT = re.compile(r"\[([^\]]*)\]")
-
 
 @dataclass(frozen=True)
 class Lever:
@@ -69,62 +63,43 @@ class Lever:
         return low_ok and value <= self.maximum
 
 
-def _metadata(annotation: Any) -> list:
-    """Constraint objects (Ge, Gt, Le, ...) inside an annotation such as Optional[Annotated[float, Field(...)]]."""
-    found = []
-    for arg in typing.get_args(annotation):
-        for item in getattr(arg, "__metadata__", ()):
-            found.extend(item.metadata if isinstance(item, FieldInfo) else [item])
-        found.extend(_metadata(arg))
-    return found
-
-
-def _literal_options(annotation: Any) -> tuple[str, ...]:
-    if typing.get_origin(annotation) is Literal:
-        return tuple(typing.get_args(annotation))
-    return ()
-
-
 def _nice_step(span: float) -> float:
     """The smallest round step that keeps a slider under SLIDER_POSITIONS positions."""
     return next((step for step in NICE_STEPS if span / step <= SLIDER_POSITIONS), NICE_STEPS[-1])
 
 
-def lever_from_field(name: str, field: FieldInfo) -> Lever:
-    """Build one lever from a pydantic field."""
-    description = field.description or name
-    unit_match = _UNIT.search(description)
-    unit = unit_match.group(1).strip() if unit_match else ""
-    unit = "" if unit == "-" else unit
+def lever_from_row(row: dict[str, Any], description: str) -> Lever:
+    """Build one lever from a policy key's row of the schema table (schema_table.py) and its field description."""
+    name = row["key"].split(".")[-1]
+    unit = "" if row["unit"].strip() == "-" else row["unit"].strip()
     if not unit and "multiplier" in description:
         unit = "factor"
-    options = _literal_options(field.annotation)
-    if options:
-        return Lever(name, "select", field.default, options=options, description=description)
-    constraints = [*field.metadata, *_metadata(field.annotation)]
-    bounds = {attr: getattr(c, attr) for c in constraints for attr in ("ge", "gt", "le") if hasattr(c, attr)}
-    exclusive = "gt" in bounds
-    minimum = float(bounds.get("ge", bounds.get("gt", 0.0)))
-    maximum = float(bounds["le"])
-    optional = type(None) in typing.get_args(field.annotation)
+    if row["choices"] is not None:
+        return Lever(name, "select", row["default"], options=tuple(row["choices"]), description=description)
+    minimum = float(0.0 if row["minimum"] is None else row["minimum"])
+    maximum = float(row["maximum"])
     span = maximum - minimum
     if not unit and (minimum, maximum) == (0.0, 1.0):
         unit = "share"
     step = _nice_step(span)
-    too_coarse = isinstance(field.default, (int, float)) and field.default > 0 and step > field.default / 10
+    default = row["default"]
+    too_coarse = isinstance(default, (int, float)) and default > 0 and step > default / 10
     kind = "number" if span > NUMBER_RANGE or too_coarse else "slider"
     step = None if kind == "number" else step
-    return Lever(name, kind, field.default, minimum, maximum, step, exclusive, optional, (), unit, description)
+    return Lever(name, kind, default, minimum, maximum, step, row["exclusive_minimum"], row["type"].endswith("or empty"),
+                 (), unit, description)
 
 
 def policy_levers() -> list[Lever]:
     """Every field of PolicyConfig as a lever, in schema order."""
-    return [lever_from_field(name, field) for name, field in PolicyConfig.model_fields.items()]
+    fields = PolicyConfig.model_fields
+    return [lever_from_row(row, fields[row["key"].split(".")[-1]].description or row["key"])
+            for row in section_rows("policy", PolicyConfig)]
 
 
 LEVERS: tuple[Lever, ...] = tuple(policy_levers())
 LEVER_BY_NAME: dict[str, Lever] = {lever.name: lever for lever in LEVERS}
-SCALES: tuple[str, ...] = _literal_options(PopulationConfig.model_fields["scale"].annotation)
+SCALES: tuple[str, ...] = choices(PopulationConfig.model_fields["scale"].annotation)
 
 
 def slider_value(lever: Lever, value: Any) -> float:
