@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from .loading import load_mapping
 from .scenario import FunderConfig, Scenario, ScenarioError, default_funders, load_scenario
 from .submodels.rates import per_step
 
@@ -191,7 +192,7 @@ def scenario_files(folder: Path | None = None) -> pd.DataFrame:
     folder = ROOT / "scenarios" if folder is None else Path(folder)
     rows = []
     for path in sorted(folder.glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = load_mapping(path, "scenario", ScenarioError)
         scenario = load_scenario(path)
         sets = [k for k in _flat_keys(raw) if k.split(".")[0] not in ("name", "description", "extends")]
         rows.append({"file": path.name, "name": scenario.name, "extends": raw.get("extends", ""),
@@ -388,7 +389,7 @@ def render_calibration_block() -> str:
     """The fitted values of data/calibrated.yaml: prior, posterior, fitted value per parameter; the targets; provenance."""
     import yaml
 
-    data = yaml.safe_load((DATA / "calibrated.yaml").read_text(encoding="utf-8"))
+    data = load_mapping(DATA / "calibrated.yaml", "calibration", ScenarioError)
     meta = data["metadata"]["calibration"]
     parts = [_generated_note()]
     if "posterior" not in meta:
