@@ -221,7 +221,9 @@ def render_calibration_block() -> str:
     parts.append(f"\n`{meta['command']}` ({meta['method']}): {meta['accepted']} of {meta['samples']} samples accepted "
                  f"(distance at most {meta['acceptance_distance']:g}; best {meta['best_distance']:g}"
                  + ("; tolerance by generation " + " -> ".join(f"{g['tolerance']:g}" for g in meta["generations"])
-                    if len(meta.get("generations", [])) > 1 else "") + "), "
+                    if len(meta.get("generations", [])) > 1 else "")
+                 + (f"; effective sample size {meta['effective_sample_size']:g}" if "effective_sample_size" in meta else "")
+                 + "), "
                  f"{meta['replications']} replication(s) from seed {meta['seed']}, variants {', '.join(meta['variants'])}; "
                  f"distance at the fitted values **{meta['distance']:g}**. Written {meta['date']} at commit "
                  f"`{str(meta['git_commit'])[:12]}`; experiment file sha256 `{meta['experiment_sha256'][:12]}`.")
