@@ -15,6 +15,7 @@ import typer
 import yaml
 from pydantic import BaseModel
 
+from .loading import load_mapping
 from .scenario import ScenarioError, default_funders, load_scenario
 from .schema_table import NEW_FUNDER, event_kind, format_range, format_value, funder_table, leaf_rows, section_rows, sections
 from .submodels.rates import per_step
@@ -39,7 +40,7 @@ def scenario_files(folder: Path | None = None) -> pd.DataFrame:
     folder = ROOT / "scenarios" if folder is None else Path(folder)
     rows = []
     for path in sorted(folder.glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = load_mapping(path, "scenario", ScenarioError)
         scenario = load_scenario(path)
         sets = [k for k in _flat_keys(raw) if k.split(".")[0] not in ("name", "description", "extends")]
         rows.append({"file": path.name, "name": scenario.name, "extends": raw.get("extends", ""),
@@ -205,7 +206,7 @@ def render_data_block() -> str:
 
 def render_calibration_block() -> str:
     """The fitted values of data/calibrated.yaml: prior, posterior, fitted value per parameter; the targets; provenance."""
-    data = yaml.safe_load((DATA / "calibrated.yaml").read_text(encoding="utf-8"))
+    data = load_mapping(DATA / "calibrated.yaml", "calibration", ScenarioError)
     meta = data["metadata"]["calibration"]
     parts = [_generated_note()]
     if "posterior" not in meta:
@@ -220,7 +221,9 @@ def render_calibration_block() -> str:
     parts.append(f"\n`{meta['command']}` ({meta['method']}): {meta['accepted']} of {meta['samples']} samples accepted "
                  f"(distance at most {meta['acceptance_distance']:g}; best {meta['best_distance']:g}"
                  + ("; tolerance by generation " + " -> ".join(f"{g['tolerance']:g}" for g in meta["generations"])
-                    if len(meta.get("generations", [])) > 1 else "") + "), "
+                    if len(meta.get("generations", [])) > 1 else "")
+                 + (f"; effective sample size {meta['effective_sample_size']:g}" if "effective_sample_size" in meta else "")
+                 + "), "
                  f"{meta['replications']} replication(s) from seed {meta['seed']}, variants {', '.join(meta['variants'])}; "
                  f"distance at the fitted values **{meta['distance']:g}**. Written {meta['date']} at commit "
                  f"`{str(meta['git_commit'])[:12]}`; experiment file sha256 `{meta['experiment_sha256'][:12]}`.")

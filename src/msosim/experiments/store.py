@@ -6,15 +6,13 @@ The tables, their checks and the file-level operations (connecting, transactions
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..outputs import replace_files
+from ..outputs import staged_folder
 from .provenance import add_missing_columns, refresh_wide_view
 from .store_schema import (
     KEY,
@@ -293,22 +291,16 @@ class Store:
                  f"WHERE s.sweep_id = ? ORDER BY p.point, t.seed{WITHIN_RUN.get(table, '')}")
         return self.con.execute(query, [sweep_id]).df()
 
-    def export(self, out: str | Path, fmt: str = "parquet") -> list[Path]:
-        """Write every table to `out/<table>.<fmt>` (parquet or csv); each file appears whole or not at all."""
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out))
-        written = []
-        try:
-            for name in self.tables():
-                target = staging / f"{name}.{fmt}"
+    def export(self, out: str | Path, fmt: str = "parquet", *, overwrite: bool = False) -> list[Path]:
+        """Write every table as the folder `out/<table>.<fmt>` (parquet or csv) by outputs.staged_folder: a new folder,
+        or msosim's previous output with `overwrite`; it appears whole or not at all."""
+        names = self.tables()
+        with staged_folder(Path(out), "--out", overwrite=overwrite) as staging:
+            for name in names:
+                literal = str(staging / f"{name}.{fmt}").replace("'", "''")
                 options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER"
-                literal = str(target).replace("'", "''")
                 self.con.execute(f"COPY (SELECT * FROM {name} ORDER BY {ORDER[name]}) TO '{literal}' ({options})")
-            written = replace_files(out, staging, [f"{name}.{fmt}" for name in self.tables()], "--out")
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return written
+        return [Path(out) / f"{name}.{fmt}" for name in names]
 
 
 def open_store(path: str | Path) -> Store:
