@@ -1,7 +1,8 @@
 """Fuzzing every command's input: random bytes, random YAML, mutations of the shipped scenarios and experiments.
 
-Every case exits 0 or 2, never prints a traceback, writes nothing on exit 2 and finishes within BOUND
-seconds. The default profile is small (tiny runs, few examples); `@pytest.mark.slow` repeats it longer.
+Every command that reads a file (run, compare, validate, sweep, calibrate, report, export, analyze, store
+upgrade, dashboard's --scenario) gets each input; every case exits 0 or 2, never prints a traceback, writes
+nothing on exit 2 and finishes within BOUND seconds (options and writers: test_fuzz_options.py). The default profile is small (tiny runs, few examples); `@pytest.mark.slow` repeats it longer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
@@ -50,6 +52,8 @@ def commands(path: Path, work: Path) -> dict[str, list[str]]:
         "report": ["report", str(path), "--report", str(work / "store-report")],
         "export": ["export", str(path), "--out", str(work / "exports")],
         "analyze": ["analyze", str(path), "--report", str(work / "analysis")],
+        "store upgrade": ["store", "upgrade", str(path)],
+        "dashboard": ["dashboard", "--scenario", str(path), "--presets", str(work / "presets")],
     }
 
 
@@ -57,7 +61,7 @@ def check(args: list[str], work: Path) -> int:
     """Invoke the CLI in `work`; assert exit 0 or 2, no traceback, nothing written on 2, within BOUND."""
     before = sorted(p.name for p in work.iterdir())
     started = time.perf_counter()
-    with contextlib.chdir(work):
+    with contextlib.chdir(work), mock.patch("msosim.cli.dashboard.run_server", return_value=0):  # no Solara server
         result = CliRunner().invoke(app, args)
     seconds = time.perf_counter() - started
     crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
@@ -162,13 +166,14 @@ def test_random_bytes_to_every_command(data: bytes) -> None:
 @QUICK
 @given(YAML_TEXT)
 def test_random_yaml_to_every_command(text: str) -> None:
-    every_command(text.encode("utf-8", "surrogatepass") if text else b"", only=("run", "compare", "sweep", "calibrate"))
+    every_command(text.encode("utf-8", "surrogatepass") if text else b"",
+                  only=("run", "compare", "sweep", "calibrate", "validate", "dashboard", "store upgrade"))
 
 
 @QUICK
 @given(mutated_scenarios())
 def test_mutated_shipped_scenarios_run_or_fail_in_one_line(data: bytes) -> None:
-    every_command(data, only=("run",))
+    every_command(data, only=("run", "dashboard"))
 
 
 @QUICK
@@ -212,7 +217,7 @@ def test_long_fuzz_of_every_command(data: bytes) -> None:
 @LONG
 @given(mutated_scenarios())
 def test_long_fuzz_of_mutated_scenarios(data: bytes) -> None:
-    every_command(data, only=("run",))
+    every_command(data, only=("run", "compare", "validate", "dashboard"))
 
 
 @pytest.mark.slow

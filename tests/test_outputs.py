@@ -182,3 +182,62 @@ def test_compare_refuses_a_foreign_report_before_it_runs(tmp_path: Path) -> None
                                       "--store", str(tmp_path / "s.duckdb"), "--report", str(report)])
     assert result.exit_code == 2 and "not written by msosim" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no store: refused before any run
+
+
+def writer_calls(tmp_path: Path, target: Path) -> dict[str, list[str]]:
+    """Every command that writes a folder (or a file) at `target`; stores and files they read are in tmp_path."""
+    from .test_calibrate import write_calibration
+
+    store, district = str(tmp_path / "absent.duckdb"), str(SCENARIOS / "district.yaml")
+    calibration = str(write_calibration(tmp_path / "cal")) if (tmp_path / "cal").mkdir() is None else ""
+    return {
+        "run --out": [*RUN, "--out", str(target)],
+        "compare --report": ["compare", district, "--reps", "1", "--store", store, "--report", str(target)],
+        "compare --brief": ["compare", district, "--reps", "1", "--store", store, "--report", str(tmp_path / "r"),
+                            "--brief", str(target / "notes.txt")],
+        "report --report": ["report", store, "--report", str(target)],
+        "export --out": ["export", store, "--out", str(target)],
+        "validate --report": ["validate", "--report", str(target), "--scale", "district"],
+        "analyze --report": ["analyze", store, "--report", str(target)],
+        "calibrate --report": ["calibrate", calibration, "--report", str(target)],
+        "calibrate --out": ["calibrate", calibration, "--out", str(target / "notes.txt")],
+    }
+
+
+@pytest.mark.parametrize("writer", ["run --out", "compare --report", "compare --brief", "report --report", "export --out",
+                                    "validate --report", "analyze --report", "calibrate --report", "calibrate --out"])
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_no_writer_deletes_or_replaces_a_foreign_file(writer: str, overwrite: bool, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command that writes refuses, before any run, a location holding a user's file, even with --overwrite."""
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "mine"
+    (target / "sub").mkdir(parents=True)
+    (target / "notes.txt").write_text("years of work", encoding="utf-8")
+    args = writer_calls(tmp_path, target)[writer] + (["--overwrite"] if overwrite else [])
+    before = listing(tmp_path)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert listing(tmp_path) == before and (target / "notes.txt").read_text(encoding="utf-8") == "years of work"
+
+
+def test_an_interrupted_report_leaves_the_previous_report_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while `msosim report --overwrite` writes: the previous report stays whole, no staging folder is left."""
+    store, report = tmp_path / "s.duckdb", tmp_path / "report"
+    made = CliRunner().invoke(app, ["compare", str(SCENARIOS / "district.yaml"), "--reps", "1", "--years", "0.5",
+                                    "--workers", "1", "--store", str(store), "--report", str(report)])
+    assert made.exit_code == 0, made.output
+    before = {p.name: p.read_bytes() for p in report.iterdir()}
+    original = Path.write_text
+
+    def interrupted(path: Path, *args, **kwargs):
+        if path.name == "report.html":  # the PNGs are already in the staging folder
+            raise KeyboardInterrupt
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", interrupted)
+    result = CliRunner().invoke(app, ["report", str(store), "--report", str(report), "--overwrite"])
+    assert isinstance(result.exception, KeyboardInterrupt) or result.exit_code == 130
+    assert {p.name: p.read_bytes() for p in report.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report", "s.duckdb"]

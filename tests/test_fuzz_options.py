@@ -1,0 +1,126 @@
+"""Fuzzing every command's options and `--set` values, `msosim docs`, and every writer against a user's files.
+
+Options: each numeric option of run, compare, validate, sweep, analyze, calibrate and dashboard gets random
+text and the hard cases (NaN, infinity, negative, 2**64); every case exits 0 or 2 in one line, no traceback,
+nothing written on exit 2 (`check` of test_fuzz_inputs). Writers: each command that writes a folder or a file
+refuses a location holding a user's file before any run, with and without --overwrite, and leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from msosim.cli import app
+
+from .conftest import ROOT, SCENARIOS
+from .test_fuzz_inputs import LONG, QUICK, TINY, check
+
+DISTRICT = str(SCENARIOS / "district.yaml")
+ISHIGAMI = str(ROOT / "experiments" / "ishigami.yaml")
+HARD = ["nan", "NaN", "inf", "-inf", "-1", "0", "1e309", str(2**64), str(2**63), str(2**62 + 1), "", " ", "0x10",
+        "1_000", "½", "1e-400", "--", "1G", "0.0001"]
+VALUES = st.one_of(st.sampled_from(HARD), st.text(max_size=8), st.floats().map(repr), st.integers(-(2**70), 2**70).map(str))
+LONG_RUNS = ("--years", "--reps", "--n", "--chunk")  # valid large values here mean long runs: not fuzzed above 2
+
+
+def command(name: str, work: Path) -> tuple[list[str], list[str]]:
+    """The base arguments of a tiny, valid call of `name`, and its numeric options."""
+    store = str(work / "s.duckdb")
+    return {
+        "run": (["run", DISTRICT, *TINY], ["--years", "--seed", "--max-memory"]),
+        "compare": (["compare", DISTRICT, "--reps", "1", "--years", "0.25", "--workers", "1", "--store", store,
+                     "--report", str(work / "r"), "--lang", "en"],
+                    ["--reps", "--years", "--seed", "--workers", "--max-memory"]),
+        "validate": (["validate", "--reps", "1", "--years", "0.25", "--scale", "district", "--workers", "1",
+                      "--baseline", str(SCENARIOS / "baseline.yaml"), "--institutional",
+                      str(SCENARIOS / "institutional.yaml")], ["--reps", "--years", "--seed", "--workers", "--max-memory"]),
+        "sweep": (["sweep", ISHIGAMI, "--n", "2", "--workers", "1", "--store", store],
+                  ["--n", "--reps", "--years", "--chunk", "--workers", "--max-memory"]),
+        "calibrate": (["calibrate", str(ROOT / "experiments" / "calibrate_baseline.yaml"), "--store", store,
+                       "--out", str(work / "f.yaml")], ["--chunk", "--workers", "--max-memory"]),
+        "analyze": (["analyze", store, "--report", str(work / "a")], ["--prim-density"]),
+        "dashboard": (["dashboard", "--scenario", DISTRICT], ["--port"]),
+    }[name]
+
+
+def quick(option: str, text: str) -> bool:
+    """False for a valid value that would make a long run (a large --years, --reps, --n or --chunk)."""
+    try:
+        number = float(text)
+    except ValueError:
+        return True
+    return option not in LONG_RUNS or not math.isfinite(number) or number <= 2
+
+
+def option_case(name: str, option: str, value: str, tmp: Path) -> int:
+    """Give `value` to `option` of command `name` in a fresh folder under `tmp`; the checks of `check`."""
+    work = tmp / f"w{len(list(tmp.iterdir()))}"
+    work.mkdir()
+    args, _ = command(name, work)
+    if name == "calibrate" and option != "--max-memory":  # a valid value would start the full calibration
+        args = [*args, "--max-memory", "1K"]
+    return check([*args, f"{option}={value}"], work)
+
+
+NUMERIC = [(name, option) for name in ("run", "compare", "validate", "sweep", "calibrate", "analyze", "dashboard")
+           for option in command(name, Path("."))[1]]
+
+
+@pytest.mark.parametrize(("name", "option"), NUMERIC)
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", str(2**64)])
+def test_hard_numeric_values_are_one_line_with_exit_2(name: str, option: str, value: str, tmp_path: Path) -> None:
+    """Issue 18 defects 3, 4 and 6: NaN, infinity, negative and oversized values of every numeric option
+    (a --max-memory of 2**64 bytes is a valid, if generous, limit: 0 instead)."""
+    value = "0" if option == "--max-memory" and value == str(2**64) else value
+    assert option_case(name, option, value, tmp_path) == 2
+
+
+@QUICK
+@given(st.sampled_from(NUMERIC), VALUES)
+def test_random_option_values(case: tuple[str, str], value: str) -> None:
+    name, option = case
+    assume(quick(option, value))
+    with contextlib.ExitStack() as stack:
+        option_case(name, option, value, Path(stack.enter_context(_temporary())))
+
+
+@QUICK
+@given(st.sampled_from(["years", "seed", "policy.budget_factor", "polcy.budget_factor", "population.n_msos",
+                        "population.land", "events", "extends", "funders.bund.budget", "policy", "a..b", ""]),
+       st.one_of(st.sampled_from(["!!python/name:os.getpid", ".nan", "&a [*a]", "{", "[1, 2", "1e400", "'x'",
+                                  "null", "~", "true", "200.5", "-1"]), st.text(max_size=12)))
+def test_random_set_overrides(key: str, value: str) -> None:
+    """`run --set KEY=VALUE` with random keys and YAML values: a run, or one line with exit 2."""
+    assume(key not in ("years", "population.n_msos") or quick("--years", value))
+    with _temporary() as folder:
+        check(["run", DISTRICT, *TINY, "--set", f"{key}={value}", "--out", str(Path(folder) / "out")], Path(folder))
+
+
+@pytest.mark.slow
+@LONG
+@given(st.sampled_from(NUMERIC), VALUES)
+def test_long_fuzz_of_option_values(case: tuple[str, str], value: str) -> None:
+    test_random_option_values.hypothesis.inner_test(case, value)
+
+
+def test_docs_check_exits_without_a_traceback_and_writes_nothing(tmp_path: Path) -> None:
+    """`msosim docs --check` (no file input): current docs, exit 0, nothing written in the working folder."""
+    done = subprocess.run([sys.executable, "-m", "msosim", "docs", "--check"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert list(tmp_path.iterdir()) == []
+
+
+def _temporary():
+    import tempfile
+
+    return tempfile.TemporaryDirectory()
