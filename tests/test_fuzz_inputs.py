@@ -33,6 +33,7 @@ from .conftest import ROOT, SCENARIOS
 BOUND = 60.0  # seconds one command may take on a tiny input (compare of a valid national file: about 10 s alone)
 TINY = ["--years", "0.25", "--set", "population.scale=district", "--set", "population.land=HB"]
 QUICK = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+EVERY = settings(QUICK, max_examples=8)  # each example goes to ten commands (about 0.1 s each)
 LONG = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
 EXPERIMENT_FILES = sorted((ROOT / "experiments").glob("*.yaml"))
@@ -157,13 +158,13 @@ def mutated_experiments(draw) -> tuple[str, bytes]:
 
 # -- default profile (small) -----------------------------------------------------------------------
 
-@QUICK
+@EVERY
 @given(st.binary(max_size=300))
 def test_random_bytes_to_every_command(data: bytes) -> None:
     every_command(data)
 
 
-@QUICK
+@EVERY
 @given(YAML_TEXT)
 def test_random_yaml_to_every_command(text: str) -> None:
     every_command(text.encode("utf-8", "surrogatepass") if text else b"",
