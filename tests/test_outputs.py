@@ -241,3 +241,21 @@ def test_an_interrupted_report_leaves_the_previous_report_intact(tmp_path: Path,
     assert isinstance(result.exception, KeyboardInterrupt) or result.exit_code == 130
     assert {p.name: p.read_bytes() for p in report.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report", "s.duckdb"]
+
+
+def test_out_never_swaps_the_working_folder_even_when_msosim_wrote_it(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--out . --overwrite` inside a previous output (or `--out ..` below one) would rename the working folder."""
+    out = tmp_path / "out"
+    assert invoke("--out", str(out)).exit_code == 0
+    before = listing(tmp_path)
+    monkeypatch.chdir(out)
+    for target in (".", str(out), ".."):
+        result = invoke("--out", target, "--overwrite")
+        assert result.exit_code == 2 and "working folder" in result.output, result.output
+    assert listing(tmp_path) == before
+
+
+def test_an_unwritable_location_is_one_line_before_the_run() -> None:
+    result = invoke("--out", "/proc/msosim-out")
+    assert result.exit_code == 2 and "cannot be written" in result.output and "MSOs simulated" not in result.output
