@@ -18,7 +18,8 @@ from msosim.experiments.batch import compare, plan_runs, summarise, t_interval
 from msosim.cli import app
 from msosim.reporting.report import format_interval, kaplan_meier, survival_on_grid
 from msosim.scenario import ScenarioError, load_scenario
-from msosim.experiments.store import TIMING_COLUMNS, open_store
+from msosim.experiments.store import open_store
+from msosim.experiments.store_schema import TIMING_COLUMNS
 
 from .conftest import ROOT, SCENARIOS
 

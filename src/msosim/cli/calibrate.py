@@ -1,4 +1,4 @@
-"""`msosim calibrate`: fit uncertain priors to the patterns (rejection ABC) over the sweep executors and store."""
+"""`msosim calibrate`: fit uncertain priors to the patterns (ABC) over the sweep executors and store."""
 
 from __future__ import annotations
 
@@ -29,11 +29,11 @@ def calibrate(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace msosim's previous --report there")] = False,
     max_memory: Annotated[str | None, typer.Option(help="refuse runs expected to need more, e.g. 2G (default: the free memory)", callback=size_option)] = None,
 ) -> None:
-    """Fit the uncertain priors to the patterns by rejection ABC and write the fitted scenario fragment.
+    """Fit the uncertain priors to the patterns by ABC (rejection, or ABC-SMC with importance weights) and write the fitted scenario fragment and its weighted particles.
 
     Samples the prior ranges (SALib latin or sobol) and runs every sample in every variant (replication r with seed + r, the same for every sample) on the sweep executors into the results store.
 
-    Accepts the closest quantile by the scaled distance to the targets, runs the posterior median again to measure its distance, and writes the fitted fragment to a new file; it replaces data/calibrated.yaml, which scenarios/baseline.yaml extends, only when named with --into (fitted values, distance, sample sizes, seed, date, experiment hash, git commit).
+    Accepts the closest quantile by the scaled distance to the targets (method smc: further generations proposed from the weighted population, tolerance shrinking, effective sample size printed), runs the weighted posterior median again to measure its distance, and writes the fitted fragment to a new file; it replaces data/calibrated.yaml, which scenarios/baseline.yaml extends, only when named with --into (fitted values, distance, sample sizes, seed, date, experiment hash, git commit).
 
     Runs already in the store are not run again: an interrupted calibration resumes with the same command.
     """
@@ -106,8 +106,12 @@ def _print(cli, result, wall: float) -> None:
     """The posterior table, the targets at the fitted values, and where the fragment went."""
     from rich.table import Table
 
+    for number, g in enumerate(result.generations):
+        cli.console.print(f"generation {number}: {g['accepted']} of {g['samples']} samples kept, tolerance "
+                          f"{g['tolerance']:.3g}, effective sample size {g['ess']:.1f}", highlight=False, soft_wrap=True)
     posterior = Table(title=f"posterior: {result.accepted} of {len(result.samples)} samples accepted "
-                            f"(distance <= {result.threshold:.3g})", header_style="bold")
+                            f"(distance <= {result.threshold:.3g}), weighted; effective sample size {result.ess:.1f}",
+                      header_style="bold")
     for column in ("parameter", "prior", "mean", "median", "5%-95%", "fitted"):
         posterior.add_column(column, justify="left" if column == "parameter" else "right")
     for _, row in result.posterior.iterrows():
@@ -118,6 +122,7 @@ def _print(cli, result, wall: float) -> None:
     targets = Table(title=f"targets at the fitted values: distance {result.fitted_distance:.3f}", header_style="bold")
     for column in ("target", "variant.metric", "band", "value", "fitted", "scaled error"):
         targets.add_column(column, justify="left" if column in ("target", "variant.metric") else "right")
+    from ..experiments.particles import particles_path
     from ..experiments.rejection import scaled_errors
 
     c = result.plan.calibration
@@ -128,7 +133,8 @@ def _print(cli, result, wall: float) -> None:
         targets.add_row(tid, f"{t.variant}.{t.metric}", f"{t.low:.4g} .. {t.high:.4g}",
                         "" if t.value is None else f"{t.value:.4g}", f"{result.fitted_means[tid]:.4g}", f"{errors[tid]:.3f}")
     cli.console.print(targets)
-    where = f"; fitted values written to {result.output}" if result.output is not None else ""
+    where = "" if result.output is None else (f"; fitted values written to {result.output}, weighted particles to "
+                                              f"{particles_path(result.output)}")
     cli.console.print(f"{result.runs} runs (stored or new) in {wall:.1f} s{where}", highlight=False, soft_wrap=True)
 
 

@@ -56,7 +56,7 @@ def compare(
     report: Annotated[Path, typer.Option(help="folder for report.html and the PNG figures")] = Path("reports/compare"),
     lang: Annotated[Lang | None, typer.Option(help="language of the findings, table and report (default: from the locale)")] = None,
     budget_neutral: Annotated[bool, typer.Option(help="scale each scenario's budgets to the reference's public spending (within 1%)")] = False,
-    brief: Annotated[Path | None, typer.Option(help="also write the one-page brief (PDF) to this file")] = None,
+    brief: Annotated[Path | None, typer.Option(help="also write the one-page brief to this file (PDF; HTML for a name ending in .html)")] = None,
     keep_tables: Annotated[bool, typer.Option(help="also keep each run's events, grants and msos tables (Parquet files in <store>.tables/, listed in the store's run_tables)")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace msosim's previous report (and brief) there")] = False,
     max_memory: Annotated[str | None, typer.Option(help="refuse runs expected to need more, e.g. 2G (default: the free memory)", callback=size_option)] = None,
@@ -64,6 +64,7 @@ def compare(
     """Run replications of scenarios in parallel, store every run, print the findings and the paired comparison, write the report."""
     from ..experiments.batch import RunFailed, load_scenarios, progress_bar, run_comparison
     from ..reporting.costs import neutral_scenarios
+    from ..reporting.findings import budget_neutral_line
     from ..reporting.findings_format import default_language
     from ..reporting.report import console_table, load_report_data, write_report
     from ..scenario import ScenarioError
@@ -86,9 +87,8 @@ def compare(
             cli.fail(f"--budget-neutral: {exc}", code=1)
         configs = [config for config, _ in scaled]
         for config, result in scaled[1:]:
-            cli.err.print(f"budget-neutral: {config.name}: budgets x {result.factor:.4f}, public spending "
-                          f"{result.gap:+.2%} against {configs[0].name} ({result.iterations} evaluations on "
-                          f"{min(reps, 3)} seed(s))", highlight=False, soft_wrap=True)
+            cli.err.print(budget_neutral_line(config.name, configs[0].name, result.factor, result.gap, result.iterations,
+                                              min(reps, 3), lang.value), highlight=False, soft_wrap=True)
     workers = workers or os.cpu_count() or 1
     try:
         opened = Store.open(store, create=True)
@@ -199,10 +199,10 @@ def _print_findings(data, lang: str) -> None:
 
 
 def _write_brief(data, path: Path, lang: str) -> Path:
-    """The one-page brief (PDF) of the comparison."""
-    from ..reporting.findings_brief import write_brief
+    """The one-page brief of the comparison (PDF, or HTML for a name ending in .html), by the findings' own code."""
+    from ..reporting.findings_brief import brief_of_report, write_brief
 
-    return write_brief(data, path, lang)
+    return write_brief(brief_of_report(data, lang), path, lang)
 
 
 def _print_provenance(data, lang: str) -> None:

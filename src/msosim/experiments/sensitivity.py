@@ -156,6 +156,10 @@ def morris_indices(problem: dict, X: np.ndarray, Y: np.ndarray, levels: int, see
 
 # -- scenario discovery ------------------------------------------------------------------------------
 
+class OneSidedCondition(AnalysisError):
+    """A PRIM condition that holds in every run or in none."""
+
+
 def prim_box(runs: pd.DataFrame, names: list[str], condition: str, min_density: float = 0.8) -> PrimResult:
     """PRIM (ema_workbench.analysis.prim) on the runs: where in the parameter space does `condition` hold?
 
@@ -171,7 +175,7 @@ def prim_box(runs: pd.DataFrame, names: list[str], condition: str, min_density: 
 
     y = runs.eval(condition).to_numpy(dtype=bool)
     if y.all() or not y.any():
-        raise AnalysisError(f"--prim: condition '{condition}' holds in {int(y.sum())} of {y.size} runs; "
+        raise OneSidedCondition(f"--prim: condition '{condition}' holds in {int(y.sum())} of {y.size} runs; "
                             "PRIM needs runs on both sides (choose another threshold)")
     x = pd.DataFrame({name: (runs[name].astype(float) if pd.api.types.is_numeric_dtype(runs[name])
                              else runs[name].astype(str).astype("category")) for name in names})
@@ -237,7 +241,14 @@ def _analyze(store: Store, sweep: str | None, report: str | Path | None, prim: s
         result.notes.append(f"{len(runs)} of {expected} runs are stored; run the same `msosim sweep` command to finish.")
     _indices(result, store, row, problem, options, names, outcomes, points)
     if condition:
-        result.prim = prim_box(runs, names, condition, prim_density)
+        try:
+            result.prim = prim_box(runs, names, condition, prim_density)
+        except OneSidedCondition as exc:
+            if prim is not None:
+                raise
+            held = str(exc).split("; PRIM")[0].removeprefix("--prim: ")
+            result.warnings.append(f"the experiment's prim: {held}; PRIM skipped (it needs runs on both sides; "
+                                   "give --prim with another threshold)")
     if report is not None:
         result.report = write_report(result, Path(report), outcomes, overwrite=overwrite)
     return result
