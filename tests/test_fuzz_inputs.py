@@ -218,7 +218,14 @@ def test_long_fuzz_of_every_command(data: bytes) -> None:
 @LONG
 @given(mutated_scenarios())
 def test_long_fuzz_of_mutated_scenarios(data: bytes) -> None:
-    every_command(data, only=("run", "compare", "validate", "dashboard"))
+    every_command(data, only=("run", "compare", "dashboard"))
+
+
+@pytest.mark.slow
+@settings(LONG, max_examples=40)  # a valid baseline means six district runs
+@given(mutated_scenarios())
+def test_long_fuzz_of_mutated_baselines_for_validate(data: bytes) -> None:
+    every_command(data, only=("validate",))
 
 
 @pytest.mark.slow

@@ -259,3 +259,29 @@ def test_out_never_swaps_the_working_folder_even_when_msosim_wrote_it(tmp_path: 
 def test_an_unwritable_location_is_one_line_before_the_run() -> None:
     result = invoke("--out", "/proc/msosim-out")
     assert result.exit_code == 2 and "cannot be written" in result.output and "MSOs simulated" not in result.output
+
+
+def test_a_staged_file_keeps_the_suffix_that_names_its_format(tmp_path: Path) -> None:
+    """Writers that choose the format by the name (--brief x.html) see the target's suffix on the temporary file."""
+    from msosim.outputs import staged_file
+
+    with staged_file(tmp_path / "brief.html", "--brief") as staging:
+        assert staging.suffix == ".html" and staging.parent == tmp_path
+        staging.write_text("<!doctype html>", encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.html"]
+
+
+@pytest.mark.slow  # two comparisons with figures: about 15 s on two shared cores
+def test_briefs_keep_their_format_and_a_brief_in_the_report_folder_is_one_of_its_files(tmp_path: Path) -> None:
+    """--brief x.html is HTML when staged (the temporary name keeps the suffix); a brief in --report is listed in
+    the report's marker, so --overwrite replaces both and nothing counts as a foreign file."""
+    report, outside = tmp_path / "report", tmp_path / "brief.html"
+    base = ["compare", str(SCENARIOS / "district.yaml"), "--reps", "1", "--years", "0.5", "--workers", "1",
+            "--store", str(tmp_path / "s.duckdb"), "--report", str(report), "--lang", "en"]
+    inside = CliRunner().invoke(app, [*base, "--brief", str(report / "brief.pdf")])
+    assert inside.exit_code == 0, inside.output
+    assert (report / "brief.pdf").read_bytes().startswith(b"%PDF")
+    outside_run = CliRunner().invoke(app, [*base, "--brief", str(outside), "--overwrite"])  # brief.pdf is msosim's
+    assert outside_run.exit_code == 0, outside_run.output
+    assert outside.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.html", "report", "s.duckdb"]

@@ -157,7 +157,7 @@ def staged_file(target: Path, option: str, *, allowed: bool = False, hint: str =
     name = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
+        handle, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)  # the suffix says the format
         os.close(handle)
         yield Path(name)
         check_new_file(target, option, allowed=allowed, hint=hint)
