@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from msosim.cli import app
 from msosim.outputs import MARKER, OutputError, fresh_file, staged_folder, write_file, write_folder
 
-from .conftest import SCENARIOS
+from .conftest import ROOT, SCENARIOS
 
 RUN = ["run", str(SCENARIOS / "district.yaml"), "--years", "1", "--set", "population.land=HB"]
 
@@ -285,3 +285,22 @@ def test_briefs_keep_their_format_and_a_brief_in_the_report_folder_is_one_of_its
     assert outside_run.exit_code == 0, outside_run.output
     assert outside.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.html", "report", "s.duckdb"]
+
+
+@pytest.mark.parametrize("command", ["compare", "sweep", "calibrate"])
+def test_files_beside_the_output_are_checked_before_any_run(command: str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """--keep-tables' <store>.tables and calibrate's <out>_particles.csv: a user's file there refuses the command."""
+    from .test_calibrate import write_calibration
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cal").mkdir()
+    args = {"compare": ["compare", str(SCENARIOS / "district.yaml"), "--store", "s.duckdb", "--keep-tables"],
+            "sweep": ["sweep", str(ROOT / "experiments" / "ishigami.yaml"), "--store", "s.duckdb", "--keep-tables"],
+            "calibrate": ["calibrate", str(write_calibration(tmp_path / "cal")), "--out", "fit.yaml"]}[command]
+    mine = tmp_path / ("fit_particles.csv" if command == "calibrate" else "s.duckdb.tables")
+    mine.write_text("mine", encoding="utf-8")
+    before = listing(tmp_path)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+    assert listing(tmp_path) == before and mine.read_text(encoding="utf-8") == "mine"

@@ -8,6 +8,7 @@ import math
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -223,3 +224,14 @@ def run_size(scenario: Scenario) -> int:
 
     landscape = build_landscape(scenario, np.random.default_rng(scenario.population.geography_seed))
     return landscape.n_msos
+
+
+def check_kept_tables(store: Path) -> None:
+    """--keep-tables writes into `<store>.tables/`: refuse, before any run, a file or an unwritable place there."""
+    from ..outputs import check_writable
+
+    folder = Path(f"{store}.tables")
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"--keep-tables: value '{folder}': is a file msosim did not write; allowed: no file of that "
+                          "name beside the store (move it away)")
+    check_writable(folder, "--keep-tables")
