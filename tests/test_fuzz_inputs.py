@@ -100,7 +100,8 @@ YAML_TEXT = st.one_of(
     VALUES.map(lambda v: yaml.safe_dump(v, allow_unicode=True)),
     st.text(max_size=200),
     st.sampled_from(["a: &a [1]\nb: *a\n", "x: !!python/name:os.system\n", "policy: {}\npolicy: {}\n", "---\n",
-                     "years: .inf\n", "{", "- - - -\n", "a: b: c\n", "extends: /etc/hostname\n", "%YAML 9.9\n---\n"]),
+                     "years: .inf\n", "{", "- - - -\n", "a: b: c\n", "extends: /etc/hostname\n", "%YAML 9.9\n---\n",
+                     'extends: "a\\0b"\n', 'scenario: "a\\0b"\n', f"extends: {'a' * 300}\n", 'extends: "\\ud800"\n']),
 )
 
 

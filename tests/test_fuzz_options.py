@@ -112,6 +112,20 @@ def test_long_fuzz_of_option_values(case: tuple[str, str], value: str) -> None:
     test_random_option_values.hypothesis.inner_test(case, value)
 
 
+@pytest.mark.parametrize("path", ["b" * 300, "a/" * 2100, "\udcff.yaml"])
+def test_paths_no_file_system_can_open_are_one_line_for_every_command(path: str, tmp_path: Path) -> None:
+    """A name too long (found by trying: an OSError traceback from compare --store, report, export, analyze, store
+    upgrade, --brief) or undecodable, as the input file of every command and as each output location."""
+    from .test_fuzz_inputs import commands
+
+    for name, args in commands(Path(path), tmp_path).items():
+        assert check(args, tmp_path) == 2, name
+    for option in ("--out", "--store", "--report", "--brief"):
+        args = {"--out": ["run", DISTRICT, *TINY], "--brief": ["compare", DISTRICT, "--reps", "1", "--store", "s.duckdb",
+                                                               "--report", str(tmp_path / "r")]}.get(option, ["compare", DISTRICT, "--reps", "1"])
+        assert check([*args, option, path], tmp_path) == 2, option
+
+
 def test_docs_check_exits_without_a_traceback_and_writes_nothing(tmp_path: Path) -> None:
     """`msosim docs --check` (no file input): current docs, exit 0, nothing written in the working folder."""
     done = subprocess.run([sys.executable, "-m", "msosim", "docs", "--check"], cwd=tmp_path, capture_output=True,
@@ -124,3 +138,27 @@ def _temporary():
     import tempfile
 
     return tempfile.TemporaryDirectory()
+
+
+@QUICK
+@given(st.sampled_from(["policy_a.yaml", "policy_b.yaml", "dashboard.yaml"]),
+       st.one_of(st.binary(max_size=200), st.sampled_from([b"", b"seed: -1\n", b"seed: .nan\n", b"extends: /etc/passwd\n",
+                                                          b"a: &a [*a]\n", b"seed: !!python/name:os.getpid\n"])))
+def test_dashboard_presets_load_or_fail_in_one_line(name: str, data: bytes) -> None:
+    """A preset folder (the dashboard's file input besides --scenario) with one file replaced: loaded, or a
+    ScenarioError of one line; nothing written."""
+    from msosim.dashboard.presets import load_preset, save_preset
+    from msosim.dashboard.runner import Setup
+    from msosim.scenario import ScenarioError
+
+    with _temporary() as folder:
+        presets = Path(folder)
+        setup = Setup(SCENARIOS / "district.yaml", "district", "HB", 1, {"A": {}, "B": {}})
+        save_preset(presets, "room", setup, [])
+        (presets / "room" / name).write_bytes(data)
+        before = sorted(p.name for p in (presets / "room").iterdir())
+        try:
+            load_preset(presets, "room", setup)
+        except ScenarioError as exc:
+            assert len(str(exc).splitlines()) == 1, str(exc)
+        assert sorted(p.name for p in (presets / "room").iterdir()) == before

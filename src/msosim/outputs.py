@@ -18,6 +18,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from .loading import usable_path
+
 MARKER = ".msosim-output"
 
 
@@ -63,7 +65,7 @@ def check_writable(target: Path, option: str) -> None:
 
 def check_folder(target: Path, option: str, *, overwrite: bool) -> None:
     """Raise OutputError unless `target` is a new folder, or a previous msosim output and `overwrite` is set."""
-    target = Path(target)
+    target = usable_path(target, option, OutputError)
     if target.exists() and not target.is_dir():
         raise OutputError(f"{option}: value '{target}': is a file; allowed: a new folder, or a folder msosim wrote")
     if not target.exists():
@@ -139,7 +141,7 @@ def write_folder(target: Path, writers: dict[str, Callable[[Path], object]], opt
 
 def check_new_file(target: Path, option: str, *, allowed: bool = False, hint: str = "name it with --into") -> None:
     """Raise OutputError unless `target` is a new file, or `allowed` (the user named it to be replaced)."""
-    target = Path(target)
+    target = usable_path(target, option, OutputError)
     if target.is_dir():
         raise OutputError(f"{option}: value '{target}': is a folder; allowed: a file path")
     if any(p.exists() and not p.is_dir() for p in target.parents):
