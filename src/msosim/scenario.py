@@ -309,7 +309,7 @@ def _format_error(source: str, error: dict) -> str:
     allowed = error["msg"]
     if error["type"] == "extra_forbidden":
         allowed = "no such key; see docs/scenarios.md for the keys" + did_you_mean(key.split(".")[-1], schema_keys(Scenario, error["loc"][:-1]))
-    return f"{source}: key '{key or '(top level)'}': value {value_text}: {allowed}"
+    return f"{source}: key '{key or '(top level)'}': value {value_text}: allowed: {allowed}"
 
 
 def with_default_funders(data: dict) -> dict:
