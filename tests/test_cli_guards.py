@@ -9,10 +9,11 @@ from typer.testing import CliRunner
 
 from msosim.cli import app
 from msosim.experiments.experiment import Experiment
-from msosim.cli.guards import describe_bounds, estimated_memory, field_bounds, parse_size, within
+from msosim.cli.guards import (BASE_BYTES, describe_bounds, design_configs, estimated_memory, field_bounds,
+                               parse_size, within)
 from msosim.scenario import Scenario
 
-from .conftest import SCENARIOS
+from .conftest import ROOT, SCENARIOS
 
 DISTRICT = str(SCENARIOS / "district.yaml")
 
@@ -79,3 +80,33 @@ def test_the_memory_estimate_grows_with_msos_and_years() -> None:
     assert estimated_memory(13_400, 10, 12) < estimated_memory(13_400, 20, 12) < estimated_memory(100_000, 20, 12)
     assert estimated_memory(5_000_000, 1, 12) > 16e9  # the schema's maximum: more than this machine class has
     assert parse_size("2G") == 2e9 and parse_size("512m") == 512e6 and parse_size("1000") == 1000
+
+
+@pytest.mark.parametrize("args", [
+    ["sweep", str(ROOT / "experiments" / "sobol_funding.yaml"), "--store", "s.duckdb"],
+    ["calibrate", str(ROOT / "experiments" / "calibrate_baseline.yaml"), "--store", "c.duckdb", "--out", "f.yaml"],
+    ["validate", "--scale", "district", "--report", "v", "--baseline", str(SCENARIOS / "baseline.yaml"),
+     "--institutional", str(SCENARIOS / "institutional.yaml")],
+    ["compare", DISTRICT, "--store", "s.duckdb", "--report", "r"],
+])
+def test_sweep_calibrate_validate_compare_refuse_runs_that_would_not_fit(args: list[str], tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memory estimate before starting: worker processes at once times the largest run, against --max-memory."""
+    monkeypatch.chdir(tmp_path)
+    line = one_line([*args, "--workers", "2", "--max-memory", "300M"], "2 runs at once", "--max-memory: 0.3 GB")
+    assert "MSOs over" in line and list(tmp_path.iterdir()) == []
+
+
+def test_the_workers_that_fit_are_suggested() -> None:
+    line = one_line(["compare", DISTRICT, "--workers", "1000", "--reps", "1000", "--max-memory", "2G"], "--workers ")
+    fits = int(line.split("--workers ")[1].split(",")[0])
+    assert 1 <= fits < 1000 and BASE_BYTES + fits * estimated_memory(428, 15, 12) <= 2e9 * 1.2
+
+
+def test_a_sweep_is_sized_by_each_distinct_population() -> None:
+    """design_configs keeps one scenario per population among the points: the largest decides."""
+    from msosim.experiments.design import plan
+
+    design = plan(ROOT / "experiments" / "sobol_funding.yaml")
+    configs = design_configs(design.scenario_json)
+    assert len(configs) == 1 and configs[0].population.scale == "district"

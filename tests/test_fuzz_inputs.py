@@ -1,7 +1,8 @@
 """Fuzzing every command's input: random bytes, random YAML, mutations of the shipped scenarios and experiments.
 
-Every case exits 0 or 2, never prints a traceback, writes nothing on exit 2 and finishes within BOUND
-seconds. The default profile is small (tiny runs, few examples); `@pytest.mark.slow` repeats it longer.
+Every command that reads a file (run, compare, validate, sweep, calibrate, report, export, analyze, store
+upgrade, dashboard's --scenario) gets each input; every case exits 0 or 2, never prints a traceback, writes
+nothing on exit 2 and finishes within BOUND seconds (options and writers: test_fuzz_options.py). The default profile is small (tiny runs, few examples); `@pytest.mark.slow` repeats it longer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
@@ -31,6 +33,7 @@ from .conftest import ROOT, SCENARIOS
 BOUND = 60.0  # seconds one command may take on a tiny input (compare of a valid national file: about 10 s alone)
 TINY = ["--years", "0.25", "--set", "population.scale=district", "--set", "population.land=HB"]
 QUICK = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+EVERY = settings(QUICK, max_examples=8)  # each example goes to ten commands (about 0.1 s each)
 LONG = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
 EXPERIMENT_FILES = sorted((ROOT / "experiments").glob("*.yaml"))
@@ -45,11 +48,14 @@ def commands(path: Path, work: Path) -> dict[str, list[str]]:
         "sweep": ["sweep", str(path), "--workers", "1", "--store", str(work / "sweep.duckdb")],
         "calibrate": ["calibrate", str(path), "--workers", "1", "--store", str(work / "c.duckdb"),
                       "--out", str(work / "fragment.yaml")],
-        "validate": ["validate", "--baseline", str(path), "--reps", "1", "--years", "0.25", "--scale", "district",
+        "validate": ["validate", "--baseline", str(path), "--institutional", str(SCENARIOS / "institutional.yaml"),
+                     "--reps", "1", "--years", "0.25", "--scale", "district", "--workers", "1",
                      "--report", str(work / "validate")],
         "report": ["report", str(path), "--report", str(work / "store-report")],
         "export": ["export", str(path), "--out", str(work / "exports")],
         "analyze": ["analyze", str(path), "--report", str(work / "analysis")],
+        "store upgrade": ["store", "upgrade", str(path)],
+        "dashboard": ["dashboard", "--scenario", str(path), "--presets", str(work / "presets")],
     }
 
 
@@ -57,7 +63,7 @@ def check(args: list[str], work: Path) -> int:
     """Invoke the CLI in `work`; assert exit 0 or 2, no traceback, nothing written on 2, within BOUND."""
     before = sorted(p.name for p in work.iterdir())
     started = time.perf_counter()
-    with contextlib.chdir(work):
+    with contextlib.chdir(work), mock.patch("msosim.cli.dashboard.run_server", return_value=0):  # no Solara server
         result = CliRunner().invoke(app, args)
     seconds = time.perf_counter() - started
     crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
@@ -95,7 +101,8 @@ YAML_TEXT = st.one_of(
     VALUES.map(lambda v: yaml.safe_dump(v, allow_unicode=True)),
     st.text(max_size=200),
     st.sampled_from(["a: &a [1]\nb: *a\n", "x: !!python/name:os.system\n", "policy: {}\npolicy: {}\n", "---\n",
-                     "years: .inf\n", "{", "- - - -\n", "a: b: c\n", "extends: /etc/hostname\n", "%YAML 9.9\n---\n"]),
+                     "years: .inf\n", "{", "- - - -\n", "a: b: c\n", "extends: /etc/hostname\n", "%YAML 9.9\n---\n",
+                     'extends: "a\\0b"\n', 'scenario: "a\\0b"\n', f"extends: {'a' * 300}\n", 'extends: "\\ud800"\n']),
 )
 
 
@@ -153,22 +160,23 @@ def mutated_experiments(draw) -> tuple[str, bytes]:
 
 # -- default profile (small) -----------------------------------------------------------------------
 
-@QUICK
+@EVERY
 @given(st.binary(max_size=300))
 def test_random_bytes_to_every_command(data: bytes) -> None:
     every_command(data)
 
 
-@QUICK
+@EVERY
 @given(YAML_TEXT)
 def test_random_yaml_to_every_command(text: str) -> None:
-    every_command(text.encode("utf-8", "surrogatepass") if text else b"", only=("run", "compare", "sweep", "calibrate"))
+    every_command(text.encode("utf-8", "surrogatepass") if text else b"",
+                  only=("run", "compare", "sweep", "calibrate", "validate", "dashboard", "store upgrade"))
 
 
 @QUICK
 @given(mutated_scenarios())
 def test_mutated_shipped_scenarios_run_or_fail_in_one_line(data: bytes) -> None:
-    every_command(data, only=("run",))
+    every_command(data, only=("run", "dashboard"))
 
 
 @QUICK
@@ -212,7 +220,14 @@ def test_long_fuzz_of_every_command(data: bytes) -> None:
 @LONG
 @given(mutated_scenarios())
 def test_long_fuzz_of_mutated_scenarios(data: bytes) -> None:
-    every_command(data, only=("run",))
+    every_command(data, only=("run", "compare", "dashboard"))
+
+
+@pytest.mark.slow
+@settings(LONG, max_examples=40)  # a valid baseline means six district runs
+@given(mutated_scenarios())
+def test_long_fuzz_of_mutated_baselines_for_validate(data: bytes) -> None:
+    every_command(data, only=("validate",))
 
 
 @pytest.mark.slow

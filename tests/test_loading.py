@@ -146,6 +146,14 @@ def test_near_miss_keys_get_a_did_you_mean(tmp_path: Path, text: str, suggestion
     refused(["run", str(scenario(tmp_path, text))], f"did you mean {suggestion}?")
 
 
+def test_a_near_miss_key_in_an_experiment_is_named_before_the_key_it_misses(tmp_path: Path) -> None:
+    """`samplr:` was reported as 'sampler' missing; the misspelt key with its suggestion is the useful line."""
+    text = (ROOT / "experiments" / "ishigami.yaml").read_text(encoding="utf-8").replace("sampler:", "samplr:")
+    path = tmp_path / "experiment.yaml"
+    path.write_text(text, encoding="utf-8")
+    refused(["sweep", str(path)], "key 'samplr'", "did you mean 'sampler'?")
+
+
 def test_nan_in_a_file_is_reported_as_not_finite(tmp_path: Path) -> None:
     """Issue 18 defect 6: NaN was reported as 'should be less than or equal to 200'."""
     line = refused(["run", str(scenario(tmp_path, "years: .nan\n"))], "'years'", "finite")

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from msosim.cli import app
 from msosim.outputs import MARKER, OutputError, fresh_file, staged_folder, write_file, write_folder
 
-from .conftest import SCENARIOS
+from .conftest import ROOT, SCENARIOS
 
 RUN = ["run", str(SCENARIOS / "district.yaml"), "--years", "1", "--set", "population.land=HB"]
 
@@ -182,3 +182,125 @@ def test_compare_refuses_a_foreign_report_before_it_runs(tmp_path: Path) -> None
                                       "--store", str(tmp_path / "s.duckdb"), "--report", str(report)])
     assert result.exit_code == 2 and "not written by msosim" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no store: refused before any run
+
+
+def writer_calls(tmp_path: Path, target: Path) -> dict[str, list[str]]:
+    """Every command that writes a folder (or a file) at `target`; stores and files they read are in tmp_path."""
+    from .test_calibrate import write_calibration
+
+    store, district = str(tmp_path / "absent.duckdb"), str(SCENARIOS / "district.yaml")
+    calibration = str(write_calibration(tmp_path / "cal")) if (tmp_path / "cal").mkdir() is None else ""
+    return {
+        "run --out": [*RUN, "--out", str(target)],
+        "compare --report": ["compare", district, "--reps", "1", "--store", store, "--report", str(target)],
+        "compare --brief": ["compare", district, "--reps", "1", "--store", store, "--report", str(tmp_path / "r"),
+                            "--brief", str(target / "notes.txt")],
+        "report --report": ["report", store, "--report", str(target)],
+        "export --out": ["export", store, "--out", str(target)],
+        "validate --report": ["validate", "--report", str(target), "--scale", "district"],
+        "analyze --report": ["analyze", store, "--report", str(target)],
+        "calibrate --report": ["calibrate", calibration, "--report", str(target)],
+        "calibrate --out": ["calibrate", calibration, "--out", str(target / "notes.txt")],
+    }
+
+
+@pytest.mark.parametrize("writer", ["run --out", "compare --report", "compare --brief", "report --report", "export --out",
+                                    "validate --report", "analyze --report", "calibrate --report", "calibrate --out"])
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_no_writer_deletes_or_replaces_a_foreign_file(writer: str, overwrite: bool, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command that writes refuses, before any run, a location holding a user's file, even with --overwrite."""
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "mine"
+    (target / "sub").mkdir(parents=True)
+    (target / "notes.txt").write_text("years of work", encoding="utf-8")
+    args = writer_calls(tmp_path, target)[writer] + (["--overwrite"] if overwrite else [])
+    before = listing(tmp_path)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert listing(tmp_path) == before and (target / "notes.txt").read_text(encoding="utf-8") == "years of work"
+
+
+def test_an_interrupted_report_leaves_the_previous_report_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while `msosim report --overwrite` writes: the previous report stays whole, no staging folder is left."""
+    store, report = tmp_path / "s.duckdb", tmp_path / "report"
+    made = CliRunner().invoke(app, ["compare", str(SCENARIOS / "district.yaml"), "--reps", "1", "--years", "0.5",
+                                    "--workers", "1", "--store", str(store), "--report", str(report)])
+    assert made.exit_code == 0, made.output
+    before = {p.name: p.read_bytes() for p in report.iterdir()}
+    original = Path.write_text
+
+    def interrupted(path: Path, *args, **kwargs):
+        if path.name == "report.html":  # the PNGs are already in the staging folder
+            raise KeyboardInterrupt
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", interrupted)
+    result = CliRunner().invoke(app, ["report", str(store), "--report", str(report), "--overwrite"])
+    assert isinstance(result.exception, KeyboardInterrupt) or result.exit_code == 130
+    assert {p.name: p.read_bytes() for p in report.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report", "s.duckdb"]
+
+
+def test_out_never_swaps_the_working_folder_even_when_msosim_wrote_it(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--out . --overwrite` inside a previous output (or `--out ..` below one) would rename the working folder."""
+    out = tmp_path / "out"
+    assert invoke("--out", str(out)).exit_code == 0
+    before = listing(tmp_path)
+    monkeypatch.chdir(out)
+    for target in (".", str(out), ".."):
+        result = invoke("--out", target, "--overwrite")
+        assert result.exit_code == 2 and "working folder" in result.output, result.output
+    assert listing(tmp_path) == before
+
+
+def test_an_unwritable_location_is_one_line_before_the_run() -> None:
+    result = invoke("--out", "/proc/msosim-out")
+    assert result.exit_code == 2 and "cannot be written" in result.output and "MSOs simulated" not in result.output
+
+
+def test_a_staged_file_keeps_the_suffix_that_names_its_format(tmp_path: Path) -> None:
+    """Writers that choose the format by the name (--brief x.html) see the target's suffix on the temporary file."""
+    from msosim.outputs import staged_file
+
+    with staged_file(tmp_path / "brief.html", "--brief") as staging:
+        assert staging.suffix == ".html" and staging.parent == tmp_path
+        staging.write_text("<!doctype html>", encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.html"]
+
+
+@pytest.mark.slow  # two comparisons with figures: about 15 s on two shared cores
+def test_briefs_keep_their_format_and_a_brief_in_the_report_folder_is_one_of_its_files(tmp_path: Path) -> None:
+    """--brief x.html is HTML when staged (the temporary name keeps the suffix); a brief in --report is listed in
+    the report's marker, so --overwrite replaces both and nothing counts as a foreign file."""
+    report, outside = tmp_path / "report", tmp_path / "brief.html"
+    base = ["compare", str(SCENARIOS / "district.yaml"), "--reps", "1", "--years", "0.5", "--workers", "1",
+            "--store", str(tmp_path / "s.duckdb"), "--report", str(report), "--lang", "en"]
+    inside = CliRunner().invoke(app, [*base, "--brief", str(report / "brief.pdf")])
+    assert inside.exit_code == 0, inside.output
+    assert (report / "brief.pdf").read_bytes().startswith(b"%PDF")
+    outside_run = CliRunner().invoke(app, [*base, "--brief", str(outside), "--overwrite"])  # brief.pdf is msosim's
+    assert outside_run.exit_code == 0, outside_run.output
+    assert outside.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.html", "report", "s.duckdb"]
+
+
+@pytest.mark.parametrize("command", ["compare", "sweep", "calibrate"])
+def test_files_beside_the_output_are_checked_before_any_run(command: str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """--keep-tables' <store>.tables and calibrate's <out>_particles.csv: a user's file there refuses the command."""
+    from .test_calibrate import write_calibration
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cal").mkdir()
+    args = {"compare": ["compare", str(SCENARIOS / "district.yaml"), "--store", "s.duckdb", "--keep-tables"],
+            "sweep": ["sweep", str(ROOT / "experiments" / "ishigami.yaml"), "--store", "s.duckdb", "--keep-tables"],
+            "calibrate": ["calibrate", str(write_calibration(tmp_path / "cal")), "--out", "fit.yaml"]}[command]
+    mine = tmp_path / ("fit_particles.csv" if command == "calibrate" else "s.duckdb.tables")
+    mine.write_text("mine", encoding="utf-8")
+    before = listing(tmp_path)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+    assert listing(tmp_path) == before and mine.read_text(encoding="utf-8") == "mine"

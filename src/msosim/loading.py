@@ -24,6 +24,8 @@ MAX_BYTES = 5_000_000  # the largest file read [bytes]; shipped files are < 10 k
 MAX_NODES = 100_000  # the most YAML nodes a file may expand to through aliases; shipped files have < 2,000
 MAX_EXTENDS = 16  # the longest `extends` chain; shipped chains have 2 links
 SHOWN = 60  # the most characters of a value shown in a message
+MAX_PATH = 4096  # the longest path accepted (Linux PATH_MAX) [characters]
+MAX_NAME = 255  # the longest file or folder name accepted (NAME_MAX) [bytes]
 EXTENDS_PATH = "MSOSIM_EXTENDS_PATH"  # environment variable: further folders `extends` may read (os.pathsep-separated)
 BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where PyYAML has it: ~8x faster
 PACKAGE = Path(__file__).resolve().parent
@@ -156,6 +158,20 @@ def parse(text: str, source: str, error: type[Exception] = LoadError) -> Any:
         raise error(f"{source}: nesting too deep; allowed: a file nested a few levels") from None
 
 
+def usable_path(value: Any, where: str, error: type[Exception] = LoadError) -> Path:
+    """`value` as a Path, or `error` when msosim could not use it (a NUL character, a name or path too long, a name
+    that is not UTF-8, which pyarrow and DuckDB need): one line instead of an OSError, ValueError or UnicodeError."""
+    text = str(value)
+    try:
+        encoded = [part.encode("utf-8") for part in Path(text).parts]
+    except UnicodeEncodeError:
+        encoded = None
+    if encoded is None or "\x00" in text or len(text) > MAX_PATH or any(len(part) > MAX_NAME for part in encoded):
+        raise error(f"{where}: value {shown(text)}: allowed: a file path (UTF-8, no NUL character, names of at most "
+                    f"{MAX_NAME} bytes, at most {MAX_PATH:,} characters)")
+    return Path(text)
+
+
 def read_text(path: Path, kind: str, error: type[Exception] = LoadError) -> str:
     """The UTF-8 text of a file of at most MAX_BYTES, or `error` in one line."""
     try:
@@ -174,7 +190,7 @@ def read_text(path: Path, kind: str, error: type[Exception] = LoadError) -> str:
 
 def load_mapping(path: Path, kind: str, error: type[Exception] = LoadError) -> dict:
     """The top-level mapping of a YAML file, checked by every rule of this module."""
-    path = Path(path)
+    path = usable_path(path, f"the {kind} file", error)
     if not path.is_file():
         raise error(f"{path}: file not found; allowed: an existing YAML {kind} file")
     data = parse(read_text(path, kind, error), str(path), error)

@@ -18,6 +18,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from .loading import usable_path
+
 MARKER = ".msosim-output"
 
 
@@ -50,14 +52,26 @@ def _holds_working_folder(target: Path) -> bool:
         return False
 
 
+def check_writable(target: Path, option: str) -> None:
+    """Raise OutputError unless a folder can be made beside `target` (probed in its nearest existing parent, then removed)."""
+    parent = next((p for p in Path(target).absolute().parents if p.exists()), None)
+    try:
+        if parent is None:
+            raise FileNotFoundError(2, "no existing parent folder")
+        Path(tempfile.mkdtemp(prefix=".msosim-probe-", dir=parent)).rmdir()
+    except OSError as exc:
+        raise _unwritable(target, option, exc) from None
+
+
 def check_folder(target: Path, option: str, *, overwrite: bool) -> None:
     """Raise OutputError unless `target` is a new folder, or a previous msosim output and `overwrite` is set."""
-    target = Path(target)
+    target = usable_path(target, option, OutputError)
     if target.exists() and not target.is_dir():
         raise OutputError(f"{option}: value '{target}': is a file; allowed: a new folder, or a folder msosim wrote")
     if not target.exists():
         if any(p.exists() and not p.is_dir() for p in target.parents):
             raise OutputError(f"{option}: value '{target}': a parent is a file; allowed: a folder path")
+        check_writable(target, option)
         return
     if _holds_working_folder(target):
         raise OutputError(f"{option}: value '{target}': is the working folder or holds it; allowed: a new folder "
@@ -65,6 +79,7 @@ def check_folder(target: Path, option: str, *, overwrite: bool) -> None:
     ours = marker_files(target)
     if ours is None:
         if not any(target.iterdir()):
+            check_writable(target, option)
             return
         raise OutputError(f"{option}: value '{target}': folder exists and was not written by msosim; "
                           "allowed: a new folder (msosim never writes into or deletes a folder it did not write)")
@@ -75,6 +90,7 @@ def check_folder(target: Path, option: str, *, overwrite: bool) -> None:
     if foreign:
         raise OutputError(f"{option}: value '{target}': holds files msosim did not write ({', '.join(foreign[:3])}); "
                           "allowed: a new folder, or move those files away")
+    check_writable(target, option)
 
 
 def _unwritable(target: Path, option: str, exc: OSError) -> OutputError:
@@ -125,13 +141,14 @@ def write_folder(target: Path, writers: dict[str, Callable[[Path], object]], opt
 
 def check_new_file(target: Path, option: str, *, allowed: bool = False, hint: str = "name it with --into") -> None:
     """Raise OutputError unless `target` is a new file, or `allowed` (the user named it to be replaced)."""
-    target = Path(target)
+    target = usable_path(target, option, OutputError)
     if target.is_dir():
         raise OutputError(f"{option}: value '{target}': is a folder; allowed: a file path")
     if any(p.exists() and not p.is_dir() for p in target.parents):
         raise OutputError(f"{option}: value '{target}': a parent is a file; allowed: a file path in a folder")
     if target.exists() and not allowed:
         raise OutputError(f"{option}: value '{target}': file exists; allowed: a new file, or {hint} to replace it")
+    check_writable(target, option)
 
 
 @contextlib.contextmanager
@@ -142,7 +159,7 @@ def staged_file(target: Path, option: str, *, allowed: bool = False, hint: str =
     name = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
+        handle, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)  # the suffix says the format
         os.close(handle)
         yield Path(name)
         check_new_file(target, option, allowed=allowed, hint=hint)

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
-from .loading import check_extends, did_you_mean, load_mapping, printable, schema_keys, shown
+from .loading import check_extends, did_you_mean, load_mapping, printable, schema_keys, shown, usable_path
 from .policy import FunderConfig, PolicyConfig, PolicyOverlay, apply_policy, default_funders, funder_after_policy
 from .schema_base import Share, Strict
 
@@ -289,7 +289,7 @@ def read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
         raise ScenarioError(f"{chain[-1]}: key 'extends': value '{path}' makes a cycle ({cycle}); allowed: a chain without cycles")
     if chain:
         check_extends(chain[-1], path, chain, ScenarioError)
-    if not path.is_file():
+    if not usable_path(path, f"{chain[-1]}: key 'extends'" if chain else "the scenario file", ScenarioError).is_file():
         where = f"{chain[-1]}: key 'extends': value '{path}'" if chain else f"{path}"
         raise ScenarioError(f"{where}: file not found; allowed: an existing YAML scenario file")
     data = load_mapping(path, "scenario", ScenarioError)
@@ -299,7 +299,7 @@ def read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
         return data
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: key 'extends': value {shown(parent)}; allowed: a path to another scenario file")
-    parent_path = (path.parent / parent).resolve()
+    parent_path = (path.parent / usable_path(parent, f"{path}: key 'extends'", ScenarioError)).resolve()
     return _deep_merge(read_yaml(parent_path, (*chain, path)), data)
 
 
@@ -310,7 +310,7 @@ def _format_error(source: str, error: dict) -> str:
     allowed = error["msg"]
     if error["type"] == "extra_forbidden":
         allowed = "no such key; see docs/scenarios.md for the keys" + did_you_mean(key.split(".")[-1], schema_keys(Scenario, error["loc"][:-1]))
-    return f"{source}: key '{key or '(top level)'}': value {value_text}: {allowed}"
+    return f"{source}: key '{key or '(top level)'}': value {value_text}: allowed: {allowed}"
 
 
 def with_default_funders(data: dict) -> dict:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..outputs import check_folder, check_new_file, fresh_file
+from ..outputs import check_folder, check_new_file
 from . import shared as cli
 from .guards import OPTIONS, bounded, check_runs, design_configs, size_option
 from .shared import DaskMode, count_stored
@@ -42,6 +42,7 @@ def calibrate(
     from ..experiments.experiment import ExperimentError
     from ..experiments.store import StoreError
     from ..experiments.executors import ExecutorError
+    from ..experiments.particles import free_output, particles_path
     from ..outputs import OutputError
 
     if report is not None:
@@ -58,7 +59,9 @@ def calibrate(
     if into is not None:
         check_new_file(into, "--into", allowed=True)
     else:  # --out must be new; the file's output: goes to a free sibling name when it exists
-        check_new_file(out if out is not None else fresh_file(Path(c.output)), "--out" if out is not None else "output")
+        target = out if out is not None else free_output(Path(c.output))
+        for path in (target, particles_path(target)):  # the fragment and the weighted particles beside it
+            check_new_file(path, "--out" if out is not None else "output")
     check_runs(design_configs(checked.samples.scenario_json), checked.samples.years,
                len(checked.samples.hashes) * c.replications, workers, max_memory, local=scheduler is None)
     path = store or c.store or Path("results") / f"{c.name}.duckdb"

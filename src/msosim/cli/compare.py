@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from ..outputs import OutputError, check_folder, check_new_file, staged_file
 from . import shared as cli
-from .guards import EXPERIMENT, OPTIONS, SCENARIO, bounded, check_runs, one_line, size_option
+from .guards import EXPERIMENT, OPTIONS, SCENARIO, bounded, check_kept_tables, check_runs, one_line, size_option
 
 
 class Lang(str, Enum):
@@ -79,6 +79,8 @@ def compare(
             cli.err.print(f"[bold red]error:[/] {escape(one_line(line))}", highlight=False, soft_wrap=True)
         cli.fail(last)
     _check_outputs(report, brief, overwrite)
+    if keep_tables:
+        check_kept_tables(store)
     check_runs(configs, years, reps * len(configs), workers, max_memory)
     if budget_neutral and len(configs) > 1:
         try:

@@ -44,12 +44,13 @@ def dashboard(
 ) -> None:
     """Start the dashboard (Solara) on http://127.0.0.1:PORT; Ctrl+C stops it."""
     from ..dashboard.offline import offline_environment
-    from ..loading import EXTENDS_PATH
+    from ..loading import EXTENDS_PATH, usable_path
     from ..dashboard.session import ENV_LANG, ENV_PIN, ENV_PRESETS, ENV_SCENARIO
     from ..scenario import ScenarioError, load_scenario
 
     try:
         load_scenario(scenario)
+        usable_path(presets, "--presets", ScenarioError)
     except ScenarioError as exc:
         cli.fail(str(exc))
     env = {**offline_environment(dict(os.environ)), ENV_SCENARIO: str(scenario.resolve()), ENV_LANG: lang.value,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import math
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -54,6 +56,16 @@ def user_errors() -> tuple[type[Exception], ...]:
     return (LoadError, OutputError, ResourceError, ScenarioError)
 
 
+# A path the machine cannot use (named on the command line and reached before msosim's own checks): one line, exit 2.
+PATH_ERRORS = frozenset({errno.ENAMETOOLONG, errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM,
+                         errno.ELOOP, errno.EROFS, errno.ENOSPC})
+
+
+def path_message(exc: OSError) -> str:
+    """An OSError about a path as one line: the path (shortened), the reason, what is allowed."""
+    return f"{shown(str(exc.filename))}: {exc.strerror}; allowed: a path this machine can use (readable, writable, short enough)"
+
+
 class OneLineGroup(TyperGroup):
     """The msosim command group: Click's errors and msosim's input errors end in one line and exit 2."""
 
@@ -69,6 +81,11 @@ class OneLineGroup(TyperGroup):
         except typer.Abort:
             say_error("aborted")
             sys.exit(1)
+        except OSError as exc:
+            if not isinstance(exc, user_errors()) and exc.errno not in PATH_ERRORS:
+                raise
+            say_error(str(exc) if isinstance(exc, user_errors()) else path_message(exc))
+            sys.exit(2)
         except Exception as exc:
             if not isinstance(exc, user_errors()):
                 raise
@@ -223,3 +240,14 @@ def run_size(scenario: Scenario) -> int:
 
     landscape = build_landscape(scenario, np.random.default_rng(scenario.population.geography_seed))
     return landscape.n_msos
+
+
+def check_kept_tables(store: Path) -> None:
+    """--keep-tables writes into `<store>.tables/`: refuse, before any run, a file or an unwritable place there."""
+    from ..outputs import check_writable
+
+    folder = Path(f"{store}.tables")
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"--keep-tables: value '{folder}': is a file msosim did not write; allowed: no file of that "
+                          "name beside the store (move it away)")
+    check_writable(folder, "--keep-tables")

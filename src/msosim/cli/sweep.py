@@ -12,7 +12,7 @@ import typer
 
 from ..outputs import check_folder
 from . import shared as cli
-from .guards import EXPERIMENT, OPTIONS, bounded, check_runs, design_configs, size_option
+from .guards import EXPERIMENT, OPTIONS, bounded, check_kept_tables, check_runs, design_configs, size_option
 from .shared import DaskMode, count_stored
 
 
@@ -47,6 +47,8 @@ def sweep(
                workers, max_memory, local=scheduler is None)
     workers = workers or os.cpu_count() or 1
     path = store or design.store
+    if keep_tables:
+        check_kept_tables(path)
     where = f"Dask scheduler {scheduler}" if scheduler else ("a Dask LocalCluster" if dask else "a process pool")
     started = time.perf_counter()
     bar = progress_bar(cli.err)

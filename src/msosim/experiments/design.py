@@ -17,8 +17,10 @@ from pydantic import ValidationError
 
 from ..scenario import Scenario, ScenarioError
 from .batch import RunSpec
-from .experiment import (TEST_FUNCTIONS, BaseFile, Experiment, Varied, allowed_range, check_ends, check_outcomes,
-                         check_sampler, error, error_tail, load_experiment, resolve_parameter, schema_row, schema_rows)
+from ..loading import usable_path
+from .experiment import (TEST_FUNCTIONS, BaseFile, Experiment, ExperimentError, Varied, allowed_range, check_ends,
+                         check_outcomes, check_sampler, error, error_tail, load_experiment, resolve_parameter, schema_row,
+                         schema_rows)
 from .samplers import SAMPLERS
 
 MAX_POINTS = 2_000_000
@@ -81,7 +83,7 @@ def _base(experiment: Experiment, path: Path | None, source: str) -> tuple[BaseF
     """The base scenario file and the base scenario with the fixed overrides, each fixed key checked on its own."""
     if experiment.scenario is None:
         raise error(source, "scenario", None, "a scenario file (relative to the experiment file) for model msosim")
-    base_path = scenario_path(experiment.scenario, path)
+    base_path = scenario_path(str(usable_path(experiment.scenario, f"{source}: key 'scenario'", ExperimentError)), path)
     try:
         base = BaseFile(base_path)
         plain = base.with_overrides({})

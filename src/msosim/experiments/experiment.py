@@ -104,7 +104,8 @@ class Experiment(Strict):
 
 
 def _format(source: str, exc: ValidationError, schema: type[BaseModel] | None = None) -> ExperimentError:
-    first = exc.errors()[0]
+    # An unknown key first: 'samplr' is better reported as a near miss of 'sampler' than as 'sampler' missing.
+    first = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     key = printable(".".join(str(part) for part in first["loc"])) or "(top level)"
     allowed = "no such key" if first["type"] == "extra_forbidden" else first["msg"]
     if first["type"] == "extra_forbidden" and schema is not None:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..loading import usable_path
 from ..outputs import staged_folder
 from .provenance import add_missing_columns, refresh_wide_view
 from .store_schema import (
@@ -60,7 +61,7 @@ class Store:
             store = cls(duckdb.connect(":memory:"), ":memory:", read_only=False)
             store._create_schema()
             return store
-        path = Path(path)
+        path = usable_path(path, "the store", StoreError)  # NUL, too long or not UTF-8: one line, not a DuckDB crash
         text = str(path)
         if path.is_dir():
             raise StoreError(f"{text}: is a folder; allowed: a DuckDB file path (e.g. results/compare.duckdb)")

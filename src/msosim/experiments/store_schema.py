@@ -32,6 +32,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..loading import usable_path
+
 
 def _lazy_import(name: str):
     """The module, loaded on first attribute access (importlib's LazyLoader recipe): running a model
@@ -179,7 +181,7 @@ class Transaction:
 
 def upgrade(path: str | Path) -> str:
     """Mark a version-1 store as version 2 (its tables are a subset of version 2's); returns what was done."""
-    text = str(path)
+    text = str(usable_path(path, "the store", StoreError))
     if not Path(path).is_file():
         raise StoreError(f"{text}: no such store")
     con = connect(text, read_only=False)
