@@ -111,6 +111,7 @@ class Cursor:
         self.figure, self.y = figure, 1 - MARGIN
 
     def write(self, words: str, size: float = 8, weight: str = "normal", width: int = 118, indent: str = "") -> None:
+        width = int(width * 0.9) if weight == "bold" else width        # bold letters are wider
         lines = textwrap.wrap(words, width=int(width * 8 / size), initial_indent=indent,
                               subsequent_indent=" " * len(indent)) or [""]
         for line in lines:
