@@ -75,7 +75,7 @@ def pair_brief(pair: PolicyPair, scenario_name: str, lang: str) -> Brief | None:
     line = t("brief.provenance", lang, name=scenario_name, runs=runs, seed=pair.setup.seed,
              last=pair.setup.seed + max(pair.setup.replications, 1) - 1, date=month_label(snapshot.year, lang),
              version=__version__)
-    return Brief(context, steps, names, line)
+    return Brief(context, steps, names, line, more="finding.brief.more_dashboard")
 
 
 def brief_pdf_bytes(pair: PolicyPair, scenario_name: str, lang: str) -> bytes:

@@ -187,6 +187,8 @@ MESSAGES: dict[str, dict[str, object]] = {
     },
     "finding.brief.more": {"de": "Hier die Hauptergebnisse; alle Ergebnisse im Bericht.",
                    "en": "Headline outcomes here; every outcome in the report."},
+    "finding.brief.more_dashboard": {"de": "Hier die Hauptergebnisse; die Verläufe aller Größen im Dashboard.",
+                                     "en": "Headline outcomes here; every series in the dashboard."},
     "finding.to": {"de": "bis", "en": "to"},
     "finding.na": {"de": "k. A.", "en": "n/a"},
     "finding.setting.unset": {"de": "(nicht gesetzt)", "en": "(not set)"},

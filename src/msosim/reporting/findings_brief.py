@@ -47,6 +47,7 @@ class Brief:
     steps: pd.DataFrame          # position, seed, year and the SERIES columns, one row per run and month
     names: list[str]
     provenance: str
+    more: str = "finding.brief.more"   # the message saying where every outcome is (the report, or the dashboard)
 
     @property
     def sentences(self) -> list[str]:
@@ -160,7 +161,7 @@ def brief_figure(brief: Brief, lang: str) -> Figure:
     figure = Figure(figsize=PAGE)
     cursor = Cursor(figure)
     cursor.write(title(brief, lang), size=14, weight="bold", width=70)
-    cursor.write(context["basis"] + " " + text("finding.brief.more", lang), size=7.5)
+    cursor.write(context["basis"] + " " + text(brief.more, lang), size=7.5)
     size = text_size(context)
     for paragraph in context["paragraphs"]:
         cursor.write(paragraph["heading"], size=size + 1, weight="bold")
@@ -202,7 +203,7 @@ def brief_html(brief: Brief, lang: str) -> str:
     context = brief.context
     svg = base64.b64encode(series_svg(brief, lang).encode()).decode("ascii")
     return environment.get_template("brief.html.j2").render(
-        lang=lang, creator=CREATOR, title=title(brief, lang), basis=context["basis"], more=text("finding.brief.more", lang),
+        lang=lang, creator=CREATOR, title=title(brief, lang), basis=context["basis"], more=text(brief.more, lang),
         paragraphs=context["paragraphs"], flags=context["flags"], lever_header=lever_header(context, lang),
         lever_rows=lever_rows(context), figure=svg, figure_alt=text("finding.brief.figure", lang),
         caveat=context["caveat"], provenance=brief.provenance)
