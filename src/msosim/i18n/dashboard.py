@@ -252,7 +252,7 @@ MESSAGES: dict[str, dict[str, object]] = {
                        "room view can only be left with the PIN."},
     "room.pin": {"de": "PIN", "en": "PIN"},
     "room.wrong_pin": {"de": "falsche PIN", "en": "wrong PIN"},
-    "population.tooltip": {"de": "MSO {@MSO} · {a}", "en": "MSO {@MSO} · {a}"},
+    "population.tooltip": {"de": "MSO {row} · {a}", "en": "MSO {row} · {a}"},   # filled in the browser (step_chart.py)
     # counts with plural forms (babel's rules on `n`): "1 Förderung bewilligt", "1 new MSO founded"
     "ticker.founded_n": {"de": {"one": "{n} neue MSO gegründet", "other": "{n} neue MSO gegründet"},
                          "en": {"one": "{n} new MSO founded", "other": "{n} new MSOs founded"}},
