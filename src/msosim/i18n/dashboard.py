@@ -235,6 +235,7 @@ MESSAGES: dict[str, dict[str, object]] = {
     "ensemble.clear_higher": {"de": "B klar höher (in mindestens 95 % der Läufe)", "en": "B clearly higher (in at least 95% of runs)"},
     "ensemble.clear_lower": {"de": "B klar niedriger (in mindestens 95 % der Läufe)", "en": "B clearly lower (in at least 95% of runs)"},
     "ensemble.one_history": {"de": "ein möglicher Verlauf (ein Zufall) – kein Urteil", "en": "one possible history (one seed) – not a verdict"},
+    "card.after_first_month": {"de": "erst nach dem ersten Monat", "en": "after the first month"},
     "ensemble.pending": {"de": "die übrigen Läufe werden neu gerechnet …", "en": "the other runs are being recomputed …"},
     "findings.title": {"de": "Ergebnisse in Worten", "en": "Findings in words"},
     "findings.playing": {"de": "Die Ergebnisse erscheinen, wenn der Lauf angehalten ist.",
