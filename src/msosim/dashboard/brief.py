@@ -46,8 +46,7 @@ def pair_runs(pair: PolicyPair) -> tuple[pd.DataFrame, pd.DataFrame]:
     outcomes, steps = [], []
     with pair.lock:
         for position, policy in enumerate(POLICIES):
-            models = [pair.models[policy], *getattr(pair, "extras", {}).get(policy, [])]
-            for index, model in enumerate(models):
+            for index, model in enumerate(pair.runs(policy)):
                 table = model.tables(only=("model",))["model"]     # the brief shows no parts by Land or funder
                 seed = pair.setup.seed + index
                 values = run_outcomes(table, model.config.steps_per_year)
