@@ -222,12 +222,13 @@ def is_own_brief(path: Path) -> bool:
         return CREATOR.encode() in handle.read()
 
 
-def write_brief(brief: Brief, path: str | Path, lang: str) -> Path:
-    """Write the brief as HTML (a name ending in .html or .htm) or else as a one-page PDF; returns its path."""
+def write_brief(brief: Brief, path: str | Path, lang: str, name: str | None = None) -> Path:
+    """Write the brief as HTML (`name`, default the path's name, ending in .html or .htm) or else as a one-page PDF
+    (a caller writing to a temporary path passes the final name); returns its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f".{path.name}.partial")
-    if path.suffix.lower() in (".html", ".htm"):
+    if Path(name or path.name).suffix.lower() in (".html", ".htm"):
         staging.write_text(brief_html(brief, lang), encoding="utf-8")
     else:
         staging.write_bytes(brief_pdf(brief, lang))
