@@ -68,7 +68,7 @@ def pair_brief(pair: PolicyPair, scenario_name: str, lang: str) -> Brief | None:
     window = Window(int(config.start_year), pair.models["A"].t / config.steps_per_year)
     scenarios = [pair.scenarios[policy].model_dump(mode="json") for policy in POLICIES]
     context = section(outcomes, summarise(outcomes), scenarios, names, window, pair.setup.scale, lang, HEADLINE)
-    context["title"] = f"{scenario_name}: {' / '.join(names)}"
+    context["title"] = f"{' / '.join(names)} ({scenario_name})"
     snapshot = pair.snapshot()
     runs = len(outcomes.drop_duplicates(["position", "seed"]))
     line = t("brief.provenance", lang, name=scenario_name, runs=runs, seed=pair.setup.seed,

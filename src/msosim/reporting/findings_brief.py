@@ -100,6 +100,7 @@ def draw_series(axes: list[Axes], steps: pd.DataFrame, names: list[str], lang: s
         ax.tick_params(labelsize=size)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: plain(round(x), lang)))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))       # MSOs and positions: whole numbers
         ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(y, lang, 0 if float(y).is_integer() else 1)))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=size - 1)
