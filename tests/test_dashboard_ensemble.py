@@ -143,3 +143,10 @@ def test_the_png_sheet_shows_medians_and_bands_in_an_ensemble(identical):
     assert sum(isinstance(item, PolyCollection) for item in ax.collections) == 2          # a band for A and for B
     median = lines[("A", "volunteers")][1].get_ydata()
     assert list(median) == list(snapshot.bands["A"]["volunteers_median"])
+
+
+def test_service_coverage_has_no_value_before_the_first_month():
+    setup, scenario = initial_setup(DISTRICT, seed=3)
+    snapshot = PolicyPair(replace(setup, replications=1), scenario).snapshot()
+    card = headline_card("service_coverage", *snapshot.headline()["service_coverage"], "de", None, snapshot)
+    assert "A –" in card and "B –" in card and "erst nach dem ersten Monat" in card and "0,000" not in card

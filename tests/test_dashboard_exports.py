@@ -64,3 +64,5 @@ def test_csv_in_german_has_a_header_block_and_german_separators(pair: PolicyPair
     assert list(table.columns[:4]) == ["Politik", "Schritt", "Jahr", "MSO aktiv"]
     assert table["Versorgungsgrad"].dtype == float and 0 < table["Versorgungsgrad"].iloc[-1] <= 1.05
     assert "bisher" in " ".join(table.columns)
+    snake = [column for column in table.columns if "_" in column]
+    assert not snake, f"every column has a header in the language: {snake}"

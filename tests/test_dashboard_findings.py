@@ -42,7 +42,7 @@ def test_identical_policies_have_no_measurable_difference():
 @pytest.mark.parametrize("lang", ["en", "de"])
 def test_a_finding_is_the_mean_paired_difference_of_the_runs(institutional, lang):
     brief = pair_brief(institutional, "district", lang)
-    assert brief.context["title"] == "district: " + " / ".join(brief.names)
+    assert brief.context["title"] == " / ".join(brief.names) + " (district)"
     staff = next(s for s in brief.sentences if re.search("paid full-time|bezahlte Vollzeit", s))
     models = {p: [institutional.models[p], *institutional.extras[p]] for p in ("A", "B")}
     paired = [b.msos.staff_fte[: b.msos.n].sum() - a.msos.staff_fte[: a.msos.n].sum()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -210,6 +211,11 @@ def test_a_click_on_the_population_view_hits_an_mso_at_5_of_5_spread_points(dash
         expect(page.locator(".msosim-story-title")).to_have_text(f"Geschichte von MSO {row}")
         hits.append(row)
     assert len(set(hits)) == 5, hits
+    x, y = 0.5 * cell_width, 0.5 * cell_height           # hover on the first MSO: its number and state, filled in
+    page.mouse.move(box["x"] + MARGIN + x + 1, box["y"] + MARGIN + y + 1)
+    page.mouse.move(box["x"] + MARGIN + x, box["y"] + MARGIN + y)
+    tip = page.locator(".msosim-population-A div", has_text=re.compile(r"^MSO \d+ · ")).last
+    expect(tip).to_have_text(re.compile(r"^MSO 0 · (nur Ehrenamt|mit Personal)"))
 
 
 def test_the_facilitator_puts_the_msos_cards_on_top(dashboard: Page):

@@ -173,3 +173,5 @@ def test_the_budget_neutral_line_follows_the_language() -> None:
     english = budget_neutral_line("b", "a", 0.97312, -0.0042, 3, 2, "en")
     assert german.startswith("Haushaltsneutral: b: Budgets x 0,9731") and "-0,42" in german and "gegenüber a" in german
     assert english.startswith("budget-neutral: b: budgets x 0.9731") and "-0.42%" in english
+    assert german.endswith("(3 Auswertungen auf 2 Seeds)") and english.endswith("(3 evaluations on 2 seeds)")
+    assert budget_neutral_line("b", "a", 1.0, 0.001, 1, 1, "de").endswith("(1 Auswertung auf 1 Seed)")

@@ -42,6 +42,17 @@ def test_compare_prints_findings_first_and_writes_the_brief(small, tmp_path) -> 
     assert again.exit_code == 0, again.output
 
 
+def test_a_brief_named_html_is_one_html_page_in_and_outside_the_report_folder(small, tmp_path) -> None:
+    for brief in (tmp_path / "elsewhere" / "brief.html", tmp_path / "report" / "brief.html"):
+        args = ["compare", *map(str, small), "--reps", "2", "--years", "1", "--workers", "1", "--store",
+                str(tmp_path / "s.duckdb"), "--report", str(tmp_path / "report"), "--lang", "en", "--brief", str(brief),
+                "--overwrite"]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        page = brief.read_text(encoding="utf-8")
+        assert page.startswith("<!doctype html>") and "msosim compare --brief" in page and "Findings: small / small_micro" in page
+
+
 def test_a_brief_path_holding_a_user_file_is_refused_before_running(small, tmp_path) -> None:
     mine = tmp_path / "notes.pdf"
     mine.write_text("my notes")

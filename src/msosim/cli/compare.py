@@ -136,11 +136,11 @@ def compare(
     cli.console.print(console_table(data, lang.value, cli.console.width))
     _print_provenance(data, lang.value)
     inside = _brief_in_report(brief, report)
-    extra = {brief.name: lambda path: _write_brief(data, path, lang.value)} if inside else None
+    extra = {brief.name: lambda path: _write_brief(data, path, lang.value, brief.name)} if inside else None
     page = write_report(data, report, lang.value, overwrite=overwrite, extra=extra)
     if brief is not None and not inside:
         with staged_file(brief, "--brief", allowed=overwrite) as staging:
-            _write_brief(data, staging, lang.value)
+            _write_brief(data, staging, lang.value, brief.name)
     if brief is not None:
         cli.console.print(f"brief {brief}", highlight=False)
     cli.console.print(f"{state['done']} runs in {time.perf_counter() - started:.1f} s; store {store}; report {page}",
@@ -200,11 +200,11 @@ def _print_findings(data, lang: str) -> None:
     cli.console.print("\n".join(console_lines(from_report_data(data, lang))) + "\n", highlight=False, soft_wrap=True)
 
 
-def _write_brief(data, path: Path, lang: str) -> Path:
-    """The one-page brief of the comparison (PDF, or HTML for a name ending in .html), by the findings' own code."""
+def _write_brief(data, path: Path, lang: str, name: str) -> Path:
+    """The one-page brief of the comparison (PDF, or HTML for a `name` ending in .html), by the findings' own code."""
     from ..reporting.findings_brief import brief_of_report, write_brief
 
-    return write_brief(brief_of_report(data, lang), path, lang)
+    return write_brief(brief_of_report(data, lang), path, lang, name)
 
 
 def _print_provenance(data, lang: str) -> None:

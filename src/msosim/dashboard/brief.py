@@ -46,8 +46,7 @@ def pair_runs(pair: PolicyPair) -> tuple[pd.DataFrame, pd.DataFrame]:
     outcomes, steps = [], []
     with pair.lock:
         for position, policy in enumerate(POLICIES):
-            models = [pair.models[policy], *getattr(pair, "extras", {}).get(policy, [])]
-            for index, model in enumerate(models):
+            for index, model in enumerate(pair.runs(policy)):
                 table = model.tables(only=("model",))["model"]     # the brief shows no parts by Land or funder
                 seed = pair.setup.seed + index
                 values = run_outcomes(table, model.config.steps_per_year)
@@ -69,13 +68,13 @@ def pair_brief(pair: PolicyPair, scenario_name: str, lang: str) -> Brief | None:
     window = Window(int(config.start_year), pair.models["A"].t / config.steps_per_year)
     scenarios = [pair.scenarios[policy].model_dump(mode="json") for policy in POLICIES]
     context = section(outcomes, summarise(outcomes), scenarios, names, window, pair.setup.scale, lang, HEADLINE)
-    context["title"] = f"{scenario_name}: {' / '.join(names)}"
+    context["title"] = f"{' / '.join(names)} ({scenario_name})"
     snapshot = pair.snapshot()
     runs = len(outcomes.drop_duplicates(["position", "seed"]))
     line = t("brief.provenance", lang, name=scenario_name, runs=runs, seed=pair.setup.seed,
              last=pair.setup.seed + max(pair.setup.replications, 1) - 1, date=month_label(snapshot.year, lang),
              version=__version__)
-    return Brief(context, steps, names, line)
+    return Brief(context, steps, names, line, more="finding.brief.more_dashboard")
 
 
 def brief_pdf_bytes(pair: PolicyPair, scenario_name: str, lang: str) -> bytes:

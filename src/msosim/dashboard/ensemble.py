@@ -160,6 +160,10 @@ class EnsemblePair(PolicyPair):
                     model.step()
                     ledger.record(model)
 
+    def runs(self, policy: str) -> list[MSOModel]:
+        """A policy's replications, replication i (seed + i) at index i: the story run first."""
+        return [self.models[policy], *self.extras[policy]]
+
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Wait until no policy's replications are rerunning; False if `timeout` seconds passed first."""
         with self.ready:

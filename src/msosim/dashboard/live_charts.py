@@ -135,7 +135,7 @@ def story_option(series: dict[str, pd.DataFrame], start_year: float, steps_per_y
             values = np.round(frame[column].to_numpy(dtype=float), 3)
             data = [[time, value if ok else None] for time, value, ok in zip(times, values.tolist(), np.isfinite(values).tolist(), strict=True)]
             lines.append({"type": "line", "id": f"{policy}-{column}", "showSymbol": False, "yAxisIndex": int(right),
-                          "name": f"{t(f'policy.{policy}', lang)}: {t(f'fact.{column}', lang)}", "data": data,
+                          "name": f"{policy}: {t(f'fact.{column}', lang)}", "data": data,   # short: 2 per legend row
                           "lineStyle": {"color": COLOURS[policy], "type": style, "width": 2}, "itemStyle": {"color": COLOURS[policy]}})
     lines.append(marker_series(markers, lang))
     return {

@@ -172,6 +172,10 @@ class PolicyPair:
         """True: every run is complete (an ensemble's background reruns wait here; one history has none)."""
         return True
 
+    def runs(self, policy: str) -> list[MSOModel]:
+        """A policy's runs, replication i (seed + i) at index i: here the one history."""
+        return [self.models[policy]]
+
     def close(self) -> None:
         """Stop background work before the pair is replaced (one history has none)."""
 

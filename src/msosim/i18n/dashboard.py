@@ -235,6 +235,7 @@ MESSAGES: dict[str, dict[str, object]] = {
     "ensemble.clear_higher": {"de": "B klar höher (in mindestens 95 % der Läufe)", "en": "B clearly higher (in at least 95% of runs)"},
     "ensemble.clear_lower": {"de": "B klar niedriger (in mindestens 95 % der Läufe)", "en": "B clearly lower (in at least 95% of runs)"},
     "ensemble.one_history": {"de": "ein möglicher Verlauf (ein Zufall) – kein Urteil", "en": "one possible history (one seed) – not a verdict"},
+    "card.after_first_month": {"de": "erst nach dem ersten Monat", "en": "after the first month"},
     "ensemble.pending": {"de": "die übrigen Läufe werden neu gerechnet …", "en": "the other runs are being recomputed …"},
     "findings.title": {"de": "Ergebnisse in Worten", "en": "Findings in words"},
     "findings.playing": {"de": "Die Ergebnisse erscheinen, wenn der Lauf angehalten ist.",
@@ -252,7 +253,7 @@ MESSAGES: dict[str, dict[str, object]] = {
                        "room view can only be left with the PIN."},
     "room.pin": {"de": "PIN", "en": "PIN"},
     "room.wrong_pin": {"de": "falsche PIN", "en": "wrong PIN"},
-    "population.tooltip": {"de": "MSO {@MSO} · {a}", "en": "MSO {@MSO} · {a}"},
+    "population.tooltip": {"de": "MSO {row} · {a}", "en": "MSO {row} · {a}"},   # filled in the browser (step_chart.py)
     # counts with plural forms (babel's rules on `n`): "1 Förderung bewilligt", "1 new MSO founded"
     "ticker.founded_n": {"de": {"one": "{n} neue MSO gegründet", "other": "{n} neue MSO gegründet"},
                          "en": {"one": "{n} new MSO founded", "other": "{n} new MSOs founded"}},

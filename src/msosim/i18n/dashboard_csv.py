@@ -23,6 +23,8 @@ CSV_LABELS: dict[str, dict[str, object]] = {
     "csv.volunteer_quits": {"de": "Ehrenamtliche aufgehört", "en": "volunteers quit"},
     "csv.volunteer_joins": {"de": "Ehrenamtliche neu", "en": "volunteers joined"},
     "csv.volunteer_turnover": {"de": "Fluktuation Ehrenamt [1/Jahr]", "en": "volunteer turnover [1/year]"},
+    "csv.median_reserves": {"de": "Rücklagen, Median je MSO [EUR]", "en": "reserves, median per MSO [EUR]"},
+    "csv.reserves_spent": {"de": "aus Rücklagen bezahlt [EUR]", "en": "paid from reserves [EUR]"},
     "csv.staff_fte": {"de": "bezahlte Stellen [VZÄ]", "en": "paid staff [FTE]"},
     "csv.staff_hired": {"de": "eingestellt [VZÄ]", "en": "hired [FTE]"},
     "csv.staff_let_go": {"de": "entlassen [VZÄ]", "en": "let go [FTE]"},

@@ -187,6 +187,8 @@ MESSAGES: dict[str, dict[str, object]] = {
     },
     "finding.brief.more": {"de": "Hier die Hauptergebnisse; alle Ergebnisse im Bericht.",
                    "en": "Headline outcomes here; every outcome in the report."},
+    "finding.brief.more_dashboard": {"de": "Hier die Hauptergebnisse; die Verläufe aller Größen im Dashboard.",
+                                     "en": "Headline outcomes here; every series in the dashboard."},
     "finding.to": {"de": "bis", "en": "to"},
     "finding.na": {"de": "k. A.", "en": "n/a"},
     "finding.setting.unset": {"de": "(nicht gesetzt)", "en": "(not set)"},
@@ -202,11 +204,12 @@ MESSAGES: dict[str, dict[str, object]] = {
     "finding.brief.figure": {"de": "Aktive MSO und bezahlte Stellen über den Lauf, Mittelwert und 95%-Band je Szenario",
                              "en": "MSOs alive and paid positions over the run, mean and 95% band per scenario"},
     "finding.budget_neutral": {
-        "de": ("Haushaltsneutral: {scenario}: Budgets x {factor}, öffentliche Ausgaben {gap} gegenüber {ref} "
-               "({n} Auswertungen auf {seeds} Seed(s))"),
-        "en": ("budget-neutral: {scenario}: budgets x {factor}, public spending {gap} against {ref} "
-               "({n} evaluations on {seeds} seed(s))"),
+        "de": "Haushaltsneutral: {scenario}: Budgets x {factor}, öffentliche Ausgaben {gap} gegenüber {ref} ({evaluations} auf {seeds})",
+        "en": "budget-neutral: {scenario}: budgets x {factor}, public spending {gap} against {ref} ({evaluations} on {seeds})",
     },
+    "finding.evaluations": {"de": {"one": "{n} Auswertung", "other": "{n} Auswertungen"},
+                            "en": {"one": "{n} evaluation", "other": "{n} evaluations"}},
+    "finding.seeds": {"de": {"one": "{n} Seed", "other": "{n} Seeds"}, "en": {"one": "{n} seed", "other": "{n} seeds"}},
     # -- options of settings in words (funding_mode's are the dashboard's: dashboard.option.funding_mode.*)
     "finding.option.mode.project": {"de": "Projektförderung", "en": "project funding"},
     "finding.option.mode.institutional": {"de": "institutionelle Förderung", "en": "institutional funding"},

@@ -186,4 +186,5 @@ def budget_neutral_line(scenario: str, reference: str, factor: float, gap: float
     """The line `--budget-neutral` prints per scaled scenario, in the report's language."""
     sign = "+" if gap >= 0 else "-"
     return text("finding.budget_neutral", lang, scenario=scenario, ref=reference, factor=number(factor, lang, 4),
-                gap=sign + percent(abs(gap), lang, 2), n=evaluations, seeds=seeds)
+                gap=sign + percent(abs(gap), lang, 2), evaluations=text("finding.evaluations", lang, n=evaluations),
+                seeds=text("finding.seeds", lang, n=seeds))

@@ -47,6 +47,7 @@ class Brief:
     steps: pd.DataFrame          # position, seed, year and the SERIES columns, one row per run and month
     names: list[str]
     provenance: str
+    more: str = "finding.brief.more"   # the message saying where every outcome is (the report, or the dashboard)
 
     @property
     def sentences(self) -> list[str]:
@@ -99,6 +100,7 @@ def draw_series(axes: list[Axes], steps: pd.DataFrame, names: list[str], lang: s
         ax.tick_params(labelsize=size)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: plain(round(x), lang)))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))       # MSOs and positions: whole numbers
         ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(y, lang, 0 if float(y).is_integer() else 1)))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=size - 1)
@@ -111,6 +113,7 @@ class Cursor:
         self.figure, self.y = figure, 1 - MARGIN
 
     def write(self, words: str, size: float = 8, weight: str = "normal", width: int = 118, indent: str = "") -> None:
+        width = int(width * 0.9) if weight == "bold" else width        # bold letters are wider
         lines = textwrap.wrap(words, width=int(width * 8 / size), initial_indent=indent,
                               subsequent_indent=" " * len(indent)) or [""]
         for line in lines:
@@ -159,7 +162,7 @@ def brief_figure(brief: Brief, lang: str) -> Figure:
     figure = Figure(figsize=PAGE)
     cursor = Cursor(figure)
     cursor.write(title(brief, lang), size=14, weight="bold", width=70)
-    cursor.write(context["basis"] + " " + text("finding.brief.more", lang), size=7.5)
+    cursor.write(context["basis"] + " " + text(brief.more, lang), size=7.5)
     size = text_size(context)
     for paragraph in context["paragraphs"]:
         cursor.write(paragraph["heading"], size=size + 1, weight="bold")
@@ -201,7 +204,7 @@ def brief_html(brief: Brief, lang: str) -> str:
     context = brief.context
     svg = base64.b64encode(series_svg(brief, lang).encode()).decode("ascii")
     return environment.get_template("brief.html.j2").render(
-        lang=lang, creator=CREATOR, title=title(brief, lang), basis=context["basis"], more=text("finding.brief.more", lang),
+        lang=lang, creator=CREATOR, title=title(brief, lang), basis=context["basis"], more=text(brief.more, lang),
         paragraphs=context["paragraphs"], flags=context["flags"], lever_header=lever_header(context, lang),
         lever_rows=lever_rows(context), figure=svg, figure_alt=text("finding.brief.figure", lang),
         caveat=context["caveat"], provenance=brief.provenance)
@@ -220,12 +223,13 @@ def is_own_brief(path: Path) -> bool:
         return CREATOR.encode() in handle.read()
 
 
-def write_brief(brief: Brief, path: str | Path, lang: str) -> Path:
-    """Write the brief as HTML (a name ending in .html or .htm) or else as a one-page PDF; returns its path."""
+def write_brief(brief: Brief, path: str | Path, lang: str, name: str | None = None) -> Path:
+    """Write the brief as HTML (`name`, default the path's name, ending in .html or .htm) or else as a one-page PDF
+    (a caller writing to a temporary path passes the final name); returns its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f".{path.name}.partial")
-    if path.suffix.lower() in (".html", ".htm"):
+    if Path(name or path.name).suffix.lower() in (".html", ".htm"):
         staging.write_text(brief_html(brief, lang), encoding="utf-8")
     else:
         staging.write_bytes(brief_pdf(brief, lang))

@@ -20,7 +20,7 @@ from ..i18n import label
 from ..outputs import write_folder
 from .figures import COLORS, band_panel, new_figure, png_bytes
 from .findings import MEASURES
-from .findings_format import localise_axes, text
+from .findings_format import localise_axes, number, plain, text
 from .findings_section import from_report_data, render as render_findings, window_of
 from .page import STYLE, render_page
 
@@ -193,10 +193,10 @@ def provenance_rows(data: ReportData, lang: str) -> list[dict[str, str]]:
         records.append({
             "scenario": c["scenario_name"], "scenario_hash": c["scenario_hash"],
             "runs": f"{len(runs)} / {int(c['reps'])}", "seeds": f"{runs['seed'].min()}-{runs['seed'].max()}",
-            "years": f"{c['years']:g}", "msosim_version": ", ".join(sorted(set(runs["msosim_version"]))),
+            "years": plain(c["years"], lang), "msosim_version": ", ".join(sorted(set(runs["msosim_version"]))),
             "git_commit": ", ".join(commits), "libraries": ", ".join(libraries),
             "run_dates": f"{runs['finished_at'].min():%Y-%m-%d %H:%M} - {runs['finished_at'].max():%Y-%m-%d %H:%M}",
-            "wall_time": f"{runs['wall_seconds'].mean():.2f} s, {runs['wall_seconds'].sum():.0f} s",
+            "wall_time": f"{number(runs['wall_seconds'].mean(), lang, 2)} s, {number(runs['wall_seconds'].sum(), lang)} s",
             "scenario_json": runs["scenario_json"].iloc[0],
         })
     return records

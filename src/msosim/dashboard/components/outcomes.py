@@ -21,6 +21,7 @@ from .step_chart import StepCharts, options_json
 HEADLINE_DIGITS = {"alive": 0, "staff_fte": 1, "volunteers": 0, "service_coverage": 3, "staff_let_go_at_grant_end": 1,
                    "dissolved_total": 0, "application_hours_total": 0, "public_money_volunteer_only_share": 1}
 PERCENT = {"public_money_volunteer_only_share"}      # shares shown in percent (value x 100)
+AFTER_FIRST_MONTH = {"service_coverage"}             # no value before the first month's services
 TICKER_SHOWN = 14
 CARD = "v-card v-sheet theme--light elevation-2 ma-2"      # the classes of a solara.Card, for cards drawn as HTML
 
@@ -62,11 +63,17 @@ def causes_html(snapshot: Snapshot | None, lang: str) -> str:
 
 
 def headline_card(key: str, a: float, b: float, lang: str, spread=None, snapshot: Snapshot | None = None) -> str:
-    """One card: A, B (medians in an ensemble) and the difference B − A (see difference_html); in percent for shares."""
+    """One card: A, B (medians in an ensemble) and the difference B − A (see difference_html); in percent for shares.
+    A flow that has no value before the first month (service coverage) shows '–' and says so at step 0."""
     digits = HEADLINE_DIGITS[key]
     shown_a, shown_b = (100 * a, 100 * b) if key in PERCENT else (a, b)
     unit = " %" if key in PERCENT else ""
     extra = causes_html(snapshot, lang) if key == "dissolved_total" else ""
+    if snapshot is not None and snapshot.step == 0 and key in AFTER_FIRST_MONTH:
+        shown_a = shown_b = float("nan")
+        note = f"<div class='msosim-headline-verdict' style='color:#495057;font-size:14px'>{html.escape(t('card.after_first_month', lang))}</div>"
+    else:
+        note = difference_html(key, a, b, lang, spread, bool(snapshot is not None and snapshot.pending))
     return (f"<div class='{CARD} msosim-headline-{key}' style='min-width:170px;flex:1;margin:4px 6px'>"
             "<div class='v-card__text' style='padding:6px 12px;font-size:15px;line-height:1.35'>"
             "<div style='display:flex;gap:12px;align-items:baseline;flex-wrap:wrap'>"
@@ -74,7 +81,7 @@ def headline_card(key: str, a: float, b: float, lang: str, spread=None, snapshot
             f"<span class='msosim-headline-a' style='color:{COLOURS['A']}'>A {html.escape(number(shown_a, lang, digits) + unit)}</span>"
             f"<span class='msosim-headline-b' style='color:{COLOURS['B']}'>B {html.escape(number(shown_b, lang, digits) + unit)}</span>"
             "</div>"
-            f"{difference_html(key, a, b, lang, spread, bool(snapshot is not None and snapshot.pending))}{extra}"
+            f"{note}{extra}"
             "</div></div>")
 
 

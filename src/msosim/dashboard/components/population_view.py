@@ -88,6 +88,17 @@ def event_rows(story: dict, lang: str) -> list[list[str]]:
     return rows
 
 
+def event_list(rows: list[list[str]]) -> str:
+    """Events as blocks that fit a narrow column: month and event on one line, cause and details below."""
+    blocks = []
+    for date, event, cause, detail in rows:
+        below = ", ".join(part for part in (cause, detail) if part)
+        blocks.append(f"<div style='padding:2px 0;border-bottom:1px solid #e9ecef'><span style='color:#868e96'>{date}</span> "
+                      f"<b>{event}</b>" + (f"<br><span style='color:#495057;font-size:0.9em'>{below}</span>" if below else "")
+                      + "</div>")
+    return f"<div class='msosim-story-events' style='font-size:0.9em'>{''.join(blocks)}</div>"
+
+
 @solara.component
 def EventPages(policy: str, story: dict, lang: str):
     """One policy's events of the chosen MSO, complete, EVENTS_PER_PAGE at a time."""
@@ -99,9 +110,8 @@ def EventPages(policy: str, story: dict, lang: str):
         solara.HTML(unsafe_innerHTML=f"{_chip(policy)} {html.escape(t('story.events_count', lang, n=len(rows)))}")
         if not rows:
             return
-        header = [t("column.date", lang), t("column.event", lang), t("column.cause", lang), ""]
         chunk = rows[shown * EVENTS_PER_PAGE:(shown + 1) * EVENTS_PER_PAGE]
-        solara.HTML(unsafe_innerHTML=html_table(header, chunk, "msosim-story-events"))
+        solara.HTML(unsafe_innerHTML=event_list(chunk))
         if pages > 1:
             with solara.Row(gap="4px", style={"align-items": "center"}):
                 solara.Button(icon_name="mdi-chevron-left", text=True, disabled=shown == 0,

@@ -78,6 +78,10 @@ module.exports = {
           if (axis.type === "value") axis.axisLabel = Object.assign({}, axis.axisLabel, {formatter: format});
         });
         if (option.tooltip) option.tooltip.valueFormatter = format;
+        // An item tooltip "MSO {row} · {a}": the MSO's row (third value of a point) and the series' name.
+        const template = option.tooltip && option.tooltip.formatter;
+        if (typeof template === "string" && template.includes("{row}")) option.tooltip.formatter = (p) =>
+          template.replace("{row}", p.value && p.value[2] != null ? p.value[2] : "").replace("{a}", p.seriesName);
         if (option.tooltip && option.tooltip.trigger === "axis") option.tooltip.formatter = (params) => {
           const shown = [].concat(params).filter((p) => p.value && p.value[1] != null && !/-(band|low)$/.test(p.seriesId));
           if (!shown.length) return "";
