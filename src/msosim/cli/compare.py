@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from ..outputs import OutputError, check_files
-from . import shared as cli
+from . import posterior as posterior_cli, shared as cli
 from .guards import EXPERIMENT, SCENARIO, ResourceError, bounded, check_memory, one_line, run_size
 
 
@@ -54,6 +54,8 @@ def compare(
     budget_neutral: Annotated[bool, typer.Option(help="scale each scenario's budgets to the reference's public spending (within 1%)")] = False,
     brief: Annotated[Path | None, typer.Option(help="also write the one-page brief (PDF) to this file")] = None,
     keep_tables: Annotated[bool, typer.Option(help="also keep each run's events, grants and msos tables (Parquet files in <store>.tables/, listed in the store's run_tables)")] = False,
+    posterior: Annotated[int | None, typer.Option(min=1, max=1000, help="draw N parameter sets from the calibration's weighted particles (--particles), each run --reps times; prints parameter uncertainty against chance per outcome")] = None,
+    particles: Annotated[Path, typer.Option(help="weighted particles written by `msosim calibrate` (for --posterior)")] = Path("data/calibrated_particles.csv"),
 ) -> None:
     """Run replications of scenarios in parallel, store every run, print the findings and the paired comparison, write the report."""
     from ..experiments.batch import RunFailed, load_scenarios, progress_bar, run_comparison
@@ -90,6 +92,7 @@ def compare(
             cli.err.print(f"budget-neutral: {config.name}: budgets x {result.factor:.4f}, public spending "
                           f"{result.gap:+.2%} against {configs[0].name} ({result.iterations} evaluations on "
                           f"{min(reps, 3)} seed(s))", highlight=False, soft_wrap=True)
+    drawn = posterior_cli.prepare(particles, posterior, seed, configs)
     workers = workers or os.cpu_count() or 1
     try:
         opened = Store.open(store, create=True)
@@ -116,7 +119,7 @@ def compare(
                           f"{result.spec.seed} ({result.wall_seconds:.2f} s)", highlight=False, soft_wrap=True)
 
     try:
-        comparison_id = run_comparison(opened, configs, scenarios, reps=reps, years=years, workers=workers,
+        comparison_id = (run_comparison if drawn is None else drawn.run)(opened, configs, scenarios, reps=reps, years=years, workers=workers,
                                        base_seed=seed, on_start=on_start, on_stored=on_stored, keep_tables=keep_tables)
     except KeyboardInterrupt:
         bar.stop()
@@ -135,6 +138,7 @@ def compare(
     cli.console.print(console_table(data, lang.value, cli.console.width))
     _print_provenance(data, lang.value)
     page = write_report(data, report, lang.value)
+    posterior_cli.show(drawn, store, report, reps)
     if brief is not None:
         cli.console.print(f"brief {_write_brief(data, brief, lang.value)}", highlight=False)
     cli.console.print(f"{state['done']} runs in {time.perf_counter() - started:.1f} s; store {store}; report {page}",

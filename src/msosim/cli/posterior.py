@@ -1,0 +1,39 @@
+"""`msosim compare --posterior N`: the draws before anything runs, and the split of each outcome's spread after."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import shared as cli
+
+
+def prepare(particles: Path, count: int | None, seed: int, configs: list):
+    """None without --posterior; else the draws (checked, one-line errors before anything is written)."""
+    if count is None:
+        return None
+    from ..experiments.experiment import ExperimentError
+    from ..experiments.posterior import PosteriorComparison
+
+    try:
+        drawn = PosteriorComparison.load(particles, count, seed, configs)
+    except ExperimentError as exc:
+        cli.fail(str(exc))
+    rows = sorted(set(drawn.draws["particle"].tolist()))
+    cli.err.print(f"posterior: {count} draw(s) from {particles} (particles {', '.join(map(str, rows[:10]))}"
+                  f"{' ...' if len(rows) > 10 else ''}); draw k runs seeds {seed} + k x reps ...", highlight=False,
+                  soft_wrap=True)
+    return drawn
+
+
+def show(drawn, store: Path, report: Path, reps: int) -> None:
+    """With --posterior: print the parameter-vs-chance table and write posterior_variance.csv into the report folder."""
+    if drawn is None:
+        return
+    from ..experiments.posterior import decomposition
+    from ..experiments.store import Store
+    from ..reporting.posterior import console_table, write_csv
+
+    with Store.open(store) as opened:
+        table = decomposition(drawn.outcomes(opened))
+    cli.console.print(console_table(table, len(drawn.scenarios), reps, drawn.particles_file))
+    cli.console.print(f"posterior {write_csv(table, report)}", highlight=False, soft_wrap=True)
