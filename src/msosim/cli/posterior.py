@@ -35,5 +35,8 @@ def show(drawn, store: Path, report: Path, reps: int) -> None:
 
     with Store.open(store) as opened:
         table = decomposition(drawn.outcomes(opened))
+    cli.console.print(f"The findings and the comparison table above are those of draw 1 (particle {drawn.draws['particle'][0]}); "
+                      f"the table below covers all {len(drawn.scenarios)} draws x {reps} replications.",
+                      highlight=False, soft_wrap=True)
     cli.console.print(console_table(table, len(drawn.scenarios), reps, drawn.particles_file))
     cli.console.print(f"posterior {write_csv(table, report)}", highlight=False, soft_wrap=True)
