@@ -86,7 +86,7 @@ def test_different_particles_show_as_parameter_uncertainty(small, tmp_path) -> N
     assert split.loc["volunteer_turnover", "parameter_share"] > 0.8
     assert split.loc["volunteer_turnover", "parameter_sd"] > 3 * split.loc["volunteer_turnover", "noise_sd"]
     again = CliRunner().invoke(app, compare_args(small[:1], tmp_path, "two", "--posterior", "3", "--particles",
-                                                 str(particles), "--seed", "2"))
+                                                 str(particles), "--seed", "2", "--overwrite"))
     assert again.exit_code == 0 and "6 already in" in again.stderr and "0 to run" in again.stderr   # resumes, draws kept
 
 

@@ -25,18 +25,19 @@ def prepare(particles: Path, count: int | None, seed: int, configs: list):
     return drawn
 
 
-def show(drawn, store: Path, report: Path, reps: int) -> None:
-    """With --posterior: print the parameter-vs-chance table and write posterior_variance.csv into the report folder."""
+def show(drawn, store: Path, reps: int, extra: dict | None) -> dict | None:
+    """With --posterior: print the parameter-vs-chance table; returns the report's extra files with
+    posterior_variance.csv added (unchanged without --posterior)."""
     if drawn is None:
-        return
+        return extra
     from ..experiments.posterior import decomposition
     from ..experiments.store import Store
-    from ..reporting.posterior import console_table, write_csv
+    from ..reporting.posterior import FILE, console_table, csv_writer
 
     with Store.open(store) as opened:
         table = decomposition(drawn.outcomes(opened))
     cli.console.print(f"The findings and the comparison table above are those of draw 1 (particle {drawn.draws['particle'][0]}); "
-                      f"the table below covers all {len(drawn.scenarios)} draws x {reps} replications.",
-                      highlight=False, soft_wrap=True)
+                      f"the table below covers all {len(drawn.scenarios)} draws x {reps} replications "
+                      f"({FILE} in the report folder).", highlight=False, soft_wrap=True)
     cli.console.print(console_table(table, len(drawn.scenarios), reps, drawn.particles_file))
-    cli.console.print(f"posterior {write_csv(table, report)}", highlight=False, soft_wrap=True)
+    return (extra or {}) | {FILE: csv_writer(table)}

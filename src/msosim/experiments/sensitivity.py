@@ -209,16 +209,18 @@ def _limit(value: Any) -> Any:
 # -- the analysis ------------------------------------------------------------------------------------
 
 def analyze_sweep(store: str | Path | Store, *, sweep: str | None = None, report: str | Path | None = None,
-            prim: str | None = None, prim_density: float = 0.8, outcomes: list[str] | None = None) -> Analysis:
-    """Indices (Sobol or Morris, by the sweep's sampler) and, with `prim`, a PRIM box; `report` writes files."""
+            prim: str | None = None, prim_density: float = 0.8, outcomes: list[str] | None = None,
+            overwrite: bool = False) -> Analysis:
+    """Indices (Sobol or Morris, by the sweep's sampler) and, with `prim`, a PRIM box; `report` writes files (a new
+    folder, or msosim's previous output there with `overwrite`)."""
     if isinstance(store, Store):
-        return _analyze(store, sweep, report, prim, prim_density, outcomes)
+        return _analyze(store, sweep, report, prim, prim_density, outcomes, overwrite)
     with Store.open(store) as opened:
-        return _analyze(opened, sweep, report, prim, prim_density, outcomes)
+        return _analyze(opened, sweep, report, prim, prim_density, outcomes, overwrite)
 
 
 def _analyze(store: Store, sweep: str | None, report: str | Path | None, prim: str | None, prim_density: float,
-             outcomes: list[str] | None) -> Analysis:
+             outcomes: list[str] | None, overwrite: bool = False) -> Analysis:
     row = _sweep_row(store, sweep)
     stored = json.loads(row["experiment_json"])
     experiment, options, problem = stored["experiment"], stored["options"], stored["problem"]
@@ -248,7 +250,7 @@ def _analyze(store: Store, sweep: str | None, report: str | Path | None, prim: s
             result.warnings.append(f"the experiment's prim: {held}; PRIM skipped (it needs runs on both sides; "
                                    "give --prim with another threshold)")
     if report is not None:
-        result.report = write_report(result, Path(report), outcomes)
+        result.report = write_report(result, Path(report), outcomes, overwrite=overwrite)
     return result
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from .page import replace_files
 from .report import OUTCOMES
 
 FILE = "posterior_variance.csv"
@@ -33,7 +32,6 @@ def console_table(table: pd.DataFrame, draws: int, reps: int, particles: Path):
     return out
 
 
-def write_csv(table: pd.DataFrame, folder: Path) -> Path:
-    """posterior_variance.csv in the report folder: every outcome, value and paired difference, split."""
-    replace_files(Path(folder), ".posterior-", {FILE: lambda path: table.to_csv(path, index=False)})
-    return Path(folder) / FILE
+def csv_writer(table: pd.DataFrame):
+    """The writer of posterior_variance.csv (every outcome, value and paired difference, split) for the report folder."""
+    return lambda path: table.to_csv(path, index=False)

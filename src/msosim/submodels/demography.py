@@ -10,7 +10,7 @@ from ..agents.mso import remove_handles
 from ..population import new_msos
 from ..state import CAUSE_CODE
 from .draws import choose
-from .grants import running_grants
+from .held_grants import running_grants
 from .rates import per_step
 
 if TYPE_CHECKING:

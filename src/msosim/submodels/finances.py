@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .grants import grant_payments, running_grant_costs
+from .held_grants import grant_payments, running_grant_costs
 from .rates import per_step
 
 if TYPE_CHECKING:
