@@ -70,3 +70,13 @@ def test_same_seed_same_proposals() -> None:
     c = abc_smc.sample(simulate, first, LOW, HIGH, generations=3, accept=0.1, seed=5)
     np.testing.assert_array_equal(a[-1].X, b[-1].X)
     assert not np.array_equal(a[-1].X, c[-1].X)
+
+
+def test_the_kernel_stays_positive_definite_with_fewer_particles_than_parameters() -> None:
+    low, high = np.zeros(5), np.ones(5)
+    particles = np.random.default_rng(3).uniform(low, high, size=(3, 5))
+    cov = abc_smc.kernel_covariance(particles, np.full(3, 1 / 3), low, high)
+    assert np.linalg.eigvalsh(cov).min() > 0
+    np.testing.assert_allclose(np.diag(cov), 2 * particles.var(axis=0) + 1e-6)
+    X = abc_smc.propose(particles, np.full(3, 1 / 3), cov, 50, low, high, np.random.default_rng(1))
+    assert X.shape == (50, 5) and ((X >= low) & (X <= high)).all()

@@ -175,6 +175,16 @@ def test_smc_weights_the_last_generation_shrinks_the_tolerance_and_writes_the_we
     assert [g["samples"] for g in meta["generations"]] == [6, 6] and "ABC-SMC in 2 generations" in meta["method"]
     assert meta["particles"] == "smc_calibrated_particles.csv" and meta["effective_sample_size"] > 0
 
+    # compare --posterior draws these particles: the same seed, the same draws, each one of them
+    from msosim.experiments.posterior import PosteriorComparison
+
+    configs = [load_scenario(SCENARIOS / "district.yaml")]
+    first_draws = PosteriorComparison.load(tmp_path / "smc_calibrated_particles.csv", 20, 5, configs)
+    assert first_draws.draws.equals(PosteriorComparison.load(tmp_path / "smc_calibrated_particles.csv", 20, 5, configs).draws)
+    for k, row in first_draws.draws.iterrows():
+        value = particles["volunteers.dropout_rate"][row["particle"]]
+        assert row["volunteers.dropout_rate"] == value == first_draws.scenarios[k][0].volunteers.dropout_rate
+
     # resumed from the store: the same proposals, nothing run again, the same particles into a fresh sibling file
     todo = []
     again = run_calibration(path, workers=1, on_start=lambda stage, total, left: todo.append(left))

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from ..outputs import OutputError, check_folder, check_new_file, staged_file
-from . import shared as cli
+from . import posterior as posterior_cli, shared as cli
 from .guards import EXPERIMENT, OPTIONS, SCENARIO, bounded, check_kept_tables, check_runs, one_line, size_option
 
 
@@ -60,6 +60,8 @@ def compare(
     keep_tables: Annotated[bool, typer.Option(help="also keep each run's events, grants and msos tables (Parquet files in <store>.tables/, listed in the store's run_tables)")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace msosim's previous report (and brief) there")] = False,
     max_memory: Annotated[str | None, typer.Option(help="refuse runs expected to need more, e.g. 2G (default: the free memory)", callback=size_option)] = None,
+    posterior: Annotated[int | None, typer.Option(min=1, max=1000, help="draw N parameter sets from the calibration's weighted particles (--particles), each run --reps times; prints parameter uncertainty against chance per outcome")] = None,
+    particles: Annotated[Path, typer.Option(help="weighted particles written by `msosim calibrate` (for --posterior)")] = Path("data/calibrated_particles.csv"),
 ) -> None:
     """Run replications of scenarios in parallel, store every run, print the findings and the paired comparison, write the report."""
     from ..experiments.batch import RunFailed, load_scenarios, progress_bar, run_comparison
@@ -91,6 +93,7 @@ def compare(
         for config, result in scaled[1:]:
             cli.err.print(budget_neutral_line(config.name, configs[0].name, result.factor, result.gap, result.iterations,
                                               min(reps, 3), lang.value), highlight=False, soft_wrap=True)
+    drawn = posterior_cli.prepare(particles, posterior, seed, configs)
     workers = workers or os.cpu_count() or 1
     try:
         opened = Store.open(store, create=True)
@@ -117,7 +120,7 @@ def compare(
                           f"{result.spec.seed} ({result.wall_seconds:.2f} s)", highlight=False, soft_wrap=True)
 
     try:
-        comparison_id = run_comparison(opened, configs, scenarios, reps=reps, years=years, workers=workers,
+        comparison_id = (run_comparison if drawn is None else drawn.run)(opened, configs, scenarios, reps=reps, years=years, workers=workers,
                                        base_seed=seed, on_start=on_start, on_stored=on_stored, keep_tables=keep_tables)
     except KeyboardInterrupt:
         bar.stop()
@@ -137,6 +140,7 @@ def compare(
     _print_provenance(data, lang.value)
     inside = _brief_in_report(brief, report)
     extra = {brief.name: lambda path: _write_brief(data, path, lang.value, brief.name)} if inside else None
+    extra = posterior_cli.show(drawn, store, reps, extra)
     page = write_report(data, report, lang.value, overwrite=overwrite, extra=extra)
     if brief is not None and not inside:
         with staged_file(brief, "--brief", allowed=overwrite) as staging:

@@ -51,13 +51,15 @@ def effective_sample_size(weights: np.ndarray) -> float:
 
 
 def kernel_covariance(particles: np.ndarray, weights: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """Twice the weighted covariance of the particles (Beaumont et al. 2009), each variance at least
-    (width / 1000)^2 so that a population of one point or one value still moves."""
+    """Twice the weighted covariance of the particles (Beaumont et al. 2009); only its diagonal when there are no more
+    particles than parameters (the full matrix would be singular), plus (width / 1000)^2 on the diagonal so that the
+    kernel is positive definite and a population of one point still moves."""
     w = weights / weights.sum()
     centred = particles - w @ particles
     cov = 2.0 * (centred * w[:, None]).T @ centred
-    floor = ((high - low) / 1000.0) ** 2
-    return cov + np.diag(np.maximum(floor - np.diag(cov), 0.0))
+    if len(particles) <= particles.shape[1]:
+        cov = np.diag(np.diag(cov))
+    return cov + np.diag(((high - low) / 1000.0) ** 2)
 
 
 def kernel_density(points: np.ndarray, centres: np.ndarray, cov: np.ndarray) -> np.ndarray:
