@@ -328,6 +328,7 @@ def collect_income(model: MSOModel) -> None:
     for j in paying_grants(model):
         amount = g.amount_per_year[j] / spy
         model.funder_paid[g.funder[j]] += amount
+        g.paid[j] += amount
         if g.kind[j] == PROJECT:
             project[g.mso[j]] += amount
         else:
@@ -360,6 +361,7 @@ def pay_costs(model: MSOModel) -> None:
         material[i] += g.material_per_year[j] / spy
         if g.kind[j] == PROJECT:
             project_material[i] += g.material_per_year[j] / spy
+    book_unspent(model)  # set aside before the insolvency clock looks at the reserves
     for i in range(m.n):
         if m.alive[i]:
             staff = m.staff_fte[i] * (fin.staff_cost_per_fte * model.factors.staff_cost) / spy
@@ -369,6 +371,35 @@ def pay_costs(model: MSOModel) -> None:
         m.freelance_hours[i] = project_material[i] * fin.material_hours_share / fin.honorarium_per_hour
         m.insolvent_months[i] = m.insolvent_months[i] + 1 if m.alive[i] and m.reserves[i] < 0 else 0
     model.admin_hours = np.array(admin)
+
+
+def book_unspent(model: MSOModel) -> None:
+    """Money of each paying grant not used this step: vacant positions (ANBest-P Nr. 2.1), set aside for the funder."""
+    m, g, fin, spy = model.msos, model.grants, model.config.finance, model.config.steps_per_year
+    paying = paying_grants(model)
+    funded = [0.0] * m.n
+    for j in paying:
+        funded[g.mso[j]] += g.staff_fte[j]
+    for j in paying:
+        i = g.mso[j]
+        staffed = min(m.staff_fte[i] / max(funded[i], 1e-12), 1.0)
+        office = fin.office_costs if g.kind[j] == INSTITUTIONAL else 0.0
+        overhead = fin.overhead_needed if g.kind[j] == INSTITUTIONAL else fin.overhead_allowed
+        missing = (1.0 - staffed) * (fin.staff_cost_per_fte + office) * g.staff_fte[j] * (1.0 + overhead)
+        unspent = missing * g.amount_per_year[j] / max(g.project_cost_per_year[j], 1e-12) / spy
+        unspent = min(unspent, g.amount_per_year[j] / spy)
+        g.unspent[j] += unspent
+        m.reserves[i] -= unspent  # set aside for the funder
+
+
+def return_unspent(model: MSOModel, j: int) -> None:
+    """An ending grant's unspent money goes back to its funder (ANBest-P Nr. 8)."""
+    m, g = model.msos, model.grants
+    if g.unspent[j] > 0:
+        g.returned[j] = g.unspent[j]
+        m.grant_returned_total[g.mso[j]] += g.unspent[j]
+        model.funder_returned[g.funder[j]] += g.unspent[j]
+        model.flow["grant_money_returned"] += g.unspent[j]
 
 
 def spend_reserves(model: MSOModel) -> None:
@@ -397,6 +428,7 @@ def end_grants(model: MSOModel, draws: Draws) -> None:
     renewed = []
     for position, j in enumerate(ending):
         g.active[j] = False
+        return_unspent(model, j)
         i = g.mso[j]
         fit = m.alive[i] and m.volunteers[i] >= cfg.min_active_volunteers
         renewed.append(bool(g.kind[j] == INSTITUTIONAL and fit
@@ -416,13 +448,16 @@ def end_grants(model: MSOModel, draws: Draws) -> None:
     for j, renew in zip(ending, renewed):
         i = g.mso[j]
         successor = renew or 0 <= m.last_grant_start[i] - t <= window
-        cause = "renewed" if renew else ("with_successor" if successor else "without_successor")
-        log_one(model, "grant_ended", i, cause, funder=g.funder[j], amount=g.amount_per_year[j], staff_fte=g.staff_fte[j])
+        if renew:
+            log_one(model, "grant_renewed", i, funder=g.funder[j], amount=g.amount_per_year[j], staff_fte=g.staff_fte[j])
+        else:
+            cause = "with_successor" if successor else "without_successor"
+            log_one(model, "grant_ended", i, cause, funder=g.funder[j], amount=g.amount_per_year[j], staff_fte=g.staff_fte[j])
         if not successor:
             m.cliff[i] = True
 
 
-def adjust_staff(model: MSOModel) -> None:
+def adjust_staff(model: MSOModel, draws: Draws) -> None:
     """Hire what running grants pay for; staff a grant starting within the successor window will pay stay;
     other unpaid staff stay only if reserves cover all of them for the months required, else all go."""
     m, g, fin, t = model.msos, model.grants, model.config.finance, model.t
@@ -434,11 +469,17 @@ def adjust_staff(model: MSOModel) -> None:
                 funded_now[g.mso[j]] += g.staff_fte[j]
             if g.start[j] <= t + window:
                 funded_soon[g.mso[j]] += g.staff_fte[j]
-    monthly_cost = fin.staff_cost_per_fte / 12.0 * max(fin.reserve_months_to_keep_staff, 1e-9)
+    # open positions are filled after a vacancy: each MSO hiring fills them this step with probability `fill`
+    hiring = [i for i in range(m.n) if m.alive[i] and max(funded_now[i] - m.staff_fte[i], 0.0) >= 1e-9]
+    fill = 1.0 / (1.0 + fin.vacancy_months * model.config.steps_per_year / 12.0)
+    fill_draw = draws.take("random") if fin.vacancy_months > 0 and hiring else None
+    filled = {i: fill_draw is None or fill_draw.for_row(k, len(hiring)) < fill for k, i in enumerate(hiring)}
     for i in range(m.n):
         if not m.alive[i]:
             continue
         hire = max(funded_now[i] - m.staff_fte[i], 0.0)
+        if hire >= 1e-9 and not filled[i]:
+            continue
         excess = max(m.staff_fte[i] - funded_soon[i], 0.0)
         excess = excess if excess >= 1e-9 else 0.0
         unfunded = max(m.staff_fte[i] - funded_now[i], 0.0)  # the excess and those bridged to a successor
@@ -875,6 +916,7 @@ def dissolve_one(model: MSOModel, i: int, cause: str, code: int) -> None:
     for j in range(g.n):
         if g.active[j] and g.mso[j] == i:
             g.active[j] = False
+            return_unspent(model, j)
             log_one(model, "grant_ended", i, "dissolution", funder=g.funder[j], amount=g.amount_per_year[j])
     for j in range(ties.n):
         if ties.active[j] and i in (ties.a[j], ties.b[j]):

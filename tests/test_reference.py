@@ -94,6 +94,7 @@ def snapshot(model: MSOModel, events_before: int) -> dict:
                 state[f"{table}.{name}"] = column[: rows.n].copy()
     state["admin_hours"] = np.array(model.admin_hours, copy=True)
     state["funder_paid"] = model.funder_paid.copy()
+    state["funder_returned"] = model.funder_returned.copy()
     for key, value in model.flow.items():
         state[f"flow.{key}"] = np.array(value, dtype=float)
     state["living_agents"] = np.array(sorted(agent.row for agent in model.agents_by_type[MSO]))
@@ -178,7 +179,7 @@ def test_vectorised_submodel_matches_reference(case, module, name, reference_fun
 # Which branches the comparison above went through: each (event, cause) must occur in the stress case.
 BRANCHES = [
     ("dissolved", "volunteers"), ("dissolved", "insolvency"), ("dissolved", "background"),
-    ("grant_ended", "renewed"), ("grant_ended", "with_successor"), ("grant_ended", "without_successor"),
+    ("grant_renewed", ""), ("grant_ended", "with_successor"), ("grant_ended", "without_successor"),
     ("grant_ended", "dissolution"), ("staff_hired", "grant_start"), ("staff_let_go", "grant_end"),
     ("staff_let_go", "finances"), ("staff_let_go", "dissolution"), ("task_delegated", "funded"),
     ("task_delegated", "unfunded"), ("tie_formed", ""), ("tie_broken", "drift"), ("tie_broken", "polarisation"),

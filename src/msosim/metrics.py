@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 FLOW_KEYS = ("founded", "dissolved_volunteers", "dissolved_insolvency", "dissolved_background",
              "volunteer_quits", "volunteer_joins", "staff_hired", "staff_let_go", "staff_lost_at_cliff",
-             "applications", "awards", "tasks_delegated", "tasks_hours", "tasks_unfunded_hours", "reserves_spent")
+             "applications", "awards", "tasks_delegated", "tasks_hours", "tasks_unfunded_hours", "reserves_spent",
+             "grant_money_returned")
 
 
 def new_flow() -> dict:
@@ -112,6 +113,9 @@ def monthly_row(model: MSOModel) -> dict:
         "public_money": public, "public_money_per_service_hour": public / service if service > 0 else np.nan,
         "funders_paid_total": float(model.funder_paid.sum()),
         "msos_grant_income_total": float(m.grant_income_total[:n].sum()),
+        "grant_money_returned": float(flow["grant_money_returned"]),
+        "funders_returned_total": float(model.funder_returned.sum()),
+        "msos_grant_returned_total": float(m.grant_returned_total[:n].sum()),
         "municipal_paid_total": float(d.paid_total[: d.n].sum()),
         "msos_municipal_income_total": float(m.municipal_income_total[:n].sum()),
         "events_active": ",".join(model.factors.active),

@@ -117,6 +117,8 @@ class FinanceConfig(Strict):
                                             description="running costs (staff, office, basic costs) an MSO may keep as operating reserve [months]; AEAO zu § 62 Abs. 1 Nr. 1 AO (Betriebsmittelruecklage; the length is a prior)")
     free_reserve_share: Share = Field(0.1, description="share of last year's income an MSO may keep as free reserve besides the operating reserve [-]; § 62 Abs. 1 Nr. 3 AO: 10% of the funds to be used promptly")
     spending_rate: Share = Field(0.5, description="yearly share of the money above the allowed reserves that an MSO spends on its purposes (activities, rooms, material) [-]; § 55 Abs. 1 Nr. 5 AO: within the two years after the year of receipt")
+    vacancy_months: float = Field(1.25, ge=0, le=24,
+                                  description="mean months a position a new grant pays stays vacant before it is filled [months]; IAB-Stellenerhebung 2022: actual start 38 days after the wanted start for positions needing a vocational or academic degree (31 days for all hires)")
     material_hours_share: Share = Field(0.5, description="share of a grant's non-staff money spent on freelance help [-]; prior")
     honorarium_per_hour: float = Field(25.0, gt=0, le=1000,
                                        description="cost of one hour of freelance help bought from project money [EUR/h]; prior")

@@ -10,6 +10,7 @@ from ..agents.mso import remove_handles
 from ..population import new_msos
 from ..state import CAUSE_CODE
 from .draws import choose
+from .grant_returns import return_unspent
 from .grants import running_grants
 from .rates import per_step
 
@@ -76,6 +77,7 @@ def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray) -> None:
     dead[rows] = True
     stopped = (g.active[: g.n] & dead[g.mso[: g.n]]).nonzero()[0]
     g.active[stopped] = False
+    return_unspent(model, stopped)
     model.log.add(t, "grant_ended", g.mso[stopped], cause="dissolution", funder=g.funder[stopped],
                   amount=g.amount_per_year[stopped])
     cut = (ties.active[: ties.n] & (dead[ties.a[: ties.n]] | dead[ties.b[: ties.n]])).nonzero()[0]
