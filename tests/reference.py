@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from msosim.population import group_shares
-from msosim.state import INSTITUTIONAL, PROJECT
+from msosim.state import FIELDS, INSTITUTIONAL, PROJECT
 from msosim.submodels import draws as sampling
 from msosim.submodels.grants import SUCCESSOR_WINDOW_MONTHS
 
@@ -513,6 +513,10 @@ def eligible(model: MSOModel, funder: Funder, i: int, start: int) -> bool:
     if (rule == "requires_staff" and not staffed) or (rule == "volunteer_only" and staffed):
         return False
     if rule == "federation_member" and not m.federation[i]:
+        return False
+    if m.independent[i]:
+        return False
+    if funder.config.fields and not any(m.fields[i, FIELDS.index(name)] for name in funder.config.fields):
         return False
     return not any(g.active[j] and g.funder[j] == funder.index and g.mso[j] == i and g.end[j] > start
                    for j in range(g.n))

@@ -8,6 +8,7 @@ import numpy as np
 from numpy.testing import assert_allclose
 
 from msosim import MSOModel
+from msosim.state import FIELDS
 from msosim.submodels.grants import _eligible, application_hours, decide_to_apply, run_call, score_applications
 
 from .mechanism_helpers import (LARGE, add_grant, assert_binomial, assert_direction, funder_named, hand_made,
@@ -70,6 +71,7 @@ def test_eligibility_rules() -> None:
     model = hand_made(small_model(**{"funders.micro_grants.eligibility": "volunteer_only"}), 6, t=1,
                       staff_fte=[1.0, 0.0, 0.0, 1.0, 1.0, 1.0], federation=[False, False, True, False, False, False])
     model.msos.land[4] = model.districts.land[0] + 1                    # row 4 sits in another Land
+    model.msos.fields[:6, FIELDS.index("education")] = True            # fits the federal calls (issue 15)
     federal_projects = funder_named(model, "federal_projects").index
     add_grant(model, 3, amount=50000.0, start=-5, end=20, funder=federal_projects)    # still running at the new start
     add_grant(model, 5, amount=50000.0, start=-30, end=4, funder=federal_projects)    # ends by then: may follow on
@@ -89,6 +91,7 @@ def test_eligibility_rules() -> None:
 def test_a_requires_staff_call_receives_no_volunteer_only_application() -> None:
     model = hand_made(small_model(**{"applications.apply_rate": 1.0}), 200, staff_fte=np.tile([0.0, 1.0], 100),
                       volunteers=10, reserves=1e6)
+    model.msos.fields[:200, FIELDS.index("education")] = True
     run_call(model, funder_named(model, "federal_projects"))
     applied = model.event_frame().query("event == 'grant_applied'")["mso"].to_numpy()
     assert applied.size > 20

@@ -27,7 +27,7 @@ MSO_COLUMNS: dict[str, str] = {
     "application_hours": "float64", "last_grant_start": "int32", "load_per_volunteer": "float64",
     "requested_hours": "float64", "service_hours": "float64", "grant_income_total": "float64",
     "municipal_income_total": "float64", "grant_returned_total": "float64", "cliff": "bool", "freelance_hours": "float64",
-    "municipal_payment": "float64", "delegated_funded_load": "float64",
+    "municipal_payment": "float64", "delegated_funded_load": "float64", "independent": "bool",
 }
 MATRIX_COLUMNS: dict[str, tuple[int, str]] = {
     "fields": (len(FIELDS), "bool"),

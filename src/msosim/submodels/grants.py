@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..state import CAUSE_CODE, INSTITUTIONAL, PROJECT
+from ..state import CAUSE_CODE, FIELDS, INSTITUTIONAL, PROJECT
 from .applying import financing_secured, own_share, uninformed
 from .grant_returns import return_unspent
 from .rates import per_step
@@ -48,6 +48,9 @@ def _eligible(model: MSOModel, funders: Funder | Sequence[Funder], start: int) -
         ok &= m.staff_fte[:n] <= 0
     elif rule == "federation_member":
         ok &= m.federation[:n]
+    ok &= ~m.independent[:n]  # seeks no public money (BIM 2018)
+    if first.config.fields:  # fits the call: active in one of the fields the programme funds
+        ok &= m.fields[:n][:, [FIELDS.index(name) for name in first.config.fields]].any(axis=1)
     g, gn = model.grants, model.grants.n
     if len(funders) == 1:
         in_call = g.funder[:gn] == first.index
