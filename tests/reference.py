@@ -868,7 +868,7 @@ def dissolve(model: MSOModel, draws: Draws) -> None:
     m, cfg = model.msos, model.config
     grace_steps = max(1, round(cfg.volunteer_grace_months * cfg.steps_per_year / 12))
     insolvency_steps = max(1, round(cfg.finance.insolvency_months * cfg.steps_per_year / 12))
-    dying: dict[str, list[int]] = {"volunteers": [], "insolvency": [], "background": []}
+    dying: dict[str, list[int]] = {"volunteers": [], "insolvency": [], "background": [], "burnout": [], "merger": []}
     remaining = []
     for i in range(m.n):
         below = m.alive[i] and m.volunteers[i] < cfg.min_active_volunteers
@@ -881,6 +881,22 @@ def dissolve(model: MSOModel, draws: Draws) -> None:
             dying["insolvency"].append(i)
         else:
             remaining.append(i)
+    # exhaustion: yearly probability burnout_dissolution_rate * burnout^2 (issue 15)
+    if remaining:
+        draw = draws.take("random")
+        p_of = [per_step(cfg.burnout_dissolution_rate * m.burnout[i] ** 2, cfg.steps_per_year) for i in remaining]
+        dying["burnout"] = [i for k, i in enumerate(remaining) if draw.for_row(k, len(remaining)) < p_of[k]]
+        remaining = [i for i in remaining if i not in dying["burnout"]]
+    partners = merger_partners(model, remaining, draws)
+    dying["merger"] = [i for i, _ in partners]
+    remaining = [i for i in remaining if i not in dying["merger"]]
+    for i, partner in partners:
+        m.members[partner] += m.members[i]
+        m.volunteers[partner] += m.volunteers[i]
+        m.reserves[partner] += m.reserves[i]
+        m.members[i] = m.volunteers[i] = 0
+        m.reserves[i] = 0.0
+    merged_into = dict(partners)
     # other causes: a binomial number of the remaining MSOs, chosen at random; those with secured means at a lower rate
     protected = [i for i in remaining if has_secured_means(model, i)]
     exposed = [i for i in remaining if not has_secured_means(model, i)]
@@ -893,8 +909,36 @@ def dissolve(model: MSOModel, draws: Draws) -> None:
     dying["background"] = sorted(background)
     for code, (cause, rows) in enumerate(dying.items(), start=1):
         for i in rows:
-            dissolve_one(model, i, cause, code)
+            dissolve_one(model, i, cause, code, merged_into.get(i, -1))
         model.flow[f"dissolved_{cause}"] += len(rows)
+
+
+def merger_partners(model: MSOModel, free: list[int], draws: Draws) -> list[tuple[int, int]]:
+    """Small free MSOs that merge this step into a tied, larger free MSO of the same district and origin group."""
+    m, ties, cfg = model.msos, model.ties, model.config
+    free_set = set(free)
+
+    def larger(y: int, x: int) -> bool:
+        return m.members[y] > m.members[x] or (m.members[y] == m.members[x] and y < x)
+
+    candidates = []
+    for i in free:
+        if m.volunteers[i] >= 2 * cfg.min_active_volunteers:
+            continue
+        for j in range(ties.n):
+            if not ties.active[j] or i not in (ties.a[j], ties.b[j]):
+                continue
+            y = int(ties.b[j] if ties.a[j] == i else ties.a[j])
+            if y in free_set and m.district[y] == m.district[i] and m.group[y] == m.group[i] and larger(y, i):
+                candidates.append((i, y))
+                break
+    if not candidates:
+        return []
+    draw = draws.take("random")
+    p = per_step(cfg.merger_rate, cfg.steps_per_year)
+    chosen = [(i, y) for k, (i, y) in enumerate(candidates) if draw.for_row(k, len(candidates)) < p]
+    absorbed = {i for i, _ in chosen}
+    return [(i, y) for i, y in chosen if y not in absorbed]
 
 
 def has_secured_means(model: MSOModel, i: int) -> bool:
@@ -906,7 +950,7 @@ def has_secured_means(model: MSOModel, i: int) -> bool:
     return bool(m.reserves[i] >= yearly_costs * fin.operating_reserve_months / 12.0)
 
 
-def dissolve_one(model: MSOModel, i: int, cause: str, code: int) -> None:
+def dissolve_one(model: MSOModel, i: int, cause: str, code: int, partner: int = -1) -> None:
     """One MSO dissolves: staff let go, its grants stop, its ties break, its agent leaves."""
     m, g, ties, t = model.msos, model.grants, model.ties, model.t
     m.alive[i] = False
@@ -925,5 +969,5 @@ def dissolve_one(model: MSOModel, i: int, cause: str, code: int) -> None:
     for j in range(ties.n):
         if ties.active[j] and i in (ties.a[j], ties.b[j]):
             break_tie(model, j, "dissolution")
-    log_one(model, "dissolved", i, cause)
+    log_one(model, "dissolved", i, cause, partner=partner)
     model.mso_by_row[i].remove()

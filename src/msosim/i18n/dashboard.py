@@ -150,6 +150,8 @@ MESSAGES: dict[str, dict[str, object]] = {
     "cause.volunteers": {"de": "zu wenige Ehrenamtliche", "en": "too few volunteers"},
     "cause.insolvency": {"de": "Zahlungsunfähigkeit", "en": "insolvency"},
     "cause.background": {"de": "andere Gründe", "en": "other reasons"},
+    "cause.burnout": {"de": "Erschöpfung", "en": "exhaustion"},
+    "cause.merger": {"de": "Fusion", "en": "merger"},
     "cause.with_successor": {"de": "Anschlussförderung folgt", "en": "followed by a successor grant"},
     "cause.without_successor": {"de": "ohne Anschlussförderung", "en": "ended without a successor"},
     "cause.renewed": {"de": "verlängert", "en": "renewed"},
@@ -265,6 +267,8 @@ MESSAGES: dict[str, dict[str, object]] = {
     "card.cause.volunteers": {"de": "Ehrenamt", "en": "volunteers"},
     "card.cause.insolvency": {"de": "Insolvenz", "en": "insolvency"},
     "card.cause.background": {"de": "sonstige", "en": "other"},
+    "card.cause.burnout": {"de": "Erschöpfung", "en": "exhaustion"},
+    "card.cause.merger": {"de": "Fusion", "en": "merger"},
     "facilitator.cards": {"de": "Vier Karten oben", "en": "Four cards at the top"},
     "facilitator.cards_hint": {"de": "genau vier wählen", "en": "choose exactly four"},
     # an MSO's story: events per policy, complete, in pages
