@@ -613,7 +613,7 @@ def apply_probability(model: MSOModel, i: int, hours: float) -> float:
     ties = sum(1 for j in range(t.n) if t.active[j] and (t.a[j] == i or t.b[j] == i))
     gap = a.information_gap * (1.0 - cfg.policy.application_support) * (
         1.0 - a.federation_information if m.federation[i] else 1.0) * (1.0 - a.tie_information) ** ties
-    informed = 1.0 - gap if m.staff_fte[i] <= 0 else 1.0
+    informed = 1.0 if m.staff_fte[i] > 0 or m.information[i] >= gap else 0.0  # a lasting trait (issue 15)
     discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[i]
     affordable = slack / (slack + hours) if slack + hours > 0 else 1.0
     return cfg.applications.apply_rate * affordable * informed * discouraged

@@ -63,3 +63,21 @@ def test_reapplication_counts_later_applications_within_the_window_only() -> Non
     tables = {"events": events, "model": model, "msos": msos}
     rates = reapplication_within(tables, years=3)
     assert rates == {"reapply_3y_awarded": 0.0, "reapply_3y_rejected": 1.0}
+
+
+def test_an_msos_access_to_information_lasts_from_call_to_call() -> None:
+    """Volunteer-only MSOs with information below their gap (0.5) miss every call, those above hear of each;
+    application support halves the gap and lets the middle ones hear too (issue 15; BIM 2018)."""
+    for support, expected in ((0.0, [3, 4]), (0.5, [2, 3, 4])):
+        model = hand_made(small_model(**{**SURE, "policy.application_support": support,
+                                         "funders.federal_integration.application_hours": 0.0}),
+                          5, volunteers=10, members=30, reserves=1e6, information=[0.1, 0.2, 0.3, 0.6, 0.9])
+        model.msos.fields[:5, FIELDS.index("education")] = True
+        applied = []
+        for t in (1, 13):     # two calls a year apart: the same MSOs
+            model.t = t
+            model.log = type(model.log)()
+            model.grants.n, model.msos.rejections[:5] = 0, 0.0   # neither a grant held nor a rejection in between
+            run_call(model, funder_named(model, "federal_integration"))
+            applied.append(sorted(model.event_frame().query("event == 'grant_applied'")["mso"].tolist()))
+        assert applied == [expected, expected], (support, applied)

@@ -57,11 +57,12 @@ def test_application_support_brings_more_volunteer_only_applications() -> None:
     counts = {}
     for support in (0.0, 0.5):
         model = hand_made(small_model(**APPLY, **{"policy.application_support": support}), rows,
-                          volunteers=5, load_per_volunteer=4.0)
+                          volunteers=5, load_per_volunteer=4.0, information=(np.arange(rows) + 0.5) / rows)
         funder = funder_named(model, "foundations")
         hours = application_hours(model, funder, np.arange(rows))
         counts[support] = decide_to_apply(model, funder, np.arange(rows), hours).sum()
-    # slack = 5 x (14 - 4) h x 3 months = 150 h; hours 80 -> 40; support also informs (0.5 -> 0.75)
+    # slack = 5 x (14 - 4) h x 3 months = 150 h; hours 80 -> 40; support also informs: the MSOs whose lasting
+    # access to information is at least the gap (0.5 -> 0.25) hear of the call, half of them -> three quarters
     assert_binomial(counts[0.0], rows, 0.6 * 150 / 230 * 0.5)
     assert_binomial(counts[0.5], rows, 0.6 * 150 / 190 * 0.75)
     assert counts[0.5] > 1.5 * counts[0.0]
@@ -129,7 +130,7 @@ def _award_rates(selection: str) -> tuple[float, float]:
                                 "funders.foundations.eligibility": "any"}),
         rows, t=3, volunteers=10, reserves=1e6, staff_fte=np.where(established, 1.0, 0.0),
         track_record=np.where(established, 3, 0), professionalisation=np.where(established, 0.8, 0.1),
-        federation=established)
+        federation=established, information=1.0)   # every newcomer hears of the call
     funder = funder_named(model, "foundations")
     funder.budget = 150 * funder.config.max_award
     run_call(model, funder)

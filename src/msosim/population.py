@@ -209,6 +209,7 @@ def build_msos(scenario: Scenario, landscape: Landscape, rng: np.random.Generato
         coop_municipality=rng.random(n) < 0.25 + 0.3 * staffed, federation=federation,
         last_grant_start=-10_000, fields=fields, functions=functions,
         independent=~staffed & (rng.random(n) < scenario.applications.independent_share),
+        information=rng.random(n),
     )
     return msos, permanent
 
@@ -234,4 +235,5 @@ def new_msos(scenario: Scenario, districts: Table, district: np.ndarray, rng: np
         coop_municipality=False, federation=False, last_grant_start=-10_000,
         fields=fields, functions=functions,
         independent=rng.random(n) < scenario.applications.independent_share,
+        information=rng.random(n),
     )

@@ -28,6 +28,7 @@ MSO_COLUMNS: dict[str, str] = {
     "requested_hours": "float64", "service_hours": "float64", "grant_income_total": "float64",
     "municipal_income_total": "float64", "grant_returned_total": "float64", "cliff": "bool", "freelance_hours": "float64",
     "municipal_payment": "float64", "delegated_funded_load": "float64", "independent": "bool",
+    "information": "float64",
 }
 MATRIX_COLUMNS: dict[str, tuple[int, str]] = {
     "fields": (len(FIELDS), "bool"),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..state import CAUSE_CODE, FIELDS, INSTITUTIONAL, PROJECT
-from .applying import financing_secured, own_share, uninformed
+from .applying import financing_secured, own_share, unaware
 from .grant_returns import return_unspent
 from .rates import per_step
 
@@ -89,7 +89,7 @@ def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np
         slack[free], total[free] = 1.0, 1.0
     p = slack / total
     p *= cfg.applications.apply_rate
-    p *= 1.0 - uninformed(model, rows)
+    p *= ~unaware(model, rows)
     draws = model.rng.random(rows.size)
     # discouragement by past rejections only lowers p: work it out only where the draw is below p
     maybe = (draws < p).nonzero()[0]
