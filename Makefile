@@ -33,7 +33,7 @@ DEMO_YEARS ?= 15
 demo: $(STAMP)
 	rm -f results/demo.duckdb results/demo.duckdb.wal
 	$(VENV)/bin/msosim compare scenarios/baseline.yaml scenarios/institutional.yaml scenarios/mixed.yaml \
-		--reps $(DEMO_REPS) --years $(DEMO_YEARS) --store results/demo.duckdb --report reports/demo
+		--reps $(DEMO_REPS) --years $(DEMO_YEARS) --store results/demo.duckdb --report reports/demo --overwrite
 
 test: $(TEST_STAMP)
 	$(PY) -m pytest -q

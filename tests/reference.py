@@ -31,7 +31,7 @@ import numpy as np
 from msosim.population import group_shares
 from msosim.state import FIELDS, INSTITUTIONAL, PROJECT
 from msosim.submodels import draws as sampling
-from msosim.submodels.grants import SUCCESSOR_WINDOW_MONTHS
+from msosim.submodels.held_grants import SUCCESSOR_WINDOW_MONTHS
 
 if TYPE_CHECKING:
     from msosim.agents.funder import Funder

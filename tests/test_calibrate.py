@@ -134,7 +134,10 @@ def test_cli_writes_the_fragment_with_its_provenance(tmp_path) -> None:
     path = write_calibration(tmp_path, "cli")
     result = CliRunner().invoke(app, ["calibrate", str(path), "--workers", "1", "--report", str(tmp_path / "report")])
     assert result.exit_code == 0, result.output
-    assert "posterior: 2 of 4 samples accepted" in result.output
+    assert "posterior: 2 of 4 samples accepted" in result.output and "effective sample size 2.0" in result.output
+    particles = pd.read_csv(tmp_path / "cli_calibrated_particles.csv")
+    assert list(particles.columns) == ["volunteers.dropout_rate", "weight", "distance"]
+    assert particles["weight"].tolist() == [0.5, 0.5]                  # rejection ABC: equal weights
     assert sorted(p.name for p in (tmp_path / "report").iterdir() if p.name != ".msosim-output") == ["posterior.csv", "posterior.png", "samples.csv"]
     samples = pd.read_csv(tmp_path / "report" / "samples.csv")
     assert len(samples) == 4 and samples["accepted"].sum() == 2 and {"turnover", "stock", "distance"} <= set(samples)
@@ -149,20 +152,34 @@ def test_cli_writes_the_fragment_with_its_provenance(tmp_path) -> None:
     assert set(meta["posterior"]["volunteers.dropout_rate"]) == {"prior", "mean", "median", "q05", "q95"}
 
 
-def test_smc_samples_the_next_generation_in_the_box_of_the_accepted_and_shrinks_the_tolerance(tmp_path) -> None:
+def test_smc_weights_the_last_generation_shrinks_the_tolerance_and_writes_the_weighted_particles(tmp_path) -> None:
     path = write_calibration(tmp_path, "smc", method="smc", generations=2, n=6, accept=0.34,
                              parameters={"volunteers.dropout_rate": {"min": 0.1, "max": 0.9}})
     result = run_calibration(path, workers=1)
     first, second = result.generations
-    assert first["box"] == {"volunteers.dropout_rate": [0.1, 0.9]}
-    low, high = second["box"]["volunteers.dropout_rate"]
-    assert 0.1 <= low < high <= 0.9 and high - low < 0.8 * 0.9
-    assert second["tolerance"] <= first["tolerance"]
-    samples = result.samples["volunteers.dropout_rate"]
-    assert samples.between(low, high).all() and len(samples) == 6
+    assert (first["samples"], first["accepted"], first["ess"]) == (6, 2, pytest.approx(2.0))
+    assert second["samples"] == 6 and second["accepted"] >= 2 and second["kernel_sd"]["volunteers.dropout_rate"] > 0
+    assert second["tolerance"] <= first["tolerance"] or second["accepted"] == 2   # median of the last, or the closest 2
+    samples = result.samples
+    assert samples["volunteers.dropout_rate"].between(0.1, 0.9).all() and len(samples) == 6
+    kept = samples[samples["accepted"]]
+    assert kept["weight"].sum() == pytest.approx(1.0) and (samples.loc[~samples["accepted"], "weight"] == 0).all()
+    assert 1.0 <= result.ess <= len(kept) and result.ess == pytest.approx(1 / (kept["weight"] ** 2).sum())
     assert result.runs == 2 * 6 * 2 + 2
+    post = result.posterior.iloc[0]
+    assert post["mean"] == pytest.approx(float(kept["weight"] @ kept["volunteers.dropout_rate"]))
+    particles = pd.read_csv(tmp_path / "smc_calibrated_particles.csv")
+    assert list(particles.columns) == ["volunteers.dropout_rate", "weight", "distance"]
+    assert particles["weight"].sum() == pytest.approx(1.0) and len(particles) == len(kept)
     meta = yaml.safe_load((tmp_path / "smc_calibrated.yaml").read_text(encoding="utf-8"))["metadata"]["calibration"]
-    assert [g["samples"] for g in meta["generations"]] == [6, 6] and "2 generations" in meta["method"]
+    assert [g["samples"] for g in meta["generations"]] == [6, 6] and "ABC-SMC in 2 generations" in meta["method"]
+    assert meta["particles"] == "smc_calibrated_particles.csv" and meta["effective_sample_size"] > 0
+
+    # resumed from the store: the same proposals, nothing run again, the same particles into a fresh sibling file
+    todo = []
+    again = run_calibration(path, workers=1, on_start=lambda stage, total, left: todo.append(left))
+    assert todo == [0, 0, 0] and again.output.name == "smc_calibrated-1.yaml"
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "smc_calibrated-1_particles.csv"), particles)
 
 
 # -- bad files ---------------------------------------------------------------------------------------
@@ -194,6 +211,17 @@ def test_bad_file_gets_one_line_exit_2_and_writes_nothing(tmp_path, fields, key)
     assert len(lines) == 1 and "Traceback" not in result.output
     assert str(path) in lines[0] and f"'{key}'" in lines[0] and "allowed" in lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_into_never_replaces_a_particles_file_msosim_did_not_write(tmp_path) -> None:
+    path = write_calibration(tmp_path, "foreign")
+    foreign = tmp_path / "mine_particles.csv"
+    foreign.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["calibrate", str(path), "--workers", "1", "--into", str(tmp_path / "mine.yaml")])
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+    assert "mine_particles.csv" in result.output and "allowed" in result.output
+    assert foreign.read_text(encoding="utf-8") == "a,b\n1,2\n" and not (tmp_path / "mine.yaml").exists()
+    assert not (tmp_path / "foreign.duckdb").exists()                  # refused before any run
 
 
 def test_an_output_setting_keys_the_calibration_does_not_vary_is_refused(tmp_path) -> None:

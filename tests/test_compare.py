@@ -18,7 +18,8 @@ from msosim.experiments.batch import compare, plan_runs, summarise, t_interval
 from msosim.cli import app
 from msosim.reporting.report import format_interval, kaplan_meier, survival_on_grid
 from msosim.scenario import ScenarioError, load_scenario
-from msosim.experiments.store import TIMING_COLUMNS, open_store
+from msosim.experiments.store import open_store
+from msosim.experiments.store_schema import TIMING_COLUMNS
 
 from .conftest import ROOT, SCENARIOS
 
@@ -245,7 +246,7 @@ def test_compare_report_export_commands(small, tmp_path) -> None:
     assert "paired" in html and "git commit" in html and "&#34;steps_per_year&#34;" in html  # the resolved scenario, escaped
 
     again = runner.invoke(app, ["compare", *map(str, small), "--reps", "3", "--years", "1", "--workers", "1",
-                                "--store", str(store), "--report", str(report)])
+                                "--store", str(store), "--report", str(report), "--overwrite"])
     assert "6 already in" in again.stderr and "0 to run" in again.stderr
 
     german = runner.invoke(app, ["report", str(store), "--report", str(tmp_path / "de"), "--lang", "de"])

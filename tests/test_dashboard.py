@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from msosim import MSOModel, load_scenario
 from msosim.cli import COMMAND_MODULES, app
 from msosim.dashboard import strings
-from msosim.dashboard.brief import brief_pdf, lever_text
+from msosim.dashboard.brief import brief_pdf_bytes, lever_text
 from msosim.dashboard.charts import CHART_SPECS
 from msosim.dashboard.export import all_charts_png, run_csv
 from msosim.dashboard.components.lever_panel import parse_number
@@ -291,7 +291,7 @@ def test_downloads_csv_png_and_brief(pair: PolicyPair):
     ax.set_ylim(0, 10_000)
     labels = [ax.yaxis.get_major_formatter()(value, 0) for value in (10_000, 0.8)]
     assert labels == ["10.000", "0,8"]
-    pdf = brief_pdf(snapshot, pair.setup, "district", "de")
+    pdf = brief_pdf_bytes(pair, "district", "de")
     assert pdf.startswith(b"%PDF") and len(pdf) > 5000
     assert set(HEADLINE_DIGITS) == set(CARDS)
     assert lever_text(LEVER_BY_NAME["project_years"], None, "de") == "wie im Szenario"

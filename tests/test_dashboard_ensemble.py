@@ -87,10 +87,31 @@ def test_a_lever_change_reruns_every_replication_of_that_policy(identical):
     setup, scenario = initial_setup(DISTRICT, seed=3)
     pair = EnsemblePair(replace(setup, replications=3), scenario)
     pair.step(2)
-    pair.replace_policy("B", {**pair.setup.levers["B"], "budget_factor": 3.0})
-    assert all(model.t == 2 for model in pair.extras["B"])
+    snapshot = pair.replace_policy("B", {**pair.setup.levers["B"], "budget_factor": 3.0})
+    assert pair.models["B"].t == 2 and pair.models["B"].config.policy.budget_factor == 3.0, "the story run at once"
+    if snapshot.pending:      # the other replications come back in the background: no interval meanwhile
+        assert snapshot.pending == ("B",) and snapshot.differences is None
+    assert pair.wait_ready(timeout=60)
+    assert all(model.t == 2 for model in pair.extras["B"]) and len(pair.extras["B"]) == 2
     assert all(model.config.policy.budget_factor == 3.0 for model in pair.extras["B"])
-    assert len(pair.snapshot().bands["B"]) == 3
+    assert len(pair.snapshot().bands["B"]) == 3 and pair.snapshot().differences is not None
+
+
+def test_a_background_rerun_catches_up_with_steps_and_yields_to_a_newer_change():
+    setup, scenario = initial_setup(DISTRICT, seed=5)
+    pair = EnsemblePair(replace(setup, replications=3), scenario)
+    pair.step(2)
+    pair.replace_policy("B", {**pair.setup.levers["B"], "budget_factor": 2.0})
+    pair.step(2)                                    # the page goes on while the replications rerun
+    pair.replace_policy("B", {**pair.setup.levers["B"], "budget_factor": 0.5})
+    assert pair.wait_ready(timeout=60) and not pair.snapshot().pending
+    assert [model.t for model in pair.extras["B"]] == [4, 4]
+    assert all(model.config.policy.budget_factor == 0.5 for model in pair.extras["B"]), "the newest levers win"
+    fresh = EnsemblePair(replace(pair.setup, replications=3), scenario)
+    fresh.step(4)
+    assert [m.datacollector.rows for m in fresh.extras["B"]] == [m.datacollector.rows for m in pair.extras["B"]], \
+        "the same histories as a pair built with these levers"
+    assert np.array_equal(np.stack(fresh.values["B"]), np.stack(pair.values["B"]))
 
 
 def test_the_facilitator_picks_four_cards_and_shares_show_in_percent(tmp_path, identical):

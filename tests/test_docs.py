@@ -15,7 +15,7 @@ from typing import get_args
 
 import pytest
 
-from msosim import docs, submodels
+from msosim import docs, schema_table, submodels
 from msosim.agents.funder import Funder
 from msosim.model import MSOModel
 from msosim.population import DISTRICT_COLUMNS
@@ -147,15 +147,15 @@ def submodel_functions() -> list[str]:
 
 def test_every_schema_key_is_in_scenarios_md() -> None:
     text = SCENARIOS_MD.read_text(encoding="utf-8")
-    keys = set(docs.parameter_table()["key"])
+    keys = set(schema_table.parameter_table()["key"])
     assert keys == schema_leaf_keys()
     missing = [key for key in keys if f"`{key}`" not in text]
     assert not missing, f"keys missing from docs/scenarios.md: {missing}"
 
 
 def test_parameter_table_reads_units_bounds_choices_and_sources() -> None:
-    table = docs.parameter_table().set_index("key")
-    assert list(table.reset_index().columns[:9]) == docs.COLUMNS
+    table = schema_table.parameter_table().set_index("key")
+    assert list(table.reset_index().columns[:9]) == schema_table.COLUMNS
     n_msos = table.loc["population.n_msos"]
     assert (n_msos["unit"], n_msos["minimum"], n_msos["maximum"]) == ("count", 1, 5_000_000)
     assert n_msos["source"].startswith("seed article")
@@ -168,9 +168,9 @@ def test_parameter_table_reads_units_bounds_choices_and_sources() -> None:
 
 
 def test_description_split_keeps_notes_on_empty_in_the_meaning() -> None:
-    assert docs.split_description("a share [-]; Some 2020") == ("a share", "-", "Some 2020")
-    assert docs.split_description("years [years]; empty keeps each") == ("years; empty keeps each", "years", "")
-    assert docs.split_description("a; also b [-]; seed") == ("a; also b", "-", "seed")
+    assert schema_table.split_description("a share [-]; Some 2020") == ("a share", "-", "Some 2020")
+    assert schema_table.split_description("years [years]; empty keeps each") == ("years; empty keeps each", "years", "")
+    assert schema_table.split_description("a; also b [-]; seed") == ("a; also b", "-", "seed")
 
 
 def test_shipped_scenarios_are_listed_with_their_description() -> None:
@@ -259,7 +259,7 @@ def test_odd_parameter_defaults_match_schema() -> None:
 def test_odd_default_funders_match_schema() -> None:
     block = docs.block(odd_text(), "params")
     header = next(r for r in table_rows(block) if r[0] == "setting")
-    funders = {docs.NEW_FUNDER: FunderConfig(), **default_funders()}
+    funders = {schema_table.NEW_FUNDER: FunderConfig(), **default_funders()}
     assert header[1:] == list(funders)
     for row in (r for r in table_rows(block) if r[0].startswith("`") and len(r) == len(header)):
         setting = row[0].strip("`")

@@ -149,3 +149,27 @@ def test_language_defaults_from_the_locale(monkeypatch, env, expected) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert default_language() == expected
+
+
+def test_a_cost_per_unit_of_opposite_sign_is_said_in_words() -> None:
+    from msosim.reporting.findings_section import incremental_text
+
+    def row(effect: float, cost: float) -> pd.Series:
+        ratio = cost / effect
+        return pd.Series({"effect": effect, "extra_cost": cost, "mean": ratio, "low": ratio * 0.8, "high": ratio * 1.2})
+
+    assert incremental_text(row(10.0, 1000.0), "en") == "100 [80 to 120]"
+    assert incremental_text(row(10.0, -1000.0), "en") == "more for less money"
+    assert incremental_text(row(-10.0, 1000.0), "de") == "weniger Leistung für mehr Geld"
+    assert incremental_text(row(-10.0, -1000.0), "de") == "gespart: 100 [80 bis 120] EUR je Einheit weniger"
+    said = [incremental_text(row(e, c), lang) for e in (-10.0, 10.0) for c in (-1000.0, 1000.0) for lang in ("en", "de")]
+    assert not any(s.startswith("-") for s in said), "never a negative EUR per unit"
+
+
+def test_the_budget_neutral_line_follows_the_language() -> None:
+    from msosim.reporting.findings import budget_neutral_line
+
+    german = budget_neutral_line("b", "a", 0.97312, -0.0042, 3, 2, "de")
+    english = budget_neutral_line("b", "a", 0.97312, -0.0042, 3, 2, "en")
+    assert german.startswith("Haushaltsneutral: b: Budgets x 0,9731") and "-0,42" in german and "gegenüber a" in german
+    assert english.startswith("budget-neutral: b: budgets x 0.9731") and "-0.42%" in english

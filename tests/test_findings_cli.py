@@ -36,7 +36,9 @@ def test_compare_prints_findings_first_and_writes_the_brief(small, tmp_path) -> 
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type /Page\b", pdf)) == 1
     html = (tmp_path / "report" / "report.html").read_text()
     assert html.index('id="findings"') < html.index("class='outcomes'")
-    again = CliRunner().invoke(app, args)  # a brief msosim wrote may be replaced
+    refused = CliRunner().invoke(app, args)  # the report and brief msosim wrote are replaced only with --overwrite
+    assert refused.exit_code == 2 and "--overwrite" in refused.output, refused.output
+    again = CliRunner().invoke(app, [*args, "--overwrite"])
     assert again.exit_code == 0, again.output
 
 

@@ -3,17 +3,19 @@ with the comparison table in both languages, and the section renders with scenar
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
 import pytest
 from babel.numbers import parse_decimal
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from msosim.experiments.batch import compare
 from msosim.i18n import label
 from msosim.reporting.report import load_report_data, table_rows
 from msosim.reporting.findings import MEASURES, shown
-from msosim.reporting.findings_brief import brief_figure, text_size
+from msosim.reporting.findings_brief import brief_figure, brief_html, brief_of_report, text_size
 from msosim.reporting.findings_format import text
 from msosim.reporting.findings_section import console_lines, from_report_data, render
 from msosim.experiments.store import Store
@@ -83,13 +85,43 @@ def test_section_renders_scenarios_levers_costs_and_splits(data, lang) -> None:
         assert re.search(r"\d{1,3}\.\d{3} \[\d{1,3}\.\d{3} bis", page), "German thousands separators (EUR per MSO-year)"
 
 
+def covered_gaps(figure) -> float:
+    """The largest vertical stretch of the page, between the first and the last thing on it, that nothing covers."""
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    height = figure.bbox.height
+    boxes = [text.get_window_extent(renderer) for text in figure.texts] + [ax.get_tightbbox(renderer) for ax in figure.axes]
+    spans = [(box.y0 / height, box.y1 / height) for box in boxes]
+    spans.sort()
+    gap, reach = 0.0, spans[0][1]
+    for low, high in spans[1:]:
+        gap, reach = max(gap, low - reach), max(reach, high)
+    return gap
+
+
 @pytest.mark.parametrize("lang", ["en", "de"])
-def test_brief_stays_on_its_page(data, lang) -> None:
-    figure = brief_figure(data, lang)
+def test_brief_stays_on_its_page_without_large_gaps(data, lang) -> None:
+    brief = brief_of_report(data, lang)
+    figure = brief_figure(brief, lang)
     tops = [t.get_position()[1] for t in figure.texts]
     assert min(tops) > 0 and max(tops) < 1
     assert all(ax.get_position().y0 > 0 for ax in figure.axes)
-    assert any(context_title in t.get_text() for t in figure.texts for context_title in data.names)
+    assert figure.texts[0].get_text().endswith(" / ".join(data.names)), "the title names the scenarios"
+    assert covered_gaps(figure) < 0.05, "no large empty gap between the blocks"
+    assert min(t.get_position()[1] for t in figure.texts) < 0.1, "the page is filled down to its footer"
+    years = [label.get_text() for ax in figure.axes[1:] for label in ax.get_xticklabels() if label.get_text()]
+    assert years and all(y.isdigit() and len(y) == 4 for y in years), years
+    cells = [cell.get_text().get_text() for ax in figure.axes for table in ax.tables for cell in table.get_celld().values()]
+    assert {"en": "institutional funding", "de": "institutionelle Förderung"}[lang] in cells, "options in words"
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_html_brief_has_the_same_sentences_levers_and_caveat(data, lang) -> None:
+    brief = brief_of_report(data, lang)
+    page = brief_html(brief, lang)
+    assert brief.sentences and all(html.escape(s, quote=True) in page for s in brief.sentences)
+    assert html.escape(brief.context["caveat"]) in page and html.escape(brief.provenance) in page
+    assert "data:image/svg+xml;base64," in page and "msosim compare --brief" in page
+    assert {"en": "institutional funding", "de": "institutionelle Förderung"}[lang] in page
 
 
 def test_brief_text_shrinks_to_fit_many_findings() -> None:

@@ -11,12 +11,7 @@ from tests.layout_rules import Import, backward_imports, imports_of, layer, priv
 # Violations that remain on this branch, to be removed one by one (each entry must still be a violation).
 KNOWN: dict[str, set[str]] = {
     "backward": set(),
-    "long": {
-        "msosim.docs",
-        "msosim.experiments.store",
-        "msosim.scenario",
-        "msosim.submodels.grants",
-    },
+    "long": set(),
     "private": set(),
     "shadowing": set(),
 }

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.testing import assert_allclose
 
 from msosim.submodels.finances import collect_income, pay_costs
-from msosim.submodels.grants import adjust_staff, end_grants
+from msosim.submodels.held_grants import adjust_staff, end_grants
 
 from .mechanism_helpers import add_grant, assert_direction, hand_made, outcome, small_model
 from .test_mechanisms_money import FINANCE

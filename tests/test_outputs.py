@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from msosim.cli import app
-from msosim.outputs import MARKER, OutputError, check_files, fresh_file, replace_files, staged_folder, write_file
+from msosim.outputs import MARKER, OutputError, fresh_file, staged_folder, write_file, write_folder
 
 from .conftest import SCENARIOS
 
@@ -91,21 +91,21 @@ def test_a_file_added_to_an_msosim_folder_refuses_the_overwrite(tmp_path: Path) 
 
 
 def test_a_report_never_replaces_a_file_msosim_did_not_write(tmp_path: Path) -> None:
-    folder, staging = tmp_path / "report", tmp_path / "staging"
+    """Reports follow --out's rule (outputs.write_folder): a new folder, or msosim's own output with overwrite."""
+    page = {"report.html": lambda path: path.write_text("generated", encoding="utf-8")}
+    folder = tmp_path / "report"
     folder.mkdir()
-    staging.mkdir()
     (folder / "report.html").write_text("the user's own page", encoding="utf-8")
-    (staging / "report.html").write_text("generated", encoding="utf-8")
-    with pytest.raises(OutputError, match="report.html"):
-        replace_files(folder, staging, ["report.html"], "--report")
-    assert (folder / "report.html").read_text(encoding="utf-8") == "the user's own page"
+    with pytest.raises(OutputError, match="not written by msosim"):
+        write_folder(folder, page, "--report", overwrite=True)
+    assert listing(folder) == ["report.html"] and (folder / "report.html").read_text(encoding="utf-8") == "the user's own page"
     other = tmp_path / "fresh"
-    other.mkdir()
-    replace_files(other, staging, ["report.html"], "--report")
-    (staging / "report.html").write_text("second", encoding="utf-8")
-    check_files(other, ["report.html"], "--report")  # msosim wrote it: replacing it is allowed
-    replace_files(other, staging, ["report.html"], "--report")
+    write_folder(other, page, "--report")
+    with pytest.raises(OutputError, match="--overwrite"):
+        write_folder(other, page, "--report")
+    write_folder(other, {"report.html": lambda path: path.write_text("second", encoding="utf-8")}, "--report", overwrite=True)
     assert (other / "report.html").read_text(encoding="utf-8") == "second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "report"]  # no staging folder left behind
 
 
 def test_an_export_into_a_folder_with_a_foreign_table_file_is_refused(tmp_path: Path) -> None:
@@ -117,8 +117,8 @@ def test_an_export_into_a_folder_with_a_foreign_table_file_is_refused(tmp_path: 
     out.mkdir()
     (out / "runs.parquet").write_bytes(b"user")
     result = CliRunner().invoke(app, ["export", str(store), "--out", str(out)])
-    assert result.exit_code == 2 and "runs.parquet" in result.output and "Traceback" not in result.output
-    assert (out / "runs.parquet").read_bytes() == b"user"
+    assert result.exit_code == 2 and "not written by msosim" in result.output and "Traceback" not in result.output
+    assert (out / "runs.parquet").read_bytes() == b"user" and listing(out) == ["runs.parquet"]
 
 
 def test_write_file_is_atomic_and_refuses_an_existing_file(tmp_path: Path) -> None:
@@ -180,5 +180,5 @@ def test_compare_refuses_a_foreign_report_before_it_runs(tmp_path: Path) -> None
     (report / "report.html").write_text("mine", encoding="utf-8")
     result = CliRunner().invoke(app, ["compare", str(SCENARIOS / "district.yaml"), "--reps", "1", "--years", "1",
                                       "--store", str(tmp_path / "s.duckdb"), "--report", str(report)])
-    assert result.exit_code == 2 and "report.html" in result.output
+    assert result.exit_code == 2 and "not written by msosim" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no store: refused before any run

@@ -135,3 +135,19 @@ def test_scenario_paths_resolve_next_to_the_experiment_file_then_in_scenarios(tm
 def test_run_sweep_takes_the_same_replacements(tmp_path) -> None:
     frame = msosim.run_sweep(ishigami(tmp_path, 1024), workers=1, store=tmp_path / "s.duckdb", n=8, replications=2)
     assert len(frame) == 8 * 5 * 2 and sorted(frame["seed"].unique()) == [1, 2]
+
+
+def test_a_one_sided_prim_condition_from_the_file_is_a_warning_not_an_error(tmp_path) -> None:
+    """A small sweep where the experiment's own `prim:` holds nowhere still gets its indices; --prim asked
+    for explicitly still fails in one line."""
+    experiment = tmp_path / "ishigami_one_sided.yaml"
+    experiment.write_text((EXPERIMENTS / "ishigami.yaml").read_text().replace("n: 1024", "n: 8")
+                          .replace("prim: y > 8", "prim: y > 100"))
+    sweep_into(tmp_path / "s.duckdb", experiment)
+    result = CliRunner().invoke(app, ["analyze", str(tmp_path / "s.duckdb"), "--report", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert "warning: the experiment's prim: condition 'y > 100' holds in 0 of 40 runs; PRIM skipped" in result.stderr
+    assert (tmp_path / "r" / "sobol_indices.csv").exists() and not (tmp_path / "r" / "prim_box.csv").exists()
+    explicit = CliRunner().invoke(app, ["analyze", str(tmp_path / "s.duckdb"), "--prim", "y > 100",
+                                        "--report", str(tmp_path / "r2")])
+    assert explicit.exit_code == 2 and "holds in 0 of 40" in explicit.stderr and not (tmp_path / "r2").exists()

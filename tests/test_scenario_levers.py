@@ -27,11 +27,20 @@ def test_lever_table_per_language() -> None:
     loaded = [load_scenario(SCENARIOS / name) for name in files]
     tables = lever_table(loaded, [s.name for s in loaded], "de")
     micro = tables["micro_grants"].set_index("Schlüssel")
-    assert micro.loc["policy.micro_grants_budget", "Szenario"] == "10.000.000"
-    assert micro.loc["policy.micro_grants_budget", "Referenz"] == "0"
+    assert micro.loc["Budget Mikroförderung (policy.micro_grants_budget)", "Szenario"] == "10.000.000"
+    assert micro.loc["Budget Mikroförderung (policy.micro_grants_budget)", "Referenz"] == "0"
     english = lever_table(loaded, [s.name for s in loaded], "en")["less_bureaucracy"].set_index("key")
-    assert english.loc["policy.application_hours_factor", "scenario"] == "0.5"
+    assert english.loc["Application effort (factor) (policy.application_hours_factor)", "scenario"] == "0.5"
     assert setting_text(None, "en") == "(not set)" and setting_text(True, "de") == "ja"
+
+
+def test_options_are_said_in_words_per_language() -> None:
+    loaded = [load_scenario(SCENARIOS / name) for name in ("baseline.yaml", "institutional.yaml")]
+    german = lever_table(loaded, [s.name for s in loaded], "de")["institutional"].set_index("Schlüssel")
+    assert german.loc["Förderart (policy.funding_mode)", "Szenario"] == "institutionelle Förderung"
+    assert german.loc["Förderart (policy.funding_mode)", "Referenz"] == "wie im Szenario"
+    assert setting_text("lottery", "en", "funders.0.selection") == "by lottery"
+    assert setting_text("NW", "de", "population.land") == "NW", "a value without words stays as it is"
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)

@@ -13,7 +13,8 @@ import msosim
 from msosim.experiments.sensitivity import analyze_sweep, sweep_results
 from msosim.cli import app
 from msosim.experiments.design import plan
-from msosim.experiments.store import SCHEMA_VERSION, Store, StoreError, open_store, upgrade
+from msosim.experiments.store import Store, open_store
+from msosim.experiments.store_schema import SCHEMA_VERSION, StoreError, upgrade
 from msosim.experiments.executors import ProcessPool, executor
 from msosim.experiments.sweep import run_design
 

@@ -1,178 +1,27 @@
-"""Generate docs/scenarios.md and the parameter block of docs/ODD.md from the scenario schema.
+"""Generate docs/scenarios.md and the parameter block of docs/ODD.md from the scenario schema (read by schema_table.py).
 
 Run `python -m msosim.docs` (or `make docs`); `--check` only reports whether the files are current.
-Each Field description holds its unit in square brackets and its source after the last "; " (a tail
-that starts with "empty" says what an empty value means, and stays part of the meaning).
 """
 
 from __future__ import annotations
 
-import re
 import sys
 import tempfile
-import types
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
 import yaml
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
-from .scenario import FunderConfig, Scenario, ScenarioError, default_funders, load_scenario
+from .loading import load_mapping
+from .scenario import ScenarioError, default_funders, load_scenario
+from .schema_table import NEW_FUNDER, event_kind, format_range, format_value, funder_table, leaf_rows, section_rows, sections
 from .submodels.rates import per_step
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
-COLUMNS = ["key", "type", "unit", "default", "minimum", "maximum", "choices", "description", "source"]
-EXTRA_COLUMNS = ["required", "exclusive_minimum", "exclusive_maximum"]
-NEW_FUNDER = "(class default)"
-
-
-def _strip(annotation: Any) -> Any:
-    """The annotation without its Annotated wrapper."""
-    return get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
-
-
-def _is_union(annotation: Any) -> bool:
-    """True for `X | Y` and `Optional[X]`."""
-    return get_origin(annotation) in (Union, types.UnionType)
-
-
-def _is_model(annotation: Any) -> bool:
-    """True for a pydantic model class (a section of the schema)."""
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _members(annotation: Any) -> list[Any]:
-    """The alternatives of a (possibly Annotated) union, or the annotation itself."""
-    annotation = _strip(annotation)
-    return [_strip(a) for a in get_args(annotation)] if _is_union(annotation) else [annotation]
-
-
-def type_name(annotation: Any) -> str:
-    """A short human name for a field type: float, int, str, bool, list of float, ... or empty."""
-    annotation = _strip(annotation)
-    origin, args = get_origin(annotation), get_args(annotation)
-    if origin is Literal:
-        return type(args[0]).__name__
-    if _is_union(annotation):
-        names = " or ".join(type_name(a) for a in args if a is not type(None))
-        return f"{names} or empty" if type(None) in args else names
-    if origin is list:
-        return f"list of {type_name(args[0])}"
-    return getattr(annotation, "__name__", str(annotation))
-
-
-def choices(annotation: Any) -> tuple | None:
-    """The allowed values of a Literal (or optional Literal) type."""
-    for member in _members(annotation):
-        if get_origin(member) is Literal:
-            return get_args(member)
-    return None
-
-
-def _metadata(field: FieldInfo) -> list[Any]:
-    """Constraint objects of a field, including those inside Annotated members of an optional type."""
-    found, pending = list(field.metadata), [field.annotation]
-    while pending:
-        annotation = pending.pop()
-        if get_origin(annotation) is Annotated:
-            for item in get_args(annotation)[1:]:
-                found.extend(item.metadata if isinstance(item, FieldInfo) else [item])
-        pending.extend(get_args(annotation) if _is_union(annotation) else [])
-    return found
-
-
-def bounds(field: FieldInfo) -> dict[str, Any]:
-    """minimum, maximum and whether each is exclusive, from ge/gt/le/lt."""
-    out = {"minimum": None, "maximum": None, "exclusive_minimum": False, "exclusive_maximum": False}
-    for item in _metadata(field):
-        for attr, side, exclusive in (("ge", "minimum", False), ("gt", "minimum", True),
-                                      ("le", "maximum", False), ("lt", "maximum", True)):
-            if getattr(item, attr, None) is not None:
-                out[side], out[f"exclusive_{side}"] = getattr(item, attr), exclusive
-    return out
-
-
-def split_description(text: str) -> tuple[str, str, str]:
-    """(meaning, unit, source) from a description "meaning [unit]; source"."""
-    unit_match = re.search(r"\[([^\[\]]+)\]", text)
-    unit = unit_match.group(1) if unit_match else ""
-    parts = re.sub(r"\s*\[[^\[\]]+\]", "", text).split("; ")
-    if len(parts) == 1 or parts[-1].startswith("empty"):
-        return "; ".join(parts), unit, ""
-    return "; ".join(parts[:-1]), unit, parts[-1]
-
-
-def default_of(field: FieldInfo) -> tuple[Any, bool]:
-    """(default value, required) of a field."""
-    if field.is_required():
-        return None, True
-    return (field.default_factory() if field.default_factory else field.default), False
-
-
-def leaf_row(key: str, field: FieldInfo) -> dict[str, Any]:
-    """One parameter-table row for a leaf field."""
-    meaning, unit, source = split_description(field.description or "")
-    default, required = default_of(field)
-    return {"key": key, "type": type_name(field.annotation), "unit": unit, "default": default,
-            **bounds(field), "choices": choices(field.annotation), "description": meaning,
-            "source": source, "required": required}
-
-
-def _event_kind(model: type[BaseModel]) -> str:
-    """The `kind` literal of an event class."""
-    return get_args(model.model_fields["kind"].annotation)[0]
-
-
-def _nested(path: str, annotation: Any) -> list[tuple[str, type[BaseModel]]]:
-    """(path, model) pairs for a field that holds sections, or [] for a leaf."""
-    annotation = _strip(annotation)
-    origin, args = get_origin(annotation), get_args(annotation)
-    if _is_model(annotation):
-        return [(path, annotation)]
-    if origin is dict and _is_model(args[1]):
-        return [(f"{path}.<name>", args[1])]
-    if origin is list and all(_is_model(m) for m in _members(args[0])):
-        return [(f"{path}[{_event_kind(m)}]", m) for m in _members(args[0])]
-    return []
-
-
-def sections(model: type[BaseModel] = Scenario, path: str = "") -> Iterator[tuple[str, type[BaseModel]]]:
-    """Every section of the schema as (path, model), the top level first."""
-    yield path, model
-    for name, field in model.model_fields.items():
-        for sub_path, sub_model in _nested(f"{path}.{name}" if path else name, field.annotation):
-            yield from sections(sub_model, sub_path)
-
-
-def section_rows(path: str, model: type[BaseModel]) -> list[dict[str, Any]]:
-    """The leaf rows of one section."""
-    prefix = f"{path}." if path else ""
-    return [leaf_row(prefix + name, field) for name, field in model.model_fields.items()
-            if not _nested(name, field.annotation)]
-
-
-def leaf_rows() -> list[dict[str, Any]]:
-    """The rows of parameter_table() as plain dicts (None where there is no bound or choice)."""
-    return [row for path, model in sections() for row in section_rows(path, model)]
-
-
-def parameter_table() -> pd.DataFrame:
-    """Every leaf key of the scenario schema with type, unit, default, bounds, choices, meaning and source."""
-    table = pd.DataFrame(leaf_rows(), columns=COLUMNS + EXTRA_COLUMNS, dtype=object)
-    return table.astype({"minimum": float, "maximum": float, "required": bool,
-                         "exclusive_minimum": bool, "exclusive_maximum": bool})
-
-
-def funder_table() -> pd.DataFrame:
-    """The default funders' settings: one row per setting, one column per funder (plus the class default)."""
-    funders = {NEW_FUNDER: FunderConfig(), **default_funders()}
-    data = {name: [getattr(cfg, key) for key in FunderConfig.model_fields] for name, cfg in funders.items()}
-    return pd.DataFrame(data, index=pd.Index(list(FunderConfig.model_fields), name="setting"))
 
 
 def _flat_keys(data: dict, prefix: str = "") -> list[str]:
@@ -191,41 +40,12 @@ def scenario_files(folder: Path | None = None) -> pd.DataFrame:
     folder = ROOT / "scenarios" if folder is None else Path(folder)
     rows = []
     for path in sorted(folder.glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = load_mapping(path, "scenario", ScenarioError)
         scenario = load_scenario(path)
         sets = [k for k in _flat_keys(raw) if k.split(".")[0] not in ("name", "description", "extends")]
         rows.append({"file": path.name, "name": scenario.name, "extends": raw.get("extends", ""),
                      "description": " ".join(scenario.description.split()), "sets": sets})
     return pd.DataFrame(rows, columns=["file", "name", "extends", "description", "sets"])
-
-
-def format_value(value: Any, grouping: bool = True) -> str:
-    """A value as written in the docs: numbers with thousands separators, YAML words for None and bools."""
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f"`{value}`" if value else '`""`'
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(format_value(v, grouping=False) for v in value) + "]"
-    if float(value).is_integer() and abs(value) >= 10000 and grouping:
-        return f"{int(value):,}"
-    return str(int(value)) if float(value).is_integer() else f"{value:.10g}"
-
-
-def format_range(row: dict[str, Any]) -> str:
-    """Allowed values: choices, or an inequality from the bounds (and 'or empty' for optional keys)."""
-    if row["choices"] is not None:
-        text = ", ".join(format_value(c) for c in row["choices"])
-    elif row["type"].startswith("bool"):
-        text = "`true`, `false`"
-    else:
-        low, high = row["minimum"], row["maximum"]
-        low = "" if low is None else f"{format_value(low)} {'<' if row['exclusive_minimum'] else '≤'} "
-        high = "" if high is None else f" {'<' if row['exclusive_maximum'] else '≤'} {format_value(high)}"
-        text = f"{low}x{high}" if low or high else "any"
-    return text + (", or empty" if row["type"].endswith("or empty") else "")
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
@@ -244,7 +64,7 @@ def _section_title(path: str, model: type[BaseModel]) -> str:
     """A section heading: its key path and the first line of its class docstring."""
     doc = (model.__doc__ or "").strip().splitlines()
     if path.startswith("events["):
-        return f"`{path}` — an event with `kind: {_event_kind(model)}`" + (f": {doc[0]}" if doc else "")
+        return f"`{path}` — an event with `kind: {event_kind(model)}`" + (f": {doc[0]}" if doc else "")
     return f"`{path}` — {doc[0]}" if path else "Top level — " + doc[0]
 
 
@@ -386,9 +206,7 @@ def render_data_block() -> str:
 
 def render_calibration_block() -> str:
     """The fitted values of data/calibrated.yaml: prior, posterior, fitted value per parameter; the targets; provenance."""
-    import yaml
-
-    data = yaml.safe_load((DATA / "calibrated.yaml").read_text(encoding="utf-8"))
+    data = load_mapping(DATA / "calibrated.yaml", "calibration", ScenarioError)
     meta = data["metadata"]["calibration"]
     parts = [_generated_note()]
     if "posterior" not in meta:
@@ -403,7 +221,9 @@ def render_calibration_block() -> str:
     parts.append(f"\n`{meta['command']}` ({meta['method']}): {meta['accepted']} of {meta['samples']} samples accepted "
                  f"(distance at most {meta['acceptance_distance']:g}; best {meta['best_distance']:g}"
                  + ("; tolerance by generation " + " -> ".join(f"{g['tolerance']:g}" for g in meta["generations"])
-                    if len(meta.get("generations", [])) > 1 else "") + "), "
+                    if len(meta.get("generations", [])) > 1 else "")
+                 + (f"; effective sample size {meta['effective_sample_size']:g}" if "effective_sample_size" in meta else "")
+                 + "), "
                  f"{meta['replications']} replication(s) from seed {meta['seed']}, variants {', '.join(meta['variants'])}; "
                  f"distance at the fitted values **{meta['distance']:g}**. Written {meta['date']} at commit "
                  f"`{str(meta['git_commit'])[:12]}`; experiment file sha256 `{meta['experiment_sha256'][:12]}`.")

@@ -28,13 +28,8 @@ from .submodels.cooperation import (
 from .submodels.demography import dissolve, found_new
 from .submodels.events import Factors, apply_shocks, factors_at
 from .submodels.finances import collect_income, pay_costs, spend_reserves
-from .submodels.grants import (
-    adjust_staff,
-    decay_rejections,
-    end_grants,
-    initial_grants,
-    run_call,
-)
+from .submodels.grants import decay_rejections, run_call
+from .submodels.held_grants import adjust_staff, end_grants, initial_grants
 from .submodels.services import arise_demand, deliver_services
 from .submodels.volunteers import update_burnout, volunteers_quit_and_join
 

@@ -1,10 +1,11 @@
-"""Safe outputs: msosim never deletes or overwrites a file it did not write, and never leaves half a folder.
+"""Safe outputs: msosim never deletes or overwrites a file it did not write, and never leaves half an output.
 
-A folder msosim writes holds a marker file (`.msosim-output`) listing the files it wrote. An existing
-folder is written again only when it holds that marker and the caller allows overwriting; the new
-content is written to a temporary sibling and swapped in at the end, so an interrupted write leaves
-the previous output whole. Files found in the folder that msosim did not write are never removed:
-their presence refuses the overwrite.
+Every folder msosim writes (run --out, reports, exports, presets) goes through `staged_folder`: the target
+is a new folder, or an existing one holding msosim's marker file (`.msosim-output`, the list of files it
+wrote) when the caller allows overwriting. The new content is written to a temporary sibling and swapped
+in at the end, so an interrupted write leaves the previous output whole. A file in the folder that msosim
+did not write refuses the overwrite; it is never removed. Single files (calibrate's fragment, the brief)
+go through `staged_file`: a new file, or an existing one only when the user named it to be replaced.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 MARKER = ".msosim-output"
@@ -24,7 +25,7 @@ class OutputError(OSError):
     """An output location msosim must not write; the message is one line naming the option and the path."""
 
 
-def _marker_files(folder: Path) -> set[str] | None:
+def marker_files(folder: Path) -> set[str] | None:
     """The file names msosim recorded as written in `folder`, or None when it holds no readable marker."""
     marker = folder / MARKER
     if not marker.is_file():
@@ -37,8 +38,16 @@ def _marker_files(folder: Path) -> set[str] | None:
 
 
 def _foreign(folder: Path, ours: set[str]) -> list[str]:
-    """Entries of `folder` msosim did not write (hidden staging folders of msosim excluded)."""
+    """Entries of `folder` msosim did not write."""
     return sorted(p.name for p in folder.iterdir() if p.name != MARKER and p.name not in ours)
+
+
+def _holds_working_folder(target: Path) -> bool:
+    """Whether `target` is the working folder or one of its parents (swapping it would pull the floor away)."""
+    try:
+        return Path.cwd().resolve().is_relative_to(target.resolve())
+    except OSError:
+        return False
 
 
 def check_folder(target: Path, option: str, *, overwrite: bool) -> None:
@@ -47,10 +56,13 @@ def check_folder(target: Path, option: str, *, overwrite: bool) -> None:
     if target.exists() and not target.is_dir():
         raise OutputError(f"{option}: value '{target}': is a file; allowed: a new folder, or a folder msosim wrote")
     if not target.exists():
-        if target.parent.exists() and not target.parent.is_dir():
-            raise OutputError(f"{option}: value '{target}': its parent is a file; allowed: a folder path")
+        if any(p.exists() and not p.is_dir() for p in target.parents):
+            raise OutputError(f"{option}: value '{target}': a parent is a file; allowed: a folder path")
         return
-    ours = _marker_files(target)
+    if _holds_working_folder(target):
+        raise OutputError(f"{option}: value '{target}': is the working folder or holds it; allowed: a new folder "
+                          "inside it, e.g. out/")
+    ours = marker_files(target)
     if ours is None:
         if not any(target.iterdir()):
             return
@@ -65,15 +77,20 @@ def check_folder(target: Path, option: str, *, overwrite: bool) -> None:
                           "allowed: a new folder, or move those files away")
 
 
+def _unwritable(target: Path, option: str, exc: OSError) -> OutputError:
+    reason = exc.strerror or type(exc).__name__
+    return OutputError(f"{option}: value '{target}': cannot be written ({reason}); allowed: a writable location")
+
+
 @contextlib.contextmanager
 def staged_folder(target: Path, option: str = "--out", *, overwrite: bool = False) -> Iterator[Path]:
     """Yield an empty staging folder beside `target`; on success it replaces `target` (checked by `check_folder`)."""
     target = Path(target)
     check_folder(target, option, overwrite=overwrite)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    retired = None
+    staging = retired = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
         yield staging
         written = sorted(p.name for p in staging.iterdir())
         (staging / MARKER).write_text(json.dumps({"files": written}), encoding="utf-8")
@@ -85,63 +102,65 @@ def staged_folder(target: Path, option: str = "--out", *, overwrite: bool = Fals
         if retired is not None:
             shutil.rmtree(retired)
             retired = None
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise _unwritable(target, option, exc) from None
     finally:
         if retired is not None and not target.exists():
             os.replace(retired / target.name, target)
         for leftover in (staging, retired):
             if leftover is not None and leftover.exists():
-                shutil.rmtree(leftover)
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
-def check_files(folder: Path, names: list[str], option: str) -> None:
-    """Raise OutputError if writing `names` into `folder` would replace a file msosim did not write there."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{option}: value '{folder}': is a file; allowed: a folder")
-    if not folder.is_dir():
-        return
-    ours = _marker_files(folder) or set()
-    clashes = [name for name in names if (folder / name).exists() and name not in ours]
-    if clashes:
-        raise OutputError(f"{option}: value '{folder}': holds {', '.join(clashes[:3])} that msosim did not write; "
-                          "allowed: a new folder, or a folder msosim wrote (move those files away)")
+def write_folder(target: Path, writers: dict[str, Callable[[Path], object]], option: str, *,
+                 overwrite: bool = False) -> list[Path]:
+    """Write each file through its writer (name -> function of the path) as the folder `target`, by `staged_folder`."""
+    with staged_folder(target, option, overwrite=overwrite) as staging:
+        for name, write in writers.items():
+            write(staging / name)
+    return [Path(target) / name for name in writers]
 
 
-def replace_files(folder: Path, staging: Path, names: list[str], option: str) -> list[Path]:
-    """Move `names` from `staging` into `folder` (each file whole), after `check_files`; records them in the marker."""
-    folder = Path(folder)
-    check_files(folder, names, option)
-    ours = _marker_files(folder) or set()
-    marker = folder / MARKER
-    marker.write_text(json.dumps({"files": sorted(ours | set(names))}), encoding="utf-8")
-    for name in names:
-        os.replace(staging / name, folder / name)
-    return [folder / name for name in names]
-
-
-def check_new_file(target: Path, option: str, *, allowed: bool = False) -> None:
+def check_new_file(target: Path, option: str, *, allowed: bool = False, hint: str = "name it with --into") -> None:
     """Raise OutputError unless `target` is a new file, or `allowed` (the user named it to be replaced)."""
     target = Path(target)
     if target.is_dir():
         raise OutputError(f"{option}: value '{target}': is a folder; allowed: a file path")
+    if any(p.exists() and not p.is_dir() for p in target.parents):
+        raise OutputError(f"{option}: value '{target}': a parent is a file; allowed: a file path in a folder")
     if target.exists() and not allowed:
-        raise OutputError(f"{option}: value '{target}': file exists; allowed: a new file, or name it with --into to replace it")
+        raise OutputError(f"{option}: value '{target}': file exists; allowed: a new file, or {hint} to replace it")
+
+
+@contextlib.contextmanager
+def staged_file(target: Path, option: str, *, allowed: bool = False, hint: str = "name it with --into") -> Iterator[Path]:
+    """Yield a temporary sibling path of `target`; on success it is renamed to `target` (checked by `check_new_file`)."""
+    target = Path(target)
+    check_new_file(target, option, allowed=allowed, hint=hint)
+    name = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
+        os.close(handle)
+        yield Path(name)
+        check_new_file(target, option, allowed=allowed, hint=hint)
+        os.replace(name, target)
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise _unwritable(target, option, exc) from None
+    finally:
+        if name is not None and os.path.exists(name):
+            os.unlink(name)
 
 
 def write_file(target: Path, text: str, option: str, *, allowed: bool = False) -> Path:
-    """Write `text` to `target` atomically (a temporary sibling renamed into place), after `check_new_file`."""
-    target = Path(target)
-    check_new_file(target, option, allowed=allowed)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(name, target)
-    finally:
-        if os.path.exists(name):
-            os.unlink(name)
-    return target
+    """Write `text` to `target` atomically, by `staged_file`."""
+    with staged_file(target, option, allowed=allowed) as staging:
+        staging.write_text(text, encoding="utf-8")
+    return Path(target)
 
 
 def fresh_file(target: Path) -> Path:

@@ -11,9 +11,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from ..outputs import OutputError, check_files
+from ..outputs import OutputError, check_folder, check_new_file, staged_file
 from . import shared as cli
-from .guards import EXPERIMENT, SCENARIO, ResourceError, bounded, check_memory, one_line, run_size
+from .guards import EXPERIMENT, OPTIONS, SCENARIO, bounded, check_runs, one_line, size_option
 
 
 class Lang(str, Enum):
@@ -26,38 +26,45 @@ class ExportFormat(str, Enum):
     csv = "csv"
 
 
-def _check_brief_file(path: Path | None) -> None:
+def _brief_in_report(brief: Path | None, report: Path) -> bool:
+    """Whether the brief goes into the report folder (then it is one of the report's files)."""
+    return brief is not None and brief.resolve().parent == report.resolve()
+
+
+def _check_outputs(report: Path, brief: Path | None, overwrite: bool) -> None:
+    """Refuse, before any run, a report folder or brief file msosim may not write (outputs' folder and file rules)."""
     from ..reporting.findings_brief import is_own_brief
 
-    if path is not None and (path.is_dir() or (path.exists() and not is_own_brief(path))):
-        cli.fail(f"--brief: value '{path}': an existing file msosim did not write; allowed: a new PDF file name")
-
-
-def _check_report_folder(folder: Path) -> None:
-    if folder.exists() and not folder.is_dir():
-        cli.fail(f"--report: value '{folder}': is a file; allowed: a folder for report.html and the PNGs")
-    try:
-        check_files(folder, ["report.html"], "--report")
-    except OutputError as exc:
-        cli.fail(str(exc))
+    check_folder(report, "--report", overwrite=overwrite)
+    if brief is None or _brief_in_report(brief, report):
+        return
+    if brief.resolve().is_relative_to(report.resolve()):
+        raise OutputError(f"--brief: value '{brief}': inside a sub-folder of --report; allowed: a file directly in "
+                          "the report folder, or outside it")
+    own = brief.is_file() and is_own_brief(brief)
+    check_new_file(brief, "--brief", allowed=own and overwrite,
+                   hint="add --overwrite" if own else "choose a new name (msosim did not write this file)")
 
 
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files; the first is the reference")],
     reps: Annotated[int, typer.Option(callback=bounded(EXPERIMENT, "replications"), help="replications per scenario (rep i uses seed SEED + i)")] = 30,
     years: Annotated[float | None, typer.Option(help="years to simulate (default: each scenario's)", callback=bounded(SCENARIO, "years"))] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
+    workers: Annotated[int | None, typer.Option(callback=bounded(OPTIONS, "workers"), help="worker processes (default: all cores)")] = None,
     seed: Annotated[int, typer.Option(callback=bounded(EXPERIMENT, "seed"), help="base seed: replication i of every scenario uses SEED + i")] = 1,
     store: Annotated[Path, typer.Option(help="DuckDB results store (runs already there are skipped)")] = Path("results/compare.duckdb"),
     report: Annotated[Path, typer.Option(help="folder for report.html and the PNG figures")] = Path("reports/compare"),
     lang: Annotated[Lang | None, typer.Option(help="language of the findings, table and report (default: from the locale)")] = None,
     budget_neutral: Annotated[bool, typer.Option(help="scale each scenario's budgets to the reference's public spending (within 1%)")] = False,
-    brief: Annotated[Path | None, typer.Option(help="also write the one-page brief (PDF) to this file")] = None,
+    brief: Annotated[Path | None, typer.Option(help="also write the one-page brief to this file (PDF; HTML for a name ending in .html)")] = None,
     keep_tables: Annotated[bool, typer.Option(help="also keep each run's events, grants and msos tables (Parquet files in <store>.tables/, listed in the store's run_tables)")] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="replace msosim's previous report (and brief) there")] = False,
+    max_memory: Annotated[str | None, typer.Option(help="refuse runs expected to need more, e.g. 2G (default: the free memory)", callback=size_option)] = None,
 ) -> None:
     """Run replications of scenarios in parallel, store every run, print the findings and the paired comparison, write the report."""
     from ..experiments.batch import RunFailed, load_scenarios, progress_bar, run_comparison
     from ..reporting.costs import neutral_scenarios
+    from ..reporting.findings import budget_neutral_line
     from ..reporting.findings_format import default_language
     from ..reporting.report import console_table, load_report_data, write_report
     from ..scenario import ScenarioError
@@ -71,15 +78,8 @@ def compare(
         for line in others:
             cli.err.print(f"[bold red]error:[/] {escape(one_line(line))}", highlight=False, soft_wrap=True)
         cli.fail(last)
-    if years is not None and not 0 < years <= 200:
-        cli.fail(f"--years: value {years:g}: allowed: greater than 0 and at most 200")
-    _check_report_folder(report)
-    try:
-        for config in configs:
-            check_memory(run_size(config), years or config.years, config.steps_per_year)
-    except ResourceError as exc:
-        cli.fail(str(exc))
-    _check_brief_file(brief)
+    _check_outputs(report, brief, overwrite)
+    check_runs(configs, years, reps * len(configs), workers, max_memory)
     if budget_neutral and len(configs) > 1:
         try:
             scaled = neutral_scenarios(configs, list(range(seed, seed + min(reps, 3))), years)
@@ -87,9 +87,8 @@ def compare(
             cli.fail(f"--budget-neutral: {exc}", code=1)
         configs = [config for config, _ in scaled]
         for config, result in scaled[1:]:
-            cli.err.print(f"budget-neutral: {config.name}: budgets x {result.factor:.4f}, public spending "
-                          f"{result.gap:+.2%} against {configs[0].name} ({result.iterations} evaluations on "
-                          f"{min(reps, 3)} seed(s))", highlight=False, soft_wrap=True)
+            cli.err.print(budget_neutral_line(config.name, configs[0].name, result.factor, result.gap, result.iterations,
+                                              min(reps, 3), lang.value), highlight=False, soft_wrap=True)
     workers = workers or os.cpu_count() or 1
     try:
         opened = Store.open(store, create=True)
@@ -134,9 +133,14 @@ def compare(
     _print_findings(data, lang.value)
     cli.console.print(console_table(data, lang.value, cli.console.width))
     _print_provenance(data, lang.value)
-    page = write_report(data, report, lang.value)
+    inside = _brief_in_report(brief, report)
+    extra = {brief.name: lambda path: _write_brief(data, path, lang.value)} if inside else None
+    page = write_report(data, report, lang.value, overwrite=overwrite, extra=extra)
+    if brief is not None and not inside:
+        with staged_file(brief, "--brief", allowed=overwrite) as staging:
+            _write_brief(data, staging, lang.value)
     if brief is not None:
-        cli.console.print(f"brief {_write_brief(data, brief, lang.value)}", highlight=False)
+        cli.console.print(f"brief {brief}", highlight=False)
     cli.console.print(f"{state['done']} runs in {time.perf_counter() - started:.1f} s; store {store}; report {page}",
                       highlight=False)
 
@@ -146,6 +150,7 @@ def report(
     report: Annotated[Path | None, typer.Option(help="folder for report.html and the PNGs (default: reports/<store name>)")] = None,
     lang: Annotated[Lang | None, typer.Option(help="language of the findings, table and report (default: from the locale)")] = None,
     comparison: Annotated[str | None, typer.Option(help="comparison id (default: the last one recorded)")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="replace msosim's previous report there")] = False,
 ) -> None:
     """Rebuild the findings, comparison table and report from a store, without running anything."""
     from ..experiments.store import Store, StoreError
@@ -154,7 +159,7 @@ def report(
 
     lang = lang or Lang(default_language())
     folder = report if report is not None else Path("reports") / store.stem
-    _check_report_folder(folder)
+    check_folder(folder, "--report", overwrite=overwrite)
     try:
         with Store.open(store) as opened:
             data = load_report_data(opened, comparison)
@@ -163,22 +168,22 @@ def report(
     _print_findings(data, lang.value)
     cli.console.print(console_table(data, lang.value, cli.console.width))
     _print_provenance(data, lang.value)
-    cli.console.print(f"report {write_report(data, folder, lang.value)}", highlight=False)
+    cli.console.print(f"report {write_report(data, folder, lang.value, overwrite=overwrite)}", highlight=False)
 
 
 def export(
     store: Annotated[Path, typer.Argument(help="DuckDB results store written by `msosim compare`")],
     format: Annotated[ExportFormat, typer.Option("--format", help="file format")] = ExportFormat.parquet,
-    out: Annotated[Path, typer.Option(help="folder for one file per table")] = Path("exports"),
+    out: Annotated[Path, typer.Option(help="new folder for one file per table")] = Path("exports"),
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="replace msosim's previous export there")] = False,
 ) -> None:
     """Write every table of a store as Parquet (or CSV) files, one per table."""
     from ..experiments.store import Store, StoreError
 
-    if out.exists() and not out.is_dir():
-        cli.fail(f"--out: value '{out}': is a file; allowed: a folder")
+    check_folder(out, "--out", overwrite=overwrite)
     try:
         with Store.open(store) as opened:
-            written = opened.export(out, format.value)
+            written = opened.export(out, format.value, overwrite=overwrite)
             counts = {name: opened.con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0] for name in opened.tables()}
     except StoreError as exc:
         cli.fail(str(exc))
@@ -194,10 +199,10 @@ def _print_findings(data, lang: str) -> None:
 
 
 def _write_brief(data, path: Path, lang: str) -> Path:
-    """The one-page brief (PDF) of the comparison."""
-    from ..reporting.findings_brief import write_brief
+    """The one-page brief of the comparison (PDF, or HTML for a name ending in .html), by the findings' own code."""
+    from ..reporting.findings_brief import brief_of_report, write_brief
 
-    return write_brief(data, path, lang)
+    return write_brief(brief_of_report(data, lang), path, lang)
 
 
 def _print_provenance(data, lang: str) -> None:

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from . import shared as cli
+from .guards import OPTIONS, bounded
 
 HOST = "127.0.0.1"
 APP = "msosim.dashboard.app:Page"
@@ -35,7 +36,7 @@ def solara_command(port: int) -> list[str]:
 
 
 def dashboard(
-    port: Annotated[int, typer.Option(min=1, max=65535, help="port on 127.0.0.1")] = 8765,
+    port: Annotated[int, typer.Option(callback=bounded(OPTIONS, "port"), help="port on 127.0.0.1")] = 8765,
     scenario: Annotated[Path, typer.Option(help="scenario file loaded at start; its folder is the scenario list")] = Path("scenarios/district.yaml"),
     lang: Annotated[Language, typer.Option(help="language at start (a toggle in the page switches it)")] = Language.de,
     presets: Annotated[Path, typer.Option(help="folder for facilitators' presets")] = Path("presets"),

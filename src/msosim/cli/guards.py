@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import json
 import math
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 # stay free of pydantic, numpy and pandas (benchmarks/cli_startup.py).
 SCENARIO = "msosim.scenario:Scenario"
 EXPERIMENT = "msosim.experiments.experiment:Experiment"
+OPTIONS = "msosim.cli.options:Options"
 
 def one_line(text: str) -> str:
     """`text` on one line: line breaks and other control characters escaped (a key '\\r' shows as written)."""
@@ -170,15 +173,46 @@ def estimated_memory(n_msos: int, years: float, steps_per_year: int) -> float:
     return BASE_BYTES + n_msos * (MSO_BYTES + MSO_YEAR_BYTES * years * steps_per_year / 12)
 
 
-def check_memory(n_msos: int, years: float, steps_per_year: int, limit: float | None = None) -> None:
-    """Raise ResourceError when a run would need more memory than `limit` (default: what the machine has free)."""
-    need = estimated_memory(n_msos, years, steps_per_year)
+def check_memory(n_msos: int, years: float, steps_per_year: int, limit: float | None = None, parallel: int = 1) -> None:
+    """Raise ResourceError when `parallel` runs at once (worker processes beside this one when more than one)
+    would need more memory than `limit` (default: what the machine has free)."""
+    one = estimated_memory(n_msos, years, steps_per_year)
+    need = one if parallel == 1 else BASE_BYTES + parallel * one
     have = available_memory() if limit is None else limit
-    if need > have:
-        source = "--max-memory" if limit is not None else "available memory"
-        raise ResourceError(f"a run of {n_msos:,} MSOs over {years:g} years needs about {need / 1e9:.1f} GB; "
-                            f"{source}: {have / 1e9:.1f} GB; allowed: fewer MSOs (population.n_msos, population.scale) "
-                            "or fewer years")
+    if need <= have:
+        return
+    source = "--max-memory" if limit is not None else "available memory"
+    fits = int((have - BASE_BYTES) // one) if parallel > 1 else 0
+    workers = f"--workers {fits}, " if fits >= 1 else ""
+    at_once = f"{parallel} runs at once of" if parallel > 1 else "a run of"
+    verb = "need" if parallel > 1 else "needs"
+    raise ResourceError(f"{at_once} {n_msos:,} MSOs over {years:g} years {verb} about {need / 1e9:.1f} GB; "
+                        f"{source}: {have / 1e9:.1f} GB; allowed: {workers}fewer MSOs (population.n_msos, "
+                        "population.scale) or fewer years")
+
+
+def check_runs(configs: list[Scenario], years: float | None, runs: int, workers: int | None, max_memory: str | None,
+               *, local: bool = True) -> None:
+    """Refuse before starting when the largest of `configs`, run `workers` at a time (default: all cores), would not
+    fit in memory (or in --max-memory); with a remote executor (`local` False) only --max-memory per run is checked."""
+    if not configs or (not local and max_memory is None):
+        return
+    limit = None if max_memory is None else parse_size(max_memory)
+    parallel = max(1, min(workers or os.cpu_count() or 1, runs)) if local else 1
+    sized = [(run_size(c), years if years is not None else c.years, c.steps_per_year) for c in configs]
+    largest = max(sized, key=lambda s: estimated_memory(*s))
+    check_memory(*largest, limit, parallel)
+
+
+def design_configs(scenario_json: list[str]) -> list[Scenario]:
+    """One scenario per distinct population among a sweep's points (what sets a run's size), for `check_runs`."""
+    scenario = schema_class(SCENARIO)
+    chosen: dict[str, str] = {}
+    for text in scenario_json:
+        population = json.loads(text).get("population")
+        if population is not None:
+            chosen.setdefault(json.dumps(population, sort_keys=True), text)
+    return [scenario.model_validate_json(text) for text in chosen.values()]
 
 
 def run_size(scenario: Scenario) -> int:

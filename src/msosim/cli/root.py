@@ -11,7 +11,8 @@ import typer
 
 from . import calibrate, compare, dashboard, docs, store, sweep, validate
 from . import shared
-from .guards import EXPERIMENT, SCENARIO, OneLineGroup, bounded, size_option
+from ..outputs import check_folder
+from .guards import EXPERIMENT, SCENARIO, OneLineGroup, bounded, check_runs, size_option
 from .shared import fail, parse_overrides, summary_table, write_tables
 
 # Start-up (benchmarks/cli_startup.py): plain help and errors (rich_markup_mode=None spares Typer's rich help
@@ -51,18 +52,9 @@ def run(
         config = load_scenario(scenario, parse_overrides(set_))
     except ScenarioError as exc:
         fail(str(exc))
-    if years is not None and years <= 0:
-        fail(f"--years: value {years}: must be greater than 0")
-    from ..outputs import OutputError, check_folder
-    from .guards import ResourceError, check_memory, parse_size, run_size
-
-    try:
-        if out is not None:
-            check_folder(out, "--out", overwrite=overwrite)
-        check_memory(run_size(config), years or config.years, config.steps_per_year,
-                     None if max_memory is None else parse_size(max_memory))
-    except (OutputError, ResourceError) as exc:
-        fail(str(exc))
+    if out is not None:
+        check_folder(out, "--out", overwrite=overwrite)
+    check_runs([config], years, 1, 1, max_memory)
     from ..model import MSOModel  # after the checks: a bad file fails before numpy, pandas and Mesa load
     from ..summary import summary_rows
 
@@ -74,10 +66,7 @@ def run(
                                 summary_rows(tables, config)))
     shared.console.print(f"{model.msos.n:,} MSOs simulated over {model.t} steps in {wall:.2f} s")
     if out is not None:
-        try:
-            write_tables(tables, out, overwrite=overwrite)
-        except OutputError as exc:
-            fail(str(exc))
+        write_tables(tables, out, overwrite=overwrite)
         shared.console.print(f"tables written to {out}/")
 
 

@@ -15,7 +15,7 @@ store_app = typer.Typer(no_args_is_help=True, help="Maintain a results store (Du
 @store_app.command()
 def upgrade(path: Annotated[Path, typer.Argument(help="the store file")]) -> None:
     """Bring an older store to this schema version, in place."""
-    from ..experiments.store import StoreError, upgrade as upgrade_store
+    from ..experiments.store_schema import StoreError, upgrade as upgrade_store
 
     try:
         cli.console.print(upgrade_store(path), highlight=False, soft_wrap=True)

@@ -10,21 +10,24 @@ from typing import Annotated
 
 import typer
 
+from ..outputs import check_folder
 from . import shared as cli
+from .guards import EXPERIMENT, OPTIONS, bounded, check_runs, design_configs, size_option
 from .shared import DaskMode, count_stored
 
 
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="experiment YAML file (see experiments/)")],
-    workers: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores); with --dask local, Dask workers")] = None,
+    workers: Annotated[int | None, typer.Option(callback=bounded(OPTIONS, "workers"), help="worker processes (default: all cores); with --dask local, Dask workers")] = None,
     dask: Annotated[DaskMode | None, typer.Option(help="'local': run on a Dask LocalCluster on 127.0.0.1")] = None,
     scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786")] = None,
     store: Annotated[Path | None, typer.Option(help="DuckDB results store (default: the experiment's store:, else results/<name>.duckdb)")] = None,
-    chunk: Annotated[int | None, typer.Option(min=1, help="runs per task sent to a worker (default: about 16 tasks per worker, at most 16 runs)")] = None,
-    n: Annotated[int | None, typer.Option("--n", min=1, max=10_000_000, help="sample size, replacing the file's n: (a new sweep)")] = None,
-    reps: Annotated[int | None, typer.Option(min=1, max=100_000, help="replications per point, replacing the file's replications:")] = None,
-    years: Annotated[float | None, typer.Option(min=0.01, max=200, help="years per run, replacing the file's years:")] = None,
+    chunk: Annotated[int | None, typer.Option(callback=bounded(OPTIONS, "chunk"), help="runs per task sent to a worker (default: about 16 tasks per worker, at most 16 runs)")] = None,
+    n: Annotated[int | None, typer.Option("--n", callback=bounded(EXPERIMENT, "n"), help="sample size, replacing the file's n: (a new sweep)")] = None,
+    reps: Annotated[int | None, typer.Option(callback=bounded(EXPERIMENT, "replications"), help="replications per point, replacing the file's replications:")] = None,
+    years: Annotated[float | None, typer.Option(callback=bounded(EXPERIMENT, "years"), help="years per run, replacing the file's years:")] = None,
     keep_tables: Annotated[bool, typer.Option(help="also keep each run's events, grants and msos tables (Parquet files in <store>.tables/, listed in the store's run_tables)")] = False,
+    max_memory: Annotated[str | None, typer.Option(help="refuse runs expected to need more, e.g. 2G (default: the free memory)", callback=size_option)] = None,
 ) -> None:
     """Run (or resume) a parameter sweep: sample, run every point's replications, store each chunk as it returns."""
     from ..experiments.batch import RunFailed, progress_bar
@@ -40,6 +43,8 @@ def sweep(
         design = plan(experiment, n=n, replications=reps, years=years)
     except ExperimentError as exc:
         cli.fail(str(exc))
+    check_runs(design_configs(design.scenario_json), design.years, len(design.hashes) * design.experiment.replications,
+               workers, max_memory, local=scheduler is None)
     workers = workers or os.cpu_count() or 1
     path = store or design.store
     where = f"Dask scheduler {scheduler}" if scheduler else ("a Dask LocalCluster" if dask else "a process pool")
@@ -92,8 +97,9 @@ def analyze(
     sweep: Annotated[str | None, typer.Option(help="sweep name or id (default: the last one recorded)")] = None,
     report: Annotated[Path | None, typer.Option(help="folder for CSV tables, PNG figures and report.html (default: reports/<sweep name>)")] = None,
     prim: Annotated[str | None, typer.Option(help="scenario discovery: a condition on outcomes per run, e.g. 'alive_end < 0.8 * alive_start' (default: the experiment's prim:)")] = None,
-    prim_density: Annotated[float, typer.Option(min=0.0, max=1.0, help="PRIM: least density of the chosen box")] = 0.8,
+    prim_density: Annotated[float, typer.Option(callback=bounded(OPTIONS, "prim_density"), help="PRIM: least density of the chosen box")] = 0.8,
     outcome: Annotated[list[str] | None, typer.Option(help="outcome to analyse (repeatable; default: the experiment's outcomes)")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="replace msosim's previous report there")] = False,
 ) -> None:
     """Sobol or Morris indices of a stored sweep, and PRIM boxes; writes CSV, PNG and a self-contained HTML."""
     from rich.table import Table
@@ -101,8 +107,8 @@ def analyze(
     from ..experiments.sensitivity import AnalysisError, analyze_sweep
     from ..experiments.store import Store, StoreError
 
-    if report is not None and report.exists() and not report.is_dir():
-        cli.fail(f"--report: value '{report}': is a file; allowed: a folder for report.html, CSV and PNG files")
+    if report is not None:
+        check_folder(report, "--report", overwrite=overwrite)
     try:
         with Store.open(store) as opened:
             name = sweep
@@ -110,8 +116,9 @@ def analyze(
                 row = opened.sweep(sweep)
                 name = row["name"].iloc[0] if not row.empty else None
             folder = report if report is not None else Path("reports") / (name or store.stem)
+            check_folder(folder, "--report", overwrite=overwrite)
             result = analyze_sweep(opened, sweep=sweep, report=folder, prim=prim, prim_density=prim_density,
-                                  outcomes=outcome)
+                                  outcomes=outcome, overwrite=overwrite)
     except (StoreError, AnalysisError) as exc:
         cli.fail(str(exc))
     for title, table, columns in (("Sobol indices", result.sobol, ["S1", "S1_conf", "ST", "ST_conf"]),

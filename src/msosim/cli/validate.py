@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 
 from . import shared as cli
-from .guards import EXPERIMENT, SCENARIO, bounded
+from ..outputs import check_folder
+from .guards import EXPERIMENT, OPTIONS, SCENARIO, bounded, check_runs, size_option
 
 
 class Scale(str, Enum):
@@ -49,13 +50,15 @@ def checks_table(result, width: int = 200):
 def validate(
     reps: Annotated[int, typer.Option(callback=bounded(EXPERIMENT, "replications"), help="replications per scenario (rep i uses seed SEED + i)")] = 10,
     years: Annotated[float, typer.Option(help="years to simulate", callback=bounded(SCENARIO, "years"))] = 10.0,
-    workers: Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")] = None,
+    workers: Annotated[int | None, typer.Option(callback=bounded(OPTIONS, "workers"), help="worker processes (default: all cores)")] = None,
     scale: Annotated[Scale, typer.Option(help="population scale (district: a quick check; targets are national)")] = Scale.national,
     seed: Annotated[int, typer.Option(callback=bounded(EXPERIMENT, "seed"), help="base seed: replication i of every scenario uses SEED + i")] = 1,
-    report: Annotated[Path | None, typer.Option(help="folder for report.html and one PNG per pattern")] = None,
+    report: Annotated[Path | None, typer.Option(help="new folder for report.html and one PNG per pattern")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="replace msosim's previous report there")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="exit 1 if any check does not pass (FAIL or N/A)")] = False,
     baseline: Annotated[Path, typer.Option(help="baseline scenario file")] = Path("scenarios/baseline.yaml"),
     institutional: Annotated[Path, typer.Option(help="institutional-funding scenario file")] = Path("scenarios/institutional.yaml"),
+    max_memory: Annotated[str | None, typer.Option(help="refuse runs expected to need more, e.g. 2G (default: the free memory)", callback=size_option)] = None,
 ) -> None:
     """Run the baseline and its counterfactuals, check the calibration patterns and literature directions."""
     from ..experiments.batch import RunFailed, progress_bar
@@ -63,16 +66,15 @@ def validate(
     from ..experiments.validate import build_plan, run_plan
     from ..reporting.validation import write_report
 
-    if not 0 < years <= 200:
-        cli.fail(f"--years: value {years:g}: allowed: greater than 0 and at most 200")
-    if report is not None and report.exists() and not report.is_dir():
-        cli.fail(f"--report: value '{report}': is a file; allowed: a folder for report.html and the PNGs")
+    if report is not None:
+        check_folder(report, "--report", overwrite=overwrite)
     try:
         plan = build_plan(baseline, institutional, reps=reps, years=years, scale=scale.value, base_seed=seed)
     except ScenarioError as exc:
         cli.fail(str(exc))
-    workers = workers or os.cpu_count() or 1
     jobs = len(plan.scenarios) * reps
+    check_runs(list(plan.scenarios.values()), years, jobs, workers, max_memory)
+    workers = workers or os.cpu_count() or 1
     cli.err.print(f"{jobs} runs ({', '.join(plan.scenarios)} x {reps} reps) on {min(workers, jobs)} worker(s)",
                   highlight=False, soft_wrap=True)
     bar = progress_bar(cli.err)
@@ -93,7 +95,7 @@ def validate(
     cli.console.print(f"{passed} of {len(result.checks)} checks pass; {jobs} runs in {result.wall_seconds:.1f} s",
                       highlight=False)
     if report is not None:
-        cli.console.print(f"report {write_report(result, report)}", highlight=False)
+        cli.console.print(f"report {write_report(result, report, overwrite=overwrite)}", highlight=False)
     if strict and not result.passed:
         raise typer.Exit(1)
 

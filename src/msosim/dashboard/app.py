@@ -18,6 +18,7 @@ from typing import Any
 import solara
 
 from .components.facilitator import Downloads, FacilitatorPanel
+from .components.findings_panel import FindingsPanel
 from .components.lever_panel import PolicyPanel
 from .components.outcomes import ChartGrid, Headline, Ticker
 from .components.population_view import PopulationPanel, StoryPanel
@@ -206,6 +207,17 @@ def Page():
             cancel.wait(max(1.0 / speed.value - (time.perf_counter() - started), 0.005))
 
     solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
+
+    def await_ensemble(cancel: threading.Event) -> None:
+        """After a lever change: show the full ensemble once its background reruns are back."""
+        pair = session.pair
+        while pair is not None and not cancel.is_set():
+            if pair.wait_ready(timeout=0.25):
+                if pair is session.pair and not cancel.is_set() and live.value is not None and live.value.pending:
+                    act.show_step()
+                return
+
+    solara.use_thread(await_ensemble, dependencies=[revision.value], intrusive_cancel=False)
     solara.Title(t("app.title", lang.value))
     pair, language = session.pair, lang.value
     version = revision.value            # a lever, set-up or preset change renders the page again; a step does not
@@ -248,6 +260,7 @@ def Page():
         with solara.ColumnsResponsive(default=12, large=[6, 6]):
             Ticker(live, language)
             with solara.Column():
+                FindingsPanel(pair, live, language, playing.value, session.scenario_name)
                 Downloads(pair, live, language, session.scenario_name)
                 if not in_room:
                     FacilitatorPanel(language, session.settings.presets_dir, session.on_table, on_table_change=act.on_table,

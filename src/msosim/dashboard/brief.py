@@ -1,17 +1,25 @@
-"""The one-page brief for facilitators: both policies' levers, the headline differences and the main charts (PDF)."""
+"""The dashboard's findings and its one-page brief, by the comparison report's own code.
+
+The paired replications of policies A and B (replication i of both with seed + i) are read as a comparison with
+A as the reference: each run's outcomes (api.run_outcomes, as `msosim compare` stores them) go through
+reporting.findings_section.section, whose sentences come from the paired differences; the brief is
+reporting.findings_brief's page (PDF or HTML). So the sentences on screen, in the brief and in a report agree.
+"""
 
 from __future__ import annotations
 
-import io
+import pandas as pd
 
-from matplotlib.figure import Figure
-
-from .charts import COLOURS, SPEC_BY_NAME, draw_chart, update_chart
-from .levers import LEVERS, Lever
-from .runner import POLICIES, Setup, Snapshot
-from .strings import month_label, number, option_label, signed, t, unit_label
-
-HEADLINE_DIGITS = {"alive": 0, "staff_fte": 1, "volunteers": 0, "service_coverage": 3}
+from ..api import run_outcomes
+from ..experiments.batch import summarise
+from ..reporting.findings import Window
+from ..version import __version__
+from ..reporting.findings_brief import HEADLINE, SERIES, Brief, brief_html, brief_pdf
+from ..reporting.costs import UNITS
+from ..reporting.findings_section import section
+from .levers import Lever
+from .runner import POLICIES, PolicyPair
+from .strings import month_label, number, option_label, t, unit_label
 
 
 def lever_text(lever: Lever, value, lang: str) -> str:
@@ -25,53 +33,59 @@ def lever_text(lever: Lever, value, lang: str) -> str:
     return f"{number(value, lang, digits)} {unit}".strip()
 
 
-def _table(ax, rows: list[list[str]], header: list[str], colours: list[str] | None = None,
-           bold_rows: frozenset[int] = frozenset()) -> None:
-    ax.axis("off")
-    table = ax.table(cellText=rows, colLabels=header, loc="upper center", cellLoc="left", colLoc="left")
-    table.auto_set_font_size(False)
-    table.set_fontsize(8)
-    table.scale(1, 1.25)
-    for (row, col), cell in table.get_celld().items():
-        cell.set_edgecolor("#dee2e6")
-        if row == 0 or row - 1 in bold_rows:
-            cell.set_text_props(weight="bold")
-        if row > 0 and colours and col < len(colours) and colours[col]:
-            cell.set_text_props(color=colours[col])
+def policy_names(lang: str) -> list[str]:
+    """'Politik A', 'Politik B': the names the findings give the two policies."""
+    return [t(f"policy.{policy}", lang) for policy in POLICIES]
 
 
-def brief_pdf(snapshot: Snapshot, setup: Setup, scenario_name: str, lang: str) -> bytes:
-    """The brief as one A4 page of PDF."""
-    buffer = io.BytesIO()
-    brief_figure(snapshot, setup, scenario_name, lang).savefig(buffer, format="pdf")
-    return buffer.getvalue()
+def pair_runs(pair: PolicyPair) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every run of both policies so far: tidy outcomes (position 0 is A, 1 is B; seed; outcome; value) and the
+    monthly steps of the brief's figures (position, seed, year, alive, staff_fte). Waits for background reruns."""
+    pair.wait_ready()
+    names = policy_names("en")
+    outcomes, steps = [], []
+    with pair.lock:
+        for position, policy in enumerate(POLICIES):
+            models = [pair.models[policy], *getattr(pair, "extras", {}).get(policy, [])]
+            for index, model in enumerate(models):
+                table = model.tables(only=("model",))["model"]     # the brief shows no parts by Land or funder
+                seed = pair.setup.seed + index
+                values = run_outcomes(table, model.config.steps_per_year)
+                outcomes += [(position, names[position], seed, key, value) for key, value in values.items()]
+                steps.append(table[["year", *SERIES]].assign(position=position, seed=seed))
+    tidy = pd.DataFrame(outcomes, columns=["position", "scenario", "seed", "outcome", "value"])
+    return tidy, pd.concat(steps, ignore_index=True)
 
 
-def brief_figure(snapshot: Snapshot, setup: Setup, scenario_name: str, lang: str) -> Figure:
-    """An A4 page: set-up line, both policies' levers, headline outcomes with B − A, two main charts."""
-    figure = Figure(figsize=(8.27, 11.69))
-    grid = figure.add_gridspec(4, 2, height_ratios=[0.12, 1.0, 0.42, 1.15], hspace=0.35, wspace=0.3,
-                               left=0.07, right=0.95, top=0.93, bottom=0.05)
-    figure.suptitle(t("brief.title", lang, name=scenario_name), fontsize=15, x=0.07, ha="left")
-    header = figure.add_subplot(grid[0, :])
-    header.axis("off")
-    header.text(0, 0.8, t("brief.setup", lang, name=scenario_name, scale=t(f"scale.{setup.scale}", lang),
-                          seed=setup.seed, date=month_label(snapshot.year, lang)), fontsize=9)
-    lever_rows = [[t(f"lever.{lever.name}", lang), *[lever_text(lever, setup.levers[p][lever.name], lang) for p in POLICIES]]
-                  for lever in LEVERS]
-    differing = frozenset(i for i, lever in enumerate(LEVERS) if setup.levers["A"][lever.name] != setup.levers["B"][lever.name])
-    _table(figure.add_subplot(grid[1, :]), lever_rows, [t("brief.lever", lang), t("policy.A", lang), t("policy.B", lang)],
-           [None, COLOURS["A"], COLOURS["B"]], differing)
-    headline_rows = []
-    for key, (a, b) in snapshot.headline().items():
-        digits = HEADLINE_DIGITS[key]
-        headline_rows.append([t(f"headline.{key}", lang), number(a, lang, digits), number(b, lang, digits),
-                              signed(b - a, lang, digits)])
-    _table(figure.add_subplot(grid[2, :]), headline_rows,
-           [t("brief.outcome", lang), t("policy.A", lang), t("policy.B", lang), t("headline.difference", lang)],
-           [None, COLOURS["A"], COLOURS["B"], None])
-    for column, name in enumerate(("alive", "staff")):
-        ax = figure.add_subplot(grid[3, column])
-        update_chart(SPEC_BY_NAME[name], draw_chart(ax, SPEC_BY_NAME[name], lang), snapshot, lang)
-    return figure
+def pair_brief(pair: PolicyPair, scenario_name: str, lang: str) -> Brief | None:
+    """The findings and brief of the runs so far (None before the first step)."""
+    if pair.models["A"].t == 0:
+        return None
+    outcomes, steps = pair_runs(pair)
+    names = policy_names(lang)
+    outcomes = outcomes[outcomes["outcome"].isin({*HEADLINE, "public_money_per_year", *UNITS})]  # said, or costs
+    outcomes = outcomes.assign(scenario=outcomes["position"].map(dict(enumerate(names))))
+    config = pair.models["A"].config
+    window = Window(int(config.start_year), pair.models["A"].t / config.steps_per_year)
+    scenarios = [pair.scenarios[policy].model_dump(mode="json") for policy in POLICIES]
+    context = section(outcomes, summarise(outcomes), scenarios, names, window, pair.setup.scale, lang, HEADLINE)
+    context["title"] = f"{scenario_name}: {' / '.join(names)}"
+    snapshot = pair.snapshot()
+    runs = len(outcomes.drop_duplicates(["position", "seed"]))
+    line = t("brief.provenance", lang, name=scenario_name, runs=runs, seed=pair.setup.seed,
+             last=pair.setup.seed + max(pair.setup.replications, 1) - 1, date=month_label(snapshot.year, lang),
+             version=__version__)
+    return Brief(context, steps, names, line)
+
+
+def brief_pdf_bytes(pair: PolicyPair, scenario_name: str, lang: str) -> bytes:
+    """The brief as one A4 page of PDF (an empty page's worth of words before the first step)."""
+    brief = pair_brief(pair, scenario_name, lang)
+    return brief_pdf(brief, lang) if brief is not None else b""
+
+
+def brief_html_text(pair: PolicyPair, scenario_name: str, lang: str) -> str:
+    """The brief as one HTML page."""
+    brief = pair_brief(pair, scenario_name, lang)
+    return brief_html(brief, lang) if brief is not None else ""
 

@@ -5,10 +5,15 @@ Per step the ensemble keeps, for every tracked outcome, the median and the 90% b
 the replications, and for the headline outcomes the paired differences B - A: their median and 90% interval.
 An interval that covers zero is "no clear difference": in at least one history in twenty B is not above A, or
 not below it.
+
+A lever change reruns the policy's story run at once (the page waits only for that) and its other replications in a
+background thread; until they are back, the policy is `pending`: its charts show the story run, the cards no
+interval, and `wait_ready()` waits for the full ensemble.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, replace
 
@@ -62,7 +67,10 @@ class EnsemblePair(PolicyPair):
         self.extra_ledgers: dict[str, list[Ledger]] = {policy: [] for policy in POLICIES}
         self.values: dict[str, list[np.ndarray]] = {policy: [] for policy in POLICIES}   # per step: (N, tracked)
         self.summaries: dict[str, list[np.ndarray]] = {policy: [] for policy in POLICIES}  # per step: (3, tracked)
+        self.pending: set[str] = set()                    # policies whose replications rerun in the background
+        self.generation = {policy: 0 for policy in POLICIES}   # a newer lever change (or close) abandons a rerun
         super().__init__(setup, base)
+        self.ready = threading.Condition(self.lock)
         for policy in POLICIES:
             self.extras[policy], self.extra_ledgers[policy] = self._replications(self.scenarios[policy], 0)
             self._restart_values(policy)
@@ -115,15 +123,55 @@ class EnsemblePair(PolicyPair):
             self._snapshot = self._make_snapshot()
             return self._snapshot
 
-    def replace_policy(self, policy: str, levers: dict) -> Snapshot:
-        """New levers for one policy: every replication of it rebuilt and run up to the current step."""
+    def replace_policy(self, policy: str, levers: dict, wait: bool = False) -> Snapshot:
+        """New levers for one policy: its story run rebuilt now, its other replications in the background (`wait`:
+        return only once they are back)."""
         super().replace_policy(policy, levers)
         with self.lock:
-            scenario = with_overrides(self.base, self.setup.overrides(policy))
-            self.extras[policy], self.extra_ledgers[policy] = self._replications(scenario, self.models[policy].t)
+            self.generation[policy] += 1
+            self.pending.add(policy)
+            self.extras[policy], self.extra_ledgers[policy] = [], []
             self._restart_values(policy)
             self._snapshot = self._make_snapshot()
-            return self._snapshot
+            job = threading.Thread(target=self._rerun, args=(policy, self.scenarios[policy], self.generation[policy]),
+                                   name=f"ensemble-{policy}", daemon=True)
+        job.start()
+        if wait:
+            self.wait_ready()
+        return self.snapshot()
+
+    def _rerun(self, policy: str, scenario: Scenario, generation: int) -> None:
+        """Build replications 1..N-1 of a policy and run them up to its story run's step, then swap them in."""
+        models, ledgers = self._replications(scenario, 0)
+        while True:
+            with self.lock:
+                if self.generation[policy] != generation:
+                    return
+                target = self.models[policy].t
+                if all(model.t >= target for model in models):
+                    self.extras[policy], self.extra_ledgers[policy] = models, ledgers
+                    self._restart_values(policy)
+                    self.pending.discard(policy)
+                    self._snapshot = self._make_snapshot()
+                    self.ready.notify_all()
+                    return
+            for model, ledger in zip(models, ledgers, strict=True):   # outside the lock: the page and steps go on
+                while model.t < target and self.generation[policy] == generation:
+                    model.step()
+                    ledger.record(model)
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait until no policy's replications are rerunning; False if `timeout` seconds passed first."""
+        with self.ready:
+            return self.ready.wait_for(lambda: not self.pending, timeout)
+
+    def close(self) -> None:
+        """Abandon the background reruns (the pair is being replaced)."""
+        with self.lock:
+            for policy in POLICIES:
+                self.generation[policy] += 1
+            self.pending.clear()
+            self.ready.notify_all()
 
     def _bands(self, policy: str, years: np.ndarray) -> pd.DataFrame:
         summaries = np.stack(self.summaries[policy])          # (steps, 3, tracked)
@@ -139,10 +187,11 @@ class EnsemblePair(PolicyPair):
             return snapshot
         years = snapshot.frames["A"]["year"].to_numpy(dtype=float)
         last = {policy: self.values[policy][-1] for policy in POLICIES}
-        differences = {key: difference(last["A"][:, TRACKED.index(key)], last["B"][:, TRACKED.index(key)])
-                       for key in CARDS}
+        differences = None if self.pending else {
+            key: difference(last["A"][:, TRACKED.index(key)], last["B"][:, TRACKED.index(key)]) for key in CARDS}
         return replace(snapshot, replications=self.setup.replications, differences=differences,
-                       bands={policy: self._bands(policy, years) for policy in POLICIES})
+                       bands={policy: self._bands(policy, years) for policy in POLICIES},
+                       pending=tuple(sorted(self.pending)))
 
 
 def build_pair(setup: Setup, base: Scenario | None = None) -> PolicyPair:

@@ -97,6 +97,7 @@ class Snapshot:
     bands: dict[str, pd.DataFrame] | None = None     # ensemble: policy -> step, year, {column}_median/_low/_high
     differences: dict[str, Any] | None = None        # ensemble: headline key -> ensemble.Difference (B - A, paired)
     markers: tuple[tuple[str, float], ...] = ()      # the scenario's events (kind, start year): marked on every time axis
+    pending: tuple[str, ...] = ()                     # ensemble: policies whose replications rerun after a lever change
 
     def headline(self, keys: tuple[str, ...] = HEADLINE) -> dict[str, tuple[float, float]]:
         """(A, B) of each card's outcome at the current step (the medians of the replications in an ensemble)."""
@@ -166,6 +167,13 @@ class PolicyPair:
 
     def snapshot(self) -> Snapshot:
         return self._snapshot
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """True: every run is complete (an ensemble's background reruns wait here; one history has none)."""
+        return True
+
+    def close(self) -> None:
+        """Stop background work before the pair is replaced (one history has none)."""
 
     def replace_policy(self, policy: str, levers: dict[str, Any]) -> Snapshot:
         """Give one policy new levers: rebuild its model and run it up to the other's step (same seed)."""

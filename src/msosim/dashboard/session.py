@@ -77,7 +77,7 @@ class Session:
         """Start both policies from a scenario file's own levers; keeps the current run when the file is bad."""
         try:
             setup, scenario = initial_setup(path, self.setup.seed if self.setup else 1)
-            self.pair = build_pair(setup, scenario)
+            self.use(build_pair(setup, scenario))
         except (ScenarioError, ValueError, OSError) as exc:
             self.failures += 1
             return _error("error.scenario", exc)
@@ -97,10 +97,16 @@ class Session:
 
     def _rebuild(self, setup: Setup) -> Message | None:
         try:
-            self.pair = build_pair(setup)
+            self.use(build_pair(setup))
         except (ScenarioError, ValueError) as exc:
             return _error("error.scenario", exc)
         return None
+
+    def use(self, pair: PolicyPair) -> None:
+        """Show a new pair; the old one's background reruns stop."""
+        if self.pair is not None:
+            self.pair.close()
+        self.pair = pair
 
     def set_lever(self, policy: str, name: str, value: Any) -> Message | None:
         """Move one lever of one policy; the policy is rerun up to the current step with the same seed."""
@@ -167,7 +173,7 @@ class Session:
             return Message("error", "error.preset", {"detail": folder})
         try:
             setup, on_table = load_preset(self.settings.presets_dir, folder, self.pair.setup)
-            self.pair = build_pair(setup)
+            self.use(build_pair(setup))
         except (ScenarioError, ValueError, OSError) as exc:
             return _error("error.preset", exc)
         if on_table is not None:

@@ -1,4 +1,4 @@
-"""Calibration: fit uncertain priors to the patterns by rejection ABC on SALib samples, through the sweep machinery.
+"""Calibration: fit uncertain priors to the patterns by ABC (rejection or ABC-SMC) on SALib samples, through the sweeps.
 
 A calibration file (experiments/calibrate_baseline.yaml) names a base scenario, fixed overrides,
 variants (e.g. a calm decade: `events: []`), the uncertain parameters with uniform prior ranges,
@@ -7,10 +7,13 @@ sampler (SALib latin or sobol), the sample size, replications (replication r of 
 seed + r: common random numbers), the accepted quantile and a seed. `run_calibration()` runs every
 sample in every variant through the sweep executors into a results store (an interrupted
 calibration resumes), computes each sample's distance, accepts the closest quantile (rejection
-ABC, Pritchard et al. 1999; `method: smc` repeats this for `generations`, each sampling the box of
-the previous generation's accepted samples), takes the posterior median as the fitted value, runs it again to
-measure the distance it achieves, and writes data/calibrated.yaml: the fitted values as a scenario
-fragment, with its provenance under `metadata:` (dropped when a scenario file is read).
+ABC, Pritchard et al. 1999); `method: smc` continues for `generations` of ABC-SMC with importance
+weights (`abc_smc`: each generation's proposals come from the previous weighted population, seeded,
+so a resumed calibration proposes the same points). The weighted posterior median is the fitted
+value; it is run again to measure the distance it achieves. Written: data/calibrated.yaml (the
+fitted values as a scenario fragment, provenance under `metadata:`, dropped when a scenario file is
+read) and data/calibrated_particles.csv (the posterior: one row per particle, its applied parameter
+values, weight and distance).
 
 Distance: the weighted root mean square over targets of the scaled errors e_k, where y_k is the
 target metric's mean over replications and w_k its weight:
@@ -40,10 +43,12 @@ from .batch import RunResult, RunSpec, lifetimes
 from .calibration_file import Calibration, load_calibration
 from .design import Design, design, point_scenarios
 from .experiment import BaseFile, Experiment, ParameterSpec, error, error_tail, outcome_names
-from ..outputs import fresh_file, write_file
+from ..outputs import write_file
 from ..scenario import Scenario, ScenarioError, read_yaml, set_dotted
 from .executors import executor
-from .rejection import accepted, distance, fitted_values, posterior, scaled_errors, target_means
+from . import abc_smc
+from .particles import check_replace, free_output, particles_path, write_particles
+from .rejection import distance, fitted_values, posterior, scaled_errors, target_means
 from .sensitivity import sweep_results
 from .sweep import run_design
 from .checks import YOUNG_YEARS
@@ -226,22 +231,27 @@ def run_calibration_one(spec: RunSpec) -> RunResult:
 
 @dataclasses.dataclass
 class Result:
-    """A finished calibration: samples with distances, posterior, fitted values and their measured distance."""
+    """A finished calibration: the last generation with distances, the weighted particles, posterior and fit."""
 
     plan: Plan
-    samples: pd.DataFrame        # per sample: design values, target means, distance, accepted
+    samples: pd.DataFrame        # the last generation: design values, target means, distance, accepted, weight
     posterior: pd.DataFrame
     fitted: dict[str, Any]
     fitted_means: dict[str, float]
     fitted_distance: float
     threshold: float
     runs: int
-    generations: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # per generation: box, tolerance
+    generations: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # samples, accepted, tolerance, ess
+    particles: pd.DataFrame | None = None   # the posterior: applied values of the kept particles, weight, distance
     output: Path | None = None
 
     @property
     def accepted(self) -> int:
         return int(self.samples["accepted"].sum())
+
+    @property
+    def ess(self) -> float:
+        return float(self.generations[-1]["ess"])
 
 
 def _stage(store, design: Design, execute, chunk, on_start, on_stored) -> pd.DataFrame:
@@ -250,51 +260,57 @@ def _stage(store, design: Design, execute, chunk, on_start, on_stored) -> pd.Dat
     return sweep_results(store, sweep_id)
 
 
-def refine(p: Plan, keep: np.ndarray, generation: int) -> Plan:
-    """The next generation: the same sampler and seed over the box of the accepted samples, widened by a tenth of
-    each prior's width on both sides and clipped to the prior."""
-    X = p.samples.X[:p.size][keep]
-    box = {}
-    for j, v in enumerate(p.samples.varied):
-        prior = p.calibration.parameters[v.key]
-        pad = 0.1 * (prior.max - prior.min)
-        low, high = max(prior.min, float(X[:, j].min()) - pad), min(prior.max, float(X[:, j].max()) + pad)
-        box[v.key] = ParameterSpec(min=float(f"{low:.6g}"), max=float(f"{high:.6g}"))
-    sweep = p.sweep.model_copy(update={"parameters": box, "name": f"{p.calibration.name}.g{generation}"})
-    sampled = design(sweep, p.path)
-    q = dataclasses.replace(p, samples=sampled, size=len(sampled.hashes), sweep=sweep)
-    q.samples = _over_variants(q, sampled, sampled.applied, sampled.X, f".g{generation}")
-    return q
+def proposals(p: Plan, X: np.ndarray, generation: int) -> Design:
+    """A later generation's proposals (design values X) as a design over every variant."""
+    applied = [{v.key: v.applied(float(x)) for v, x in zip(p.samples.varied, row)} for row in X]
+    sweep = p.sweep.model_copy(update={"name": f"{p.calibration.name}.g{generation}"})
+    return _over_variants(dataclasses.replace(p, sweep=sweep), dataclasses.replace(p.samples, experiment=sweep),
+                          applied, X, f".g{generation}")
+
+
+def prior_box(p: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """The uniform priors' lower and upper ends, in the design's parameter order."""
+    priors = [p.calibration.parameters[k] for k in p.names]
+    return np.array([q.min for q in priors], dtype=float), np.array([q.max for q in priors], dtype=float)
 
 
 def run_plan(p: Plan, store, execute, *, chunk: int | None = None,
              on_start: Callable[[str, int, int], None] | None = None,
              on_stored: Callable[[list[RunResult]], None] | None = None) -> Result:
-    """Run (or resume) the samples of each generation, reject, run the fitted point; nothing is written but the store."""
-    targets = p.calibration.targets
+    """Run (or resume) each generation's samples (abc_smc), weight the last population, run the fitted point;
+    nothing is written but the store."""
+    c, targets = p.calibration, p.calibration.targets
     start = (lambda stage: None if on_start is None else (lambda total, todo: on_start(stage, total, todo)))
-    generations, total = [], 0
-    count = p.calibration.generations if p.calibration.method == "smc" else 1
-    for generation in range(count):
-        if generation:
-            p = refine(p, keep, generation)
-        runs = _stage(store, p.samples, execute, chunk, start("samples" if count == 1 else f"generation {generation}"),
-                      on_stored)
-        total += len(runs)
-        means = target_means(runs, p)
-        d = distance(scaled_errors(means, targets), targets)
-        keep = accepted(d, p.calibration.accept)
-        generations.append({"samples": p.size, "tolerance": float(d[keep].max()),
-                            "box": {v.key: [float(v.bounds[0]), float(v.bounds[1])] for v in p.samples.varied}})
-    table = posterior(p, keep)
+    count = c.generations if c.method == "smc" else 1
+    runs, means = [0], {}
+
+    def simulate(X: np.ndarray, generation: int) -> np.ndarray:
+        sampled = p.samples if generation == 0 else proposals(p, X, generation)
+        stored = _stage(store, sampled, execute, chunk, start("samples" if count == 1 else f"generation {generation}"),
+                        on_stored)
+        runs[0] += len(stored)
+        means[generation] = target_means(stored, p)
+        return distance(scaled_errors(means[generation], targets), targets)
+
+    low, high = prior_box(p)
+    done = abc_smc.sample(simulate, p.samples.X[:p.size], low, high, generations=count, accept=c.accept,
+                          quantile=c.tolerance_quantile, seed=c.seed)
+    last = done[-1]
+    table = posterior(p, last.particles, last.weights)
     fitted = fitted_values(p, table)
     fitted_runs = _stage(store, p.at(fitted, ".fitted"), execute, chunk, start("fitted"), on_stored)
     fitted_means = target_means(fitted_runs.assign(point=fitted_runs["point"] * p.size), p).iloc[0]
     fitted_distance = float(distance(scaled_errors(fitted_means.to_frame().T, targets), targets)[0])
-    samples = pd.DataFrame(p.samples.X[:p.size], columns=p.names).join(means).assign(distance=d, accepted=False)
-    samples.loc[keep, "accepted"] = True
+    weight = np.zeros(len(last.X))
+    weight[last.kept] = last.weights
+    samples = (pd.DataFrame(last.X, columns=p.names).join(means[len(done) - 1])
+               .assign(distance=last.distance, accepted=weight > 0, weight=weight))
+    applied = pd.DataFrame([{v.key: v.applied(float(x)) for v, x in zip(p.samples.varied, row)} for row in last.particles])
+    particles = applied.assign(weight=last.weights, distance=last.distance[last.kept])
+    generations = [{"samples": len(g.X), "accepted": len(g.kept), "tolerance": g.tolerance, "ess": g.ess,
+                    "kernel_sd": dict(zip(p.names, map(float, g.kernel_sd)))} for g in done]
     return Result(p, samples, table, fitted, {k: float(v) for k, v in fitted_means.items()}, fitted_distance,
-                  float(d[keep].max()), total + len(fitted_runs), generations)
+                  last.tolerance, runs[0] + len(fitted_runs), generations, particles)
 
 
 def fragment(result: Result, experiment_path: str | Path, origin: dict[str, Any]) -> dict[str, Any]:
@@ -308,14 +324,18 @@ def fragment(result: Result, experiment_path: str | Path, origin: dict[str, Any]
     meta = {"calibration": {
         "command": f"msosim calibrate {experiment_path}", "experiment": str(experiment_path), "experiment_sha256": p.digest,
         "method": (f"rejection ABC on SALib {c.sampler} samples of uniform priors" if c.method == "rejection" else
-                   f"ABC in {c.generations} generations of SALib {c.sampler} samples, each in the box of the previous "
-                   "generation's accepted samples (no importance weights)") + f"; fitted = posterior {c.estimate}",
+                   f"ABC-SMC in {c.generations} generations from SALib {c.sampler} samples of uniform priors: importance "
+                   f"weights, tolerance the {c.tolerance_quantile:g} quantile of the previous population's distances, "
+                   "normal kernel with twice its weighted covariance") + f"; fitted = weighted posterior {c.estimate}",
         "distance_definition": DISTANCE, "distance": float(f"{result.fitted_distance:.4g}"),
         "acceptance_distance": float(f"{result.threshold:.4g}"),
         "best_distance": float(f"{result.samples['distance'].min():.4g}"),
-        "samples": p.size, "accepted": result.accepted, "generations": [
-            {"samples": g["samples"], "tolerance": float(f"{g['tolerance']:.4g}"),
-             "box": {k: [float(f"{x:.4g}") for x in b] for k, b in g["box"].items()}} for g in result.generations], "replications": c.replications, "variants": p.variants,
+        "samples": p.size, "accepted": result.accepted, "effective_sample_size": float(f"{result.ess:.4g}"),
+        "particles": None if result.output is None else particles_path(result.output).name, "generations": [
+            {"samples": g["samples"], "accepted": g["accepted"], "tolerance": float(f"{g['tolerance']:.4g}"),
+             "effective_sample_size": float(f"{g['ess']:.4g}"),
+             "kernel_sd": {k: float(f"{x:.4g}") for k, x in g["kernel_sd"].items()}} for g in result.generations],
+        "replications": c.replications, "variants": p.variants,
         "runs": result.runs, "seed": c.seed, "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "git_commit": origin["git_commit"], "git_dirty": origin["git_dirty"], "msosim_version": origin["msosim_version"],
         "posterior": post, "targets": targets}}
@@ -350,11 +370,14 @@ def run_calibration(path: str | Path, *, workers: int | None = None, dask: str |
     if out is not None or into is not None:
         p.calibration = p.calibration.model_copy(update={"output": str(into or out)})
         _check_output(p.calibration, p.source)
+    if into is not None:
+        check_replace(Path(into))
     workers = (os.cpu_count() or 1) if workers is None else workers
     location = store or p.calibration.store or Path("results") / f"{p.calibration.name}.duckdb"
     with executor(workers, dask, scheduler) as execute, Store.open(location, create=True) as opened:
         result = run_plan(p, opened, execute, chunk=chunk, on_start=on_start, on_stored=on_stored)
     if write:
-        result.output = Path(p.calibration.output) if into is not None else fresh_file(Path(p.calibration.output))
+        result.output = Path(p.calibration.output) if into is not None else free_output(Path(p.calibration.output))
+        write_particles(result.particles, result.output, replace=into is not None)
         write_fragment(fragment(result, path, origin), result.output, replace=into is not None)
     return result

@@ -41,14 +41,17 @@ class Calibration(Strict):
                                                 description="variant name -> overrides on top of fixed")
     parameters: dict[str, Prior] = Field(..., min_length=1, description="dotted key -> uniform prior range")
     targets: dict[str, Target] = Field(..., min_length=1, description="target id -> pattern")
-    method: Literal["rejection", "smc"] = Field("rejection", description="rejection ABC, or sequential generations on shrinking boxes")
-    generations: int = Field(1, ge=1, le=10, description="smc: generations (each n samples in the box of the last accepted ones)")
+    method: Literal["rejection", "smc"] = Field("rejection", description="rejection ABC, or ABC-SMC with importance weights")
+    generations: int = Field(1, ge=1, le=10, description="smc: generations (each n proposals from the last weighted population)")
+    tolerance_quantile: float = Field(0.5, gt=0, le=1, description="smc: each generation's tolerance is this quantile "
+                                      "of the previous population's distances")
     sampler: Literal["latin", "sobol"] = "latin"
     n: int = Field(..., ge=1, le=1_000_000, description="samples (latin) or base samples (sobol)")
     options: dict[str, Any] = Field(default_factory=dict, description="sampler options (sobol: second_order)")
     replications: int = Field(1, ge=1, le=1000, description="runs per sample and variant; replication r uses seed + r")
-    accept: float = Field(0.1, gt=0, le=1, description="accepted quantile of the samples (closest first)")
-    estimate: Literal["median", "mean", "best"] = Field("median", description="fitted value from the accepted samples")
+    accept: float = Field(0.1, gt=0, le=1, description="accepted quantile of the samples (closest first); smc: also "
+                          "the least share of each generation's proposals kept")
+    estimate: Literal["median", "mean", "best"] = Field("median", description="fitted value from the weighted particles")
     years: float | None = Field(None, gt=0, le=200)
     seed: int = Field(1, ge=0, le=2**62)
     store: str | None = Field(None, description="results store (default results/<name>.duckdb, relative to the working directory)")

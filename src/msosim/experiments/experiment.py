@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..loading import did_you_mean, load_mapping, no_bool_numbers, printable, schema_keys, shown
 from ..scenario import Scenario, ScenarioError, read_yaml, with_default_funders, validate_scenario
+from ..schema_table import format_range, leaf_rows
 from .samplers import SAMPLERS
 
 DISTS = {"uniform": "unif", "triangular": "triang", "normal": "norm", "lognormal": "lognorm",
@@ -139,8 +140,6 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
 
 @functools.cache
 def schema_rows() -> dict[str, dict]:
-    from ..docs import leaf_rows
-
     return {row["key"]: row for row in leaf_rows()}
 
 
@@ -164,8 +163,6 @@ def schema_row(key: str, base: Scenario, source: str, where: str) -> dict:
 
 
 def allowed_range(row: dict) -> str:
-    from ..docs import format_range
-
     return format_range(row).replace("`", "")
 
 

@@ -1,4 +1,4 @@
-"""Rejection ABC: each sample's target means, scaled errors and distance; the accepted samples, posterior and fit.
+"""ABC distances: each sample's target means, scaled errors and distance; the weighted posterior and the fit.
 
 The distance is the weighted root mean square of the scaled errors (see `msosim.experiments.calibrate`).
 """
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .abc_smc import weighted_quantile
 from .calibration_file import Target
 from .experiment import ExperimentError
 
@@ -47,21 +48,14 @@ def distance(errors: pd.DataFrame, targets: dict[str, Target]) -> np.ndarray:
     return np.sqrt((errors.to_numpy(dtype=float) ** 2 * w).sum(axis=1) / w.sum())
 
 
-def accepted(d: np.ndarray, quantile: float) -> np.ndarray:
-    """Indices of the closest `quantile` of the samples (at least one), closest first; NaN distances never."""
-    order = np.argsort(np.where(np.isnan(d), np.inf, d), kind="stable")
-    return order[:max(1, int(round(quantile * np.isfinite(d).sum())))]
-
-
-def posterior(plan: Plan, keep: np.ndarray) -> pd.DataFrame:
-    """Mean, median and 5-95% interval of the accepted samples' design values, per parameter."""
-    X = plan.samples.X[:plan.size][keep]
+def posterior(plan: Plan, particles: np.ndarray, weights: np.ndarray) -> pd.DataFrame:
+    """Weighted mean, median and 5-95% interval of the particles (closest first), per parameter; `best` is the closest."""
     rows = []
     for j, v in enumerate(plan.samples.varied):
         prior = plan.calibration.parameters[v.key]
-        x = X[:, j]
-        rows.append({"parameter": v.key, "prior_min": prior.min, "prior_max": prior.max, "mean": float(x.mean()),
-                     "median": float(np.median(x)), "q05": float(np.quantile(x, 0.05)), "q95": float(np.quantile(x, 0.95)),
+        x = particles[:, j]
+        rows.append({"parameter": v.key, "prior_min": prior.min, "prior_max": prior.max, "mean": float(weights @ x),
+                     **{k: weighted_quantile(x, weights, q) for k, q in (("median", 0.5), ("q05", 0.05), ("q95", 0.95))},
                      "best": float(x[0])})
     return pd.DataFrame(rows)
 

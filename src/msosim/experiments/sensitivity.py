@@ -156,6 +156,10 @@ def morris_indices(problem: dict, X: np.ndarray, Y: np.ndarray, levels: int, see
 
 # -- scenario discovery ------------------------------------------------------------------------------
 
+class OneSidedCondition(AnalysisError):
+    """A PRIM condition that holds in every run or in none."""
+
+
 def prim_box(runs: pd.DataFrame, names: list[str], condition: str, min_density: float = 0.8) -> PrimResult:
     """PRIM (ema_workbench.analysis.prim) on the runs: where in the parameter space does `condition` hold?
 
@@ -171,7 +175,7 @@ def prim_box(runs: pd.DataFrame, names: list[str], condition: str, min_density: 
 
     y = runs.eval(condition).to_numpy(dtype=bool)
     if y.all() or not y.any():
-        raise AnalysisError(f"--prim: condition '{condition}' holds in {int(y.sum())} of {y.size} runs; "
+        raise OneSidedCondition(f"--prim: condition '{condition}' holds in {int(y.sum())} of {y.size} runs; "
                             "PRIM needs runs on both sides (choose another threshold)")
     x = pd.DataFrame({name: (runs[name].astype(float) if pd.api.types.is_numeric_dtype(runs[name])
                              else runs[name].astype(str).astype("category")) for name in names})
@@ -205,16 +209,18 @@ def _limit(value: Any) -> Any:
 # -- the analysis ------------------------------------------------------------------------------------
 
 def analyze_sweep(store: str | Path | Store, *, sweep: str | None = None, report: str | Path | None = None,
-            prim: str | None = None, prim_density: float = 0.8, outcomes: list[str] | None = None) -> Analysis:
-    """Indices (Sobol or Morris, by the sweep's sampler) and, with `prim`, a PRIM box; `report` writes files."""
+            prim: str | None = None, prim_density: float = 0.8, outcomes: list[str] | None = None,
+            overwrite: bool = False) -> Analysis:
+    """Indices (Sobol or Morris, by the sweep's sampler) and, with `prim`, a PRIM box; `report` writes files (a new
+    folder, or msosim's previous output there with `overwrite`)."""
     if isinstance(store, Store):
-        return _analyze(store, sweep, report, prim, prim_density, outcomes)
+        return _analyze(store, sweep, report, prim, prim_density, outcomes, overwrite)
     with Store.open(store) as opened:
-        return _analyze(opened, sweep, report, prim, prim_density, outcomes)
+        return _analyze(opened, sweep, report, prim, prim_density, outcomes, overwrite)
 
 
 def _analyze(store: Store, sweep: str | None, report: str | Path | None, prim: str | None, prim_density: float,
-             outcomes: list[str] | None) -> Analysis:
+             outcomes: list[str] | None, overwrite: bool = False) -> Analysis:
     row = _sweep_row(store, sweep)
     stored = json.loads(row["experiment_json"])
     experiment, options, problem = stored["experiment"], stored["options"], stored["problem"]
@@ -235,9 +241,16 @@ def _analyze(store: Store, sweep: str | None, report: str | Path | None, prim: s
         result.notes.append(f"{len(runs)} of {expected} runs are stored; run the same `msosim sweep` command to finish.")
     _indices(result, store, row, problem, options, names, outcomes, points)
     if condition:
-        result.prim = prim_box(runs, names, condition, prim_density)
+        try:
+            result.prim = prim_box(runs, names, condition, prim_density)
+        except OneSidedCondition as exc:
+            if prim is not None:
+                raise
+            held = str(exc).split("; PRIM")[0].removeprefix("--prim: ")
+            result.warnings.append(f"the experiment's prim: {held}; PRIM skipped (it needs runs on both sides; "
+                                   "give --prim with another threshold)")
     if report is not None:
-        result.report = write_report(result, Path(report), outcomes)
+        result.report = write_report(result, Path(report), outcomes, overwrite=overwrite)
     return result
 
 

@@ -1,113 +1,38 @@
-"""The results store: one DuckDB file, one transaction per finished run, keyed by (scenario hash, seed, years).
+"""The results store: a Store writes finished runs, comparisons and sweeps to one DuckDB file and reads them back.
 
-Tables (schema version 2):
-  schema_info    key/value: tool = msosim, schema_version, created_at
-  comparisons    one row per scenario position of a `compare` call (its id, order, name, path, years, reps, base seed)
-  runs           one row per run: key, the resolved scenario as JSON, provenance (versions, git commit, date, wall
-                 time; library_versions: JSON of every library that shapes a result, provenance.py)
-  outcomes       tidy scalar outcomes (`api.run_outcomes`): key, outcome, value
-  model_steps    the monthly model table of each run: key + every column of `tables()["model"]`
-  mso_lifetimes  per MSO of each run: initial flag, staffed at start, founding and death step, death cause
-  sweeps         one row per sweep (`msosim sweep`): its id, name, design (experiment as JSON), sampler, size, seeds
-  sweep_points   per sweep and point index: the scenario hash its runs are stored under
-  sweep_values   per sweep, point and varied parameter: the design value (what the analysis uses) and the
-                 value applied to the scenario (rounded for integer keys, the choice for categorical ones)
-View:
-  outcomes_wide  one row per run (scenario name, key), one column per outcome (rebuilt when outcomes appear)
-
-Version 2 added the three sweep tables (created with the first sweep). Only one process writes
-(the parent of a batch); a run is stored whole or not at all, and a chunk of runs in one
-transaction, so a killed batch leaves a readable store and a rerun skips exactly the runs there.
+The tables, their checks and the file-level operations (connecting, transactions, upgrading) are in store_schema.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import shutil
-import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..outputs import replace_files
+from ..outputs import staged_folder
 from .provenance import add_missing_columns, refresh_wide_view
-
-
-def _lazy_import(name: str):
-    """The module, loaded on first attribute access (importlib's LazyLoader recipe): running a model
-    never touches the store, and DuckDB costs memory and time at import."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
-
-
-duckdb = _lazy_import("duckdb")
-
-SCHEMA_VERSION = 2
-TOOL = "msosim"
-KEY = ("scenario_hash", "seed", "years")
-KEY_DDL = "scenario_hash VARCHAR NOT NULL, seed BIGINT NOT NULL, years DOUBLE NOT NULL"
-TABLES = ("schema_info", "comparisons", "runs", "outcomes", "model_steps", "mso_lifetimes", "sweeps", "sweep_points",
-          "sweep_values")
-LAZY_TABLES = ("model_steps", "sweeps", "sweep_points", "sweep_values")  # created when first needed
-WITHIN_RUN = {"outcomes": ", t.outcome", "model_steps": ", t.step", "mso_lifetimes": ", t.mso"}
-TIMING_COLUMNS = ("finished_at", "wall_seconds", "created_at")
-
-SCHEMA_DDL = (
-    "CREATE TABLE schema_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
-    "CREATE TABLE comparisons (comparison_id VARCHAR NOT NULL, position INTEGER NOT NULL,"
-    " scenario_hash VARCHAR NOT NULL, scenario_name VARCHAR NOT NULL, scenario_path VARCHAR,"
-    " years DOUBLE NOT NULL, reps INTEGER NOT NULL, base_seed BIGINT NOT NULL, created_at TIMESTAMP,"
-    " PRIMARY KEY (comparison_id, position))",
-    f"CREATE TABLE runs ({KEY_DDL}, scenario_name VARCHAR, scenario_json VARCHAR, steps_per_year INTEGER,"
-    " msosim_version VARCHAR, git_commit VARCHAR, git_dirty BOOLEAN, python_version VARCHAR,"
-    " numpy_version VARCHAR, mesa_version VARCHAR, platform VARCHAR, finished_at TIMESTAMP,"
-    " wall_seconds DOUBLE, PRIMARY KEY (scenario_hash, seed, years))",
-    f"CREATE TABLE outcomes ({KEY_DDL}, outcome VARCHAR NOT NULL, value DOUBLE,"
-    " PRIMARY KEY (scenario_hash, seed, years, outcome))",
-    f"CREATE TABLE mso_lifetimes ({KEY_DDL}, mso INTEGER NOT NULL, initial BOOLEAN, staffed_start BOOLEAN,"
-    " founded_step INTEGER, died_step INTEGER, death_cause TINYINT)",
+from .store_schema import (
+    KEY,
+    KEY_DDL,
+    ORDER,
+    SCHEMA_DDL,
+    SCHEMA_VERSION,
+    SWEEP_DDL,
+    TABLES,
+    TOOL,
+    WITHIN_RUN,
+    StoreError,
+    Transaction,
+    check_schema,
+    connect,
+    duckdb,
+    quote,
+    sql_type,
+    table_names,
 )
-SWEEP_DDL = (
-    "CREATE TABLE IF NOT EXISTS sweeps (sweep_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, model VARCHAR NOT NULL,"
-    " experiment_path VARCHAR, experiment_json VARCHAR NOT NULL, sampler VARCHAR NOT NULL, n INTEGER NOT NULL,"
-    " points INTEGER NOT NULL, replications INTEGER NOT NULL, base_seed BIGINT NOT NULL, years DOUBLE NOT NULL,"
-    " runs INTEGER NOT NULL, created_at TIMESTAMP)",
-    "CREATE TABLE IF NOT EXISTS sweep_points (sweep_id VARCHAR NOT NULL, point INTEGER NOT NULL,"
-    " scenario_hash VARCHAR NOT NULL, PRIMARY KEY (sweep_id, point))",
-    "CREATE TABLE IF NOT EXISTS sweep_values (sweep_id VARCHAR NOT NULL, point INTEGER NOT NULL,"
-    " parameter VARCHAR NOT NULL, value DOUBLE, applied VARCHAR, PRIMARY KEY (sweep_id, point, parameter))",
-)
-ORDER = {"schema_info": "key", "comparisons": "created_at, comparison_id, position",
-         "runs": "scenario_hash, seed, years", "outcomes": "scenario_hash, seed, years, outcome",
-         "model_steps": "scenario_hash, seed, years, step", "mso_lifetimes": "scenario_hash, seed, years, mso",
-         "sweeps": "created_at, sweep_id", "sweep_points": "sweep_id, point",
-         "sweep_values": "sweep_id, point, parameter"}
-
-
-class StoreError(Exception):
-    """A store that cannot be used (not DuckDB, another tool's tables, another schema version, locked)."""
-
-
-def _sql_type(dtype: Any) -> str:
-    """The DuckDB column type for a pandas dtype."""
-    if pd.api.types.is_bool_dtype(dtype):
-        return "BOOLEAN"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "BIGINT"
-    if pd.api.types.is_float_dtype(dtype):
-        return "DOUBLE"
-    return "VARCHAR"
 
 
 def _keyed(frames: list[tuple[tuple[str, int, float], pd.DataFrame]]) -> pd.DataFrame:
@@ -118,58 +43,6 @@ def _keyed(frames: list[tuple[tuple[str, int, float], pd.DataFrame]]) -> pd.Data
     keys = pd.DataFrame({name: np.repeat(np.array([key[i] for key, _ in frames]), lengths)
                          for i, name in enumerate(KEY)})
     return pd.concat([keys, body], axis=1)
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
-    try:
-        return duckdb.connect(path, read_only=read_only)
-    except duckdb.Error as exc:
-        message = str(exc).splitlines()[0]
-        if "lock" in message.lower():
-            raise StoreError(f"{path}: store is in use by another process ({message}); "
-                             "wait for it to finish or use another --store") from None
-        if "not a valid duckdb" in message.lower():
-            raise StoreError(f"{path}: not an msosim results store ({message})") from None
-        raise StoreError(f"{path}: cannot open the results store ({message})") from None
-
-
-def _table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-                       "ORDER BY table_name").fetchall()
-    return [row[0] for row in rows]
-
-
-def _check_schema(con: duckdb.DuckDBPyConnection, path: str) -> bool:
-    """True if the file holds an msosim store of this schema, False if it is empty; else StoreError."""
-    names = _table_names(con)
-    if not names:
-        return False
-    if "schema_info" not in names:
-        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-        raise StoreError(f"{path}: a DuckDB file with tables {shown} but no msosim schema_info; "
-                         "not an msosim results store (use another --store path)")
-    try:
-        info = dict(con.execute("SELECT key, value FROM schema_info").fetchall())
-    except duckdb.Error as exc:
-        raise StoreError(f"{path}: unreadable schema_info table ({str(exc).splitlines()[0]}); "
-                         "not an msosim results store") from None
-    if info.get("tool") != TOOL:
-        raise StoreError(f"{path}: schema_info names tool {info.get('tool')!r}; not an msosim results store")
-    if info.get("schema_version") == "1":
-        raise StoreError(f"{path}: msosim store schema version 1 (before sweeps); this msosim reads version "
-                         f"{SCHEMA_VERSION}; upgrade it in place with `msosim store upgrade {path}` "
-                         "(adds nothing but the version mark; sweep tables come with the first sweep), or use a new --store file")
-    if info.get("schema_version") != str(SCHEMA_VERSION):
-        raise StoreError(f"{path}: msosim store schema version {info.get('schema_version')}; this msosim reads "
-                         f"version {SCHEMA_VERSION} (use a new --store file, or the msosim that wrote it)")
-    missing = [name for name in TABLES if name not in names and name not in LAZY_TABLES]
-    if missing:
-        raise StoreError(f"{path}: msosim store lacks tables {', '.join(missing)}; the file is damaged")
-    return True
 
 
 class Store:
@@ -195,15 +68,15 @@ class Store:
             raise StoreError(f"{text}: no such store; run `msosim compare ... --store {text}` first")
         initialised = False
         if path.exists():
-            probe = _connect(text, read_only=True)
+            probe = connect(text, read_only=True)
             try:
-                initialised = _check_schema(probe, text)
+                initialised = check_schema(probe, text)
             finally:
                 probe.close()
         if not create:
-            return cls(_connect(text, read_only=True), text, read_only=True)
+            return cls(connect(text, read_only=True), text, read_only=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        store = cls(_connect(text, read_only=False), text, read_only=False)
+        store = cls(connect(text, read_only=False), text, read_only=False)
         if not initialised:
             store._create_schema()
         return store
@@ -216,8 +89,8 @@ class Store:
             self.con.executemany("INSERT INTO schema_info VALUES (?, ?)",
                                  [("tool", TOOL), ("schema_version", str(SCHEMA_VERSION)), ("created_at", now)])
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self.con)
+    def _transaction(self) -> Transaction:
+        return Transaction(self.con)
 
     def close(self) -> None:
         self.con.close()
@@ -312,14 +185,14 @@ class Store:
 
     def _ensure_model_columns(self, model: pd.DataFrame) -> None:
         """Create model_steps from the first run's columns; add columns a newer model reports."""
-        if "model_steps" not in _table_names(self.con):
-            columns = ", ".join(f"{_quote(name)} {_sql_type(dtype)}" for name, dtype in model.dtypes.items())
+        if "model_steps" not in table_names(self.con):
+            columns = ", ".join(f"{quote(name)} {sql_type(dtype)}" for name, dtype in model.dtypes.items())
             self.con.execute(f"CREATE TABLE model_steps ({KEY_DDL}, {columns})")
             return
         existing = set(self.columns("model_steps"))
         for name, dtype in model.dtypes.items():
             if name not in existing:
-                self.con.execute(f"ALTER TABLE model_steps ADD COLUMN {_quote(name)} {_sql_type(dtype)}")
+                self.con.execute(f"ALTER TABLE model_steps ADD COLUMN {quote(name)} {sql_type(dtype)}")
 
     def record_sweep(self, sweep: dict[str, Any], points: pd.DataFrame, values: pd.DataFrame) -> bool:
         """Record a sweep, its points and their parameter values in one transaction; False if already recorded.
@@ -345,7 +218,7 @@ class Store:
 
     def tables(self) -> list[str]:
         """The store's tables present in this file, in schema order."""
-        names = set(_table_names(self.con))
+        names = set(table_names(self.con))
         return [name for name in TABLES if name in names]
 
     def columns(self, name: str) -> list[str]:
@@ -389,7 +262,7 @@ class Store:
         """Rows of a run table that belong to a comparison, with its `position` and `scenario` name."""
         if table not in self.tables():
             return pd.DataFrame()
-        chosen = "t.*" if columns is None else ", ".join(f"t.{_quote(c)}" for c in (*KEY, *columns))
+        chosen = "t.*" if columns is None else ", ".join(f"t.{quote(c)}" for c in (*KEY, *columns))
         query = (f"SELECT c.position, c.scenario_name AS scenario, {chosen} FROM comparisons c "
                  f"JOIN {table} t ON t.scenario_hash = c.scenario_hash AND t.years = c.years "
                  "AND t.seed BETWEEN c.base_seed AND c.base_seed + c.reps - 1 "
@@ -418,65 +291,18 @@ class Store:
                  f"WHERE s.sweep_id = ? ORDER BY p.point, t.seed{WITHIN_RUN.get(table, '')}")
         return self.con.execute(query, [sweep_id]).df()
 
-    def export(self, out: str | Path, fmt: str = "parquet") -> list[Path]:
-        """Write every table to `out/<table>.<fmt>` (parquet or csv); each file appears whole or not at all."""
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out))
-        written = []
-        try:
-            for name in self.tables():
-                target = staging / f"{name}.{fmt}"
+    def export(self, out: str | Path, fmt: str = "parquet", *, overwrite: bool = False) -> list[Path]:
+        """Write every table as the folder `out/<table>.<fmt>` (parquet or csv) by outputs.staged_folder: a new folder,
+        or msosim's previous output with `overwrite`; it appears whole or not at all."""
+        names = self.tables()
+        with staged_folder(Path(out), "--out", overwrite=overwrite) as staging:
+            for name in names:
+                literal = str(staging / f"{name}.{fmt}").replace("'", "''")
                 options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER"
-                literal = str(target).replace("'", "''")
                 self.con.execute(f"COPY (SELECT * FROM {name} ORDER BY {ORDER[name]}) TO '{literal}' ({options})")
-            written = replace_files(out, staging, [f"{name}.{fmt}" for name in self.tables()], "--out")
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return written
-
-
-class _Transaction:
-    """BEGIN ... COMMIT, or ROLLBACK on any exception (including KeyboardInterrupt)."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.con = con
-
-    def __enter__(self) -> None:
-        self.con.execute("BEGIN TRANSACTION")
-
-    def __exit__(self, exc_type: type | None, *exc: object) -> None:
-        if exc_type is None:
-            self.con.execute("COMMIT")
-            return
-        try:
-            self.con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass  # the connection is closing with the exception anyway; DuckDB drops what was not committed
+        return [Path(out) / f"{name}.{fmt}" for name in names]
 
 
 def open_store(path: str | Path) -> Store:
     """Open a results store for reading: `.runs()`, `.outcomes(wide=...)`, `.table(name)`, `.comparison()`."""
     return Store.open(path, create=False)
-
-
-def upgrade(path: str | Path) -> str:
-    """Mark a version-1 store as version 2 (its tables are a subset of version 2's); returns what was done."""
-    text = str(path)
-    if not Path(path).is_file():
-        raise StoreError(f"{text}: no such store")
-    con = _connect(text, read_only=False)
-    try:
-        names = _table_names(con)
-        info = dict(con.execute("SELECT key, value FROM schema_info").fetchall()) if "schema_info" in names else {}
-        if info.get("tool") != TOOL:
-            raise StoreError(f"{text}: not an msosim results store")
-        if info.get("schema_version") == str(SCHEMA_VERSION):
-            return f"{text}: already schema version {SCHEMA_VERSION}"
-        if info.get("schema_version") != "1":
-            raise StoreError(f"{text}: schema version {info.get('schema_version')}; only version 1 can be upgraded")
-        with _Transaction(con):
-            con.execute("UPDATE schema_info SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
-        return f"{text}: upgraded from schema version 1 to {SCHEMA_VERSION}"
-    finally:
-        con.close()

@@ -220,6 +220,8 @@ MESSAGES: dict[str, dict[str, object]] = {
     "brief.title": {"de": "Politikvergleich: {name}", "en": "Policy comparison: {name}"},
     "brief.setup": {"de": "Szenario {name} · Ebene {scale} · Seed {seed} · Stand {date}",
                     "en": "Scenario {name} · scale {scale} · seed {seed} · at {date}"},
+    "brief.provenance": {"de": "msosim-Dashboard {version}, Szenario {name}, {runs} Läufe (Seeds {seed}-{last}), Stand {date}",
+                         "en": "msosim dashboard {version}, scenario {name}, {runs} runs (seeds {seed}-{last}), at {date}"},
     "brief.lever": {"de": "Hebel", "en": "Lever"},
     "brief.outcome": {"de": "Ergebnis", "en": "Outcome"},
     # ensemble mode (issue 17): chance made visible
@@ -236,6 +238,15 @@ MESSAGES: dict[str, dict[str, object]] = {
     "ensemble.clear_higher": {"de": "B klar höher (in mindestens 95 % der Läufe)", "en": "B clearly higher (in at least 95% of runs)"},
     "ensemble.clear_lower": {"de": "B klar niedriger (in mindestens 95 % der Läufe)", "en": "B clearly lower (in at least 95% of runs)"},
     "ensemble.one_history": {"de": "ein möglicher Verlauf (ein Zufall) – kein Urteil", "en": "one possible history (one seed) – not a verdict"},
+    "ensemble.pending": {"de": "die übrigen Läufe werden neu gerechnet …", "en": "the other runs are being recomputed …"},
+    "findings.title": {"de": "Ergebnisse in Worten", "en": "Findings in words"},
+    "findings.playing": {"de": "Die Ergebnisse erscheinen, wenn der Lauf angehalten ist.",
+                         "en": "The findings appear when the run is paused."},
+    "findings.pending": {"de": "Die Ergebnisse erscheinen, sobald alle Läufe neu gerechnet sind …",
+                         "en": "The findings appear once every run has been recomputed …"},
+    "findings.start": {"de": "Die Ergebnisse erscheinen nach dem ersten Schritt.",
+                       "en": "The findings appear after the first step."},
+    "download.brief_html": {"de": "Briefing (HTML)", "en": "Brief (HTML)"},
     # room view (issue 17): the participants' screen
     "room.view": {"de": "Raumansicht", "en": "Room view"},
     "room.tip": {"de": "Für den Beamer: ohne Dateinamen, Seed und Zeiten, ohne Moderationsbereich. Mit PIN gestartet, "

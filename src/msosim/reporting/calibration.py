@@ -6,18 +6,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .figures import COLORS, png_bytes
-from .page import replace_files
+from ..outputs import write_folder
 
 if TYPE_CHECKING:
     from ..experiments.calibrate import Result
 
 
-def write_report(result: Result, folder: str | Path) -> list[Path]:
+def write_report(result: Result, folder: str | Path, *, overwrite: bool = False) -> list[Path]:
     """samples.csv (values, target means, distance, accepted), posterior.csv, posterior.png (distance against each parameter)."""
     from matplotlib.figure import Figure
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     names = result.plan.names
     columns = min(4, len(names))
     rows = -(-len(names) // columns)
@@ -35,7 +34,7 @@ def write_report(result: Result, folder: str | Path) -> list[Path]:
         if i % columns == 0:
             ax.set_ylabel("distance", fontsize=8)
     figure.axes[0].legend(fontsize=7)
-    replace_files(folder, ".calibrate-", {"samples.csv": lambda path: result.samples.to_csv(path, index=False),
-                                          "posterior.csv": lambda path: result.posterior.to_csv(path, index=False),
-                                          "posterior.png": lambda path: path.write_bytes(png_bytes(figure))})
+    write_folder(folder, {"samples.csv": lambda path: result.samples.to_csv(path, index=False),
+                          "posterior.csv": lambda path: result.posterior.to_csv(path, index=False),
+                          "posterior.png": lambda path: path.write_bytes(png_bytes(figure))}, "--report", overwrite=overwrite)
     return [folder / "samples.csv", folder / "posterior.csv", folder / "posterior.png"]

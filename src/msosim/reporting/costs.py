@@ -49,7 +49,7 @@ def cost_rows(outcomes: pd.DataFrame) -> pd.DataFrame:
     Columns: position, scenario, measure, unit, mean, low, high, (for position > 0) diff, diff_low, diff_high.
     `average` is public money / units per run (t-interval over runs); `incremental` is the paired difference in
     money over the paired difference in units (bootstrap over seeds), given only where the unit difference's
-    interval excludes zero.
+    interval excludes zero; its rows also hold the mean paired `effect` (units) and `extra_cost` (EUR).
     """
     names = outcomes.drop_duplicates("position").set_index("position")["scenario"]
     money = paired(outcomes, "public_money_total")
@@ -69,6 +69,8 @@ def cost_rows(outcomes: pd.DataFrame) -> pd.DataFrame:
                 cost = (money[position] - money[0]).loc[effect.index].to_numpy()
                 measurable = effect_low > 0 or effect_high < 0
                 rows.append({**base, "measure": "incremental", "unit": unit,
+                             "effect": float(effect.mean()) if effect.size else np.nan,
+                             "extra_cost": float(cost.mean()) if cost.size else np.nan,
                              **dict(zip(("mean", "low", "high"), ratio_interval(cost, effect.to_numpy())
                                         if measurable else (np.nan,) * 3))})
     return pd.DataFrame(rows)

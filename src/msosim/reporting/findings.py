@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .findings_format import digits_for, join, number, text
+from .findings_format import digits_for, join, number, percent, text
 
 
 @dataclass(frozen=True)
@@ -179,3 +179,11 @@ def basis(pairs: int, scale: str, lang: str, scenarios: int = 2) -> str:
     key = "finding.basis" if scenarios > 1 else "finding.basis_single"
     return text(key, lang, n=pairs, scale=text(f"finding.scale.{scale}", lang))
 
+
+
+def budget_neutral_line(scenario: str, reference: str, factor: float, gap: float, evaluations: int, seeds: int,
+                        lang: str) -> str:
+    """The line `--budget-neutral` prints per scaled scenario, in the report's language."""
+    sign = "+" if gap >= 0 else "-"
+    return text("finding.budget_neutral", lang, scenario=scenario, ref=reference, factor=number(factor, lang, 4),
+                gap=sign + percent(abs(gap), lang, 2), n=evaluations, seeds=seeds)

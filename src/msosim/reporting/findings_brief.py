@@ -1,19 +1,30 @@
-"""The one-page brief (A4 PDF) of a comparison: title from the scenarios' names, the findings, the levers, two
-figures, the caveat and the provenance in one line, laid out top to bottom without gaps."""
+"""The one-page brief of a comparison (A4 PDF, or one HTML page): title from the scenarios' names, the findings,
+the levers, two figures, the caveat and the provenance in one line, laid out top to bottom without gaps.
+
+A `Brief` holds what the page shows: the findings section's values (`findings_section.section`, the same code
+that writes the comparison report's findings), the monthly steps of every run for the two figures, and the
+provenance line. `msosim compare --brief` makes one from a store (`brief_of_report`); the dashboard makes one
+from its ensemble (dashboard/brief.py).
+"""
 
 from __future__ import annotations
 
+import base64
+import io
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import FigureCanvasPdf
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..experiments.batch import bands
 from .findings_format import number, plain, text
-from .findings_section import from_report_data
+from .findings_section import TEMPLATES, from_report_data
 
 PAGE = (8.27, 11.69)  # A4 in inches
 LINE = 0.0125  # height of a line of 8-point text, as a share of the page
@@ -23,7 +34,74 @@ CREATOR = "msosim compare --brief"
 # The headline outcomes a brief speaks about (the report has all of them).
 HEADLINE = ("alive_end", "dissolved_total", "staff_fte_end", "service_coverage", "public_money_total",
             "public_money_per_service_hour")
+SERIES = ("alive", "staff_fte")  # the two figures: MSOs alive and paid staff over the run
 TEXT_BUDGET = 0.5  # share of the page the findings text may take before its font shrinks
+FOOTER = LINE * 4  # room kept at the bottom for the caveat and the provenance line
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What a brief shows: the findings section's values, every run's monthly steps, one provenance line."""
+
+    context: dict[str, Any]      # findings_section.section(...): title, paragraphs, flags, cards, caveat, basis
+    steps: pd.DataFrame          # position, seed, year and the SERIES columns, one row per run and month
+    names: list[str]
+    provenance: str
+
+    @property
+    def sentences(self) -> list[str]:
+        """Every findings sentence, in the order shown."""
+        return [s for paragraph in self.context["paragraphs"] for s in paragraph["sentences"]]
+
+
+def brief_of_report(data: Any, lang: str) -> Brief:
+    """The brief of a comparison read from a store (report.ReportData)."""
+    return Brief(from_report_data(data, lang, HEADLINE), data.steps, list(data.names), provenance(data))
+
+
+def provenance(data: Any) -> str:
+    """One line: store, comparison id, runs, versions and commits."""
+    runs = data.runs
+    commits = ", ".join(sorted({c[:12] for c in runs["git_commit"]}))
+    return (f"{data.store_path}, comparison {data.comparison['comparison_id'].iloc[0]}, {len(runs)} runs, "
+            f"msosim {', '.join(sorted(set(runs['msosim_version'])))}, git {commits}")
+
+
+def title(brief: Brief, lang: str) -> str:
+    """'Findings: baseline / institutional' (the scenarios' names, never file names)."""
+    return f"{text('finding.heading', lang)}: {brief.context['title']}"
+
+
+def lever_rows(context: dict[str, Any], limit: int = 8) -> list[list[str]]:
+    """(scenario, lever, reference value, scenario value) for the first levers of every scenario."""
+    rows = []
+    for card in context["cards"][1:]:
+        rows += [[card["name"], key, reference, value] for key, reference, value in card["levers"][:limit]]
+    return rows
+
+
+def lever_header(context: dict[str, Any], lang: str) -> list[str]:
+    return [text("finding.brief.scenario", lang), text("finding.brief.lever", lang), context["cards"][0]["name"],
+            text("finding.brief.value", lang)]
+
+
+def draw_series(axes: list[Axes], steps: pd.DataFrame, names: list[str], lang: str, size: float = 7) -> None:
+    """MSOs alive and paid staff over the run, mean and 95% band per scenario; whole years on the time axis."""
+    titles = {"alive": text("finding.name.alive_end", lang), "staff_fte": text("finding.name.staff_fte_end", lang)}
+    for ax, name in zip(axes, SERIES, strict=True):
+        table = bands(steps, name)
+        for position, scenario in enumerate(names):
+            line = table[table["position"] == position]
+            colour = COLOURS[position % len(COLOURS)]
+            ax.plot(line["year"], line["mean"], color=colour, label=scenario, linewidth=1.2)
+            ax.fill_between(line["year"], line["low"], line["high"], color=colour, alpha=0.2, linewidth=0)
+        ax.set_title(titles[name][:1].upper() + titles[name][1:], fontsize=size + 1)
+        ax.tick_params(labelsize=size)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: plain(round(x), lang)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(y, lang, 0 if float(y).is_integer() else 1)))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=size - 1)
 
 
 class Cursor:
@@ -41,14 +119,6 @@ class Cursor:
         self.y -= LINE * 0.3
 
 
-def lever_rows(context: dict[str, Any], limit: int = 8) -> list[list[str]]:
-    """(scenario, key, reference value, scenario value) for the first levers of every scenario."""
-    rows = []
-    for card in context["cards"][1:]:
-        rows += [[card["name"], key, reference, value] for key, reference, value in card["levers"][:limit]]
-    return rows
-
-
 def draw_levers(figure: Figure, cursor: Cursor, context: dict[str, Any], lang: str) -> None:
     """The lever table right below the text written so far."""
     rows = lever_rows(context)
@@ -57,50 +127,38 @@ def draw_levers(figure: Figure, cursor: Cursor, context: dict[str, Any], lang: s
     height = LINE * 1.4 * (len(rows) + 1)
     ax = figure.add_axes((MARGIN, cursor.y - height, 1 - 2 * MARGIN, height))
     ax.axis("off")
-    header = [text("finding.brief.scenario", lang), text("finding.section.lever_key", lang), context["cards"][0]["name"],
-              text("finding.brief.value", lang)]
-    table = ax.table(cellText=rows, colLabels=header, cellLoc="left", colLoc="left", bbox=(0, 0, 1, 1),
-                     colWidths=[0.22, 0.38, 0.2, 0.2])
+    table = ax.table(cellText=rows, colLabels=lever_header(context, lang), cellLoc="left", colLoc="left",
+                     bbox=(0, 0, 1, 1), colWidths=[0.22, 0.38, 0.2, 0.2])
     table.auto_set_font_size(False)
     table.set_fontsize(7)
     for (row, _), cell in table.get_celld().items():
         cell.set_edgecolor("#dee2e6")
-        cell.set_height(1 / (len(rows) + 1))
         if row == 0:
             cell.set_text_props(weight="bold")
     cursor.y -= height + LINE
 
 
-def draw_series(figure: Figure, cursor: Cursor, data: Any, lang: str, bottom: float) -> None:
-    """MSOs alive and paid staff over the run, mean and 95% band per scenario, side by side."""
-    height = max(min(cursor.y - bottom - LINE * 2, 0.5), 0.16)
-    titles = {"alive": text("finding.name.alive_end", lang), "staff_fte": text("finding.name.staff_fte_end", lang)}
-    for column, name in enumerate(("alive", "staff_fte")):
-        if name not in data.steps:
-            continue
-        ax = figure.add_axes((MARGIN + column * 0.46, cursor.y - height, 0.4, height - LINE * 2))
-        table = bands(data.steps, name)
-        for position, scenario in enumerate(data.names):
-            line = table[table["position"] == position]
-            colour = COLOURS[position % len(COLOURS)]
-            ax.plot(line["year"], line["mean"], color=colour, label=scenario, linewidth=1.2)
-            ax.fill_between(line["year"], line["low"], line["high"], color=colour, alpha=0.2, linewidth=0)
-        ax.set_title(titles[name][:1].upper() + titles[name][1:], fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.xaxis.set_major_locator(MaxNLocator(5))
-        ax.xaxis.set_major_formatter(lambda x, _: plain(x, lang))
-        ax.yaxis.set_major_formatter(lambda y, _: number(y, lang, 0 if float(y).is_integer() else 1))
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=6)
-    cursor.y -= height + LINE * 2.5  # below the tick labels
+def place_series(figure: Figure, cursor: Cursor, brief: Brief, lang: str) -> None:
+    """The two figures in the room left above the footer: one above the other where that room is tall, else side by
+    side, so that the page has no large empty gap."""
+    room = cursor.y - MARGIN - FOOTER
+    if room >= 0.44:
+        height = room / 2
+        boxes = [(MARGIN + 0.03, cursor.y - (i + 1) * height + LINE * 2, 1 - 2 * MARGIN - 0.03, height - LINE * 4)
+                 for i in range(2)]
+    else:
+        height = max(room, 0.16)
+        boxes = [(MARGIN + 0.03 + i * 0.46, cursor.y - height + LINE * 2, 0.4, height - LINE * 4) for i in range(2)]
+    draw_series([figure.add_axes(box) for box in boxes], brief.steps, brief.names, lang)
+    cursor.y = min(box[1] for box in boxes) - LINE * 2  # below the tick labels
 
 
-def brief_figure(data: Any, lang: str) -> Figure:
+def brief_figure(brief: Brief, lang: str) -> Figure:
     """The brief as a matplotlib figure of one A4 page."""
-    context = from_report_data(data, lang, HEADLINE)
+    context = brief.context
     figure = Figure(figsize=PAGE)
     cursor = Cursor(figure)
-    cursor.write(f"{text('finding.heading', lang)}: {context['title']}", size=14, weight="bold", width=70)
+    cursor.write(title(brief, lang), size=14, weight="bold", width=70)
     cursor.write(context["basis"] + " " + text("finding.brief.more", lang), size=7.5)
     size = text_size(context)
     for paragraph in context["paragraphs"]:
@@ -110,9 +168,9 @@ def brief_figure(data: Any, lang: str) -> Figure:
     for flag in context["flags"]:
         cursor.write(flag, size=size, weight="bold")
     draw_levers(figure, cursor, context, lang)
-    draw_series(figure, cursor, data, lang, bottom=MARGIN + LINE * 6)
+    place_series(figure, cursor, brief, lang)
     cursor.write(context["caveat"], size=7.5, weight="bold")
-    cursor.write(provenance(data), size=6.5, width=140)
+    cursor.write(brief.provenance, size=6.5, width=140)
     return figure
 
 
@@ -126,12 +184,34 @@ def text_size(context: dict[str, Any]) -> float:
     return 5.0
 
 
-def provenance(data: Any) -> str:
-    """One line: store, comparison id, runs, versions and commits."""
-    runs = data.runs
-    commits = ", ".join(sorted({c[:12] for c in runs["git_commit"]}))
-    return (f"{data.store_path}, comparison {data.comparison['comparison_id'].iloc[0]}, {len(runs)} runs, "
-            f"msosim {', '.join(sorted(set(runs['msosim_version'])))}, git {commits}")
+def series_svg(brief: Brief, lang: str) -> str:
+    """The two figures side by side as one SVG (for the HTML brief)."""
+    figure = Figure(figsize=(10, 3.6), layout="constrained")
+    draw_series(list(figure.subplots(1, 2)), brief.steps, brief.names, lang, size=9)
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue().split("?>", 1)[-1]  # without the XML declaration: inline in HTML
+
+
+def brief_html(brief: Brief, lang: str) -> str:
+    """The brief as one self-contained HTML page (templates/brief.html.j2, autoescaped)."""
+    from jinja2 import Environment, FileSystemLoader
+
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    context = brief.context
+    svg = base64.b64encode(series_svg(brief, lang).encode()).decode("ascii")
+    return environment.get_template("brief.html.j2").render(
+        lang=lang, creator=CREATOR, title=title(brief, lang), basis=context["basis"], more=text("finding.brief.more", lang),
+        paragraphs=context["paragraphs"], flags=context["flags"], lever_header=lever_header(context, lang),
+        lever_rows=lever_rows(context), figure=svg, figure_alt=text("finding.brief.figure", lang),
+        caveat=context["caveat"], provenance=brief.provenance)
+
+
+def brief_pdf(brief: Brief, lang: str) -> bytes:
+    """The brief as one A4 page of PDF."""
+    buffer = io.BytesIO()
+    FigureCanvasPdf(brief_figure(brief, lang)).print_pdf(buffer, metadata={"Creator": CREATOR})
+    return buffer.getvalue()
 
 
 def is_own_brief(path: Path) -> bool:
@@ -140,11 +220,14 @@ def is_own_brief(path: Path) -> bool:
         return CREATOR.encode() in handle.read()
 
 
-def write_brief(data: Any, path: str | Path, lang: str) -> Path:
-    """Write the brief as a one-page PDF; returns its path."""
+def write_brief(brief: Brief, path: str | Path, lang: str) -> Path:
+    """Write the brief as HTML (a name ending in .html or .htm) or else as a one-page PDF; returns its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f".{path.name}.partial")
-    FigureCanvasPdf(brief_figure(data, lang)).print_pdf(str(staging), metadata={"Creator": CREATOR})
+    if path.suffix.lower() in (".html", ".htm"):
+        staging.write_text(brief_html(brief, lang), encoding="utf-8")
+    else:
+        staging.write_bytes(brief_pdf(brief, lang))
     staging.replace(path)
     return path

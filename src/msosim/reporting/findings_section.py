@@ -19,7 +19,7 @@ from .costs import UNITS, cost_rows, finite, spends_more
 from ..splits import LEVELS, SPLIT_OUTCOMES, decomposition, dimensions_present, part_name
 from .findings import MEASURES, Window, basis, caveat, findings, paragraphs
 from .findings_format import digits_for, number, percent, signed, text
-from .scenario_levers import changed_levers, description, setting_text
+from .scenario_levers import changed_levers, description, key_text, setting_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 MILLION = 1e-6  # spending is shown in million EUR
@@ -51,7 +51,8 @@ def scenario_cards(scenarios: list[Any], names: list[str], lang: str) -> list[di
     cards = []
     for position, (name, scenario) in enumerate(zip(names, scenarios)):
         levers = [] if position == 0 else [
-            (key, setting_text(a, lang), setting_text(b, lang)) for key, a, b in changed_levers(scenarios[0], scenario)]
+            (key_text(key, lang), setting_text(a, lang, key), setting_text(b, lang, key))
+            for key, a, b in changed_levers(scenarios[0], scenario)]
         cards.append({"name": name, "reference": position == 0,
                       "description": description(scenario) or text("finding.section.no_description", lang),
                       "levers_title": text("finding.section.levers", lang, scenario=name, ref=names[0]),
@@ -82,8 +83,7 @@ def cost_table(outcomes: pd.DataFrame, names: list[str], window: Window, lang: s
         for position in range(1, len(names)):
             r = chosen.loc[position] if position in chosen.index else None
             if measure == "incremental":
-                cells.append(interval_text(r["mean"], r["low"], r["high"], lang) if r is not None and finite(r["mean"])
-                             else text("finding.section.not_measurable", lang))
+                cells.append(incremental_text(r, lang))
             else:
                 cells.append(interval_text(r["diff"], r["diff_low"], r["diff_high"], lang, plus=True, scale=scale)
                              if r is not None else "")
@@ -93,6 +93,19 @@ def cost_table(outcomes: pd.DataFrame, names: list[str], window: Window, lang: s
     body[2:2] = level_rows(outcomes, names, window, lang)
     return {"header": header, "rows": body,
             "note": text("finding.section.costs_note", lang, start=window.start_year, end=window.end, ref=names[0])}
+
+
+def incremental_text(row: pd.Series | None, lang: str) -> str:
+    """Extra EUR per extra unit with its interval; in words where money and units move in opposite directions (more
+    for less money, fewer for more money) and where both fall (EUR saved per unit fewer), never a negative price."""
+    if row is None or not finite(row["mean"]):
+        return text("finding.section.not_measurable", lang)
+    if row["effect"] > 0 and row["extra_cost"] <= 0:
+        return text("finding.section.cost.more_for_less", lang)
+    if row["effect"] < 0 and row["extra_cost"] >= 0:
+        return text("finding.section.cost.fewer_for_more", lang)
+    shown = interval_text(row["mean"], row["low"], row["high"], lang)
+    return text("finding.section.cost.saved_per_fewer", lang, value=shown) if row["effect"] < 0 else shown
 
 
 def level_rows(outcomes: pd.DataFrame, names: list[str], window: Window, lang: str) -> list[list[str]]:

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import html
-import shutil
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
-
-from ..outputs import replace_files as replace_files_owned
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -32,19 +27,6 @@ def html_table(header: list[str], rows: list[list[str]], css_class: str = "") ->
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(html_cell(c) for c in row) + "</tr>" for row in rows)
     return f"<table class='{css_class}'><tr>{head}</tr>{body}</table>"
-
-
-def replace_files(folder: Path, prefix: str, writers: dict[str, Callable[[Path], object]], option: str = "--report") -> None:
-    """Write every file into a staging folder inside `folder`, then move each into place (each replaced whole), only
-    over files msosim wrote there before (outputs.replace_files refuses a user's file of the same name)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
-    try:
-        for name, write in writers.items():
-            write(staging / name)
-        replace_files_owned(folder, staging, list(writers), option)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def render_page(template: str, **values: object) -> str:

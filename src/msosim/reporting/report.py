@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,11 +17,12 @@ from ..experiments import analysis
 from ..experiments.batch import summarise
 from ..experiments.store import Store
 from ..i18n import label
+from ..outputs import write_folder
 from .figures import COLORS, band_panel, new_figure, png_bytes
 from .findings import MEASURES
 from .findings_format import localise_axes, text
 from .findings_section import from_report_data, render as render_findings, window_of
-from .page import STYLE, render_page, replace_files
+from .page import STYLE, render_page
 
 # The outcomes of the comparison table, in order, with their number format.
 OUTCOMES: tuple[tuple[str, str], ...] = (
@@ -338,12 +340,14 @@ def render_html(data: ReportData, figures: dict[str, tuple[str, bytes]], lang: s
                     "json": json.dumps(json.loads(r["scenario_json"]), indent=2, ensure_ascii=False)} for r in records])
 
 
-def write_report(data: ReportData, folder: str | Path, lang: str = "en") -> Path:
-    """Write the PNGs and report.html into `folder` (each file replaced whole); returns the HTML path."""
+def write_report(data: ReportData, folder: str | Path, lang: str = "en", *, overwrite: bool = False,
+                 extra: dict[str, Callable[[Path], object]] | None = None) -> Path:
+    """Write the PNGs, report.html and `extra` files (name -> writer) as the folder `folder` (outputs.write_folder:
+    a new folder, or msosim's previous output with `overwrite`); returns the HTML path."""
     folder = Path(folder)
     figures = make_figures(data, lang)
     page = render_html(data, figures, lang)
     writers = {name: (lambda path, png=png: path.write_bytes(png)) for name, (_, png) in figures.items()}
     writers["report.html"] = lambda path: path.write_text(page, encoding="utf-8")
-    replace_files(folder, ".report-", writers)
+    write_folder(folder, writers | (extra or {}), "--report", overwrite=overwrite)
     return folder / "report.html"

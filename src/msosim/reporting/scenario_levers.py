@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..i18n import MESSAGES
 from .findings_format import number, text
 
 IGNORED = ("name", "description")  # words about a scenario, not levers
@@ -50,8 +51,23 @@ def same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def setting_text(value: Any, lang: str) -> str:
-    """A setting as a reader sees it: numbers per language, yes/no, '(not set)' for empty."""
+def option_id(key: str, value: str) -> str | None:
+    """The catalogue id of a setting's option in words ('institutional' of policy.funding_mode), if it has one."""
+    field = key.rsplit(".", 1)[-1]
+    for candidate in (f"dashboard.option.{field}.{value}", f"finding.option.{field}.{value}"):
+        if candidate in MESSAGES:
+            return candidate
+    return None
+
+
+def key_text(key: str, lang: str) -> str:
+    """A setting's key as a reader sees it: 'Funding mode (policy.funding_mode)' where the lever has a name."""
+    name = f"dashboard.lever.{key.split('.', 1)[1]}" if key.startswith("policy.") else ""
+    return f"{text(name, lang)} ({key})" if name in MESSAGES else key
+
+
+def setting_text(value: Any, lang: str, key: str = "") -> str:
+    """A setting as a reader sees it: numbers per language, options in words, yes/no, '(not set)' for empty."""
     if value is None:
         return text("finding.setting.unset", lang)
     if isinstance(value, bool):
@@ -62,7 +78,8 @@ def setting_text(value: Any, lang: str) -> str:
         return number(float(value), lang, digits)
     if isinstance(value, (list, dict)):
         return text("finding.setting.empty", lang)
-    return str(value)
+    words = option_id(key, str(value)) if key else None
+    return text(words, lang) if words else str(value)
 
 
 def lever_table(scenarios: list[Any], names: list[str], lang: str) -> dict[str, pd.DataFrame]:
@@ -70,7 +87,8 @@ def lever_table(scenarios: list[Any], names: list[str], lang: str) -> dict[str, 
     header = tuple(text(f"finding.section.{key}", lang) for key in ("lever_key", "lever_reference", "lever_scenario"))
     tables = {}
     for name, scenario in zip(names[1:], scenarios[1:]):
-        rows = [(key, setting_text(a, lang), setting_text(b, lang)) for key, a, b in changed_levers(scenarios[0], scenario)]
+        rows = [(key_text(key, lang), setting_text(a, lang, key), setting_text(b, lang, key))
+                for key, a, b in changed_levers(scenarios[0], scenario)]
         tables[name] = pd.DataFrame(rows, columns=list(header))
     return tables
 

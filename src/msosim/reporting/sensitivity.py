@@ -13,7 +13,8 @@ from jinja2 import Environment, FileSystemLoader
 
 from ..i18n import label
 from .figures import new_figure, png_bytes
-from .page import STYLE, replace_files
+from ..outputs import write_folder
+from .page import STYLE
 
 if TYPE_CHECKING:
     from ..experiments.sensitivity import Analysis, PrimResult
@@ -129,12 +130,12 @@ def render_html(result: Analysis, figures: dict[str, tuple[str, bytes]]) -> str:
         now=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
 
-def write_report(result: Analysis, folder: Path, outcomes: list[str]) -> Path:
+def write_report(result: Analysis, folder: Path, outcomes: list[str], *, overwrite: bool = False) -> Path:
     """Write the CSV tables, PNG figures and report.html into `folder` (each file replaced whole)."""
     figures = _figures(result, outcomes)
     page = render_html(result, figures)
     writers = {name: (lambda path, table=table: table.to_csv(path, index=False)) for name, table in _tables(result).items()}
     writers |= {name: (lambda path, png=png: path.write_bytes(png)) for name, (_, png) in figures.items()}
     writers["report.html"] = lambda path: path.write_text(page, encoding="utf-8")
-    replace_files(folder, ".analysis-", writers)
+    write_folder(folder, writers, "--report", overwrite=overwrite)
     return folder / "report.html"

@@ -16,7 +16,8 @@ from ..experiments.provenance import describe
 from ..experiments.validate import ROLES, Validation, analysis_targets
 from ..state import FIELDS
 from .figures import COLORS, band_panel, new_figure, png_bytes
-from .page import STYLE, replace_files
+from ..outputs import write_folder
+from .page import STYLE
 from .report import format_interval
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -161,12 +162,12 @@ def _groups(checks: pd.DataFrame, pictures: dict[str, tuple[str, bytes]]) -> lis
     return groups
 
 
-def write_report(result: Validation, folder: str | Path) -> Path:
+def write_report(result: Validation, folder: str | Path, *, overwrite: bool = False) -> Path:
     """Write one PNG per pattern and report.html into `folder` (each file replaced whole); returns the HTML path."""
     folder = Path(folder)
     pictures = figures(result)
     page = render_html(result, pictures)
     writers = {name: (lambda path, png=png: path.write_bytes(png)) for name, (_, png) in pictures.items()}
     writers["report.html"] = lambda path: path.write_text(page, encoding="utf-8")
-    replace_files(folder, ".validate-", writers)
+    write_folder(folder, writers, "--report", overwrite=overwrite)
     return folder / "report.html"

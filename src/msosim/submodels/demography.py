@@ -12,7 +12,7 @@ from ..state import CAUSE_CODE
 from .draws import choose
 from .dissolution_causes import exhausted, merge_into, merging
 from .grant_returns import return_unspent
-from .grants import running_grants
+from .held_grants import running_grants
 from .rates import per_step
 
 if TYPE_CHECKING:

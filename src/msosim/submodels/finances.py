@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .grant_returns import book_unspent
-from .grants import grant_payments, running_grant_costs, running_grants
+from .held_grants import grant_payments, running_grant_costs, running_grants
 from .rates import per_step
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from pathlib import Path
 import solara
 from solara import v
 
-from ..brief import brief_pdf
+from ..brief import brief_html_text, brief_pdf_bytes
 from ..export import all_charts_png, run_csv
 from ..levers import LEVERS
 from ..presets import list_presets
@@ -18,19 +18,22 @@ from ..strings import t
 
 @solara.component
 def Downloads(pair: PolicyPair, live: solara.Reactive[Snapshot], lang: str, scenario_name: str):
-    """CSV of both runs, all charts as one PNG, the brief as PDF; each is made only when clicked, from the step shown then."""
+    """CSV of both runs, all charts as one PNG, the brief as PDF and HTML; each is made only when clicked, from the step shown then."""
     stem = f"msosim-{scenario_name}-step{live.value.step}"
     makers = solara.use_memo(lambda: (lambda: run_csv(pair.snapshot().frames, pair.setup, scenario_name, lang),
                                       lambda: all_charts_png(pair.snapshot(), lang, pair.setup, scenario_name),
-                                      lambda: brief_pdf(pair.snapshot(), pair.setup, scenario_name, lang)),
+                                      lambda: brief_pdf_bytes(pair, scenario_name, lang),
+                                      lambda: brief_html_text(pair, scenario_name, lang)),
                              [pair, lang, scenario_name])       # the same callables every step: no download restarts
-    csv, charts, brief = makers
+    csv, charts, brief, brief_page = makers
     with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "center"}, classes=["msosim-downloads"]):
         solara.Text(t("download.title", lang), style={"font-weight": "bold"})
         solara.FileDownload(csv, filename=f"{stem}.csv", label=t("download.csv", lang), mime_type="text/csv")
         solara.FileDownload(charts, filename=f"{stem}-charts.png", label=t("download.charts", lang), mime_type="image/png")
         solara.FileDownload(brief, filename=f"{stem}-brief.pdf", label=t("download.brief", lang),
                             mime_type="application/pdf")
+        solara.FileDownload(brief_page, filename=f"{stem}-brief.html", label=t("download.brief_html", lang),
+                            mime_type="text/html")
 
 
 @solara.component

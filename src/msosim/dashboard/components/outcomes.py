@@ -25,15 +25,16 @@ TICKER_SHOWN = 14
 CARD = "v-card v-sheet theme--light elevation-2 ma-2"      # the classes of a solara.Card, for cards drawn as HTML
 
 
-def difference_html(key: str, a: float, b: float, lang: str, spread=None) -> str:
-    """B − A: with its 90% interval and a verdict in an ensemble; as one possible history in story mode."""
+def difference_html(key: str, a: float, b: float, lang: str, spread=None, pending: bool = False) -> str:
+    """B − A: with its 90% interval and a verdict in an ensemble; as one possible history in story mode (or while an
+    ensemble's other runs are recomputed after a lever change: `pending`)."""
     digits = HEADLINE_DIGITS[key]
     if key in PERCENT:
         a, b = 100 * a, 100 * b
         spread = None if spread is None else type(spread)(100 * spread.median, 100 * spread.low, 100 * spread.high)
     if spread is None:
         text = f"{t('headline.difference', lang)}: {signed(b - a, lang, digits)}"
-        note = t("ensemble.one_history", lang)
+        note = t("ensemble.pending" if pending else "ensemble.one_history", lang)
         colour = "#495057"
     else:
         text = f"{t('headline.difference', lang)}: {signed(spread.median, lang, digits)}"
@@ -73,7 +74,7 @@ def headline_card(key: str, a: float, b: float, lang: str, spread=None, snapshot
             f"<span class='msosim-headline-a' style='color:{COLOURS['A']}'>A {html.escape(number(shown_a, lang, digits) + unit)}</span>"
             f"<span class='msosim-headline-b' style='color:{COLOURS['B']}'>B {html.escape(number(shown_b, lang, digits) + unit)}</span>"
             "</div>"
-            f"{difference_html(key, a, b, lang, spread)}{extra}"
+            f"{difference_html(key, a, b, lang, spread, bool(snapshot is not None and snapshot.pending))}{extra}"
             "</div></div>")
 
 
