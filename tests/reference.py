@@ -914,29 +914,27 @@ def dissolve(model: MSOModel, draws: Draws) -> None:
 
 
 def merger_partners(model: MSOModel, free: list[int], draws: Draws) -> list[tuple[int, int]]:
-    """Small free MSOs that merge this step into a tied, larger free MSO of the same district and origin group."""
+    """Small free MSOs drawn this step that merge into a tied, larger free MSO of the same district and group."""
     m, ties, cfg = model.msos, model.ties, model.config
     free_set = set(free)
+    if (model.t - 1) % cfg.steps_per_year:  # decided once a year, in its first step
+        return []
+    small = [i for i in free if m.volunteers[i] < 2 * cfg.min_active_volunteers]
+    draw = draws.take("random")
+    drawn = [i for k, i in enumerate(small) if draw.for_row(k, len(small)) < cfg.merger_rate]
 
     def larger(y: int, x: int) -> bool:
         return m.members[y] > m.members[x] or (m.members[y] == m.members[x] and y < x)
 
-    candidates = []
-    for i in free:
-        if m.volunteers[i] >= 2 * cfg.min_active_volunteers:
-            continue
+    chosen = []
+    for i in drawn:
         for j in range(ties.n):
             if not ties.active[j] or i not in (ties.a[j], ties.b[j]):
                 continue
             y = int(ties.b[j] if ties.a[j] == i else ties.a[j])
             if y in free_set and m.district[y] == m.district[i] and m.group[y] == m.group[i] and larger(y, i):
-                candidates.append((i, y))
+                chosen.append((i, y))
                 break
-    if not candidates:
-        return []
-    draw = draws.take("random")
-    p = per_step(cfg.merger_rate, cfg.steps_per_year)
-    chosen = [(i, y) for k, (i, y) in enumerate(candidates) if draw.for_row(k, len(candidates)) < p]
     absorbed = {i for i, _ in chosen}
     return [(i, y) for i, y in chosen if y not in absorbed]
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .rates import per_step
+from .rates import happens
 
 if TYPE_CHECKING:
     from ..model import MSOModel
@@ -19,35 +19,38 @@ def exhausted(model: MSOModel, rows: np.ndarray) -> np.ndarray:
     cfg = model.config
     if rows.size == 0:
         return rows
-    p = per_step(cfg.burnout_dissolution_rate * model.msos.burnout[rows] ** 2, cfg.steps_per_year)
-    return rows[model.rng.random(rows.size) < p]
+    burnout = model.msos.burnout[rows]
+    p_year = cfg.burnout_dissolution_rate * burnout * burnout
+    return rows[happens(model.rng.random(rows.size), p_year, cfg.steps_per_year)]  # u < per_step(p_year)
 
 
 def merging(model: MSOModel, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(absorbed, partner): small MSOs (`free`, a mask of living MSOs with no other cause, volunteers below twice
-    the core) that merge this step into a tied MSO of the same district and origin group with at least as many
-    members, also free and not itself merging; yearly probability `merger_rate` (one uniform per candidate, in
-    row order; a candidate with several such ties joins the one of its earliest tie)."""
+    the core) that merge this step into a tied MSO of the same district and origin group with more members (equal:
+    the lower row), also free and not itself merging. Mergers are decided once a year, in the first step of the
+    year (a general meeting decides them, § 99 UmwG): each small MSO draws one uniform (in row order) against the
+    yearly `merger_rate`; a drawn one merges if it has such a tie (with several, the earliest tie's partner)."""
     m, cfg, ties = model.msos, model.config, model.ties
-    live = ties.active[: ties.n]
-    a, b = ties.a[: ties.n][live], ties.b[: ties.n][live]
-    small = free & (m.volunteers[: m.n] < 2 * cfg.min_active_volunteers)
-    pairs = []
-    for x, y in ((a, b), (b, a)):  # x is absorbed into y
-        ok = small[x] & free[y] & (m.district[x] == m.district[y]) & (m.group[x] == m.group[y])
-        ok &= (m.members[y] > m.members[x]) | ((m.members[y] == m.members[x]) & (y < x))
-        pairs.append(np.flatnonzero(ok))
-    order = np.concatenate(pairs)  # tie positions: first those where the absorbed is a, then b
-    absorbed = np.concatenate([a[pairs[0]], b[pairs[1]]])
-    partner = np.concatenate([b[pairs[0]], a[pairs[1]]])
-    if absorbed.size == 0:
-        return absorbed, partner
-    earliest = np.lexsort((order, absorbed))  # per absorbed MSO, its earliest tie
-    absorbed, partner = absorbed[earliest], partner[earliest]
-    first = np.flatnonzero(np.r_[True, absorbed[1:] != absorbed[:-1]])
-    absorbed, partner = absorbed[first], partner[first]
-    chosen = model.rng.random(absorbed.size) < per_step(cfg.merger_rate, cfg.steps_per_year)
-    absorbed, partner = absorbed[chosen], partner[chosen]
+    if (model.t - 1) % cfg.steps_per_year:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    small = np.flatnonzero(free & (m.volunteers[: m.n] < 2 * cfg.min_active_volunteers))
+    drawn = small[model.rng.random(small.size) < cfg.merger_rate]
+    if drawn.size == 0:
+        return drawn, drawn
+    mark = np.zeros(m.n, dtype=bool)
+    mark[drawn] = True
+    a, b = ties.a[: ties.n], ties.b[: ties.n]
+    near = np.flatnonzero(ties.active[: ties.n] & (mark[a] | mark[b]))  # live ties of the drawn MSOs, in order
+    absorbed, partner = [], []
+    for x in drawn:
+        ends = near[(a[near] == x) | (b[near] == x)]
+        others = np.where(a[ends] == x, b[ends], a[ends])
+        ok = free[others] & (m.district[others] == m.district[x]) & (m.group[others] == m.group[x])
+        ok &= (m.members[others] > m.members[x]) | ((m.members[others] == m.members[x]) & (others < x))
+        if ok.any():
+            absorbed.append(x)
+            partner.append(others[ok.argmax()])
+    absorbed, partner = np.array(absorbed, dtype=np.int64), np.array(partner, dtype=np.int64)
     keep = ~np.isin(partner, absorbed)  # a partner that merges itself this step takes in no one
     return absorbed[keep], partner[keep]
 

@@ -25,18 +25,24 @@ def book_unspent(model: MSOModel, running, staff_fte: np.ndarray) -> None:
     cost) of the eligible costs that did not arise, with the grant's overhead rate on them."""
     if running.staff_fte.size == 0:
         return
-    fin, spy = model.config.finance, model.config.steps_per_year
-    funded = np.bincount(running.mso, weights=running.staff_fte, minlength=model.msos.n)
-    staffed = np.minimum(staff_fte[running.mso] / np.maximum(funded[running.mso], 1e-12), 1.0)
-    office = np.where(running.institutional, fin.office_costs, 0.0)  # institutional grants pay their office too
+    fin, spy, n = model.config.finance, model.config.steps_per_year, model.msos.n
+    funded = np.bincount(running.mso, weights=running.staff_fte, minlength=n)
+    short = staff_fte < funded - 1e-12  # MSOs with positions still vacant (most have none)
+    if not short.any():
+        return
+    at = np.flatnonzero(short[running.mso])  # the paying grants of those MSOs
+    mso, kind = running.mso[at], running.kind[at]
+    staffed = np.minimum(staff_fte[mso] / np.maximum(funded[mso], 1e-12), 1.0)
+    office = np.where(kind == INSTITUTIONAL, fin.office_costs, 0.0)  # institutional grants pay their office too
     missing = 1.0 - staffed
     missing *= fin.staff_cost_per_fte + office
-    missing *= running.staff_fte
-    missing *= 1.0 + np.where(running.kind == INSTITUTIONAL, fin.overhead_needed, fin.overhead_allowed)
-    unspent = missing * running.amount_per_year / np.maximum(running.project_cost_per_year, 1e-12) / spy
-    np.minimum(unspent, running.amount_per_year / spy, out=unspent)
-    model.grants.unspent[running.rows] += unspent
-    model.msos.reserves[: model.msos.n] -= np.bincount(running.mso, weights=unspent, minlength=model.msos.n)
+    missing *= running.staff_fte[at]
+    missing *= 1.0 + np.where(kind == INSTITUTIONAL, fin.overhead_needed, fin.overhead_allowed)
+    amount = running.amount_per_year[at]
+    unspent = missing * amount / np.maximum(running.project_cost_per_year[at], 1e-12) / spy
+    np.minimum(unspent, amount / spy, out=unspent)
+    model.grants.unspent[running.rows[at]] += unspent
+    model.msos.reserves[:n] -= np.bincount(mso, weights=unspent, minlength=n)
 
 
 def return_unspent(model: MSOModel, ending: np.ndarray) -> None:
