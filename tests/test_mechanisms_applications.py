@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from msosim.experiments.application_metrics import application_shares, reapplication_within
 from msosim.state import FIELDS
@@ -81,3 +82,16 @@ def test_an_msos_access_to_information_lasts_from_call_to_call() -> None:
             run_call(model, funder_named(model, "federal_integration"))
             applied.append(sorted(model.event_frame().query("event == 'grant_applied'")["mso"].tolist()))
         assert applied == [expected, expected], (support, applied)
+
+
+def test_application_shares_by_hand() -> None:
+    """Three MSOs over six years: MSO 0 applies in years 0 and 2, MSO 2 in year 5, MSO 1 never."""
+    events = pd.DataFrame({"step": [5, 30, 70], "mso": [0, 0, 2], "event": "grant_applied", "funder": "f",
+                           "year": 0.0})
+    model = pd.DataFrame({"step": np.arange(0, 73), "year": 2014 + np.arange(0, 73) / 12})
+    msos = pd.DataFrame({"mso": [0, 1, 2] * 2, "snapshot": ["start"] * 3 + ["end"] * 3, "initial": True,
+                         "founded_step": 0, "died_step": -1, "district": 0, "staff_fte": 0.0, "federation": False,
+                         "track_record": 0})
+    shares = application_shares({"events": events, "model": model, "msos": msos})
+    assert shares["applying_share_per_year"] == pytest.approx((1 / 3 + 0 + 1 / 3 + 0 + 0 + 1 / 3) / 6)
+    assert shares["applied_within_5_years"] == pytest.approx(2 / 3)
