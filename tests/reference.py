@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from msosim.population import group_shares
-from msosim.state import INSTITUTIONAL, PROJECT
+from msosim.state import FIELDS, INSTITUTIONAL, PROJECT
 from msosim.submodels import draws as sampling
 from msosim.submodels.held_grants import SUCCESSOR_WINDOW_MONTHS
 
@@ -328,6 +328,7 @@ def collect_income(model: MSOModel) -> None:
     for j in paying_grants(model):
         amount = g.amount_per_year[j] / spy
         model.funder_paid[g.funder[j]] += amount
+        g.paid[j] += amount
         if g.kind[j] == PROJECT:
             project[g.mso[j]] += amount
         else:
@@ -360,6 +361,7 @@ def pay_costs(model: MSOModel) -> None:
         material[i] += g.material_per_year[j] / spy
         if g.kind[j] == PROJECT:
             project_material[i] += g.material_per_year[j] / spy
+    book_unspent(model)  # set aside before the insolvency clock looks at the reserves
     for i in range(m.n):
         if m.alive[i]:
             staff = m.staff_fte[i] * (fin.staff_cost_per_fte * model.factors.staff_cost) / spy
@@ -369,6 +371,35 @@ def pay_costs(model: MSOModel) -> None:
         m.freelance_hours[i] = project_material[i] * fin.material_hours_share / fin.honorarium_per_hour
         m.insolvent_months[i] = m.insolvent_months[i] + 1 if m.alive[i] and m.reserves[i] < 0 else 0
     model.admin_hours = np.array(admin)
+
+
+def book_unspent(model: MSOModel) -> None:
+    """Money of each paying grant not used this step: vacant positions (ANBest-P Nr. 2.1), set aside for the funder."""
+    m, g, fin, spy = model.msos, model.grants, model.config.finance, model.config.steps_per_year
+    paying = paying_grants(model)
+    funded = [0.0] * m.n
+    for j in paying:
+        funded[g.mso[j]] += g.staff_fte[j]
+    for j in paying:
+        i = g.mso[j]
+        staffed = min(m.staff_fte[i] / max(funded[i], 1e-12), 1.0)
+        office = fin.office_costs if g.kind[j] == INSTITUTIONAL else 0.0
+        overhead = fin.overhead_needed if g.kind[j] == INSTITUTIONAL else fin.overhead_allowed
+        missing = (1.0 - staffed) * (fin.staff_cost_per_fte + office) * g.staff_fte[j] * (1.0 + overhead)
+        unspent = missing * g.amount_per_year[j] / max(g.project_cost_per_year[j], 1e-12) / spy
+        unspent = min(unspent, g.amount_per_year[j] / spy)
+        g.unspent[j] += unspent
+        m.reserves[i] -= unspent  # set aside for the funder
+
+
+def return_unspent(model: MSOModel, j: int) -> None:
+    """An ending grant's unspent money goes back to its funder (ANBest-P Nr. 8)."""
+    m, g = model.msos, model.grants
+    if g.unspent[j] > 0:
+        g.returned[j] = g.unspent[j]
+        m.grant_returned_total[g.mso[j]] += g.unspent[j]
+        model.funder_returned[g.funder[j]] += g.unspent[j]
+        model.flow["grant_money_returned"] += g.unspent[j]
 
 
 def spend_reserves(model: MSOModel) -> None:
@@ -397,6 +428,7 @@ def end_grants(model: MSOModel, draws: Draws) -> None:
     renewed = []
     for position, j in enumerate(ending):
         g.active[j] = False
+        return_unspent(model, j)
         i = g.mso[j]
         fit = m.alive[i] and m.volunteers[i] >= cfg.min_active_volunteers
         renewed.append(bool(g.kind[j] == INSTITUTIONAL and fit
@@ -416,13 +448,16 @@ def end_grants(model: MSOModel, draws: Draws) -> None:
     for j, renew in zip(ending, renewed):
         i = g.mso[j]
         successor = renew or 0 <= m.last_grant_start[i] - t <= window
-        cause = "renewed" if renew else ("with_successor" if successor else "without_successor")
-        log_one(model, "grant_ended", i, cause, funder=g.funder[j], amount=g.amount_per_year[j], staff_fte=g.staff_fte[j])
+        if renew:
+            log_one(model, "grant_renewed", i, funder=g.funder[j], amount=g.amount_per_year[j], staff_fte=g.staff_fte[j])
+        else:
+            cause = "with_successor" if successor else "without_successor"
+            log_one(model, "grant_ended", i, cause, funder=g.funder[j], amount=g.amount_per_year[j], staff_fte=g.staff_fte[j])
         if not successor:
             m.cliff[i] = True
 
 
-def adjust_staff(model: MSOModel) -> None:
+def adjust_staff(model: MSOModel, draws: Draws) -> None:
     """Hire what running grants pay for; staff a grant starting within the successor window will pay stay;
     other unpaid staff stay only if reserves cover all of them for the months required, else all go."""
     m, g, fin, t = model.msos, model.grants, model.config.finance, model.t
@@ -434,11 +469,17 @@ def adjust_staff(model: MSOModel) -> None:
                 funded_now[g.mso[j]] += g.staff_fte[j]
             if g.start[j] <= t + window:
                 funded_soon[g.mso[j]] += g.staff_fte[j]
-    monthly_cost = fin.staff_cost_per_fte / 12.0 * max(fin.reserve_months_to_keep_staff, 1e-9)
+    # open positions are filled after a vacancy: each MSO hiring fills them this step with probability `fill`
+    hiring = [i for i in range(m.n) if m.alive[i] and max(funded_now[i] - m.staff_fte[i], 0.0) >= 1e-9]
+    fill = 1.0 / (1.0 + fin.vacancy_months * model.config.steps_per_year / 12.0)
+    fill_draw = draws.take("random") if fin.vacancy_months > 0 and hiring else None
+    filled = {i: fill_draw is None or fill_draw.for_row(k, len(hiring)) < fill for k, i in enumerate(hiring)}
     for i in range(m.n):
         if not m.alive[i]:
             continue
         hire = max(funded_now[i] - m.staff_fte[i], 0.0)
+        if hire >= 1e-9 and not filled[i]:
+            continue
         excess = max(m.staff_fte[i] - funded_soon[i], 0.0)
         excess = excess if excess >= 1e-9 else 0.0
         unfunded = max(m.staff_fte[i] - funded_now[i], 0.0)  # the excess and those bridged to a successor
@@ -472,6 +513,10 @@ def eligible(model: MSOModel, funder: Funder, i: int, start: int) -> bool:
     if (rule == "requires_staff" and not staffed) or (rule == "volunteer_only" and staffed):
         return False
     if rule == "federation_member" and not m.federation[i]:
+        return False
+    if m.independent[i]:
+        return False
+    if funder.config.fields and not any(m.fields[i, FIELDS.index(name)] for name in funder.config.fields):
         return False
     return not any(g.active[j] and g.funder[j] == funder.index and g.mso[j] == i and g.end[j] > start
                    for j in range(g.n))
@@ -568,7 +613,7 @@ def apply_probability(model: MSOModel, i: int, hours: float) -> float:
     ties = sum(1 for j in range(t.n) if t.active[j] and (t.a[j] == i or t.b[j] == i))
     gap = a.information_gap * (1.0 - cfg.overlay.application_support) * (
         1.0 - a.federation_information if m.federation[i] else 1.0) * (1.0 - a.tie_information) ** ties
-    informed = 1.0 - gap if m.staff_fte[i] <= 0 else 1.0
+    informed = 1.0 if m.staff_fte[i] > 0 or m.information[i] >= gap else 0.0  # a lasting trait (issue 15)
     discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[i]
     affordable = slack / (slack + hours) if slack + hours > 0 else 1.0
     return cfg.applications.apply_rate * affordable * informed * discouraged
@@ -823,7 +868,7 @@ def dissolve(model: MSOModel, draws: Draws) -> None:
     m, cfg = model.msos, model.config
     grace_steps = max(1, round(cfg.volunteer_grace_months * cfg.steps_per_year / 12))
     insolvency_steps = max(1, round(cfg.finance.insolvency_months * cfg.steps_per_year / 12))
-    dying: dict[str, list[int]] = {"volunteers": [], "insolvency": [], "background": []}
+    dying: dict[str, list[int]] = {"volunteers": [], "insolvency": [], "background": [], "burnout": [], "merger": []}
     remaining = []
     for i in range(m.n):
         below = m.alive[i] and m.volunteers[i] < cfg.min_active_volunteers
@@ -836,6 +881,22 @@ def dissolve(model: MSOModel, draws: Draws) -> None:
             dying["insolvency"].append(i)
         else:
             remaining.append(i)
+    # exhaustion: yearly probability burnout_dissolution_rate * burnout^2 (issue 15)
+    if remaining:
+        draw = draws.take("random")
+        p_of = [per_step(cfg.burnout_dissolution_rate * m.burnout[i] ** 2, cfg.steps_per_year) for i in remaining]
+        dying["burnout"] = [i for k, i in enumerate(remaining) if draw.for_row(k, len(remaining)) < p_of[k]]
+        remaining = [i for i in remaining if i not in dying["burnout"]]
+    partners = merger_partners(model, remaining, draws)
+    dying["merger"] = [i for i, _ in partners]
+    remaining = [i for i in remaining if i not in dying["merger"]]
+    for i, partner in partners:
+        m.members[partner] += m.members[i]
+        m.volunteers[partner] += m.volunteers[i]
+        m.reserves[partner] += m.reserves[i]
+        m.members[i] = m.volunteers[i] = 0
+        m.reserves[i] = 0.0
+    merged_into = dict(partners)
     # other causes: a binomial number of the remaining MSOs, chosen at random; those with secured means at a lower rate
     protected = [i for i in remaining if has_secured_means(model, i)]
     exposed = [i for i in remaining if not has_secured_means(model, i)]
@@ -848,8 +909,34 @@ def dissolve(model: MSOModel, draws: Draws) -> None:
     dying["background"] = sorted(background)
     for code, (cause, rows) in enumerate(dying.items(), start=1):
         for i in rows:
-            dissolve_one(model, i, cause, code)
+            dissolve_one(model, i, cause, code, merged_into.get(i, -1))
         model.flow[f"dissolved_{cause}"] += len(rows)
+
+
+def merger_partners(model: MSOModel, free: list[int], draws: Draws) -> list[tuple[int, int]]:
+    """Small free MSOs drawn this step that merge into a tied, larger free MSO of the same district and group."""
+    m, ties, cfg = model.msos, model.ties, model.config
+    free_set = set(free)
+    if (model.t - 1) % cfg.steps_per_year:  # decided once a year, in its first step
+        return []
+    small = [i for i in free if m.volunteers[i] < 2 * cfg.min_active_volunteers]
+    draw = draws.take("random")
+    drawn = [i for k, i in enumerate(small) if draw.for_row(k, len(small)) < cfg.merger_rate]
+
+    def larger(y: int, x: int) -> bool:
+        return m.members[y] > m.members[x] or (m.members[y] == m.members[x] and y < x)
+
+    chosen = []
+    for i in drawn:
+        for j in range(ties.n):
+            if not ties.active[j] or i not in (ties.a[j], ties.b[j]):
+                continue
+            y = int(ties.b[j] if ties.a[j] == i else ties.a[j])
+            if y in free_set and m.district[y] == m.district[i] and m.group[y] == m.group[i] and larger(y, i):
+                chosen.append((i, y))
+                break
+    absorbed = {i for i, _ in chosen}
+    return [(i, y) for i, y in chosen if y not in absorbed]
 
 
 def has_secured_means(model: MSOModel, i: int) -> bool:
@@ -861,7 +948,7 @@ def has_secured_means(model: MSOModel, i: int) -> bool:
     return bool(m.reserves[i] >= yearly_costs * fin.operating_reserve_months / 12.0)
 
 
-def dissolve_one(model: MSOModel, i: int, cause: str, code: int) -> None:
+def dissolve_one(model: MSOModel, i: int, cause: str, code: int, partner: int = -1) -> None:
     """One MSO dissolves: staff let go, its grants stop, its ties break, its agent leaves."""
     m, g, ties, t = model.msos, model.grants, model.ties, model.t
     m.alive[i] = False
@@ -875,9 +962,10 @@ def dissolve_one(model: MSOModel, i: int, cause: str, code: int) -> None:
     for j in range(g.n):
         if g.active[j] and g.mso[j] == i:
             g.active[j] = False
+            return_unspent(model, j)
             log_one(model, "grant_ended", i, "dissolution", funder=g.funder[j], amount=g.amount_per_year[j])
     for j in range(ties.n):
         if ties.active[j] and i in (ties.a[j], ties.b[j]):
             break_tie(model, j, "dissolution")
-    log_one(model, "dissolved", i, cause)
+    log_one(model, "dissolved", i, cause, partner=partner)
     model.mso_by_row[i].remove()

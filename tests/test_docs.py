@@ -60,7 +60,8 @@ def parse_cell(cell: str):
     if cell.startswith("`"):
         return "" if cell == '`""`' else cell.strip("`")
     if cell.startswith("["):
-        return [float(x) for x in cell[1:-1].split(",")]
+        items = [x.strip() for x in cell[1:-1].split(",") if x.strip()]
+        return [x.strip("`") if x.startswith("`") else float(x) for x in items]
     return float(cell.replace(",", ""))
 
 
@@ -68,7 +69,8 @@ def same(parsed, expected) -> bool:
     if isinstance(expected, bool) or expected is None or isinstance(expected, str) or parsed is REQUIRED:
         return parsed == expected
     if isinstance(expected, list):
-        return len(parsed) == len(expected) and all(math.isclose(a, b) for a, b in zip(parsed, expected))
+        return len(parsed) == len(expected) and all(a == b if isinstance(b, str) else math.isclose(a, b)
+                                                    for a, b in zip(parsed, expected))
     return math.isclose(parsed, expected, rel_tol=1e-9, abs_tol=1e-12)
 
 

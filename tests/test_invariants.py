@@ -39,7 +39,8 @@ scenarios = st.builds(
     events, st.one_of(st.none(), st.floats(0, 0.5)),
 )
 
-WATCHED = ("volunteers", "members", "staff_fte", "reserves", "coop_municipality", "federation", "track_record")
+WATCHED = ("volunteers", "members", "staff_fte", "reserves", "coop_municipality", "federation", "track_record",
+           "grant_returned_total")
 
 
 def _dead_snapshot(model: MSOModel) -> tuple[np.ndarray, dict]:
@@ -59,6 +60,14 @@ def test_invariants_hold_every_step(data: dict, seed: int) -> None:
         m, d = model.msos, model.districts
         # money is conserved, to the cent
         assert abs(model.funder_paid.sum() - m.grant_income_total[: m.n].sum()) < 0.01
+        # ... including unspent grant money paid back (ANBest-P Nr. 8): what funders got back is what MSOs returned,
+        # grant by grant what was paid, and never more than was left unspent
+        assert abs(model.funder_returned.sum() - m.grant_returned_total[: m.n].sum()) < 0.01
+        grants = model.grants.columns()
+        assert abs(grants["paid"].sum() - model.funder_paid.sum()) < 0.01
+        assert abs(grants["returned"].sum() - model.funder_returned.sum()) < 0.01
+        assert (grants["returned"] <= grants["unspent"] + 1e-9).all() and (grants["unspent"] <= grants["paid"] + 1e-6).all()
+        assert (grants["returned"][grants["active"]] == 0).all()  # returned only once a grant has ended
         assert abs(d.paid_total[: d.n].sum() - m.municipal_income_total[: m.n].sum()) < 0.01
         # counts and hours are never negative
         for name in ("volunteers", "members", "staff_fte", "service_hours", "requested_hours", "delegated_load",

@@ -7,7 +7,7 @@ import numpy as np
 from msosim.submodels.demography import dissolve
 from msosim.submodels.finances import pay_costs
 
-from .mechanism_helpers import add_grant, assert_direction, hand_made, outcome, small_model
+from .mechanism_helpers import add_grant, assert_binomial, assert_direction, hand_made, outcome, small_model
 
 RULES = {"min_active_volunteers": 3, "volunteer_grace_months": 12, "finance.insolvency_months": 6,
          "background_dissolution_rate": 0.0}
@@ -58,3 +58,42 @@ def test_no_founding_at_rate_zero_and_more_at_a_higher_rate() -> None:
     assert (outcome({"founding_rate": 0.0, "events": surge}, "founded_total", years=3) == 0).all()
     assert_direction(outcome({"founding_rate": 0.015}, "founded_total", years=3),
                      outcome({"founding_rate": 0.06}, "founded_total", years=3), "MSOs founded, rate 0.06 minus 0.015")
+
+
+# --- issue 15: exhaustion and mergers -------------------------------------------------------------
+
+def test_a_small_msos_merges_into_a_tied_larger_one_of_its_group_and_district() -> None:
+    core = 3
+    model = hand_made(small_model(**{"merger_rate": 1.0, "background_dissolution_rate": 0.0,
+                                     "burnout_dissolution_rate": 0.0, "min_active_volunteers": core}), 4,
+                      members=[10, 40, 10, 10], volunteers=[4, 20, 4, 4], reserves=[500.0, 2000.0, 300.0, 100.0],
+                      group=[1, 1, 1, 2])
+    ties = model.ties
+    ties.append(3, a=[0, 2, 3], b=[1, 0, 1], active=True, formed_step=0, breaks_step=10**6)
+    dissolve(model)
+    m = model.msos
+    # row 0 (small, tied to the larger row 1 of its group) merges into 1; row 2 would merge into row 0, which merges
+    # itself, so it stays; row 3 is of another group
+    assert m.alive[:4].tolist() == [False, True, True, True]
+    assert (m.members[1], m.volunteers[1]) == (50, 24) and m.reserves[1] == 2500.0
+    assert (m.members[0], m.volunteers[0], m.reserves[0]) == (0, 0, 0.0)
+    dissolved = model.event_frame().query("event == 'dissolved'")
+    assert dissolved["cause"].astype(str).tolist() == ["merger"] and dissolved["partner"].tolist() == [1]
+    assert model.flow["dissolved_merger"] == 1
+
+
+def test_exhausted_msos_dissolve_more_often() -> None:
+    """Yearly probability burnout_dissolution_rate * burnout^2: with rate 1, burnout 0.9 gives 0.81 a year and
+    0.1 gives 0.01 (per month 1 - (1 - p)^(1/12), over twelve months p)."""
+    count = 100
+    model = hand_made(small_model(**{"merger_rate": 0.0, "background_dissolution_rate": 0.0,
+                                     "burnout_dissolution_rate": 1.0, "min_active_volunteers": 3}), count,
+                      members=30, volunteers=10, reserves=1e5, burnout=np.repeat([0.9, 0.1], count // 2))
+    for t in range(1, 13):
+        model.t = t
+        dissolve(model)
+    dead = ~model.msos.alive[:count]
+    assert_binomial(dead[: count // 2].sum(), count // 2, 0.81)
+    assert_binomial(dead[count // 2:].sum(), count // 2, 0.01)
+    assert dead[: count // 2].sum() > dead[count // 2:].sum() + 20
+    assert set(model.event_frame()["cause"].astype(str)) == {"burnout"}

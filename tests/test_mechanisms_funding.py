@@ -8,6 +8,7 @@ import numpy as np
 from numpy.testing import assert_allclose
 
 from msosim import MSOModel
+from msosim.state import FIELDS
 from msosim.submodels.grants import _eligible, application_hours, decide_to_apply, run_call, score_applications
 
 from .mechanism_helpers import (LARGE, add_grant, assert_binomial, assert_direction, funder_named, hand_made,
@@ -56,11 +57,12 @@ def test_application_support_brings_more_volunteer_only_applications() -> None:
     counts = {}
     for support in (0.0, 0.5):
         model = hand_made(small_model(**APPLY, **{"policy.application_support": support}), rows,
-                          volunteers=5, load_per_volunteer=4.0)
+                          volunteers=5, load_per_volunteer=4.0, information=(np.arange(rows) + 0.5) / rows)
         funder = funder_named(model, "foundations")
         hours = application_hours(model, funder, np.arange(rows))
         counts[support] = decide_to_apply(model, funder, np.arange(rows), hours).sum()
-    # slack = 5 x (14 - 4) h x 3 months = 150 h; hours 80 -> 40; support also informs (0.5 -> 0.75)
+    # slack = 5 x (14 - 4) h x 3 months = 150 h; hours 80 -> 40; support also informs: the MSOs whose lasting
+    # access to information is at least the gap (0.5 -> 0.25) hear of the call, half of them -> three quarters
     assert_binomial(counts[0.0], rows, 0.6 * 150 / 230 * 0.5)
     assert_binomial(counts[0.5], rows, 0.6 * 150 / 190 * 0.75)
     assert counts[0.5] > 1.5 * counts[0.0]
@@ -70,6 +72,7 @@ def test_eligibility_rules() -> None:
     model = hand_made(small_model(**{"funders.micro_grants.eligibility": "volunteer_only"}), 6, t=1,
                       staff_fte=[1.0, 0.0, 0.0, 1.0, 1.0, 1.0], federation=[False, False, True, False, False, False])
     model.msos.land[4] = model.districts.land[0] + 1                    # row 4 sits in another Land
+    model.msos.fields[:6, FIELDS.index("education")] = True            # fits the federal calls (issue 15)
     federal_projects = funder_named(model, "federal_projects").index
     add_grant(model, 3, amount=50000.0, start=-5, end=20, funder=federal_projects)    # still running at the new start
     add_grant(model, 5, amount=50000.0, start=-30, end=4, funder=federal_projects)    # ends by then: may follow on
@@ -89,6 +92,7 @@ def test_eligibility_rules() -> None:
 def test_a_requires_staff_call_receives_no_volunteer_only_application() -> None:
     model = hand_made(small_model(**{"applications.apply_rate": 1.0}), 200, staff_fte=np.tile([0.0, 1.0], 100),
                       volunteers=10, reserves=1e6)
+    model.msos.fields[:200, FIELDS.index("education")] = True
     run_call(model, funder_named(model, "federal_projects"))
     applied = model.event_frame().query("event == 'grant_applied'")["mso"].to_numpy()
     assert applied.size > 20
@@ -126,7 +130,7 @@ def _award_rates(selection: str) -> tuple[float, float]:
                                 "funders.foundations.eligibility": "any"}),
         rows, t=3, volunteers=10, reserves=1e6, staff_fte=np.where(established, 1.0, 0.0),
         track_record=np.where(established, 3, 0), professionalisation=np.where(established, 0.8, 0.1),
-        federation=established)
+        federation=established, information=1.0)   # every newcomer hears of the call
     funder = funder_named(model, "foundations")
     funder.budget = 150 * funder.config.max_award
     run_call(model, funder)

@@ -15,7 +15,8 @@ FINANCE = {"finance.fee_per_member": 36.0, "finance.earned_income_per_fte": 8000
            "finance.staff_cost_per_fte": 55000.0, "finance.base_costs_volunteer": 800.0,
            "finance.office_costs": 5000.0, "finance.overhead_needed": 0.2, "finance.material_hours_share": 0.5,
            "finance.honorarium_per_hour": 25.0, "finance.in_kind_hour_value": 15.0,
-           "finance.reserve_months_to_keep_staff": 6.0, "services.admin_hours_per_grant": 8.0}
+           "finance.reserve_months_to_keep_staff": 6.0, "services.admin_hours_per_grant": 8.0,
+           "finance.vacancy_months": 0.0}   # positions filled at once (vacancies: test_mechanisms_returns.py)
 
 
 def test_fees_scale_with_members_and_donations_with_staff() -> None:

@@ -67,7 +67,7 @@ def test_bulk_handles_register_and_remove_exactly_as_mesa_agent_by_agent(monkeyp
 
     def build_and_run() -> tuple[MSOModel, tuple]:
         model = MSOModel(SCENARIOS / "district.yaml", seed=4, **SMALL)
-        model.run(3)
+        model.run(4)  # long enough to found and dissolve MSOs
         return model, _mesa_view(model)
 
     bulk, bulk_view = build_and_run()

@@ -130,7 +130,7 @@ def measured() -> dict[str, dict[str, np.ndarray]]:
 
 @pytest.fixture(scope="module")
 def measured_many() -> dict[str, dict[str, np.ndarray]]:
-    return measure_all(("today", "less_bureaucracy"), MANY_SEEDS)
+    return measure_all(("today", "less_bureaucracy", "austerity"), MANY_SEEDS)
 
 
 def paired_difference(measured, outcome: str, low: str, high: str) -> tuple[np.ndarray, float, float]:
@@ -188,10 +188,8 @@ def test_austerity_cuts_paid_staff_and_leaves_more_delegated_work_unpaid(measure
     assert_higher(measured, "unfunded_task_share", "today", "austerity")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 15, open: since the § 55 AO spending rule (finance.spending_rate) caps reserves, a 30% cut no longer "
-    "raises dissolutions measurably at district scale (paired difference +1.2, se 1.4, 8 seeds; +10.9, se 3.6 with "
-    "spending_rate 0); austerity still cuts paid staff (test above). Recalibration must restore or explain it; "
-    "strict: this marker fails as soon as the direction holds again, so it cannot hide a fix."))
-def test_austerity_brings_more_dissolutions(measured) -> None:
-    assert_higher(measured, "dissolved_from_2017", "today", "austerity")
+def test_austerity_brings_more_dissolutions(measured_many) -> None:
+    # issue 15: lost under the § 55 AO spending rule (+1.2, se 1.4, 8 seeds); with vacancies, returns, lasting
+    # information and state-dependent dissolution a few more (12 seeds: +5.6, se 2.1, then +3.75, se 2.8 after a
+    # change of the random stream), so it is measured over the 40 seeds of the small effects: +6.3, se 1.6
+    assert_higher(measured_many, "dissolved_from_2017", "today", "austerity")

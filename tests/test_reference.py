@@ -65,6 +65,7 @@ def stress_scenario():
         "funders.foundations.selection": "need", "funders.federal_integration.institutional_years": 1.0,
         "funders.land_programmes.institutional_years": 1.5, "min_active_volunteers": 5,
         "volunteer_grace_months": 3, "background_dissolution_rate": 0.2, "finance.insolvency_months": 2,
+        "burnout_dissolution_rate": 1.0, "merger_rate": 0.5,
         "finance.reserve_months_to_keep_staff": 2.0, "municipality.budget_per_migrant": 0.2,
         "municipality.delegation_rate": 6.0, "cooperation.tie_rate": 2.0, "cooperation.tie_break_rate": 0.3,
         "cooperation.federation_join_rate": 0.2, "cooperation.federation_leave_rate": 0.2,
@@ -94,6 +95,7 @@ def snapshot(model: MSOModel, events_before: int) -> dict:
                 state[f"{table}.{name}"] = column[: rows.n].copy()
     state["admin_hours"] = np.array(model.admin_hours, copy=True)
     state["funder_paid"] = model.funder_paid.copy()
+    state["funder_returned"] = model.funder_returned.copy()
     for key, value in model.flow.items():
         state[f"flow.{key}"] = np.array(value, dtype=float)
     state["living_agents"] = np.array(sorted(agent.row for agent in model.agents_by_type[MSO]))
@@ -178,7 +180,8 @@ def test_vectorised_submodel_matches_reference(case, module, name, reference_fun
 # Which branches the comparison above went through: each (event, cause) must occur in the stress case.
 BRANCHES = [
     ("dissolved", "volunteers"), ("dissolved", "insolvency"), ("dissolved", "background"),
-    ("grant_ended", "renewed"), ("grant_ended", "with_successor"), ("grant_ended", "without_successor"),
+    ("dissolved", "burnout"), ("dissolved", "merger"),
+    ("grant_renewed", ""), ("grant_ended", "with_successor"), ("grant_ended", "without_successor"),
     ("grant_ended", "dissolution"), ("staff_hired", "grant_start"), ("staff_let_go", "grant_end"),
     ("staff_let_go", "finances"), ("staff_let_go", "dissolution"), ("task_delegated", "funded"),
     ("task_delegated", "unfunded"), ("tie_formed", ""), ("tie_broken", "drift"), ("tie_broken", "polarisation"),

@@ -20,7 +20,7 @@ validate = importlib.import_module("msosim.experiments.validate")
 validation_checks = importlib.import_module("msosim.experiments.checks")
 
 IDS = ["1", "2a", "2b", "3a", "3b", "3c", "4a", "4b", "5a", "5b", "5c", "6a", "6b",
-       "L1", "L2", "L3a", "L3b", "L4", "L6"]
+       "L1", "L2", "L3a", "L3b", "L4", "L6", "A1", "A2", "A3"]
 
 # Per role, values that meet every target (the run-to-run noise added below keeps them inside).
 PASSING = {
@@ -30,7 +30,9 @@ PASSING = {
                  "hazard_staffed": 0.015, "award_rate_staffed": 0.33, "award_rate_volunteer_only": 0.21,
                  "award_rate_federation": 0.33, "award_rate_non_federation": 0.27, "hazard_density_low": 0.03,
                  "hazard_density_middle": 0.015, "hazard_density_high": 0.025,
-                 "hazard_pandemic_volunteer_only": 0.05, "hazard_pandemic_staffed": 0.02},
+                 "hazard_pandemic_volunteer_only": 0.05, "hazard_pandemic_staffed": 0.02,
+                 "applied_within_5_years": 0.63, "applying_share_per_year": 0.35, "reapply_3y_awarded": 0.8,
+                 "reapply_3y_rejected": 0.55},
     "calm": {"alive_min": 12800.0, "alive_max": 13600.0},
     "institutional": {"staff_drop_share": 0.007},
     "lottery": {"gini_change": -0.01},

@@ -11,9 +11,11 @@ from .state import INCOME_SOURCES
 if TYPE_CHECKING:
     from .model import MSOModel
 
-FLOW_KEYS = ("founded", "dissolved_volunteers", "dissolved_insolvency", "dissolved_background",
+FLOW_KEYS = ("founded", "dissolved_volunteers", "dissolved_insolvency", "dissolved_background", "dissolved_burnout",
+             "dissolved_merger",
              "volunteer_quits", "volunteer_joins", "staff_hired", "staff_let_go", "staff_lost_at_cliff",
-             "applications", "awards", "tasks_delegated", "tasks_hours", "tasks_unfunded_hours", "reserves_spent")
+             "applications", "awards", "tasks_delegated", "tasks_hours", "tasks_unfunded_hours", "reserves_spent",
+             "grant_money_returned")
 
 
 def new_flow() -> dict:
@@ -77,7 +79,8 @@ def monthly_row(model: MSOModel) -> dict:
     service = float(m.service_hours[:n].sum())
     requested = float(m.requested_hours[:n].sum())
     public = float(income[2] + income[3] + income[4])
-    dissolved = flow["dissolved_volunteers"] + flow["dissolved_insolvency"] + flow["dissolved_background"]
+    dissolved = (flow["dissolved_volunteers"] + flow["dissolved_insolvency"] + flow["dissolved_background"]
+                 + flow["dissolved_burnout"] + flow["dissolved_merger"])
     live_ties = int(np.count_nonzero(model.ties.active[: model.ties.n]))
     row = {
         "step": model.t, "year": model.config.start_year + model.t / spy,
@@ -86,7 +89,8 @@ def monthly_row(model: MSOModel) -> dict:
         "initial_cohort_survival": float(np.count_nonzero(m.initial[:n] & alive) / max(model.initial_count, 1)),
         "founded": flow["founded"], "dissolved": dissolved,
         "dissolved_volunteers": flow["dissolved_volunteers"], "dissolved_insolvency": flow["dissolved_insolvency"],
-        "dissolved_background": flow["dissolved_background"],
+        "dissolved_background": flow["dissolved_background"], "dissolved_burnout": flow["dissolved_burnout"],
+        "dissolved_merger": flow["dissolved_merger"],
         "volunteers": total_volunteers,
         "mean_burnout": float((m.burnout[living] * volunteers).sum() / max(total_volunteers, 1)),
         "volunteer_quits": flow["volunteer_quits"], "volunteer_joins": flow["volunteer_joins"],
@@ -112,6 +116,9 @@ def monthly_row(model: MSOModel) -> dict:
         "public_money": public, "public_money_per_service_hour": public / service if service > 0 else np.nan,
         "funders_paid_total": float(model.funder_paid.sum()),
         "msos_grant_income_total": float(m.grant_income_total[:n].sum()),
+        "grant_money_returned": float(flow["grant_money_returned"]),
+        "funders_returned_total": float(model.funder_returned.sum()),
+        "msos_grant_returned_total": float(m.grant_returned_total[:n].sum()),
         "municipal_paid_total": float(d.paid_total[: d.n].sum()),
         "msos_municipal_income_total": float(m.municipal_income_total[:n].sum()),
         "events_active": ",".join(model.factors.active),

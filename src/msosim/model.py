@@ -73,6 +73,7 @@ class MSOModel(mesa.Model):
         self.municipalities = [Municipality(self, row) for row in range(self.districts.n)]
         self.funders: list[Funder] = build_funders(self, landscape.land_mso_share, landscape.scale_factor)
         self.funder_paid = np.zeros(len(self.funders))
+        self.funder_returned = np.zeros(len(self.funders))  # unspent grant money paid back (grant_returns.py)
         self.funder_renewal = np.array([f.config.renewal_probability for f in self.funders])
         spy = cfg.steps_per_year  # the funders whose call month falls on each step of the year
         self._callers = [[f for f in self.funders if (f.config.call_month - 1) * spy // 12 == k] for k in range(spy)]
@@ -211,6 +212,7 @@ class MSOModel(mesa.Model):
             "mode": [f.config.mode for f in self.funders], "budget": [f.budget for f in self.funders],
             "land": [self.land_codes[f.land] if f.land >= 0 else "" for f in self.funders],
             "paid_total": self.funder_paid,
+            "returned_total": self.funder_returned,
         })
 
     def _district_frame(self) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from .schema_base import Share, Strict
+from .state import FIELDS
 
 
 class FunderConfig(Strict):
@@ -28,6 +29,7 @@ class FunderConfig(Strict):
     cofunding_share: Share = Field(0.1, description="share of the project cost the MSO pays itself")
     application_hours: float = Field(80.0, ge=0, le=5000, description="hours to prepare an application for an MSO with staff [h]; Gluckman 2012: 10-35% of award")
     eligibility: Literal["any", "requires_staff", "volunteer_only", "federation_member"] = Field("any", description="who may apply")
+    fields: list[Literal[FIELDS]] = Field(default_factory=list, description="activity fields the programme funds: an MSO fits the call if it is active in one of them (empty: any field) [-]; the programme's aims (issue 15)")
     selection: Literal["score", "need", "lottery"] = Field("score", description="how applications are ranked")
     call_month: int = Field(1, ge=1, le=12, description="month of the yearly call, 1 = January [month]")
     start_lag_months: int = Field(3, ge=0, le=24, description="months from call to project start")
@@ -37,15 +39,21 @@ class FunderConfig(Strict):
         "programme", description="which policy budget sets this funder's budget: its own (programme), policy.micro_grants_budget or policy.professionalisation_budget")
 
 
+# Federal programmes fund integration and participation, not the culture of origin or the arts as such (§ 45
+# AufenthG integration projects; BMFSFJ youth, family and democracy programmes): the fields they take.
+INTEGRATION_FIELDS = ["exchange", "children_youth", "education", "refugee_support", "counselling", "women",
+                      "parents_family"]
+
+
 def default_funders() -> dict[str, FunderConfig]:
     """Today's funding landscape: federal, Land and foundation project funding (assumed budgets)."""
     return {
         "federal_projects": FunderConfig(level="federal", budget=40e6, project_years=3, max_award=130000,
                                          min_award=60000, application_hours=120, eligibility="requires_staff",
-                                         cofunding_share=0.1, call_month=1),
+                                         cofunding_share=0.1, call_month=1, fields=INTEGRATION_FIELDS),
         "federal_integration": FunderConfig(level="federal", budget=60e6, project_years=2, max_award=90000,
                                             min_award=25000, application_hours=90, eligibility="any",
-                                            cofunding_share=0.1, call_month=5),
+                                            cofunding_share=0.1, call_month=5, fields=INTEGRATION_FIELDS),
         "land_programmes": FunderConfig(level="land", per_land=True, budget=170e6, project_years=1,
                                         max_award=60000, min_award=5000, application_hours=40,
                                         cofunding_share=0.1, call_month=10),

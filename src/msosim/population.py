@@ -208,6 +208,8 @@ def build_msos(scenario: Scenario, landscape: Landscape, rng: np.random.Generato
         trust=np.clip(openness + rng.normal(0, 0.15, n), 0, 1),
         coop_municipality=rng.random(n) < 0.25 + 0.3 * staffed, federation=federation,
         last_grant_start=-10_000, fields=fields, functions=functions,
+        independent=~staffed & (rng.random(n) < scenario.applications.independent_share),
+        information=rng.random(n),
     )
     return msos, permanent
 
@@ -232,4 +234,6 @@ def new_msos(scenario: Scenario, districts: Table, district: np.ndarray, rng: np
         trust=np.clip(districts.view("openness")[district] + rng.normal(0, 0.15, n), 0, 1),
         coop_municipality=False, federation=False, last_grant_start=-10_000,
         fields=fields, functions=functions,
+        independent=rng.random(n) < scenario.applications.independent_share,
+        information=rng.random(n),
     )

@@ -107,6 +107,8 @@ class FinanceConfig(Strict):
                                             description="running costs (staff, office, basic costs) an MSO may keep as operating reserve [months]; AEAO zu § 62 Abs. 1 Nr. 1 AO (Betriebsmittelruecklage; the length is a prior)")
     free_reserve_share: Share = Field(0.1, description="share of last year's income an MSO may keep as free reserve besides the operating reserve [-]; § 62 Abs. 1 Nr. 3 AO: 10% of the funds to be used promptly")
     spending_rate: Share = Field(0.5, description="yearly share of the money above the allowed reserves that an MSO spends on its purposes (activities, rooms, material) [-]; § 55 Abs. 1 Nr. 5 AO: within the two years after the year of receipt")
+    vacancy_months: float = Field(1.25, ge=0, le=24,
+                                  description="mean months a position a new grant pays stays vacant before it is filled [months]; IAB-Stellenerhebung 2022: actual start 38 days after the wanted start for positions needing a vocational or academic degree (31 days for all hires)")
     material_hours_share: Share = Field(0.5, description="share of a grant's non-staff money spent on freelance help [-]; prior")
     honorarium_per_hour: float = Field(25.0, gt=0, le=1000,
                                        description="cost of one hour of freelance help bought from project money [EUR/h]; prior")
@@ -172,6 +174,7 @@ class ApplicationConfig(Strict):
     """Deciding to apply and scoring applications."""
 
     apply_rate: Share = Field(0.9, description="probability an eligible MSO with ample capacity applies to a call; prior")
+    independent_share: Share = Field(0.14, description="share of volunteer-only MSOs (at the start and at founding) that seek no public money to stay independent [-]; BIM 2018 (Karakayali et al. for the Bertelsmann Stiftung): 37% of initiatives applied for no funding in five years, 38% of those to stay independent (0.37 * 0.38)")
     volunteer_hours_factor: float = Field(1.6, ge=1, le=10,
                                           description="application hours multiplier for volunteer-only MSOs [-]; BIM 2018: 70% name the effort")
     preparation_months: float = Field(3.0, gt=0, le=24, description="months over which an application is prepared, so free hours add up [months]; prior")
@@ -245,7 +248,9 @@ class Scenario(Strict):
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     events: list[Event] = Field(default_factory=list)
     founding_rate: Share = Field(0.015, description="new MSOs per year as a share of the stock; ZiviZ 2022: about 1.5%")
-    background_dissolution_rate: Share = Field(0.003, description="yearly dissolution from causes not modelled (leaders move, mergers); prior")
+    background_dissolution_rate: Share = Field(0.003, description="yearly dissolution from causes not modelled (leaders move away, loss of purpose); exhaustion and mergers are their own causes; prior")
+    burnout_dissolution_rate: Share = Field(0.1, description="yearly dissolution probability of an MSO whose volunteers are fully burnt out; it scales with burnout squared (exhaustion of the leadership) [-]; prior (direction: board members who cannot be replaced are the most named reason associations end, ZiviZ-Survey 2017)")
+    merger_rate: Share = Field(0.02, description="yearly probability that a small MSO (volunteers below twice the core) with a tie to a larger MSO of the same origin group in its district merges into it [-]; prior")
     secured_dissolution_factor: Share = Field(0.25, description="multiplier on the background dissolution rate for MSOs with secured means (a running or awarded grant, or reserves covering their operating reserve) [-]; Tuckman & Chang 1991, Hager 2001 (direction: equity and secured revenue lower the risk of closure; size a prior)")
     min_active_volunteers: int = Field(3, ge=1, le=100, description="active core an association needs (board) [persons]; BGB board practice")
     volunteer_grace_months: int = Field(12, ge=1, le=120, description="months below the core before an MSO dissolves [months]; prior")

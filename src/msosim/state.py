@@ -26,8 +26,9 @@ MSO_COLUMNS: dict[str, str] = {
     "federation": "bool", "delegated_load": "float64", "unfunded_ratio": "float64",
     "application_hours": "float64", "last_grant_start": "int32", "load_per_volunteer": "float64",
     "requested_hours": "float64", "service_hours": "float64", "grant_income_total": "float64",
-    "municipal_income_total": "float64", "cliff": "bool", "freelance_hours": "float64",
-    "municipal_payment": "float64", "delegated_funded_load": "float64",
+    "municipal_income_total": "float64", "grant_returned_total": "float64", "cliff": "bool", "freelance_hours": "float64",
+    "municipal_payment": "float64", "delegated_funded_load": "float64", "independent": "bool",
+    "information": "float64",
 }
 MATRIX_COLUMNS: dict[str, tuple[int, str]] = {
     "fields": (len(FIELDS), "bool"),
@@ -72,6 +73,8 @@ class Table:
         rows = slice(self.n, self.n + count)
         for name, value in values.items():
             getattr(self, name)[rows] = value
+        for name in self._columns.keys() - values.keys():  # rows freed by compact() may hold old values
+            getattr(self, name)[rows] = 0
         if "id" in self._columns and "id" not in values:
             self.id[rows] = np.arange(self.appended, self.appended + count)
         self.n += count
@@ -147,17 +150,17 @@ GRANT_COLUMNS = {
     "id": "int64", "mso": "int64", "funder": "int32", "kind": "int8", "amount_per_year": "float64",
     "project_cost_per_year": "float64", "staff_fte": "float64", "material_per_year": "float64",
     "in_kind_per_year": "float64", "start": "int32", "end": "int32",
-    "active": "bool", "awarded_step": "int32",
+    "active": "bool", "awarded_step": "int32", "paid": "float64", "unspent": "float64", "returned": "float64",
 }
 TIE_COLUMNS = {"a": "int64", "b": "int64", "active": "bool", "formed_step": "int32", "breaks_step": "int32"}
 
 EVENT_KINDS = ("founded", "dissolved", "grant_applied", "grant_awarded", "grant_rejected",
                "grant_ended", "staff_hired", "staff_let_go", "tie_formed", "tie_broken",
                "municipal_cooperation_started", "municipal_cooperation_ended",
-               "federation_joined", "federation_left", "task_delegated")
+               "federation_joined", "federation_left", "task_delegated", "grant_renewed")
 EVENT_CAUSES = ("", "volunteers", "insolvency", "background", "with_successor", "without_successor",
                 "renewed", "grant_start", "grant_end", "finances", "dissolution", "funded", "unfunded",
-                "polarisation", "drift", "dialogue", "initial")
+                "polarisation", "drift", "dialogue", "initial", "burnout", "merger")
 EVENT_CODE = {name: i for i, name in enumerate(EVENT_KINDS)}
 CAUSE_CODE = {name: i for i, name in enumerate(EVENT_CAUSES)}
 

@@ -22,6 +22,8 @@ def summary_rows(tables: dict[str, pd.DataFrame], config: Scenario) -> list[tupl
         ("founded", f"{run['founded'].sum():,}"),
         ("dissolved: volunteer core lost", f"{run['dissolved_volunteers'].sum():,}"),
         ("dissolved: insolvency", f"{run['dissolved_insolvency'].sum():,}"),
+        ("dissolved: exhaustion", f"{run['dissolved_burnout'].sum():,}"),
+        ("dissolved: merger", f"{run['dissolved_merger'].sum():,}"),
         ("dissolved: other causes", f"{run['dissolved_background'].sum():,}"),
         ("initial cohort surviving", f"{end['initial_cohort_survival']:.1%}"),
         ("paid staff [FTE], start -> end", f"{start['staff_fte']:,.0f} -> {end['staff_fte']:,.0f}"),

@@ -184,6 +184,27 @@ CHECKS: tuple[Check, ...] = (
                 minus(metric("baseline", "hazard_pandemic_staffed"), metric("no_pandemic", "hazard_pandemic_staffed"))),
           low=0.0, strict=True, fmt=".2%", signed=True,
           detail=_pandemic_detail),
+    Check("A1", "A1 Who applies for funding (BIM 2018)", "applied at least once in five years: 50-75% (BIM: 63%)",
+          "MSOs present through the last five whole years of the baseline; share with at least one grant_applied "
+          "event in them (msosim.experiments.application_metrics). BIM 2018 (Karakayali et al. for the Bertelsmann "
+          "Stiftung): 37% of the initiatives surveyed applied for no funding in the past five years; the band "
+          "allows for the survey's population (refugee-help initiatives, many informal).",
+          metric("baseline", "applied_within_5_years"), low=0.50, high=0.75, fmt=".1%",
+          detail=lambda w: _means(w, "baseline", [("per year", "applying_share_per_year")])),
+    Check("A2", "A1 Who applies for funding (BIM 2018)", "applying in a year: 13-63% (from BIM's 63% in five years)",
+          "MSOs present through a whole year of the baseline; share with a grant_applied event in it, mean over the "
+          "years. The bounds follow from A1's 63%: at least a fifth of it if each applicant applied once in five "
+          "years, at most all of it if each applied every year.",
+          metric("baseline", "applying_share_per_year"), low=0.126, high=0.63, fmt=".1%"),
+    Check("A3", "A2 A rejection discourages, an award builds a track record", "reapplication within three years: "
+          "after a rejection < after an award",
+          "Applications of the baseline whose three-year window ends inside the run with the MSO alive; share "
+          "followed by another application (to any funder) within three years; value: after an award minus after "
+          "a rejection (issue 15: 96-98% reapplied, winners and losers alike).",
+          minus(metric("baseline", "reapply_3y_awarded"), metric("baseline", "reapply_3y_rejected")),
+          low=0.0, strict=True, fmt=".1%", signed=True,
+          detail=lambda w: _means(w, "baseline", [("after an award", "reapply_3y_awarded"),
+                                                  ("after a rejection", "reapply_3y_rejected")])),
 )
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import analysis, grant_calls
+from .application_metrics import application_metrics
 from ..api import run
 from ..population import read_data
 from ..state import FIELDS
@@ -132,6 +133,7 @@ def run_metrics(tables: dict[str, pd.DataFrame], scenario: Scenario, windows: Wi
     out.update(staff_metrics(tables["model"], analysis.clock(tables)))
     out.update(_funding_metrics(tables, out))
     out.update(_window_means(tables["model"], windows.after_surge, "after_surge"))
+    out.update(application_metrics(tables))
     return out
 
 

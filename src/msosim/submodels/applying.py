@@ -22,6 +22,13 @@ def uninformed(model: MSOModel, rows: np.ndarray) -> np.ndarray:
     return np.where(m.staff_fte[rows] <= 0, gap, 0.0)
 
 
+def unaware(model: MSOModel, rows: np.ndarray) -> np.ndarray:
+    """Whether each MSO misses a call: its access to information on calls (`information`, drawn once) is below
+    its gap (`uninformed`); lasting, so the same MSOs miss call after call until support, a federation or ties
+    close their gap (BIM 2018: half of the initiatives lack information on funding)."""
+    return model.msos.information[rows] < uninformed(model, rows)
+
+
 def own_share(model: MSOModel, fte, material, amount):
     """What holding a grant costs an MSO itself per year: staff, their office, material and the overhead it
     needs, less the grant and the income its staff bring in (negative: the grant leaves a margin)."""

@@ -1,4 +1,4 @@
-"""Dissolution (volunteer core lost, sustained insolvency, other causes) and founding of new MSOs."""
+"""Dissolution (volunteer core lost, sustained insolvency, exhaustion, merger, other causes) and founding of new MSOs."""
 
 from __future__ import annotations
 
@@ -10,17 +10,20 @@ from ..agents.mso import remove_handles
 from ..population import new_msos
 from ..state import CAUSE_CODE
 from .draws import choose
+from .dissolution_causes import exhausted, merge_into, merging
+from .grant_returns import return_unspent
 from .held_grants import running_grants
 from .rates import per_step
 
 if TYPE_CHECKING:
     from ..model import MSOModel
 
-DEATH_CAUSES = ("volunteers", "insolvency", "background")
+DEATH_CAUSES = ("volunteers", "insolvency", "background", "burnout", "merger")
 
 
 def dissolve(model: MSOModel) -> None:
-    """Dissolve MSOs below the volunteer core for the grace period, insolvent too long, or by other causes."""
+    """Dissolve MSOs below the volunteer core for the grace period, insolvent too long, exhausted, merged into a
+    tied MSO, or by other causes."""
     m, n, cfg = model.msos, model.msos.n, model.config
     alive = m.alive[:n]
     below = alive & (m.volunteers[:n] < cfg.min_active_volunteers)
@@ -30,6 +33,14 @@ def dissolve(model: MSOModel) -> None:
     by_volunteers = alive & (m.below_core_months[:n] >= grace_steps)
     by_insolvency = alive & ~by_volunteers & (m.insolvent_months[:n] >= insolvency_steps)
     cause = by_volunteers * np.int8(1) + by_insolvency * np.int8(2)
+    # exhaustion and mergers (issue 15), each a function of the MSO's state
+    free = alive & (cause == 0)
+    gone = exhausted(model, free.nonzero()[0])
+    cause[gone] = 4
+    free[gone] = False
+    absorbed, partner = merging(model, free)
+    cause[absorbed] = 5
+    merge_into(model, absorbed, partner)
     # Other causes: each remaining MSO with the per-step probability, drawn as a binomial number of them
     # chosen at random (the same as a uniform per MSO, with a handful of draws); first the MSOs without secured
     # means, then those with them, whose rate is lower.
@@ -44,7 +55,9 @@ def dissolve(model: MSOModel) -> None:
     cause = cause[rows]
     for code, name in enumerate(DEATH_CAUSES, start=1):
         model.flow[f"dissolved_{name}"] += int((cause == code).sum())
-    kill(model, rows, cause)
+    partners = np.full(m.n, -1, dtype=np.int64)
+    partners[absorbed] = partner
+    kill(model, rows, cause, partners[rows])
 
 
 def secured(model: MSOModel) -> np.ndarray:
@@ -56,10 +69,10 @@ def secured(model: MSOModel) -> np.ndarray:
     return funded | (m.reserves[:n] >= yearly_costs * fin.operating_reserve_months / 12.0)
 
 
-def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray) -> None:
+def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray, partner: np.ndarray | int = -1) -> None:
     """MSOs dissolve: staff let go, grants stop, ties and cooperation end, their agents leave the model.
 
-    `cause` holds, per row, 1 + the index of its cause in DEATH_CAUSES.
+    `cause` holds, per row, 1 + the index of its cause in DEATH_CAUSES; `partner` the MSO merged into (-1: none).
     """
     if rows.size == 0:
         return
@@ -76,12 +89,14 @@ def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray) -> None:
     dead[rows] = True
     stopped = (g.active[: g.n] & dead[g.mso[: g.n]]).nonzero()[0]
     g.active[stopped] = False
+    return_unspent(model, stopped)
     model.log.add(t, "grant_ended", g.mso[stopped], cause="dissolution", funder=g.funder[stopped],
                   amount=g.amount_per_year[stopped])
     cut = (ties.active[: ties.n] & (dead[ties.a[: ties.n]] | dead[ties.b[: ties.n]])).nonzero()[0]
     ties.active[cut] = False
     model.log.add(t, "tie_broken", ties.a[cut], cause="dissolution", partner=ties.b[cut])
-    model.log.add(t, "dissolved", rows, cause=np.array([CAUSE_CODE[name] for name in DEATH_CAUSES])[cause - 1])
+    model.log.add(t, "dissolved", rows, cause=np.array([CAUSE_CODE[name] for name in DEATH_CAUSES])[cause - 1],
+                  partner=partner)
     remove_handles(model, rows)
 
 

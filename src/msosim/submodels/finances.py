@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .held_grants import grant_payments, running_grant_costs
+from .grant_returns import book_unspent
+from .held_grants import grant_payments, running_grant_costs, running_grants
 from .rates import per_step
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ def pay_costs(model: MSOModel) -> None:
     costs += m.delegated_funded_load[:n] * fin.honorarium_per_hour  # task helpers
     costs *= alive  # nothing for dissolved MSOs (the costs are never negative)
     m.reserves[:n] -= costs
+    book_unspent(model, running_grants(model), staff_fte)  # grant money not used is set aside for its funder
     freelance = m.freelance_hours[:n]
     np.multiply(project_material, fin.material_hours_share, out=freelance)
     freelance /= fin.honorarium_per_hour

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..state import INSTITUTIONAL, PROJECT
-from .applying import financing_secured, own_share, uninformed
+from ..state import FIELDS, INSTITUTIONAL, PROJECT
+from .applying import financing_secured, own_share, unaware
 from .rates import per_step
 
 if TYPE_CHECKING:
@@ -47,6 +47,9 @@ def _eligible(model: MSOModel, funders: Funder | Sequence[Funder], start: int) -
         ok &= m.staff_fte[:n] <= 0
     elif rule == "federation_member":
         ok &= m.federation[:n]
+    ok &= ~m.independent[:n]  # seeks no public money (BIM 2018)
+    if first.config.fields:  # fits the call: active in one of the fields the programme funds
+        ok &= m.fields[:n][:, [FIELDS.index(name) for name in first.config.fields]].any(axis=1)
     g, gn = model.grants, model.grants.n
     if len(funders) == 1:
         in_call = g.funder[:gn] == first.index
@@ -85,7 +88,7 @@ def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np
         slack[free], total[free] = 1.0, 1.0
     p = slack / total
     p *= cfg.applications.apply_rate
-    p *= 1.0 - uninformed(model, rows)
+    p *= ~unaware(model, rows)
     draws = model.rng.random(rows.size)
     # discouragement by past rejections only lowers p: work it out only where the draw is below p
     maybe = (draws < p).nonzero()[0]

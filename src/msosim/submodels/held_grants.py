@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..state import CAUSE_CODE, INSTITUTIONAL, PROJECT
+from .grant_returns import return_unspent
 from .grants import add_grants, committed
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ def end_grants(model: MSOModel) -> None:
     if ending.size == 0:
         return
     g.active[ending] = False
+    return_unspent(model, ending)
     mso = g.mso[ending]
     inst = g.kind[ending] == INSTITUTIONAL
     renew = inst & (model.rng.random(ending.size) < model.funder_renewal[g.funder[ending]])
@@ -61,10 +63,13 @@ def end_grants(model: MSOModel) -> None:
     window = SUCCESSOR_WINDOW_MONTHS * model.config.steps_per_year / 12
     ahead = m.last_grant_start[mso] - t
     successor = renew | ((ahead >= 0) & (ahead <= window))  # a grant starting now or within the window
-    cause = np.where(renew, CAUSE_CODE["renewed"],
-                     np.where(successor, CAUSE_CODE["with_successor"], CAUSE_CODE["without_successor"]))
-    model.log.add(t, "grant_ended", mso, cause=cause, funder=g.funder[ending], amount=g.amount_per_year[ending],
-                  staff_fte=g.staff_fte[ending])
+    # a renewal is its own event (the grant goes on); other ends are named by what follows them
+    model.log.add(t, "grant_renewed", mso[renew], funder=g.funder[ending[renew]],
+                  amount=g.amount_per_year[ending[renew]], staff_fte=g.staff_fte[ending[renew]])
+    ended = ~renew
+    cause = np.where(successor[ended], CAUSE_CODE["with_successor"], CAUSE_CODE["without_successor"])
+    model.log.add(t, "grant_ended", mso[ended], cause=cause, funder=g.funder[ending[ended]],
+                  amount=g.amount_per_year[ending[ended]], staff_fte=g.staff_fte[ending[ended]])
     model.msos.cliff[mso[~successor]] = True
 
 
@@ -79,9 +84,11 @@ class RunningGrants:
         self.key = key
         self.live = g.active[:n] & (g.end[:n] > t)  # paying now or still to start
         paying = self.live & (g.start[:n] <= t)
+        self.rows = paying.nonzero()[0]
         self.mso, self.kind, self.funder = g.mso[:n][paying], g.kind[:n][paying], g.funder[:n][paying]
         self.amount_per_year, self.staff_fte = g.amount_per_year[:n][paying], g.staff_fte[:n][paying]
         self.material_per_year, self.in_kind_per_year = g.material_per_year[:n][paying], g.in_kind_per_year[:n][paying]
+        self.project_cost_per_year = g.project_cost_per_year[:n][paying]
         self.project, self.institutional = self.kind == PROJECT, self.kind == INSTITUTIONAL  # masks
         self.only_projects = not self.institutional.any()
 
@@ -129,6 +136,11 @@ def adjust_staff(model: MSOModel) -> None:
     fired = fired[m.reserves[fired] < need]  # reserves do not cover them all
     let_go = unfunded[fired]
     hired = (hire > 0).nonzero()[0]
+    if fin.vacancy_months > 0 and hired.size:  # open positions are filled after a vacancy
+        fill = 1.0 / (1.0 + fin.vacancy_months * model.config.steps_per_year / 12.0)
+        filled = model.rng.random(hired.size) < fill
+        hire[hired[~filled]] = 0.0
+        hired = hired[filled]
     staff[hired] += hire[hired]
     staff[fired] -= let_go
     np.maximum(staff, 0.0, out=staff)
@@ -149,6 +161,7 @@ def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray | None]:
     running, spy, size = running_grants(model), model.config.steps_per_year, model.msos.n
     amount = running.amount_per_year / spy
     model.funder_paid += np.bincount(running.funder, weights=amount, minlength=len(model.funders))
+    model.grants.paid[running.rows] += amount
     project, inst = running.project, running.institutional
     if running.only_projects:
         return np.bincount(running.mso, weights=amount, minlength=size), None
