@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import MSOModel
+from ..submodels.demography import DEATH_CAUSES
 
-CAUSES = ("volunteers", "insolvency", "background")
+CAUSES = DEATH_CAUSES  # every cause the model names (volunteers, insolvency, background, burnout, merger)
 LEDGER_COLUMNS = ("staff_let_go_at_grant_end", "dissolved_total", *(f"dissolved_{cause}_total" for cause in CAUSES),
                   "application_hours_total", "public_money_total", "public_money_volunteer_only_share")
 
