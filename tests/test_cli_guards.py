@@ -110,3 +110,20 @@ def test_a_sweep_is_sized_by_each_distinct_population() -> None:
     design = plan(ROOT / "experiments" / "sobol_funding.yaml")
     configs = design_configs(design.scenario_json)
     assert len(configs) == 1 and configs[0].population.scale == "district"
+
+
+def test_a_run_shorter_than_one_step_is_refused_alike_by_run_and_compare(tmp_path, monkeypatch) -> None:
+    """--years 0.0001 rounds to no step: compare failed inside the run with a traceback-like line and exit 1 (found by
+    the option fuzz); run printed an empty table. Both refuse it in one line, exit 2, nothing written."""
+    from typer.testing import CliRunner
+
+    from msosim.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    district = str(ROOT / "scenarios" / "district.yaml")
+    for args in (["run", district, "--years", "0.0001"],
+                 ["compare", district, "--reps", "1", "--years", "0.0001", "--workers", "1", "--store", "s.duckdb"]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "shorter than one step" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []

@@ -8,8 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .schema_base import Share, Strict
-from .state import FIELDS
+from .schema_base import FIELDS, Share, Strict
 
 
 class FunderConfig(Strict):

@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .loading import no_bool_numbers
 
+FIELDS = ("exchange", "children_youth", "education", "arts_culture", "refugee_support",
+          "counselling", "women", "parents_family", "culture_of_origin")  # SVR activity fields (state.FIELDS)
+
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-FIELDS = ("exchange", "children_youth", "education", "arts_culture", "refugee_support",
-          "counselling", "women", "parents_family", "culture_of_origin")
+from .schema_base import FIELDS  # the SVR activity fields (defined there so the schema loads without numpy)
+
 FUNCTIONS = ("homemaking", "services", "bridging", "advocacy")
 INCOME_SOURCES = ("fees", "donations", "project_grants", "institutional", "municipal")
 PROJECT, INSTITUTIONAL = 0, 1

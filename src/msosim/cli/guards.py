@@ -210,8 +210,14 @@ def check_memory(n_msos: int, years: float, steps_per_year: int, limit: float | 
 
 def check_runs(configs: list[Scenario], years: float | None, runs: int, workers: int | None, max_memory: str | None,
                *, local: bool = True) -> None:
-    """Refuse before starting when the largest of `configs`, run `workers` at a time (default: all cores), would not
-    fit in memory (or in --max-memory); with a remote executor (`local` False) only --max-memory per run is checked."""
+    """Refuse before starting a run shorter than one step, or when the largest of `configs`, run `workers` at a time
+    (default: all cores), would not fit in memory (or in --max-memory); with a remote executor (`local` False) only
+    --max-memory per run is checked."""
+    for c in configs:
+        span = years if years is not None else c.years
+        if int(round(span * c.steps_per_year)) < 1:
+            raise ResourceError(f"years: value '{span:g}': shorter than one step of scenario '{c.name}'; allowed: at "
+                                f"least {1 / c.steps_per_year:.4g} years (one step, 1/{c.steps_per_year} year)")
     if not configs or (not local and max_memory is None):
         return
     limit = None if max_memory is None else parse_size(max_memory)
