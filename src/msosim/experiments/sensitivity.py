@@ -157,7 +157,11 @@ def morris_indices(problem: dict, X: np.ndarray, Y: np.ndarray, levels: int, see
 # -- scenario discovery ------------------------------------------------------------------------------
 
 class OneSidedCondition(AnalysisError):
-    """A PRIM condition that holds in every run or in none."""
+    """A PRIM condition that holds in every run or in none; `held` says so ("condition '...' holds in k of n runs")."""
+
+    def __init__(self, held: str) -> None:
+        super().__init__(f"--prim: {held}; PRIM needs runs on both sides (choose another threshold)")
+        self.held = held
 
 
 def prim_box(runs: pd.DataFrame, names: list[str], condition: str, min_density: float = 0.8) -> PrimResult:
@@ -175,8 +179,7 @@ def prim_box(runs: pd.DataFrame, names: list[str], condition: str, min_density: 
 
     y = runs.eval(condition).to_numpy(dtype=bool)
     if y.all() or not y.any():
-        raise OneSidedCondition(f"--prim: condition '{condition}' holds in {int(y.sum())} of {y.size} runs; "
-                            "PRIM needs runs on both sides (choose another threshold)")
+        raise OneSidedCondition(f"condition '{condition}' holds in {int(y.sum())} of {y.size} runs")
     x = pd.DataFrame({name: (runs[name].astype(float) if pd.api.types.is_numeric_dtype(runs[name])
                              else runs[name].astype(str).astype("category")) for name in names})
     logging.getLogger("EMA").setLevel(logging.WARNING)
@@ -246,8 +249,7 @@ def _analyze(store: Store, sweep: str | None, report: str | Path | None, prim: s
         except OneSidedCondition as exc:
             if prim is not None:
                 raise
-            held = str(exc).split("; PRIM")[0].removeprefix("--prim: ")
-            result.warnings.append(f"the experiment's prim: {held}; PRIM skipped (it needs runs on both sides; "
+            result.warnings.append(f"the experiment's prim: {exc.held}; PRIM skipped (it needs runs on both sides; "
                                    "give --prim with another threshold)")
     if report is not None:
         result.report = write_report(result, Path(report), outcomes, overwrite=overwrite)
