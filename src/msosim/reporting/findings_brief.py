@@ -225,13 +225,11 @@ def is_own_brief(path: Path) -> bool:
 
 def write_brief(brief: Brief, path: str | Path, lang: str, name: str | None = None) -> Path:
     """Write the brief as HTML (`name`, default the path's name, ending in .html or .htm) or else as a one-page PDF
-    (a caller writing to a temporary path passes the final name); returns its path."""
+    (a caller writing to a temporary path passes the final name); returns its path. Callers write into a staged
+    file or folder (outputs.staged_file / the report's staged folder), which makes the write atomic."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.partial")
     if Path(name or path.name).suffix.lower() in (".html", ".htm"):
-        staging.write_text(brief_html(brief, lang), encoding="utf-8")
+        path.write_text(brief_html(brief, lang), encoding="utf-8")
     else:
-        staging.write_bytes(brief_pdf(brief, lang))
-    staging.replace(path)
+        path.write_bytes(brief_pdf(brief, lang))
     return path
