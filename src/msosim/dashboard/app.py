@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import scipy.stats  # noqa: F401  # imported before any session thread: scipy's import is not thread-safe
 import solara
 
 from .components.facilitator import Downloads, FacilitatorPanel
