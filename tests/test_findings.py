@@ -175,3 +175,11 @@ def test_the_budget_neutral_line_follows_the_language() -> None:
     assert english.startswith("budget-neutral: b: budgets x 0.9731") and "-0.42%" in english
     assert german.endswith("(3 Auswertungen auf 2 Seeds)") and english.endswith("(3 evaluations on 2 seeds)")
     assert budget_neutral_line("b", "a", 1.0, 0.001, 1, 1, "de").endswith("(1 Auswertung auf 1 Seed)")
+
+
+def test_a_run_of_some_months_ends_in_a_month_not_a_fraction_of_a_year() -> None:
+    # The dashboard's brief after 16 months from January 2014 said "(2015.33)".
+    window = Window(2014, 16 / 12)
+    assert window.end("de") == "Mai 2015" and window.end("en") == "May 2015"
+    assert window.end("en") in window.phrase("end", "en") and "2015.33" not in window.header("total", "en")
+    assert Window(2014, 10).end("de") == "2024"

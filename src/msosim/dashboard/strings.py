@@ -11,7 +11,7 @@ import math
 
 from babel import Locale
 
-from ..i18n import MESSAGES
+from ..i18n import MESSAGES, month_label  # noqa: F401  # month_label: the dashboard imports it from here
 from ..i18n.dashboard import LEVER_TIPS_DE
 from .levers import LEVERS
 
@@ -61,13 +61,6 @@ def signed(value: float, lang: str, digits: int = 0) -> str:
     if round(value, digits) == 0:
         return "±" + text
     return ("+" if value > 0 else "−") + text
-
-
-def month_label(year: float, lang: str) -> str:
-    """'Mär 2016' for a fractional calendar year."""
-    month_index = round((year % 1) * 12) % 12
-    whole = int(year + 1e-9) if month_index else round(year)
-    return f"{t('months', lang).split()[month_index]} {whole}"
 
 
 def option_label(lever_name: str, value: str, lang: str) -> str:

@@ -42,7 +42,6 @@ MESSAGES: dict[str, dict[str, object]] = {
     "status.playing": {"de": "läuft", "en": "playing"},
     "status.paused": {"de": "angehalten", "en": "paused"},
     "status.loaded": {"de": "Szenario {name} geladen ({count} MSO je Politik).", "en": "Scenario {name} loaded ({count} MSOs per policy)."},
-    "months": {"de": "Jan Feb Mär Apr Mai Jun Jul Aug Sep Okt Nov Dez", "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec"},
     # policies and levers
     "policy.A": {"de": "Politik A", "en": "Policy A"},
     "policy.B": {"de": "Politik B", "en": "Policy B"},

@@ -38,3 +38,10 @@ def percent(value: float | None, lang: str, digits: int = 0) -> str:
     if digits > 0:
         pattern = re.sub(r"0(?!.*0)", "0." + "0" * digits, pattern)
     return format_percent(value, format=pattern, locale=lang)
+
+
+def month_label(year: float, lang: str) -> str:
+    """'Mär 2016' for a fractional calendar year (CLDR's stand-alone abbreviated month names, through babel)."""
+    month_index = round((year % 1) * 12) % 12
+    whole = int(year + 1e-9) if month_index else round(year)
+    return f"{Locale.parse(lang).months['stand-alone']['abbreviated'][month_index + 1]} {whole}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..i18n import month_label
 from .findings_format import digits_for, join, number, percent, text
 
 
@@ -60,9 +61,10 @@ class Window:
     start_year: int
     years: float
 
-    @property
-    def end(self) -> str:
-        return f"{self.start_year + self.years:g}"
+    def end(self, lang: str) -> str:
+        """The point in time the run ends: '2024' after whole years, 'Mai 2015' after 16 months from 2014."""
+        end = self.start_year + self.years
+        return f"{round(end)}" if abs(end - round(end)) < 1e-6 else month_label(end, lang)
 
     @property
     def last(self) -> str:
@@ -71,13 +73,13 @@ class Window:
     def phrase(self, kind: str, lang: str) -> str:
         """'Over 10 years (2014-2024)', 'At the end of the run (2024)', 'In the last year of the run (2023)'."""
         if kind == "total":
-            return text("finding.window.total", lang, plural=self.years, start=self.start_year, end=self.end,
+            return text("finding.window.total", lang, plural=self.years, start=self.start_year, end=self.end(lang),
                         n=number(self.years, lang, 0 if self.years == int(self.years) else 1))
-        return text(f"finding.window.{kind}", lang, end=self.end, last=self.last)
+        return text(f"finding.window.{kind}", lang, end=self.end(lang), last=self.last)
 
     def header(self, kind: str, lang: str) -> str:
         """Stock, total or last-year mean, with its years, for table headers and captions."""
-        return text(f"finding.kind.{kind}", lang, start=self.start_year, end=self.end, last=self.last)
+        return text(f"finding.kind.{kind}", lang, start=self.start_year, end=self.end(lang), last=self.last)
 
 
 @dataclass(frozen=True)

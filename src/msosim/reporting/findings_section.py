@@ -73,7 +73,7 @@ def cost_table(outcomes: pd.DataFrame, names: list[str], window: Window, lang: s
                           *(("average", u) for u in UNITS), *(("incremental", u) for u in UNITS)]:
         chosen = rows[(rows["measure"] == measure) & (rows["unit"] == unit)].set_index("position")
         key = f"finding.section.cost.{measure}" if unit == "EUR" else f"finding.section.cost.{measure}.{unit}"
-        cells = [text(key, lang, start=window.start_year, end=window.end)]
+        cells = [text(key, lang, start=window.start_year, end=window.end(lang))]
         scale = MILLION if unit == "EUR" else 1.0
         for position in range(len(names)):
             if measure == "incremental":
@@ -92,7 +92,7 @@ def cost_table(outcomes: pd.DataFrame, names: list[str], window: Window, lang: s
         body.append(cells)
     body[2:2] = level_rows(outcomes, names, window, lang)
     return {"header": header, "rows": body,
-            "note": text("finding.section.costs_note", lang, start=window.start_year, end=window.end, ref=names[0])}
+            "note": text("finding.section.costs_note", lang, start=window.start_year, end=window.end(lang), ref=names[0])}
 
 
 def incremental_text(row: pd.Series | None, lang: str) -> str:

@@ -311,7 +311,7 @@ def make_figures(data: ReportData, lang: str = "en") -> dict[str, tuple[str, byt
     }
     window = window_of(data)
     kinds = {name: "finding.figure." + ("differences" if name == "differences.png" else "monthly") for name in figures}
-    return {name: (f"{label(caption, lang)} ({text(kinds[name], lang, start=window.start_year, end=window.end)})", png)
+    return {name: (f"{label(caption, lang)} ({text(kinds[name], lang, start=window.start_year, end=window.end(lang))})", png)
             for name, (caption, png) in figures.items() if png is not None}
 
 
