@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from . import calibrate, compare, dashboard, docs, store, sweep, validate
+from . import calibrate, compare, dashboard, docs, optimize, store, sweep, validate
 from . import shared
 from ..outputs import check_folder
 from .guards import EXPERIMENT, SCENARIO, OneLineGroup, bounded, check_runs, size_option
@@ -71,7 +71,7 @@ def run(
 
 
 # Further commands live in msosim/cli/<name>.py, each with `register(app)`; one entry here per module.
-COMMANDS = (compare, dashboard, validate, sweep, calibrate, store, docs)
+COMMANDS = (compare, dashboard, validate, sweep, calibrate, optimize, store, docs)
 COMMAND_MODULES: tuple[str, ...] = tuple(module.__name__.rsplit(".", 1)[1] for module in COMMANDS)
 for module in COMMANDS:
     module.register(app)

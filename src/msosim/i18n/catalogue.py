@@ -12,6 +12,7 @@ from babel import Locale
 from .dashboard import MESSAGES as DASHBOARD
 from .dashboard_csv import CSV_LABELS
 from .findings import MESSAGES as FINDINGS
+from .optimize import MESSAGES as OPTIMIZE
 
 LANGUAGES = ("en", "de")
 
@@ -86,6 +87,7 @@ MESSAGES: dict[str, dict[str, object]] = {
     "report.na": {"de": "k. A.", "en": "n/a"},
 }
 MESSAGES.update(FINDINGS)  # the findings, costs, lever and decomposition texts ("finding.*")
+MESSAGES.update(OPTIMIZE)  # the optimisation report ("optimize.*")
 MESSAGES.update({f"dashboard.{key}": entry for key, entry in {**DASHBOARD, **CSV_LABELS}.items()})  # "dashboard.*"
 
 
