@@ -5,8 +5,8 @@ function that evaluates a whole generation at once (so msosim runs it on the exe
 Platypus draws its random numbers from Python's `random` module; `search` seeds it with the search's
 seed and restores the caller's state afterwards, so the same seed gives the same candidates. After every
 generation it records the hypervolume of the non-dominated set of everything evaluated so far
-(platypus's Hypervolume, normalised by the ranges seen so far) and, at the end, recomputes every
-generation's hypervolume with the final ranges so the curve is comparable.
+(platypus's Hypervolume, normalised by the first generation's ranges, so the live value never falls: the set
+only grows) and, at the end, recomputes every generation's with the ranges of all evaluations (the report's curve).
 """
 
 from __future__ import annotations
@@ -100,8 +100,10 @@ def search(bounds: Sequence[tuple[float, float]], maximise: Sequence[bool], batc
         def after(algorithm_) -> None:
             front = platypus.nondominated(state["archive"])
             fronts.append(list(front))
-            values = np.array([s.objectives[:] for s in state["archive"]])
-            volume = hypervolume(front, values.min(axis=0), values.max(axis=0))
+            if "bounds" not in state:  # the first generation's ranges: the live value can only grow
+                values = np.array([s.objectives[:] for s in state["archive"]])
+                state["bounds"] = (values.min(axis=0), values.max(axis=0))
+            volume = hypervolume(front, *state["bounds"])
             rows.append({"generation": condition.done, "evaluations": len(state["archive"]), "hypervolume": volume,
                          "pareto_points": len(front)})
             if on_generation is not None:
