@@ -32,12 +32,15 @@ def test_search_finds_the_known_optimum_of_a_toy_objective() -> None:
         x = np.array(variables)
         return np.c_[(x[:, 0] - 0.3) ** 2 + (x[:, 1] - 0.7) ** 2, np.abs(x[:, 2] - 0.5)]
 
-    trace = search([(0, 1), (0, 1), (0, 1)], [False, False], toy, population=20, generations=25, seed=4)
+    live = []
+    trace = search([(0, 1), (0, 1), (0, 1)], [False, False], toy, population=20, generations=25, seed=4,
+                   on_generation=lambda generation, volume, points: live.append(volume))
     best = trace.evaluations.sort_values("f0").iloc[0]
     assert abs(best["x0"] - 0.3) < 0.05 and abs(best["x1"] - 0.7) < 0.05
     assert trace.evaluations["f1"].min() < 0.02
     assert (np.diff(trace.convergence["hypervolume"]) >= -1e-12).all()  # the non-dominated set of all evaluations grows
-    assert len(trace.convergence) == 25
+    assert len(trace.convergence) == 25 and len(live) == 25
+    assert (np.diff(live) >= -1e-12).all() and live[-1] > live[0]  # the progress line's value, too
 
 
 def test_same_seed_same_candidates_other_seed_other_candidates() -> None:
@@ -165,3 +168,16 @@ def test_load_refuses_share_ranges_that_cannot_sum_to_one(tmp_path) -> None:
                                                 "policy.micro_grants_budget": {"share": [0.0, 0.3]}})
     with pytest.raises(ExperimentError, match="'levers'.*sum"):
         load_optimisation(path)
+
+
+def test_epsilon_nsga2_finds_the_known_front_of_a_toy_problem() -> None:
+    def toy(variables, generation):  # Pareto front: x1 = 0.5, f0 = x0, f1 = 1 - x0
+        x = np.array(variables)
+        return np.c_[x[:, 0] + (x[:, 1] - 0.5) ** 2, 1 - x[:, 0] + (x[:, 1] - 0.5) ** 2]
+
+    trace = search([(0, 1), (0, 1)], [False, False], toy, population=16, generations=20, seed=2,
+                   algorithm="eps_nsga2", epsilons=[0.05, 0.05])
+    assert len(trace.pareto) >= 5
+    off = np.abs(trace.pareto["x1"] - 0.5)
+    assert off.median() < 0.05 and (off < 0.1).mean() > 0.9
+    assert trace.pareto["x0"].max() - trace.pareto["x0"].min() > 0.5  # spread along the front

@@ -23,7 +23,7 @@ def optimize(
     lang: Annotated[str, typer.Option(help="language of the report: en or de")] = "en",
 ) -> None:
     """Search the lever mix that spends the budget best (NSGA-II over robust objectives), check it, report it."""
-    from ..experiments.batch import RunFailed, progress_bar
+    from ..experiments.batch import RunFailed
     from ..experiments.executors import ProcessPool
     from ..experiments.experiment import ExperimentError
     from ..experiments.optimize import optimise
@@ -45,13 +45,13 @@ def optimize(
     cli.err.print(f"optimize {spec.name}: {spec.search.algorithm}, {spec.search.generations} generations x "
                   f"{spec.search.population} candidates, each {spec.uncertainties.draws} draws x {spec.replications} seeds "
                   f"= {runs_each} runs; store {path}; {workers} worker(s)", highlight=False, soft_wrap=True)
-    bar = progress_bar(cli.err)
-    task = bar.add_task("generation 1", total=spec.search.generations)
+    bar = generation_bar()
+    task = bar.add_task("generations", total=spec.search.generations)
     stored = {"runs": 0}
     started = time.perf_counter()
 
     def on_generation(generation: int, volume: float, points: int) -> None:
-        bar.update(task, advance=1, description=f"generation {generation + 2 if generation + 1 < spec.search.generations else generation + 1}")
+        bar.update(task, advance=1)
         message = (f"generation {generation + 1}/{spec.search.generations}: hypervolume {volume:.4f}, "
                    f"{points} Pareto points, {stored['runs']} runs made so far")
         bar.console.print(message, highlight=False) if cli.err.is_terminal else cli.err.print(message, highlight=False)
@@ -81,6 +81,14 @@ def optimize(
         if opened is not None:
             opened.close()
     show(result, folder, overwrite, lang, time.perf_counter() - started)
+
+
+def generation_bar():
+    """A Rich progress bar of the search's generations: done of total, elapsed and remaining time."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("ETA"), TimeRemainingColumn(), console=cli.err)
 
 
 def show(result, folder: Path, overwrite: bool, lang: str, wall: float) -> None:

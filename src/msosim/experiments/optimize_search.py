@@ -77,7 +77,14 @@ def hypervolume(front: list, low: np.ndarray, high: np.ndarray) -> float:
     if not front:
         return 0.0
     high = np.where(high > low, high, low + 1.0)
-    return float(platypus.Hypervolume(minimum=list(low), maximum=list(high)).calculate(front))
+    clipped = []  # platypus leaves out a solution outside the ranges; clipped, a better one still counts
+    for solution in front:
+        copy = platypus.Solution(solution.problem)
+        copy.variables[:] = solution.variables[:]
+        copy.objectives[:] = list(np.clip(solution.objectives[:], low, high))
+        copy.constraint_violation, copy.feasible, copy.evaluated = 0.0, True, True
+        clipped.append(copy)
+    return float(platypus.Hypervolume(minimum=list(low), maximum=list(high)).calculate(clipped))
 
 
 def search(bounds: Sequence[tuple[float, float]], maximise: Sequence[bool], batch: BatchFunction, *, population: int,
