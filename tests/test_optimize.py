@@ -147,12 +147,15 @@ BAD = [
     ({"search": {"population": 2}}, "search.population"),
     ({"search": {"algorithm": "eps_nsga2"}}, "search.epsilons"),
     ({"replicatons": 3}, "replicatons"),
+    ({"uncertainties": {"parameters": {"volunteers.dropout_rate": [0.2, 1.5]}}}, "uncertainties.parameters (high)"),
+    ({"uncertainties": {"particles": "bad_particles.csv"}}, "uncertainties.particles"),
     ({"scenario": "nowhere.yaml"}, "scenario"),
 ]
 
 
 @pytest.mark.parametrize("fields, key", BAD, ids=[key for _, key in BAD])
 def test_bad_file_gets_one_line_exit_2_and_writes_nothing(tmp_path, fields, key) -> None:
+    (tmp_path / "bad_particles.csv").write_text("volunteers.dropout_rate,weight,distance\n0.2,-1,0.1\n", encoding="utf-8")
     path = write_optimisation(tmp_path, "bad", **fields)
     result = CliRunner().invoke(app, ["optimize", str(path), "--workers", "1", "--store", str(tmp_path / "s.duckdb"),
                                       "--report", str(tmp_path / "report")])
@@ -160,7 +163,7 @@ def test_bad_file_gets_one_line_exit_2_and_writes_nothing(tmp_path, fields, key)
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.output
     assert str(path) in lines[0] and f"'{key}'" in lines[0] and "allowed" in lines[0]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "bad_particles.csv"]
 
 
 def test_load_refuses_share_ranges_that_cannot_sum_to_one(tmp_path) -> None:

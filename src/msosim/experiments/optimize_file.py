@@ -24,6 +24,7 @@ from pydantic import Field
 
 from ..scenario import Scenario, ScenarioError
 from .experiment import BaseFile, ExperimentError, Strict, error, error_tail, load_file, schema_row
+from .particles import read_particles
 
 MONEY_KEYS = ("policy.micro_grants_budget", "policy.professionalisation_budget")
 STATISTIC = re.compile(r"^(mean|p([1-9][0-9]?))$")
@@ -240,6 +241,27 @@ def check_uncertainties(spec: UncertaintySpec, reference: Scenario, folder: Path
     return None
 
 
+def draw_probes(spec: OptimisationFile, particles: Path | None, reference: Scenario, source: str) -> list[tuple[str, dict]]:
+    """Values to try in the scenario before anything runs: the first and last particle, or both ends of the ranges
+    (lever keys left out: the candidate sets them)."""
+    levers = set(spec.levers)
+    if particles is None:
+        ranges = {key: bounds for key, bounds in spec.uncertainties.parameters.items() if key not in levers}
+        return [(f"uncertainties.parameters ({end})", {key: bounds[i] for key, bounds in ranges.items()})
+                for i, end in enumerate(("low", "high"))]
+    try:
+        frame = read_particles(particles, "'uncertainties.particles'")
+    except ExperimentError as exc:
+        raise ExperimentError(f"{source}: key {exc}") from None
+    columns = [c for c in frame.columns[:-2] if c not in levers]
+    for column in columns:
+        schema_row(column, reference, source, f"uncertainties.particles ({particles.name} column)")
+    rows = frame[columns].iloc[[0, len(frame) - 1]]
+    return [(f"uncertainties.particles ({particles.name} row {i})", {k: v.item() if hasattr(v, "item") else v
+                                                                    for k, v in row.items()})
+            for i, row in zip((0, len(frame) - 1), (r for _, r in rows.iterrows()))]
+
+
 def load_optimisation(path: str | Path) -> Optimisation:
     """Read and check an optimisation file; every problem is one ExperimentError line."""
     spec, path = load_file(path, OptimisationFile, "optimisation")
@@ -258,6 +280,11 @@ def load_optimisation(path: str | Path) -> Optimisation:
     objectives = [resolve_objective(name, objective, source) for name, objective in spec.objectives.items()]
     check_search(spec, levers, source)
     particles = check_uncertainties(spec.uncertainties, reference, path.parent, source)
+    for where, values in draw_probes(spec, particles, reference, source):
+        try:
+            base.with_overrides({**overrides, **values})
+        except ScenarioError as exc:
+            raise error(source, where, values, f"values the scenario accepts ({error_tail(exc)})") from None
     return Optimisation(spec, path, base, overrides, reference, levers, objectives, particles)
 
 

@@ -173,7 +173,8 @@ def check_rows(result: Result, lang: str) -> tuple[list[str], list[list[str]]]:
 def pareto_rows(result: Result, lang: str) -> tuple[list[str], list[list[str]]]:
     levers = result.optimisation.levers
     header = ["point", *[lever_label(lv.key, lang) + (" (share)" if lv.kind != "setting" else "") for lv in levers],
-              *[objective_label(o) for o in result.optimisation.objectives], "lever EUR/year"]
+              *[objective_label(o) for o in result.optimisation.objectives], "lever budget EUR/year (national)",
+              "paid out EUR/year (simulated area, mean)"]
     rows = []
     for _, row in result.pareto.iterrows():
         cells = [row["point"]]
@@ -181,7 +182,7 @@ def pareto_rows(result: Result, lang: str) -> tuple[list[str], list[list[str]]]:
             value = row[f"share:{lever.key}"] if lever.kind != "setting" else row.get(f"value:{lever.key}")
             cells.append(percent(value, lang, 1) if lever.kind != "setting" else number(value, lang, 2))
         cells += [number(row[o.name], lang, 3) for o in result.optimisation.objectives]
-        rows.append(cells + [number(row["lever_spending"], lang, 0)])
+        rows.append(cells + [number(row["lever_spending"], lang, 0), number(row["public_money_per_year"], lang, 0)])
     return header, rows
 
 
