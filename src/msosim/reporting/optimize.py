@@ -43,12 +43,16 @@ def objective_label(objective) -> str:
 def mix_words(row: pd.Series, result: Result, lang: str) -> str:
     """'P2 puts about 66% of the money into the land programmes budget, ... (with institutional share 0.85)'."""
     levers = result.optimisation.levers
-    shares = [t("optimize.share", lang, share=percent(row[f"share:{lever.key}"], lang, 0), lever=lever_label(lever.key, lang))
+    def name(key: str) -> str:  # inside an English sentence a label starts lower case (German nouns keep theirs)
+        text = lever_label(key, lang)
+        return text[:1].lower() + text[1:] if lang == "en" else text
+
+    shares = [t("optimize.share", lang, share=percent(row[f"share:{lever.key}"], lang, 0), lever=name(lever.key))
               for lever in levers if lever.kind != "setting"]
-    settings = [t("optimize.setting", lang, lever=lever_label(lever.key, lang), value=number(row[f"value:{lever.key}"], lang, 2))
+    settings = [t("optimize.setting", lang, lever=name(lever.key), value=number(row[f"value:{lever.key}"], lang, 2))
                 for lever in levers if lever.kind == "setting" and pd.notna(row.get(f"value:{lever.key}"))]
-    name = t("optimize.today_name", lang) if row["point"] == "today" else row["point"]
-    text = t("optimize.mix", lang, point=name, shares=join(shares, lang))
+    point = t("optimize.today_name", lang) if row["point"] == "today" else row["point"]
+    text = t("optimize.mix", lang, point=point, shares=join(shares, lang))
     return text + (t("optimize.settings", lang, items=join(settings, lang)) if settings else "")
 
 
