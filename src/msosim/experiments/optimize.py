@@ -4,8 +4,9 @@ Each candidate is a lever mix projected onto the budget (optimize_budget.py); it
 posterior draws and seeds as every other candidate (optimize_runs.py); its objectives are robust statistics
 over those runs; NSGA-II or epsilon-NSGA-II (platypus, optimize_search.py) proposes the next generation.
 Today's mix (the reference scenario's shares of the lever spending, on the same budget) runs with the same
-draws and seeds. At the end every Pareto point and the reference run again with fresh seeds and fresh draws,
-and each objective gets a bootstrap interval and a paired difference to the reference.
+draws and seeds. At the end the Pareto set of everything evaluated (up to reevaluate.points of it, spread along
+the first objective) and the reference run again with fresh seeds and fresh draws, and each objective gets a
+bootstrap interval and a paired difference to the reference.
 """
 
 from __future__ import annotations
@@ -35,11 +36,12 @@ class Result:
     budget: float
     trace: Trace
     candidates: pd.DataFrame        # every evaluated candidate: generation, shares / values per lever, objectives, spending
-    pareto: pd.DataFrame            # the Pareto candidates (same columns), id P1.. and the reference as 'today'
+    pareto: pd.DataFrame            # the checked Pareto candidates (same columns), id P1.., and the reference as 'today'
     checked: pd.DataFrame           # re-evaluation: point, objective, value, low, high, diff, diff_low, diff_high
     draws: pd.DataFrame             # the search's draws
     fresh_draws: pd.DataFrame       # the re-evaluation's draws
     runs: int                       # runs made now (the rest came from the store)
+    front: pd.DataFrame             # the whole Pareto set of the search (the checked points are spread along it)
 
 
 def lever_columns(optimisation: Optimisation) -> list[str]:
@@ -137,8 +139,8 @@ def optimise(optimisation: Optimisation, store: Store, execute, *,
     candidates = pd.DataFrame(evaluator.rows)
     names = [o.name for o in optimisation.objectives]
     front = trace.pareto.merge(trace.evaluations.reset_index(), on=list(trace.pareto.columns))["index"]
-    pareto = candidates.iloc[front.to_numpy()].drop_duplicates(subset=names + [c for c in candidates if c.startswith("share:")])
-    pareto = spread(pareto, names[0], spec.reevaluate.points)
+    whole = candidates.iloc[front.to_numpy()].drop_duplicates(subset=[c for c in candidates if c.startswith("value:")])
+    pareto = spread(whole, names[0], spec.reevaluate.points)
     pareto.insert(0, "point", [f"P{i + 1}" for i in range(len(pareto))])
     if on_phase is not None:
         on_phase("today's mix, same draws and seeds")
@@ -164,4 +166,5 @@ def optimise(optimisation: Optimisation, store: Store, execute, *,
         for _, row in pareto.iterrows()]
     checked = reevaluate(evaluator, points, spec.seed)
     pareto = pd.concat([pd.DataFrame([today]), pareto], ignore_index=True)
-    return Result(optimisation, budget, trace, candidates, pareto, checked, draws, fresh, evaluator.ran)
+    return Result(optimisation, budget, trace, candidates, pareto, checked, draws, fresh, evaluator.ran,
+                  whole.reset_index(drop=True))

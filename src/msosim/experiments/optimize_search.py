@@ -107,14 +107,15 @@ def search(bounds: Sequence[tuple[float, float]], maximise: Sequence[bool], batc
         def after(algorithm_) -> None:
             front = platypus.nondominated(state["archive"])
             fronts.append(list(front))
+            distinct = len({tuple(s.variables) for s in front})  # a candidate proposed twice counts once
             if "bounds" not in state:  # the first generation's ranges: the live value can only grow
                 values = np.array([s.objectives[:] for s in state["archive"]])
                 state["bounds"] = (values.min(axis=0), values.max(axis=0))
             volume = hypervolume(front, *state["bounds"])
             rows.append({"generation": condition.done, "evaluations": len(state["archive"]), "hypervolume": volume,
-                         "pareto_points": len(front)})
+                         "pareto_points": distinct})
             if on_generation is not None:
-                on_generation(condition.done, volume, len(front))
+                on_generation(condition.done, volume, distinct)
             condition.done += 1
             state["generation"] = condition.done
 

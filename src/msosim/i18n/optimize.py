@@ -15,8 +15,8 @@ MESSAGES: dict[str, dict[str, object]] = {
     "optimize.source_particles": {"de": "gewichtete Partikel aus {file}", "en": "weighted particles from {file}"},
     "optimize.source_ranges": {"de": "Latin Hypercube der Bereiche von {keys}", "en": "Latin hypercube of the ranges of {keys}"},
     "optimize.check": {
-        "de": "Nachprüfung: jeder Pareto-Punkt und der heutige Mix mit neuen Seeds und neuen Ziehungen ({draws} x {reps} = {runs} Läufe); 95%-Bootstrap-Intervalle, Differenzen gepaart nach Ziehung und Seed.",
-        "en": "Check: every Pareto point and today's mix with fresh seeds and fresh draws ({draws} x {reps} = {runs} runs); 95% bootstrap intervals, differences paired by draw and seed.",
+        "de": "Nachprüfung: {checked} der {total} Pareto-Punkte (entlang {objective} verteilt; alle in pareto_all.csv) und der heutige Mix mit neuen Seeds und neuen Ziehungen ({draws} x {reps} = {runs} Läufe); 95%-Bootstrap-Intervalle, Differenzen gepaart nach Ziehung und Seed.",
+        "en": "Check: {checked} of the {total} Pareto points (spread along {objective}; all of them in pareto_all.csv) and today's mix with fresh seeds and fresh draws ({draws} x {reps} = {runs} runs); 95% bootstrap intervals, differences paired by draw and seed.",
     },
     "optimize.mix": {"de": "{point} gibt {shares}", "en": "{point} puts {shares}"},
     "optimize.share": {"de": "etwa {share} des Geldes für {lever}", "en": "about {share} of the money into {lever}"},
@@ -41,6 +41,10 @@ MESSAGES: dict[str, dict[str, object]] = {
     "optimize.caveat": {
         "de": "Ein Vergleich von Mechanismen unter den genannten Annahmen, keine Prognose. Das Budget gilt für die geplanten Mittel der Hebel; ausgezahlt wird, was die Programme vergeben (Spalte public_money_per_year, im simulierten Gebiet).",
         "en": "A comparison of mechanisms under stated assumptions, not a forecast. The budget holds for the levers' planned money; what is paid out is what the programmes award (column public_money_per_year, in the simulated area).",
+    },
+    "optimize.pareto_note": {
+        "de": "Die geprüften Pareto-Punkte und der heutige Mix: Anteile der Hebel am Budget, Einstellungen, Ziele wie in der Suche gemessen (dieselben Ziehungen und Seeds für jede Kandidatin).",
+        "en": "The checked Pareto points and today's mix: the levers' shares of the budget, the settings, and the objectives as the search measured them (the same draws and seeds for every candidate).",
     },
     "optimize.pareto_heading": {"de": "Pareto-Menge", "en": "Pareto set"},
     "optimize.check_heading": {"de": "Nachprüfung mit neuen Seeds", "en": "Check with fresh seeds"},

@@ -22,7 +22,7 @@ from .figures import COLORS, new_figure, png_bytes
 from .findings_format import digits_for, join, number, percent, signed
 from .page import STYLE, html_table, render_page
 
-TABLES = ("pareto.csv", "candidates.csv", "check.csv", "convergence.csv", "draws.csv")
+TABLES = ("pareto.csv", "pareto_all.csv", "candidates.csv", "check.csv", "convergence.csv", "draws.csv")
 FIGURES = ("pareto_parallel.png", "convergence.png")
 
 
@@ -153,7 +153,8 @@ def basis(result: Result, lang: str) -> list[str]:
               population=spec.search.population, evaluations=len(result.candidates), draws=len(result.draws),
               source=source, reps=spec.replications, runs=len(result.draws) * spec.replications,
               years=number(o.years, lang, 1), scale=o.reference.population.scale),
-            t("optimize.check", lang, draws=spec.reevaluate.draws, reps=spec.reevaluate.replications,
+            t("optimize.check", lang, checked=int((result.pareto["point"] != "today").sum()), total=len(result.front),
+              objective=o.objectives[0].name, draws=spec.reevaluate.draws, reps=spec.reevaluate.replications,
               runs=spec.reevaluate.draws * spec.reevaluate.replications),
             t("optimize.caveat", lang)]
 
@@ -194,12 +195,12 @@ def write_report(result: Result, folder: Path, *, overwrite: bool = False, lang:
     """Write the CSV tables, the PNG figures and report.html into `folder` (a new folder, or msosim's own)."""
     figures = {"pareto_parallel.png": (t("optimize.figure_parallel", lang), parallel_figure(result, lang)),
                "convergence.png": (t("optimize.figure_convergence", lang), convergence_figure(result, lang))}
-    tables = {"pareto.csv": result.pareto, "candidates.csv": result.candidates, "check.csv": result.checked,
+    tables = {"pareto.csv": result.pareto, "pareto_all.csv": result.front, "candidates.csv": result.candidates, "check.csv": result.checked,
               "convergence.csv": result.trace.convergence,
               "draws.csv": pd.concat([result.draws.assign(use="search"), result.fresh_draws.assign(use="check")])}
     page = render_page("optimize.html.j2", lang=lang, style=STYLE,
                        title=t("optimize.title", lang, name=result.optimisation.spec.name),
-                       basis=basis(result, lang), findings=findings(result, lang),
+                       basis=basis(result, lang), findings=findings(result, lang), pareto_note=t("optimize.pareto_note", lang),
                        pareto=html_table(*pareto_rows(result, lang)), check=html_table(*check_rows(result, lang), "outcomes"),
                        headings={key: t(f"optimize.{key}_heading", lang) for key in ("pareto", "check", "words")},
                        figures=[{"name": name, "caption": caption, "png": base64.b64encode(png).decode("ascii")}
