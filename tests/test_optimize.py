@@ -150,6 +150,8 @@ BAD = [
     ({"uncertainties": {"parameters": {"volunteers.dropout_rate": [0.2, 1.5]}}}, "uncertainties.parameters (high)"),
     ({"uncertainties": {"particles": "bad_particles.csv"}}, "uncertainties.particles"),
     ({"scenario": "nowhere.yaml"}, "scenario"),
+    ({"budget": {"change": -1e12}}, "budget"),
+    ({"fixed": {"population.land": "HB", "policy.budget_factor": 0}}, "fixed.policy.budget_factor"),
 ]
 
 

@@ -27,6 +27,7 @@ def optimize(
     from ..experiments.executors import ProcessPool
     from ..experiments.experiment import ExperimentError
     from ..experiments.optimize import optimise
+    from ..experiments.optimize_budget import target_budget
     from ..experiments.optimize_file import load_optimisation
     from ..experiments.store import Store, StoreError
 
@@ -34,9 +35,10 @@ def optimize(
         cli.fail(f"--lang: value '{lang}': allowed: en, de")
     try:
         loaded = load_optimisation(optimisation)
+        target_budget(loaded)  # a budget of 0 or less fails here, before the store is made
         folder = report if report is not None else Path("reports") / loaded.spec.name
         check_folder(folder, "--report", overwrite=overwrite)
-    except (ExperimentError, OutputError) as exc:
+    except (ExperimentError, OutputError, ValueError) as exc:
         cli.fail(str(exc))
     path = store or loaded.store
     workers = workers or os.cpu_count() or 1

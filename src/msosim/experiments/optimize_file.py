@@ -276,6 +276,9 @@ def load_optimisation(path: str | Path) -> Optimisation:
         reference = base.with_overrides(overrides)
     except ScenarioError as exc:
         raise error(source, "fixed", overrides, f"overrides the scenario accepts ({error_tail(exc)})") from None
+    if not reference.policy.budget_factor > 0:
+        raise error(source, "fixed.policy.budget_factor", reference.policy.budget_factor, "a positive factor (the money "
+                    "levers' budgets are divided by it)")
     levers = [resolve_lever(key, lever, reference, source) for key, lever in spec.levers.items()]
     objectives = [resolve_objective(name, objective, source) for name, objective in spec.objectives.items()]
     check_search(spec, levers, source)
