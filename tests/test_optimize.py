@@ -186,3 +186,19 @@ def test_epsilon_nsga2_finds_the_known_front_of_a_toy_problem() -> None:
     off = np.abs(trace.pareto["x1"] - 0.5)
     assert off.median() < 0.05 and (off < 0.1).mean() > 0.9
     assert trace.pareto["x0"].max() - trace.pareto["x0"].min() > 0.5  # spread along the front
+
+
+def test_what_the_batch_does_with_random_does_not_move_the_search() -> None:
+    """Dask's client draws from Python's `random` in this process; the search's stream is kept apart from it."""
+    import random
+
+    def toy(variables, generation):
+        return np.c_[np.array(variables)[:, 0], 1 - np.array(variables)[:, 0] ** 2]
+
+    def noisy(variables, generation):
+        random.random()
+        return toy(variables, generation)
+
+    quiet = search([(0, 1), (0, 1)], [False, False], toy, population=6, generations=4, seed=3)
+    loud = search([(0, 1), (0, 1)], [False, False], noisy, population=6, generations=4, seed=3)
+    pd.testing.assert_frame_equal(quiet.evaluations, loud.evaluations)

@@ -12,6 +12,7 @@ import typer
 from ..outputs import OutputError, check_folder
 from . import shared as cli
 from .guards import OPTIONS, bounded
+from .shared import DaskMode
 
 
 def optimize(
@@ -21,10 +22,12 @@ def optimize(
     report: Annotated[Path | None, typer.Option(help="new folder for the report (default: reports/<name>)")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace msosim's previous report there")] = False,
     lang: Annotated[str, typer.Option(help="language of the report: en or de")] = "en",
+    dask: Annotated[DaskMode | None, typer.Option(help="'local': run on a Dask LocalCluster on 127.0.0.1")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786")] = None,
 ) -> None:
     """Search the lever mix that spends the budget best (NSGA-II over robust objectives), check it, report it."""
     from ..experiments.batch import RunFailed
-    from ..experiments.executors import ProcessPool
+    from ..experiments.executors import ExecutorError, executor
     from ..experiments.experiment import ExperimentError
     from ..experiments.optimize import optimise
     from ..experiments.optimize_budget import target_budget
@@ -33,6 +36,8 @@ def optimize(
 
     if lang not in ("en", "de"):
         cli.fail(f"--lang: value '{lang}': allowed: en, de")
+    if dask is not None and scheduler is not None:
+        cli.fail("--dask and --scheduler: value both given; allowed: one of them (local cluster, or a running scheduler)")
     try:
         loaded = load_optimisation(optimisation)
         target_budget(loaded)  # a budget of 0 or less fails here, before the store is made
@@ -44,9 +49,7 @@ def optimize(
     workers = workers or os.cpu_count() or 1
     spec = loaded.spec
     runs_each = spec.uncertainties.draws * spec.replications
-    cli.err.print(f"optimize {spec.name}: {spec.search.algorithm}, {spec.search.generations} generations x "
-                  f"{spec.search.population} candidates, each {spec.uncertainties.draws} draws x {spec.replications} seeds "
-                  f"= {runs_each} runs; store {path}; {workers} worker(s)", highlight=False, soft_wrap=True)
+    where = f"Dask scheduler {scheduler}" if scheduler else ("a Dask LocalCluster" if dask else f"{workers} worker(s)")
     bar = generation_bar()
     task = bar.add_task("generations", total=spec.search.generations)
     stored = {"runs": 0}
@@ -63,11 +66,16 @@ def optimize(
 
     opened = None
     try:
-        opened = Store.open(path, create=True)
-        bar.start()
-        result = optimise(loaded, opened, ProcessPool(workers), on_generation=on_generation, on_stored=on_stored,
-                          on_phase=lambda text: cli.err.print(text, highlight=False))
-    except (ExperimentError, StoreError, ValueError) as exc:
+        with executor(workers, dask.value if dask else None, scheduler) as execute:
+            cli.err.print(f"optimize {spec.name}: {spec.search.algorithm}, {spec.search.generations} generations x "
+                          f"{spec.search.population} candidates, each {spec.uncertainties.draws} draws x "
+                          f"{spec.replications} seeds = {runs_each} runs; store {path}; {where}", highlight=False,
+                          soft_wrap=True)
+            opened = Store.open(path, create=True)
+            bar.start()
+            result = optimise(loaded, opened, execute, on_generation=on_generation, on_stored=on_stored,
+                              on_phase=lambda text: cli.err.print(text, highlight=False))
+    except (ExperimentError, StoreError, ExecutorError, ValueError) as exc:
         bar.stop()
         cli.fail(str(exc))
     except KeyboardInterrupt:

@@ -45,7 +45,11 @@ class BatchEvaluator(platypus.Evaluator):
     def evaluate_all(self, jobs, **kwargs):
         if not jobs:
             return jobs
-        values = self.batch([list(job.solution.variables) for job in jobs], self.state["generation"])
+        stream = random.getstate()  # the search's stream: what the batch does (Dask, libraries) must not move it
+        try:
+            values = self.batch([list(job.solution.variables) for job in jobs], self.state["generation"])
+        finally:
+            random.setstate(stream)
         for job, row in zip(jobs, values):
             job.solution.objectives[:] = [float(v) for v in row]
             job.solution.constraint_violation = 0.0
