@@ -146,16 +146,10 @@ def optimise(optimisation: Optimisation, store: Store, execute, *,
         on_phase("today's mix, same draws and seeds")
     today_values = reference_values(optimisation, budget)
     today_runs = evaluator.runs([today_values])[0]
-    today = {"point": "today", "generation": -1,
-             **{f"share:{lever.key}": s for lever, s in zip([lv for lv in optimisation.levers if lv.kind != "setting"],
-                                                              reference_shares(optimisation))},
-             **{f"value:{key}": value for key, value in today_values.items()},
-             **{f"value:{lever.key}": lever_value(optimisation.reference, lever.key)
-                for lever in optimisation.levers if lever.kind == "setting"},
-             **dict(zip(names, evaluator.objectives(today_runs))),
-             "lever_spending": spending(optimisation.levers, optimisation.base.with_overrides(
-                 {**optimisation.overrides, **today_values})),
-             "public_money_per_year": float(today_runs["public_money_per_year"].mean())}
+    settings = {f"value:{lever.key}": lever_value(optimisation.reference, lever.key)
+                for lever in optimisation.levers if lever.kind == "setting"}  # today's settings, as the reference has them
+    today = {"point": "today", **evaluator.row(-1, today_values, reference_shares(optimisation),
+                                               evaluator.objectives(today_runs), today_runs), **settings}
     if on_phase is not None:
         on_phase(f"re-evaluating {len(pareto)} Pareto points and today's mix with fresh seeds and draws")
     fresh = uncertainty_draws(optimisation, spec.reevaluate.draws, spec.seed + DRAW_SEED_OFFSET)
