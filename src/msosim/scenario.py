@@ -234,6 +234,7 @@ class Scenario(Strict):
 
     name: str = Field("scenario", description="short name shown in tables and reports")
     description: str = Field("", description="one paragraph for humans")
+    description_de: str = Field("", description="the same paragraph in German (reports and the dashboard in German); empty: the English one")
     start_year: int = Field(2014, ge=1900, le=2200, description="calendar year of the first step")
     years: float = Field(10.0, gt=0, le=200, description="default run length [years]")
     steps_per_year: int = Field(12, ge=1, le=365, description="steps per simulated year (12 = monthly)")
@@ -268,8 +269,8 @@ class Scenario(Strict):
         return self._overlay
 
     def content_hash(self) -> str:
-        """A stable hash of the resolved scenario content (name and description excluded)."""
-        data = self.model_dump(mode="json", exclude={"name", "description"})
+        """A stable hash of the resolved scenario content (name and descriptions excluded)."""
+        data = self.model_dump(mode="json", exclude=set(OWN_KEYS))
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -285,6 +286,11 @@ def _deep_merge(base: dict, override: dict) -> dict:
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+# What a file says about itself: never inherited through `extends` (a child named by its parent would show
+# as the parent in a comparison; its parent's description would describe another policy).
+OWN_KEYS = ("name", "description", "description_de")
 
 
 def read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
@@ -305,7 +311,8 @@ def read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: key 'extends': value {shown(parent)}; allowed: a path to another scenario file")
     parent_path = (path.parent / usable_path(parent, f"{path}: key 'extends'", ScenarioError)).resolve()
-    return _deep_merge(read_yaml(parent_path, (*chain, path)), data)
+    inherited = {key: value for key, value in read_yaml(parent_path, (*chain, path)).items() if key not in OWN_KEYS}
+    return _deep_merge(inherited, data)
 
 
 def _format_error(source: str, error: dict) -> str:
