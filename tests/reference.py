@@ -327,6 +327,8 @@ def collect_income(model: MSOModel) -> None:
     project, institutional = [0.0] * m.n, [0.0] * m.n
     for j in paying_grants(model):
         amount = g.amount_per_year[j] / spy
+        # the pandemic: the funder makes up the earned income the grant's staff lose (shortfall_cover)
+        amount += g.staff_fte[j] * fin.earned_income_per_fte * (1.0 - model.factors.income) * model.factors.shortfall_cover / spy
         model.funder_paid[g.funder[j]] += amount
         g.paid[j] += amount
         if g.kind[j] == PROJECT:

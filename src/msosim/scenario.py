@@ -207,6 +207,7 @@ class Pandemic(Strict):
     join_factor: float = Field(0.5, ge=0, le=5, description="volunteer joining multiplier [-]; prior")
     staff_cost_factor: float = Field(1.0, ge=0, le=2, description="staff cost multiplier while it lasts: paid hours on short-time work, the wages refunded by the Federal Employment Agency [-]; Kurzarbeitergeld (§ 95 SGB III, eased for 2020-21; open to non-profit employers, but positions paid by running grants were mostly not eligible, hence 1 = none by default)")
     delegation_factor: float = Field(2.0, ge=0, le=20, description="delegated state tasks multiplier [-]; seed article")
+    shortfall_cover: Share = Field(1.0, description="share of the earned income a grant's paid staff lose while it lasts (income_factor) that the funder makes up [-]; Fehlbedarfsfinanzierung (VV Nr. 2.2.2 zu § 44 BHO): the grant covers what own means cannot, and funders accepted Corona shortfalls and cost increases of running projects (Kulturstiftung Thüringen 2020; Diakonie RWL 2020)")
 
 
 class Polarisation(Strict):

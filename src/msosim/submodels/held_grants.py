@@ -160,6 +160,9 @@ def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray | None]:
     grant is running); funders' books updated."""
     running, spy, size = running_grants(model), model.config.steps_per_year, model.msos.n
     amount = running.amount_per_year / spy
+    if model.factors.shortfall_cover > 0.0:  # the pandemic: funders make up the earned income their staff lose
+        lost = running.staff_fte * (model.config.finance.earned_income_per_fte * (1.0 - model.factors.income))
+        amount = amount + lost * (model.factors.shortfall_cover / spy)
     model.funder_paid += np.bincount(running.funder, weights=amount, minlength=len(model.funders))
     model.grants.paid[running.rows] += amount
     project, inst = running.project, running.institutional
