@@ -603,8 +603,9 @@ def can_cofund(model: MSOModel, funder: Funder, i: int, request: dict, start: in
     return cash and financing_secured(model, funder, i, request, start)
 
 
-def apply_probability(model: MSOModel, i: int, hours: float) -> float:
-    """The probability MSO i applies: it falls with the hours an application costs against its slack."""
+def apply_probability(model: MSOModel, i: int, hours: float, calls: int = 1) -> float:
+    """The probability MSO i applies to one of a funder's `calls` a year: it falls with the hours an application
+    costs against its slack."""
     m, cfg = model.msos, model.config
     monthly_slack = m.staff_fte[i] * cfg.services.staff_admin_hours + m.volunteers[i] * max(
         cfg.volunteers.sustainable_hours - m.load_per_volunteer[i], 1.0)
@@ -616,7 +617,12 @@ def apply_probability(model: MSOModel, i: int, hours: float) -> float:
     informed = 1.0 if m.staff_fte[i] > 0 or m.information[i] >= gap else 0.0  # a lasting trait (issue 15)
     discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[i]
     affordable = slack / (slack + hours) if slack + hours > 0 else 1.0
-    return cfg.applications.apply_rate * affordable * informed * discouraged
+    return per_call(cfg.applications.apply_rate * affordable * informed, calls) * discouraged
+
+
+def per_call(probability: float, calls: int) -> float:
+    """The year's chance to apply spread over a funder's `calls` a year (issue 15: calls_per_year)."""
+    return probability if calls == 1 else 1.0 - (1.0 - probability) ** (1.0 / calls)
 
 
 def run_call(model: MSOModel, funders: list[Funder], draws: Draws) -> None:
@@ -639,7 +645,7 @@ def run_call(model: MSOModel, funders: list[Funder], draws: Draws) -> None:
         volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - cfg.overlay.application_support)
         hours[i] = first.config.application_hours * (volunteer_factor if m.staff_fte[i] <= 0 else 1.0) * (
             1.0 - 0.5 * m.professionalisation[i])
-        if apply_draw.for_row(position, len(rows)) < apply_probability(model, i, hours[i]):
+        if apply_draw.for_row(position, len(rows)) < apply_probability(model, i, hours[i], len(first.calls)):
             keen.append(i)
     # those who would apply work out their project; they apply if they can pay the co-funding in cash
     size_draw = size_draw_for(draws, first, PROJECT)
@@ -659,7 +665,9 @@ def run_call(model: MSOModel, funders: list[Funder], draws: Draws) -> None:
     pools = first.pools()
     for kind, share in pools:
         for funder in funders:
-            budget = funder.budget * share * model.factors.budget - owed(model, funder, kind if len(pools) > 1 else None, start)
+            room = funder.budget * share * model.factors.budget
+            budget = min(room - owed(model, funder, kind if len(pools) > 1 else None, start),
+                         room / len(funder.calls))  # a call's share of the year's budget
             spent = 0.0
             for i in [i for i in rankings[funder.index] if i not in awarded]:
                 request = project_request[i] if kind == PROJECT else ask(model, funder, i, kind)
