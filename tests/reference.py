@@ -469,6 +469,13 @@ def adjust_staff(model: MSOModel, draws: Draws) -> None:
                 funded_now[g.mso[j]] += g.staff_fte[j]
             if g.start[j] <= t + window:
                 funded_soon[g.mso[j]] += g.staff_fte[j]
+    by_grants = list(funded_now)
+    for i in range(m.n):  # a position paid from own income where free own income covers it and its office share
+        fte = fin.own_position_cost / fin.staff_cost_per_fte
+        free = (m.members[i] * fin.fee_per_member + m.donations_base[i]) * model.factors.income - fin.base_costs_volunteer
+        if fin.own_position_cost > 0 and m.alive[i] and free >= fte * (fin.staff_cost_per_fte + fin.office_costs):
+            funded_now[i] += fte
+            funded_soon[i] += fte
     # open positions are filled after a vacancy: each MSO hiring fills them this step with probability `fill`
     hiring = [i for i in range(m.n) if m.alive[i] and max(funded_now[i] - m.staff_fte[i], 0.0) >= 1e-9]
     fill = 1.0 / (1.0 + fin.vacancy_months * model.config.steps_per_year / 12.0)
@@ -487,7 +494,8 @@ def adjust_staff(model: MSOModel, draws: Draws) -> None:
         need = (excess * months + (unfunded - excess) * SUCCESSOR_WINDOW_MONTHS) * (fin.staff_cost_per_fte / 12.0)
         if hire >= 1e-9:
             m.staff_fte[i] += hire
-            log_one(model, "staff_hired", i, "grant_start", staff_fte=hire)
+            log_one(model, "staff_hired", i, "grant_start" if by_grants[i] > m.staff_fte[i] - hire + 1e-9
+                    else "own_income", staff_fte=hire)
             model.flow["staff_hired"] += hire
         elif unfunded >= 1e-9 and m.reserves[i] < need:
             m.staff_fte[i] = max(m.staff_fte[i] - unfunded, 0.0)
