@@ -601,7 +601,11 @@ def financing_secured(model: MSOModel, funder: Funder, i: int, request: dict, st
             carried += own_share(model, g.staff_fte[j], g.material_per_year[j], g.amount_per_year[j])
             horizon = max(horizon, (g.end[j] - start) / model.config.steps_per_year)
     carried += own_share(model, request["fte"], request["material"], request["amount"])
-    free_income = max(m.members[i] * fin.fee_per_member + m.donations_base[i] - fin.base_costs_volunteer, 0.0)
+    fte = fin.own_position_cost / fin.staff_cost_per_fte  # less a position it pays from its own income
+    free = (m.members[i] * fin.fee_per_member + m.donations_base[i]) * model.factors.income - fin.base_costs_volunteer
+    own = fte if fin.own_position_cost > 0 and m.alive[i] and free >= fte * (fin.staff_cost_per_fte + fin.office_costs) else 0.0
+    free_income = max(m.members[i] * fin.fee_per_member + m.donations_base[i] - fin.base_costs_volunteer
+                      - own * (fin.staff_cost_per_fte + fin.office_costs), 0.0)
     return m.reserves[i] + fin.financing_horizon * horizon * (free_income - carried) >= 0.0
 
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .own_staff import own_funded_fte
+
 if TYPE_CHECKING:
     from ..model import MSOModel
 
@@ -39,7 +41,7 @@ def own_share(model: MSOModel, fte, material, amount):
 
 def financing_secured(model: MSOModel, rows: np.ndarray, start: int, new_share: np.ndarray, years: float) -> np.ndarray:
     """Whether each MSO can carry the yearly own share of a new grant of `years` and of its grants still running
-    at `start` from its reserves and free own income until the last of them ends (times `financing_horizon`;
+    at `start` from its reserves and free own income (less a position it pays from it, own_staff.py) until the last of them ends (times `financing_horizon`;
     VV zu § 44 BHO/LHO Nr. 1.2: no grant for a project whose total financing is not secured)."""
     m, fin, g, n = model.msos, model.config.finance, model.grants, model.grants.n
     running = (g.active[:n] & (g.end[:n] > start)).nonzero()[0]
@@ -48,5 +50,7 @@ def financing_secured(model: MSOModel, rows: np.ndarray, start: int, new_share: 
     horizon = np.zeros(m.n)
     np.maximum.at(horizon, g.mso[running], (g.end[running] - start) / model.config.steps_per_year)
     horizon = np.maximum(horizon[rows], years)
-    free_income = np.maximum(m.members[rows] * fin.fee_per_member + m.donations_base[rows] - fin.base_costs_volunteer, 0.0)
+    free_income = m.members[rows] * fin.fee_per_member + m.donations_base[rows] - fin.base_costs_volunteer
+    free_income -= own_funded_fte(model)[rows] * (fin.staff_cost_per_fte + fin.office_costs)  # a position it pays itself
+    np.maximum(free_income, 0.0, out=free_income)
     return m.reserves[rows] + fin.financing_horizon * horizon * (free_income - carried) >= 0.0
