@@ -15,13 +15,24 @@ if TYPE_CHECKING:
 def uninformed(model: MSOModel, rows: np.ndarray) -> np.ndarray:
     """Chance a volunteer-only MSO does not learn of a call: the information gap, closed in part by application
     support, federation membership and each tie to another MSO (staffed MSOs: 0, staff follow the calls)."""
-    m, a, t = model.msos, model.config.applications, model.ties
-    live = t.active[: t.n]
-    ties = np.bincount(t.a[: t.n][live], minlength=m.n) + np.bincount(t.b[: t.n][live], minlength=m.n)
+    m, a = model.msos, model.config.applications
+    ties = tie_counts(model)
     gap = a.information_gap * (1.0 - model.config.overlay.application_support)
     gap = gap * np.where(m.federation[rows], 1.0 - a.federation_information, 1.0)
     gap *= (1.0 - a.tie_information) ** ties[rows]
     return np.where(m.staff_fte[rows] <= 0, gap, 0.0)
+
+
+def tie_counts(model: MSOModel) -> np.ndarray:
+    """Live ties per MSO, counted once per step and tie table (the calls of a step share it)."""
+    t, n = model.ties, model.msos.n
+    live = t.active[: t.n]
+    key = (model.t, n, t.n, int(np.count_nonzero(live)))
+    cached = getattr(model, "_tie_counts", None)
+    if cached is None or cached[0] != key:
+        counts = np.bincount(t.a[: t.n][live], minlength=n) + np.bincount(t.b[: t.n][live], minlength=n)
+        cached = model._tie_counts = (key, counts)
+    return cached[1]
 
 
 def unaware(model: MSOModel, rows: np.ndarray) -> np.ndarray:
@@ -51,6 +62,6 @@ def financing_secured(model: MSOModel, rows: np.ndarray, start: int, new_share: 
     np.maximum.at(horizon, g.mso[running], (g.end[running] - start) / model.config.steps_per_year)
     horizon = np.maximum(horizon[rows], years)
     free_income = m.members[rows] * fin.fee_per_member + m.donations_base[rows] - fin.base_costs_volunteer
-    free_income -= own_funded_fte(model)[rows] * (fin.staff_cost_per_fte + fin.office_costs)  # a position it pays itself
+    free_income -= own_funded_fte(model, rows) * (fin.staff_cost_per_fte + fin.office_costs)  # a position it pays itself
     np.maximum(free_income, 0.0, out=free_income)
     return m.reserves[rows] + fin.financing_horizon * horizon * (free_income - carried) >= 0.0

@@ -89,16 +89,16 @@ def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np
         slack[free], total[free] = 1.0, 1.0
     p = slack / total
     p *= cfg.applications.apply_rate
-    p *= ~unaware(model, rows)
     calls = len(funder.calls)
     if calls > 1:  # the year's chance spread over the funder's calls: an MSO applies when it has a project ready
         p = 1.0 - (1.0 - p) ** (1.0 / calls)
     draws = model.rng.random(rows.size)
-    # discouragement by past rejections only lowers p: work it out only where the draw is below p
+    # missing the call (unaware: 0 or 1) and discouragement by past rejections only lower p: work them out only
+    # where the draw is below p
     maybe = (draws < p).nonzero()[0]
     discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[rows[maybe]]
     applies = np.zeros(rows.size, dtype=bool)
-    applies[maybe] = draws[maybe] < p[maybe] * discouraged
+    applies[maybe] = (draws[maybe] < p[maybe] * discouraged) & ~unaware(model, rows[maybe])
     return applies
 
 
