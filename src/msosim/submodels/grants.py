@@ -78,27 +78,32 @@ def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np
     """Each eligible MSO applies with a probability that falls with the hours it costs (a year's chance, spread
     evenly over a funder's calls when it has several)."""
     m, cfg = model.msos, model.config
-    staff = m.staff_fte[rows]
-    slack = np.maximum(cfg.volunteers.sustainable_hours - m.load_per_volunteer[rows], 1.0)
-    slack *= m.volunteers[rows]
-    slack += staff * cfg.services.staff_admin_hours
+    calls = len(funder.calls)
+    draws = model.rng.random(rows.size)
+    # p <= apply_rate (spread over the calls): only rows whose draw is below that bound can apply
+    bound = cfg.applications.apply_rate
+    bound = bound if calls == 1 else 1.0 - (1.0 - bound) ** (1.0 / calls)
+    near = (draws < bound).nonzero()[0]
+    who = rows[near]
+    slack = np.maximum(cfg.volunteers.sustainable_hours - m.load_per_volunteer[who], 1.0)
+    slack *= m.volunteers[who]
+    slack += m.staff_fte[who] * cfg.services.staff_admin_hours
     slack *= cfg.applications.preparation_months
-    total = slack + hours
+    total = slack + hours[near]
     free = total <= 0  # no hours asked and none to give: affordable
     if free.any():
         slack[free], total[free] = 1.0, 1.0
     p = slack / total
     p *= cfg.applications.apply_rate
-    calls = len(funder.calls)
     if calls > 1:  # the year's chance spread over the funder's calls: an MSO applies when it has a project ready
         p = 1.0 - (1.0 - p) ** (1.0 / calls)
-    draws = model.rng.random(rows.size)
     # missing the call (unaware: 0 or 1) and discouragement by past rejections only lower p: work them out only
     # where the draw is below p
-    maybe = (draws < p).nonzero()[0]
+    maybe = near[draws[near] < p]
+    p_maybe = p[draws[near] < p]
     discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[rows[maybe]]
     applies = np.zeros(rows.size, dtype=bool)
-    applies[maybe] = (draws[maybe] < p[maybe] * discouraged) & ~unaware(model, rows[maybe])
+    applies[maybe] = (draws[maybe] < p_maybe * discouraged) & ~unaware(model, rows[maybe])
     return applies
 
 
