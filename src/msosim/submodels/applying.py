@@ -16,23 +16,28 @@ def uninformed(model: MSOModel, rows: np.ndarray) -> np.ndarray:
     """Chance a volunteer-only MSO does not learn of a call: the information gap, closed in part by application
     support, federation membership and each tie to another MSO (staffed MSOs: 0, staff follow the calls)."""
     m, a = model.msos, model.config.applications
-    ties = tie_counts(model)
+    out = np.zeros(rows.size)
+    alone = (m.staff_fte[rows] <= 0).nonzero()[0]
+    who = rows[alone]
     gap = a.information_gap * (1.0 - model.config.overlay.application_support)
-    gap = gap * np.where(m.federation[rows], 1.0 - a.federation_information, 1.0)
-    gap *= (1.0 - a.tie_information) ** ties[rows]
-    return np.where(m.staff_fte[rows] <= 0, gap, 0.0)
+    gap = gap * np.where(m.federation[who], 1.0 - a.federation_information, 1.0)
+    gap *= (1.0 - a.tie_information) ** tie_counts(model, who)
+    out[alone] = gap
+    return out
 
 
-def tie_counts(model: MSOModel) -> np.ndarray:
-    """Live ties per MSO, counted once per step and tie table (the calls of a step share it)."""
+def tie_counts(model: MSOModel, rows: np.ndarray) -> np.ndarray:
+    """Live ties of each of `rows` (only the ties touching them are counted)."""
     t, n = model.ties, model.msos.n
+    if rows.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    wanted = np.zeros(n, dtype=bool)
+    wanted[rows] = True
+    ends_a, ends_b = t.a[: t.n], t.b[: t.n]
     live = t.active[: t.n]
-    key = (model.t, n, t.n, int(np.count_nonzero(live)))
-    cached = getattr(model, "_tie_counts", None)
-    if cached is None or cached[0] != key:
-        counts = np.bincount(t.a[: t.n][live], minlength=n) + np.bincount(t.b[: t.n][live], minlength=n)
-        cached = model._tie_counts = (key, counts)
-    return cached[1]
+    touch_a, touch_b = live & wanted[ends_a], live & wanted[ends_b]
+    counts = np.bincount(ends_a[touch_a], minlength=n) + np.bincount(ends_b[touch_b], minlength=n)
+    return counts[rows]
 
 
 def unaware(model: MSOModel, rows: np.ndarray) -> np.ndarray:
