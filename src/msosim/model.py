@@ -76,7 +76,7 @@ class MSOModel(mesa.Model):
         self.funder_returned = np.zeros(len(self.funders))  # unspent grant money paid back (grant_returns.py)
         self.funder_renewal = np.array([f.config.renewal_probability for f in self.funders])
         spy = cfg.steps_per_year  # the funders whose call month falls on each step of the year
-        self._callers = [[f for f in self.funders if (f.config.call_month - 1) * spy // 12 == k] for k in range(spy)]
+        self._callers = [[f for f in self.funders if k in f.calls] for k in range(spy)]
         self.delegation_funded_share = cfg.overlay.delegation_funded_share
         self.mso_by_row: list[MSO] = []  # every MSO ever, by row (a dissolved MSO's story stays readable)
         self.add_mso_agents(np.arange(self.msos.n))
@@ -213,6 +213,7 @@ class MSOModel(mesa.Model):
             "land": [self.land_codes[f.land] if f.land >= 0 else "" for f in self.funders],
             "paid_total": self.funder_paid,
             "returned_total": self.funder_returned,
+            "calls_per_year": [f.config.calls_per_year for f in self.funders],
         })
 
     def _district_frame(self) -> pd.DataFrame:

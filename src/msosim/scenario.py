@@ -97,6 +97,7 @@ class FinanceConfig(Strict):
     overhead_allowed: Share = Field(0.15, description="overhead funders allow, share of project cost; Gregory & Howard 2009: 10-15%")
     cofunding_in_kind: Share = Field(0.7, description="share of co-funding an MSO may give as volunteer hours instead of cash [-]; German grant law (unbare Eigenleistung), prior")
     in_kind_hour_value: float = Field(15.0, gt=0, le=1000, description="value credited for one volunteer hour of in-kind co-funding [EUR/h]; prior")
+    own_position_cost: float = Field(8100.0, ge=0, le=1e6, description="yearly cost of a paid position an MSO funds from its own income (a minijob: 520 EUR a month, § 8 Abs. 1a SGB IV, plus about 30% employer lump sums); an MSO whose free own income covers it and its office share employs one; 0: none [EUR/year]; SVR 2020: 41% of MSOs purely volunteer, 37% with employees")
     reserve_months_to_keep_staff: float = Field(6.0, ge=0, le=120,
                                                 description="months of a position's cost an MSO must hold in reserve to keep it after its grant ends [months]; prior")
     insolvency_months: int = Field(6, ge=1, le=120,
