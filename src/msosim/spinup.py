@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Callable
@@ -47,6 +49,7 @@ def spinup_seed(rng: np.random.Generator) -> np.random.SeedSequence | None:
     return np.random.SeedSequence(seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, SPINUP_TAG))
 
 
+@lru_cache(maxsize=1)
 def _code_digest() -> str:
     """A digest of the model's code and data (so a changed model never reads an old spin-up)."""
     digest = hashlib.sha256(__version__.encode())
@@ -99,8 +102,9 @@ def write_cached(path: Path, state: dict[str, np.ndarray]) -> None:
     Failure to write (a read-only home) only means the next run spins up again."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
-        np.savez(partial, format=np.array(CACHE_FORMAT), **state)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f"{path.stem}.", suffix=".partial", delete=False) as handle:
+            partial = Path(handle.name)  # its own name per writer (process or thread)
+            np.savez(handle, format=np.array(CACHE_FORMAT), **state)
         os.replace(partial, path)
     except OSError:
         return
