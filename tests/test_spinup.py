@@ -15,7 +15,7 @@ from msosim import MSOModel
 from msosim import spinup
 from msosim.experiments import longrun
 from msosim.scenario import ScenarioError, load_scenario
-from msosim.spinup_state import field_targets, rake, systematic_copies
+from msosim.spinup_state import extract_state, field_targets, rake, systematic_copies
 
 from .conftest import SCENARIOS, SMALL
 
@@ -146,3 +146,11 @@ def test_a_bad_initial_option_is_refused_in_one_line() -> None:
     message = str(error.value)
     assert "\n" not in message and "key 'population.initial'" in message and "'grown'" in message
     assert "'tables' or 'spinup'" in message
+
+
+def test_a_spin_up_without_survivors_is_refused_in_one_line() -> None:
+    model = MSOModel(SCENARIOS / "district.yaml", seed=1, **SMALL)
+    model.msos.alive[: model.msos.n] = False
+    with pytest.raises(ValueError, match="no MSO survived") as error:
+        extract_state(model)
+    assert "\n" not in str(error.value)

@@ -63,6 +63,9 @@ def extract_state(model: MSOModel) -> dict[str, np.ndarray]:
     Draws from the model's generator."""
     m, steps, rng = model.msos, model.t, model.rng
     alive = np.flatnonzero(m.alive[: m.n])
+    if alive.size == 0:
+        raise ValueError(f"population.initial 'spinup': no MSO survived the {steps} steps of the spin-up; "
+                         "allowed: a world where MSOs survive, fewer population.spinup_years, or initial 'tables'")
     copies = systematic_copies(rake(m.fields[alive], field_targets()), model.initial_count, rng)
     rows = np.repeat(alive, copies)
     first = np.ones(rows.size, dtype=bool)
