@@ -46,6 +46,9 @@ class PopulationConfig(Strict):
     founding_members_median: float = Field(11.0, ge=7, le=1000,
                                            description="median members of a newly founded MSO [persons]; prior (an e.V. needs 7 to register)")
     mean_age_years: float = Field(14.0, gt=0, le=80, description="mean age of MSOs at start [years]; prior")
+    initial: Literal["tables", "spinup"] = Field(
+        "tables", description="where the initial MSOs come from: drawn from today's tables, or the survivors of a spin-up of the model itself (the scenario without its policy and events, run for spinup_years from the tables, cached) [-]; issue 15, Grimm et al. 2020 (ODD: initialisation)")
+    spinup_years: int = Field(10, ge=1, le=100, description="calm years the spin-up runs before the start, when initial is 'spinup' [years]; prior (the stock and the cohort's ages settle within a decade)")
     age_size_correlation: float = Field(0.8, ge=0, lt=1, description="rank correlation (Gaussian copula) between an initial MSO's age and its size (log members, paid staff), so the young ones are the small ones [-]; prior (direction: Bruederl & Schuessler 1990, Hannan & Freeman 1989: older organisations are larger)")
 
     @model_validator(mode="after")
