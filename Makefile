@@ -35,11 +35,14 @@ demo: $(STAMP)
 	$(VENV)/bin/msosim compare scenarios/baseline.yaml scenarios/institutional.yaml scenarios/mixed.yaml \
 		--reps $(DEMO_REPS) --years $(DEMO_YEARS) --store results/demo.duckdb --report reports/demo --overwrite
 
+# The whole suite (slow and browser tests included) on every core: pytest-xdist, one test file per worker at a
+# time (a file's fixtures, e.g. the dashboard server, start once per worker). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 test: $(TEST_STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: $(TEST_STAMP)
-	$(PY) -m pytest -q -m "not slow and not browser"
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow and not browser"
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -132,6 +132,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     import sys
     import threading
 
+    if hasattr(session.config, "workerinput"):
+        return  # a pytest-xdist worker: the controller guards the run, and a worker must leave when xdist says so
     _FINISHED["session"] = session
 
     def watchdog() -> None:

@@ -327,6 +327,8 @@ def collect_income(model: MSOModel) -> None:
     project, institutional = [0.0] * m.n, [0.0] * m.n
     for j in paying_grants(model):
         amount = g.amount_per_year[j] / spy
+        # the pandemic: the funder makes up the earned income the grant's staff lose (shortfall_cover)
+        amount += g.staff_fte[j] * fin.earned_income_per_fte * (1.0 - model.factors.income) * model.factors.shortfall_cover / spy
         model.funder_paid[g.funder[j]] += amount
         g.paid[j] += amount
         if g.kind[j] == PROJECT:
@@ -469,6 +471,13 @@ def adjust_staff(model: MSOModel, draws: Draws) -> None:
                 funded_now[g.mso[j]] += g.staff_fte[j]
             if g.start[j] <= t + window:
                 funded_soon[g.mso[j]] += g.staff_fte[j]
+    by_grants = list(funded_now)
+    for i in range(m.n):  # a position paid from own income where free own income covers it and its office share
+        fte = fin.own_position_cost / fin.staff_cost_per_fte
+        free = (m.members[i] * fin.fee_per_member + m.donations_base[i]) * model.factors.income - fin.base_costs_volunteer
+        if fin.own_position_cost > 0 and m.alive[i] and free >= fte * (fin.staff_cost_per_fte + fin.office_costs):
+            funded_now[i] += fte
+            funded_soon[i] += fte
     # open positions are filled after a vacancy: each MSO hiring fills them this step with probability `fill`
     hiring = [i for i in range(m.n) if m.alive[i] and max(funded_now[i] - m.staff_fte[i], 0.0) >= 1e-9]
     fill = 1.0 / (1.0 + fin.vacancy_months * model.config.steps_per_year / 12.0)
@@ -487,7 +496,8 @@ def adjust_staff(model: MSOModel, draws: Draws) -> None:
         need = (excess * months + (unfunded - excess) * SUCCESSOR_WINDOW_MONTHS) * (fin.staff_cost_per_fte / 12.0)
         if hire >= 1e-9:
             m.staff_fte[i] += hire
-            log_one(model, "staff_hired", i, "grant_start", staff_fte=hire)
+            log_one(model, "staff_hired", i, "grant_start" if by_grants[i] > m.staff_fte[i] - hire + 1e-9
+                    else "own_income", staff_fte=hire)
             model.flow["staff_hired"] += hire
         elif unfunded >= 1e-9 and m.reserves[i] < need:
             m.staff_fte[i] = max(m.staff_fte[i] - unfunded, 0.0)
@@ -593,7 +603,11 @@ def financing_secured(model: MSOModel, funder: Funder, i: int, request: dict, st
             carried += own_share(model, g.staff_fte[j], g.material_per_year[j], g.amount_per_year[j])
             horizon = max(horizon, (g.end[j] - start) / model.config.steps_per_year)
     carried += own_share(model, request["fte"], request["material"], request["amount"])
-    free_income = max(m.members[i] * fin.fee_per_member + m.donations_base[i] - fin.base_costs_volunteer, 0.0)
+    fte = fin.own_position_cost / fin.staff_cost_per_fte  # less a position it pays from its own income
+    free = (m.members[i] * fin.fee_per_member + m.donations_base[i]) * model.factors.income - fin.base_costs_volunteer
+    own = fte if fin.own_position_cost > 0 and m.alive[i] and free >= fte * (fin.staff_cost_per_fte + fin.office_costs) else 0.0
+    free_income = max(m.members[i] * fin.fee_per_member + m.donations_base[i] - fin.base_costs_volunteer
+                      - own * (fin.staff_cost_per_fte + fin.office_costs), 0.0)
     return m.reserves[i] + fin.financing_horizon * horizon * (free_income - carried) >= 0.0
 
 
@@ -603,8 +617,9 @@ def can_cofund(model: MSOModel, funder: Funder, i: int, request: dict, start: in
     return cash and financing_secured(model, funder, i, request, start)
 
 
-def apply_probability(model: MSOModel, i: int, hours: float) -> float:
-    """The probability MSO i applies: it falls with the hours an application costs against its slack."""
+def apply_probability(model: MSOModel, i: int, hours: float, calls: int = 1) -> float:
+    """The probability MSO i applies to one of a funder's `calls` a year: it falls with the hours an application
+    costs against its slack."""
     m, cfg = model.msos, model.config
     monthly_slack = m.staff_fte[i] * cfg.services.staff_admin_hours + m.volunteers[i] * max(
         cfg.volunteers.sustainable_hours - m.load_per_volunteer[i], 1.0)
@@ -616,7 +631,12 @@ def apply_probability(model: MSOModel, i: int, hours: float) -> float:
     informed = 1.0 if m.staff_fte[i] > 0 or m.information[i] >= gap else 0.0  # a lasting trait (issue 15)
     discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[i]
     affordable = slack / (slack + hours) if slack + hours > 0 else 1.0
-    return cfg.applications.apply_rate * affordable * informed * discouraged
+    return per_call(cfg.applications.apply_rate * affordable * informed, calls) * discouraged
+
+
+def per_call(probability: float, calls: int) -> float:
+    """The year's chance to apply spread over a funder's `calls` a year (issue 15: calls_per_year)."""
+    return probability if calls == 1 else 1.0 - (1.0 - probability) ** (1.0 / calls)
 
 
 def run_call(model: MSOModel, funders: list[Funder], draws: Draws) -> None:
@@ -639,7 +659,7 @@ def run_call(model: MSOModel, funders: list[Funder], draws: Draws) -> None:
         volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - cfg.overlay.application_support)
         hours[i] = first.config.application_hours * (volunteer_factor if m.staff_fte[i] <= 0 else 1.0) * (
             1.0 - 0.5 * m.professionalisation[i])
-        if apply_draw.for_row(position, len(rows)) < apply_probability(model, i, hours[i]):
+        if apply_draw.for_row(position, len(rows)) < apply_probability(model, i, hours[i], len(first.calls)):
             keen.append(i)
     # those who would apply work out their project; they apply if they can pay the co-funding in cash
     size_draw = size_draw_for(draws, first, PROJECT)
@@ -659,7 +679,9 @@ def run_call(model: MSOModel, funders: list[Funder], draws: Draws) -> None:
     pools = first.pools()
     for kind, share in pools:
         for funder in funders:
-            budget = funder.budget * share * model.factors.budget - owed(model, funder, kind if len(pools) > 1 else None, start)
+            room = funder.budget * share * model.factors.budget
+            budget = min(room - owed(model, funder, kind if len(pools) > 1 else None, start),
+                         room / len(funder.calls))  # a call's share of the year's budget
             spent = 0.0
             for i in [i for i in rankings[funder.index] if i not in awarded]:
                 request = project_request[i] if kind == PROJECT else ask(model, funder, i, kind)

@@ -67,7 +67,7 @@ def test_budget_neutral_scales_the_scenario_that_spends_more(small, tmp_path) ->
                                       "--store", str(tmp_path / "s.duckdb"), "--report", str(tmp_path / "r"),
                                       "--budget-neutral", "--lang", "en"])
     assert result.exit_code == 0, result.output
-    line = re.search(r"budget-neutral: small_micro_budget_neutral: budgets x ([\d.]+), public spending ([-+][\d.]+)%",
+    line = re.search(r"budget-neutral: small_micro \(budget-neutral\): budgets x ([\d.]+), public spending ([-+][\d.]+)%",
                      result.output)
     assert line, result.output
     assert float(line.group(1)) < 1 and abs(float(line.group(2))) <= 1.0

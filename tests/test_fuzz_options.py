@@ -29,7 +29,7 @@ ISHIGAMI = str(ROOT / "experiments" / "ishigami.yaml")
 HARD = ["nan", "NaN", "inf", "-inf", "-1", "0", "1e309", str(2**64), str(2**63), str(2**62 + 1), "", " ", "0x10",
         "1_000", "½", "1e-400", "--", "1G", "0.0001"]
 VALUES = st.one_of(st.sampled_from(HARD), st.text(max_size=8), st.floats().map(repr), st.integers(-(2**70), 2**70).map(str))
-LONG_RUNS = ("--years", "--reps", "--n", "--chunk")  # valid large values here mean long runs: not fuzzed above 2
+LONG_RUNS = ("--years", "--reps", "--n", "--chunk", "--long-years", "--long-reps")  # valid large values here mean long runs: not fuzzed above 2
 
 
 def command(name: str, work: Path) -> tuple[list[str], list[str]]:
@@ -41,8 +41,9 @@ def command(name: str, work: Path) -> tuple[list[str], list[str]]:
                      "--report", str(work / "r"), "--lang", "en"],
                     ["--reps", "--years", "--seed", "--workers", "--max-memory"]),
         "validate": (["validate", "--reps", "1", "--years", "0.25", "--scale", "district", "--workers", "1",
-                      "--baseline", str(SCENARIOS / "baseline.yaml"), "--institutional",
-                      str(SCENARIOS / "institutional.yaml")], ["--reps", "--years", "--seed", "--workers", "--max-memory"]),
+                      "--long-years", "0.25", "--baseline", str(SCENARIOS / "baseline.yaml"), "--institutional",
+                      str(SCENARIOS / "institutional.yaml")],
+                     ["--reps", "--years", "--seed", "--workers", "--max-memory", "--long-years", "--long-reps"]),
         "sweep": (["sweep", ISHIGAMI, "--n", "2", "--workers", "1", "--store", store],
                   ["--n", "--reps", "--years", "--chunk", "--workers", "--max-memory"]),
         "calibrate": (["calibrate", str(ROOT / "experiments" / "calibrate_baseline.yaml"), "--store", store,

@@ -14,7 +14,7 @@ from msosim.submodels.grants import _eligible, application_hours, decide_to_appl
 from .mechanism_helpers import (LARGE, add_grant, assert_binomial, assert_direction, funder_named, hand_made,
                                 outcome, small_model)
 
-APPLY = {"funders.foundations.application_hours": 50.0, "applications.volunteer_hours_factor": 1.6,
+APPLY = {"funders.foundations.calls_per_year": 1, "funders.foundations.application_hours": 50.0, "applications.volunteer_hours_factor": 1.6,
          "applications.apply_rate": 0.6, "applications.discouragement": 0.15, "applications.preparation_months": 3.0,
          "volunteers.sustainable_hours": 14.0, "services.staff_admin_hours": 30.0}
 
@@ -50,6 +50,14 @@ def test_more_application_hours_and_rejections_mean_fewer_applications() -> None
     assert_binomial(counts[1], rows, 0.6 * 90 / 180)
     assert_binomial(counts[2], rows, 0.6 * 90 / 100 * 0.85**2)
     assert counts[0] > counts[2] > counts[1]
+
+
+def test_several_calls_spread_the_chance_to_apply() -> None:
+    """With twelve calls a year the chance per call is 1 - (1 - p)^(1/12) of the yearly p above."""
+    rows = 4000
+    model = hand_made(small_model(**{**APPLY, "funders.foundations.calls_per_year": 12}), rows, staff_fte=1.0)
+    applies = decide_to_apply(model, funder_named(model, "foundations"), np.arange(rows), np.full(rows, 10.0))
+    assert_binomial(applies.sum(), rows, 1.0 - (1.0 - 0.6 * 90 / 100) ** (1 / 12))
 
 
 def test_application_support_brings_more_volunteer_only_applications() -> None:

@@ -84,9 +84,9 @@ def test_budget_ladder_never_lowers_survival(variant):
 @pytest.mark.slow
 def test_under_the_pandemic_more_money_lowers_survival_through_thin_margins():
     """The named exception: MSOs holding many projects carry many own shares and expect income from their staff's
-    courses; when the pandemic takes a quarter of that income (Multikulturelles Forum 2020) and staff costs stay
-    whole (the default: no short-time work), ten times the budget leaves fewer MSOs alive than today's. With
-    short-time work it does not (test above)."""
+    courses; when the pandemic takes a quarter of their fees and donations (Multikulturelles Forum 2020; the funders
+    make up their staff's earned income, docs/ODD.md 7.10) and staff costs stay whole (the default: no short-time
+    work), ten times the budget leaves fewer MSOs alive than today's. With short-time work it does not (test above)."""
     seeds = (1, 2, 3, 4)
     assert_direction(alive(10.0, seeds, "baseline"), alive(1.0, seeds, "baseline"), "survival at 1x over 10x")
 

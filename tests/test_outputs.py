@@ -304,3 +304,19 @@ def test_files_beside_the_output_are_checked_before_any_run(command: str, tmp_pa
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
     assert listing(tmp_path) == before and mine.read_text(encoding="utf-8") == "mine"
+
+
+def test_written_files_and_folders_get_the_usual_permissions_not_private_ones(tmp_path) -> None:
+    # Staging used mkstemp/mkdtemp, so every report folder came out 0700 and every file 0600: a report put on a
+    # shared drive could not be read by the colleague it was written for.
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        written = write_file(tmp_path / "brief.html", "<p>x</p>", "--brief")
+        folder = tmp_path / "report"
+        write_folder(folder, {"a.txt": lambda path: path.write_text("a", encoding="utf-8")}, "--report")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(written.stat().st_mode) == 0o644
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755

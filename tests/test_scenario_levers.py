@@ -47,3 +47,21 @@ def test_options_are_said_in_words_per_language() -> None:
 def test_every_shipped_scenario_has_a_paragraph_of_description(path) -> None:
     text = description(load_scenario(path))
     assert len(text) >= 150 and text.count(".") >= 2, (path.name, text)
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_scenario_is_described_in_german_too(path) -> None:
+    scenario = load_scenario(path)
+    german, english = description(scenario, "de"), description(scenario, "en")
+    assert len(german) >= 150 and german != english and any(c in german for c in "äöüß"), (path.name, german)
+
+
+def test_a_child_file_never_inherits_its_parents_name_or_descriptions(tmp_path) -> None:
+    (tmp_path / "parent.yaml").write_text("name: parent\ndescription: The parent.\ndescription_de: Die Eltern.\n"
+                                          "policy:\n  budget_factor: 2\n", encoding="utf-8")
+    (tmp_path / "child.yaml").write_text("extends: parent.yaml\n", encoding="utf-8")
+    child = load_scenario(tmp_path / "child.yaml")
+    assert child.policy.budget_factor == 2
+    assert (child.name, child.description, description(child, "de")) == ("child", "", "")
+    (tmp_path / "english.yaml").write_text("extends: parent.yaml\ndescription: Only English.\n", encoding="utf-8")
+    assert description(load_scenario(tmp_path / "english.yaml"), "de") == "Only English."

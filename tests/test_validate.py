@@ -20,7 +20,10 @@ validate = importlib.import_module("msosim.experiments.validate")
 validation_checks = importlib.import_module("msosim.experiments.checks")
 
 IDS = ["1", "2a", "2b", "3a", "3b", "3c", "4a", "4b", "5a", "5b", "5c", "6a", "6b",
-       "L1", "L2", "L3a", "L3b", "L4", "L6", "A1", "A2", "A3"]
+       "L1", "L2", "L3a", "L3b", "L4", "L6", "A1", "A2", "A3", "A4a", "A4b",
+       "7a", "7b", "7c", "7d", "7e", "7f", "7g", "8", "L7", "9a", "9b"]
+LONG_RUN = ("alive_relative", "volunteers_per_mso", "mean_burnout", "median_reserves", "service_coverage",
+            "dissolution_rate")
 
 # Per role, values that meet every target (the run-to-run noise added below keeps them inside).
 PASSING = {
@@ -32,7 +35,11 @@ PASSING = {
                  "hazard_density_middle": 0.015, "hazard_density_high": 0.025,
                  "hazard_pandemic_volunteer_only": 0.05, "hazard_pandemic_staffed": 0.02,
                  "applied_within_5_years": 0.63, "applying_share_per_year": 0.35, "reapply_3y_awarded": 0.8,
-                 "reapply_3y_rejected": 0.55},
+                 "reapply_3y_rejected": 0.55, "reapply_next_awarded": 0.6, "reapply_next_rejected": 0.4,
+                 "volunteer_only_share": 0.41, "volunteer_only_start": 0.41, "initial_hazard_young": 0.06,
+                 "initial_hazard_old": 0.02, "laender_top_four": 4.0, "laender_east_excess": -0.05},
+    "long_calm": {**dict(zip((f"long_run_{name}" for name in LONG_RUN), (1.0, 15.0, 0.2, 5000.0, 0.9, 0.02))),
+                  **{f"long_run_{name}_drift": 0.02 for name in LONG_RUN}, "long_run_volunteer_only_share": 0.41},
     "calm": {"alive_min": 12800.0, "alive_max": 13600.0},
     "institutional": {"staff_drop_share": 0.007},
     "lottery": {"gini_change": -0.01},
@@ -77,6 +84,14 @@ def test_every_check_passes_on_values_that_meet_the_targets() -> None:
     ("baseline", "award_rate_non_federation", 0.4, "L3b"),
     ("baseline", "hazard_density_middle", 0.04, "L4"),
     ("baseline", "hazard_pandemic_staffed", 0.06, "L6"),
+    ("baseline", "reapply_next_rejected", 0.9, "A4b"),
+    ("long_calm", "long_run_alive_relative", 0.8, "7a"),
+    ("long_calm", "long_run_mean_burnout", 0.003, "7c"),
+    ("long_calm", "long_run_volunteers_per_mso_drift", 0.3, "7g"),
+    ("baseline", "volunteer_only_share", 0.68, "8"),
+    ("baseline", "initial_hazard_young", 0.01, "L7"),
+    ("baseline", "laender_top_four", 3.0, "9a"),
+    ("baseline", "laender_east_excess", 0.02, "9b"),
 ])
 def test_a_check_fails_when_its_pattern_is_broken(role, name, value, failing) -> None:
     result = statuses(synthetic({(role, name): value}))
@@ -132,11 +147,19 @@ def test_plan_builds_the_variants() -> None:
     assert not any(isinstance(e, Pandemic) for e in s["no_pandemic"].events)
     assert {f.selection for f in s["lottery"].funders.values()} == {"lottery"}
     assert s["institutional"].policy.funding_mode == "institutional"
-    assert len({scenario.content_hash() for scenario in s.values()}) == len(s)
+    assert len({scenario.content_hash() for scenario in s.values()}) == len(s) - 1
+    assert s["long_calm"].content_hash() == s["calm"].content_hash()  # the same scenario, run longer
     assert plan.windows == validate.Windows((2017.0, 2019.0), (2020.2, 2020.2 + 1.5 + 1.0))
+    assert s["long_calm"].events == []
     jobs = plan.jobs()
-    assert len(jobs) == 18 and {job[0].seed for job in jobs} == {1, 2, 3}
-    assert [job[1] for job in jobs[:6]] == list(validate.ROLES)  # replication-major
+    assert len(jobs) == 6 * 3 + 2 and {job[0].seed for job in jobs} == {1, 2, 3}
+    assert [job[1] for job in jobs[:7]] == list(validate.ROLES)  # replication-major
+    long = [job for job in jobs if job[1] == "long_calm"]
+    assert [job[0].seed for job in long] == [1, 2] and {job[0].years for job in long} == {50.0}
+    assert {job[0].years for job in jobs if job[1] != "long_calm"} == {4.0}
+    short = validate.build_plan(SCENARIOS / "baseline.yaml", SCENARIOS / "institutional.yaml", reps=3, years=4,
+                                scale="district", long_reps=0)
+    assert "long_calm" not in short.scenarios and len(short.jobs()) == 18
 
 
 def test_run_metrics_use_the_analysis_helpers() -> None:
@@ -156,16 +179,32 @@ def test_run_metrics_use_the_analysis_helpers() -> None:
     assert metrics["alive_min"] <= scenario.population.n_msos <= metrics["alive_max"] + 1
 
 
+def test_long_run_metrics_come_from_the_longrun_functions() -> None:
+    """The long calm run's metrics are longrun.stationarity's means and drifts; the others its share and hazards."""
+    from msosim.experiments import longrun
+    plan = validate.build_plan(SCENARIOS / "baseline.yaml", SCENARIOS / "institutional.yaml", scale="district")
+    scenario = plan.scenarios["long_calm"]
+    tables = MSOModel(scenario, seed=3).run(6).tables()
+    metrics = longrun.run_metrics(tables, scenario.steps_per_year, long_run=True)
+    for check in longrun.stationarity(tables["model"], scenario.steps_per_year):
+        assert metrics[check.name] == pytest.approx(check.value) and metrics[f"{check.name}_drift"] >= 0
+    assert metrics["volunteer_only_share"] == pytest.approx(
+        longrun.volunteer_only_share(tables["model"], scenario.steps_per_year).value)
+    assert np.isfinite(metrics["initial_hazard_young"]) and np.isnan(metrics["laender_top_four"])  # one district
+    assert "long_run_alive_relative" not in longrun.run_metrics(tables, scenario.steps_per_year)
+
+
 def test_cli_smoke_district(tmp_path) -> None:
     report = tmp_path / "report"
     result = CliRunner().invoke(app, ["validate", "--scale", "district", "--reps", "2", "--years", "3",
+                                      "--long-years", "4", "--long-reps", "1",
                                       "--workers", "2", "--report", str(report)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     rows = {line.split("│")[1].strip() for line in result.output.splitlines() if line.count("│") > 3}
     assert set(IDS) <= rows
     assert "checks pass" in result.output
     pictures = sorted(path.name for path in report.glob("*.png"))
-    assert len(pictures) == 9 and (report / "report.html").stat().st_size > 10_000
+    assert len(pictures) == 11 and "p7_long_run.png" in pictures and (report / "report.html").stat().st_size > 10_000
     page = (report / "report.html").read_text(encoding="utf-8")
     assert all(f"<b>{check_id} (" in page for check_id in IDS) and "base64," in page
 

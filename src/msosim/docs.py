@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel
 
 from .loading import load_mapping
-from .scenario import ScenarioError, default_funders, load_scenario
+from .scenario import OWN_KEYS, ScenarioError, default_funders, load_scenario
 from .schema_table import NEW_FUNDER, event_kind, format_range, format_value, funder_table, leaf_rows, section_rows, sections
 from .submodels.rates import per_step
 
@@ -42,7 +42,7 @@ def scenario_files(folder: Path | None = None) -> pd.DataFrame:
     for path in sorted(folder.glob("*.yaml")):
         raw = load_mapping(path, "scenario", ScenarioError)
         scenario = load_scenario(path)
-        sets = [k for k in _flat_keys(raw) if k.split(".")[0] not in ("name", "description", "extends")]
+        sets = [k for k in _flat_keys(raw) if k.split(".")[0] not in (*OWN_KEYS, "extends")]
         rows.append({"file": path.name, "name": scenario.name, "extends": raw.get("extends", ""),
                      "description": " ".join(scenario.description.split()), "sets": sets})
     return pd.DataFrame(rows, columns=["file", "name", "extends", "description", "sets"])

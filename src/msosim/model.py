@@ -16,6 +16,8 @@ from .collector import MonthlyCollector, Reporter
 from .metrics import new_flow, yearly_indicators
 from .population import build_landscape, build_msos, conflict_pairs, read_data
 from .scenario import Scenario, load_scenario, with_overrides
+from .spinup import spun_up_state
+from .spinup_state import install_grants_and_ties, install_msos
 from .state import GRANT_COLUMNS, GRANT_KINDS, TIE_COLUMNS, EventLog, Table, labels_at
 from .submodels.cooperation import (
     cooperate_with_municipality,
@@ -63,7 +65,12 @@ class MSOModel(mesa.Model):
         landscape = build_landscape(cfg, self.rng)
         self.land_codes = landscape.land_codes
         self.districts = landscape.districts
-        self.msos, permanent = build_msos(cfg, landscape, self.rng)
+        spun_up = None
+        if cfg.population.initial == "spinup":  # the survivors of a calm spin-up of this world (spinup.py)
+            spun_up = spun_up_state(cfg, self.rng, MSOModel.for_spinup, cache=seed is not None or rng is not None)
+            self.msos = install_msos(spun_up)
+        else:
+            self.msos, _ = build_msos(cfg, landscape, self.rng)
         self.initial_count = self.msos.n
         self.grants = Table(GRANT_COLUMNS, 4 * self.msos.n + 64)
         self.ties = Table(TIE_COLUMNS, 4 * self.msos.n + 64)
@@ -76,12 +83,15 @@ class MSOModel(mesa.Model):
         self.funder_returned = np.zeros(len(self.funders))  # unspent grant money paid back (grant_returns.py)
         self.funder_renewal = np.array([f.config.renewal_probability for f in self.funders])
         spy = cfg.steps_per_year  # the funders whose call month falls on each step of the year
-        self._callers = [[f for f in self.funders if (f.config.call_month - 1) * spy // 12 == k] for k in range(spy)]
+        self._callers = [[f for f in self.funders if k in f.calls] for k in range(spy)]
         self.delegation_funded_share = cfg.overlay.delegation_funded_share
         self.mso_by_row: list[MSO] = []  # every MSO ever, by row (a dissolved MSO's story stays readable)
         self.add_mso_agents(np.arange(self.msos.n))
-        initial_grants(self, (self.msos.staff_fte[: self.msos.n] > 0).nonzero()[0])
-        form_and_break_ties(self, initial=True)
+        if spun_up is None:
+            initial_grants(self, (self.msos.staff_fte[: self.msos.n] > 0).nonzero()[0])
+            form_and_break_ties(self, initial=True)
+        else:
+            install_grants_and_ties(self, spun_up)
         self.admin_hours = np.zeros(self.msos.n)
         self.factors = factors_at(self, float(cfg.start_year))
         self.yearly = yearly_indicators(self)
@@ -89,6 +99,11 @@ class MSOModel(mesa.Model):
         self._start_snapshot = self.msos.columns()
         self.datacollector = MonthlyCollector(agent_reporters)
         self.datacollector.collect(self)
+
+    @classmethod
+    def for_spinup(cls, scenario: Scenario, rng: np.random.Generator) -> MSOModel:
+        """A model of a spin-up's calm world (spinup.py builds it through this, not importing the model)."""
+        return cls(scenario, rng=rng)
 
     def _setup_districts(self, landscape) -> None:
         d, cfg = self.districts, self.config
@@ -213,6 +228,7 @@ class MSOModel(mesa.Model):
             "land": [self.land_codes[f.land] if f.land >= 0 else "" for f in self.funders],
             "paid_total": self.funder_paid,
             "returned_total": self.funder_returned,
+            "calls_per_year": [f.config.calls_per_year for f in self.funders],
         })
 
     def _district_frame(self) -> pd.DataFrame:

@@ -98,6 +98,13 @@ def _unwritable(target: Path, option: str, exc: OSError) -> OutputError:
     return OutputError(f"{option}: value '{target}': cannot be written ({reason}); allowed: a writable location")
 
 
+def usual_mode(full: int) -> int:
+    """The permissions a new file (0o666) or folder (0o777) gets from the process's umask, as open() and mkdir() give."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return full & ~mask
+
+
 @contextlib.contextmanager
 def staged_folder(target: Path, option: str = "--out", *, overwrite: bool = False) -> Iterator[Path]:
     """Yield an empty staging folder beside `target`; on success it replaces `target` (checked by `check_folder`)."""
@@ -107,6 +114,7 @@ def staged_folder(target: Path, option: str = "--out", *, overwrite: bool = Fals
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+        os.chmod(staging, usual_mode(0o777))  # mkdtemp makes it private (0700); a report is shared like any folder
         yield staging
         written = sorted(p.name for p in staging.iterdir())
         (staging / MARKER).write_text(json.dumps({"files": written}), encoding="utf-8")
@@ -161,6 +169,7 @@ def staged_file(target: Path, option: str, *, allowed: bool = False, hint: str =
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)  # the suffix says the format
         os.close(handle)
+        os.chmod(name, usual_mode(0o666))  # mkstemp makes it private (0600); the file is the user's like any other
         yield Path(name)
         check_new_file(target, option, allowed=allowed, hint=hint)
         os.replace(name, target)

@@ -30,7 +30,8 @@ class FunderConfig(Strict):
     eligibility: Literal["any", "requires_staff", "volunteer_only", "federation_member"] = Field("any", description="who may apply")
     fields: list[Literal[FIELDS]] = Field(default_factory=list, description="activity fields the programme funds: an MSO fits the call if it is active in one of them (empty: any field) [-]; the programme's aims (issue 15)")
     selection: Literal["score", "need", "lottery"] = Field("score", description="how applications are ranked")
-    call_month: int = Field(1, ge=1, le=12, description="month of the yearly call, 1 = January [month]")
+    call_month: int = Field(1, ge=1, le=12, description="month of the year's first call, 1 = January [month]")
+    calls_per_year: int = Field(1, ge=1, le=12, description="calls a year, spread evenly from call_month; each awards at most its share (1/calls_per_year) of the yearly budget in new grants; one for yearly programmes (KOMM-AN NRW, BAMF, Demokratie leben!), 12 for rolling applications decided monthly (Aktion Mensch) [1/year]")
     start_lag_months: int = Field(3, ge=0, le=24, description="months from call to project start")
     professionalisation_gain: Share = Field(0.05, description="professionalisation a grantee gains per grant (training, routines) [-]")
     policy_scope: bool = Field(True, description="policy levers (funding mode, duration, co-funding) apply to this funder")
@@ -58,14 +59,14 @@ def default_funders() -> dict[str, FunderConfig]:
                                         cofunding_share=0.1, call_month=10),
         "foundations": FunderConfig(level="foundation", budget=30e6, project_years=2, max_award=50000,
                                     min_award=5000, application_hours=50, selection="score",
-                                    cofunding_share=0.0, call_month=3),
+                                    cofunding_share=0.0, call_month=3, calls_per_year=12),
         "structure_programme": FunderConfig(level="federal", budget=2.2e6, project_years=3, max_award=110000,
                                             min_award=80000, application_hours=100, eligibility="federation_member",
                                             professionalisation_gain=0.3, call_month=7, policy_scope=False,
                                             role="structure_programme"),
         "micro_grants": FunderConfig(level="land", per_land=True, budget=0.0, project_years=1, max_award=2500,
                                      min_award=500, staff_share=0.0, application_hours=4, cofunding_share=0.0,
-                                     selection="lottery", call_month=2, start_lag_months=1,
+                                     selection="lottery", call_month=2, calls_per_year=12, start_lag_months=1,
                                      professionalisation_gain=0.02, policy_scope=False, role="micro_grants"),
     }
 

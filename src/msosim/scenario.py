@@ -46,6 +46,9 @@ class PopulationConfig(Strict):
     founding_members_median: float = Field(11.0, ge=7, le=1000,
                                            description="median members of a newly founded MSO [persons]; prior (an e.V. needs 7 to register)")
     mean_age_years: float = Field(14.0, gt=0, le=80, description="mean age of MSOs at start [years]; prior")
+    initial: Literal["tables", "spinup"] = Field(
+        "tables", description="where the initial MSOs come from: drawn from today's tables, or the survivors of a spin-up of the model itself (the scenario without its policy and events, run for spinup_years from the tables, cached) [-]; issue 15, Grimm et al. 2020 (ODD: initialisation)")
+    spinup_years: int = Field(10, ge=1, le=100, description="calm years the spin-up runs before the start, when initial is 'spinup' [years]; prior (the stock and the cohort's ages settle within a decade)")
     age_size_correlation: float = Field(0.8, ge=0, lt=1, description="rank correlation (Gaussian copula) between an initial MSO's age and its size (log members, paid staff), so the young ones are the small ones [-]; prior (direction: Bruederl & Schuessler 1990, Hannan & Freeman 1989: older organisations are larger)")
 
     @model_validator(mode="after")
@@ -97,6 +100,7 @@ class FinanceConfig(Strict):
     overhead_allowed: Share = Field(0.15, description="overhead funders allow, share of project cost; Gregory & Howard 2009: 10-15%")
     cofunding_in_kind: Share = Field(0.7, description="share of co-funding an MSO may give as volunteer hours instead of cash [-]; German grant law (unbare Eigenleistung), prior")
     in_kind_hour_value: float = Field(15.0, gt=0, le=1000, description="value credited for one volunteer hour of in-kind co-funding [EUR/h]; prior")
+    own_position_cost: float = Field(8100.0, ge=0, le=1e6, description="yearly cost of a paid position an MSO funds from its own income (a minijob: 520 EUR a month, § 8 Abs. 1a SGB IV, plus about 30% employer lump sums); an MSO whose free own income covers it and its office share employs one; 0: none [EUR/year]; SVR 2020: 41% of MSOs purely volunteer, 37% with employees")
     reserve_months_to_keep_staff: float = Field(6.0, ge=0, le=120,
                                                 description="months of a position's cost an MSO must hold in reserve to keep it after its grant ends [months]; prior")
     insolvency_months: int = Field(6, ge=1, le=120,
@@ -207,6 +211,7 @@ class Pandemic(Strict):
     join_factor: float = Field(0.5, ge=0, le=5, description="volunteer joining multiplier [-]; prior")
     staff_cost_factor: float = Field(1.0, ge=0, le=2, description="staff cost multiplier while it lasts: paid hours on short-time work, the wages refunded by the Federal Employment Agency [-]; Kurzarbeitergeld (§ 95 SGB III, eased for 2020-21; open to non-profit employers, but positions paid by running grants were mostly not eligible, hence 1 = none by default)")
     delegation_factor: float = Field(2.0, ge=0, le=20, description="delegated state tasks multiplier [-]; seed article")
+    shortfall_cover: Share = Field(1.0, description="share of the earned income a grant's paid staff lose while it lasts (income_factor) that the funder makes up [-]; Fehlbedarfsfinanzierung (VV Nr. 2.2.2 zu § 44 BHO): the grant covers what own means cannot, and funders accepted Corona shortfalls and cost increases of running projects (Kulturstiftung Thüringen 2020; Diakonie RWL 2020)")
 
 
 class Polarisation(Strict):
@@ -234,6 +239,7 @@ class Scenario(Strict):
 
     name: str = Field("scenario", description="short name shown in tables and reports")
     description: str = Field("", description="one paragraph for humans")
+    description_de: str = Field("", description="the same paragraph in German (reports and the dashboard in German); empty: the English one")
     start_year: int = Field(2014, ge=1900, le=2200, description="calendar year of the first step")
     years: float = Field(10.0, gt=0, le=200, description="default run length [years]")
     steps_per_year: int = Field(12, ge=1, le=365, description="steps per simulated year (12 = monthly)")
@@ -268,8 +274,8 @@ class Scenario(Strict):
         return self._overlay
 
     def content_hash(self) -> str:
-        """A stable hash of the resolved scenario content (name and description excluded)."""
-        data = self.model_dump(mode="json", exclude={"name", "description"})
+        """A stable hash of the resolved scenario content (name and descriptions excluded)."""
+        data = self.model_dump(mode="json", exclude=set(OWN_KEYS))
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -285,6 +291,11 @@ def _deep_merge(base: dict, override: dict) -> dict:
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+# What a file says about itself: never inherited through `extends` (a child named by its parent would show
+# as the parent in a comparison; its parent's description would describe another policy).
+OWN_KEYS = ("name", "description", "description_de")
 
 
 def read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
@@ -305,7 +316,8 @@ def read_yaml(path: Path, chain: tuple[Path, ...]) -> dict:
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: key 'extends': value {shown(parent)}; allowed: a path to another scenario file")
     parent_path = (path.parent / usable_path(parent, f"{path}: key 'extends'", ScenarioError)).resolve()
-    return _deep_merge(read_yaml(parent_path, (*chain, path)), data)
+    inherited = {key: value for key, value in read_yaml(parent_path, (*chain, path)).items() if key not in OWN_KEYS}
+    return _deep_merge(inherited, data)
 
 
 def _format_error(source: str, error: dict) -> str:

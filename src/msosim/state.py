@@ -160,7 +160,7 @@ EVENT_KINDS = ("founded", "dissolved", "grant_applied", "grant_awarded", "grant_
                "federation_joined", "federation_left", "task_delegated", "grant_renewed")
 EVENT_CAUSES = ("", "volunteers", "insolvency", "background", "with_successor", "without_successor",
                 "renewed", "grant_start", "grant_end", "finances", "dissolution", "funded", "unfunded",
-                "polarisation", "drift", "dialogue", "initial", "burnout", "merger")
+                "polarisation", "drift", "dialogue", "initial", "burnout", "merger", "own_income")
 EVENT_CODE = {name: i for i, name in enumerate(EVENT_KINDS)}
 CAUSE_CODE = {name: i for i, name in enumerate(EVENT_CAUSES)}
 

@@ -1,4 +1,4 @@
-"""A funder agent: a federal programme, a Land programme or a foundation, with its yearly call."""
+"""A funder agent: a federal programme, a Land programme or a foundation, with its calls of the year."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 class Funder(mesa.Agent):
-    """Holds a budget per year and a mode; opens a call once a year and awards grants.
+    """Holds a budget per year and a mode; opens `calls_per_year` calls a year and awards grants.
 
     The model runs the calls (`submodels.grants.run_call`): a programme's funders in the Länder that call
     in the same step share one vectorised call."""
@@ -30,6 +30,7 @@ class Funder(mesa.Agent):
         self.budget = budget        # EUR per year at this run's scale
         scale = budget / config.budget if config.budget > 0 else 0.0
         self.original_budget = original.budget * scale  # today's budget at this scale (initial grants)
+        self.calls = call_steps(config, model.config.steps_per_year)  # steps of the year with a call
 
     def pools(self) -> list[tuple[int, float]]:
         """(grant kind, share of the budget) in the order the pools are filled."""
@@ -41,13 +42,18 @@ class Funder(mesa.Agent):
         return [(INSTITUTIONAL, share), (PROJECT, 1.0 - share)]
 
     def calls_now(self) -> bool:
-        """True in the step that holds this funder's call month."""
-        spy = self.model.config.steps_per_year
-        step_in_year = (self.model.t - 1) % spy
-        return step_in_year == (self.config.call_month - 1) * spy // 12 and self.budget > 0
+        """True in a step that holds one of this funder's calls."""
+        return (self.model.t - 1) % self.model.config.steps_per_year in self.calls and self.budget > 0
 
     def __repr__(self) -> str:
         return f"Funder({self.name!r}, mode={self.config.mode}, budget={self.budget:,.0f})"
+
+
+def call_steps(config: FunderConfig, steps_per_year: int) -> set[int]:
+    """Steps of the year of a funder's calls: `calls_per_year` calls from `call_month` on, evenly spread (fewer
+    when two fall in one step, e.g. twelve calls at four steps a year are four)."""
+    months = {(config.call_month - 1 + round(k * 12 / config.calls_per_year)) % 12 for k in range(config.calls_per_year)}
+    return {month * steps_per_year // 12 for month in months}
 
 
 def calling_programmes(funders: list[Funder]) -> list[list[Funder]]:

@@ -29,7 +29,8 @@ def checks_table(result, width: int = 200):
     from ..reporting.validation import format_measured
 
     plan, wide = result.plan, width >= 120
-    title = (f"Validation: {len(plan.scenarios)} scenarios x {plan.reps} runs, {plan.years:g} years, "
+    title = (f"Validation: {len(plan.scenarios)} scenarios x {plan.reps} runs, {plan.years:g} years "
+             f"(long calm run: {plan.long_reps} x {plan.long_years:g} years), "
              f"scale {plan.scenarios['baseline'].population.scale}")
     table = Table(title=title, show_header=True, header_style="bold",
                   caption="measured: mean [95% t-interval] over replications; PASS: the whole interval meets the target",
@@ -59,6 +60,8 @@ def validate(
     baseline: Annotated[Path, typer.Option(help="baseline scenario file")] = Path("scenarios/baseline.yaml"),
     institutional: Annotated[Path, typer.Option(help="institutional-funding scenario file")] = Path("scenarios/institutional.yaml"),
     max_memory: Annotated[str | None, typer.Option(help="refuse runs expected to need more, e.g. 2G (default: the free memory)", callback=size_option)] = None,
+    long_years: Annotated[float, typer.Option(help="years of the long calm run (checks 7a-7g)", callback=bounded(SCENARIO, "years"))] = 50.0,
+    long_reps: Annotated[int, typer.Option(min=0, max=1000, help="replications of the long calm run (the first of --reps; 0: none)")] = 2,
 ) -> None:
     """Run the baseline and its counterfactuals, check the calibration patterns and literature directions."""
     from ..experiments.batch import RunFailed, progress_bar
@@ -69,13 +72,16 @@ def validate(
     if report is not None:
         check_folder(report, "--report", overwrite=overwrite)
     try:
-        plan = build_plan(baseline, institutional, reps=reps, years=years, scale=scale.value, base_seed=seed)
+        plan = build_plan(baseline, institutional, reps=reps, years=years, scale=scale.value, base_seed=seed,
+                          long_years=long_years, long_reps=long_reps)
     except ScenarioError as exc:
         cli.fail(str(exc))
-    jobs = len(plan.scenarios) * reps
-    check_runs(list(plan.scenarios.values()), years, jobs, workers, max_memory)
+    jobs = len(plan.jobs())
+    check_runs(list(plan.scenarios.values()), max(years, long_years if plan.long_reps else 0.0), jobs, workers,
+               max_memory)
     workers = workers or os.cpu_count() or 1
-    cli.err.print(f"{jobs} runs ({', '.join(plan.scenarios)} x {reps} reps) on {min(workers, jobs)} worker(s)",
+    cli.err.print(f"{jobs} runs ({', '.join(plan.scenarios)} x {reps} reps; long_calm: {plan.long_reps} x "
+                  f"{plan.long_years:g} years) on {min(workers, jobs)} worker(s)",
                   highlight=False, soft_wrap=True)
     bar = progress_bar(cli.err)
     task = bar.add_task("runs", total=jobs)

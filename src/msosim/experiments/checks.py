@@ -15,6 +15,7 @@ import pandas as pd
 from ..reporting.report import format_value
 from . import analysis
 from .batch import t_interval
+from .longrun import DRIFT_TOLERANCE, STATIONARY_BANDS
 
 YOUNG_YEARS = 5.0       # liability of newness: young = under 5 years old
 HAZARD_BANDS = (0.0, 2.0, YOUNG_YEARS, 10.0, 20.0, np.inf)
@@ -73,6 +74,40 @@ _TYPE = ("Type in each month from the event log: staffed while paid staff > 0 af
          "staff_let_go events so far; a dissolution counts for the type at death (a staff_let_go event with "
          "cause 'dissolution' in the dissolution month marks a staffed MSO).")
 _PAIRED = "Paired by seed: replication i of both scenarios uses the same seed."
+LONG = "long_calm"
+_LONG = ("Long calm run: the baseline without events for 50 years (validate --long-years), in the first "
+         "--long-reps replications (default 2). Value: the yearly series' mean over the last 20 years "
+         "(msosim.experiments.longrun.stationarity; yearly: year-end stocks, mean coverage, dissolutions per "
+         "MSO-year). Bands: longrun.STATIONARY_BANDS.")
+
+
+def _long_check(id_: str, name: str, target: str, low: float, high: float, fmt: str) -> Check:
+    return Check(id_, "7 A 50-year calm baseline stays in its regime (issue 15)", target, _LONG,
+                 metric(LONG, f"long_run_{name}"), low=low, high=high, fmt=fmt)
+
+
+def _drift(wide: pd.DataFrame) -> pd.Series:
+    """Per seed the largest drift over the long-run quantities (0 for a quantity whose slope interval covers 0)."""
+    return pd.concat([metric(LONG, f"long_run_{name}_drift")(wide) for name in STATIONARY_BANDS], axis=1).max(axis=1)
+
+
+LONG_RUN_CHECKS = tuple(
+    _long_check(f"7{letter}", name, f"{label}: {target} (last 20 of 50 years)", low, high, fmt)
+    for letter, (name, label, target, fmt) in zip("abcdef", (
+        ("alive_relative", "stock / stock at start", "0.925-1.067 (12,400-14,300 of 13,400)", ".3f"),
+        ("volunteers_per_mso", "volunteers per MSO", "8-30 (prior)", ".1f"),
+        ("mean_burnout", "mean burnout", "0.05-0.35 (prior)", ".3f"),
+        ("median_reserves", "median reserves", "500-25,000 EUR (prior; ZiviZ 2015)", ",.0f"),
+        ("service_coverage", "service coverage", "0.8-1 (prior)", ".3f"),
+        ("dissolution_rate", "dissolution rate", "1-4% a year (pattern 3)", ".2%")))
+    for low, high, _ in [STATIONARY_BANDS[name]]
+) + (Check("7g", "7 A 50-year calm baseline stays in its regime (issue 15)",
+           f"no trend: largest drift over 7a-7f <= {DRIFT_TOLERANCE:.0%} of the mean over 20 years",
+           "Per quantity of 7a-7f, the OLS slope of its yearly series over the last 20 years and its 95% interval; "
+           "drift 0 when the interval covers 0, else |slope| x 20 years / mean. Value: the largest drift.",
+           _drift, high=DRIFT_TOLERANCE, fmt=".1%",
+           detail=lambda w: ", ".join(f"{name} {float(metric(LONG, f'long_run_{name}_drift')(w).mean()):.1%}"
+                                      for name in STATIONARY_BANDS)),)
 
 CHECKS: tuple[Check, ...] = (
     Check("1", "1 Activity fields of the initial population", "each SVR share within 1.5 points (national scale)",
@@ -205,6 +240,39 @@ CHECKS: tuple[Check, ...] = (
           low=0.0, strict=True, fmt=".1%", signed=True,
           detail=lambda w: _means(w, "baseline", [("after an award", "reapply_3y_awarded"),
                                                   ("after a rejection", "reapply_3y_rejected")])),
+    Check("A4a", "A2 A rejection discourages, an award builds a track record", "same funder's next call after an "
+          "award: 30-90% apply again (prior)",
+          "Applications of the baseline whose funder's next call (a year later) falls inside the run with the MSO "
+          "alive and not still funded by that funder then (msosim.experiments.grant_calls.reapplication_rates); "
+          "share that applies to that call. Bands are priors (no survey counts this).",
+          metric("baseline", "reapply_next_awarded"), low=0.3, high=0.9, fmt=".1%"),
+    Check("A4b", "A2 A rejection discourages, an award builds a track record", "same funder's next call after a "
+          "rejection: 10-70% apply again (prior; BIM 2018: 70% name the effort of applying)",
+          "As A4a, after a rejection.", metric("baseline", "reapply_next_rejected"), low=0.1, high=0.7, fmt=".1%"),
+    *LONG_RUN_CHECKS,
+    Check("8", "8 Volunteer-only MSOs (SVR 2020: 41%)", "share without paid staff in the last year: 36-46%",
+          "Living MSOs without paid staff (staff_fte 0) over living MSOs, mean over the months of the baseline's "
+          "last year (msosim.experiments.longrun.volunteer_only_share). SVR 2020 (Friedrichs & Mualem Sultan): 41% "
+          "volunteer-only, about 37% with permanent paid staff; band +-5 points.",
+          metric("baseline", "volunteer_only_share"), low=0.36, high=0.46, fmt=".1%",
+          detail=lambda w: _means(w, "baseline", [("at start", "volunteer_only_start")])
+          + "; " + _means(w, LONG, [("50-year calm run, last 20 years", "long_run_volunteer_only_share")])),
+    Check("L7", "L7 The initial cohort shows the liability of newness (issue 15)",
+          "initial MSOs: hazard young (< 5 years) / old > 1",
+          "The MSOs present at the start only (baseline): dissolutions per MSO-year while under 5 years old over "
+          "those at 5 years or older, ages from their founding step (msosim.experiments.longrun."
+          "initial_cohort_newness); later foundings show it (L1), the initial cohort should too.",
+          ratio(metric("baseline", "initial_hazard_young"), metric("baseline", "initial_hazard_old")),
+          low=1.0, strict=True, fmt=".2f",
+          detail=lambda w: _means(w, "baseline", [("young", "initial_hazard_young"), ("old", "initial_hazard_old")])),
+    Check("9a", "9 MSOs over the Laender (seed article)", "the four Laender with most MSOs: NW, BW, BY, HE (4 of 4)",
+          "Living MSOs per Land at the end of the baseline; value: how many of the four Laender with most MSOs are "
+          "NW, BW, BY and HE (PASS: all four, the interval above 3.5). N/A below national scale.",
+          metric("baseline", "laender_top_four"), low=3.5, fmt=".1f"),
+    Check("9b", "9 MSOs over the Laender (seed article)", "eastern Laender: share of MSOs < share of population",
+          "Share of living MSOs in BB, MV, SN, ST, TH at the end of the baseline minus their share of the population "
+          "(data/laender.csv). N/A below national scale.",
+          metric("baseline", "laender_east_excess"), high=0.0, strict=True, fmt=".1%", signed=True),
 )
 
 

@@ -67,7 +67,7 @@ def funding_by_track_record(tables: dict[str, pd.DataFrame], bands: Sequence[flo
 
 
 def reapplication_rates(tables: dict[str, pd.DataFrame], by: Sequence[str] = ("outcome",)) -> pd.DataFrame:
-    """Does an MSO apply again to the same funder at its next call (one year later), after an award or a rejection?
+    """Does an MSO apply again to the same funder at its next call, after an award or a rejection?
 
     Counted over applications whose funder's next call falls inside the run and whose MSO is alive
     then. `still_funded` (a by-key) marks MSOs holding a grant from that funder that runs past the
@@ -76,7 +76,7 @@ def reapplication_rates(tables: dict[str, pd.DataFrame], by: Sequence[str] = ("o
     """
     c, calls = clock(tables), applications(tables)
     frame = calls.assign(outcome=np.where(calls["awarded"], "awarded", "rejected"),
-                         next_call=calls["step"] + c.steps_per_year)
+                         next_call=next_calls(calls, c.steps_per_year, tables.get("funders")))
     exit_step = lives(tables).set_index("mso")["exit"].reindex(frame["mso"]).to_numpy()
     frame = frame[(frame["next_call"] <= c.horizon) & (exit_step >= frame["next_call"])].reset_index(drop=True)
     again = calls[["mso", "funder", "step"]].rename(columns={"step": "next_call"}).assign(reapplied=True)
@@ -87,6 +87,15 @@ def reapplication_rates(tables: dict[str, pd.DataFrame], by: Sequence[str] = ("o
                                                          reapplied=("reapplied", "sum")).reset_index()
     grouped["rate"] = grouped["reapplied"] / grouped["applications"]
     return grouped
+
+
+def next_calls(calls: pd.DataFrame, steps_per_year: int, funders: pd.DataFrame | None = None) -> np.ndarray:
+    """Per application, the step of its funder's next call: `steps_per_year / calls_per_year` later (the funders
+    table's column; a year without it)."""
+    per_year = pd.Series(dtype=float) if funders is None or "calls_per_year" not in funders else (
+        funders.set_index(funders["funder"].astype(str))["calls_per_year"])
+    calls_of = per_year.reindex(calls["funder"].astype(str)).fillna(1).to_numpy(dtype=float)
+    return calls["step"].to_numpy(dtype=np.int64) + np.round(steps_per_year / calls_of).astype(np.int64)
 
 
 def _still_funded(tables: dict[str, pd.DataFrame], frame: pd.DataFrame) -> np.ndarray:

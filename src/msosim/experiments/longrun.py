@@ -164,3 +164,38 @@ def laender_distribution(msos: pd.DataFrame) -> Measured:
                     "seed article: most MSOs in NRW, BW, BY, HE, fewest in the eastern Laender",
                     details={"top_four": sorted(top), "east_population_share": population_share,
                              "by_land": dict(zip(codes, counts.tolist()))}, passed=bool(passed))
+
+
+def run_metrics(tables: dict[str, pd.DataFrame], steps_per_year: int, *, long_run: bool = False) -> dict[str, float]:
+    """The scalars `msosim validate` reads from one run: volunteer-only share, the initial cohort's hazards,
+    reapplication to the same funder, the Laender; with `long_run` also each stationarity quantity's mean over the
+    last 20 years and its drift (0 when the slope's 95% interval covers 0, else the relative change over the window)."""
+    share = volunteer_only_share(tables["model"], steps_per_year)
+    newness = initial_cohort_newness(tables["msos"], steps_per_year)
+    start = tables["model"].iloc[0]
+    out = {"volunteer_only_share": share.value, "volunteer_only_start": float(start["alive_volunteer_only"] / max(start["alive"], 1)),
+           "initial_hazard_young": newness.details["young"],
+           "initial_hazard_old": newness.details["old"]}
+    awarded, rejected, _ = reapplication(tables)
+    out.update({"reapply_next_awarded": awarded.value, "reapply_next_rejected": rejected.value})
+    out.update(laender_metrics(tables["msos"]))
+    if long_run and len(yearly_series(tables["model"], steps_per_year)) < 3:  # too short for a trend
+        out.update({f"long_run_{name}{part}": np.nan for name in STATIONARY_BANDS for part in ("", "_drift")})
+    elif long_run:
+        for check in stationarity(tables["model"], steps_per_year):
+            low, high = check.details["slope_95"]
+            out[check.name] = check.value
+            out[f"{check.name}_drift"] = 0.0 if low <= 0.0 <= high else check.details["relative_drift"]
+        out["long_run_volunteer_only_share"] = float(
+            yearly_series(tables["model"], steps_per_year)["volunteer_only_share"].tail(20).mean())
+    return out
+
+
+def laender_metrics(msos: pd.DataFrame) -> dict[str, float]:
+    """East share of living MSOs minus east share of the population, and how many of the four Laender with most MSOs
+    are NW, BW, BY, HE; NaN when the run holds fewer than all Laender (land and district scale)."""
+    if msos.loc[msos["snapshot"] == "end", "land"].nunique() < len(read_data("laender.csv")):
+        return {"laender_east_excess": np.nan, "laender_top_four": np.nan}
+    measured = laender_distribution(msos)
+    return {"laender_east_excess": measured.value - measured.high,
+            "laender_top_four": float(len(set(measured.details["top_four"]) & set(TOP_FOUR)))}

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import analysis, grant_calls
+from . import analysis, grant_calls, longrun
 from .application_metrics import application_metrics
 from ..api import run
 from ..population import read_data
@@ -37,9 +37,12 @@ ROLES: dict[str, str] = {
     "no_surge": "the baseline without the refugee surge",
     "no_pandemic": "the baseline without the pandemic",
     "lottery": "the baseline with every funder selecting by lottery",
+    "long_calm": "the calm baseline run for the long-run years (default 50) with fewer replications (default 2)",
 }
 WARMUP_YEARS = 3.0      # initial project grants from past calls run out within 3 years (longest project)
-SERIES = ("step", "year", "alive", "staff_fte", "funding_gini", "mean_trust")
+SERIES = ("step", "year", "alive", "staff_fte", "funding_gini", "mean_trust", "mean_burnout", "median_reserves",
+          "service_coverage")
+LONG_ROLE = "long_calm"
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,16 @@ class Plan:
     years: float
     base_seed: int
     windows: Windows
+    long_years: float = 50.0
+    long_reps: int = 2
 
     def jobs(self) -> list[tuple[RunSpec, str, Windows]]:
-        """One job per replication and role, replication-major (a partial batch stays balanced)."""
-        return [(RunSpec(s.model_dump_json(), s.content_hash(), s.name, self.base_seed + rep, float(self.years)),
-                 role, self.windows) for rep in range(self.reps) for role, s in self.scenarios.items()]
+        """One job per replication and role, replication-major (a partial batch stays balanced); the long calm run
+        only in the first `long_reps` replications, for `long_years`."""
+        return [(RunSpec(s.model_dump_json(), s.content_hash(), s.name, self.base_seed + rep,
+                         float(self.long_years if role == LONG_ROLE else self.years)), role, self.windows)
+                for rep in range(self.reps) for role, s in self.scenarios.items()
+                if role != LONG_ROLE or rep < self.long_reps]
 
 
 def windows_of(baseline: Scenario) -> Windows:
@@ -77,8 +85,10 @@ def windows_of(baseline: Scenario) -> Windows:
 
 
 def build_plan(baseline: str | Path = "scenarios/baseline.yaml", institutional: str | Path = "scenarios/institutional.yaml",
-               *, reps: int = 10, years: float = 10.0, scale: str | None = None, base_seed: int = 1) -> Plan:
-    """Load the baseline and institutional files (at `scale` if given) and derive the other variants."""
+               *, reps: int = 10, years: float = 10.0, scale: str | None = None, base_seed: int = 1,
+               long_years: float = 50.0, long_reps: int = 2) -> Plan:
+    """Load the baseline and institutional files (at `scale` if given) and derive the other variants (the long
+    calm run only when `long_years` and `long_reps` are positive)."""
     overrides = {} if scale is None else {"population.scale": scale}
     base = load_scenario(baseline, overrides)
     events = [event.model_dump() for event in base.events]
@@ -94,7 +104,9 @@ def build_plan(baseline: str | Path = "scenarios/baseline.yaml", institutional: 
         "no_pandemic": variant("no_pandemic", {"events": [e for e in events if e["kind"] != "pandemic"]}),
         "lottery": variant("lottery", {f"funders.{name}.selection": "lottery" for name in base.funders}),
     }
-    return Plan(scenarios, reps, float(years), base_seed, windows_of(base))
+    if long_years > 0 and long_reps > 0:
+        scenarios[LONG_ROLE] = variant(LONG_ROLE, {"events": []})
+    return Plan(scenarios, reps, float(years), base_seed, windows_of(base), float(long_years), min(long_reps, reps))
 
 
 # -- measuring one run -----------------------------------------------------------------------------
@@ -117,9 +129,13 @@ def measure_one(job: tuple[RunSpec, str, Windows]) -> Measured:
     started = time.perf_counter()
     tables = run(scenario, seed=spec.seed, years=spec.years)
     metrics = run_metrics(tables, scenario, windows)
+    metrics.update(longrun.run_metrics(tables, scenario.steps_per_year, long_run=role == LONG_ROLE))
     model = tables["model"]
-    series = model[list(SERIES)].assign(coop_share=model["coop_municipality"] / model["alive"].clip(lower=1),
-                                        alive_national=model["alive"] * metrics["national_factor"])
+    alive = model["alive"].clip(lower=1)
+    series = model[list(SERIES)].assign(coop_share=model["coop_municipality"] / alive,
+                                        alive_national=model["alive"] * metrics["national_factor"],
+                                        volunteers_per_mso=model["volunteers"] / alive,
+                                        volunteer_only_share=model["alive_volunteer_only"] / alive)
     return Measured(role, spec.seed, metrics, series, time.perf_counter() - started)
 
 
@@ -255,10 +271,12 @@ def execute(jobs: list[tuple[RunSpec, str, Windows]], workers: int, on_result: C
 
 def run_validation(reps: int = 10, *, years: float = 10.0, scale: str | None = None, workers: int | None = None,
              base_seed: int = 1, baseline: str | Path = "scenarios/baseline.yaml",
-             institutional: str | Path = "scenarios/institutional.yaml",
+             institutional: str | Path = "scenarios/institutional.yaml", long_years: float = 50.0, long_reps: int = 2,
              on_result: Callable[[Measured], None] | None = None) -> Validation:
-    """Run the baseline and its variants `reps` times each (common seeds) and evaluate every check."""
-    plan = build_plan(baseline, institutional, reps=reps, years=years, scale=scale, base_seed=base_seed)
+    """Run the baseline and its variants `reps` times each (common seeds; the long calm run `long_reps` times)
+    and evaluate every check."""
+    plan = build_plan(baseline, institutional, reps=reps, years=years, scale=scale, base_seed=base_seed,
+                      long_years=long_years, long_reps=long_reps)
     return run_plan(plan, workers=workers, on_result=on_result)
 
 

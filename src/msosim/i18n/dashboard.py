@@ -155,6 +155,7 @@ MESSAGES: dict[str, dict[str, object]] = {
     "cause.without_successor": {"de": "ohne Anschlussförderung", "en": "ended without a successor"},
     "cause.renewed": {"de": "verlängert", "en": "renewed"},
     "cause.grant_start": {"de": "Förderbeginn", "en": "grant start"},
+    "cause.own_income": {"de": "aus eigenen Mitteln", "en": "from own income"},
     "cause.grant_end": {"de": "Förderende", "en": "grant end"},
     "cause.finances": {"de": "Finanzen", "en": "finances"},
     "cause.dissolution": {"de": "Auflösung", "en": "dissolution"},

@@ -153,7 +153,7 @@ def budget_neutral(scenario: Scenario, reference: Scenario, seeds: list[int], ye
 
     result = neutral_factor(spending, target, tolerance)
     scaled = with_overrides(scenario, {"policy.budget_factor": base * result.factor,
-                                       "name": f"{scenario.name}_budget_neutral"})
+                                       "name": f"{scenario.name} (budget-neutral)"})
     return scaled, result
 
 

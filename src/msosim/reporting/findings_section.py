@@ -54,7 +54,7 @@ def scenario_cards(scenarios: list[Any], names: list[str], lang: str) -> list[di
             (key_text(key, lang), setting_text(a, lang, key), setting_text(b, lang, key))
             for key, a, b in changed_levers(scenarios[0], scenario)]
         cards.append({"name": name, "reference": position == 0,
-                      "description": description(scenario) or text("finding.section.no_description", lang),
+                      "description": description(scenario, lang) or text("finding.section.no_description", lang),
                       "levers_title": text("finding.section.levers", lang, scenario=name, ref=names[0]),
                       "no_levers": text("finding.section.no_levers", lang, ref=names[0]), "levers": levers,
                       "lever_header": [text("finding.section.lever_key", lang), names[0], name]})

@@ -9,9 +9,10 @@ from typing import Any
 import pandas as pd
 
 from ..i18n import MESSAGES
+from ..scenario import OWN_KEYS
 from .findings_format import number, text
 
-IGNORED = ("name", "description")  # words about a scenario, not levers
+IGNORED = OWN_KEYS  # words about a scenario, not levers
 
 
 def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -93,6 +94,9 @@ def lever_table(scenarios: list[Any], names: list[str], lang: str) -> dict[str, 
     return tables
 
 
-def description(scenario: Any) -> str:
-    """The scenario's one-paragraph description (empty if it has none)."""
-    return " ".join(str(resolved(scenario).get("description", "")).split())
+def description(scenario: Any, lang: str = "en") -> str:
+    """The scenario's one-paragraph description in `lang` (German: `description_de` where the file has one,
+    else the English `description`; empty if it has none)."""
+    data = resolved(scenario)
+    chosen = (data.get("description_de") if lang == "de" else None) or data.get("description", "")
+    return " ".join(str(chosen).split())

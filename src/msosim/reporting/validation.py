@@ -13,7 +13,8 @@ from ..experiments import analysis
 from ..experiments.batch import provenance, t_interval
 from ..experiments.checks import HAZARD_BANDS
 from ..experiments.provenance import describe
-from ..experiments.validate import ROLES, Validation, analysis_targets
+from ..experiments.longrun import STATIONARY_BANDS
+from ..experiments.validate import LONG_ROLE, ROLES, Validation, analysis_targets
 from ..state import FIELDS
 from .figures import COLORS, band_panel, new_figure, png_bytes
 from ..outputs import write_folder
@@ -118,11 +119,33 @@ def figures(result: Validation) -> dict[str, tuple[str, bytes]]:
     _bars(ax, [k.replace("_", "-") for k in kinds], {role: [_interval(m, role, f"hazard_pandemic_{k}") for k in kinds]
                                                       for role in ("baseline", "no_pandemic")})
     ax.set_ylabel("dissolutions per 100 MSO-years in the window")
+    out.update(long_run_figures(result))
     out["l6_pandemic.png"] = ("Dissolution hazard by type in the pandemic window, with and without the pandemic", png_bytes(figure))
     return out
 
 
-FIGURE_OF = {"1": "p1_activity_fields.png", "2": "p2_stock.png", "3": "p3_dissolution.png", "4": "p4_staff.png",
+def long_run_figures(result: Validation) -> dict[str, tuple[str, bytes]]:
+    """The long calm run's yearly quantities against their bands, and the volunteer-only share against the SVR's."""
+    if LONG_ROLE not in set(result.series["role"]):
+        return {}
+    figure, axes = new_figure(5)
+    for ax, (column, title, band) in zip(axes, (
+            ("alive_national", "Active MSOs (national scale)", (12400, 14300)),
+            ("volunteers_per_mso", "Volunteers per MSO", STATIONARY_BANDS["volunteers_per_mso"][:2]),
+            ("mean_burnout", "Mean burnout", STATIONARY_BANDS["mean_burnout"][:2]),
+            ("median_reserves", "Median reserves (EUR)", STATIONARY_BANDS["median_reserves"][:2]),
+            ("service_coverage", "Service coverage", STATIONARY_BANDS["service_coverage"][:2]))):
+        ax.axhspan(*band, color="#2ca02c", alpha=0.12)
+        _series_panel(ax, result, [LONG_ROLE], column, title)
+    out = {"p7_long_run.png": ("The long calm run: yearly stocks against their bands (green)", png_bytes(figure))}
+    figure, (ax,) = new_figure(1, width=8.0)
+    ax.axhspan(0.36, 0.46, color="#2ca02c", alpha=0.12, label="SVR 2020: 41% +-5")
+    _series_panel(ax, result, ["baseline", LONG_ROLE], "volunteer_only_share", "Share of MSOs without paid staff")
+    out["p8_volunteer_only.png"] = ("Volunteer-only share over time: baseline and the long calm run", png_bytes(figure))
+    return out
+
+
+FIGURE_OF = {"7": "p7_long_run.png", "8": "p8_volunteer_only.png", "1": "p1_activity_fields.png", "2": "p2_stock.png", "3": "p3_dissolution.png", "4": "p4_staff.png",
              "5": "p5_gini.png", "6": "p6_cooperation_trust.png", "L1": "p3_dissolution.png",
              "L2": "p3_dissolution.png", "L3": "l3_award_rates.png", "L4": "l4_density.png", "L6": "l6_pandemic.png"}
 PAGE_STYLE = (".PASS{background:#d9f2d9}.FAIL{background:#f8d7d7}.NA{background:#eee}td.left{text-align:left}"
@@ -136,6 +159,8 @@ def render_html(result: Validation, pictures: dict[str, tuple[str, bytes]]) -> s
     return environment.get_template("validation.html.j2").render(
         style=STYLE + PAGE_STYLE, passed=int((checks["status"] == "PASS").sum()), total=len(checks), reps=plan.reps,
         seeds=f"{plan.base_seed}-{plan.base_seed + plan.reps - 1}", years=f"{plan.years:g}",
+        long_run=(f"The long calm run (checks 7): {plan.long_reps} replications (seeds {plan.base_seed}-"
+                  f"{plan.base_seed + plan.long_reps - 1}), {plan.long_years:g} years." if LONG_ROLE in plan.scenarios else ""),
         scale=plan.scenarios["baseline"].population.scale, groups=_groups(checks, pictures),
         scenarios=[{"role": role, "what": ROLES[role], "hash": scenario.content_hash()}
                    for role, scenario in plan.scenarios.items()],

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .own_staff import own_funded_fte
+
 if TYPE_CHECKING:
     from ..model import MSOModel
 
@@ -13,13 +15,29 @@ if TYPE_CHECKING:
 def uninformed(model: MSOModel, rows: np.ndarray) -> np.ndarray:
     """Chance a volunteer-only MSO does not learn of a call: the information gap, closed in part by application
     support, federation membership and each tie to another MSO (staffed MSOs: 0, staff follow the calls)."""
-    m, a, t = model.msos, model.config.applications, model.ties
-    live = t.active[: t.n]
-    ties = np.bincount(t.a[: t.n][live], minlength=m.n) + np.bincount(t.b[: t.n][live], minlength=m.n)
+    m, a = model.msos, model.config.applications
+    out = np.zeros(rows.size)
+    alone = (m.staff_fte[rows] <= 0).nonzero()[0]
+    who = rows[alone]
     gap = a.information_gap * (1.0 - model.config.overlay.application_support)
-    gap = gap * np.where(m.federation[rows], 1.0 - a.federation_information, 1.0)
-    gap *= (1.0 - a.tie_information) ** ties[rows]
-    return np.where(m.staff_fte[rows] <= 0, gap, 0.0)
+    gap = gap * np.where(m.federation[who], 1.0 - a.federation_information, 1.0)
+    gap *= (1.0 - a.tie_information) ** tie_counts(model, who)
+    out[alone] = gap
+    return out
+
+
+def tie_counts(model: MSOModel, rows: np.ndarray) -> np.ndarray:
+    """Live ties of each of `rows` (only the ties touching them are counted)."""
+    t, n = model.ties, model.msos.n
+    if rows.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    wanted = np.zeros(n, dtype=bool)
+    wanted[rows] = True
+    ends_a, ends_b = t.a[: t.n], t.b[: t.n]
+    live = t.active[: t.n]
+    touch_a, touch_b = live & wanted[ends_a], live & wanted[ends_b]
+    counts = np.bincount(ends_a[touch_a], minlength=n) + np.bincount(ends_b[touch_b], minlength=n)
+    return counts[rows]
 
 
 def unaware(model: MSOModel, rows: np.ndarray) -> np.ndarray:
@@ -39,7 +57,7 @@ def own_share(model: MSOModel, fte, material, amount):
 
 def financing_secured(model: MSOModel, rows: np.ndarray, start: int, new_share: np.ndarray, years: float) -> np.ndarray:
     """Whether each MSO can carry the yearly own share of a new grant of `years` and of its grants still running
-    at `start` from its reserves and free own income until the last of them ends (times `financing_horizon`;
+    at `start` from its reserves and free own income (less a position it pays from it, own_staff.py) until the last of them ends (times `financing_horizon`;
     VV zu § 44 BHO/LHO Nr. 1.2: no grant for a project whose total financing is not secured)."""
     m, fin, g, n = model.msos, model.config.finance, model.grants, model.grants.n
     running = (g.active[:n] & (g.end[:n] > start)).nonzero()[0]
@@ -48,5 +66,7 @@ def financing_secured(model: MSOModel, rows: np.ndarray, start: int, new_share: 
     horizon = np.zeros(m.n)
     np.maximum.at(horizon, g.mso[running], (g.end[running] - start) / model.config.steps_per_year)
     horizon = np.maximum(horizon[rows], years)
-    free_income = np.maximum(m.members[rows] * fin.fee_per_member + m.donations_base[rows] - fin.base_costs_volunteer, 0.0)
+    free_income = m.members[rows] * fin.fee_per_member + m.donations_base[rows] - fin.base_costs_volunteer
+    free_income -= own_funded_fte(model, rows) * (fin.staff_cost_per_fte + fin.office_costs)  # a position it pays itself
+    np.maximum(free_income, 0.0, out=free_income)
     return m.reserves[rows] + fin.financing_horizon * horizon * (free_income - carried) >= 0.0

@@ -30,6 +30,7 @@ class Factors:
     delegation: float = 1.0
     budget: float = 1.0
     demand: float = 1.0
+    shortfall_cover: float = 0.0
     arrivals: np.ndarray | float = 0.0
     active: list[str] = field(default_factory=list)
 
@@ -53,6 +54,7 @@ def factors_at(model: MSOModel, year: float) -> Factors:
             f.staff_cost *= event.staff_cost_factor
             f.join *= event.join_factor
             f.delegation *= event.delegation_factor
+            f.shortfall_cover = max(f.shortfall_cover, event.shortfall_cover)
             f.active.append(event.kind)
         elif isinstance(event, Austerity) and event.start <= year < event.start + event.duration_years:
             f.budget *= 1.0 - event.budget_cut

@@ -75,26 +75,35 @@ def application_hours(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.n
 
 
 def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np.ndarray) -> np.ndarray:
-    """Each eligible MSO applies with a probability that falls with the hours it costs."""
+    """Each eligible MSO applies with a probability that falls with the hours it costs (a year's chance, spread
+    evenly over a funder's calls when it has several)."""
     m, cfg = model.msos, model.config
-    staff = m.staff_fte[rows]
-    slack = np.maximum(cfg.volunteers.sustainable_hours - m.load_per_volunteer[rows], 1.0)
-    slack *= m.volunteers[rows]
-    slack += staff * cfg.services.staff_admin_hours
+    calls = len(funder.calls)
+    draws = model.rng.random(rows.size)
+    # p <= apply_rate (spread over the calls): only rows whose draw is below that bound can apply
+    bound = cfg.applications.apply_rate
+    bound = bound if calls == 1 else 1.0 - (1.0 - bound) ** (1.0 / calls)
+    near = (draws < bound).nonzero()[0]
+    who = rows[near]
+    slack = np.maximum(cfg.volunteers.sustainable_hours - m.load_per_volunteer[who], 1.0)
+    slack *= m.volunteers[who]
+    slack += m.staff_fte[who] * cfg.services.staff_admin_hours
     slack *= cfg.applications.preparation_months
-    total = slack + hours
+    total = slack + hours[near]
     free = total <= 0  # no hours asked and none to give: affordable
     if free.any():
         slack[free], total[free] = 1.0, 1.0
     p = slack / total
     p *= cfg.applications.apply_rate
-    p *= ~unaware(model, rows)
-    draws = model.rng.random(rows.size)
-    # discouragement by past rejections only lowers p: work it out only where the draw is below p
-    maybe = (draws < p).nonzero()[0]
+    if calls > 1:  # the year's chance spread over the funder's calls: an MSO applies when it has a project ready
+        p = 1.0 - (1.0 - p) ** (1.0 / calls)
+    # missing the call (unaware: 0 or 1) and discouragement by past rejections only lower p: work them out only
+    # where the draw is below p
+    maybe = near[draws[near] < p]
+    p_maybe = p[draws[near] < p]
     discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[rows[maybe]]
     applies = np.zeros(rows.size, dtype=bool)
-    applies[maybe] = draws[maybe] < p[maybe] * discouraged
+    applies[maybe] = (draws[maybe] < p_maybe * discouraged) & ~unaware(model, rows[maybe])
     return applies
 
 
@@ -190,7 +199,7 @@ def committed_by(model: MSOModel, funders: Sequence[Funder], kind: int | None, a
 
 
 def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
-    """A programme's yearly call: eligible MSOs decide to apply, the funder ranks and awards within budget.
+    """A programme's call (one of its `calls_per_year`): eligible MSOs decide to apply, the funder ranks and awards within budget.
 
     `funders` is one funder, or a programme's funders in several Länder calling in the same step (same
     settings, each with its own budget and applicants from its Land): the draws are made for all of
@@ -236,8 +245,11 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     awarded = np.zeros(rows.size, dtype=bool)
     pools = first.pools()
     budgets = np.array([f.budget for f in funders])
-    for kind, share in pools:
-        budget = budgets * share * model.factors.budget - committed_by(model, funders, kind if len(pools) > 1 else None, start)
+    for kind, share in pools:  # a call awards at most its share of the year's budget (calls_per_year)
+        room = budgets * share * model.factors.budget
+        budget = room - committed_by(model, funders, kind if len(pools) > 1 else None, start)
+        if len(first.calls) > 1:
+            budget = np.minimum(budget, room / len(first.calls))
         todo = (~awarded).nonzero()[0]
         if kind == INSTITUTIONAL:
             terms = _asks(model, first, rows[todo], kind)

@@ -9,6 +9,7 @@ import numpy as np
 from ..state import CAUSE_CODE, INSTITUTIONAL, PROJECT
 from .grant_returns import return_unspent
 from .grants import add_grants, committed
+from .own_staff import own_funded_fte
 
 if TYPE_CHECKING:
     from ..agents.funder import Funder
@@ -114,19 +115,21 @@ def funded_fte(model: MSOModel, ahead: int = 0) -> np.ndarray:
 
 
 def adjust_staff(model: MSOModel) -> None:
-    """Hire for running grants; staff no grant pays now stay only while reserves cover them all (those kept for a
+    """Hire for running grants and a position paid from own income (own_staff.py); staff neither pays now stay only while reserves cover them all (those kept for a
     successor grant for the successor window, the others for `reserve_months_to_keep_staff`), else all go."""
     m, n, fin, t = model.msos, model.msos.n, model.config.finance, model.t
     alive = m.alive[:n]
     window = SUCCESSOR_WINDOW_MONTHS * model.config.steps_per_year // 12
     staff = m.staff_fte[:n]
-    hire = funded_fte(model) - staff
+    own = own_funded_fte(model)  # a position paid from own income (own_staff.py)
+    by_grants = funded_fte(model)
+    hire = by_grants + own - staff
     np.maximum(hire, 0.0, out=hire)
     hire *= (hire >= 1e-9) & alive
-    excess = staff - funded_fte(model, ahead=window)
+    excess = staff - funded_fte(model, ahead=window) - own
     np.maximum(excess, 0.0, out=excess)
     excess *= (excess >= 1e-9) & alive
-    unfunded = staff - funded_fte(model)  # the excess, and those bridged to a successor grant
+    unfunded = staff - by_grants - own  # the excess, and those bridged to a successor grant
     np.maximum(unfunded, 0.0, out=unfunded)
     unfunded *= (unfunded >= 1e-9) & alive
     months = max(fin.reserve_months_to_keep_staff, 1e-9)
@@ -144,7 +147,9 @@ def adjust_staff(model: MSOModel) -> None:
     staff[hired] += hire[hired]
     staff[fired] -= let_go
     np.maximum(staff, 0.0, out=staff)
-    model.log.add(t, "staff_hired", hired, cause="grant_start", staff_fte=hire[hired])
+    cause = np.where(by_grants[hired] > staff[hired] - hire[hired] + 1e-9, CAUSE_CODE["grant_start"],
+                     CAUSE_CODE["own_income"])
+    model.log.add(t, "staff_hired", hired, cause=cause, staff_fte=hire[hired])
     at_cliff = model.msos.cliff[fired]
     cause = np.where(at_cliff, CAUSE_CODE["grant_end"], CAUSE_CODE["finances"])
     model.log.add(t, "staff_let_go", fired, cause=cause, staff_fte=let_go)
@@ -160,6 +165,9 @@ def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray | None]:
     grant is running); funders' books updated."""
     running, spy, size = running_grants(model), model.config.steps_per_year, model.msos.n
     amount = running.amount_per_year / spy
+    if model.factors.shortfall_cover > 0.0:  # the pandemic: funders make up the earned income their staff lose
+        lost = running.staff_fte * (model.config.finance.earned_income_per_fte * (1.0 - model.factors.income))
+        amount = amount + lost * (model.factors.shortfall_cover / spy)
     model.funder_paid += np.bincount(running.funder, weights=amount, minlength=len(model.funders))
     model.grants.paid[running.rows] += amount
     project, inst = running.project, running.institutional
