@@ -90,6 +90,16 @@ def test_the_budget_is_today_spending_on_the_levers_plus_the_change(tmp_path, ti
     assert reference_shares(more) == pytest.approx(reference_shares(tiny))
 
 
+def test_a_priced_lever_at_its_cap_stays_inside_the_schema(tiny) -> None:
+    """A share cut at the schema's maximum times cost / budget can round to 1 + 2e-16 on the way back."""
+    budget = 100_001_000.0  # 8e6 / budget * budget / 8e6 = 1.0000000000000002 for this budget
+    assert 8e6 / budget * budget / 8e6 > 1
+    for variables in ([0.5, 0.0, 0.2, 0.2, 0.5], [0.5, 0.3, 1.0, 1.0, 0.5]):
+        values, _ = candidate(tiny, variables, budget)
+        assert values["policy.application_support"] <= 1 and values["policy.dialogue_formats"] <= 1
+        tiny.base.with_overrides({**tiny.overrides, **values})  # validates
+
+
 def test_projection_moves_weights_by_one_amount_onto_the_sum() -> None:
     shares = project(np.array([0.5, 0.5, 0.5]), np.zeros(3), np.ones(3))
     assert shares == pytest.approx([1 / 3] * 3)

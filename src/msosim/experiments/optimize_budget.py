@@ -86,8 +86,13 @@ def values_from_shares(optimisation: Optimisation, shares: np.ndarray, budget: f
     """The value of each money and priced lever that spends its share of the budget."""
     factor = optimisation.reference.policy.budget_factor
     paid = [lever for lever in optimisation.levers if lever.kind != "setting"]
-    return {lever.key: float(share * budget / (factor if lever.kind == "money" else lever.cost))
-            for lever, share in zip(paid, shares)}
+    values = {}
+    for lever, share in zip(paid, shares):
+        value = float(share * budget / (factor if lever.kind == "money" else lever.cost))
+        if lever.kind == "priced" and lever.cap is not None:  # a share cut at the cap may round to 1 + 2e-16
+            value = min(value, lever.cap)
+        values[lever.key] = value
+    return values
 
 
 def candidate(optimisation: Optimisation, variables: Sequence[float], budget: float) -> tuple[dict[str, Any], np.ndarray]:
