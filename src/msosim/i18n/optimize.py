@@ -13,6 +13,10 @@ MESSAGES: dict[str, dict[str, object]] = {
         "en": "Search: {algorithm}, {generations} generations x {population} candidates, {evaluations} evaluations; each with the same {draws} parameter draws ({source}) x {reps} seeds ({runs} runs per candidate, {years} years, {scale}).",
     },
     "optimize.source_particles": {"de": "gewichtete Partikel aus {file}", "en": "weighted particles from {file}"},
+    "optimize.lever_drawn": {
+        "de": "{keys}: in den Partikeln geschätzt, aber ein Hebel; die Kandidatin setzt den Wert, nicht die Ziehung.",
+        "en": "{keys}: estimated in the particles, but a lever; the candidate sets its value, not the draw.",
+    },
     "optimize.source_ranges": {"de": "Latin Hypercube der Bereiche von {keys}", "en": "Latin hypercube of the ranges of {keys}"},
     "optimize.check": {
         "de": "Nachprüfung: {checked} der {total} Pareto-Punkte (entlang {objective} verteilt; alle in pareto_all.csv) und der heutige Mix mit neuen Seeds und neuen Ziehungen ({draws} x {reps} = {runs} Läufe); 95%-Bootstrap-Intervalle, Differenzen gepaart nach Ziehung und Seed.",

@@ -148,6 +148,8 @@ def basis(result: Result, lang: str) -> list[str]:
     source = (t("optimize.source_particles", lang, file=o.particles.name) if o.particles is not None
               else t("optimize.source_ranges", lang, keys=join(list(spec.uncertainties.parameters), lang)))
     gap = float((result.candidates["lever_spending"] / result.budget - 1).abs().max())
+    drawn = set(pd.read_csv(o.particles, nrows=0).columns) if o.particles is not None else set()
+    dropped = [lever.key for lever in o.levers if lever.key in drawn]
     return [t("optimize.budget", lang, budget=number(result.budget, lang, 0), gap=percent(gap, lang, 4)),
             t("optimize.basis", lang, algorithm=spec.search.algorithm, generations=spec.search.generations,
               population=spec.search.population, evaluations=len(result.candidates), draws=len(result.draws),
@@ -156,7 +158,7 @@ def basis(result: Result, lang: str) -> list[str]:
             t("optimize.check", lang, checked=int((result.pareto["point"] != "today").sum()), total=len(result.front),
               objective=o.objectives[0].name, draws=spec.reevaluate.draws, reps=spec.reevaluate.replications,
               runs=spec.reevaluate.draws * spec.reevaluate.replications),
-            t("optimize.caveat", lang)]
+            t("optimize.caveat", lang)] + ([t("optimize.lever_drawn", lang, keys=join(dropped, lang))] if dropped else [])
 
 
 def check_rows(result: Result, lang: str) -> tuple[list[str], list[list[str]]]:
