@@ -88,6 +88,15 @@ def test_different_particles_show_as_parameter_uncertainty(small, tmp_path) -> N
     again = CliRunner().invoke(app, compare_args(small[:1], tmp_path, "two", "--posterior", "3", "--particles",
                                                  str(particles), "--seed", "2", "--overwrite"))
     assert again.exit_code == 0 and "6 already in" in again.stderr and "0 to run" in again.stderr   # resumes, draws kept
+    assert "6 runs planned (1 scenarios x 3 draws x 2 reps)" in again.stderr  # it said "x 2 reps" with 6 runs
+
+
+def test_without_particles_the_shipped_calibration_is_drawn_from_any_folder(small, tmp_path, monkeypatch) -> None:  # noqa: F811
+    # The default was the relative path data/calibrated_particles.csv: from any other folder "no such file".
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, compare_args(small[:1], tmp_path, "shipped", "--posterior", "2", "--years", "0.25"))
+    assert result.exit_code == 0, result.output
+    assert "msosim/data/calibrated_particles.csv" in result.stderr.replace("\\", "/")
 
 
 BAD = [("missing.csv", None, "no such file"),

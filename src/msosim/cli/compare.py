@@ -61,7 +61,7 @@ def compare(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace msosim's previous report (and brief) there")] = False,
     max_memory: Annotated[str | None, typer.Option(help="refuse runs expected to need more, e.g. 2G (default: the free memory)", callback=size_option)] = None,
     posterior: Annotated[int | None, typer.Option(min=1, max=1000, help="draw N parameter sets from the calibration's weighted particles (--particles), each run --reps times; prints parameter uncertainty against chance per outcome")] = None,
-    particles: Annotated[Path, typer.Option(help="weighted particles written by `msosim calibrate` (for --posterior)")] = Path("data/calibrated_particles.csv"),
+    particles: Annotated[Path | None, typer.Option(help="weighted particles written by `msosim calibrate` (for --posterior; default: the calibration msosim ships, data/calibrated_particles.csv)")] = None,
 ) -> None:
     """Run replications of scenarios in parallel, store every run, print the findings and the paired comparison, write the report."""
     from ..experiments.batch import RunFailed, load_scenarios, progress_bar, run_comparison
@@ -93,6 +93,10 @@ def compare(
         for config, result in scaled[1:]:
             cli.err.print(budget_neutral_line(config.name, configs[0].name, result.factor, result.gap, result.iterations,
                                               min(reps, 3), lang.value), highlight=False, soft_wrap=True)
+    if particles is None:  # the shipped calibration's particles, wherever the command runs from
+        from importlib import resources
+
+        particles = Path(str(resources.files("msosim.data").joinpath("calibrated_particles.csv")))
     drawn = posterior_cli.prepare(particles, posterior, seed, configs)
     workers = workers or os.cpu_count() or 1
     try:
@@ -107,7 +111,8 @@ def compare(
     def on_start(total: int, todo: int) -> None:
         state.update(total=total, todo=todo)
         plan = f"{todo} to run on {min(workers, todo)} worker(s)" if todo else "0 to run"
-        cli.err.print(f"{total} runs planned ({len(configs)} scenarios x {reps} reps), {total - todo} already in "
+        draws = f"{posterior} draws x " if posterior else ""
+        cli.err.print(f"{total} runs planned ({len(configs)} scenarios x {draws}{reps} reps), {total - todo} already in "
                       f"{store}, {plan}", highlight=False, soft_wrap=True)
         bar.update(task, total=todo)
         bar.start()
