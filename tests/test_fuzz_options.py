@@ -41,7 +41,7 @@ def command(name: str, work: Path) -> tuple[list[str], list[str]]:
                      "--report", str(work / "r"), "--lang", "en"],
                     ["--reps", "--years", "--seed", "--workers", "--max-memory"]),
         "validate": (["validate", "--reps", "1", "--years", "0.25", "--scale", "district", "--workers", "1",
-                      "--long-years", "0.25", "--baseline", str(SCENARIOS / "baseline.yaml"), "--institutional",
+                      "--long-years", "1", "--baseline", str(SCENARIOS / "baseline.yaml"), "--institutional",
                       str(SCENARIOS / "institutional.yaml")],
                      ["--reps", "--years", "--seed", "--workers", "--max-memory", "--long-years", "--long-reps"]),
         "sweep": (["sweep", ISHIGAMI, "--n", "2", "--workers", "1", "--store", store],

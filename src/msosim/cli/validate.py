@@ -76,6 +76,8 @@ def validate(
                           long_years=long_years, long_reps=long_reps)
     except ScenarioError as exc:
         cli.fail(str(exc))
+    if plan.long_reps and long_years < 1.0:  # the long run's checks compare whole years (its table failed below 2 steps)
+        cli.fail(f"--long-years: value '{long_years:g}': shorter than a year; allowed: at least 1 year, or --long-reps 0")
     jobs = len(plan.jobs())
     check_runs(list(plan.scenarios.values()), max(years, long_years if plan.long_reps else 0.0), jobs, workers,
                max_memory)

@@ -21,6 +21,7 @@ from .batch import RunResult, RunSpec, deferred_interrupt, provenance, run_one
 from .optimize_file import Objective, Optimisation, check_values
 from .particles import draw, read_particles
 from .store import Store
+from .sweep import store_items
 
 DRAW_SEED_OFFSET = 7919  # the re-evaluation's draws use seed + this: other particles than the search's
 
@@ -91,10 +92,7 @@ def run_missing(store: Store, specs: Sequence[RunSpec], execute,
     origin = provenance()
 
     def keep(results: list[RunResult]) -> None:
-        items = [({"scenario_hash": r.spec.scenario_hash, "seed": r.spec.seed, "years": r.spec.years,
-                   "scenario_name": r.spec.scenario_name, "scenario_json": r.spec.scenario_json,
-                   "steps_per_year": r.steps_per_year, **origin, "wall_seconds": r.wall_seconds},
-                  r.model, r.lifetimes, r.outcomes) for r in results]
+        items = store_items(results, origin)
         with deferred_interrupt():  # a Ctrl-C during the write comes after it is stored
             store.add_runs(items)
         if on_stored is not None:

@@ -29,6 +29,14 @@ def chunk_size(todo: int, parallelism: int) -> int:
     return max(1, min(16, math.ceil(todo / (16 * max(1, parallelism)))))
 
 
+def store_items(results: list, origin: dict) -> list[tuple]:
+    """The store's rows of finished runs (Store.add_runs): run key, names, provenance, and the run's tables."""
+    return [({"scenario_hash": r.spec.scenario_hash, "seed": r.spec.seed, "years": r.spec.years,
+              "scenario_name": r.spec.scenario_name, "scenario_json": r.spec.scenario_json,
+              "steps_per_year": r.steps_per_year, **origin, "wall_seconds": r.wall_seconds},
+             r.model, r.lifetimes, r.outcomes) for r in results]
+
+
 def run_design(store: Store, design: Design, execute, *, size: int | None = None,
                on_start: Callable[[int, int], None] | None = None,
                on_stored: Callable[[list[RunResult]], None] | None = None, run: RunFunction | None = None,
@@ -52,10 +60,7 @@ def run_design(store: Store, design: Design, execute, *, size: int | None = None
     origin = provenance()
 
     def keep(results: list[RunResult]) -> None:
-        items = [({"scenario_hash": r.spec.scenario_hash, "seed": r.spec.seed, "years": r.spec.years,
-                   "scenario_name": r.spec.scenario_name, "scenario_json": r.spec.scenario_json,
-                   "steps_per_year": r.steps_per_year, **origin, "wall_seconds": r.wall_seconds},
-                  r.model, r.lifetimes, r.outcomes) for r in results]
+        items = store_items(results, origin)
         with deferred_interrupt():  # a Ctrl-C during the write comes after it is stored and counted
             for result in results:
                 kept_tables.write(store, result)
