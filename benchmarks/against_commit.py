@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gc
 import io
+import os
 import statistics
 import subprocess
 import sys
@@ -34,9 +35,11 @@ from per_agent_baseline import NATIONAL_MSOS, BareModel, time_decade  # noqa: E4
 PREVIOUS = "msosim_previous"
 
 
-def extract(commit: str, folder: Path) -> None:
-    """The commit's src/msosim as the package `msosim_previous` in `folder`."""
-    archive = subprocess.run(["git", "archive", commit, "src/msosim"], cwd=ROOT, check=True,
+def extract(commit: str, folder: Path) -> Path:
+    """The commit's src/msosim as the package `msosim_previous` in `folder`, with its own scenarios/ and data
+    (the data link); returns its baseline scenario: each version runs the baseline it was calibrated for, and a
+    scenario key added since (e.g. description_de) would make the earlier schema refuse today's file."""
+    archive = subprocess.run(["git", "archive", commit, "src/msosim", "scenarios", "data"], cwd=ROOT, check=True,
                              capture_output=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
@@ -44,12 +47,18 @@ def extract(commit: str, folder: Path) -> None:
     (folder / "src" / "msosim").rename(package)
     population = package / "population.py"
     population.write_text(population.read_text().replace('"msosim.data"', f'"{PREVIOUS}.data"'))
+    link = folder / "data"  # pointed at src/msosim/data, renamed above; the earlier loader is told the folder is allowed
+    link.unlink()
+    link.symlink_to(package / "data")
+    os.environ["MSOSIM_EXTENDS_PATH"] = os.pathsep.join(filter(None, [os.environ.get("MSOSIM_EXTENDS_PATH"),
+                                                                     str(package / "data")]))
+    return folder / "scenarios" / "baseline.yaml"
 
 
-def decade(model_class, overrides: dict | None = None) -> float:
+def decade(model_class, overrides: dict | None = None, baseline: Path = BASELINE) -> float:
     gc.collect()
     started = time.perf_counter()
-    model_class(BASELINE, seed=1, **(overrides or {})).run(10).tables()
+    model_class(baseline, seed=1, **(overrides or {})).run(10).tables()
     return time.perf_counter() - started
 
 
@@ -63,16 +72,16 @@ def main() -> None:
     args = parser.parse_args()
     now_overrides = dict(item.split("=", 1) for item in args.now_set)
     with tempfile.TemporaryDirectory() as folder:
-        extract(args.commit, Path(folder))
+        previous_baseline = extract(args.commit, Path(folder))
         sys.path.insert(0, folder)
         from msosim_previous.model import MSOModel as Previous
 
         from msosim.model import MSOModel as Now
 
-        decade(Previous), decade(Now, now_overrides)  # warm: imports, caches
+        decade(Previous, baseline=previous_baseline), decade(Now, now_overrides)  # warm: imports, caches
         times: dict[str, list[float]] = {"previous": [], "now": [], "mesa_bare": []}
         for repeat in range(args.repeats):
-            times["previous"].append(decade(Previous))
+            times["previous"].append(decade(Previous, baseline=previous_baseline))
             times["now"].append(decade(Now, now_overrides))
             gc.collect()
             times["mesa_bare"].append(time_decade(BareModel, NATIONAL_MSOS, seed=repeat))
