@@ -170,3 +170,21 @@ def test_institutional_funding_loses_fewer_staff_at_cliffs_and_keeps_staff_flatt
                      "staff lost at cliffs, project minus institutional")
     assert_direction(outcome(institutional, _relative_staff_churn), outcome(project, _relative_staff_churn),
                      "month-to-month staff churn relative to mean staff, project minus institutional")
+
+
+def _msos_funded_after_the_first_year(tables, spy) -> float:
+    """MSOs paid by a grant of the programmes in policy scope awarded after the first year (the initial grants and
+    the first calls are the same under both policies' budgets)."""
+    g = tables["grants"]
+    in_scope = ~g["funder"].astype(str).str.startswith(("structure_programme", "micro_grants"))
+    return float(g.loc[in_scope & (g["awarded_step"] > spy) & (g["paid"] > 0), "mso"].nunique())
+
+
+def test_concentration_institutional_funding_at_the_same_budgets_reaches_fewer_msos() -> None:
+    """docs/ODD.md 1.2, concentration: core grants cover an MSO's whole position with its office and the overhead
+    it really needs, and run eight years, renewed; at the same budgets they pay fewer MSOs than projects of one to
+    three years, which pass through many hands (district, 5 years, seeds 1-5)."""
+    project = outcome({"policy.funding_mode": "project"}, _msos_funded_after_the_first_year)
+    institutional = outcome({"policy.funding_mode": "institutional"}, _msos_funded_after_the_first_year)
+    assert_direction(institutional, project, "MSOs funded after the first year, project minus institutional")
+    assert (institutional < 0.5 * project).all(), (institutional, project)
