@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -28,17 +29,10 @@ GROUPS = ("volunteer_only_start", "staffed_start", "founded")
 
 
 def parse_condition(text: str) -> tuple[str, dict]:
+    """'name=key=value,key=value' -> (name, {key: value}); values are read as YAML scalars (0.0, 1, institutional)."""
     name, _, rest = text.partition("=")
-    overrides = {}
-    for part in filter(None, rest.split(",")):
-        key, _, value = part.partition("=")
-        try:
-            overrides[key] = float(value) if "." in value or value.isdigit() else value
-        except ValueError:
-            overrides[key] = value
-        if isinstance(overrides[key], float) and overrides[key].is_integer() and "." not in value:
-            overrides[key] = int(overrides[key])
-    return name, overrides
+    pairs = (part.partition("=") for part in filter(None, rest.split(",")))
+    return name, {key: yaml.safe_load(value) for key, _, value in pairs}
 
 
 def run_one(scale: str, overrides: dict, seed: int, years: float) -> dict[str, float]:
