@@ -192,7 +192,7 @@ def dissolution_by_reform_funding(measured, reform: str, funded: bool) -> dict[s
 
 def test_institutional_funding_lowers_dissolution_of_the_staffed_msos_it_funds(measured) -> None:
     # Issue 15, point 6. Over all MSOs staffed at the start the reform makes no clear difference at district scale
-    # (mean paired difference of their dissolved share -0.005 over these seeds; nationally, 15 years, 4 seeds about
+    # (mean paired difference of their dissolved share -0.005 over these seeds; nationally, 15 years, 6 seeds about
     # -0.6 points): the same budgets as core grants, larger (office and the overhead really needed) and renewed
     # after eight years, fund fewer MSOs (docs/ODD.md 1.2, "concentration"). The direction holds for the MSOs the
     # reform funds: 6.9% -> 5.0% dissolved after the first year (seeds 1-12), and the test below names the others.
