@@ -639,6 +639,18 @@ def per_call(probability: float, calls: int) -> float:
     return probability if calls == 1 else 1.0 - (1.0 - probability) ** (1.0 / calls)
 
 
+def call_can_award(model: MSOModel, funder: Funder, start: int) -> bool:
+    """Can the funder's call award its smallest grant from one of its pools?"""
+    pools = funder.pools()
+    smallest = min(funder.config.min_award, funder.config.max_award)
+    for kind, share in pools:
+        room = funder.budget * share * model.factors.budget
+        budget = min(room - owed(model, funder, kind if len(pools) > 1 else None, start), room / len(funder.calls))
+        if budget >= smallest:
+            return True
+    return False
+
+
 def run_call(model: MSOModel, funders: list[Funder], draws: Draws) -> None:
     """A programme's call (one funder, or its funders in the Länder calling this step): eligible MSOs that can
     co-fund their ask may apply; each funder ranks its applications and awards down its ranking while the
@@ -647,6 +659,9 @@ def run_call(model: MSOModel, funders: list[Funder], draws: Draws) -> None:
     m, cfg, t = model.msos, model.config, model.t
     first = funders[0]
     start = t + first.config.start_lag_months * cfg.steps_per_year // 12
+    funders = [f for f in funders if call_can_award(model, f, start)]  # a call opens only with money to award
+    if not funders:
+        return
     funder_of = {}
     for i in range(m.n):
         for f in funders:

@@ -9,7 +9,8 @@ from numpy.testing import assert_allclose
 
 from msosim import MSOModel
 from msosim.state import FIELDS
-from msosim.submodels.grants import _eligible, application_hours, decide_to_apply, run_call, score_applications
+from msosim.submodels.grants import (_eligible, application_hours, decide_to_apply, open_calls, run_call,
+                                     score_applications)
 
 from .mechanism_helpers import (LARGE, add_grant, assert_binomial, assert_direction, funder_named, hand_made,
                                 outcome, small_model)
@@ -169,7 +170,8 @@ def test_score_selection_concentrates_funding_more_than_lotteries_matthew_effect
 
 
 def _volunteer_only_applicants(cofunding_share: float) -> np.ndarray:
-    model = MSOModel(None, seed=1, **LARGE, **{"policy.cofunding_share": cofunding_share})
+    # twice the budget: at the first step the running grants owe all of today's, and a call opens only with money
+    model = MSOModel(None, seed=1, **LARGE, **{"policy.cofunding_share": cofunding_share, "policy.budget_factor": 2})
     model.t = 1
     run_call(model, funder_named(model, "federal_integration"))
     applied = model.event_frame().query("event == 'grant_applied'")["mso"].to_numpy()
@@ -204,3 +206,21 @@ def test_apply_probability_is_defined_when_neither_hours_nor_slack_are_left() ->
         warnings.simplefilter("error")
         applies = decide_to_apply(model, funder, np.arange(3), application_hours(model, funder, np.arange(3)))
     assert applies.dtype == bool and applies.shape == (3,)
+
+
+def test_a_funder_without_money_to_award_opens_no_call() -> None:
+    """A fully committed programme runs no round: no one spends hours on it or collects a rejection (issue 15)."""
+    applied = {}
+    for factor in (1, 2):
+        model = MSOModel(None, seed=1, **LARGE, **{"policy.budget_factor": factor})
+        model.t = 1
+        funder = funder_named(model, "federal_integration")
+        hours_before = model.msos.application_hours.sum()
+        run_call(model, funder)
+        events = model.event_frame()
+        applied[factor] = int((events["event"] == "grant_applied").sum())
+        if factor == 1:  # the running grants owe the whole year's budget at the first step
+            assert open_calls(model, [funder], model.t) == []
+            assert not (events["event"] == "grant_rejected").any()
+            assert model.msos.application_hours.sum() == hours_before
+    assert applied[1] == 0 < applied[2]

@@ -106,7 +106,7 @@ def snapshot(model: MSOModel, events_before: int) -> dict:
 def new_events(model: MSOModel, events_before: int) -> pd.DataFrame:
     """The events logged since `events_before`, in a canonical order (the log's order is not part of the model)."""
     frame = model.event_frame().iloc[events_before:]
-    keys = ["event", "mso", "cause", "funder", "partner", "rank", "amount", "hours", "score", "staff_fte"]
+    keys = ["step", "event", "mso", "cause", "funder", "partner", "rank", "amount", "hours", "score", "staff_fte"]
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
