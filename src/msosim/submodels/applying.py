@@ -21,7 +21,8 @@ def uninformed(model: MSOModel, rows: np.ndarray) -> np.ndarray:
     who = rows[alone]
     gap = a.information_gap * (1.0 - model.config.overlay.application_support)
     gap = gap * np.where(m.federation[who], 1.0 - a.federation_information, 1.0)
-    gap *= (1.0 - a.tie_information) ** tie_counts(model, who)
+    if a.tie_information > 0:  # else each tie's factor is 1: counting the ties (a pass over all of them) changes nothing
+        gap *= (1.0 - a.tie_information) ** tie_counts(model, who)
     out[alone] = gap
     return out
 
@@ -60,7 +61,9 @@ def financing_secured(model: MSOModel, rows: np.ndarray, start: int, new_share: 
     at `start` from its reserves and free own income (less a position it pays from it, own_staff.py) until the last of them ends (times `financing_horizon`;
     VV zu § 44 BHO/LHO Nr. 1.2: no grant for a project whose total financing is not secured)."""
     m, fin, g, n = model.msos, model.config.finance, model.grants, model.grants.n
-    running = (g.active[:n] & (g.end[:n] > start)).nonzero()[0]
+    wanted = np.zeros(m.n, dtype=bool)  # only the grants of `rows` matter: sums and maxima below are per MSO
+    wanted[rows] = True
+    running = (g.active[:n] & (g.end[:n] > start) & wanted[g.mso[:n]]).nonzero()[0]
     shares = own_share(model, g.staff_fte[running], g.material_per_year[running], g.amount_per_year[running])
     carried = np.bincount(g.mso[running], weights=shares, minlength=m.n)[rows] + new_share
     horizon = np.zeros(m.n)

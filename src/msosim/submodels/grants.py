@@ -74,9 +74,10 @@ def application_hours(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.n
     return hours
 
 
-def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np.ndarray) -> np.ndarray:
+def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np.ndarray | None = None) -> np.ndarray:
     """Each eligible MSO applies with a probability that falls with the hours it costs (a year's chance, spread
-    evenly over a funder's calls when it has several)."""
+    evenly over a funder's calls when it has several); `hours` None: `application_hours`, worked out only where
+    the draw can lead to an application."""
     m, cfg = model.msos, model.config
     calls = len(funder.calls)
     draws = model.rng.random(rows.size)
@@ -89,7 +90,7 @@ def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np
     slack *= m.volunteers[who]
     slack += m.staff_fte[who] * cfg.services.staff_admin_hours
     slack *= cfg.applications.preparation_months
-    total = slack + hours[near]
+    total = slack + (application_hours(model, funder, who) if hours is None else hours[near])
     free = total <= 0  # no hours asked and none to give: affordable
     if free.any():
         slack[free], total[free] = 1.0, 1.0
@@ -211,9 +212,9 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     ok, which = _eligible(model, funders, start)
     rows = ok.nonzero()[0]
     which = which[rows]
+    keen = decide_to_apply(model, first, rows).nonzero()[0]
+    rows, which = rows[keen], which[keen]
     hours = application_hours(model, first, rows)
-    keen = decide_to_apply(model, first, rows, hours).nonzero()[0]
-    rows, which, hours = rows[keen], which[keen], hours[keen]
     # those who would apply work out their project; they apply if they can pay the co-funding in cash
     # and carry their own share of all their grants (total financing secured)
     project_terms = _asks(model, first, rows, PROJECT)
