@@ -104,7 +104,8 @@ def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np
     p_maybe = p[draws[near] < p]
     discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[rows[maybe]]
     applies = np.zeros(rows.size, dtype=bool)
-    applies[maybe] = (draws[maybe] < p_maybe * discouraged) & ~unaware(model, rows[maybe])
+    keen = maybe[draws[maybe] < p_maybe * discouraged]
+    applies[keen] = ~unaware(model, rows[keen])
     return applies
 
 

@@ -92,6 +92,14 @@ class RunningGrants:
         self.project_cost_per_year = g.project_cost_per_year[:n][paying]
         self.project, self.institutional = self.kind == PROJECT, self.kind == INSTITUTIONAL  # masks
         self.only_projects = not self.institutional.any()
+        self.size = model.msos.n
+        self._funded_fte: np.ndarray | None = None
+
+    def funded_fte(self) -> np.ndarray:
+        """Staff FTE per MSO these grants pay (summed once; staffing and the unspent money both read it)."""
+        if self._funded_fte is None:
+            self._funded_fte = np.bincount(self.mso, weights=self.staff_fte, minlength=self.size)
+        return self._funded_fte
 
 
 def running_grants(model: MSOModel) -> RunningGrants:
@@ -108,7 +116,7 @@ def funded_fte(model: MSOModel, ahead: int = 0) -> np.ndarray:
     """Staff FTE per MSO paid by grants running now (or starting within `ahead` steps)."""
     running = running_grants(model)
     if ahead == 0:
-        return np.bincount(running.mso, weights=running.staff_fte, minlength=model.msos.n)
+        return running.funded_fte()
     g, n = model.grants, model.grants.n
     paying = running.live & (g.start[:n] <= model.t + ahead)
     return np.bincount(g.mso[:n][paying], weights=g.staff_fte[:n][paying], minlength=model.msos.n)
