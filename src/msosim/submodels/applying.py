@@ -17,11 +17,11 @@ def uninformed(model: MSOModel, rows: np.ndarray) -> np.ndarray:
     support, federation membership and each tie to another MSO (staffed MSOs: 0, staff follow the calls)."""
     out = np.zeros(rows.size)
     alone = (model.msos.staff_fte[rows] <= 0).nonzero()[0]
-    out[alone] = information_gap(model, rows[alone])
+    out[alone] = _information_gap(model, rows[alone])
     return out
 
 
-def information_gap(model: MSOModel, who: np.ndarray) -> np.ndarray | float:
+def _information_gap(model: MSOModel, who: np.ndarray) -> np.ndarray | float:
     """`uninformed` for volunteer-only MSOs `who` (a number when it is the same for all of them)."""
     m, a = model.msos, model.config.applications
     gap = a.information_gap * (1.0 - model.config.overlay.application_support)
@@ -54,7 +54,7 @@ def unaware(model: MSOModel, rows: np.ndarray) -> np.ndarray:
     out = np.zeros(rows.size, dtype=bool)  # staffed MSOs: a gap of 0, never above `information` (in [0, 1))
     alone = (m.staff_fte[rows] <= 0).nonzero()[0]
     who = rows[alone]
-    out[alone] = m.information[who] < information_gap(model, who)
+    out[alone] = m.information[who] < _information_gap(model, who)
     return out
 
 

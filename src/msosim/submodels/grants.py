@@ -79,12 +79,13 @@ def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np
     evenly over a funder's calls when it has several); `hours` None: `application_hours`, worked out only where
     the draw can lead to an application. A mask over `rows`."""
     applies = np.zeros(rows.size, dtype=bool)
-    applies[applying(model, funder, rows, hours)] = True
+    applies[_applying(model, funder, rows, hours)[0]] = True
     return applies
 
 
-def applying(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np.ndarray | None = None) -> np.ndarray:
-    """`decide_to_apply` as the positions in `rows` of those who apply (ascending)."""
+def _applying(model: MSOModel, funder: Funder, rows: np.ndarray,
+             hours: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """`decide_to_apply` as the positions in `rows` of those who apply (ascending), and their application hours."""
     m, cfg = model.msos, model.config
     calls = len(funder.calls)
     draws = model.rng.random(rows.size)
@@ -97,7 +98,8 @@ def applying(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np.ndarra
     slack *= m.volunteers[who]
     slack += m.staff_fte[who] * cfg.services.staff_admin_hours
     slack *= cfg.applications.preparation_months
-    total = slack + (application_hours(model, funder, who) if hours is None else hours[near])
+    hours = application_hours(model, funder, who) if hours is None else hours[near]
+    total = slack + hours
     free = total <= 0  # no hours asked and none to give: affordable
     if free.any():
         slack[free], total[free] = 1.0, 1.0
@@ -113,7 +115,7 @@ def applying(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np.ndarra
     discouraged *= p[below]
     keen = below[draws[below] < discouraged]
     keen = keen[~unaware(model, who[keen])]
-    return near[keen]
+    return near[keen], hours[keen]
 
 
 def grant_terms(model: MSOModel, funder: Funder, kind: int, direct: np.ndarray, staff_share: float):
@@ -225,9 +227,8 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     ok, which = _eligible(model, funders, start)
     rows = ok.nonzero()[0]
     which = which[rows] if len(funders) > 1 else np.zeros(rows.size, dtype=which.dtype)
-    keen = applying(model, first, rows)
+    keen, hours = _applying(model, first, rows)
     rows, which = rows[keen], which[keen]
-    hours = application_hours(model, first, rows)
     # those who would apply work out their project; they apply if they can pay the co-funding in cash
     # and carry their own share of all their grants (total financing secured)
     project_terms = _asks(model, first, rows, PROJECT)
