@@ -55,10 +55,15 @@ def extract(commit: str, folder: Path) -> Path:
     return folder / "scenarios" / "baseline.yaml"
 
 
-def decade(model_class, overrides: dict | None = None, baseline: Path = BASELINE) -> float:
+CPU_SECONDS: dict[str, list[float]] = {"previous": [], "now": []}  # process CPU seconds of each timed decade
+
+
+def decade(model_class, overrides: dict | None = None, baseline: Path = BASELINE, record: str | None = None) -> float:
     gc.collect()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     model_class(baseline, seed=1, **(overrides or {})).run(10).tables()
+    if record is not None:
+        CPU_SECONDS[record].append(time.process_time() - cpu)
     return time.perf_counter() - started
 
 
@@ -81,8 +86,8 @@ def main() -> None:
         decade(Previous, baseline=previous_baseline), decade(Now, now_overrides)  # warm: imports, caches
         times: dict[str, list[float]] = {"previous": [], "now": [], "mesa_bare": []}
         for repeat in range(args.repeats):
-            times["previous"].append(decade(Previous, baseline=previous_baseline))
-            times["now"].append(decade(Now, now_overrides))
+            times["previous"].append(decade(Previous, baseline=previous_baseline, record="previous"))
+            times["now"].append(decade(Now, now_overrides, record="now"))
             gc.collect()
             times["mesa_bare"].append(time_decade(BareModel, NATIONAL_MSOS, seed=repeat))
     median = {name: statistics.median(values) for name, values in times.items()}
@@ -90,6 +95,9 @@ def main() -> None:
         print(f"{name:10s} median {median[name]:.3f} s   ({', '.join(f'{v:.2f}' for v in values)})")
     print(f"now / previous {median['now'] / median['previous']:.2f}   now / Mesa bare {median['now'] / median['mesa_bare']:.2f}"
           f"   previous / Mesa bare {median['previous'] / median['mesa_bare']:.2f}   (previous = {args.commit})")
+    cpu = {name: statistics.median(values) for name, values in CPU_SECONDS.items()}
+    print(f"CPU seconds (process time; less disturbed by other processes on a busy machine): previous median "
+          f"{cpu['previous']:.3f} s, now {cpu['now']:.3f} s, now / previous {cpu['now'] / cpu['previous']:.2f}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@
     python benchmarks/run.py            # everything, including 1,340,000 MSOs (a few minutes, several GB)
     python benchmarks/run.py --quick    # without the 1,340,000-MSO point
     python benchmarks/run.py --json results.json
+    python benchmarks/run.py --engine   # only issue 20's targets 1-3 (engine_targets.py), about a minute
+
+The last rows are issue 20's targets 1-3 (the ensemble engine, benchmarks/engine_targets.py); the exit status
+is 0 only when those three pass (1 otherwise, also with --quick), whatever the other rows say.
 
 Wall times are `time.perf_counter` medians over repeats. Ratios compare figures measured in this
 same invocation, interleaved (msosim, Mesa, msosim, Mesa, ...) so that a busy machine slows both
@@ -35,6 +39,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import mesa  # noqa: E402
 import numpy as np  # noqa: E402
 
+import engine_targets  # noqa: E402
 from per_agent_baseline import BareModel, ToyMSOModel, time_decade  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -338,17 +343,22 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument("--repeats", type=int, default=5, help="repeats of the head-to-head timings (median)")
     parser.add_argument("--sobol", action="store_true", help="also run the 1,024-run national Sobol sweep (~10 min)")
+    parser.add_argument("--engine", action="store_true", help="only issue 20's targets 1-3 (engine_targets.py)")
     parser.add_argument("--probe", nargs=2, metavar=("N_MSOS", "YEARS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
         print(json.dumps(probe(int(args.probe[0]), float(args.probe[1]))))
         return
     info = machine()
-    rows, medians = head_to_head(args.repeats)
-    scale_rows, scale = scaling(args.quick)
-    rows += scale_rows
-    rows += throughput(args.quick, args.sobol)
-    rows += dashboard_step()
+    rows, medians, scale = [], None, {}
+    if not args.engine:
+        rows, medians = head_to_head(args.repeats)
+        scale_rows, scale = scaling(args.quick)
+        rows += scale_rows
+        rows += throughput(args.quick, args.sobol)
+        rows += dashboard_step()
+    engine = [Row(*row) for row in engine_targets.rows(medians, repeats=args.repeats)]
+    rows += engine
     load_after = [round(x, 2) for x in os.getloadavg()]
     print_table(rows, info, load_after)
     if args.json:
@@ -356,6 +366,7 @@ def main() -> None:
                    "rows": [asdict(r) for r in rows], "medians_s": medians, "scaling": scale}
         args.json.write_text(json.dumps(payload, indent=2, default=float))
         print(f"written: {args.json}")
+    sys.exit(0 if all(row.passed for row in engine) else 1)  # issue 20: --quick exits 0 only when its targets 1-3 pass
 
 
 if __name__ == "__main__":

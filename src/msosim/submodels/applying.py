@@ -15,15 +15,21 @@ if TYPE_CHECKING:
 def uninformed(model: MSOModel, rows: np.ndarray) -> np.ndarray:
     """Chance a volunteer-only MSO does not learn of a call: the information gap, closed in part by application
     support, federation membership and each tie to another MSO (staffed MSOs: 0, staff follow the calls)."""
-    m, a = model.msos, model.config.applications
     out = np.zeros(rows.size)
-    alone = (m.staff_fte[rows] <= 0).nonzero()[0]
-    who = rows[alone]
-    gap = a.information_gap * (1.0 - model.config.overlay.application_support)
-    gap = gap * np.where(m.federation[who], 1.0 - a.federation_information, 1.0)
-    gap *= (1.0 - a.tie_information) ** tie_counts(model, who)
-    out[alone] = gap
+    alone = (model.msos.staff_fte[rows] <= 0).nonzero()[0]
+    out[alone] = _information_gap(model, rows[alone])
     return out
+
+
+def _information_gap(model: MSOModel, who: np.ndarray) -> np.ndarray | float:
+    """`uninformed` for volunteer-only MSOs `who` (a number when it is the same for all of them)."""
+    m, a = model.msos, model.config.applications
+    gap = a.information_gap * (1.0 - model.config.overlay.application_support)
+    if a.federation_information > 0:  # else the factor is 1 for every MSO
+        gap = gap * np.where(m.federation[who], 1.0 - a.federation_information, 1.0)
+    if a.tie_information > 0:  # else each tie's factor is 1: counting the ties (a pass over all of them) changes nothing
+        gap = gap * (1.0 - a.tie_information) ** tie_counts(model, who)
+    return gap
 
 
 def tie_counts(model: MSOModel, rows: np.ndarray) -> np.ndarray:
@@ -44,7 +50,12 @@ def unaware(model: MSOModel, rows: np.ndarray) -> np.ndarray:
     """Whether each MSO misses a call: its access to information on calls (`information`, drawn once) is below
     its gap (`uninformed`); lasting, so the same MSOs miss call after call until support, a federation or ties
     close their gap (BIM 2018: half of the initiatives lack information on funding)."""
-    return model.msos.information[rows] < uninformed(model, rows)
+    m = model.msos
+    out = np.zeros(rows.size, dtype=bool)  # staffed MSOs: a gap of 0, never above `information` (in [0, 1))
+    alone = (m.staff_fte[rows] <= 0).nonzero()[0]
+    who = rows[alone]
+    out[alone] = m.information[who] < _information_gap(model, who)
+    return out
 
 
 def own_share(model: MSOModel, fte, material, amount):
@@ -60,7 +71,9 @@ def financing_secured(model: MSOModel, rows: np.ndarray, start: int, new_share: 
     at `start` from its reserves and free own income (less a position it pays from it, own_staff.py) until the last of them ends (times `financing_horizon`;
     VV zu § 44 BHO/LHO Nr. 1.2: no grant for a project whose total financing is not secured)."""
     m, fin, g, n = model.msos, model.config.finance, model.grants, model.grants.n
-    running = (g.active[:n] & (g.end[:n] > start)).nonzero()[0]
+    wanted = np.zeros(m.n, dtype=bool)  # only the grants of `rows` matter: sums and maxima below are per MSO
+    wanted[rows] = True
+    running = (g.active[:n] & (g.end[:n] > start) & wanted[g.mso[:n]]).nonzero()[0]
     shares = own_share(model, g.staff_fte[running], g.material_per_year[running], g.amount_per_year[running])
     carried = np.bincount(g.mso[running], weights=shares, minlength=m.n)[rows] + new_share
     horizon = np.zeros(m.n)

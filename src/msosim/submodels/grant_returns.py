@@ -26,7 +26,7 @@ def book_unspent(model: MSOModel, running, staff_fte: np.ndarray) -> None:
     if running.staff_fte.size == 0:
         return
     fin, spy, n = model.config.finance, model.config.steps_per_year, model.msos.n
-    funded = np.bincount(running.mso, weights=running.staff_fte, minlength=n)
+    funded = running.funded_fte()
     short = staff_fte < funded - 1e-12  # MSOs with positions still vacant (most have none)
     if not short.any():
         return

@@ -74,9 +74,18 @@ def application_hours(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.n
     return hours
 
 
-def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np.ndarray) -> np.ndarray:
+def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np.ndarray | None = None) -> np.ndarray:
     """Each eligible MSO applies with a probability that falls with the hours it costs (a year's chance, spread
-    evenly over a funder's calls when it has several)."""
+    evenly over a funder's calls when it has several); `hours` None: `application_hours`, worked out only where
+    the draw can lead to an application. A mask over `rows`."""
+    applies = np.zeros(rows.size, dtype=bool)
+    applies[_applying(model, funder, rows, hours)[0]] = True
+    return applies
+
+
+def _applying(model: MSOModel, funder: Funder, rows: np.ndarray,
+             hours: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """`decide_to_apply` as the positions in `rows` of those who apply (ascending), and their application hours."""
     m, cfg = model.msos, model.config
     calls = len(funder.calls)
     draws = model.rng.random(rows.size)
@@ -89,7 +98,8 @@ def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np
     slack *= m.volunteers[who]
     slack += m.staff_fte[who] * cfg.services.staff_admin_hours
     slack *= cfg.applications.preparation_months
-    total = slack + hours[near]
+    hours = application_hours(model, funder, who) if hours is None else hours[near]
+    total = slack + hours
     free = total <= 0  # no hours asked and none to give: affordable
     if free.any():
         slack[free], total[free] = 1.0, 1.0
@@ -99,12 +109,13 @@ def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np
         p = 1.0 - (1.0 - p) ** (1.0 / calls)
     # missing the call (unaware: 0 or 1) and discouragement by past rejections only lower p: work them out only
     # where the draw is below p
-    maybe = near[draws[near] < p]
-    p_maybe = p[draws[near] < p]
-    discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[rows[maybe]]
-    applies = np.zeros(rows.size, dtype=bool)
-    applies[maybe] = (draws[maybe] < p_maybe * discouraged) & ~unaware(model, rows[maybe])
-    return applies
+    draws = draws[near]
+    below = (draws < p).nonzero()[0]
+    discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[who[below]]
+    discouraged *= p[below]
+    keen = below[draws[below] < discouraged]
+    keen = keen[~unaware(model, who[keen])]
+    return near[keen], hours[keen]
 
 
 def grant_terms(model: MSOModel, funder: Funder, kind: int, direct: np.ndarray, staff_share: float):
@@ -194,7 +205,12 @@ def committed_by(model: MSOModel, funders: Sequence[Funder], kind: int | None, a
     mask = g.active[:n] & ((g.end[:n] > at_step) | (g.kind[:n] == INSTITUTIONAL))
     if kind is not None:
         mask &= g.kind[:n] == kind
-    owed = np.bincount(g.funder[:n][mask], weights=g.amount_per_year[:n][mask], minlength=len(model.funders))
+    if len(funders) == 1:  # one funder: its grants added up in the table's order (as bincount does), by cumsum
+        mask &= g.funder[:n] == funders[0].index
+        amounts = g.amount_per_year[:n][mask]
+        return np.array([amounts.cumsum()[-1] if amounts.size else 0.0])
+    rows = mask.nonzero()[0]  # gathering by index is cheaper than by mask twice, and sums in the same order
+    owed = np.bincount(g.funder[rows], weights=g.amount_per_year[rows], minlength=len(model.funders))
     return owed[[f.index for f in funders]]
 
 
@@ -240,10 +256,9 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
         return
     ok, which = _eligible(model, funders, start)
     rows = ok.nonzero()[0]
-    which = which[rows]
-    hours = application_hours(model, first, rows)
-    keen = decide_to_apply(model, first, rows, hours).nonzero()[0]
-    rows, which, hours = rows[keen], which[keen], hours[keen]
+    which = which[rows] if len(funders) > 1 else np.zeros(rows.size, dtype=which.dtype)
+    keen, hours = _applying(model, first, rows)
+    rows, which = rows[keen], which[keen]
     # those who would apply work out their project; they apply if they can pay the co-funding in cash
     # and carry their own share of all their grants (total financing secured)
     project_terms = _asks(model, first, rows, PROJECT)
@@ -282,8 +297,11 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
             asked = terms[0]
         else:
             asked = project_terms[0][applied[todo]]
-        bounds = np.searchsorted(which[todo], np.arange(len(funders) + 1))
-        fits = np.concatenate([np.cumsum(asked[a:b]) <= budget[k] for k, (a, b) in enumerate(pairwise(bounds))])
+        if len(funders) == 1:
+            fits = np.cumsum(asked) <= budget[0]
+        else:
+            bounds = np.searchsorted(which[todo], np.arange(len(funders) + 1))
+            fits = np.concatenate([np.cumsum(asked[a:b]) <= budget[k] for k, (a, b) in enumerate(pairwise(bounds))])
         chosen = todo[fits]
         awarded[chosen] = True
         if kind == INSTITUTIONAL:

@@ -85,13 +85,21 @@ class RunningGrants:
         self.key = key
         self.live = g.active[:n] & (g.end[:n] > t)  # paying now or still to start
         paying = self.live & (g.start[:n] <= t)
-        self.rows = paying.nonzero()[0]
-        self.mso, self.kind, self.funder = g.mso[:n][paying], g.kind[:n][paying], g.funder[:n][paying]
-        self.amount_per_year, self.staff_fte = g.amount_per_year[:n][paying], g.staff_fte[:n][paying]
-        self.material_per_year, self.in_kind_per_year = g.material_per_year[:n][paying], g.in_kind_per_year[:n][paying]
-        self.project_cost_per_year = g.project_cost_per_year[:n][paying]
+        rows = self.rows = paying.nonzero()[0]  # gathered by index: cheaper than by mask, column after column
+        self.mso, self.kind, self.funder = g.mso[rows], g.kind[rows], g.funder[rows]
+        self.amount_per_year, self.staff_fte = g.amount_per_year[rows], g.staff_fte[rows]
+        self.material_per_year, self.in_kind_per_year = g.material_per_year[rows], g.in_kind_per_year[rows]
+        self.project_cost_per_year = g.project_cost_per_year[rows]
         self.project, self.institutional = self.kind == PROJECT, self.kind == INSTITUTIONAL  # masks
         self.only_projects = not self.institutional.any()
+        self.size = model.msos.n
+        self._funded_fte: np.ndarray | None = None
+
+    def funded_fte(self) -> np.ndarray:
+        """Staff FTE per MSO these grants pay (summed once; staffing and the unspent money both read it)."""
+        if self._funded_fte is None:
+            self._funded_fte = np.bincount(self.mso, weights=self.staff_fte, minlength=self.size)
+        return self._funded_fte
 
 
 def running_grants(model: MSOModel) -> RunningGrants:
@@ -108,10 +116,10 @@ def funded_fte(model: MSOModel, ahead: int = 0) -> np.ndarray:
     """Staff FTE per MSO paid by grants running now (or starting within `ahead` steps)."""
     running = running_grants(model)
     if ahead == 0:
-        return np.bincount(running.mso, weights=running.staff_fte, minlength=model.msos.n)
+        return running.funded_fte()
     g, n = model.grants, model.grants.n
-    paying = running.live & (g.start[:n] <= model.t + ahead)
-    return np.bincount(g.mso[:n][paying], weights=g.staff_fte[:n][paying], minlength=model.msos.n)
+    paying = (running.live & (g.start[:n] <= model.t + ahead)).nonzero()[0]
+    return np.bincount(g.mso[paying], weights=g.staff_fte[paying], minlength=model.msos.n)
 
 
 def adjust_staff(model: MSOModel) -> None:

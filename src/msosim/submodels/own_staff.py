@@ -25,6 +25,9 @@ def own_funded_fte(model: MSOModel, rows: np.ndarray | None = None) -> np.ndarra
         return np.zeros_like(m.members[rows], dtype=float)
     fte = fin.own_position_cost / fin.staff_cost_per_fte
     free = m.members[rows] * fin.fee_per_member + m.donations_base[rows]
-    free *= model.factors.income
+    if model.factors.income != 1.0:  # scaled by events (times 1 changes nothing)
+        free *= model.factors.income
     free -= fin.base_costs_volunteer
-    return np.where(m.alive[rows] & (free >= fte * (fin.staff_cost_per_fte + fin.office_costs)), fte, 0.0)
+    pays = free >= fte * (fin.staff_cost_per_fte + fin.office_costs)
+    pays &= m.alive[rows]
+    return np.where(pays, fte, 0.0)

@@ -1,0 +1,130 @@
+"""Targets 1-3 of issue 20 (the ensemble engine), measured today: they fail until the engine is built.
+
+    python benchmarks/engine_targets.py            # the three rows alone (about a minute); exit 1 while any fails
+    python benchmarks/run.py --quick               # every target of the performance issue, then these three
+
+1. The national decade in one world <= 0.25 s, and Mesa's empty `shuffle_do` over 13,400 agents for the same
+   120 steps >= 3x as long, measured side by side (interleaved, medians) in one run.
+2. 20 district worlds batched: >= 8x the throughput (runs per second) of 20 separate district runs in one
+   process. The separate runs are measured (`msosim.api.run`, seeds 1-20, one after the other); the batched
+   path does not exist yet, so the row says "not built" and fails. `BATCHED` is where the engine plugs in: a
+   function `(scenario path, seeds) -> list of tables`, timed the same way.
+3. The dashboard's ensemble (2 policies x 20 paired district worlds) <= 100 ms server time per step
+   (`dashboard_ensemble.measure`: `EnsemblePair.step`, every replication of both policies, bands, snapshot).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from per_agent_baseline import NATIONAL_MSOS, BareModel, time_decade  # noqa: E402
+
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+DISTRICT = ROOT / "scenarios" / "district.yaml"
+
+DECADE_SECONDS = 0.25      # target 1: one national world
+MESA_SPEEDUP = 3.0         # target 1: Mesa bare / msosim
+DISTRICT_WORLDS = 20       # target 2
+BATCH_SPEEDUP = 8.0        # target 2: batched / separate runs per second
+ENSEMBLE_MS = 100.0        # target 3: server time per dashboard ensemble step
+ENSEMBLE_REPLICATIONS = 20
+
+# The batched engine (issue 20) is not built: None. When it is, a function (scenario path, seeds) -> tables per world.
+BATCHED: Callable[[Path, list[int]], list[dict]] | None = None
+
+
+def national_decade() -> float:
+    """Wall seconds of the reference run: build, ten years, tables (after a collection, as run.py's fresh_heap)."""
+    from msosim.model import MSOModel
+
+    gc.collect()
+    started = time.perf_counter()
+    MSOModel(BASELINE, seed=1).run(10).tables()
+    return time.perf_counter() - started
+
+
+def decade_medians(repeats: int) -> dict[str, float]:
+    """msosim's national decade and Mesa's bare model, interleaved, after one warm-up of each."""
+    national_decade()
+    time_decade(BareModel, NATIONAL_MSOS, seed=0)
+    times: dict[str, list[float]] = {"msosim": [], "mesa_bare": []}
+    for repeat in range(repeats):
+        times["msosim"].append(national_decade())
+        gc.collect()
+        times["mesa_bare"].append(time_decade(BareModel, NATIONAL_MSOS, seed=repeat))
+    return {key: statistics.median(values) for key, values in times.items()}
+
+
+def separate_district_runs(worlds: int = DISTRICT_WORLDS) -> float:
+    """Wall seconds of `worlds` district runs one after the other in this process (seeds 1..worlds)."""
+    from msosim.api import run
+
+    run(DISTRICT, seed=0, years=0.1)  # warm: imports, scenario cache
+    gc.collect()
+    started = time.perf_counter()
+    for seed in range(1, worlds + 1):
+        run(DISTRICT, seed=seed)
+    return time.perf_counter() - started
+
+
+def batched_district_runs(worlds: int = DISTRICT_WORLDS) -> float | None:
+    """Wall seconds of the same worlds through the batched engine; None while it is not built."""
+    if BATCHED is None:
+        return None
+    gc.collect()
+    started = time.perf_counter()
+    BATCHED(DISTRICT, list(range(1, worlds + 1)))
+    return time.perf_counter() - started
+
+
+def rows(medians: dict[str, float] | None = None, repeats: int = 5,
+         ensemble_steps: int = 12) -> list[tuple[str, str, str, bool, dict]]:
+    """(target, measured, goal, passed, details) for targets 1-3; `medians` reuses run.py's head-to-head."""
+    medians = medians if medians is not None else decade_medians(repeats)
+    speedup = medians["mesa_bare"] / medians["msosim"]
+    first = ("20.1 national decade, one world; Mesa bare / msosim",
+             f"{medians['msosim']:.3f} s; {speedup:.2f}x  (Mesa bare {medians['mesa_bare']:.3f} s)",
+             f"<= {DECADE_SECONDS} s and >= {MESA_SPEEDUP:.0f}x",
+             medians["msosim"] <= DECADE_SECONDS and speedup >= MESA_SPEEDUP,
+             {"msosim_s": medians["msosim"], "mesa_bare_s": medians["mesa_bare"], "speedup": speedup})
+    separate = separate_district_runs()
+    batched = batched_district_runs()
+    per_second = DISTRICT_WORLDS / separate
+    if batched is None:
+        measured, passed, ratio = f"separate {per_second:.2f} runs/s ({separate:.2f} s); batched: not built", False, None
+    else:
+        ratio = separate / batched
+        measured, passed = f"{ratio:.2f}x  ({per_second:.2f} -> {DISTRICT_WORLDS / batched:.2f} runs/s)", ratio >= BATCH_SPEEDUP
+    second = (f"20.2 {DISTRICT_WORLDS} district worlds batched vs separate, one process", measured,
+              f">= {BATCH_SPEEDUP:.0f}x", passed, {"separate_s": separate, "batched_s": batched, "ratio": ratio})
+    from dashboard_ensemble import measure
+
+    ensemble = measure(ENSEMBLE_REPLICATIONS, steps=ensemble_steps, warmup=3)
+    median_ms = ensemble["ensemble"]["median_ms"]
+    third = (f"20.3 dashboard ensemble, 2 x {ENSEMBLE_REPLICATIONS} district worlds, server per step",
+             f"{median_ms:.0f} ms median, p90 {ensemble['ensemble']['p90_ms']:.0f} ms", f"<= {ENSEMBLE_MS:.0f} ms",
+             median_ms <= ENSEMBLE_MS, ensemble)
+    return [first, second, third]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="repeats of the national decade and Mesa (median)")
+    args = parser.parse_args()
+    measured = rows(repeats=args.repeats)
+    for target, value, goal, passed, _ in measured:
+        print(f"{target:70s}  {value:62s}  {goal:26s}  {'PASS' if passed else 'FAIL'}")
+    sys.exit(0 if all(row[3] for row in measured) else 1)
+
+
+if __name__ == "__main__":
+    main()
