@@ -227,18 +227,20 @@ def call_budgets(model: MSOModel, funders: Sequence[Funder], kind: int, share: f
     return budget
 
 
-def open_calls(model: MSOModel, funders: Sequence[Funder], start: int) -> list[Funder]:
+def open_calls(model: MSOModel, funders: Sequence[Funder], start: int) -> tuple[list[Funder], list[np.ndarray]]:
     """The funders whose call opens: a funder publishes a call only when it can award at least its smallest grant
     from one of its pools (calls announce the money available, "vorbehaltlich verfuegbarer Haushaltsmittel";
     a fully committed programme runs no round). Every ask is at least `min_award`, so a closed call could award
     nothing: without this rule its applicants spent hours and collected rejections for no money (issue 15; national,
-    15 years: 42 of 465 calls under today's funding, 234 under institutional funding awarded nothing)."""
+    15 years: 42 of 465 calls under today's funding, 234 under institutional funding awarded nothing).
+
+    Returns the open funders and, per pool (`pools()` order), their budgets for the call: awards from one pool do
+    not change another's budget, so the awarding uses these."""
     funders = _as_group(funders)
     smallest = min(funders[0].config.min_award, funders[0].config.max_award)  # every ask is clipped to at least this
-    can_award = np.zeros(len(funders), dtype=bool)
-    for kind, share in funders[0].pools():
-        can_award |= call_budgets(model, funders, kind, share, start) >= smallest
-    return [f for f, open_ in zip(funders, can_award, strict=True) if open_]
+    budgets = [call_budgets(model, funders, kind, share, start) for kind, share in funders[0].pools()]
+    keep = np.logical_or.reduce([budget >= smallest for budget in budgets]).nonzero()[0]
+    return [funders[k] for k in keep], [budget[keep] for budget in budgets]
 
 
 def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
@@ -251,7 +253,7 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     first, t, m = funders[0], model.t, model.msos
     cfg = first.config
     start = t + cfg.start_lag_months * model.config.steps_per_year // 12
-    funders = open_calls(model, funders, start)
+    funders, pool_budgets = open_calls(model, funders, start)
     if not funders:
         return
     ok, which = _eligible(model, funders, start)
@@ -289,8 +291,7 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     model.flow["applications"] += rows.size
     awarded = np.zeros(rows.size, dtype=bool)
     pools = first.pools()
-    for kind, share in pools:
-        budget = call_budgets(model, funders, kind, share, start)
+    for (kind, _), budget in zip(pools, pool_budgets, strict=True):
         todo = (~awarded).nonzero()[0]
         if kind == INSTITUTIONAL:
             terms = _asks(model, first, rows[todo], kind)
