@@ -11,6 +11,16 @@ SCENARIOS = ROOT / "scenarios"
 SMALL = {"population.scale": "district", "population.land": "HB"}
 
 
+def pytest_configure(config):
+    """One fresh spin-up cache for the whole session, shared by the xdist workers (they inherit the environment):
+    tests never read a spin-up an earlier session or the user's own runs left, nor write into ~/.cache."""
+    import os
+    import tempfile
+
+    if not hasattr(config, "workerinput") and "MSOSIM_TEST_CACHE_KEEP" not in os.environ:
+        os.environ["MSOSIM_CACHE_DIR"] = tempfile.mkdtemp(prefix="msosim-test-cache-")
+
+
 # -- browser tests: Chromium as the machine has it ----------------------------------------------------
 # Found once per session (msosim.dashboard.browser.find_chromium). Without one, the browser tests are skipped
 # with one line saying how to get one; under CI (CI=true) they fail instead, so a CI run never passes untested.

@@ -13,8 +13,9 @@ from msosim.metrics import new_flow
 from msosim.state import MATRIX_COLUMNS, MSO_COLUMNS, PROJECT, EventLog
 from msosim.submodels.events import Factors
 
-SMALL = {"population.scale": "district", "population.land": "HB"}     # one district, about 120 MSOs
-LARGE = {"population.scale": "district", "population.land": "NW"}     # one district, about 430 MSOs
+# Mechanism tests start from today's tables (no spin-up: a mechanism is tested on the population it is given).
+SMALL = {"population.scale": "district", "population.land": "HB", "population.initial": "tables"}  # about 120 MSOs
+LARGE = {"population.scale": "district", "population.land": "NW", "population.initial": "tables"}  # about 430 MSOs
 SEEDS = (1, 2, 3, 4, 5)
 
 

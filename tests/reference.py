@@ -232,18 +232,18 @@ def density_factor(model: MSOModel, district: int) -> float:
     """Joining multiplier of one district (legitimation and competition with MSO density)."""
     d, v = model.districts, model.config.volunteers
 
-    def shape(x: float) -> float:
-        return x / (x + v.density_legitimation) * math.exp(-x / v.density_competition)
-
     density = d.alive_msos[district] / max(d.migrants[district] / 1e4, 1e-9)
-    return shape(density) / shape(model.reference_density)
+    log_ratio = math.log(max(density, 1e-9) / model.reference_density)
+    return math.exp(-v.density_curvature * log_ratio * log_ratio) / model.density_norm
 
 
 def volunteers_quit_and_join(model: MSOModel, draws: Draws) -> None:
-    """Volunteers quit (more when burned out); members join (more where the MSO is visible and embedded); members grow."""
+    """Volunteers quit (more when burned out); members join (more where the MSO is visible and embedded); inactive
+    members leave; members grow."""
     m, v, spy = model.msos, model.config.volunteers, model.config.steps_per_year
     quit_draw = InvertedDraw(draws, "binomial")
     join_draw = InvertedDraw(draws, "binomial")
+    leave_draw = InvertedDraw(draws, "binomial")
     growth_draw = InvertedDraw(draws, "poisson")
     total_quits = total_joins = 0
     shares = group_shares()
@@ -269,6 +269,7 @@ def volunteers_quit_and_join(model: MSOModel, draws: Draws) -> None:
         m.volunteers[i] = staying + joins
         base = v.community_reach * model.districts.migrants[m.district[i]] * shares[m.group[i]]
         room = max(1.0 - taken[(int(m.district[i]), int(m.group[i]))] / max(base, 1e-9), 0.0)
+        members -= leave_draw.for_row(i, m.n, members - (staying + joins), v.member_exit_rate, steps_per_year=spy)
         m.members[i] = members + growth_draw.for_row(i, m.n, members * v.member_growth_rate / spy * room)
         total_quits += quits
         total_joins += joins

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from msosim.submodels.demography import dissolve
+from msosim.submodels.demography import dissolve, found_new
 from msosim.submodels.finances import pay_costs
 
 from .mechanism_helpers import add_grant, assert_binomial, assert_direction, hand_made, outcome, small_model
@@ -58,6 +58,24 @@ def test_no_founding_at_rate_zero_and_more_at_a_higher_rate() -> None:
     assert (outcome({"founding_rate": 0.0, "events": surge}, "founded_total", years=3) == 0).all()
     assert_direction(outcome({"founding_rate": 0.015}, "founded_total", years=3),
                      outcome({"founding_rate": 0.06}, "founded_total", years=3), "MSOs founded, rate 0.06 minus 0.015")
+
+
+def test_foundings_fall_as_the_stock_exceeds_todays_and_rise_below_it() -> None:
+    """foundings = founding_rate x stock x (today's stock / stock)^k: per MSO, fewer above today's stock."""
+    per_mso = {}
+    for share in (0.5, 1.0, 2.0):
+        model = small_model(**{"founding_rate": 0.06, "founding_density_exponent": 2.0})
+        reference = model.reference_stock
+        model = hand_made(model, int(share * reference))
+        model.factors.founding = 1.0
+        alive = int(share * reference)
+        for _ in range(600):
+            found_new(model)
+            model.msos.n = alive                                   # the same stock at every call
+        expected = 600 * 0.06 / 12 * alive * (reference / alive) ** 2.0
+        assert_binomial(model.flow["founded"], 10**9, expected / 10**9)   # Poisson: mean = variance
+        per_mso[share] = model.flow["founded"] / alive
+    assert per_mso[0.5] > per_mso[1.0] > per_mso[2.0]
 
 
 # --- issue 15: exhaustion and mergers -------------------------------------------------------------

@@ -174,7 +174,7 @@ def test_initial_ages_follow_size_so_the_young_are_the_small():
 
     def correlation(rho: float) -> float:
         model = MSOModel(None, seed=1, **{"population.scale": "land", "population.land": "NW",
-                                          "population.age_size_correlation": rho})
+                                          "population.initial": "tables", "population.age_size_correlation": rho})
         m = model.msos
         return float(spearmanr(-m.founded_step[: m.n], m.members[: m.n]).statistic)
     assert correlation(0.8) > 0.5 and abs(correlation(0.0)) < 0.05

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose
 
 from msosim.submodels.rates import per_step
@@ -124,21 +125,49 @@ def test_visible_and_embedded_msos_draw_more_volunteers() -> None:
 
 
 def test_density_dependence_legitimation_then_competition() -> None:
-    model = small_model(**{"volunteers.density_legitimation": 2.0, "volunteers.density_competition": 40.0})
+    """Joining peaks at the reference density and falls on either side, log-quadratically in log density; the
+    initial MSOs' mean factor is 1 (density moves joining between districts, not its level)."""
+    model = small_model(**{"volunteers.density_curvature": 3.0})
     d = model.districts
     per_10k = d.migrants[0] / 1e4
-
-    def shape(x):
-        return x / (x + 2.0) * np.exp(-x / 40.0)
-
+    saved = d.alive_msos[: d.n].copy()
     densities, factors = [], []
-    for alive in np.round(np.array([0.0, 1.0, 4.0, 8.0, 20.0, 60.0, 150.0]) * per_10k):
-        d.alive_msos[0] = alive
-        densities.append(alive / per_10k)
+    for ratio in np.array([0.25, 0.5, 0.8, 1.0, 1.25, 2.0, 4.0]):
+        d.alive_msos[0] = np.round(ratio * model.reference_density * per_10k)
+        densities.append(d.alive_msos[0] / per_10k)
         factors.append(density_factor(model)[0])
     densities, factors = np.array(densities), np.array(factors)
-    assert_allclose(factors, shape(densities) / shape(model.reference_density))
-    assert factors[0] == 0.0
-    peak = (-2.0 + np.sqrt(4.0 + 4 * 2.0 * 40.0)) / 2       # 8 MSOs per 10,000 migrants
+    logs = np.log(densities / model.reference_density)
+    assert_allclose(factors, np.exp(-3.0 * logs**2) / model.density_norm)
+    peak = model.reference_density
     assert (np.diff(factors[densities <= peak]) > 0).all()   # legitimation: more MSOs, more joining
     assert (np.diff(factors[densities >= peak]) < 0).all()   # competition: more MSOs, less joining
+    d.alive_msos[: d.n] = saved
+    start = np.bincount(model.msos.district[: model.msos.n], minlength=d.n)
+    d.alive_msos[: d.n] = start
+    assert np.average(density_factor(model), weights=start) == pytest.approx(1.0)
+
+
+def test_inactive_members_leave_and_active_ones_stay() -> None:
+    rows = 1000
+    model = hand_made(small_model(**{"volunteers.dropout_rate": 0.0, "volunteers.join_rate": 0.0,
+                                     "volunteers.member_growth_rate": 0.0, "volunteers.member_exit_rate": 0.3}),
+                      2 * rows, members=np.repeat([50, 10], rows), volunteers=10)
+    volunteers_quit_and_join(model)
+    m = model.msos
+    left = np.repeat([50, 10], rows).reshape(2, rows).sum(axis=1) - m.members[: 2 * rows].reshape(2, rows).sum(axis=1)
+    assert_binomial(left[0], 40 * rows, per_step(0.3, 12))
+    assert left[1] == 0                                       # all ten are active: nobody leaves
+    assert (m.volunteers[: 2 * rows] == 10).all() and (m.members[: 2 * rows] >= m.volunteers[: 2 * rows]).all()
+
+
+def test_members_settle_where_growth_into_the_free_base_meets_exits() -> None:
+    """From a small and from a large membership, the district's members approach the same level (bounded pool)."""
+    ends = []
+    for start in (5, 60):
+        model = hand_made(small_model(**{"volunteers.dropout_rate": 0.25, "volunteers.join_rate": 0.12}), 200,
+                          members=start, volunteers=min(start, 5), service_hours=1.0, requested_hours=1.0)
+        for _ in range(12 * 40):
+            volunteers_quit_and_join(model)
+        ends.append(int(model.msos.members[:200].sum()))
+    assert ends[0] == pytest.approx(ends[1], rel=0.1), ends

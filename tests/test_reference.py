@@ -59,7 +59,7 @@ def stress_scenario():
     """A Land with several districts, quarterly steps and every branch made likely within a few years."""
     base = load_scenario(SCENARIOS / "mixed.yaml")
     return with_overrides(base, {
-        "population.scale": "land", "population.land": "SL", "steps_per_year": 4,
+        "population.scale": "land", "population.land": "SL", "steps_per_year": 4, "population.initial": "tables",
         "policy.micro_grants_budget": 2e7, "policy.dialogue_formats": 0.5, "policy.institutional_share": 0.6,
         "policy.application_support": 0.5,
         "funders.foundations.selection": "need", "funders.federal_integration.institutional_years": 1.0,

@@ -33,7 +33,7 @@ from .submodels.finances import collect_income, pay_costs, spend_reserves
 from .submodels.grants import decay_rejections, run_call
 from .submodels.held_grants import adjust_staff, end_grants, initial_grants
 from .submodels.services import arise_demand, deliver_services
-from .submodels.volunteers import update_burnout, volunteers_quit_and_join
+from .submodels.volunteers import density_norm, update_burnout, volunteers_quit_and_join
 
 
 def resolve_scenario(scenario: Scenario | str | Path | None, overrides: dict[str, Any]) -> Scenario:
@@ -76,6 +76,7 @@ class MSOModel(mesa.Model):
         self.ties = Table(TIE_COLUMNS, 4 * self.msos.n + 64)
         self.log = EventLog()
         self.conflicts = conflict_pairs()
+        self.reference_stock = landscape.n_msos  # today's stock at this scale, as the tables draw it
         self._setup_districts(landscape)
         self.municipalities = [Municipality(self, row) for row in range(self.districts.n)]
         self.funders: list[Funder] = build_funders(self, landscape.land_mso_share, landscape.scale_factor)
@@ -116,7 +117,9 @@ class MSOModel(mesa.Model):
         national_population = read_data("laender.csv")["population_m"].sum() * 1e6
         self.arrival_share = d.population[:n] / national_population
         alive_per_district = np.bincount(self.msos.district[: self.msos.n], minlength=n)
-        self.reference_density = float(alive_per_district.sum() / (d.migrants[:n].sum() / 1e4))
+        self.reference_density = float(self.reference_stock / (d.migrants[:n].sum() / 1e4))
+        self.density_norm = density_norm(alive_per_district, d.migrants[:n], self.reference_density,
+                                         cfg.volunteers.density_curvature)
 
     def add_mso_agents(self, rows: np.ndarray) -> None:
         """Create the Mesa agent handles for new MSO rows."""

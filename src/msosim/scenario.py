@@ -47,7 +47,7 @@ class PopulationConfig(Strict):
                                            description="median members of a newly founded MSO [persons]; prior (an e.V. needs 7 to register)")
     mean_age_years: float = Field(14.0, gt=0, le=80, description="mean age of MSOs at start [years]; prior")
     initial: Literal["tables", "spinup"] = Field(
-        "tables", description="where the initial MSOs come from: drawn from today's tables, or the survivors of a spin-up of the model itself (the scenario without its policy and events, run for spinup_years from the tables, cached) [-]; issue 15, Grimm et al. 2020 (ODD: initialisation)")
+        "spinup", description="where the initial MSOs come from: drawn from today's tables, or the survivors of a spin-up of the model itself (the scenario without its policy and events, run for spinup_years from the tables, cached) [-]; issue 15, Grimm et al. 2020 (ODD: initialisation)")
     spinup_years: int = Field(10, ge=1, le=100, description="calm years the spin-up runs before the start, when initial is 'spinup' [years]; prior (the stock and the cohort's ages settle within a decade)")
     age_size_correlation: float = Field(0.8, ge=0, lt=1, description="rank correlation (Gaussian copula) between an initial MSO's age and its size (log members, paid staff), so the young ones are the small ones [-]; prior (direction: Bruederl & Schuessler 1990, Hannan & Freeman 1989: older organisations are larger)")
 
@@ -77,13 +77,12 @@ class VolunteerConfig(Strict):
     burnout_quit_factor: float = Field(1.5, ge=0, le=20,
                                        description="extra dropout at full burnout, relative [-]; Scherer et al. 2016 (direction)")
     join_rate: Share = Field(0.12, description="yearly probability an inactive member becomes active; prior")
-    density_legitimation: float = Field(2.0, ge=0, le=100,
-                                        description="MSOs per 10,000 migrants at which legitimation is half-way [-]; Hannan & Freeman 1989")
-    density_competition: float = Field(6.0, gt=0, le=1000,
-                                       description="MSOs per 10,000 migrants scaling competition for members [-]; Hannan & Freeman 1989")
+    density_curvature: float = Field(3.0, ge=0, le=100,
+                                     description="curvature of joining in log density: joining is exp(-c * ln(x / x_ref)^2) of its rate at the reference density x_ref (the initial national MSOs per 10,000 migrants), lower where legitimation is lacking (fewer MSOs) and where MSOs compete for members (more) [-]; Hannan & Freeman 1989, Hannan & Carroll 1992 (log-quadratic density dependence); size a prior")
     visibility_weight: Share = Field(0.5, description="how much joining depends on the share of its community's requests an MSO meets (visibility) [-]; prior")
     embedding_effect: float = Field(0.2, ge=0, le=5, description="extra joining for MSOs cooperating with their municipality or in a federation, each [-]; prior")
-    member_growth_rate: float = Field(0.02, ge=0, le=1, description="yearly growth of members while their community's base has room [1/year]; prior")
+    member_growth_rate: float = Field(0.25, ge=0, le=5, description="yearly growth of members while their community's base has room, times the share of the base still free [1/year]; prior (set with member_exit_rate so that members settle where the initial population starts, about 68% of the base)")
+    member_exit_rate: Share = Field(0.08, description="yearly probability an inactive member leaves (moves away, loses interest, dies) [1/year]; prior")
     community_reach: Share = Field(0.05, description="share of a district's migrants of an origin group who can be members of that group's MSOs in the district: the base the MSOs compete for (at the start about 3.4% are) [-]; prior (ZfT for BMFSFJ: two thirds of Turkish-origin residents take part in associations of any kind, 10% beyond membership)")
 
 
@@ -254,6 +253,7 @@ class Scenario(Strict):
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     events: list[Event] = Field(default_factory=list)
     founding_rate: Share = Field(0.015, description="new MSOs per year as a share of the stock; ZiviZ 2022: about 1.5%")
+    founding_density_exponent: float = Field(2.0, ge=0, le=20, description="how strongly foundings fall as the stock exceeds today's (and rise below it): foundings = founding_rate x stock x (today's stock / stock)^k [-]; Hannan & Freeman 1989, Carroll & Hannan 2000 (direction: competition lowers founding rates at high density); size a prior")
     background_dissolution_rate: Share = Field(0.003, description="yearly dissolution from causes not modelled (leaders move away, loss of purpose); exhaustion and mergers are their own causes; prior")
     burnout_dissolution_rate: Share = Field(0.1, description="yearly dissolution probability of an MSO whose volunteers are fully burnt out; it scales with burnout squared (exhaustion of the leadership) [-]; prior (direction: board members who cannot be replaced are the most named reason associations end, ZiviZ-Survey 2017)")
     merger_rate: Share = Field(0.02, description="yearly probability that a small MSO (volunteers below twice the core) with a tie to a larger MSO of the same origin group in its district merges into it [-]; prior")

@@ -101,10 +101,12 @@ def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray, partner: np.ndarr
 
 
 def found_new(model: MSOModel) -> None:
-    """New MSOs appear in proportion to the stock, where migrants and newcomers live."""
+    """New MSOs appear in proportion to the stock, fewer the more the stock exceeds today's (competition for the same
+    communities, funds and rooms) and more the less it does, where migrants and newcomers live."""
     m, d, cfg, rng = model.msos, model.districts, model.config, model.rng
     alive = int(m.alive[: m.n].sum())
-    expected = cfg.founding_rate / cfg.steps_per_year * alive * model.factors.founding
+    pressure = (model.reference_stock / max(alive, 1)) ** cfg.founding_density_exponent
+    expected = cfg.founding_rate / cfg.steps_per_year * alive * pressure * model.factors.founding
     count = int(rng.poisson(expected))
     if count == 0:
         return

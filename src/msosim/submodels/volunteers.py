@@ -24,15 +24,28 @@ def update_burnout(model: MSOModel) -> None:
     m.burnout[:n] = np.where(m.alive[:n], np.minimum(np.maximum(m.burnout[:n] + change, 0.0), 1.0), m.burnout[:n])
 
 
+def density_shape(density: np.ndarray, reference: float, curvature: float) -> np.ndarray:
+    """exp(-curvature * ln(density / reference)^2): 1 at the reference density, lower on either side."""
+    log_ratio = np.log(np.maximum(density, 1e-9) / reference)
+    return np.exp(-curvature * log_ratio * log_ratio)
+
+
+def density_norm(msos_per_district: np.ndarray, migrants: np.ndarray, reference: float, curvature: float) -> float:
+    """The initial MSOs' mean of `density_shape`, so that density moves joining between districts, not its level."""
+    if not msos_per_district.any():
+        return 1.0
+    density = msos_per_district / np.maximum(migrants / 1e4, 1e-9)
+    return float(np.average(density_shape(density, reference, curvature), weights=msos_per_district))
+
+
 def density_factor(model: MSOModel) -> np.ndarray:
-    """Joining multiplier per district: legitimation rises with MSO density, competition falls with it."""
+    """Joining multiplier per district, log-quadratic in log density: 1 at the reference density, lower below it
+    (legitimation lacking) and above it (competition for members): exp(-density_curvature * ln(x / x_ref)^2)."""
     d, v = model.districts, model.config.volunteers
     density = d.alive_msos[: d.n] / np.maximum(d.migrants[: d.n] / 1e4, 1e-9)
-
-    def shape(x):
-        return x / (x + v.density_legitimation) * np.exp(-x / v.density_competition)
-
-    return shape(density) / shape(model.reference_density)
+    factor = density_shape(density, model.reference_density, v.density_curvature)
+    factor /= model.density_norm
+    return factor
 
 
 def community_room(model: MSOModel) -> np.ndarray:
@@ -50,7 +63,7 @@ def community_room(model: MSOModel) -> np.ndarray:
 
 def volunteers_quit_and_join(model: MSOModel) -> None:
     """Volunteers quit (more when burned out); inactive members join (more where the MSO is visible and
-    embedded, and by district density); members grow slowly while their community's base has room."""
+    embedded, and by district density); inactive members leave; members grow while their community's base has room."""
     m, v, spy, rng, n = model.msos, model.config.volunteers, model.config.steps_per_year, model.rng, model.msos.n
     alive = m.alive[:n]  # every row draws (one uniform each): cheaper than gathering the living ones
     volunteers, members, burnout = m.volunteers[:n], m.members[:n], m.burnout[:n]
@@ -75,8 +88,11 @@ def volunteers_quit_and_join(model: MSOModel) -> None:
     new_total = staying + joins
     m.burnout[:n] = np.where(alive & (new_total > 0), burnout * staying / np.maximum(new_total, 1), burnout)
     m.volunteers[:n] = new_total
+    room = community_room(model)  # before this step's exits and growth: members of the same district and group compete
+    leaves = draws.binomial(rng, (members - new_total) * alive, v.member_exit_rate, spy)  # inactive members leave
+    members -= leaves
     growth = members * alive * (v.member_growth_rate / spy)
-    growth *= community_room(model)  # before this step's growth: members of the same district and group compete
+    growth *= room
     members += draws.poisson(rng, growth)
     model.flow["volunteer_quits"] += int(quits.sum())
     model.flow["volunteer_joins"] += int(joins.sum())
