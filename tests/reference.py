@@ -257,6 +257,7 @@ def volunteers_quit_and_join(model: MSOModel, draws: Draws) -> None:
             continue
         volunteers, members = int(m.volunteers[i]), int(m.members[i])
         quit_year = v.dropout_rate * (1.0 + v.burnout_quit_factor * m.burnout[i])
+        quit_year *= 1.0 - v.staff_retention * min(m.staff_fte[i], 1.0)
         quits = quit_draw.for_row(i, m.n, volunteers, quit_year, steps_per_year=spy)
         staying = volunteers - quits
         met = min(m.service_hours[i] / max(m.requested_hours[i], 1e-9), 1.0)

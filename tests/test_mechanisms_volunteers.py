@@ -91,6 +91,19 @@ def test_burned_out_volunteers_quit_more() -> None:
     assert quits.sum() == model.flow["volunteer_quits"]
 
 
+def test_paid_staff_keep_volunteers_longer() -> None:
+    # Hager & Brudney 2004: volunteer management by paid staff raises retention; up to one FTE, in proportion below
+    rows = 1000
+    model = hand_made(small_model(**{"volunteers.dropout_rate": 0.25, "volunteers.staff_retention": 0.3,
+                                     "volunteers.join_rate": 0.0, "volunteers.member_growth_rate": 0.0}),
+                      3 * rows, members=50, volunteers=50, burnout=0.0, staff_fte=np.repeat([0.0, 0.5, 2.0], rows))
+    volunteers_quit_and_join(model)
+    quits = 50 * rows - model.msos.volunteers[: 3 * rows].reshape(3, rows).sum(axis=1)
+    for k, factor in enumerate((1.0, 1.0 - 0.3 * 0.5, 1.0 - 0.3)):
+        assert_binomial(quits[k], 50 * rows, per_step(0.25 * factor, 12))
+    assert quits[0] > quits[1] > quits[2]
+
+
 JOIN = {"volunteers.dropout_rate": 0.0, "volunteers.join_rate": 0.12, "volunteers.member_growth_rate": 0.0,
         "volunteers.visibility_weight": 0.5, "volunteers.embedding_effect": 0.2}
 

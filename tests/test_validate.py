@@ -29,6 +29,7 @@ LONG_RUN = ("alive_relative", "volunteers_per_mso", "mean_burnout", "median_rese
 PASSING = {
     "baseline": {"fields_max_dev_pp": 0.6, "dissolution_rate": 0.02, "hazard_young": 0.06, "hazard_old": 0.02,
                  "staff_drop_share": 0.09, "staffed_money_concentration": 1.9, "gini_change": 0.03,
+                 "gini_last": 0.75,
                  "coop_share_after_surge": 0.55, "trust_after_surge": 0.68, "hazard_volunteer_only": 0.03,
                  "hazard_staffed": 0.015, "award_rate_staffed": 0.33, "award_rate_volunteer_only": 0.21,
                  "award_rate_federation": 0.33, "award_rate_non_federation": 0.27, "hazard_density_low": 0.03,
@@ -42,7 +43,7 @@ PASSING = {
                   **{f"long_run_{name}_drift": 0.02 for name in LONG_RUN}, "long_run_volunteer_only_share": 0.41},
     "calm": {"alive_min": 12800.0, "alive_max": 13600.0},
     "institutional": {"staff_drop_share": 0.007},
-    "lottery": {"gini_change": -0.01},
+    "lottery": {"gini_change": -0.01, "gini_last": 0.70},
     "no_surge": {"coop_share_after_surge": 0.47, "trust_after_surge": 0.64},
     "no_pandemic": {"hazard_pandemic_volunteer_only": 0.03, "hazard_pandemic_staffed": 0.018},
 }
@@ -78,7 +79,7 @@ def test_every_check_passes_on_values_that_meet_the_targets() -> None:
     ("baseline", "staff_drop_share", 0.02, "4a"),
     ("institutional", "staff_drop_share", 0.05, "4b"),
     ("baseline", "staffed_money_concentration", 0.8, "5a"),
-    ("lottery", "gini_change", 0.06, "5c"),
+    ("lottery", "gini_last", 0.80, "5c"),
     ("no_surge", "trust_after_surge", 0.75, "6b"),
     ("baseline", "hazard_staffed", 0.04, "L2"),
     ("baseline", "award_rate_non_federation", 0.4, "L3b"),
@@ -115,11 +116,11 @@ def test_missing_counterfactual_is_not_applicable() -> None:
 
 
 def test_paired_differences_remove_shared_noise() -> None:
-    """Gini changes that swing a lot from seed to seed but always by the same amount more under score selection."""
+    """Gini levels that swing a lot from seed to seed but are always higher by the same amount under score selection."""
     rows = []
     for seed, shared in enumerate([-0.05, 0.04, 0.0, 0.08, -0.03], start=1):
-        rows += [{"role": "baseline", "seed": seed, "metric": "gini_change", "value": shared + 0.01},
-                 {"role": "lottery", "seed": seed, "metric": "gini_change", "value": shared}]
+        rows += [{"role": "baseline", "seed": seed, "metric": "gini_last", "value": 0.7 + shared + 0.01},
+                 {"role": "lottery", "seed": seed, "metric": "gini_last", "value": 0.7 + shared}]
     check = validation_checks.evaluate(pd.DataFrame(rows)).set_index("id").loc["5c"]
     assert check["status"] == "PASS" and check["mean"] == pytest.approx(0.01) and check["high"] - check["low"] < 1e-9
 

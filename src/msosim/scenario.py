@@ -76,6 +76,7 @@ class VolunteerConfig(Strict):
     dropout_rate: Share = Field(0.25, description="yearly probability a rested volunteer stops; CNCS 2007: about 1 in 3")
     burnout_quit_factor: float = Field(1.5, ge=0, le=20,
                                        description="extra dropout at full burnout, relative [-]; Scherer et al. 2016 (direction)")
+    staff_retention: Share = Field(0.3, description="share by which paid staff (up to one FTE, in proportion below it) lower the yearly dropout of an MSO's volunteers: paid staff supervise, train and recognise them [-]; Hager & Brudney 2004 (Urban Institute: volunteer management practices raise retention, and charities with paid staff adopt more of them; direction), size a prior")
     join_rate: Share = Field(0.12, description="yearly probability an inactive member becomes active; prior")
     density_curvature: float = Field(3.0, ge=0, le=100,
                                      description="curvature of joining in log density: joining is exp(-c * ln(x / x_ref)^2) of its rate at the reference density x_ref (the initial national MSOs per 10,000 migrants), lower where legitimation is lacking (fewer MSOs) and where MSOs compete for members (more) [-]; Hannan & Freeman 1989, Hannan & Carroll 1992 (log-quadratic density dependence); size a prior")

@@ -57,7 +57,7 @@ from .checks import YOUNG_YEARS
 from .validate import staff_metrics, stock_metrics
 
 MODEL = "msosim_calibrate"  # the model label of calibration sweeps in the store (msosim plus CALIBRATION_METRICS)
-CALIBRATION_METRICS = ("alive_min", "alive_max", "hazard_all", "hazard_young", "hazard_old",
+CALIBRATION_METRICS = ("alive_min", "alive_max", "alive_end_relative", "hazard_all", "hazard_young", "hazard_old",
                        "volunteer_only_share_start", "volunteer_only_share_end", "staff_drop_share",
                        "award_rate_staffed", "award_rate_volunteer_only", "award_rate_gap")
 DISTANCE = ("weighted root mean square over targets of e = |y - value| / (high - low) (point targets) or the "
@@ -191,10 +191,12 @@ def plan(path: str | Path) -> Plan:
 # -- the worker side -------------------------------------------------------------------------------
 
 def calibration_metrics(tables: dict[str, pd.DataFrame], scenario: Scenario) -> dict[str, float]:
-    """The metrics targets read besides `run_outcomes`: stock range, hazards by age, volunteer-only share, staff drops,
+    """The metrics targets read besides `run_outcomes`: stock range and end over start, hazards by age, volunteer-only share, staff drops,
     award rates by type at the call (pooled over calls, as validate's L3a)."""
     model = tables["model"]
     out = {k: v for k, v in stock_metrics(model, scenario).items() if k in CALIBRATION_METRICS}
+    alive = model["alive"].to_numpy(dtype=float)
+    out["alive_end_relative"] = float(alive[-1] / max(alive[0], 1.0))  # the stock at the end over the start
     table = analysis.dissolution_hazard(tables, by=("age_band",), age_bands=(0.0, YOUNG_YEARS, np.inf))
 
     def rate(rows: pd.DataFrame) -> float:

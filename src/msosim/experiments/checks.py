@@ -155,10 +155,11 @@ CHECKS: tuple[Check, ...] = (
           "included) at the end of the baseline run minus its value for the first full year.",
           metric("baseline", "gini_change"), low=0.0, strict=True, fmt="+.3f",
           detail=lambda w: _means(w, "baseline", [("first", "gini_first"), ("last", "gini_last")], ".3f")),
-    Check("5c", "5 Grants concentrate on MSOs with paid staff", "rises more than under lottery selection",
-          "Gini change (as 5b) of the baseline minus that of the lottery variant (every funder's selection set to "
-          "lottery). " + _PAIRED,
-          minus(metric("baseline", "gini_change"), metric("lottery", "gini_change")), low=0.0, strict=True,
+    Check("5c", "5 Grants concentrate on MSOs with paid staff", "and ends higher than under lottery selection",
+          "funding_gini at the end (as 5b) of the baseline minus that of the lottery variant (every funder's "
+          "selection set to lottery). A level, not a change: from a spin-up each variant starts from its own "
+          "settled state, so the Gini no longer rises from the tables' start in either (issue 15). " + _PAIRED,
+          minus(metric("baseline", "gini_last"), metric("lottery", "gini_last")), low=0.0, strict=True,
           fmt="+.3f", detail=lambda w: _means(w, "lottery", [("lottery first", "gini_first"),
                                                              ("lottery last", "gini_last")], ".3f")),
     Check("6a", "6 After the 2015/16 surge (= literature L5)", "more MSOs cooperate with their municipality than without the surge",

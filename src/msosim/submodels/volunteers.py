@@ -62,7 +62,7 @@ def community_room(model: MSOModel) -> np.ndarray:
 
 
 def volunteers_quit_and_join(model: MSOModel) -> None:
-    """Volunteers quit (more when burned out); inactive members join (more where the MSO is visible and
+    """Volunteers quit (more when burned out, fewer where paid staff look after them); inactive members join (more where the MSO is visible and
     embedded, and by district density); inactive members leave; members grow while their community's base has room."""
     m, v, spy, rng, n = model.msos, model.config.volunteers, model.config.steps_per_year, model.rng, model.msos.n
     alive = m.alive[:n]  # every row draws (one uniform each): cheaper than gathering the living ones
@@ -70,6 +70,8 @@ def volunteers_quit_and_join(model: MSOModel) -> None:
     quit_year = burnout * v.burnout_quit_factor
     quit_year += 1.0
     quit_year *= v.dropout_rate
+    if v.staff_retention > 0:  # paid staff supervise, train and recognise volunteers (Hager & Brudney 2004)
+        quit_year *= 1.0 - v.staff_retention * np.minimum(m.staff_fte[:n], 1.0)
     quits = draws.binomial(rng, volunteers * alive, quit_year, spy)  # per-step probability from the yearly one
     staying = volunteers - quits
     visibility = m.service_hours[:n] / np.maximum(m.requested_hours[:n], 1e-9)
