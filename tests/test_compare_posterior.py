@@ -74,11 +74,12 @@ def test_split_variance_recovers_known_parameter_and_noise_variance() -> None:
     assert chance_only["parameter_share"] < 0.05
 
 
-@pytest.mark.xfail(strict=True, reason="the posterior of 2026-12-06 has a small spread between particles (0.77 against 3 x 0.26); open in issue 15")
 def test_different_particles_show_as_parameter_uncertainty(small, tmp_path) -> None:  # noqa: F811
-    """Volunteer dropout 0.1 against 0.6: the spread of volunteer turnover is mostly the parameter's, not chance's."""
+    """Volunteer dropout 0.1 against 0.4: the spread of volunteer turnover is mostly the parameter's, not chance's.
+    (At 0.6 Bremen's MSOs mostly fold within the 10-year spin-up, so each seed starts from a different collapse and
+    chance is large too: 0.86 to 1.73 for four seeds.)"""
     particles = write_particles(tmp_path / "two.csv", [{"volunteers.dropout_rate": 0.1, "weight": 0.5, "distance": 0.1},
-                                                       {"volunteers.dropout_rate": 0.6, "weight": 0.5, "distance": 0.1}])
+                                                       {"volunteers.dropout_rate": 0.4, "weight": 0.5, "distance": 0.1}])
     result = CliRunner().invoke(app, compare_args(small[:1], tmp_path, "two", "--posterior", "3", "--particles",
                                                   str(particles), "--seed", "2"))
     assert result.exit_code == 0, result.output
