@@ -44,6 +44,7 @@ PASSING = {
     "calm": {"alive_min": 12800.0, "alive_max": 13600.0},
     "institutional": {"staff_drop_share": 0.007},
     "lottery": {"gini_change": -0.01, "gini_last": 0.70},
+    "from_tables": {"gini_change": 0.03},
     "no_surge": {"coop_share_after_surge": 0.47, "trust_after_surge": 0.64},
     "no_pandemic": {"hazard_pandemic_volunteer_only": 0.03, "hazard_pandemic_staffed": 0.018},
 }
@@ -79,6 +80,7 @@ def test_every_check_passes_on_values_that_meet_the_targets() -> None:
     ("baseline", "staff_drop_share", 0.02, "4a"),
     ("institutional", "staff_drop_share", 0.05, "4b"),
     ("baseline", "staffed_money_concentration", 0.8, "5a"),
+    ("from_tables", "gini_change", -0.01, "5b"),
     ("lottery", "gini_last", 0.80, "5c"),
     ("no_surge", "trust_after_surge", 0.75, "6b"),
     ("baseline", "hazard_staffed", 0.04, "L2"),
@@ -147,20 +149,21 @@ def test_plan_builds_the_variants() -> None:
     assert any(isinstance(e, Pandemic) for e in s["no_surge"].events)
     assert not any(isinstance(e, Pandemic) for e in s["no_pandemic"].events)
     assert {f.selection for f in s["lottery"].funders.values()} == {"lottery"}
+    assert s["from_tables"].population.initial == "tables" and s["baseline"].population.initial == "spinup"
     assert s["institutional"].policy.funding_mode == "institutional"
     assert len({scenario.content_hash() for scenario in s.values()}) == len(s) - 1
     assert s["long_calm"].content_hash() == s["calm"].content_hash()  # the same scenario, run longer
     assert plan.windows == validate.Windows((2017.0, 2019.0), (2020.2, 2020.2 + 1.5 + 1.0))
     assert s["long_calm"].events == []
     jobs = plan.jobs()
-    assert len(jobs) == 6 * 3 + 2 and {job[0].seed for job in jobs} == {1, 2, 3}
-    assert [job[1] for job in jobs[:7]] == list(validate.ROLES)  # replication-major
+    assert len(jobs) == 7 * 3 + 2 and {job[0].seed for job in jobs} == {1, 2, 3}
+    assert [job[1] for job in jobs[:8]] == list(validate.ROLES)  # replication-major
     long = [job for job in jobs if job[1] == "long_calm"]
     assert [job[0].seed for job in long] == [1, 2] and {job[0].years for job in long} == {50.0}
     assert {job[0].years for job in jobs if job[1] != "long_calm"} == {4.0}
     short = validate.build_plan(SCENARIOS / "baseline.yaml", SCENARIOS / "institutional.yaml", reps=3, years=4,
                                 scale="district", long_reps=0)
-    assert "long_calm" not in short.scenarios and len(short.jobs()) == 18
+    assert "long_calm" not in short.scenarios and len(short.jobs()) == 21
 
 
 def test_run_metrics_use_the_analysis_helpers() -> None:

@@ -53,13 +53,15 @@ from .rejection import distance, fitted_values, posterior, scaled_errors, target
 from .sensitivity import sweep_results
 from .store import Store
 from .sweep import run_design
+from .application_metrics import application_shares
 from .checks import YOUNG_YEARS
 from .validate import staff_metrics, stock_metrics
 
 MODEL = "msosim_calibrate"  # the model label of calibration sweeps in the store (msosim plus CALIBRATION_METRICS)
 CALIBRATION_METRICS = ("alive_min", "alive_max", "alive_end_relative", "hazard_all", "hazard_young", "hazard_old",
                        "volunteer_only_share_start", "volunteer_only_share_end", "staff_drop_share",
-                       "award_rate_staffed", "award_rate_volunteer_only", "award_rate_gap")
+                       "award_rate_staffed", "award_rate_volunteer_only", "award_rate_gap", "applied_within_5_years",
+                       "applying_share_per_year")
 DISTANCE = ("weighted root mean square over targets of e = |y - value| / (high - low) (point targets) or the "
             "distance of y outside [low, high] / (high - low) (band targets); y = mean over replications")
 
@@ -191,12 +193,11 @@ def plan(path: str | Path) -> Plan:
 # -- the worker side -------------------------------------------------------------------------------
 
 def calibration_metrics(tables: dict[str, pd.DataFrame], scenario: Scenario) -> dict[str, float]:
-    """The metrics targets read besides `run_outcomes`: stock range and end over start, hazards by age, volunteer-only share, staff drops,
-    award rates by type at the call (pooled over calls, as validate's L3a)."""
+    """The metrics targets read besides `run_outcomes`: stock range and end over start, hazards by age, volunteer-only
+    share, staff drops, award rates by type at the call (pooled over calls, as validate's L3a), the shares applying
+    (as validate's A1/A2)."""
     model = tables["model"]
     out = {k: v for k, v in stock_metrics(model, scenario).items() if k in CALIBRATION_METRICS}
-    alive = model["alive"].to_numpy(dtype=float)
-    out["alive_end_relative"] = float(alive[-1] / max(alive[0], 1.0))  # the stock at the end over the start
     table = analysis.dissolution_hazard(tables, by=("age_band",), age_bands=(0.0, YOUNG_YEARS, np.inf))
 
     def rate(rows: pd.DataFrame) -> float:
@@ -214,6 +215,7 @@ def calibration_metrics(tables: dict[str, pd.DataFrame], scenario: Scenario) -> 
     for kind in ("staffed", "volunteer_only"):
         out[f"award_rate_{kind}"] = float(rates.get(kind, np.nan))
     out["award_rate_gap"] = out["award_rate_staffed"] - out["award_rate_volunteer_only"]  # as validate's L3a
+    out.update(application_shares(tables))  # as validate's A1 and A2
     return out
 
 

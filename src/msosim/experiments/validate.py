@@ -37,6 +37,7 @@ ROLES: dict[str, str] = {
     "no_surge": "the baseline without the refugee surge",
     "no_pandemic": "the baseline without the pandemic",
     "lottery": "the baseline with every funder selecting by lottery",
+    "from_tables": "the baseline started from today's tables, not from a spin-up (population.initial: tables)",
     "long_calm": "the calm baseline run for the long-run years (default 50) with fewer replications (default 2)",
 }
 WARMUP_YEARS = 3.0      # initial project grants from past calls run out within 3 years (longest project)
@@ -103,6 +104,7 @@ def build_plan(baseline: str | Path = "scenarios/baseline.yaml", institutional: 
         "no_surge": variant("no_surge", {"events": [e for e in events if e["kind"] != "refugee_surge"]}),
         "no_pandemic": variant("no_pandemic", {"events": [e for e in events if e["kind"] != "pandemic"]}),
         "lottery": variant("lottery", {f"funders.{name}.selection": "lottery" for name in base.funders}),
+        "from_tables": variant("from_tables", {"population.initial": "tables"}),
     }
     if long_years > 0 and long_reps > 0:
         scenarios[LONG_ROLE] = variant(LONG_ROLE, {"events": []})
@@ -154,10 +156,12 @@ def run_metrics(tables: dict[str, pd.DataFrame], scenario: Scenario, windows: Wi
 
 
 def stock_metrics(model: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
-    """The national stock of active MSOs over the run (minimum, maximum) and the factor that scales this run to it."""
-    factor = scenario.population.n_msos / max(float(model["alive"].iloc[0]), 1.0)
-    return {"national_factor": factor, "alive_min": float(model["alive"].min()) * factor,
-            "alive_max": float(model["alive"].max()) * factor}
+    """The national stock of active MSOs over the run (minimum, maximum), the factor that scales this run to it, and
+    the stock at the end over the start (alive_end_relative)."""
+    alive = model["alive"].to_numpy(dtype=float)
+    factor = scenario.population.n_msos / max(alive[0], 1.0)
+    return {"national_factor": factor, "alive_min": float(alive.min()) * factor, "alive_max": float(alive.max()) * factor,
+            "alive_end_relative": float(alive[-1] / max(alive[0], 1.0))}
 
 
 def _field_metrics(msos: pd.DataFrame) -> dict[str, float]:

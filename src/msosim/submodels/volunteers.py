@@ -30,11 +30,16 @@ def density_shape(density: np.ndarray, reference: float, curvature: float) -> np
     return np.exp(-curvature * log_ratio * log_ratio)
 
 
+def msos_per_10k(msos_per_district: np.ndarray, migrants: np.ndarray) -> np.ndarray:
+    """District density: MSOs per 10,000 migrant residents."""
+    return msos_per_district / np.maximum(migrants / 1e4, 1e-9)
+
+
 def density_norm(msos_per_district: np.ndarray, migrants: np.ndarray, reference: float, curvature: float) -> float:
     """The initial MSOs' mean of `density_shape`, so that density moves joining between districts, not its level."""
     if not msos_per_district.any():
         return 1.0
-    density = msos_per_district / np.maximum(migrants / 1e4, 1e-9)
+    density = msos_per_10k(msos_per_district, migrants)
     return float(np.average(density_shape(density, reference, curvature), weights=msos_per_district))
 
 
@@ -42,7 +47,7 @@ def density_factor(model: MSOModel) -> np.ndarray:
     """Joining multiplier per district, log-quadratic in log density: 1 at the reference density, lower below it
     (legitimation lacking) and above it (competition for members): exp(-density_curvature * ln(x / x_ref)^2)."""
     d, v = model.districts, model.config.volunteers
-    density = d.alive_msos[: d.n] / np.maximum(d.migrants[: d.n] / 1e4, 1e-9)
+    density = msos_per_10k(d.alive_msos[: d.n], d.migrants[: d.n])
     factor = density_shape(density, model.reference_density, v.density_curvature)
     factor /= model.density_norm
     return factor
@@ -62,8 +67,9 @@ def community_room(model: MSOModel) -> np.ndarray:
 
 
 def volunteers_quit_and_join(model: MSOModel) -> None:
-    """Volunteers quit (more when burned out, fewer where paid staff look after them); inactive members join (more where the MSO is visible and
-    embedded, and by district density); inactive members leave; members grow while their community's base has room."""
+    """Volunteers quit (more when burned out, fewer where paid staff look after them); inactive members join (more
+    where the MSO is visible and embedded, and by district density); inactive members leave; members grow while their
+    community's base has room."""
     m, v, spy, rng, n = model.msos, model.config.volunteers, model.config.steps_per_year, model.rng, model.msos.n
     alive = m.alive[:n]  # every row draws (one uniform each): cheaper than gathering the living ones
     volunteers, members, burnout = m.volunteers[:n], m.members[:n], m.burnout[:n]
