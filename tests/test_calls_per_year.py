@@ -31,14 +31,20 @@ def _run(calls: int, seed: int = 3, years: float = 3.0) -> tuple[MSOModel, dict[
 
 
 def test_a_call_awards_at_most_its_share_of_the_yearly_budget() -> None:
-    """Foundations calling four times a year: awards in four steps a year, each call's new grants within a
-    quarter of the budget, and the money a year awards close to what one yearly call awards."""
+    """Foundations calling four times a year: applications in four steps a year and awards only in them, each
+    call's new grants within a quarter of the budget, and the money a year awards close to what one yearly call
+    awards. Not every call need award: the fourth of a year has what the first three left of the year's budget
+    (34-45k EUR here), and applications are funded in rank order while the running total fits (the funding
+    line), so an over-large ask at the top takes the call (calibration of 2026-12-06, seed 3: Bremen's fourth
+    calls award nothing)."""
     model, tables = _run(4)
     funder = next(f for f in model.funders if f.name == "foundations")
     events = tables["events"]
-    awarded = events[(events["event"] == "grant_awarded") & (events["funder"].astype(str) == "foundations")]
+    mine = events[events["funder"].astype(str) == "foundations"]
+    applied, awarded = mine[mine["event"] == "grant_applied"], mine[mine["event"] == "grant_awarded"]
+    assert {(int(step) - 1) % 12 for step in applied["step"]} == {2, 5, 8, 11}
     per_call = awarded.groupby("step")["amount"].sum()
-    assert {(int(step) - 1) % 12 for step in per_call.index} == {2, 5, 8, 11}
+    assert {(int(step) - 1) % 12 for step in per_call.index} <= {2, 5, 8, 11} and len(per_call) >= 6
     assert (per_call <= funder.budget / 4 + 1e-6).all()
     _, yearly = _run(1)
     once = yearly["events"]

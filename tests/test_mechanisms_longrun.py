@@ -86,11 +86,13 @@ def test_budget_ladder_never_lowers_survival(variant):
 def test_under_the_pandemic_more_money_lowers_survival_through_thin_margins():
     """The named exception: MSOs holding many projects carry many own shares (co-funding, office, the overhead funders
     do not pay); when the pandemic takes a quarter of their fees and donations (Multikulturelles Forum 2020; the
-    funders make up their staff's earned income, docs/ODD.md 7.10) and staff costs stay whole, a hundred times
-    today's budgets leave fewer MSOs alive than ten times (recalibrated model, seeds 1-4: 427 at 10x, 405 at 100x;
-    1x 417 and 0.1x 409 lie below 10x)."""
-    seeds = (1, 2, 3, 4)
-    assert_direction(alive(100.0, seeds, "baseline"), alive(10.0, seeds, "baseline"), "survival at 10x over 100x")
+    funders make up their staff's earned income, docs/ODD.md 7.10) and staff costs stay whole, a thousand times
+    today's budgets leave fewer MSOs alive than ten times (calibration of 2026-12-06, seeds 1-8, mean alive after 10
+    years: 0.1x 436, 1x 436, 10x 445, 100x 439, 1000x 428; without events 100x -> 1000x is +9.6). At seeds 1-4 and
+    100x against 10x, as this test read before that calibration, the difference is no longer measurable (-1.25,
+    se 12)."""
+    seeds = tuple(range(1, 9))
+    assert_direction(alive(1000.0, seeds, "baseline"), alive(10.0, seeds, "baseline"), "survival at 10x over 1000x")
 
 
 def test_reserves_above_what_non_profit_law_allows_are_spent_within_about_two_years():
