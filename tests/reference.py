@@ -238,13 +238,15 @@ def density_factor(model: MSOModel, district: int) -> float:
 
 
 def volunteers_quit_and_join(model: MSOModel, draws: Draws) -> None:
-    """Volunteers quit (more when burned out); members join (more where the MSO is visible and embedded); inactive
-    members leave; members grow."""
+    """Volunteers quit (more when burned out); members join (more where the MSO is visible and embedded); once a
+    year inactive members leave and members grow."""
     m, v, spy = model.msos, model.config.volunteers, model.config.steps_per_year
     quit_draw = InvertedDraw(draws, "binomial")
     join_draw = InvertedDraw(draws, "binomial")
-    leave_draw = InvertedDraw(draws, "binomial")
-    growth_draw = InvertedDraw(draws, "poisson")
+    yearly = (model.t - 1) % spy == 0  # the member register changes in the year's first step
+    if yearly:
+        leave_draw = InvertedDraw(draws, "binomial")
+        growth_draw = InvertedDraw(draws, "poisson")
     total_quits = total_joins = 0
     shares = group_shares()
     taken: dict[tuple[int, int], float] = {}
@@ -270,8 +272,9 @@ def volunteers_quit_and_join(model: MSOModel, draws: Draws) -> None:
         m.volunteers[i] = staying + joins
         base = v.community_reach * model.districts.migrants[m.district[i]] * shares[m.group[i]]
         room = max(1.0 - taken[(int(m.district[i]), int(m.group[i]))] / max(base, 1e-9), 0.0)
-        members -= leave_draw.for_row(i, m.n, members - (staying + joins), v.member_exit_rate, steps_per_year=spy)
-        m.members[i] = members + growth_draw.for_row(i, m.n, members * v.member_growth_rate / spy * room)
+        if yearly:
+            members -= leave_draw.for_row(i, m.n, members - (staying + joins), v.member_exit_rate)
+            m.members[i] = members + growth_draw.for_row(i, m.n, members * v.member_growth_rate * room)
         total_quits += quits
         total_joins += joins
     model.flow["volunteer_quits"] += total_quits

@@ -68,8 +68,8 @@ def community_room(model: MSOModel) -> np.ndarray:
 
 def volunteers_quit_and_join(model: MSOModel) -> None:
     """Volunteers quit (more when burned out, fewer where paid staff look after them); inactive members join (more
-    where the MSO is visible and embedded, and by district density); inactive members leave; members grow while their
-    community's base has room."""
+    where the MSO is visible and embedded, and by district density); once a year, in the year's first step,
+    inactive members leave and members grow while their community's base has room."""
     m, v, spy, rng, n = model.msos, model.config.volunteers, model.config.steps_per_year, model.rng, model.msos.n
     alive = m.alive[:n]  # every row draws (one uniform each): cheaper than gathering the living ones
     volunteers, members, burnout = m.volunteers[:n], m.members[:n], m.burnout[:n]
@@ -96,11 +96,12 @@ def volunteers_quit_and_join(model: MSOModel) -> None:
     new_total = staying + joins
     m.burnout[:n] = np.where(alive & (new_total > 0), burnout * staying / np.maximum(new_total, 1), burnout)
     m.volunteers[:n] = new_total
-    room = community_room(model)  # before this step's exits and growth: members of the same district and group compete
-    leaves = draws.binomial(rng, (members - new_total) * alive, v.member_exit_rate, spy)  # inactive members leave
-    members -= leaves
-    growth = members * alive * (v.member_growth_rate / spy)
-    growth *= room
-    members += draws.poisson(rng, growth)
+    if (model.t - 1) % spy == 0:  # the member register changes once a year (the annual general meeting)
+        room = community_room(model)  # before the exits and growth: members of the same district and group compete
+        leaves = draws.binomial(rng, (members - new_total) * alive, v.member_exit_rate)  # inactive members leave
+        members -= leaves
+        growth = members * alive * v.member_growth_rate
+        growth *= room
+        members += draws.poisson(rng, growth)
     model.flow["volunteer_quits"] += int(quits.sum())
     model.flow["volunteer_joins"] += int(joins.sum())
