@@ -139,8 +139,9 @@ def test_status_rules() -> None:
 
 
 def test_plan_builds_the_variants() -> None:
+    assert validate.build_plan(SCENARIOS / "baseline.yaml", reps=10, scale="district").long_reps == 5  # the default
     plan = validate.build_plan(SCENARIOS / "baseline.yaml", SCENARIOS / "institutional.yaml", reps=3, years=4,
-                               scale="district")
+                               scale="district", long_reps=2)
     s = plan.scenarios
     assert list(s) == list(validate.ROLES)
     assert all(scenario.population.scale == "district" for scenario in s.values())

@@ -61,7 +61,7 @@ def validate(
     institutional: Annotated[Path, typer.Option(help="institutional-funding scenario file")] = Path("scenarios/institutional.yaml"),
     max_memory: Annotated[str | None, typer.Option(help="refuse runs expected to need more, e.g. 2G (default: the free memory)", callback=size_option)] = None,
     long_years: Annotated[float, typer.Option(help="years of the long calm run (checks 7a-7g)", callback=bounded(SCENARIO, "years"))] = 50.0,
-    long_reps: Annotated[int, typer.Option(min=0, max=1000, help="replications of the long calm run (the first of --reps; 0: none)")] = 2,
+    long_reps: Annotated[int, typer.Option(min=0, max=1000, help="replications of the long calm run (the first of --reps; 0: none)")] = 5,
 ) -> None:
     """Run the baseline and its counterfactuals, check the calibration patterns and literature directions."""
     from ..experiments.batch import RunFailed, progress_bar

@@ -64,7 +64,7 @@ class Plan:
     base_seed: int
     windows: Windows
     long_years: float = 50.0
-    long_reps: int = 2
+    long_reps: int = 5
 
     def jobs(self) -> list[tuple[RunSpec, str, Windows]]:
         """One job per replication and role, replication-major (a partial batch stays balanced); the long calm run
@@ -87,7 +87,7 @@ def windows_of(baseline: Scenario) -> Windows:
 
 def build_plan(baseline: str | Path = "scenarios/baseline.yaml", institutional: str | Path = "scenarios/institutional.yaml",
                *, reps: int = 10, years: float = 10.0, scale: str | None = None, base_seed: int = 1,
-               long_years: float = 50.0, long_reps: int = 2) -> Plan:
+               long_years: float = 50.0, long_reps: int = 5) -> Plan:
     """Load the baseline and institutional files (at `scale` if given) and derive the other variants (the long
     calm run only when `long_years` and `long_reps` are positive)."""
     overrides = {} if scale is None else {"population.scale": scale}
@@ -275,7 +275,7 @@ def execute(jobs: list[tuple[RunSpec, str, Windows]], workers: int, on_result: C
 
 def run_validation(reps: int = 10, *, years: float = 10.0, scale: str | None = None, workers: int | None = None,
              base_seed: int = 1, baseline: str | Path = "scenarios/baseline.yaml",
-             institutional: str | Path = "scenarios/institutional.yaml", long_years: float = 50.0, long_reps: int = 2,
+             institutional: str | Path = "scenarios/institutional.yaml", long_years: float = 50.0, long_reps: int = 5,
              on_result: Callable[[Measured], None] | None = None) -> Validation:
     """Run the baseline and its variants `reps` times each (common seeds; the long calm run `long_reps` times)
     and evaluate every check."""
