@@ -3,6 +3,7 @@
     python benchmarks/longrun.py                                   # national baseline, 30 years, seed 1
     python benchmarks/longrun.py --scale district --seeds 1 2 3    # the NW district, three seeds
     python benchmarks/longrun.py --set policy.budget_factor=10 --scale district --years 10
+    python benchmarks/longrun.py --set "events=[]" --years 60 --every 10 --states   # the slow internal states
 
 Prints, per simulated year (mean over the seeds): MSOs alive at the year's end, volunteers per MSO,
 mean burnout (weighted by volunteers), median reserves of living MSOs, service coverage, dissolutions
@@ -28,6 +29,9 @@ from msosim.model import MSOModel  # noqa: E402
 
 COLUMNS = ("alive", "volunteers_per_mso", "mean_burnout", "median_reserves", "coverage", "dissolution_rate",
            "volunteer_only_share", "applying_share", "insolvencies")
+# --states: slow internal states that relax over decades (the age structure, federation membership, track records)
+STATES = ("median_age", "old_share", "volunteer_only_old", "federation_share", "mean_track_record",
+          "mean_professionalisation", "members_per_mso")
 
 
 def year_rows(model: MSOModel, years: int) -> list[dict]:
@@ -59,8 +63,27 @@ def year_rows(model: MSOModel, years: int) -> list[dict]:
             "volunteer_only_share": float((m.staff_fte[:n][living] <= 0).mean()) if count else 0.0,
             "applying_share": float(applied[:n][living].mean()) if count else 0.0,
             "insolvencies": insolvent,
+            **states(model, living),
         })
     return rows
+
+
+def states(model: MSOModel, living: np.ndarray) -> dict[str, float]:
+    """Slow internal states of the living MSOs at the year's end (printed with --states): median age, share 20
+    years or older and the volunteer-only share among them, federation members, mean track record (grants so far),
+    mean professionalisation and members per MSO."""
+    m, n = model.msos, model.msos.n
+    if not living.any():
+        return dict.fromkeys(STATES, 0.0)
+    age = (model.t - m.founded_step[:n][living]) / model.config.steps_per_year
+    old = age >= 20
+    staff = m.staff_fte[:n][living]
+    return {"median_age": float(np.median(age)), "old_share": float(old.mean()),
+            "volunteer_only_old": float((staff[old] <= 0).mean()) if old.any() else 0.0,
+            "federation_share": float(m.federation[:n][living].mean()),
+            "mean_track_record": float(m.track_record[:n][living].mean()),
+            "mean_professionalisation": float(m.professionalisation[:n][living].mean()),
+            "members_per_mso": float(m.members[:n][living].mean())}
 
 
 def print_checks(model: MSOModel, seed: int, last_years: int) -> None:
@@ -94,6 +117,8 @@ def main() -> None:
     parser.add_argument("--set", dest="sets", action="append", default=[], help="dotted key=value override")
     parser.add_argument("--every", type=int, default=5, help="print every k-th year (and the first and last)")
     parser.add_argument("--checks", action="store_true", help="also print the long-run checks (msosim.experiments.longrun) per seed")
+    parser.add_argument("--states", action="store_true", help="print the slow internal states (age structure, "
+                        "federation membership, track records, professionalisation, members) instead of the outcomes")
     args = parser.parse_args()
     overrides = parse_sets(args.sets)
     if args.scale:
@@ -104,7 +129,7 @@ def main() -> None:
         frames.append(pd.DataFrame(year_rows(model, args.years)).assign(seed=seed))
         if args.checks:
             print_checks(model, seed, min(20, args.years // 2))
-    table = pd.concat(frames).groupby("year")[list(COLUMNS)].mean()
+    table = pd.concat(frames).groupby("year")[list(STATES if args.states else COLUMNS)].mean()
     shown = table.iloc[[k for k in range(len(table)) if k == 0 or (k + 1) % args.every == 0 or k == len(table) - 1]]
     pd.set_option("display.width", 200)
     print(f"{args.scenario} scale={args.scale or 'as in file'} seeds={args.seeds} years={args.years} {overrides}")
