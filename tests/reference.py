@@ -243,7 +243,7 @@ def volunteers_quit_and_join(model: MSOModel, draws: Draws) -> None:
     m, v, spy = model.msos, model.config.volunteers, model.config.steps_per_year
     quit_draw = InvertedDraw(draws, "binomial")
     join_draw = InvertedDraw(draws, "binomial")
-    yearly = (model.t - 1) % spy == 0  # the member register changes in the year's first step
+    yearly = model.year_starts  # the member register changes in the year's first step
     if yearly:
         leave_draw = InvertedDraw(draws, "binomial")
         growth_draw = InvertedDraw(draws, "poisson")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 
 import numpy as np
 import pandas as pd
@@ -140,6 +141,8 @@ def test_status_rules() -> None:
 
 def test_plan_builds_the_variants() -> None:
     assert validate.build_plan(SCENARIOS / "baseline.yaml", reps=10, scale="district").long_reps == 5  # the default
+    from msosim.cli.validate import validate as command  # the CLI keeps its own literal (no numpy at start-up)
+    assert inspect.signature(command).parameters["long_reps"].default == validate.LONG_REPS
     plan = validate.build_plan(SCENARIOS / "baseline.yaml", SCENARIOS / "institutional.yaml", reps=3, years=4,
                                scale="district", long_reps=2)
     s = plan.scenarios

@@ -153,12 +153,18 @@ class MSOModel(mesa.Model):
         """Calendar time at the start of the current step."""
         return self.config.start_year + max(self.t - 1, 0) / self.config.steps_per_year
 
+    @property
+    def year_starts(self) -> bool:
+        """Whether the current step is the first of a simulated year (the yearly decisions: the new year's settings,
+        the member register, mergers)."""
+        return (self.t - 1) % self.config.steps_per_year == 0
+
     def step(self) -> None:
         """One step (a month by default): the schedule of docs/ODD.md, section 3."""
         self.t = self.steps
         self.flow = new_flow()
         self.factors: Factors = factors_at(self, self.year)
-        if (self.t - 1) % self.config.steps_per_year == 0:
+        if self.year_starts:
             self._new_year()
         apply_shocks(self, self.year)
         arise_demand(self)

@@ -31,7 +31,7 @@ def merging(model: MSOModel, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     year (a general meeting decides them, § 99 UmwG): each small MSO draws one uniform (in row order) against the
     yearly `merger_rate`; a drawn one merges if it has such a tie (with several, the earliest tie's partner)."""
     m, cfg, ties = model.msos, model.config, model.ties
-    if (model.t - 1) % cfg.steps_per_year:
+    if not model.year_starts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     small = np.flatnonzero(free & (m.volunteers[: m.n] < 2 * cfg.min_active_volunteers))
     drawn = small[model.rng.random(small.size) < cfg.merger_rate]

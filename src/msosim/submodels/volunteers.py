@@ -96,7 +96,7 @@ def volunteers_quit_and_join(model: MSOModel) -> None:
     new_total = staying + joins
     m.burnout[:n] = np.where(alive & (new_total > 0), burnout * staying / np.maximum(new_total, 1), burnout)
     m.volunteers[:n] = new_total
-    if (model.t - 1) % spy == 0:  # the member register changes once a year (the annual general meeting)
+    if model.year_starts:  # the member register changes once a year (the annual general meeting)
         room = community_room(model)  # before the exits and growth: members of the same district and group compete
         leaves = draws.binomial(rng, (members - new_total) * alive, v.member_exit_rate)  # inactive members leave
         members -= leaves
