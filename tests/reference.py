@@ -513,10 +513,13 @@ def adjust_staff(model: MSOModel, draws: Draws) -> None:
 
 
 def decay_rejections(model: MSOModel) -> None:
-    """Memory of rejections halves each year."""
+    """Memory of rejections halves each year; the track record fades with a mean memory of track_memory_years."""
     m = model.msos
+    keep = math.exp(-1.0 / (model.config.applications.track_memory_years * model.config.steps_per_year))
     for i in range(m.n):
         m.rejections[i] *= 1.0 - per_step(0.5, model.config.steps_per_year)
+        if m.alive[i]:
+            m.track_record[i] *= keep
 
 
 def eligible(model: MSOModel, funder: Funder, i: int, start: int) -> bool:

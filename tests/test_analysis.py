@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -185,7 +187,11 @@ def test_applications_state_at_the_call() -> None:
     assert frame["awarded"].tolist() == [True, False, False, True, True, True, False]
     assert frame["staffed"].tolist() == [True, False, False, False, True, True, False]  # MSO 1 hired at step 4
     assert frame["federation"].tolist() == [True, False, False, False, True, True, False]
-    assert frame["track_record"].tolist() == [2, 0, 0, 0, 3, 0, 1]
+    # the track record fades at the end of every step: keep = exp(-1 / (3 years * 12 steps)) by default
+    keep = math.exp(-1.0 / (3.0 * 12))
+    assert frame["track_record"].to_numpy() == pytest.approx([2, 0, 0, 0, 3 * keep ** 12, 0, keep ** 19], rel=1e-12)
+    lasting = grant_calls.applications(make_tables(FUNDING, FUNDING_EVENTS), track_memory_years=100.0)
+    assert lasting["track_record"].to_numpy() == pytest.approx([2, 0, 0, 0, 3, 0, 1], rel=0.02)  # a long memory counts
 
 
 def test_award_rates_and_track_record() -> None:
@@ -195,9 +201,22 @@ def test_award_rates_and_track_record() -> None:
     assert rates.loc["staffed", "amount_awarded"] == 130_000.0
     track = grant_calls.funding_by_track_record(tables).set_index("track_record_band")
     assert track.index.tolist() == ["0", "1", "2-3", "4-7", "8+"]
-    assert track.loc["0", "applications"] == 4 and track.loc["0", "awards"] == 2
+    assert track.loc["0", "applications"] == 5 and track.loc["0", "awards"] == 2  # MSO 3's one award has faded below 1
     assert track.loc["2-3", "share_of_money"] == pytest.approx(100_000 / 140_000)
-    assert track.loc["1", "award_rate"] == 0.0 and track.loc["8+", "applications"] == 0
+    assert track.loc["1", "applications"] == 0 and track.loc["8+", "applications"] == 0
+
+
+def test_track_records_rebuilt_from_the_events_are_the_models_own() -> None:
+    """The analysis's fading track record (entry record and awards, each fading every step) is the model's state."""
+    model = MSOModel(SCENARIOS / "district.yaml", seed=3)
+    model.run(years=4)
+    tables = model.tables()
+    end = tables["msos"][tables["msos"]["snapshot"] == "end"]
+    alive = end[end["died_step"] < 0]
+    after = np.full(len(alive), analysis.clock(tables).horizon + 1)
+    rebuilt = grant_calls.track_records(tables, alive["mso"].to_numpy(), after)
+    assert (alive["track_record"] > 0).mean() > 0.3 and (alive["track_record"] % 1 > 0).any()  # fading, not counts
+    assert_allclose(rebuilt, alive["track_record"].to_numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_reapplication_after_award_and_rejection() -> None:

@@ -167,7 +167,7 @@ class CooperationConfig(Strict):
     tie_rate: float = Field(0.3, ge=0, le=50, description="new ties an MSO forms per year with MSOs in its district [ties/year]; prior")
     tie_break_rate: Share = Field(0.1, description="yearly probability a tie breaks; prior")
     federation_join_rate: Share = Field(0.02, description="yearly probability a non-member joins a federation; prior")
-    federation_leave_rate: Share = Field(0.01, description="yearly probability a member leaves its federation; prior")
+    federation_leave_rate: Share = Field(0.047, description="yearly probability a member leaves its federation; prior, set so that joining and leaving balance at the start share (0.02 * 0.7 / 0.3)")
     dialogue_trust_gain: float = Field(0.3, ge=0, le=5,
                                        description="extra trust signal where the municipality runs dialogue formats [-]; seed article (enabler)")
     dialogue_tie_factor: float = Field(2.0, ge=0, le=20,
@@ -187,6 +187,7 @@ class ApplicationConfig(Strict):
     federation_information: Share = Field(0.0, description="share of the information gap a federation membership closes [-]; prior (direction: umbrella federations pass on calls, seed article); 0 by default until recalibration (with 0.5 the less-bureaucracy direction failed)")
     tie_information: Share = Field(0.0, description="share of the remaining information gap each tie to another MSO closes [-]; prior (direction: networks spread information about funding); 0 by default until recalibration")
     score_noise: float = Field(0.5, ge=0, le=10, description="reviewer noise in scores [-]; prior")
+    track_memory_years: float = Field(3.0, ge=0.25, le=100, description="mean years an award counts in the track record, which fades exponentially [years]; VgV § 46 (3) 1: public bodies ask for references from the last three years")
     track_weight: float = Field(0.6, ge=0, le=10, description="weight of track record in score-based selection [-]; SVR 2020 (direction)")
     staff_weight: float = Field(1.0, ge=0, le=10, description="weight of paid staff in score-based selection [-]; SVR 2020 (direction)")
     federation_weight: float = Field(0.4, ge=0, le=10, description="weight of federation membership in score-based selection [-]; Friedrichs et al. 2023")

@@ -21,7 +21,7 @@ MSO_COLUMNS: dict[str, str] = {
     "founded_step": "int32", "died_step": "int32", "death_cause": "int8",
     "members": "int64", "volunteers": "int64", "burnout": "float64", "below_core_months": "int32",
     "staff_fte": "float64", "reserves": "float64", "insolvent_months": "int32",
-    "donations_base": "float64", "track_record": "int32", "rejections": "float64",
+    "donations_base": "float64", "track_record": "float64", "rejections": "float64",
     "professionalisation": "float64", "trust": "float64", "coop_municipality": "bool",
     "federation": "bool", "delegated_load": "float64", "unfunded_ratio": "float64",
     "application_hours": "float64", "last_grant_start": "int32", "load_per_volunteer": "float64",

@@ -41,7 +41,7 @@ class MSO(mesa.Agent):
     burnout = _column("burnout", "mean burnout of its volunteers [0-1]")
     staff_fte = _column("staff_fte", "paid staff [FTE]")
     reserves = _column("reserves", "reserves [EUR]")
-    track_record = _column("track_record", "grants received so far [count]")
+    track_record = _column("track_record", "recent grants received, fading with a mean memory of track_memory_years [awards]")
     professionalisation = _column("professionalisation", "routines and know-how for applications [0-1]")
     trust = _column("trust", "trust in the municipality [0-1]")
     coop_municipality = _column("coop_municipality", "cooperates with its municipality")

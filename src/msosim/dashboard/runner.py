@@ -235,6 +235,6 @@ class PolicyPair:
             state = STATES[int(mso_states(model)[row])]
             facts = {"alive": bool(agent.alive), "volunteers": int(agent.volunteers), "staff_fte": float(agent.staff_fte),
                      "reserves": float(agent.reserves), "burnout": float(agent.burnout), "members": int(agent.members),
-                     "track_record": int(agent.track_record), "state": state}
+                     "track_record": float(agent.track_record), "state": state}
         return {"facts": facts, "events": events, "grants": grants, "series": series,
                 "steps_per_year": self.steps_per_year, "start_year": model.config.start_year}

@@ -96,13 +96,13 @@ def lives(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                               "died_step": end["died_step"], "district": end["district"],
                               "staff_entry": start["staff_fte"].fillna(0.0),
                               "federation_entry": start["federation"].fillna(False).astype(bool),
-                              "track_entry": start["track_record"].fillna(0).astype(int)})
+                              "track_entry": start["track_record"].fillna(0.0).astype(float)})
     elif "lifetimes" in tables:
         end = tables["lifetimes"].set_index("mso")
         frame = pd.DataFrame({"initial": end["initial"].astype(bool), "founded_step": end["founded_step"],
                               "died_step": end["died_step"], "district": -1,
                               "staff_entry": end["staffed_start"].astype("boolean").fillna(False).astype(float),
-                              "federation_entry": False, "track_entry": 0})
+                              "federation_entry": False, "track_entry": 0.0})
     else:
         raise ValueError("the tables hold neither 'msos' nor 'lifetimes'")
     frame = frame.rename_axis("mso").reset_index()

@@ -9,12 +9,20 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
+from ..scenario import ApplicationConfig
+from ..submodels.grants import track_keep
 from .analysis import TRACK_BANDS, clock, event_log, lives, status_at
 
+TRACK_MEMORY_YEARS = ApplicationConfig().track_memory_years
 
-def applications(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+
+def applications(tables: dict[str, pd.DataFrame], track_memory_years: float = TRACK_MEMORY_YEARS) -> pd.DataFrame:
     """One row per grant application: step, year, mso, funder, the applicant's state at the call (staffed,
-    federation, track record = awards so far), awarded, amount (EUR/year, 0 if rejected)."""
+    federation, track record), awarded, amount (EUR/year, 0 if rejected).
+
+    The track record is the model's: the record at entry and every earlier award, each fading by
+    exp(-1 / (track_memory_years * steps per year)) at the end of every step (pass the run's
+    `applications.track_memory_years` where it is not the default)."""
     events = event_log(tables, "applications")
     applied = events[events["event"] == "grant_applied"]
     frame = pd.DataFrame({"step": applied["step"].to_numpy(), "year": applied["year"].to_numpy(),
@@ -30,13 +38,34 @@ def applications(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     frame["staffed"] = status_at(tables, "staffed", frame["mso"], before, life=life)
     frame["federation"] = status_at(tables, "federation", frame["mso"], before, life=life)
     frame["type"] = np.where(frame["staffed"], "staffed", "volunteer_only")
-    earlier = awards.sort_values("step", kind="stable").assign(count=lambda f: f.groupby("mso").cumcount() + 1)
-    query = frame[["mso", "step"]].reset_index().sort_values("step", kind="stable")
-    counted = pd.merge_asof(query, earlier[["mso", "step", "count"]], on="step", by="mso", direction="backward",
-                            allow_exact_matches=False).set_index("index").sort_index()
-    entry = life.set_index("mso")["track_entry"]
-    frame["track_record"] = entry.reindex(frame["mso"]).to_numpy() + counted["count"].fillna(0).to_numpy(dtype=int)
+    frame["track_record"] = track_records(tables, frame["mso"], frame["step"], track_memory_years, awards, life)
     return frame
+
+
+def track_records(tables: dict[str, pd.DataFrame], mso, step, track_memory_years: float = TRACK_MEMORY_YEARS,
+                  awards: pd.DataFrame | None = None, life: pd.DataFrame | None = None) -> np.ndarray:
+    """The model's track record of MSOs `mso` during steps `step`, before that step's calls: the record at entry
+    and every earlier award, each fading by keep = exp(-1 / (track_memory_years * steps per year)) at the end of
+    every step (an award in step a is worth keep ** (s - a) in step s; the record at entry keep ** (s - 1))."""
+    if awards is None:
+        won = event_log(tables, "track_records")
+        won = won[won["event"] == "grant_awarded"]
+        awards = pd.DataFrame({"step": won["step"].to_numpy(), "mso": won["mso"].to_numpy()})
+    life = lives(tables) if life is None else life
+    keep = track_keep(track_memory_years, clock(tables).steps_per_year)
+    # Counted from each MSO's first award f, the fading record is a running sum of keep ** (f - a), times
+    # keep ** (s - f): the powers stay within an MSO's life, so they neither overflow nor underflow.
+    earlier = awards[["mso", "step"]].astype("int64").sort_values("step", kind="stable")
+    first = earlier.groupby("mso")["step"].transform("min")
+    earlier = earlier.assign(first=first, grown=(keep ** (first - earlier["step"])).groupby(earlier["mso"]).cumsum())
+    query = pd.DataFrame({"mso": np.asarray(mso, dtype=np.int64), "step": np.asarray(step, dtype=np.int64)}).reset_index()
+    query = query.sort_values("step", kind="stable")
+    counted = pd.merge_asof(query, earlier[["mso", "step", "first", "grown"]], on="step", by="mso",
+                            direction="backward", allow_exact_matches=False).set_index("index").sort_index()
+    entry = life.set_index("mso")["track_entry"].reindex(np.asarray(mso)).to_numpy()
+    at = np.asarray(step, dtype=float)
+    since_first = at - counted["first"].fillna(0.0).to_numpy()
+    return entry * keep ** (at - 1) + counted["grown"].fillna(0.0).to_numpy() * keep ** since_first
 
 
 def award_rates(tables: dict[str, pd.DataFrame], by: Sequence[str] = ("type", "federation")) -> pd.DataFrame:

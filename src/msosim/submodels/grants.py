@@ -4,6 +4,7 @@ What happens to grants once awarded (paying, staffing, ending, the initial ones)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -342,6 +343,13 @@ def add_grants(model: MSOModel, mso: np.ndarray, funder: int | np.ndarray, kind:
 
 
 def decay_rejections(model: MSOModel) -> None:
-    """Memory of rejections halves each year."""
+    """Memory of rejections halves each year; the track record fades with a mean memory of `track_memory_years`."""
     m, n = model.msos, model.msos.n
     m.rejections[:n] *= 1.0 - per_step(0.5, model.config.steps_per_year)
+    keep = track_keep(model.config.applications.track_memory_years, model.config.steps_per_year)
+    m.track_record[:n] *= np.where(m.alive[:n], keep, 1.0)  # a dissolved MSO's state stays as it was
+
+
+def track_keep(memory_years: float, steps_per_year: int) -> float:
+    """The share of the track record kept from one step to the next: exp(-1 / (memory in steps))."""
+    return math.exp(-1.0 / (memory_years * steps_per_year))

@@ -136,7 +136,7 @@ def fact_rows(stories: dict[str, dict], lang: str) -> list[list[str]]:
     facts = {policy: story["facts"] for policy, story in stories.items()}
     rows = [[t("fact.state", lang), *[t(f"state.{facts[p]['state']}", lang) for p in facts]]]
     for key, digits in (("volunteers", 0), ("staff_fte", 2), ("reserves", 0), ("burnout", 2), ("members", 0),
-                        ("track_record", 0)):
+                        ("track_record", 1)):
         rows.append([t(f"fact.{key}", lang), *[number(facts[p][key], lang, digits) for p in facts]])
     return rows
 
