@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose
 
 from msosim import MSOModel
 from msosim.state import FIELDS
-from msosim.submodels.grants import (_eligible, application_hours, decide_to_apply, open_calls, run_call,
+from msosim.submodels.grants import (_eligible, application_hours, decay_rejections, decide_to_apply, open_calls, run_call,
                                      score_applications)
 
 from .mechanism_helpers import (LARGE, add_grant, assert_binomial, assert_direction, funder_named, hand_made,
@@ -224,3 +224,18 @@ def test_a_funder_without_money_to_award_opens_no_call() -> None:
             assert not (events["event"] == "grant_rejected").any()
             assert model.msos.application_hours.sum() == hours_before
     assert applied[1] == 0 < applied[2]
+
+
+def test_track_record_fades_between_awards() -> None:
+    """An award counts fully in its year and fades with a mean memory of track_memory_years (VgV § 46: the last three
+    years' references); a longer memory keeps more of it, and a dissolved MSO's record stays as it was."""
+    kept = {}
+    for memory in (1.0, 3.0, 10.0):
+        model = hand_made(small_model(**{"applications.track_memory_years": memory}), 3, track_record=[4.0, 1.0, 4.0],
+                          alive=[True, True, False])
+        for _ in range(model.config.steps_per_year):
+            decay_rejections(model)
+        kept[memory] = model.msos.track_record[:3].copy()
+        assert_allclose(kept[memory][:2], np.array([4.0, 1.0]) * np.exp(-1.0 / memory), rtol=1e-12)  # one year
+        assert kept[memory][2] == 4.0                                                     # the dead do not change
+    assert kept[1.0][0] < kept[3.0][0] < kept[10.0][0] < 4.0
