@@ -57,9 +57,10 @@ def test_neutral_factor_on_a_nonlinear_spending_curve() -> None:
     assert spending(result.factor) == pytest.approx(result.spending)
 
 
-# micro-grants at four times the scenario's 10M EUR: since access to information lasts (issue 15), fewer volunteer-only
-# MSOs hear of the calls and 10M leaves the district's spending only 0.5% above the reference
-@pytest.mark.parametrize("name, overrides", [("micro_grants.yaml", {"policy.micro_grants_budget": 4e7}),
+# micro-grants at four times the scenario's 10M EUR, with a fifth more for every programme: the micro-grants alone no
+# longer spend more than the reference in two years of Bremen (-0.4% on 2026-12-06, since the track record fades: the
+# other calls' awards shift), so the solver would have nothing to match
+@pytest.mark.parametrize("name, overrides", [("micro_grants.yaml", {"policy.micro_grants_budget": 4e7, "policy.budget_factor": 1.2}),
                                              ("baseline.yaml", {"policy.budget_factor": 1.5})])
 def test_budget_neutral_spending_matches_within_one_percent(name, overrides) -> None:
     reference = load_scenario(SCENARIOS / "district.yaml", SMALL)

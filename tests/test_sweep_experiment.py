@@ -18,7 +18,7 @@ from .sweep_helpers import EXPERIMENTS, write_experiment
 
 
 @pytest.mark.parametrize("file, points, runs", [("sobol_funding.yaml", 1024, 1024),
-                                                ("morris_screening.yaml", 870, 870),
+                                                ("morris_screening.yaml", 880, 880),
                                                 ("ishigami.yaml", 5120, 5120)])
 def test_shipped_experiments_plan(file, points, runs) -> None:
     design = plan(EXPERIMENTS / file)
