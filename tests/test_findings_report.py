@@ -130,3 +130,23 @@ def test_brief_text_shrinks_to_fit_many_findings() -> None:
     few = {"paragraphs": [{"sentences": [long] * 4}], "flags": []}
     many = {"paragraphs": [{"sentences": [long] * 8} for _ in range(4)], "flags": [long]}
     assert text_size(few) == 8.0 and text_size(many) < 8.0
+
+
+def test_narrow_console_table_keeps_the_outcome_readable_beside_a_long_scenario_name(data) -> None:
+    """On an 80-column terminal with a scenario named as --budget-neutral names it, every outcome's label is still
+    printed whole words, not one character per line (the outcome column squeezed to width 1 before)."""
+    import dataclasses
+
+    from rich.console import Console
+
+    from msosim.reporting.report import console_table
+
+    comparison = data.comparison.copy()
+    comparison["scenario_name"] = comparison["scenario_name"] + " (budget-neutral)"
+    long_named = dataclasses.replace(data, comparison=comparison)
+    console = Console(width=80, record=True, color_system=None)
+    console.print(console_table(long_named, "en", width=80))
+    printed = console.export_text()
+    first_column = [line.split("│")[1].strip() for line in printed.splitlines() if line.startswith("│")]
+    assert "MSOs alive at" in first_column, first_column[:8]
+    assert max(len(cell) for cell in first_column) >= 12

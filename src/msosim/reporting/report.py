@@ -162,7 +162,10 @@ def console_table(data: ReportData, lang: str = "en", width: int = 200):
     names = data.names
     for i, name in enumerate((label("outcome", lang), label("scenario", lang), label("mean_ci_short", lang),
                               label("diff_short", lang, name=""))):
-        table.add_column(name.strip(), overflow="fold", no_wrap=i >= 1, justify="right" if i >= 2 else "left")
+        # The outcome and the scenario name may wrap, the numbers may not; the outcome keeps a readable width
+        # even beside a long scenario name ("institutional (budget-neutral)").
+        table.add_column(name.strip(), overflow="fold", no_wrap=i >= 2, justify="right" if i >= 2 else "left",
+                         min_width=14 if i == 0 else None)
     for row in rows:
         for position, name in enumerate(names):
             diff = row[len(names) + position] if position > 0 else ""
