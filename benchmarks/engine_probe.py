@@ -56,6 +56,7 @@ def rng_calls(scenario: Path, years: float) -> None:
     model = MSOModel(scenario, seed=1)
     recorder = RecordingGenerator(model.rng, model)
     model.rng = recorder
+    model.streams.rngs[0] = recorder  # the step draws through the model's streams (msosim/streams.py)
     model.run(years)
     steps = int(round(years * model.config.steps_per_year))
     calls = [c for c in recorder.calls if c[0] >= 1]

@@ -23,6 +23,7 @@ import msosim.submodels.events
 from msosim import MSOModel, load_scenario
 from tests import reference
 from msosim.agents import MSO
+from msosim.streams import Streams
 from tests.reference import Draws, RecordingGenerator
 from msosim.scenario import with_overrides
 
@@ -137,11 +138,12 @@ class Lockstep:
         events_before = model.log.count()
         if model is self.model_a:
             recorder = RecordingGenerator(model.rng)
-            model.rng = recorder
+            streams = model.streams
+            model.rng, model.streams = recorder, Streams([recorder])  # the step draws through streams (streams.py)
             try:
                 self.vectorised(model, *args)
             finally:
-                model.rng = recorder.rng
+                model.rng, model.streams = recorder.rng, streams
             if not self.takes_draws:
                 assert not recorder.calls, f"{self.name} draws random numbers but its reference takes none"
             self.pending.append((recorder.calls, snapshot(model, events_before)))

@@ -18,6 +18,7 @@ from .population import build_landscape, build_msos, conflict_pairs, read_data
 from .scenario import Scenario, load_scenario, with_overrides
 from .spinup import spun_up_state
 from .spinup_state import install_grants_and_ties, install_msos
+from .streams import Streams
 from .state import GRANT_COLUMNS, GRANT_KINDS, TIE_COLUMNS, EventLog, Table, labels_at
 from .submodels.cooperation import (
     cooperate_with_municipality,
@@ -58,6 +59,7 @@ class MSOModel(mesa.Model):
         if seed is not None and rng is not None:
             raise ValueError("give either seed or rng, not both")
         super().__init__(rng=seed if rng is None else rng)
+        self.streams = Streams([self.rng])  # the step's draws, per world (one world: its Generator; streams.py)
         self.config = resolve_scenario(scenario, overrides)
         cfg = self.config
         self.t = 0
@@ -120,6 +122,13 @@ class MSOModel(mesa.Model):
         self.reference_density = float(self.reference_stock / (d.migrants[:n].sum() / 1e4))
         self.density_norm = density_norm(alive_per_district, d.migrants[:n], self.reference_density,
                                          cfg.volunteers.density_curvature)
+
+    def world_of(self, rows: np.ndarray | int) -> np.ndarray | None:
+        """The world of each MSO row in `rows` (or of the first `rows` rows), as the draw methods of `streams`
+        take it: None while the model runs one world."""
+        if self.streams.count == 1:
+            return None
+        raise NotImplementedError("several worlds in one model: the ensemble engine of issue 20 (docs/engine.md)")
 
     def add_mso_agents(self, rows: np.ndarray) -> None:
         """Create the Mesa agent handles for new MSO rows."""

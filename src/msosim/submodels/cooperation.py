@@ -21,7 +21,7 @@ def delegate_tasks(model: MSOModel) -> None:
     budget cuts (austerity) lower the share of tasks that come with money.
     Funded task hours are done by paid helpers (booked in pay_costs); unfunded ones fall on the MSO's people."""
     m, n, d, mc = model.msos, model.msos.n, model.districts, model.config.municipality
-    spy, rng, t = model.config.steps_per_year, model.rng, model.t
+    spy, streams, t = model.config.steps_per_year, model.streams, model.t
     m.municipal_payment[:n] = 0.0
     task_steps = max(mc.task_months * spy / 12.0, 1.0)
     m.delegated_load[:n] *= 1.0 - 1.0 / task_steps
@@ -29,10 +29,11 @@ def delegate_tasks(model: MSOModel) -> None:
     coop = (m.alive[:n] & m.coop_municipality[:n]).nonzero()[0]
     home = m.district[coop]
     pressure = d.demand_hours[home] / np.maximum(model.base_demand[home], 1e-9)
-    tasks = draws.poisson(rng, mc.delegation_rate / spy * pressure * model.factors.delegation)
+    tasks = draws.poisson(streams, mc.delegation_rate / spy * pressure * model.factors.delegation, model.world_of(coop))
     got = tasks.nonzero()[0]  # positions in coop
     rows, home, tasks = coop[got], home[got], tasks[got]
-    funded_tasks = rng.binomial(tasks, model.delegation_funded_share * model.factors.budget)  # cuts: fewer paid
+    funded_tasks = streams.binomial(tasks, model.delegation_funded_share * model.factors.budget,  # cuts: fewer paid
+                                    model.world_of(rows))
     hours = tasks * mc.task_hours * (1.0 + mc.admin_burden)
     cost = funded_tasks * mc.task_hours * mc.task_payment_per_hour
     asked = np.bincount(home, weights=cost, minlength=d.n)
@@ -59,9 +60,9 @@ def delegate_tasks(model: MSOModel) -> None:
 def cooperate_with_municipality(model: MSOModel) -> None:
     """Cooperation starts with openness, trust, experience and dialogue; power asymmetry and distrust end it."""
     m, n, d, mc = model.msos, model.msos.n, model.districts, model.config.municipality
-    co, spy, rng, t = model.config.cooperation, model.config.steps_per_year, model.rng, model.t
+    co, spy, t = model.config.cooperation, model.config.steps_per_year, model.t
     alive, coop = m.alive[:n], m.coop_municipality[:n]
-    u = rng.random(n)
+    u = model.streams.random(n, model.world_of(n))
     # Starting is for those not cooperating, ending for those cooperating: each computed on its own rows.
     outside = (alive & ~coop).nonzero()[0]
     district = m.district[outside]
@@ -106,26 +107,29 @@ def form_and_break_ties(model: MSOModel, initial: bool = False) -> None:
     stationary level (formation rate / break rate).
     """
     m, n, d, co = model.msos, model.msos.n, model.districts, model.config.cooperation
-    spy, rng, t, ties = model.config.steps_per_year, model.rng, model.t, model.ties
+    spy, streams, t, ties = model.config.steps_per_year, model.streams, model.t, model.ties
     alive_rows = m.alive[:n].nonzero()[0]
     district = m.district[alive_rows]
     with_dialogue = d.dialogue[district]
     per_mso = co.tie_rate / max(co.tie_break_rate, 1e-9) if initial else co.tie_rate / spy
     initiators = []
     for members, rate in ((alive_rows[~with_dialogue], per_mso), (alive_rows[with_dialogue], per_mso * co.dialogue_tie_factor)):
-        count = int(rng.poisson(rate * members.size))
-        initiators.append(members[rng.integers(0, max(members.size, 1), count)])
+        for rng, at in streams.groups(model.world_of(members), members.size):  # per world: a total, then who
+            mine = members if at is None else members[at]
+            count = int(rng.poisson(rate * mine.size))
+            initiators.append(mine[rng.integers(0, max(mine.size, 1), count)])
     initiators = np.sort(np.concatenate(initiators))
     by_district = rows_by_district(model)
     order = by_district[m.alive[by_district]]  # living rows by district, in row order within a district
     counts = np.bincount(district, minlength=d.n)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
     home = m.district[initiators]
-    partners = order[offsets[home] + (rng.random(initiators.size) * counts[home]).astype(np.int64)]
+    partners = order[offsets[home] + (streams.random(initiators.size, model.world_of(initiators))
+                                      * counts[home]).astype(np.int64)]
     keep = partners != initiators
     a, b = initiators[keep], partners[keep]
     if a.size:
-        ties.append(a.size, a=a, b=b, active=True, formed_step=t, breaks_step=tie_lives(model, t + 1 if initial else t, a.size))
+        ties.append(a.size, a=a, b=b, active=True, formed_step=t, breaks_step=tie_lives(model, t + 1 if initial else t, a))
         model.log.add(t, "tie_formed", a, cause="initial" if initial else "", partner=b)
     if initial:
         return
@@ -152,12 +156,13 @@ def rows_by_district(model: MSOModel) -> np.ndarray:
     return order
 
 
-def tie_lives(model: MSOModel, first_check: int, count: int) -> np.ndarray:
-    """The steps at which new ties break: the first success of a per-step test from `first_check` on."""
+def tie_lives(model: MSOModel, first_check: int, a: np.ndarray) -> np.ndarray:
+    """The steps at which new ties (started by the MSO rows `a`) break: the first success of a per-step test
+    from `first_check` on."""
     p = per_step(model.config.cooperation.tie_break_rate, model.config.steps_per_year)
     if p <= 0.0:
-        return np.full(count, NEVER, dtype=np.int32)
-    return np.minimum(first_check - 1 + model.rng.geometric(p, count), NEVER).astype(np.int32)
+        return np.full(a.size, NEVER, dtype=np.int32)
+    return np.minimum(first_check - 1 + model.streams.geometric(p, a.size, model.world_of(a)), NEVER).astype(np.int32)
 
 
 def break_ties(model: MSOModel, rows: np.ndarray, cause: str) -> None:
@@ -169,9 +174,9 @@ def break_ties(model: MSOModel, rows: np.ndarray, cause: str) -> None:
 
 def join_and_leave_federations(model: MSOModel) -> None:
     """Staffed MSOs join umbrella federations more readily; members leave at a small rate."""
-    m, n, co, spy, rng, t = model.msos, model.msos.n, model.config.cooperation, model.config.steps_per_year, model.rng, model.t
+    m, n, co, spy, t = model.msos, model.msos.n, model.config.cooperation, model.config.steps_per_year, model.t
     alive = m.alive[:n]
-    u = rng.random(n)
+    u = model.streams.random(n, model.world_of(n))
     join_step = np.where(m.staff_fte[:n] > 0, per_step(2.0 * co.federation_join_rate, spy),
                          per_step(co.federation_join_rate, spy))
     joins = alive & ~m.federation[:n] & (u < join_step)

@@ -49,7 +49,7 @@ def dissolve(model: MSOModel) -> None:
     for rows, factor in (((remaining & ~protected).nonzero()[0], 1.0),
                          ((remaining & protected).nonzero()[0], cfg.secured_dissolution_factor)):
         p_other = per_step(cfg.background_dissolution_rate * factor, cfg.steps_per_year)
-        other = rows[model.rng.choice(rows.size, model.rng.binomial(rows.size, p_other), replace=False)]
+        other = model.streams.thin(rows, p_other, model.world_of(rows))
         cause[other] = 3
     rows = cause.nonzero()[0]
     cause = cause[rows]

@@ -21,7 +21,7 @@ def exhausted(model: MSOModel, rows: np.ndarray) -> np.ndarray:
         return rows
     burnout = model.msos.burnout[rows]
     p_year = cfg.burnout_dissolution_rate * burnout * burnout
-    return rows[happens(model.rng.random(rows.size), p_year, cfg.steps_per_year)]  # u < per_step(p_year)
+    return rows[happens(model.streams.random(rows.size, model.world_of(rows)), p_year, cfg.steps_per_year)]  # u < per_step(p_year)
 
 
 def merging(model: MSOModel, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -34,7 +34,7 @@ def merging(model: MSOModel, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not model.year_starts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     small = np.flatnonzero(free & (m.volunteers[: m.n] < 2 * cfg.min_active_volunteers))
-    drawn = small[model.rng.random(small.size) < cfg.merger_rate]
+    drawn = small[model.streams.random(small.size, model.world_of(small)) < cfg.merger_rate]
     if drawn.size == 0:
         return drawn, drawn
     mark = np.zeros(m.n, dtype=bool)

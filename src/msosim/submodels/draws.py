@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..streams import sample, uniforms
+
 INVERSION_MEAN_LIMIT = 8.0
 TAIL_ROWS = 24  # when this few rows are still searching, a scalar loop is cheaper than more vector passes
 
 
-def binomial(rng: np.random.Generator, n, p, steps_per_year: int | None = None) -> np.ndarray:
+def binomial(rng, n, p, steps_per_year: int | None = None, worlds: np.ndarray | None = None) -> np.ndarray:
     """One binomial(n[i], p[i]) draw per row.
+
+    `rng` is a Generator or a model's `Streams` (msosim.streams), with `worlds` the world of each row.
 
     With `steps_per_year`, `p` is a yearly probability and each trial succeeds with the per-step
     probability 1 - (1 - p) ** (1 / steps_per_year) (`rates.per_step`). That probability is then formed
@@ -34,7 +38,7 @@ def binomial(rng: np.random.Generator, n, p, steps_per_year: int | None = None) 
     p = np.asarray(p, dtype=np.float64)
     if p.shape != n.shape:
         p = np.broadcast_to(p, n.shape)
-    u = rng.random(n.size)
+    u = uniforms(rng, n.size, worlds)
     nf = n.astype(np.float64)  # counts as floats: exact, and what the pmf arithmetic converts them to anyway
     if steps_per_year is None:
         s = 1.0
@@ -61,7 +65,7 @@ def binomial(rng: np.random.Generator, n, p, steps_per_year: int | None = None) 
         maybe = mean_bound > sq  # the same bound with the per-step p's upper bound
     out = np.zeros(n.size, dtype=np.int64)
     if large.size:  # numpy's sampler is called only when some row needs it (an empty call draws nothing)
-        out[large] = rng.binomial(n[large], p_large)
+        out[large] = sample(rng, "binomial", worlds, large, n[large], p_large)
     maybe[large] = False
     rows = maybe.nonzero()[0]
     # P(0) = (1 - step p) ** n as exp(n / S log(1 - p)) (S = 1 for a per-step p): exp and log cost a
@@ -101,14 +105,14 @@ def binomial(rng: np.random.Generator, n, p, steps_per_year: int | None = None) 
     return out
 
 
-def poisson(rng: np.random.Generator, lam) -> np.ndarray:
-    """One Poisson(lam[i]) draw per row."""
+def poisson(rng, lam, worlds: np.ndarray | None = None) -> np.ndarray:
+    """One Poisson(lam[i]) draw per row (`rng` and `worlds` as in `binomial`)."""
     lam = np.asarray(lam, dtype=np.float64)
-    u = rng.random(lam.size)
+    u = uniforms(rng, lam.size, worlds)
     large = (lam > INVERSION_MEAN_LIMIT).nonzero()[0]
     out = np.zeros(lam.size, dtype=np.int64)
     if large.size:
-        out[large] = rng.poisson(lam[large])
+        out[large] = sample(rng, "poisson", worlds, large, lam[large])
     # Rows whose u is below a lower bound of P(0), exp(-lam) >= 1 - lam, draw 0 without forming P(0).
     maybe = lam > 1.0 - u
     maybe[large] = False

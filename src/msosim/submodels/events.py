@@ -75,12 +75,12 @@ def apply_shocks(model: MSOModel, year: float) -> None:
 
 def polarise(model: MSOModel, event: Polarisation) -> None:
     """Ties across a conflict line break; members of conflict groups leave federations and lose trust."""
-    m, n, ties, rng, t = model.msos, model.msos.n, model.ties, model.rng, model.t
+    m, n, ties, streams, t = model.msos, model.msos.n, model.ties, model.streams, model.t
     live = ties.active[: ties.n].nonzero()[0]
     across = model.conflicts[m.group[ties.a[live]], m.group[ties.b[live]]]
-    break_ties(model, live[across & (rng.random(live.size) < event.tie_break_probability)], "polarisation")
+    break_ties(model, live[across & (streams.random(live.size, model.world_of(ties.a[live])) < event.tie_break_probability)], "polarisation")
     involved = m.alive[:n] & model.conflicts[m.group[:n]].any(axis=1)
-    leave = involved & m.federation[:n] & (rng.random(n) < event.federation_leave_probability)
+    leave = involved & m.federation[:n] & (streams.random(n, model.world_of(n)) < event.federation_leave_probability)
     m.federation[:n] &= ~leave
     model.log.add(t, "federation_left", leave.nonzero()[0], cause="polarisation")
     m.trust[:n] = np.where(involved, np.maximum(m.trust[:n] - event.trust_shock, 0.0), m.trust[:n])

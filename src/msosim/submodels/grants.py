@@ -89,7 +89,7 @@ def _applying(model: MSOModel, funder: Funder, rows: np.ndarray,
     """`decide_to_apply` as the positions in `rows` of those who apply (ascending), and their application hours."""
     m, cfg = model.msos, model.config
     calls = len(funder.calls)
-    draws = model.rng.random(rows.size)
+    draws = model.streams.random(rows.size, model.world_of(rows))
     # p <= apply_rate (spread over the calls): only rows whose draw is below that bound can apply
     bound = cfg.applications.apply_rate
     bound = bound if calls == 1 else 1.0 - (1.0 - bound) ** (1.0 / calls)
@@ -157,7 +157,7 @@ def _asks(model: MSOModel, funder: Funder, rows: np.ndarray, kind: int) -> tuple
     if cfg.staff_share <= 0:
         direct = np.full(rows.size, cfg.max_award)
     else:
-        fte = model.rng.lognormal(np.log(0.45), 0.5, rows.size)
+        fte = model.streams.lognormal(np.log(0.45), 0.5, rows.size, model.world_of(rows))
         np.maximum(fte, 0.1, out=fte)
         np.minimum(fte, 3.0, out=fte)
         direct = fte * fin.staff_cost_per_fte
@@ -170,8 +170,8 @@ def score_applications(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.
     m, a = model.msos, model.config.applications
     rule = funder.config.selection
     if rule == "lottery":
-        return model.rng.random(rows.size)
-    noise = model.rng.normal(0.0, a.score_noise, rows.size)
+        return model.streams.random(rows.size, model.world_of(rows))
+    noise = model.streams.normal(0.0, a.score_noise, rows.size, model.world_of(rows))
     track = m.track_record[rows]
     if rule == "need":
         d = model.districts

@@ -29,7 +29,7 @@ def end_grants(model: MSOModel) -> None:
     return_unspent(model, ending)
     mso = g.mso[ending]
     inst = g.kind[ending] == INSTITUTIONAL
-    renew = inst & (model.rng.random(ending.size) < model.funder_renewal[g.funder[ending]])
+    renew = inst & (model.streams.random(ending.size, model.world_of(mso)) < model.funder_renewal[g.funder[ending]])
     if renew.any():  # only MSOs still fit for it
         renew &= m.alive[mso] & (m.volunteers[mso] >= model.config.min_active_volunteers)
     # Renewals still have to fit the (possibly cut) budget, in turn: each accepted one adds to what its
@@ -149,7 +149,7 @@ def adjust_staff(model: MSOModel) -> None:
     hired = (hire > 0).nonzero()[0]
     if fin.vacancy_months > 0 and hired.size:  # open positions are filled after a vacancy
         fill = 1.0 / (1.0 + fin.vacancy_months * model.config.steps_per_year / 12.0)
-        filled = model.rng.random(hired.size) < fill
+        filled = model.streams.random(hired.size, model.world_of(hired)) < fill
         hire[hired[~filled]] = 0.0
         hired = hired[filled]
     staff[hired] += hire[hired]

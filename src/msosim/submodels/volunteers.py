@@ -70,7 +70,8 @@ def volunteers_quit_and_join(model: MSOModel) -> None:
     """Volunteers quit (more when burned out, fewer where paid staff look after them); inactive members join (more
     where the MSO is visible and embedded, and by district density); once a year, in the year's first step,
     inactive members leave and members grow while their community's base has room."""
-    m, v, spy, rng, n = model.msos, model.config.volunteers, model.config.steps_per_year, model.rng, model.msos.n
+    m, v, spy, streams, n = model.msos, model.config.volunteers, model.config.steps_per_year, model.streams, model.msos.n
+    worlds = model.world_of(n)
     alive = m.alive[:n]  # every row draws (one uniform each): cheaper than gathering the living ones
     volunteers, members, burnout = m.volunteers[:n], m.members[:n], m.burnout[:n]
     quit_year = burnout * v.burnout_quit_factor
@@ -78,7 +79,7 @@ def volunteers_quit_and_join(model: MSOModel) -> None:
     quit_year *= v.dropout_rate
     if v.staff_retention > 0:  # paid staff supervise, train and recognise volunteers (Hager & Brudney 2004)
         quit_year *= 1.0 - v.staff_retention * np.minimum(m.staff_fte[:n], 1.0)
-    quits = draws.binomial(rng, volunteers * alive, quit_year, spy)  # per-step probability from the yearly one
+    quits = draws.binomial(streams, volunteers * alive, quit_year, spy, worlds)  # per-step probability from the yearly one
     staying = volunteers - quits
     visibility = m.service_hours[:n] / np.maximum(m.requested_hours[:n], 1e-9)
     np.minimum(visibility, 1.0, out=visibility)
@@ -92,16 +93,16 @@ def volunteers_quit_and_join(model: MSOModel) -> None:
     join_year *= visibility
     join_year *= embedding
     join_year *= model.factors.join
-    joins = draws.binomial(rng, (members - staying) * alive, join_year, spy)
+    joins = draws.binomial(streams, (members - staying) * alive, join_year, spy, worlds)
     new_total = staying + joins
     m.burnout[:n] = np.where(alive & (new_total > 0), burnout * staying / np.maximum(new_total, 1), burnout)
     m.volunteers[:n] = new_total
     if model.year_starts:  # the member register changes once a year (the annual general meeting)
         room = community_room(model)  # before the exits and growth: members of the same district and group compete
-        leaves = draws.binomial(rng, (members - new_total) * alive, v.member_exit_rate)  # inactive members leave
+        leaves = draws.binomial(streams, (members - new_total) * alive, v.member_exit_rate, worlds=worlds)  # inactive members leave
         members -= leaves
         growth = members * alive * v.member_growth_rate
         growth *= room
-        members += draws.poisson(rng, growth)
+        members += draws.poisson(streams, growth, worlds)
     model.flow["volunteer_quits"] += int(quits.sum())
     model.flow["volunteer_joins"] += int(joins.sum())

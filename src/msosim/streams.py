@@ -1,0 +1,126 @@
+"""The random streams of the worlds a model runs: one `numpy.random.Generator` per world (issue 20).
+
+A model runs one world today; the ensemble engine (docs/engine.md) will run many worlds in one set of arrays.
+A world's tables must then be identical whether it runs alone or in a batch, so at every draw site each world
+makes exactly the call it makes alone, with its own Generator, its own rows (in their order) and the same
+parameters. Every draw of a step goes through a `Streams`: with one world each method is the Generator call the
+site made before (the same numbers, the same tables: tests/data/digests.json is unchanged); with several, it
+calls each world's Generator for that world's draws and puts the numbers back in the site's order.
+
+`worlds` is the world of each draw (an int array aligned with the draws, as `MSOModel.world_of` gives it), or
+None with a single world. Draws of one world keep their relative order, so a world's k-th draw at a site is
+its k-th draw alone. Every world's Generator is called at every site, also for zero draws: a call for zero
+numbers consumes nothing, so it matches a world that, alone, would have made the same empty call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+
+def uniforms(rng, size: int, worlds: np.ndarray | None) -> np.ndarray:
+    """`size` uniforms from a Generator, or from a `Streams` with the world of each draw."""
+    return rng.random(size) if worlds is None and isinstance(rng, np.random.Generator) else rng.random(size, worlds)
+
+
+def sample(rng, name: str, worlds: np.ndarray | None, rows: np.ndarray, *args) -> np.ndarray:
+    """numpy's sampler `name` (binomial, poisson) for the given rows of a draw, from a Generator or a `Streams`
+    (with `worlds` the world of every row of the draw)."""
+    if worlds is None and isinstance(rng, np.random.Generator):
+        return getattr(rng, name)(*args)
+    return getattr(rng, name)(*args, None if worlds is None else worlds[rows])
+
+
+class Streams:
+    """One Generator per world; the draw methods of numpy's Generator, taking the world of each draw."""
+
+    def __init__(self, rngs: Sequence[np.random.Generator]) -> None:
+        if not rngs:
+            raise ValueError("a model needs at least one world")
+        self.rngs = list(rngs)
+        self.count = len(self.rngs)
+
+    @property
+    def single(self) -> np.random.Generator | None:
+        """The Generator of the only world, or None with several."""
+        return self.rngs[0] if self.count == 1 else None
+
+    def groups(self, worlds: np.ndarray | None, size: int) -> Iterator[tuple[np.random.Generator, np.ndarray | None]]:
+        """Per world, its Generator and the positions (ascending) of its draws among `size`; with one world,
+        its Generator and None (all positions)."""
+        if worlds is None:
+            if self.count != 1:
+                raise ValueError("the world of each draw is needed with several worlds")
+            yield self.rngs[0], None
+            return
+        worlds = np.asarray(worlds)
+        if worlds.size != size:
+            raise ValueError(f"{worlds.size} world labels for {size} draws")
+        order = np.argsort(worlds, kind="stable")
+        bounds = np.searchsorted(worlds[order], np.arange(self.count + 1), side="left")
+        for w, rng in enumerate(self.rngs):
+            yield rng, order[bounds[w]: bounds[w + 1]]
+
+    def _each(self, worlds, size: int, draw, dtype) -> np.ndarray:
+        """`draw(rng, positions)` per world (positions None: all), assembled in the site's order."""
+        if worlds is None:
+            if self.count != 1:
+                raise ValueError("the world of each draw is needed with several worlds")
+            return draw(self.rngs[0], None)
+        out = np.empty(size, dtype=dtype)
+        for rng, positions in self.groups(worlds, size):
+            out[positions] = draw(rng, positions)
+        return out
+
+    # --- numpy's Generator methods, one draw per position -------------------------------------------------------
+
+    def random(self, size: int, worlds: np.ndarray | None = None) -> np.ndarray:
+        """`Generator.random(size)`."""
+        return self._each(worlds, size, lambda rng, at: rng.random(size if at is None else at.size), np.float64)
+
+    def normal(self, loc: float, scale: float, size: int, worlds: np.ndarray | None = None) -> np.ndarray:
+        """`Generator.normal(loc, scale, size)` (scalar parameters)."""
+        return self._each(worlds, size, lambda rng, at: rng.normal(loc, scale, size if at is None else at.size),
+                          np.float64)
+
+    def lognormal(self, mean: float, sigma: float, size: int, worlds: np.ndarray | None = None) -> np.ndarray:
+        """`Generator.lognormal(mean, sigma, size)` (scalar parameters)."""
+        return self._each(worlds, size, lambda rng, at: rng.lognormal(mean, sigma, size if at is None else at.size),
+                          np.float64)
+
+    def geometric(self, p: float, size: int, worlds: np.ndarray | None = None) -> np.ndarray:
+        """`Generator.geometric(p, size)` (scalar p)."""
+        return self._each(worlds, size, lambda rng, at: rng.geometric(p, size if at is None else at.size), np.int64)
+
+    def binomial(self, n, p, worlds: np.ndarray | None = None) -> np.ndarray:
+        """`Generator.binomial(n, p)` for arrays `n` (and `p`, or a scalar p) of one draw per position."""
+        n = np.asarray(n)
+        p_rows = np.ndim(p) > 0
+        return self._each(worlds, n.size,
+                          lambda rng, at: rng.binomial(n if at is None else n[at],
+                                                       p if at is None or not p_rows else np.asarray(p)[at]),
+                          np.int64)
+
+    def poisson(self, lam, worlds: np.ndarray | None = None) -> np.ndarray:
+        """`Generator.poisson(lam)` for an array `lam` of one draw per position."""
+        lam = np.asarray(lam)
+        return self._each(worlds, lam.size, lambda rng, at: rng.poisson(lam if at is None else lam[at]), np.int64)
+
+    def thin(self, rows: np.ndarray, p: float, worlds: np.ndarray | None = None) -> np.ndarray:
+        """Each world picks a binomial(count, p) number of its `rows` at random, without replacement:
+        `rows[rng.choice(rows.size, rng.binomial(rows.size, p), replace=False)]` per world (worlds one after the
+        other; within a world in the order its choice draws them)."""
+        picked = []
+        for rng, at in self.groups(worlds, rows.size):
+            mine = rows if at is None else rows[at]
+            picked.append(mine[rng.choice(mine.size, rng.binomial(mine.size, p), replace=False)])
+        return picked[0] if len(picked) == 1 else np.concatenate(picked)
+
+    # --- one scalar draw per world ----------------------------------------------------------------------------
+
+    def poisson_per_world(self, lam: np.ndarray) -> np.ndarray:
+        """`int(Generator.poisson(lam[w]))` for every world w, in world order (one scalar draw each)."""
+        return np.array([int(rng.poisson(value)) for rng, value in zip(self.rngs, np.broadcast_to(lam, self.count))],
+                        dtype=np.int64)
