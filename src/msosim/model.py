@@ -11,14 +11,14 @@ import pandas as pd
 
 from .agents import MSO, Funder, Municipality
 from .agents.funder import build_funders, calling_programmes
-from .agents.mso import add_handles
+from .agents.mso import add_handles, remove_handles
 from .collector import MonthlyCollector, Reporter
 from .metrics import new_flow, yearly_indicators
 from .population import build_landscape, build_msos, conflict_pairs, read_data
 from .scenario import Scenario, load_scenario, with_overrides
 from .spinup import spun_up_state
 from .spinup_state import install_grants_and_ties, install_msos
-from .streams import Streams
+from .streams import Streams, World
 from .state import GRANT_COLUMNS, GRANT_KINDS, TIE_COLUMNS, EventLog, Table, labels_at
 from .submodels.cooperation import (
     cooperate_with_municipality,
@@ -130,9 +130,33 @@ class MSOModel(mesa.Model):
             return None
         raise NotImplementedError("several worlds in one model: the ensemble engine of issue 20 (docs/engine.md)")
 
+    def add_flow(self, key: str, values: np.ndarray, worlds: np.ndarray | None, column: int | None = None) -> None:
+        """Add the sum of `values` (one per row, `worlds` the world of each as `world_of` gives it) to this step's
+        flow `key` (of its element `column`); an integer array adds an int, a float array a float."""
+        if column is None:
+            self.flow[key] += values.sum().item()
+        else:
+            self.flow[key][column] += values.sum().item()
+
+    def add_count(self, key: str, count: int, worlds: np.ndarray | None) -> None:
+        """Add `count` things (of the worlds `worlds`, one each) to this step's flow `key`."""
+        self.flow[key] += count
+
+    def worlds(self) -> list[World]:
+        """The worlds the model runs, each with its Generator, MSO rows and district rows: here the one world."""
+        return [World(0, self.rng, slice(0, self.msos.n), slice(0, self.districts.n), self.reference_stock)]
+
+    def append_msos(self, world: int, count: int, values: dict) -> np.ndarray:
+        """New MSO rows of a world, founded this step; returns their rows."""
+        return self.msos.append(count, founded_step=self.t, **values)
+
     def add_mso_agents(self, rows: np.ndarray) -> None:
         """Create the Mesa agent handles for new MSO rows."""
         self.mso_by_row.extend(add_handles(self, rows))
+
+    def remove_mso_agents(self, rows: np.ndarray) -> None:
+        """Dissolved MSOs leave Mesa's agent sets."""
+        remove_handles(self, rows)
 
     @property
     def mso_agents(self) -> mesa.agent.AgentSet:
@@ -150,12 +174,16 @@ class MSOModel(mesa.Model):
         m.income_last_year[: m.n] = m.income_year[: m.n]
         m.income_year[: m.n] = 0.0
         if self.t > 1:
-            self.yearly = yearly_indicators(self)
+            self.yearly = self._yearly_indicators()
         d.budget_left[: d.n] = d.budget_year[: d.n] * self.factors.budget
         # Ended grants and broken ties never come back: drop them from the rows the submodels scan
         # (ended grants stay in tables(); broken ties are in the event log).
         self.grants.retire(self.grants.active[: self.grants.n])
         self.ties.compact(self.ties.active[: self.ties.n])
+
+    def _yearly_indicators(self) -> dict:
+        """The yearly indicators of the year just ended (a batch: one dict per world)."""
+        return yearly_indicators(self)
 
     @property
     def year(self) -> float:

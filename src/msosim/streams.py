@@ -16,8 +16,21 @@ numbers consumes nothing, so it matches a world that, alone, would have made the
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class World:
+    """One world of a model: its index, Generator, MSO rows (a slice, or the rows of a batch's world in order),
+    district rows (a slice: a world's districts are built together) and today's stock at its scale."""
+
+    index: int
+    rng: np.random.Generator
+    rows: slice | np.ndarray
+    districts: slice
+    reference_stock: int
 
 
 def uniforms(rng, size: int, worlds: np.ndarray | None) -> np.ndarray:

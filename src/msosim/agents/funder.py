@@ -23,6 +23,7 @@ class Funder(mesa.Agent):
                  land: int, budget: float) -> None:
         super().__init__(model)
         self.index = index
+        self.world = 0              # the world of a batch it belongs to (msosim.batch)
         self.name = name
         self.config = config        # after the scenario's policy levers
         self.original = original    # as configured (today's programmes, used for the initial grants)

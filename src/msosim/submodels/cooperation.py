@@ -52,9 +52,10 @@ def delegate_tasks(model: MSOModel) -> None:
     m.unfunded_ratio[rows] += memory * (unfunded_now - m.unfunded_ratio[rows])
     cause = np.where(paid > 0, CAUSE_CODE["funded"], CAUSE_CODE["unfunded"])
     model.log.add(t, "task_delegated", rows, cause=cause, hours=hours, amount=paid)
-    model.flow["tasks_delegated"] += int(tasks.sum())
-    model.flow["tasks_unfunded_hours"] += float((hours - funded_hours).sum())
-    model.flow["tasks_hours"] += float(hours.sum())
+    worlds = model.world_of(rows)
+    model.add_flow("tasks_delegated", tasks, worlds)
+    model.add_flow("tasks_unfunded_hours", hours - funded_hours, worlds)
+    model.add_flow("tasks_hours", hours, worlds)
 
 
 def cooperate_with_municipality(model: MSOModel) -> None:

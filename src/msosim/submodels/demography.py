@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..agents.mso import remove_handles
 from ..population import new_msos
 from ..state import CAUSE_CODE
 from .draws import choose
@@ -53,8 +52,9 @@ def dissolve(model: MSOModel) -> None:
         cause[other] = 3
     rows = cause.nonzero()[0]
     cause = cause[rows]
+    worlds = model.world_of(rows)
     for code, name in enumerate(DEATH_CAUSES, start=1):
-        model.flow[f"dissolved_{name}"] += int((cause == code).sum())
+        model.add_flow(f"dissolved_{name}", cause == code, worlds)
     partners = np.full(m.n, -1, dtype=np.int64)
     partners[absorbed] = partner
     kill(model, rows, cause, partners[rows])
@@ -82,7 +82,7 @@ def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray, partner: np.ndarr
     m.death_cause[rows] = cause
     staffed = rows[m.staff_fte[rows] > 0]
     model.log.add(t, "staff_let_go", staffed, cause="dissolution", staff_fte=m.staff_fte[staffed])
-    model.flow["staff_let_go"] += float(m.staff_fte[staffed].sum())
+    model.add_flow("staff_let_go", m.staff_fte[staffed], model.world_of(staffed))
     m.staff_fte[rows] = 0.0
     m.coop_municipality[rows] = False
     dead = np.zeros(m.n, dtype=bool)
@@ -97,22 +97,25 @@ def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray, partner: np.ndarr
     model.log.add(t, "tie_broken", ties.a[cut], cause="dissolution", partner=ties.b[cut])
     model.log.add(t, "dissolved", rows, cause=np.array([CAUSE_CODE[name] for name in DEATH_CAUSES])[cause - 1],
                   partner=partner)
-    remove_handles(model, rows)
+    model.remove_mso_agents(rows)
 
 
 def found_new(model: MSOModel) -> None:
     """New MSOs appear in proportion to the stock, fewer the more the stock exceeds today's (competition for the same
     communities, funds and rooms) and more the less it does, where migrants and newcomers live."""
-    m, d, cfg, rng = model.msos, model.districts, model.config, model.rng
-    alive = int(m.alive[: m.n].sum())
-    pressure = (model.reference_stock / max(alive, 1)) ** cfg.founding_density_exponent
-    expected = cfg.founding_rate / cfg.steps_per_year * alive * pressure * model.factors.founding
-    count = int(rng.poisson(expected))
-    if count == 0:
-        return
-    weight = d.migrants[: d.n] + 3.0 * d.newcomers[: d.n]
-    district = choose(rng, weight / weight.sum(), count)
-    rows = m.append(count, founded_step=model.t, **new_msos(cfg, d, district, rng))
-    model.add_mso_agents(rows)
-    model.log.add(model.t, "founded", rows)
-    model.flow["founded"] += count
+    m, d, cfg = model.msos, model.districts, model.config
+    for world in model.worlds():  # each world with its own Generator, MSOs and districts (one world: all of them)
+        rng = world.rng
+        alive = int(m.alive[world.rows].sum())
+        pressure = (world.reference_stock / max(alive, 1)) ** cfg.founding_density_exponent
+        expected = cfg.founding_rate / cfg.steps_per_year * alive * pressure * model.factors.founding
+        count = int(rng.poisson(expected))
+        if count == 0:
+            continue
+        weight = d.migrants[world.districts] + 3.0 * d.newcomers[world.districts]
+        district = choose(rng, weight / weight.sum(), count)
+        district += world.districts.start
+        rows = model.append_msos(world.index, count, new_msos(cfg, d, district, rng))
+        model.add_mso_agents(rows)
+        model.log.add(model.t, "founded", rows)
+        model.add_count("founded", count, model.world_of(rows))

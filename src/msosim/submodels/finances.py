@@ -33,11 +33,12 @@ def collect_income(model: MSOModel) -> None:
     m.grant_income_total[:n] += project if institutional is None else project + institutional
     m.municipal_income_total[:n] += municipal
     sources = (fees, donations, project, institutional, municipal)
+    worlds = model.world_of(n)
     total = fees  # fees + donations + project + institutional + municipal, in that order (after the sums)
     for k, values in enumerate(sources):
         if values is not None:
             m.income_year[:n, k] += values
-            model.flow["income"][k] += values.sum()
+            model.add_flow("income", values, worlds, k)
             if k > 0:
                 total += values
     m.reserves[:n] += total
@@ -82,4 +83,4 @@ def spend_reserves(model: MSOModel) -> None:
     excess *= m.alive[:n]
     spent = excess * per_step(fin.spending_rate, spy)
     m.reserves[:n] -= spent
-    model.flow["reserves_spent"] += float(spent.sum())
+    model.add_flow("reserves_spent", spent, model.world_of(n))

@@ -56,4 +56,4 @@ def return_unspent(model: MSOModel, ending: np.ndarray) -> None:
     g.returned[rows] = amount
     np.add.at(m.grant_returned_total, mso, amount)
     model.funder_returned += np.bincount(g.funder[rows], weights=amount, minlength=len(model.funders))
-    model.flow["grant_money_returned"] += float(amount.sum())
+    model.add_flow("grant_money_returned", amount, model.world_of(mso))

@@ -34,7 +34,14 @@ def _eligible(model: MSOModel, funders: Funder | Sequence[Funder], start: int) -
     funders = _as_group(funders)
     m, n, first = model.msos, model.msos.n, funders[0]
     ok = m.alive[:n].copy()
-    if first.land >= 0:
+    worlds = model.world_of(n)
+    if worlds is not None:  # several worlds: each funder takes the applicants of its own world (and Land)
+        lands = len(model.land_codes) if first.land >= 0 else 1
+        by_key = np.full(model.streams.count * lands, -1, dtype=np.int16)
+        by_key[[f.world * lands + max(f.land, 0) for f in funders]] = np.arange(len(funders))
+        which = by_key[worlds * lands + m.land[:n]] if first.land >= 0 else by_key[worlds]
+        ok &= which >= 0
+    elif first.land >= 0:
         by_land = np.full(len(model.land_codes), -1, dtype=np.int16)
         by_land[[f.land for f in funders]] = np.arange(len(funders))
         which = by_land[m.land[:n]]
@@ -289,7 +296,7 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     index = np.array([f.index for f in funders])[which]
     m.application_hours[rows] += hours
     model.log.add(t, "grant_applied", rows, funder=index, hours=hours, score=scores, rank=ranks)
-    model.flow["applications"] += rows.size
+    model.add_count("applications", rows.size, model.world_of(rows))
     awarded = np.zeros(rows.size, dtype=bool)
     pools = first.pools()
     for (kind, _), budget in zip(pools, pool_budgets, strict=True):
@@ -320,7 +327,7 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     m.professionalisation[won] += cfg.professionalisation_gain * (1.0 - m.professionalisation[won])
     m.rejections[lost] += 1.0
     model.log.add(t, "grant_rejected", lost, funder=index[rejected], score=scores[rejected], rank=ranks[rejected])
-    model.flow["awards"] += won.size
+    model.add_count("awards", won.size, model.world_of(won))
 
 
 def add_grants(model: MSOModel, mso: np.ndarray, funder: int | np.ndarray, kind: int, amount, cost, fte, material,

@@ -161,11 +161,12 @@ def adjust_staff(model: MSOModel) -> None:
     at_cliff = model.msos.cliff[fired]
     cause = np.where(at_cliff, CAUSE_CODE["grant_end"], CAUSE_CODE["finances"])
     model.log.add(t, "staff_let_go", fired, cause=cause, staff_fte=let_go)
-    model.flow["staff_hired"] += float(hire.sum())
+    worlds = model.world_of(n)
+    model.add_flow("staff_hired", hire, worlds)
     lost = np.zeros(n)
     lost[fired] = let_go  # summed over every row, as the monthly table always has
-    model.flow["staff_let_go"] += float(lost.sum())
-    model.flow["staff_lost_at_cliff"] += float(let_go[at_cliff].sum())
+    model.add_flow("staff_let_go", lost, worlds)
+    model.add_flow("staff_lost_at_cliff", let_go[at_cliff], model.world_of(fired[at_cliff]))
 
 
 def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray | None]:

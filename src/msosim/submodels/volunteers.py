@@ -104,5 +104,5 @@ def volunteers_quit_and_join(model: MSOModel) -> None:
         growth = members * alive * v.member_growth_rate
         growth *= room
         members += draws.poisson(streams, growth, worlds)
-    model.flow["volunteer_quits"] += int(quits.sum())
-    model.flow["volunteer_joins"] += int(joins.sum())
+    model.add_flow("volunteer_quits", quits, worlds)
+    model.add_flow("volunteer_joins", joins, worlds)

@@ -1,0 +1,286 @@
+"""Many worlds of one scenario in one set of arrays: the ensemble engine of issue 20 (docs/engine.md, section 8).
+
+`Batch(scenario, seeds)` builds each world alone (`MSOModel(scenario, seed=s)`: its landscape, spin-up, MSOs,
+initial grants and ties from its own Generator) and puts the worlds together: the districts, funders, MSOs,
+grants and ties of all worlds in one table each. It steps with `MSOModel.step`, the same submodels on the shared
+arrays: every draw goes through each world's own Generator for that world's rows (streams.py), sums that feed a
+world's numbers are taken over its own rows, and each funder ranks and pays its own world's applicants. So
+`batch.world_tables(w)` equals `MSOModel(scenario, seed=seeds[w]).run(years).tables()` (tests/test_batch.py).
+
+Layout: a world's districts and funders are contiguous; its MSOs are contiguous at the start and new ones are
+appended at the end of the table, so a world's rows keep their order (the MSO columns `world` and `local` say
+whose they are and which row they are in their world). Grant ids count per world, as alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from .metrics import monthly_row, new_flow, yearly_indicators
+from .submodels.events import factors_at
+from .model import MSOModel, resolve_scenario
+from .scenario import Scenario
+from .state import GRANT_KINDS, MATRIX_COLUMNS, MSO_COLUMNS, EventLog, Table, labels_at
+from .streams import Streams, World
+
+WORLD_COLUMNS = {"world": "int32", "local": "int64"}  # the MSO table of a batch: whose row, and which row there
+
+
+class GrantTable(Table):
+    """The grants of all worlds: a grant's `id` counts the grants of its world, as it does alone."""
+
+    def __init__(self, columns: dict[str, str], capacity: int, world_of_mso: callable, worlds: int) -> None:
+        super().__init__(columns, capacity)
+        self.world_of_mso = world_of_mso
+        self.next_id = np.zeros(worlds, dtype=np.int64)
+
+    def append(self, count: int, **values) -> np.ndarray:
+        if "id" not in values and count:
+            world = self.world_of_mso(np.broadcast_to(values["mso"], (count,)))
+            counts = np.bincount(world, minlength=self.next_id.size)
+            order = np.argsort(world, kind="stable")
+            rank = np.empty(count, dtype=np.int64)
+            rank[order] = np.arange(count) - (np.cumsum(counts) - counts)[world[order]]
+            values["id"] = self.next_id[world] + rank
+            self.next_id += counts
+        return super().append(count, **values)
+
+
+def _concatenate(target: Table, parts: list[Table], shift: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """Fill `target` with the working rows of `parts` one after the other; `shift[name][k]` is added to column
+    `name` of part k (row references). Returns each part's first row."""
+    starts = np.concatenate([[0], np.cumsum([part.n for part in parts])])
+    target.reserve(int(starts[-1]))
+    names = [*target._columns, *target._matrices]
+    for k, part in enumerate(parts):
+        rows = slice(int(starts[k]), int(starts[k + 1]))
+        for name in names:
+            if hasattr(part, name):
+                getattr(target, name)[rows] = getattr(part, name)[: part.n]
+        for name, offsets in (shift or {}).items():
+            getattr(target, name)[rows] += offsets[k]
+    target.n = int(starts[-1])
+    target.appended = target.n
+    return starts[:-1]
+
+
+class RowsView:
+    """One world's rows of a table, as the table (`view.x` is `table.x[rows]`, `view.n` their number)."""
+
+    def __init__(self, table: Table, rows: np.ndarray | slice) -> None:
+        self._table, self._rows = table, rows
+        self.n = rows.stop - rows.start if isinstance(rows, slice) else int(rows.size)
+
+    def __getattr__(self, name: str):
+        return getattr(self._table, name)[self._rows]
+
+
+class WorldView:
+    """One world of a batch as the monthly row and the yearly indicators read a model (metrics.py)."""
+
+    def __init__(self, batch: Batch, world: int) -> None:
+        m = batch.msos
+        self.msos = RowsView(m, np.flatnonzero(m.world[: m.n] == world))
+        self.districts = RowsView(batch.districts, batch.district_slices[world])
+        ties = batch.ties
+        self.ties = RowsView(ties, np.flatnonzero(m.world[ties.a[: ties.n]] == world))
+        funders = batch.funder_slices[world]
+        self.funder_paid, self.funder_returned = batch.funder_paid[funders], batch.funder_returned[funders]
+        self.flow, self.yearly = batch.flows[world], batch.yearly[world]
+        self.initial_count = batch.initial_counts[world]
+        self.t, self.config, self.factors = batch.t, batch.config, batch.factors
+
+
+class BatchCollector:
+    """The monthly rows of every world (the first from its own build)."""
+
+    def __init__(self, worlds: list[MSOModel]) -> None:
+        self.rows = [list(world.datacollector.rows) for world in worlds]
+
+    def collect(self, batch: Batch) -> None:
+        for world, rows in enumerate(self.rows):
+            rows.append(monthly_row(WorldView(batch, world)))
+
+
+class Batch(MSOModel):
+    """The worlds of `seeds` (one each) of one scenario, stepped together; `world_tables(w)` are world w's tables."""
+
+    def __init__(self, scenario: Scenario | str | Path | None, seeds, **overrides) -> None:
+        scenario = resolve_scenario(scenario, overrides)
+        self.seeds = [int(seed) for seed in seeds]
+        worlds = [MSOModel(scenario, seed=seed) for seed in self.seeds]
+        mesa.Model.__init__(self, rng=self.seeds[0])  # Mesa's step and time; the worlds draw from their own streams
+        self.config, self.t = scenario, 0
+        self.streams = Streams([world.rng for world in worlds])
+        self.flows = [new_flow() for _ in worlds]
+        first = worlds[0]
+        self.land_codes, self.conflicts = first.land_codes, first.conflicts
+        self.delegation_funded_share = first.delegation_funded_share
+        self.districts = Table(first.districts._columns, sum(w.districts.n for w in worlds))
+        district_starts = _concatenate(self.districts, [w.districts for w in worlds])
+        self.district_slices = [slice(int(s), int(s) + w.districts.n) for s, w in zip(district_starts, worlds)]
+        funder_starts = np.cumsum([0] + [len(w.funders) for w in worlds])
+        self.funder_slices = [slice(int(a), int(b)) for a, b in zip(funder_starts[:-1], funder_starts[1:])]
+        self.msos = Table({**MSO_COLUMNS, **WORLD_COLUMNS}, 2 * sum(w.msos.capacity for w in worlds), MATRIX_COLUMNS)
+        mso_starts = _concatenate(self.msos, [w.msos for w in worlds], {"district": district_starts})
+        for k, world in enumerate(worlds):
+            rows = slice(int(mso_starts[k]), int(mso_starts[k]) + world.msos.n)
+            self.msos.world[rows] = k
+            self.msos.local[rows] = np.arange(world.msos.n)
+        self.next_local = np.array([w.msos.n for w in worlds], dtype=np.int64)
+        self.grants = GrantTable(first.grants._columns, sum(w.grants.capacity for w in worlds),
+                                 lambda mso: self.msos.world[mso], len(worlds))
+        if any(w.grants._retired for w in worlds):
+            raise RuntimeError("a world retired grants before its first step")
+        _concatenate(self.grants, [w.grants for w in worlds], {"mso": mso_starts, "funder": funder_starts[:-1]})
+        self.grants.next_id[:] = [w.grants.appended for w in worlds]
+        self.ties = Table(first.ties._columns, sum(w.ties.capacity for w in worlds))
+        _concatenate(self.ties, [w.ties for w in worlds], {"a": mso_starts, "b": mso_starts})
+        self.funders = []
+        for k, world in enumerate(worlds):
+            for funder in world.funders:
+                funder.index += int(funder_starts[k])
+                funder.world, funder.model = k, self
+                self.funders.append(funder)
+        self.funder_paid = np.concatenate([w.funder_paid for w in worlds])
+        self.funder_returned = np.concatenate([w.funder_returned for w in worlds])
+        self.funder_renewal = np.concatenate([w.funder_renewal for w in worlds])
+        self._callers = [[f for w in worlds for f in w._callers[k]] for k in range(scenario.steps_per_year)]
+        self.municipalities, self.mso_by_row = [], []
+        self.base_demand = np.concatenate([w.base_demand for w in worlds])
+        self.arrival_share = np.concatenate([w.arrival_share for w in worlds])
+        size = [w.districts.n for w in worlds]
+        self.reference_density = np.repeat([w.reference_density for w in worlds], size)  # per district
+        self.density_norm = np.repeat([w.density_norm for w in worlds], size)
+        self.reference_stocks = [w.reference_stock for w in worlds]
+        self.initial_counts = [w.initial_count for w in worlds]
+        self.admin_hours = np.concatenate([w.admin_hours for w in worlds])
+        self.factors = factors_at(self, float(scenario.start_year))
+        self.yearly = [w.yearly for w in worlds]
+        self.log = EventLog()
+        self._initial_logs = [w.log for w in worlds]
+        self._start_snapshots = [w._start_snapshot for w in worlds]
+        self._count_alive_per_district()
+        self.datacollector = BatchCollector(worlds)
+
+    # --- what the submodels ask of a model, per world ---------------------------------------------------------
+
+    @property
+    def flow(self) -> list[dict]:
+        return self.flows
+
+    @flow.setter
+    def flow(self, _) -> None:  # MSOModel.step starts each step with fresh flows
+        self.flows = [new_flow() for _ in self.flows]
+
+    def world_of(self, rows: np.ndarray | int) -> np.ndarray:
+        return self.msos.world[:rows] if isinstance(rows, (int, np.integer)) else self.msos.world[rows]
+
+    def worlds(self) -> list[World]:
+        world = self.msos.world[: self.msos.n]
+        return [World(k, rng, np.flatnonzero(world == k), self.district_slices[k], self.reference_stocks[k])
+                for k, rng in enumerate(self.streams.rngs)]
+
+    def append_msos(self, world: int, count: int, values: dict) -> np.ndarray:
+        local = self.next_local[world] + np.arange(count)
+        self.next_local[world] += count
+        return self.msos.append(count, founded_step=self.t, world=world, local=local, **values)
+
+    def add_flow(self, key: str, values: np.ndarray, worlds: np.ndarray | None, column: int | None = None) -> None:
+        for k, (_, at) in enumerate(self.streams.groups(worlds, values.size)):
+            total = values[at].sum().item()
+            if column is None:
+                self.flows[k][key] += total
+            else:
+                self.flows[k][key][column] += total
+
+    def add_count(self, key: str, count: int, worlds: np.ndarray | None) -> None:
+        for k, number in enumerate(np.bincount(worlds, minlength=self.streams.count).tolist()):
+            self.flows[k][key] += number
+
+    def add_mso_agents(self, rows: np.ndarray) -> None:
+        """A batch keeps no Mesa agent handles (a world's model from `world_model` has them)."""
+
+    def remove_mso_agents(self, rows: np.ndarray) -> None:
+        """No handles to remove (see add_mso_agents)."""
+
+    def _yearly_indicators(self):
+        return [yearly_indicators(WorldView(self, k)) for k in range(self.streams.count)]
+
+    # --- each world's tables, as alone ------------------------------------------------------------------------
+
+    def world_tables(self, world: int) -> dict[str, pd.DataFrame]:
+        """World `world`'s tables, as `MSOModel(scenario, seed=seeds[world])` gives them after the same steps."""
+        return {"model": pd.DataFrame(self.datacollector.rows[world]), "events": self._world_events(world),
+                "msos": self._world_msos(world), "grants": self._world_grants(world),
+                "funders": self._world_funders(world), "districts": self._world_districts(world)}
+
+    def _world_events(self, world: int) -> pd.DataFrame:
+        m, first_funder = self.msos, self.funder_slices[world].start
+        log = EventLog()
+        log._chunks = list(self._initial_logs[world]._chunks)
+        for step, event, count, values in self.log._chunks:
+            mine = m.world[np.asarray(values["mso"])] == world
+            kept = int(np.count_nonzero(mine))
+            if kept == 0:
+                continue
+            local = {}
+            for name, value in values.items():
+                value = value if np.ndim(value) == 0 else np.asarray(value)[mine]
+                if name in ("mso", "partner") and np.ndim(value) > 0:
+                    value = np.where(value >= 0, m.local[np.maximum(value, 0)], value)
+                elif name in ("mso", "partner") and value >= 0:
+                    value = m.local[value]
+                elif name == "funder":
+                    value = np.where(np.asarray(value) >= 0, np.asarray(value) - first_funder, value)
+                local[name] = value
+            log._chunks.append((step, event, kept, local))
+        names = [f.name for f in self.funders[self.funder_slices[world]]]
+        return log.frame(self.config.steps_per_year, self.config.start_year, names)
+
+    def _world_msos(self, world: int) -> pd.DataFrame:
+        rows = np.flatnonzero(self.msos.world[: self.msos.n] == world)
+        end = self.msos.columns(rows)
+        for name in WORLD_COLUMNS:
+            del end[name]
+        end["district"] = end["district"] - self.district_slices[world].start
+        start = self._start_snapshots[world]
+        sizes = [len(start["alive"]), rows.size]
+        columns = {"mso": np.concatenate([np.arange(size) for size in sizes])}
+        columns.update({name: np.concatenate([start[name], end[name]]) for name in start})
+        columns["snapshot"] = labels_at(["start", "end"], np.repeat([0, 1], sizes))
+        return pd.DataFrame(columns, copy=False)
+
+    def _world_grants(self, world: int) -> pd.DataFrame:
+        grants = self.grants.columns()
+        mine = self.msos.world[grants["mso"]] == world
+        grants = {name: values[mine] for name, values in grants.items()}
+        order = np.argsort(grants["id"], kind="stable")
+        grants = {name: values[order] for name, values in grants.items()}
+        grants["mso"] = self.msos.local[grants["mso"]]
+        funders = self.funders[self.funder_slices[world]]
+        grants["funder"] = grants["funder"] - self.funder_slices[world].start
+        grants["funder"] = labels_at([f.name for f in funders], grants["funder"])
+        grants["kind"] = pd.Categorical.from_codes(grants["kind"], GRANT_KINDS)
+        return pd.DataFrame(grants, copy=False)
+
+    def _world_funders(self, world: int) -> pd.DataFrame:
+        funders = self.funders[self.funder_slices[world]]
+        return pd.DataFrame({
+            "funder": [f.name for f in funders], "level": [f.config.level for f in funders],
+            "mode": [f.config.mode for f in funders], "budget": [f.budget for f in funders],
+            "land": [self.land_codes[f.land] if f.land >= 0 else "" for f in funders],
+            "paid_total": self.funder_paid[self.funder_slices[world]],
+            "returned_total": self.funder_returned[self.funder_slices[world]],
+            "calls_per_year": [f.config.calls_per_year for f in funders],
+        })
+
+    def _world_districts(self, world: int) -> pd.DataFrame:
+        rows = self.district_slices[world]
+        frame = self.districts.frame(np.arange(rows.start, rows.stop)).rename_axis("district").reset_index()
+        frame.insert(1, "land_code", [self.land_codes[code] for code in frame["land"]])
+        return frame
