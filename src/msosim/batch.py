@@ -20,7 +20,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from .metrics import monthly_row, new_flow, yearly_indicators
+from .metrics import median, new_flow, row_of, yearly_indicators
 from .submodels.events import factors_at
 from .model import MSOModel, resolve_scenario
 from .scenario import Scenario
@@ -102,8 +102,51 @@ class BatchCollector:
         self.rows = [list(world.datacollector.rows) for world in worlds]
 
     def collect(self, batch: Batch) -> None:
-        for world, rows in enumerate(self.rows):
-            rows.append(monthly_row(WorldView(batch, world)))
+        for world, (rows, values) in enumerate(zip(self.rows, world_aggregates(batch))):
+            rows.append(row_of(batch, values, batch.flows[world], batch.yearly[world], batch.initial_counts[world]))
+
+
+def world_aggregates(batch: Batch) -> list[dict]:
+    """`metrics.aggregates` of every world at once: counts by bincount, sums over each world's own rows in their
+    order (the same numbers as alone: Streams.sums), medians and means per world."""
+    m, n, d, streams = batch.msos, batch.msos.n, batch.districts, batch.streams
+    worlds = batch.world_of(n)
+    count = streams.count
+
+    def per_world(labels: np.ndarray) -> list[int]:
+        return np.bincount(labels, minlength=count).tolist()
+
+    alive = m.alive[:n]
+    living = alive.nonzero()[0]
+    labels = m.world[living]
+    volunteers = m.volunteers[living]
+    order, bounds = streams.split(labels, labels.size)
+    reserves, trust = m.reserves[living][order], m.trust[living][order]
+    spans = list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+    ties = batch.ties
+    live_ties = ties.a[: ties.n][ties.active[: ties.n]]
+    columns = {
+        "alive": per_world(labels), "staffed": per_world(worlds[(m.staff_fte[:n] > 0) & alive]),
+        "volunteers": streams.sums(volunteers, labels),
+        "initial_alive": per_world(worlds[m.initial[:n] & alive]),
+        "burnout_weight": streams.sums(m.burnout[living] * volunteers, labels),
+        "median_reserves": [median(reserves[a:b]) for a, b in spans],
+        "staff_fte": streams.sums(m.staff_fte[living], labels),
+        "service": streams.sums(m.service_hours[:n], worlds), "requested": streams.sums(m.requested_hours[:n], worlds),
+        "demand": [d.demand_hours[rows].sum().item() for rows in batch.district_slices],
+        "coop": per_world(worlds[m.coop_municipality[:n] & alive]),
+        "federation": per_world(worlds[m.federation[:n] & alive]),
+        "mean_trust": [trust[a:b].mean().item() if b > a else 0.0 for a, b in spans],
+        "mean_openness": [d.openness[rows].mean().item() for rows in batch.district_slices],
+        "ties": per_world(m.world[live_ties]),
+        "funders_paid": [batch.funder_paid[rows].sum().item() for rows in batch.funder_slices],
+        "grant_income": streams.sums(m.grant_income_total[:n], worlds),
+        "funders_returned": [batch.funder_returned[rows].sum().item() for rows in batch.funder_slices],
+        "grant_returned": streams.sums(m.grant_returned_total[:n], worlds),
+        "municipal_paid": [d.paid_total[rows].sum().item() for rows in batch.district_slices],
+        "municipal_income": streams.sums(m.municipal_income_total[:n], worlds),
+    }
+    return [{name: values[k] for name, values in columns.items()} for k in range(count)]
 
 
 class Batch(MSOModel):
@@ -116,6 +159,7 @@ class Batch(MSOModel):
         mesa.Model.__init__(self, rng=self.seeds[0])  # Mesa's step and time; the worlds draw from their own streams
         self.config, self.t = scenario, 0
         self.streams = Streams([world.rng for world in worlds])
+        self._labels: np.ndarray | None = None
         self.flows = [new_flow() for _ in worlds]
         first = worlds[0]
         self.land_codes, self.conflicts = first.land_codes, first.conflicts
@@ -178,7 +222,13 @@ class Batch(MSOModel):
         self.flows = [new_flow() for _ in self.flows]
 
     def world_of(self, rows: np.ndarray | int) -> np.ndarray:
-        return self.msos.world[:rows] if isinstance(rows, (int, np.integer)) else self.msos.world[rows]
+        """The world of each row; for the first `n` rows the same array object while `n` stays (a row's world never
+        changes), so that the streams sort it once (Streams.split)."""
+        if isinstance(rows, (int, np.integer)):
+            if self._labels is None or self._labels.size != rows:
+                self._labels = self.msos.world[:rows]
+            return self._labels
+        return self.msos.world[rows]
 
     def worlds(self) -> list[World]:
         world = self.msos.world[: self.msos.n]
@@ -191,12 +241,11 @@ class Batch(MSOModel):
         return self.msos.append(count, founded_step=self.t, world=world, local=local, **values)
 
     def add_flow(self, key: str, values: np.ndarray, worlds: np.ndarray | None, column: int | None = None) -> None:
-        for k, (_, at) in enumerate(self.streams.groups(worlds, values.size)):
-            total = values[at].sum().item()
+        for flow, total in zip(self.flows, self.streams.sums(values, worlds)):
             if column is None:
-                self.flows[k][key] += total
+                flow[key] += total
             else:
-                self.flows[k][key][column] += total
+                flow[key][column] += total
 
     def add_count(self, key: str, count: int, worlds: np.ndarray | None) -> None:
         for k, number in enumerate(np.bincount(worlds, minlength=self.streams.count).tolist()):
@@ -220,27 +269,26 @@ class Batch(MSOModel):
                 "funders": self._world_funders(world), "districts": self._world_districts(world)}
 
     def _world_events(self, world: int) -> pd.DataFrame:
-        m, first_funder = self.msos, self.funder_slices[world].start
-        log = EventLog()
-        log._chunks = list(self._initial_logs[world]._chunks)
-        for step, event, count, values in self.log._chunks:
-            mine = m.world[np.asarray(values["mso"])] == world
-            kept = int(np.count_nonzero(mine))
-            if kept == 0:
-                continue
-            local = {}
-            for name, value in values.items():
-                value = value if np.ndim(value) == 0 else np.asarray(value)[mine]
-                if name in ("mso", "partner") and np.ndim(value) > 0:
-                    value = np.where(value >= 0, m.local[np.maximum(value, 0)], value)
-                elif name in ("mso", "partner") and value >= 0:
-                    value = m.local[value]
-                elif name == "funder":
-                    value = np.where(np.asarray(value) >= 0, np.asarray(value) - first_funder, value)
-                local[name] = value
-            log._chunks.append((step, event, kept, local))
+        """The world's build events, then its events of the batch's log in their order, with its own MSO rows and
+        funder indices."""
+        key = (self.t, self.log.count())
+        if getattr(self, "_split_log", (None,))[0] != key:  # the log split by world once per state of the log
+            data = self.log.arrays()
+            order, bounds = self.streams.split(self.msos.world[data["mso"]], data["mso"].size)
+            self._split_log = (key, {name: values[order] for name, values in data.items()}, bounds)
+        _, data, bounds = self._split_log
+        mine = {name: values[bounds[world]: bounds[world + 1]] for name, values in data.items()}
+        local = self.msos.local
+        mine["mso"] = local[mine["mso"]].astype(mine["mso"].dtype)
+        partner = mine["partner"]
+        mine["partner"] = np.where(partner >= 0, local[np.maximum(partner, 0)], partner).astype(partner.dtype)
+        funder = mine["funder"]
+        mine["funder"] = np.where(funder >= 0, funder - self.funder_slices[world].start, funder).astype(funder.dtype)
+        built = self._initial_logs[world].arrays()
+        data = {name: np.concatenate([built[name], mine[name]]) for name in built}
+        spy, start = self.config.steps_per_year, self.config.start_year
         names = [f.name for f in self.funders[self.funder_slices[world]]]
-        return log.frame(self.config.steps_per_year, self.config.start_year, names)
+        return EventLog.frame_of(data, start + data["step"] / spy, names)
 
     def _world_msos(self, world: int) -> pd.DataFrame:
         rows = np.flatnonzero(self.msos.world[: self.msos.n] == world)

@@ -63,64 +63,88 @@ def yearly_indicators(model: MSOModel) -> dict:
     return {"funding_gini": gini(grants), "revenue_concentration": float(hhi.mean()) if hhi.size else 0.0}
 
 
-def monthly_row(model: MSOModel) -> dict:
-    """Every outcome of DESIGN.md for the step just finished."""
-    m, n, d, flow, spy = model.msos, model.msos.n, model.districts, model.flow, model.config.steps_per_year
+def aggregates(model: MSOModel) -> dict:
+    """The counts and sums a monthly row is made of (a batch computes them for all its worlds at once: batch.py)."""
+    m, n, d = model.msos, model.msos.n, model.districts
     alive = m.alive[:n]
     living = alive.nonzero()[0]  # gathering by index is cheaper than by mask, and sums in the same order
-    alive_count = int(living.size)
     staffed = m.staff_fte[:n] > 0
     staffed &= alive  # counts of living MSOs by mask (exact in any order); float sums gather by index
-    staffed_count = int(np.count_nonzero(staffed))
     volunteers = m.volunteers[living]
-    total_volunteers = int(volunteers.sum())
+    return {
+        "alive": int(living.size), "staffed": int(np.count_nonzero(staffed)), "volunteers": int(volunteers.sum()),
+        "initial_alive": int(np.count_nonzero(m.initial[:n] & alive)),
+        "burnout_weight": float((m.burnout[living] * volunteers).sum()),
+        "median_reserves": median(m.reserves[living]), "staff_fte": float(m.staff_fte[living].sum()),
+        "service": float(m.service_hours[:n].sum()), "requested": float(m.requested_hours[:n].sum()),
+        "demand": float(d.demand_hours[: d.n].sum()),
+        "coop": int(np.count_nonzero(m.coop_municipality[:n] & alive)),
+        "federation": int(np.count_nonzero(m.federation[:n] & alive)),
+        "mean_trust": float(m.trust[living].mean()) if living.size else 0.0,
+        "mean_openness": float(d.openness[: d.n].mean()),
+        "ties": int(np.count_nonzero(model.ties.active[: model.ties.n])),
+        "funders_paid": float(model.funder_paid.sum()), "grant_income": float(m.grant_income_total[:n].sum()),
+        "funders_returned": float(model.funder_returned.sum()),
+        "grant_returned": float(m.grant_returned_total[:n].sum()), "municipal_paid": float(d.paid_total[: d.n].sum()),
+        "municipal_income": float(m.municipal_income_total[:n].sum()),
+    }
+
+
+def monthly_row(model: MSOModel) -> dict:
+    """Every outcome of DESIGN.md for the step just finished."""
+    return row_of(model, aggregates(model), model.flow, model.yearly, model.initial_count)
+
+
+def row_of(model: MSOModel, a: dict, flow: dict, yearly: dict, initial_count: int) -> dict:
+    """The monthly row of one world from its aggregates, this step's flows and the yearly indicators."""
+    spy = model.config.steps_per_year
+    alive_count, staffed_count, total_volunteers = a["alive"], a["staffed"], a["volunteers"]
     income = flow["income"]
     income_total = float(income.sum())
-    service = float(m.service_hours[:n].sum())
-    requested = float(m.requested_hours[:n].sum())
+    service, requested = a["service"], a["requested"]
     public = float(income[2] + income[3] + income[4])
     dissolved = (flow["dissolved_volunteers"] + flow["dissolved_insolvency"] + flow["dissolved_background"]
                  + flow["dissolved_burnout"] + flow["dissolved_merger"])
-    live_ties = int(np.count_nonzero(model.ties.active[: model.ties.n]))
+    live_ties = a["ties"]
     row = {
         "step": model.t, "year": model.config.start_year + model.t / spy,
         "alive": alive_count, "alive_staffed": staffed_count,
         "alive_volunteer_only": alive_count - staffed_count,
-        "initial_cohort_survival": float(np.count_nonzero(m.initial[:n] & alive) / max(model.initial_count, 1)),
+        "initial_cohort_survival": float(a["initial_alive"] / max(initial_count, 1)),
         "founded": flow["founded"], "dissolved": dissolved,
         "dissolved_volunteers": flow["dissolved_volunteers"], "dissolved_insolvency": flow["dissolved_insolvency"],
         "dissolved_background": flow["dissolved_background"], "dissolved_burnout": flow["dissolved_burnout"],
         "dissolved_merger": flow["dissolved_merger"],
         "volunteers": total_volunteers,
-        "mean_burnout": float((m.burnout[living] * volunteers).sum() / max(total_volunteers, 1)),
+        "mean_burnout": a["burnout_weight"] / max(total_volunteers, 1),
         "volunteer_quits": flow["volunteer_quits"], "volunteer_joins": flow["volunteer_joins"],
         "volunteer_turnover": flow["volunteer_quits"] * spy / max(total_volunteers, 1),
-        "median_reserves": median(m.reserves[living]),
-        "staff_fte": float(m.staff_fte[living].sum()), "staff_hired": flow["staff_hired"],
+        "median_reserves": a["median_reserves"],
+        "staff_fte": a["staff_fte"], "staff_hired": flow["staff_hired"],
         "staff_let_go": flow["staff_let_go"], "staff_lost_at_cliff": flow["staff_lost_at_cliff"],
-        "service_hours": service, "demand_hours": float(d.demand_hours[: d.n].sum()),
+        "service_hours": service, "demand_hours": a["demand"],
         "requested_hours": requested, "service_coverage": service / max(requested, 1e-9),
         **{f"income_{name}": float(value) for name, value in zip(INCOME_SOURCES, income)},
         "time_limited_share": float(income[2] / income_total) if income_total > 0 else 0.0,
-        **model.yearly,
-        "coop_municipality": int(np.count_nonzero(m.coop_municipality[:n] & alive)),
+        **yearly,
+        "coop_municipality": a["coop"],
         "ties": live_ties, "ties_per_mso": 2.0 * live_ties / max(alive_count, 1),
-        "federation_members": int(np.count_nonzero(m.federation[:n] & alive)),
-        "mean_trust": float(m.trust[living].mean()) if alive_count else 0.0,
-        "mean_openness": float(d.openness[: d.n].mean()),
+        "federation_members": a["federation"],
+        "mean_trust": a["mean_trust"],
+        "mean_openness": a["mean_openness"],
         "applications": flow["applications"], "awards": flow["awards"],
         "success_rate": flow["awards"] / flow["applications"] if flow["applications"] else np.nan,
         "tasks_delegated": flow["tasks_delegated"],
         "unfunded_task_share": flow["tasks_unfunded_hours"] / flow["tasks_hours"] if flow["tasks_hours"] else np.nan,
         "reserves_spent": float(flow["reserves_spent"]),
         "public_money": public, "public_money_per_service_hour": public / service if service > 0 else np.nan,
-        "funders_paid_total": float(model.funder_paid.sum()),
-        "msos_grant_income_total": float(m.grant_income_total[:n].sum()),
+        "funders_paid_total": a["funders_paid"],
+        "msos_grant_income_total": a["grant_income"],
         "grant_money_returned": float(flow["grant_money_returned"]),
-        "funders_returned_total": float(model.funder_returned.sum()),
-        "msos_grant_returned_total": float(m.grant_returned_total[:n].sum()),
-        "municipal_paid_total": float(d.paid_total[: d.n].sum()),
-        "msos_municipal_income_total": float(m.municipal_income_total[:n].sum()),
+        "funders_returned_total": a["funders_returned"],
+        "msos_grant_returned_total": a["grant_returned"],
+        "municipal_paid_total": a["municipal_paid"],
+        "msos_municipal_income_total": a["municipal_income"],
         "events_active": ",".join(model.factors.active),
     }
     return row

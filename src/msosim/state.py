@@ -207,11 +207,21 @@ class EventLog:
         """All events as one tidy DataFrame (categoricals for event, cause and funder)."""
         steps = np.array([chunk[0] for chunk in self._chunks], dtype=np.int32)
         counts = np.array([chunk[2] for chunk in self._chunks], dtype=np.int64)
-        data = self._arrays(steps, counts)
-        data["funder"] += 1  # category 0 is "no funder"
         # The year depends on the step only, so it is computed per chunk and repeated like the step.
-        columns = {"step": data["step"], "year": np.repeat(start_year + steps / steps_per_year, counts),
-                   **{name: data[name] for name in self.COLUMNS if name != "step"}}
+        return self.frame_of(self._arrays(steps, counts), np.repeat(start_year + steps / steps_per_year, counts),
+                             funder_names)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every column over all events (funder: the funder's index, -1 for none)."""
+        steps = np.array([chunk[0] for chunk in self._chunks], dtype=np.int32)
+        counts = np.array([chunk[2] for chunk in self._chunks], dtype=np.int64)
+        return self._arrays(steps, counts)
+
+    @classmethod
+    def frame_of(cls, data: dict[str, np.ndarray], year: np.ndarray, funder_names: list[str]) -> pd.DataFrame:
+        """The tidy frame of event columns `data` (as `arrays` gives them) and each event's year."""
+        data["funder"] += 1  # category 0 is "no funder"
+        columns = {"step": data["step"], "year": year, **{name: data[name] for name in cls.COLUMNS if name != "step"}}
         columns["event"] = pd.Categorical.from_codes(data["event"], EVENT_KINDS)
         columns["cause"] = pd.Categorical.from_codes(data["cause"], EVENT_CAUSES)
         columns["funder"] = pd.Categorical.from_codes(data["funder"], ["", *funder_names])

@@ -54,11 +54,28 @@ class Streams:
             raise ValueError("a model needs at least one world")
         self.rngs = list(rngs)
         self.count = len(self.rngs)
+        self._splits: list[tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = []  # labels kept with their split
 
     @property
     def single(self) -> np.random.Generator | None:
         """The Generator of the only world, or None with several."""
         return self.rngs[0] if self.count == 1 else None
+
+    def split(self, worlds: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """The draws' positions sorted by world (stable: each world's in its order) and each world's bounds in that
+        order (world k: order[bounds[k]:bounds[k + 1]]). The splits of the last labels asked for are kept: a batch
+        hands the same labels array for the whole population while it does not change (Batch.world_of)."""
+        for known, split in self._splits:
+            if worlds is known:
+                return split
+        worlds = np.asarray(worlds)
+        if worlds.size != size:
+            raise ValueError(f"{worlds.size} world labels for {size} draws")
+        counts = np.bincount(worlds, minlength=self.count)
+        order = np.argsort(worlds, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(counts)])
+        self._splits = [(worlds, (order, bounds)), *self._splits[:2]]  # the last three label arrays asked for
+        return order, bounds
 
     def groups(self, worlds: np.ndarray | None, size: int) -> Iterator[tuple[np.random.Generator, np.ndarray | None]]:
         """Per world, its Generator and the positions (ascending) of its draws among `size`; with one world,
@@ -68,58 +85,67 @@ class Streams:
                 raise ValueError("the world of each draw is needed with several worlds")
             yield self.rngs[0], None
             return
-        worlds = np.asarray(worlds)
-        if worlds.size != size:
-            raise ValueError(f"{worlds.size} world labels for {size} draws")
-        order = np.argsort(worlds, kind="stable")
-        bounds = np.searchsorted(worlds[order], np.arange(self.count + 1), side="left")
+        order, bounds = self.split(worlds, size)
         for w, rng in enumerate(self.rngs):
             yield rng, order[bounds[w]: bounds[w + 1]]
 
-    def _each(self, worlds, size: int, draw, dtype) -> np.ndarray:
-        """`draw(rng, positions)` per world (positions None: all), assembled in the site's order."""
+    def _each(self, worlds, size: int, draw, dtype, *arrays) -> np.ndarray:
+        """`draw(rng, k, *parts)` per world (k draws, `parts` its rows of each of `arrays`), assembled in the site's
+        order; with one world `draw(rng, size, *arrays)`."""
         if worlds is None:
             if self.count != 1:
                 raise ValueError("the world of each draw is needed with several worlds")
-            return draw(self.rngs[0], None)
+            return draw(self.rngs[0], size, *arrays)
+        order, bounds = self.split(worlds, size)
+        arrays = [array[order] for array in arrays]
+        drawn = np.empty(size, dtype=dtype)
+        for w, rng in enumerate(self.rngs):
+            a, b = bounds[w], bounds[w + 1]
+            drawn[a:b] = draw(rng, b - a, *(array[a:b] for array in arrays))
         out = np.empty(size, dtype=dtype)
-        for rng, positions in self.groups(worlds, size):
-            out[positions] = draw(rng, positions)
+        out[order] = drawn
         return out
 
     # --- numpy's Generator methods, one draw per position -------------------------------------------------------
 
     def random(self, size: int, worlds: np.ndarray | None = None) -> np.ndarray:
         """`Generator.random(size)`."""
-        return self._each(worlds, size, lambda rng, at: rng.random(size if at is None else at.size), np.float64)
+        return self._each(worlds, size, lambda rng, k: rng.random(k), np.float64)
 
     def normal(self, loc: float, scale: float, size: int, worlds: np.ndarray | None = None) -> np.ndarray:
         """`Generator.normal(loc, scale, size)` (scalar parameters)."""
-        return self._each(worlds, size, lambda rng, at: rng.normal(loc, scale, size if at is None else at.size),
-                          np.float64)
+        return self._each(worlds, size, lambda rng, k: rng.normal(loc, scale, k), np.float64)
 
     def lognormal(self, mean: float, sigma: float, size: int, worlds: np.ndarray | None = None) -> np.ndarray:
         """`Generator.lognormal(mean, sigma, size)` (scalar parameters)."""
-        return self._each(worlds, size, lambda rng, at: rng.lognormal(mean, sigma, size if at is None else at.size),
-                          np.float64)
+        return self._each(worlds, size, lambda rng, k: rng.lognormal(mean, sigma, k), np.float64)
 
     def geometric(self, p: float, size: int, worlds: np.ndarray | None = None) -> np.ndarray:
         """`Generator.geometric(p, size)` (scalar p)."""
-        return self._each(worlds, size, lambda rng, at: rng.geometric(p, size if at is None else at.size), np.int64)
+        return self._each(worlds, size, lambda rng, k: rng.geometric(p, k), np.int64)
 
     def binomial(self, n, p, worlds: np.ndarray | None = None) -> np.ndarray:
         """`Generator.binomial(n, p)` for arrays `n` (and `p`, or a scalar p) of one draw per position."""
         n = np.asarray(n)
-        p_rows = np.ndim(p) > 0
-        return self._each(worlds, n.size,
-                          lambda rng, at: rng.binomial(n if at is None else n[at],
-                                                       p if at is None or not p_rows else np.asarray(p)[at]),
-                          np.int64)
+        if np.ndim(p) > 0:
+            return self._each(worlds, n.size, lambda rng, k, n, p: rng.binomial(n, p), np.int64, n, np.asarray(p))
+        return self._each(worlds, n.size, lambda rng, k, n: rng.binomial(n, p), np.int64, n)
 
     def poisson(self, lam, worlds: np.ndarray | None = None) -> np.ndarray:
         """`Generator.poisson(lam)` for an array `lam` of one draw per position."""
         lam = np.asarray(lam)
-        return self._each(worlds, lam.size, lambda rng, at: rng.poisson(lam if at is None else lam[at]), np.int64)
+        return self._each(worlds, lam.size, lambda rng, k, lam: rng.poisson(lam), np.int64, lam)
+
+    def sums(self, values: np.ndarray, worlds: np.ndarray) -> list:
+        """Per world, the sum of its `values` as `values.sum().item()` gives it alone (an int for integers: exact
+        by bincount; a float as numpy's pairwise sum of the world's values in their order)."""
+        if values.dtype.kind in "biu":
+            totals = np.bincount(worlds, weights=values, minlength=self.count) if values.size else \
+                np.zeros(self.count)
+            return [int(total) for total in totals.tolist()]
+        order, bounds = self.split(worlds, values.size)
+        ordered = values[order]
+        return [ordered[a:b].sum().item() for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
 
     def thin(self, rows: np.ndarray, p: float, worlds: np.ndarray | None = None) -> np.ndarray:
         """Each world picks a binomial(count, p) number of its `rows` at random, without replacement:
