@@ -7,9 +7,9 @@
    120 steps >= 3x as long, measured side by side (interleaved, medians) in one run.
 2. 20 district worlds batched: >= 8x the throughput (runs per second) of 20 separate district runs in one
    process. The separate runs are measured (`msosim.api.run`, seeds 1-20, one after the other, on a warm spin-up
-   cache; the cold first pass, each run spinning up its world, is printed beside it); the batched
-   path does not exist yet, so the row says "not built" and fails. `BATCHED` is where the engine plugs in: a
-   function `(scenario path, seeds) -> list of tables`, timed the same way.
+   cache; the cold first pass, each run spinning up its world, is printed beside it), then the same seeds
+   through `msosim.api.run_batch` (one Batch of 20 worlds: build, ten years, every world's tables) on the same
+   warm cache.
 3. The dashboard's ensemble (2 policies x 20 paired district worlds) <= 100 ms server time per step
    (`dashboard_ensemble.measure`: `EnsemblePair.step`, every replication of both policies, bands, snapshot).
 """
@@ -39,8 +39,16 @@ BATCH_SPEEDUP = 8.0        # target 2: batched / separate runs per second
 ENSEMBLE_MS = 100.0        # target 3: server time per dashboard ensemble step
 ENSEMBLE_REPLICATIONS = 20
 
-# The batched engine (issue 20) is not built: None. When it is, a function (scenario path, seeds) -> tables per world.
-BATCHED: Callable[[Path, list[int]], list[dict]] | None = None
+
+
+def batched(path: Path, seeds: list[int]) -> list[dict]:
+    """The batched engine: every world's tables."""
+    from msosim.api import run_batch
+
+    return run_batch(path, seeds=seeds)
+
+
+BATCHED: Callable[[Path, list[int]], list[dict]] | None = batched
 
 
 def national_decade() -> float:
@@ -65,10 +73,11 @@ def decade_medians(repeats: int) -> dict[str, float]:
     return {key: statistics.median(values) for key, values in times.items()}
 
 
-def separate_district_runs(worlds: int = DISTRICT_WORLDS) -> tuple[float, float]:
+def separate_district_runs(worlds: int = DISTRICT_WORLDS) -> tuple[float, float, float | None]:
     """Wall seconds of `worlds` district runs one after the other in this process (seeds 1..worlds): on a cold
     spin-up cache (a fresh folder: each run first spins up its world, msosim.spinup) and then on the warm one
-    (the same runs again, each reading its spin-up). Returns (warm, cold)."""
+    (the same runs again, each reading its spin-up); then the same worlds batched on the warm cache (None without
+    the engine). Returns (warm, cold, batched)."""
     import os
     import tempfile
 
@@ -86,13 +95,14 @@ def separate_district_runs(worlds: int = DISTRICT_WORLDS) -> tuple[float, float]
                 for seed in range(1, worlds + 1):
                     run(DISTRICT, seed=seed)
                 seconds.append(time.perf_counter() - started)
+            together = batched_district_runs(worlds)
         finally:
             if before is None:
                 os.environ.pop("MSOSIM_CACHE_DIR", None)
             else:
                 os.environ["MSOSIM_CACHE_DIR"] = before
     cold, warm = seconds
-    return warm, cold
+    return warm, cold, together
 
 
 def batched_district_runs(worlds: int = DISTRICT_WORLDS) -> float | None:
@@ -115,8 +125,7 @@ def rows(medians: dict[str, float] | None = None, repeats: int = 5,
              f"<= {DECADE_SECONDS} s and >= {MESA_SPEEDUP:.0f}x",
              medians["msosim"] <= DECADE_SECONDS and speedup >= MESA_SPEEDUP,
              {"msosim_s": medians["msosim"], "mesa_bare_s": medians["mesa_bare"], "speedup": speedup})
-    separate, cold = separate_district_runs()
-    batched = batched_district_runs()
+    separate, cold, batched = separate_district_runs()
     per_second = DISTRICT_WORLDS / separate
     if batched is None:
         measured, passed, ratio = (f"separate {per_second:.2f} runs/s ({separate:.2f} s; cold spin-up cache "

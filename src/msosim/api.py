@@ -18,6 +18,14 @@ def run(config: Scenario | str | Path, *, seed: int, years: float | None = None)
     return MSOModel(config, seed=seed).run(years).tables()
 
 
+def run_batch(config: Scenario | str | Path, *, seeds, years: float | None = None) -> list[dict[str, pd.DataFrame]]:
+    """`run` for several seeds at once, in one set of arrays (msosim.batch): the same tables per seed as `run`."""
+    from .batch import Batch
+
+    batch = Batch(config, seeds).run(years)
+    return [batch.world_tables(world) for world in range(len(batch.seeds))]
+
+
 def run_outcomes(model_table: pd.DataFrame, steps_per_year: int, funders: pd.DataFrame | None = None,
                  msos: pd.DataFrame | None = None) -> dict[str, float]:
     """The scalar outcomes of one run (end values, totals, or last-year means) that comparisons use; with the
