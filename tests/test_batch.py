@@ -84,3 +84,41 @@ def test_money_is_conserved_per_world() -> None:
         assert (msos[["members", "volunteers"]].to_numpy() >= 0).all()
         dead = msos[(msos["snapshot"] == "end") & ~msos["alive"]]
         assert (dead["staff_fte"] == 0).all() and np.isfinite(dead["reserves"]).all()
+
+
+def test_compare_gives_the_same_store_batched_and_one_by_one(tmp_path) -> None:
+    """`msosim compare` batches replications by default; its stored outcomes and monthly tables are those of the
+    runs one by one (`--batch 1`), for every scenario and seed."""
+    from msosim.experiments.batch import load_scenarios, run_comparison
+    from msosim.experiments.store import Store
+
+    paths = [SCENARIOS / "district.yaml", tmp_path / "district_institutional.yaml"]
+    paths[1].write_text(f"extends: {paths[0]}\nname: district_institutional\npolicy:\n  funding_mode: institutional\n")
+    scenarios = load_scenarios(paths)
+    frames = {}
+    for batch in (1, None, 3):
+        with Store.open(tmp_path / f"store-{batch}.duckdb", create=True) as store:
+            cid = run_comparison(store, scenarios, paths, reps=5, years=2.0, workers=2, base_seed=1, batch=batch)
+            outcomes = store.select("outcomes", cid).sort_values(["position", "seed", "outcome"], ignore_index=True)
+            steps = store.con.sql("select * from model_steps order by scenario_hash, seed, step").df()
+            frames[batch] = (outcomes, steps)
+    for batch in (None, 3):
+        pd.testing.assert_frame_equal(frames[batch][0], frames[1][0], check_exact=True)
+        pd.testing.assert_frame_equal(frames[batch][1], frames[1][1], check_exact=True)
+
+
+def test_batches_group_replications_of_one_scenario_in_turn() -> None:
+    from msosim.experiments.batch import RunSpec
+    from msosim.experiments.batching import batch_jobs, default_batch
+    from msosim.scenario import load_scenario
+
+    district = load_scenario(SCENARIOS / "district.yaml")
+    national = load_scenario(SCENARIOS / "baseline.yaml")
+    specs = [RunSpec(s.model_dump_json(), s.content_hash(), s.name, seed, 2.0)
+             for seed in range(1, 8) for s in (district, national)]
+    jobs = batch_jobs(specs, 3, workers=2)
+    assert [[spec.seed for spec in job] for job in jobs] == [[1, 2, 3], [1, 2, 3], [4, 5, 6], [4, 5, 6], [7], [7]]
+    assert all(len({spec.scenario_hash for spec in job}) == 1 for job in jobs)
+    assert default_batch(district, 40, workers=2) == 20       # every worker busy
+    assert default_batch(district, 400, workers=2) == 50      # at most 50 worlds
+    assert default_batch(national, 40, workers=2) == 14       # at most about 200,000 MSOs

@@ -209,22 +209,27 @@ def test_compare_refuses_a_foreign_store(small, tmp_path, kind) -> None:
     assert store.read_bytes() == before and not (tmp_path / "r").exists()
 
 
-def test_a_failing_run_is_named_and_earlier_runs_kept(small, tmp_path, monkeypatch) -> None:
-    import msosim.experiments.batch
+@pytest.mark.parametrize("batch", [[], ["--batch", "1"]], ids=["batched", "one-by-one"])
+def test_a_failing_run_is_named_and_earlier_runs_kept(small, tmp_path, monkeypatch, batch) -> None:
+    """Seed 2's world cannot be built: the run is named, seed 1 is stored, seed 3 is not run (in a batch of all
+    three, which then fails, the runs go one by one: experiments/batching.py)."""
+    import msosim.model
 
-    original = msosim.experiments.batch.run_one
+    original = msosim.model.MSOModel.__init__
 
-    def flaky(spec):
-        if spec.seed == 2:
+    def flaky(self, *args, seed=None, **kwargs):
+        if seed == 2:
             raise ValueError("boom")
-        return original(spec)
+        original(self, *args, seed=seed, **kwargs)
 
-    monkeypatch.setattr(msosim.experiments.batch, "run_one", flaky)
+    monkeypatch.setattr(msosim.model.MSOModel, "__init__", flaky)
     store = tmp_path / "s.duckdb"
     result = CliRunner().invoke(app, ["compare", str(small[0]), "--reps", "3", "--years", "1", "--workers", "1",
-                                      "--store", str(store), "--report", str(tmp_path / "r")])
+                                      "--store", str(store), "--report", str(tmp_path / "r"), *batch])
     assert result.exit_code == 1
     assert "seed 2" in result.stderr and "boom" in result.stderr and "small" in result.stderr
+    failed = next(line for line in result.stderr.splitlines() if "run failed" in line)
+    assert "seed 2" in failed and "seed 1" not in failed
     with open_store(store) as opened:
         assert opened.runs()["seed"].tolist() == [1]
 

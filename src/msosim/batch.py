@@ -262,11 +262,18 @@ class Batch(MSOModel):
 
     # --- each world's tables, as alone ------------------------------------------------------------------------
 
-    def world_tables(self, world: int) -> dict[str, pd.DataFrame]:
-        """World `world`'s tables, as `MSOModel(scenario, seed=seeds[world])` gives them after the same steps."""
-        return {"model": pd.DataFrame(self.datacollector.rows[world]), "events": self._world_events(world),
-                "msos": self._world_msos(world), "grants": self._world_grants(world),
-                "funders": self._world_funders(world), "districts": self._world_districts(world)}
+    def world_tables(self, world: int, only: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+        """World `world`'s tables, as `MSOModel(scenario, seed=seeds[world])` gives them after the same steps
+        (`only`: just the named ones, as `MSOModel.tables`)."""
+        builders = {"model": lambda: pd.DataFrame(self.datacollector.rows[world]),
+                    "events": lambda: self._world_events(world), "msos": lambda: self._world_msos(world),
+                    "grants": lambda: self._world_grants(world), "funders": lambda: self._world_funders(world),
+                    "districts": lambda: self._world_districts(world)}
+        names = self.TABLES if only is None else only
+        unknown = [name for name in names if name not in builders]
+        if unknown:
+            raise ValueError(f"unknown table(s) {unknown}; allowed: {', '.join(self.TABLES)}")
+        return {name: builders[name]() for name in names}
 
     def _world_events(self, world: int) -> pd.DataFrame:
         """The world's build events, then its events of the batch's log in their order, with its own MSO rows and

@@ -51,6 +51,7 @@ def compare(
     reps: Annotated[int, typer.Option(callback=bounded(EXPERIMENT, "replications"), help="replications per scenario (rep i uses seed SEED + i)")] = 30,
     years: Annotated[float | None, typer.Option(help="years to simulate (default: each scenario's)", callback=bounded(SCENARIO, "years"))] = None,
     workers: Annotated[int | None, typer.Option(callback=bounded(OPTIONS, "workers"), help="worker processes (default: all cores)")] = None,
+    batch: Annotated[int | None, typer.Option(callback=bounded(OPTIONS, "batch"), help="replications of a scenario run together in one set of arrays, the same results (default: from the population size and the workers; 1: one by one)")] = None,
     seed: Annotated[int, typer.Option(callback=bounded(EXPERIMENT, "seed"), help="base seed: replication i of every scenario uses SEED + i")] = 1,
     store: Annotated[Path, typer.Option(help="DuckDB results store (runs already there are skipped)")] = Path("results/compare.duckdb"),
     report: Annotated[Path, typer.Option(help="folder for report.html and the PNG figures")] = Path("reports/compare"),
@@ -126,7 +127,8 @@ def compare(
 
     try:
         comparison_id = (run_comparison if drawn is None else drawn.run)(opened, configs, scenarios, reps=reps, years=years, workers=workers,
-                                       base_seed=seed, on_start=on_start, on_stored=on_stored, keep_tables=keep_tables)
+                                       base_seed=seed, on_start=on_start, on_stored=on_stored, keep_tables=keep_tables,
+                                       batch=batch)
     except KeyboardInterrupt:
         bar.stop()
         opened.close()

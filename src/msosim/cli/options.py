@@ -15,5 +15,6 @@ class Options(BaseModel):
 
     workers: int = Field(1, ge=1, le=1024, description="worker processes")
     chunk: int = Field(1, ge=1, le=100_000, description="runs per task sent to a worker")
+    batch: int = Field(1, ge=1, le=1000, description="replications of one scenario run together in one set of arrays")
     port: int = Field(8765, ge=1, le=65535, description="port on 127.0.0.1")
     prim_density: float = Field(0.8, ge=0, le=1, description="PRIM: least density of the chosen box")

@@ -172,7 +172,7 @@ def _checked(call: Callable[[], RunResult], spec: RunSpec) -> RunResult:
     """The result of one replication, or RunFailed naming its scenario and seed."""
     try:
         return call()
-    except (KeyboardInterrupt, SystemExit):
+    except (KeyboardInterrupt, SystemExit, RunFailed):
         raise
     except Exception as exc:
         raise RunFailed(f"scenario '{spec.scenario_name}' ({spec.scenario_hash}), seed {spec.seed}, "
@@ -229,9 +229,12 @@ def comparison_rows(scenarios: list[Scenario], paths: list[str | Path], reps: in
 def run_comparison(store: Store, scenarios: list[Scenario], paths: list[str | Path], *, reps: int,
                    years: float | None, workers: int, base_seed: int,
                    on_start: Callable[[int, int], None] | None = None,
-                   on_stored: Callable[[RunResult], None] | None = None, keep_tables: bool = False) -> str:
+                   on_stored: Callable[[RunResult], None] | None = None, keep_tables: bool = False,
+                   batch: int | None = None) -> str:
     """Record the comparison, run what the store lacks, store each run as it finishes; returns the comparison id.
-    `keep_tables` also keeps each run's events, grants and msos tables (kept_tables.py)."""
+    `keep_tables` also keeps each run's events, grants and msos tables (kept_tables.py). Replications of a
+    scenario run `batch` at a time in one set of arrays (None: `default_batch`; 1: one by one): the same results,
+    stored as each batch finishes."""
     comparison_id, rows = comparison_rows(scenarios, paths, reps, years, base_seed)
     store.record_comparison(comparison_id, rows)
     specs = plan_runs(scenarios, reps, years, base_seed)
@@ -252,7 +255,19 @@ def run_comparison(store: Store, scenarios: list[Scenario], paths: list[str | Pa
             if on_stored is not None:
                 on_stored(result)
 
-    execute(todo, workers, keep, worker=functools.partial(run_one, keep_tables=True) if keep_tables else None)
+    from .batching import batch_jobs, run_many
+
+    def keep_all(results: list) -> None:
+        for result in results:
+            if isinstance(result, RunResult):
+                keep(result)
+            else:  # a RunError: the batch's runs before it are kept, then the comparison stops
+                raise RunFailed(f"scenario '{result.spec.scenario_name}' ({result.spec.scenario_hash}), seed "
+                                f"{result.spec.seed}, {result.spec.years:g} years: {result.message}")
+
+    jobs = batch_jobs(todo, batch, workers)
+    execute(jobs, workers, keep_all, worker=functools.partial(run_many, keep_tables=keep_tables),
+            spec_of=lambda job: job[0])
     return comparison_id
 
 

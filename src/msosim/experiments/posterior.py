@@ -60,7 +60,7 @@ class PosteriorComparison:
 
     def run(self, store, configs: list[Scenario], paths: list[str | Path], *, reps: int, years: float | None, workers: int, base_seed: int,
             on_start: Callable[[int, int], None] | None = None, on_stored: Callable[[RunResult], None] | None = None,
-            keep_tables: bool = False) -> str:
+            keep_tables: bool = False, batch: int | None = None) -> str:
         """Run (or resume) every draw's comparison; returns the first draw's comparison id (the tables of draw 1).
         The signature is `run_comparison`'s; `configs` are the scenarios the draws were made for."""
         if [c.name for c in configs] != [s[0].name for s in zip(*self.scenarios)]:
@@ -71,7 +71,8 @@ class PosteriorComparison:
         if on_start is not None:
             on_start(len(specs), sum(spec.key not in done for spec in specs))
         self.comparison_ids = [run_comparison(store, scenarios, paths, reps=reps, years=years, workers=workers,
-                                              base_seed=seed, on_stored=on_stored, keep_tables=keep_tables)
+                                              base_seed=seed, on_stored=on_stored, keep_tables=keep_tables,
+                                              batch=batch)
                                for scenarios, seed in zip(self.scenarios, starts)]
         return self.comparison_ids[0]
 

@@ -1,0 +1,91 @@
+"""Replications run in batches (issue 20): a comparison's runs of one scenario go `batch` at a time through
+msosim.batch (one set of arrays for many worlds), each with the same results as alone."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..api import run_outcomes
+from ..scenario import Scenario
+from .batch import RunResult, RunSpec, lifetimes, run_one
+
+
+BATCH_MSOS = 200_000  # a batch holds at most about this many MSOs at the start (national: 14 worlds, district: 465)
+BATCH_WORLDS = 50      # and at most this many worlds
+
+
+def default_batch(scenario: Scenario, runs: int, workers: int) -> int:
+    """Worlds per batch when none is given: as many as keep every worker busy (`runs` of the scenario over
+    `workers`), at most BATCH_WORLDS and BATCH_MSOS MSOs (the population decides the memory a world needs)."""
+    from ..population import build_landscape
+
+    size = build_landscape(scenario, np.random.default_rng(scenario.population.geography_seed)).n_msos
+    most = max(1, min(BATCH_WORLDS, BATCH_MSOS // max(size, 1)))
+    return max(1, min(most, -(-runs // max(workers, 1))))
+
+
+def batch_jobs(specs: list[RunSpec], size: int | None, workers: int) -> list[tuple[RunSpec, ...]]:
+    """The runs as batches of replications of one scenario and run length (`size` each; None: `default_batch`),
+    taken in turn from each scenario so that a partial comparison stays balanced."""
+    groups: dict[tuple[str, float], list[RunSpec]] = {}
+    for spec in specs:
+        groups.setdefault((spec.scenario_hash, spec.years), []).append(spec)
+    chunked = []
+    for group in groups.values():
+        step = size or default_batch(Scenario.model_validate_json(group[0].scenario_json), len(group), workers)
+        chunked.append([tuple(group[k:k + step]) for k in range(0, len(group), step)])
+    return [chunks[k] for k in range(max(map(len, chunked), default=0)) for chunks in chunked if k < len(chunks)]
+
+
+@dataclass
+class RunError:
+    """A run of a batch that failed (sent back after the runs before it): its spec and the error."""
+
+    spec: RunSpec
+    message: str
+
+
+def run_many(specs: tuple[RunSpec, ...], keep_tables: bool = False) -> list[RunResult | RunError]:
+    """The worker function for a batch: replications of one scenario and run length, run together in one set of
+    arrays (msosim.batch), each with the results `run_one` gives it (the same tables); wall time shared evenly.
+    If the batch fails, its runs go one by one, so that those before the failing one are kept and it is named
+    (a RunError last)."""
+    if len(specs) == 1:
+        return [run_one(specs[0], keep_tables)]
+    try:
+        return _together(specs, keep_tables)
+    except Exception:  # noqa: BLE001 - which run fails, and why, is found one by one below
+        results: list[RunResult | RunError] = []
+        for spec in specs:
+            try:
+                results.append(run_one(spec, keep_tables))
+            except Exception as exc:  # noqa: BLE001 - sent back to the parent, which stops with it
+                results.append(RunError(spec, f"{type(exc).__name__}: {exc}"))
+                break
+        return results
+
+
+def _together(specs: tuple[RunSpec, ...], keep_tables: bool) -> list[RunResult]:
+    from ..batch import Batch
+
+    first = specs[0]
+    scenario = Scenario.model_validate_json(first.scenario_json)
+    if scenario.content_hash() != first.scenario_hash:
+        raise RuntimeError(f"scenario '{first.scenario_name}' does not survive its JSON round trip (hash changed)")
+    started = time.perf_counter()
+    only = ("model", "msos", "funders", "events", "grants") if keep_tables else ("model", "msos", "funders")
+    batch = Batch(scenario, [spec.seed for spec in specs]).run(first.years)
+    results = []
+    for world, spec in enumerate(specs):
+        tables = batch.world_tables(world, only)
+        outcomes = run_outcomes(tables["model"], scenario.steps_per_year, tables["funders"], tables["msos"])
+        kept = {name: tables[name] for name in ("events", "grants", "msos")} if keep_tables else None
+        results.append(RunResult(spec, scenario.steps_per_year, outcomes, tables["model"], lifetimes(tables["msos"]),
+                                 0.0, kept))
+    wall = (time.perf_counter() - started) / len(specs)
+    for result in results:
+        result.wall_seconds = wall
+    return results
