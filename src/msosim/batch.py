@@ -231,8 +231,9 @@ class Batch(MSOModel):
         return self.msos.world[rows]
 
     def worlds(self) -> list[World]:
-        world = self.msos.world[: self.msos.n]
-        return [World(k, rng, np.flatnonzero(world == k), self.district_slices[k], self.reference_stocks[k])
+        n = self.msos.n
+        alive = np.bincount(self.msos.world[:n][self.msos.alive[:n]], minlength=self.streams.count).tolist()
+        return [World(k, rng, alive[k], self.district_slices[k], self.reference_stocks[k])
                 for k, rng in enumerate(self.streams.rngs)]
 
     def append_msos(self, world: int, count: int, values: dict) -> np.ndarray:

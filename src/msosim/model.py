@@ -144,7 +144,8 @@ class MSOModel(mesa.Model):
 
     def worlds(self) -> list[World]:
         """The worlds the model runs, each with its Generator, MSO rows and district rows: here the one world."""
-        return [World(0, self.rng, slice(0, self.msos.n), slice(0, self.districts.n), self.reference_stock)]
+        return [World(0, self.rng, int(self.msos.alive[: self.msos.n].sum()), slice(0, self.districts.n),
+                      self.reference_stock)]
 
     def append_msos(self, world: int, count: int, values: dict) -> np.ndarray:
         """New MSO rows of a world, founded this step; returns their rows."""

@@ -23,12 +23,12 @@ import numpy as np
 
 @dataclass(frozen=True)
 class World:
-    """One world of a model: its index, Generator, MSO rows (a slice, or the rows of a batch's world in order),
-    district rows (a slice: a world's districts are built together) and today's stock at its scale."""
+    """One world of a model: its index, Generator, living MSOs, district rows (a slice: a world's districts are
+    built together) and today's stock at its scale."""
 
     index: int
     rng: np.random.Generator
-    rows: slice | np.ndarray
+    alive: int
     districts: slice
     reference_stock: int
 
@@ -110,7 +110,15 @@ class Streams:
 
     def random(self, size: int, worlds: np.ndarray | None = None) -> np.ndarray:
         """`Generator.random(size)`."""
-        return self._each(worlds, size, lambda rng, k: rng.random(k), np.float64)
+        if worlds is None:
+            return self._each(None, size, lambda rng, k: rng.random(k), np.float64)
+        order, bounds = self.split(worlds, size)
+        drawn = np.empty(size)
+        for rng, a, b in zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist()):
+            rng.random(out=drawn[a:b])  # the same numbers as rng.random(b - a)
+        out = np.empty(size)
+        out[order] = drawn
+        return out
 
     def normal(self, loc: float, scale: float, size: int, worlds: np.ndarray | None = None) -> np.ndarray:
         """`Generator.normal(loc, scale, size)` (scalar parameters)."""

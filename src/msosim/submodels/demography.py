@@ -103,10 +103,9 @@ def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray, partner: np.ndarr
 def found_new(model: MSOModel) -> None:
     """New MSOs appear in proportion to the stock, fewer the more the stock exceeds today's (competition for the same
     communities, funds and rooms) and more the less it does, where migrants and newcomers live."""
-    m, d, cfg = model.msos, model.districts, model.config
+    d, cfg = model.districts, model.config
     for world in model.worlds():  # each world with its own Generator, MSOs and districts (one world: all of them)
-        rng = world.rng
-        alive = int(m.alive[world.rows].sum())
+        rng, alive = world.rng, world.alive
         pressure = (world.reference_stock / max(alive, 1)) ** cfg.founding_density_exponent
         expected = cfg.founding_rate / cfg.steps_per_year * alive * pressure * model.factors.founding
         count = int(rng.poisson(expected))
