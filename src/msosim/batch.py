@@ -27,7 +27,7 @@ from .scenario import Scenario
 from .state import GRANT_KINDS, MATRIX_COLUMNS, MSO_COLUMNS, EventLog, Table, labels_at
 from .streams import Streams, World
 
-WORLD_COLUMNS = {"world": "int32", "local": "int64"}  # the MSO table of a batch: whose row, and which row there
+WORLD_COLUMNS = {"world": "int16", "local": "int64"}  # the MSO table of a batch: whose row, and which row there
 
 
 class GrantTable(Table):
