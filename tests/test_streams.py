@@ -93,3 +93,17 @@ def test_several_worlds_need_the_world_of_each_draw() -> None:
         streams().random(4)
     with pytest.raises(ValueError, match="3 world labels for 4 draws"):
         streams().random(4, np.array([0, 1, 2]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(worlds=labels)
+def test_sorted_labels_take_the_slice_path_with_the_same_numbers(worlds) -> None:
+    """Labels already grouped by world (a batch keeps each world's rows together) are drawn slice by slice, without
+    a sort: each world still gets its own numbers."""
+    worlds = np.sort(worlds)
+    batch = streams()
+    got = batch.random(worlds.size, worlds), batch.poisson(np.full(worlds.size, 2.5), worlds)
+    for w in range(len(SEEDS)):
+        rng, mine = alone(w), worlds == w
+        np.testing.assert_array_equal(got[0][mine], rng.random(int(mine.sum())))
+        np.testing.assert_array_equal(got[1][mine], rng.poisson(np.full(int(mine.sum()), 2.5)))

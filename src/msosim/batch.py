@@ -68,6 +68,33 @@ def _concatenate(target: Table, parts: list[Table], shift: dict[str, np.ndarray]
     return starts[:-1]
 
 
+class WorldLog(EventLog):
+    """A batch's event log: each event kept with its world and that world's own MSO rows and funder indices (a
+    batch moves rows when it keeps each world's rows together)."""
+
+    def __init__(self, batch: Batch) -> None:
+        super().__init__()
+        self.batch = batch
+        self.worlds: list[np.ndarray] = []
+
+    def add(self, step: int, event: str, mso: np.ndarray, cause: str | np.ndarray = "", **columns) -> None:
+        mso = np.asarray(mso)
+        if mso.size == 0:
+            return
+        m = self.batch.msos
+        world = m.world[mso]
+        partner = columns.get("partner")
+        if partner is not None:
+            partner = np.asarray(partner)
+            columns["partner"] = np.where(partner >= 0, m.local[np.maximum(partner, 0)], partner)
+        funder = columns.get("funder")
+        if funder is not None:
+            funder = np.asarray(funder)
+            columns["funder"] = np.where(funder >= 0, funder - self.batch.funder_starts[world], funder)
+        super().add(step, event, m.local[mso], cause, **columns)
+        self.worlds.append(world)
+
+
 class RowsView:
     """One world's rows of a table, as the table (`view.x` is `table.x[rows]`, `view.n` their number)."""
 
@@ -121,7 +148,9 @@ def world_aggregates(batch: Batch) -> list[dict]:
     labels = m.world[living]
     volunteers = m.volunteers[living]
     order, bounds = streams.split(labels, labels.size)
-    reserves, trust = m.reserves[living][order], m.trust[living][order]
+    reserves, trust = m.reserves[living], m.trust[living]
+    if order is not None:
+        reserves, trust = reserves[order], trust[order]
     spans = list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
     ties = batch.ties
     live_ties = ties.a[: ties.n][ties.active[: ties.n]]
@@ -205,7 +234,9 @@ class Batch(MSOModel):
         self.admin_hours = np.concatenate([w.admin_hours for w in worlds])
         self.factors = factors_at(self, float(scenario.start_year))
         self.yearly = [w.yearly for w in worlds]
-        self.log = EventLog()
+        self.funder_starts = funder_starts[:-1]
+        self.log = WorldLog(self)
+        self._appended = False
         self._initial_logs = [w.log for w in worlds]
         self._start_snapshots = [w._start_snapshot for w in worlds]
         self._count_alive_per_district()
@@ -239,7 +270,36 @@ class Batch(MSOModel):
     def append_msos(self, world: int, count: int, values: dict) -> np.ndarray:
         local = self.next_local[world] + np.arange(count)
         self.next_local[world] += count
+        self._appended = True
         return self.msos.append(count, founded_step=self.t, world=world, local=local, **values)
+
+    def _count_alive_per_district(self) -> None:
+        if self._appended:  # the step's foundings: each world's rows together again
+            self._repack()
+        super()._count_alive_per_district()
+
+    def _repack(self) -> None:
+        """Move this step's new MSOs (appended at the end of the table) to the end of their worlds' rows, so that
+        every world's rows are one slice again (its draws and sums then need no sort, gather or scatter), and
+        point the grants and ties at the moved rows."""
+        self._appended = False
+        m, n = self.msos, self.msos.n
+        perm = np.argsort(m.world[:n], kind="stable")
+        if (perm == np.arange(n)).all():
+            return
+        for name in (*m._columns, *m._matrices):
+            column = getattr(m, name)
+            column[:n] = column[:n][perm]
+        moved = np.empty(n, dtype=np.int64)
+        moved[perm] = np.arange(n)
+        g, ties = self.grants, self.ties
+        g.mso[: g.n] = moved[g.mso[: g.n]]
+        for part in g._retired:
+            part["mso"] = moved[part["mso"]]
+        ties.a[: ties.n] = moved[ties.a[: ties.n]]
+        ties.b[: ties.n] = moved[ties.b[: ties.n]]
+        self._rows_by_district = self._running_grants = self._labels = None  # caches of row positions
+        self.streams._splits = []
 
     def add_flow(self, key: str, values: np.ndarray, worlds: np.ndarray | None, column: int | None = None) -> None:
         for flow, total in zip(self.flows, self.streams.sums(values, worlds)):
@@ -277,21 +337,17 @@ class Batch(MSOModel):
         return {name: builders[name]() for name in names}
 
     def _world_events(self, world: int) -> pd.DataFrame:
-        """The world's build events, then its events of the batch's log in their order, with its own MSO rows and
-        funder indices."""
+        """The world's build events, then its events of the batch's log in their order (kept with its own rows and
+        funder indices: WorldLog)."""
         key = (self.t, self.log.count())
         if getattr(self, "_split_log", (None,))[0] != key:  # the log split by world once per state of the log
             data = self.log.arrays()
-            order, bounds = self.streams.split(self.msos.world[data["mso"]], data["mso"].size)
+            worlds = np.concatenate(self.log.worlds) if self.log.worlds else np.zeros(0, dtype=np.int16)
+            order = np.argsort(worlds, kind="stable")
+            bounds = np.concatenate([[0], np.cumsum(np.bincount(worlds, minlength=self.streams.count))])
             self._split_log = (key, {name: values[order] for name, values in data.items()}, bounds)
         _, data, bounds = self._split_log
         mine = {name: values[bounds[world]: bounds[world + 1]] for name, values in data.items()}
-        local = self.msos.local
-        mine["mso"] = local[mine["mso"]].astype(mine["mso"].dtype)
-        partner = mine["partner"]
-        mine["partner"] = np.where(partner >= 0, local[np.maximum(partner, 0)], partner).astype(partner.dtype)
-        funder = mine["funder"]
-        mine["funder"] = np.where(funder >= 0, funder - self.funder_slices[world].start, funder).astype(funder.dtype)
         built = self._initial_logs[world].arrays()
         data = {name: np.concatenate([built[name], mine[name]]) for name in built}
         spy, start = self.config.steps_per_year, self.config.start_year

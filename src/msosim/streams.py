@@ -61,10 +61,12 @@ class Streams:
         """The Generator of the only world, or None with several."""
         return self.rngs[0] if self.count == 1 else None
 
-    def split(self, worlds: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    def split(self, worlds: np.ndarray, size: int) -> tuple[np.ndarray | None, np.ndarray]:
         """The draws' positions sorted by world (stable: each world's in its order) and each world's bounds in that
-        order (world k: order[bounds[k]:bounds[k + 1]]). The splits of the last labels asked for are kept: a batch
-        hands the same labels array for the whole population while it does not change (Batch.world_of)."""
+        order (world k: order[bounds[k]:bounds[k + 1]]); order None when the labels are sorted already (a batch
+        keeps each world's rows together: then every world's draws are one slice). The splits of the last labels
+        asked for are kept: a batch hands the same labels array for the whole population while it does not change
+        (Batch.world_of)."""
         for known, split in self._splits:
             if worlds is known:
                 return split
@@ -72,8 +74,8 @@ class Streams:
         if worlds.size != size:
             raise ValueError(f"{worlds.size} world labels for {size} draws")
         counts = np.bincount(worlds, minlength=self.count)
-        order = np.argsort(worlds, kind="stable")
         bounds = np.concatenate([[0], np.cumsum(counts)])
+        order = None if size < 2 or bool((worlds[1:] >= worlds[:-1]).all()) else np.argsort(worlds, kind="stable")
         self._splits = [(worlds, (order, bounds)), *self._splits[:2]]  # the last three label arrays asked for
         return order, bounds
 
@@ -87,7 +89,7 @@ class Streams:
             return
         order, bounds = self.split(worlds, size)
         for w, rng in enumerate(self.rngs):
-            yield rng, order[bounds[w]: bounds[w + 1]]
+            yield rng, np.arange(bounds[w], bounds[w + 1]) if order is None else order[bounds[w]: bounds[w + 1]]
 
     def _each(self, worlds, size: int, draw, dtype, *arrays) -> np.ndarray:
         """`draw(rng, k, *parts)` per world (k draws, `parts` its rows of each of `arrays`), assembled in the site's
@@ -97,11 +99,14 @@ class Streams:
                 raise ValueError("the world of each draw is needed with several worlds")
             return draw(self.rngs[0], size, *arrays)
         order, bounds = self.split(worlds, size)
-        arrays = [array[order] for array in arrays]
+        if order is not None:
+            arrays = [array[order] for array in arrays]
         drawn = np.empty(size, dtype=dtype)
         for w, rng in enumerate(self.rngs):
             a, b = bounds[w], bounds[w + 1]
             drawn[a:b] = draw(rng, b - a, *(array[a:b] for array in arrays))
+        if order is None:
+            return drawn
         out = np.empty(size, dtype=dtype)
         out[order] = drawn
         return out
@@ -116,6 +121,8 @@ class Streams:
         drawn = np.empty(size)
         for rng, a, b in zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist()):
             rng.random(out=drawn[a:b])  # the same numbers as rng.random(b - a)
+        if order is None:
+            return drawn
         out = np.empty(size)
         out[order] = drawn
         return out
@@ -152,7 +159,7 @@ class Streams:
                 np.zeros(self.count)
             return [int(total) for total in totals.tolist()]
         order, bounds = self.split(worlds, values.size)
-        ordered = values[order]
+        ordered = values if order is None else values[order]
         return [ordered[a:b].sum().item() for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
 
     def thin(self, rows: np.ndarray, p: float, worlds: np.ndarray | None = None) -> np.ndarray:
