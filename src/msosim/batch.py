@@ -237,6 +237,7 @@ class Batch(MSOModel):
         self.funder_starts = funder_starts[:-1]
         self.log = WorldLog(self)
         self._appended = False
+        self._sorted_rows = self.msos.n  # rows [0, this) are grouped by world (Batch._repack)
         self._initial_logs = [w.log for w in worlds]
         self._start_snapshots = [w._start_snapshot for w in worlds]
         self._count_alive_per_district()
@@ -282,16 +283,19 @@ class Batch(MSOModel):
         """Move this step's new MSOs (appended at the end of the table) to the end of their worlds' rows, so that
         every world's rows are one slice again (its draws and sums then need no sort, gather or scatter), and
         point the grants and ties at the moved rows."""
-        self._appended = False
-        m, n = self.msos, self.msos.n
-        perm = np.argsort(m.world[:n], kind="stable")
-        if (perm == np.arange(n)).all():
+        m, n, before = self.msos, self.msos.n, self._sorted_rows
+        self._appended, self._sorted_rows = False, self.msos.n
+        world = m.world[:n]
+        # rows up to the end of the first world that founded stay where they are
+        start = int(np.searchsorted(world[:before], world[before:].min(), side="right"))
+        if start == before:  # only the last worlds founded: already in order
             return
+        perm = start + np.argsort(world[start:], kind="stable")
         for name in (*m._columns, *m._matrices):
             column = getattr(m, name)
-            column[:n] = column[:n][perm]
-        moved = np.empty(n, dtype=np.int64)
-        moved[perm] = np.arange(n)
+            column[start:n] = column[perm]
+        moved = np.arange(n, dtype=np.int64)
+        moved[perm] = np.arange(start, n)
         g, ties = self.grants, self.ties
         g.mso[: g.n] = moved[g.mso[: g.n]]
         for part in g._retired:
