@@ -1,0 +1,163 @@
+"""The parts of a batch (msosim/batch.py): its grant table with ids per world, the concatenation of the worlds'
+tables, its event log kept per world, and the views and sums its monthly rows are made of."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .metrics import median, row_of
+from .state import EventLog, Table
+
+if TYPE_CHECKING:
+    from .batch import Batch
+    from .model import MSOModel
+
+
+class GrantTable(Table):
+    """The grants of all worlds: a grant's `id` counts the grants of its world, as it does alone."""
+
+    def __init__(self, columns: dict[str, str], capacity: int, world_of_mso: callable, worlds: int) -> None:
+        super().__init__(columns, capacity)
+        self.world_of_mso = world_of_mso
+        self.next_id = np.zeros(worlds, dtype=np.int64)
+
+    def append(self, count: int, **values) -> np.ndarray:
+        if "id" not in values and count:
+            world = self.world_of_mso(np.broadcast_to(values["mso"], (count,)))
+            counts = np.bincount(world, minlength=self.next_id.size)
+            order = np.argsort(world, kind="stable")
+            rank = np.empty(count, dtype=np.int64)
+            rank[order] = np.arange(count) - (np.cumsum(counts) - counts)[world[order]]
+            values["id"] = self.next_id[world] + rank
+            self.next_id += counts
+        return super().append(count, **values)
+
+
+def concatenate_tables(target: Table, parts: list[Table], shift: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """Fill `target` with the working rows of `parts` one after the other; `shift[name][k]` is added to column
+    `name` of part k (row references). Returns each part's first row."""
+    starts = np.concatenate([[0], np.cumsum([part.n for part in parts])])
+    target.reserve(int(starts[-1]))
+    names = [*target._columns, *target._matrices]
+    for k, part in enumerate(parts):
+        rows = slice(int(starts[k]), int(starts[k + 1]))
+        for name in names:
+            if hasattr(part, name):
+                getattr(target, name)[rows] = getattr(part, name)[: part.n]
+        for name, offsets in (shift or {}).items():
+            getattr(target, name)[rows] += offsets[k]
+    target.n = int(starts[-1])
+    target.appended = target.n
+    return starts[:-1]
+
+
+class WorldLog(EventLog):
+    """A batch's event log: each event kept with its world and that world's own MSO rows and funder indices (a
+    batch moves rows when it keeps each world's rows together)."""
+
+    def __init__(self, batch: Batch) -> None:
+        super().__init__()
+        self.batch = batch
+        self.worlds: list[np.ndarray] = []
+
+    def add(self, step: int, event: str, mso: np.ndarray, cause: str | np.ndarray = "", **columns) -> None:
+        mso = np.asarray(mso)
+        if mso.size == 0:
+            return
+        m = self.batch.msos
+        world = m.world[mso]
+        partner = columns.get("partner")
+        if partner is not None:
+            partner = np.asarray(partner)
+            columns["partner"] = np.where(partner >= 0, m.local[np.maximum(partner, 0)], partner)
+        funder = columns.get("funder")
+        if funder is not None:
+            funder = np.asarray(funder)
+            columns["funder"] = np.where(funder >= 0, funder - self.batch.funder_starts[world], funder)
+        super().add(step, event, m.local[mso], cause, **columns)
+        self.worlds.append(world)
+
+
+class RowsView:
+    """One world's rows of a table, as the table (`view.x` is `table.x[rows]`, `view.n` their number)."""
+
+    def __init__(self, table: Table, rows: np.ndarray | slice) -> None:
+        self._table, self._rows = table, rows
+        self.n = rows.stop - rows.start if isinstance(rows, slice) else int(rows.size)
+
+    def __getattr__(self, name: str):
+        return getattr(self._table, name)[self._rows]
+
+
+class WorldView:
+    """One world of a batch as the monthly row and the yearly indicators read a model (metrics.py)."""
+
+    def __init__(self, batch: Batch, world: int) -> None:
+        m = batch.msos
+        self.msos = RowsView(m, np.flatnonzero(m.world[: m.n] == world))
+        self.districts = RowsView(batch.districts, batch.district_slices[world])
+        ties = batch.ties
+        self.ties = RowsView(ties, np.flatnonzero(m.world[ties.a[: ties.n]] == world))
+        funders = batch.funder_slices[world]
+        self.funder_paid, self.funder_returned = batch.funder_paid[funders], batch.funder_returned[funders]
+        self.flow, self.yearly = batch.flows[world], batch.yearly[world]
+        self.initial_count = batch.initial_counts[world]
+        self.t, self.config, self.factors = batch.t, batch.config, batch.factors
+
+
+class BatchCollector:
+    """The monthly rows of every world (the first from its own build)."""
+
+    def __init__(self, worlds: list[MSOModel]) -> None:
+        self.rows = [list(world.datacollector.rows) for world in worlds]
+
+    def collect(self, batch: Batch) -> None:
+        for world, (rows, values) in enumerate(zip(self.rows, world_aggregates(batch))):
+            rows.append(row_of(batch, values, batch.flows[world], batch.yearly[world], batch.initial_counts[world]))
+
+
+def world_aggregates(batch: Batch) -> list[dict]:
+    """`metrics.aggregates` of every world at once: counts by bincount, sums over each world's own rows in their
+    order (the same numbers as alone: Streams.sums), medians and means per world."""
+    m, n, d, streams = batch.msos, batch.msos.n, batch.districts, batch.streams
+    worlds = batch.world_of(n)
+    count = streams.count
+
+    def per_world(labels: np.ndarray) -> list[int]:
+        return np.bincount(labels, minlength=count).tolist()
+
+    alive = m.alive[:n]
+    living = alive.nonzero()[0]
+    labels = m.world[living]
+    volunteers = m.volunteers[living]
+    order, bounds = streams.split(labels, labels.size)
+    reserves, trust = m.reserves[living], m.trust[living]
+    if order is not None:
+        reserves, trust = reserves[order], trust[order]
+    spans = list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+    ties = batch.ties
+    live_ties = ties.a[: ties.n][ties.active[: ties.n]]
+    columns = {
+        "alive": per_world(labels), "staffed": per_world(worlds[(m.staff_fte[:n] > 0) & alive]),
+        "volunteers": streams.sums(volunteers, labels),
+        "initial_alive": per_world(worlds[m.initial[:n] & alive]),
+        "burnout_weight": streams.sums(m.burnout[living] * volunteers, labels),
+        "median_reserves": [median(reserves[a:b]) for a, b in spans],
+        "staff_fte": streams.sums(m.staff_fte[living], labels),
+        "service": streams.sums(m.service_hours[:n], worlds), "requested": streams.sums(m.requested_hours[:n], worlds),
+        "demand": [d.demand_hours[rows].sum().item() for rows in batch.district_slices],
+        "coop": per_world(worlds[m.coop_municipality[:n] & alive]),
+        "federation": per_world(worlds[m.federation[:n] & alive]),
+        "mean_trust": [trust[a:b].mean().item() if b > a else 0.0 for a, b in spans],
+        "mean_openness": [d.openness[rows].mean().item() for rows in batch.district_slices],
+        "ties": per_world(m.world[live_ties]),
+        "funders_paid": [batch.funder_paid[rows].sum().item() for rows in batch.funder_slices],
+        "grant_income": streams.sums(m.grant_income_total[:n], worlds),
+        "funders_returned": [batch.funder_returned[rows].sum().item() for rows in batch.funder_slices],
+        "grant_returned": streams.sums(m.grant_returned_total[:n], worlds),
+        "municipal_paid": [d.paid_total[rows].sum().item() for rows in batch.district_slices],
+        "municipal_income": streams.sums(m.municipal_income_total[:n], worlds),
+    }
+    return [{name: values[k] for name, values in columns.items()} for k in range(count)]
