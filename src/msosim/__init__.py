@@ -13,7 +13,8 @@ from .version import __version__
 
 # public name -> (module, attribute)
 _PUBLIC = {
-    "run": ("api", "run"), "run_outcomes": ("api", "run_outcomes"),
+    "run": ("api", "run"), "run_batch": ("api", "run_batch"), "run_outcomes": ("api", "run_outcomes"),
+    "Batch": ("batch", "Batch"),
     "award_rates": ("experiments.grant_calls", "award_rates"),
     "dissolution_hazard": ("experiments.analysis", "dissolution_hazard"),
     "funding_by_track_record": ("experiments.grant_calls", "funding_by_track_record"),
@@ -35,7 +36,8 @@ _PUBLIC = {
 __all__ = sorted([*_PUBLIC, "__version__"])
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
-    from .api import run, run_outcomes
+    from .api import run, run_batch, run_outcomes
+    from .batch import Batch
     from .experiments.analysis import dissolution_hazard, kaplan_meier, survival_curves
     from .experiments.grant_calls import award_rates, funding_by_track_record, reapplication_rates
     from .experiments.batch import compare
