@@ -20,12 +20,13 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from .batch_state import BatchCollector, GrantTable, WorldLog, WorldView, concatenate_tables
+from .batch_state import BatchCollector, GrantTable, RowsView, WorldLog, concatenate_tables
 from .metrics import new_flow, yearly_indicators
 from .submodels.events import factors_at
-from .model import MSOModel, resolve_scenario
+from .model import (MSOModel, build_tables, district_frame, funder_frame, grant_frame, mso_frame,
+                    resolve_scenario)
 from .scenario import Scenario
-from .state import GRANT_KINDS, MATRIX_COLUMNS, MSO_COLUMNS, EventLog, Table, labels_at
+from .state import MATRIX_COLUMNS, MSO_COLUMNS, EventLog, Table
 from .streams import Streams, World
 
 WORLD_COLUMNS = {"world": "int16", "local": "int64"}  # the MSO table of a batch: whose row, and which row there
@@ -92,6 +93,7 @@ class Batch(MSOModel):
         self._appended = False
         self._sorted_rows = self.msos.n  # rows [0, this) are grouped by world (Batch._repack)
         self._initial_logs = [w.log for w in worlds]
+        self._split_log: tuple = (None, {}, None)  # (state of the log, its columns by world, bounds): _world_events
         self._start_snapshots = [w._start_snapshot for w in worlds]
         self._count_alive_per_district()
         self.datacollector = BatchCollector(worlds)
@@ -156,7 +158,7 @@ class Batch(MSOModel):
         ties.a[: ties.n] = moved[ties.a[: ties.n]]
         ties.b[: ties.n] = moved[ties.b[: ties.n]]
         self._rows_by_district = self._running_grants = self._labels = None  # caches of row positions
-        self.streams._splits = []
+        self.streams.forget()
 
     def add_flow(self, key: str, values: np.ndarray, worlds: np.ndarray | None, column: int | None = None) -> None:
         for flow, total in zip(self.flows, self.streams.sums(values, worlds)):
@@ -170,34 +172,36 @@ class Batch(MSOModel):
             self.flows[k][key] += number
 
     def add_mso_agents(self, rows: np.ndarray) -> None:
-        """A batch keeps no Mesa agent handles (a world's model from `world_model` has them)."""
+        """A batch keeps no Mesa agent handles (`msos.alive` says which MSOs live)."""
 
     def remove_mso_agents(self, rows: np.ndarray) -> None:
         """No handles to remove (see add_mso_agents)."""
 
     def _yearly_indicators(self):
-        return [yearly_indicators(WorldView(self, k)) for k in range(self.streams.count)]
+        world = self.msos.world[: self.msos.n]
+        return [yearly_indicators(RowsView(self.msos, np.flatnonzero(world == k))) for k in range(self.streams.count)]
 
     # --- each world's tables, as alone ------------------------------------------------------------------------
 
     def world_tables(self, world: int, only: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
         """World `world`'s tables, as `MSOModel(scenario, seed=seeds[world])` gives them after the same steps
         (`only`: just the named ones, as `MSOModel.tables`)."""
-        builders = {"model": lambda: pd.DataFrame(self.datacollector.rows[world]),
-                    "events": lambda: self._world_events(world), "msos": lambda: self._world_msos(world),
-                    "grants": lambda: self._world_grants(world), "funders": lambda: self._world_funders(world),
-                    "districts": lambda: self._world_districts(world)}
-        names = self.TABLES if only is None else only
-        unknown = [name for name in names if name not in builders]
-        if unknown:
-            raise ValueError(f"unknown table(s) {unknown}; allowed: {', '.join(self.TABLES)}")
-        return {name: builders[name]() for name in names}
+        funders = self.funder_slices[world]
+        districts = self.district_slices[world]
+        return build_tables({
+            "model": lambda: pd.DataFrame(self.datacollector.rows[world]),
+            "events": lambda: self._world_events(world), "msos": lambda: self._world_msos(world),
+            "grants": lambda: self._world_grants(world),
+            "funders": lambda: funder_frame(self.funders[funders], self.land_codes, self.funder_paid[funders],
+                                            self.funder_returned[funders]),
+            "districts": lambda: district_frame(self.districts.frame(np.arange(districts.start, districts.stop)),
+                                                self.land_codes)}, only)
 
     def _world_events(self, world: int) -> pd.DataFrame:
         """The world's build events, then its events of the batch's log in their order (kept with its own rows and
         funder indices: WorldLog)."""
         key = (self.t, self.log.count())
-        if getattr(self, "_split_log", (None,))[0] != key:  # the log split by world once per state of the log
+        if self._split_log[0] != key:  # the log split by world once per state of the log
             data = self.log.arrays()
             worlds = np.concatenate(self.log.worlds) if self.log.worlds else np.zeros(0, dtype=np.int16)
             order = np.argsort(worlds, kind="stable")
@@ -212,17 +216,11 @@ class Batch(MSOModel):
         return EventLog.frame_of(data, start + data["step"] / spy, names)
 
     def _world_msos(self, world: int) -> pd.DataFrame:
-        rows = np.flatnonzero(self.msos.world[: self.msos.n] == world)
-        end = self.msos.columns(rows)
+        end = self.msos.columns(np.flatnonzero(self.msos.world[: self.msos.n] == world))
         for name in WORLD_COLUMNS:
             del end[name]
         end["district"] = end["district"] - self.district_slices[world].start
-        start = self._start_snapshots[world]
-        sizes = [len(start["alive"]), rows.size]
-        columns = {"mso": np.concatenate([np.arange(size) for size in sizes])}
-        columns.update({name: np.concatenate([start[name], end[name]]) for name in start})
-        columns["snapshot"] = labels_at(["start", "end"], np.repeat([0, 1], sizes))
-        return pd.DataFrame(columns, copy=False)
+        return mso_frame(self._start_snapshots[world], end)
 
     def _world_grants(self, world: int) -> pd.DataFrame:
         grants = self.grants.columns()
@@ -231,25 +229,5 @@ class Batch(MSOModel):
         order = np.argsort(grants["id"], kind="stable")
         grants = {name: values[order] for name, values in grants.items()}
         grants["mso"] = self.msos.local[grants["mso"]]
-        funders = self.funders[self.funder_slices[world]]
         grants["funder"] = grants["funder"] - self.funder_slices[world].start
-        grants["funder"] = labels_at([f.name for f in funders], grants["funder"])
-        grants["kind"] = pd.Categorical.from_codes(grants["kind"], GRANT_KINDS)
-        return pd.DataFrame(grants, copy=False)
-
-    def _world_funders(self, world: int) -> pd.DataFrame:
-        funders = self.funders[self.funder_slices[world]]
-        return pd.DataFrame({
-            "funder": [f.name for f in funders], "level": [f.config.level for f in funders],
-            "mode": [f.config.mode for f in funders], "budget": [f.budget for f in funders],
-            "land": [self.land_codes[f.land] if f.land >= 0 else "" for f in funders],
-            "paid_total": self.funder_paid[self.funder_slices[world]],
-            "returned_total": self.funder_returned[self.funder_slices[world]],
-            "calls_per_year": [f.config.calls_per_year for f in funders],
-        })
-
-    def _world_districts(self, world: int) -> pd.DataFrame:
-        rows = self.district_slices[world]
-        frame = self.districts.frame(np.arange(rows.start, rows.stop)).rename_axis("district").reset_index()
-        frame.insert(1, "land_code", [self.land_codes[code] for code in frame["land"]])
-        return frame
+        return grant_frame(grants, [f.name for f in self.funders[self.funder_slices[world]]])

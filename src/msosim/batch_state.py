@@ -91,22 +91,6 @@ class RowsView:
         return getattr(self._table, name)[self._rows]
 
 
-class WorldView:
-    """One world of a batch as the monthly row and the yearly indicators read a model (metrics.py)."""
-
-    def __init__(self, batch: Batch, world: int) -> None:
-        m = batch.msos
-        self.msos = RowsView(m, np.flatnonzero(m.world[: m.n] == world))
-        self.districts = RowsView(batch.districts, batch.district_slices[world])
-        ties = batch.ties
-        self.ties = RowsView(ties, np.flatnonzero(m.world[ties.a[: ties.n]] == world))
-        funders = batch.funder_slices[world]
-        self.funder_paid, self.funder_returned = batch.funder_paid[funders], batch.funder_returned[funders]
-        self.flow, self.yearly = batch.flows[world], batch.yearly[world]
-        self.initial_count = batch.initial_counts[world]
-        self.t, self.config, self.factors = batch.t, batch.config, batch.factors
-
-
 class BatchCollector:
     """The monthly rows of every world (the first from its own build)."""
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .state import INCOME_SOURCES
+from .state import INCOME_SOURCES, Table
 
 if TYPE_CHECKING:
     from .model import MSOModel
@@ -46,9 +46,10 @@ def median(values: np.ndarray) -> float:
     return float((parts[half - 1] + parts[half]) / 2.0)
 
 
-def yearly_indicators(model: MSOModel) -> dict:
-    """Inequality of funding and revenue concentration over the last full year, among living MSOs."""
-    m, n = model.msos, model.msos.n
+def yearly_indicators(m: Table) -> dict:
+    """Inequality of funding and revenue concentration over the last full year, among the living MSOs of the MSO
+    table `m` (or of a view of one world's rows: batch_state.RowsView)."""
+    n = m.n
     living = m.alive[:n].nonzero()[0]
     sources = [m.income_last_year[living, k] for k in range(m.income_last_year.shape[1])]  # one column at a time
     grants = sources[2] + sources[3]

@@ -97,7 +97,7 @@ class MSOModel(mesa.Model):
             install_grants_and_ties(self, spun_up)
         self.admin_hours = np.zeros(self.msos.n)
         self.factors = factors_at(self, float(cfg.start_year))
-        self.yearly = yearly_indicators(self)
+        self.yearly = yearly_indicators(self.msos)
         self._count_alive_per_district()
         self._start_snapshot = self.msos.columns()
         self.datacollector = MonthlyCollector(agent_reporters)
@@ -125,10 +125,8 @@ class MSOModel(mesa.Model):
 
     def world_of(self, rows: np.ndarray | int) -> np.ndarray | None:
         """The world of each MSO row in `rows` (or of the first `rows` rows), as the draw methods of `streams`
-        take it: None while the model runs one world."""
-        if self.streams.count == 1:
-            return None
-        raise NotImplementedError("several worlds in one model: the ensemble engine of issue 20 (docs/engine.md)")
+        take it: None, a model runs one world (a Batch, batch.py, several)."""
+        return None
 
     def add_flow(self, key: str, values: np.ndarray, worlds: np.ndarray | None, column: int | None = None) -> None:
         """Add the sum of `values` (one per row, `worlds` the world of each as `world_of` gives it) to this step's
@@ -143,7 +141,7 @@ class MSOModel(mesa.Model):
         self.flow[key] += count
 
     def worlds(self) -> list[World]:
-        """The worlds the model runs, each with its Generator, MSO rows and district rows: here the one world."""
+        """The worlds the model runs, each with its Generator, living MSOs and district rows: here the one world."""
         return [World(0, self.rng, int(self.msos.alive[: self.msos.n].sum()), slice(0, self.districts.n),
                       self.reference_stock)]
 
@@ -184,7 +182,7 @@ class MSOModel(mesa.Model):
 
     def _yearly_indicators(self) -> dict:
         """The yearly indicators of the year just ended (a batch: one dict per world)."""
-        return yearly_indicators(self)
+        return yearly_indicators(self.msos)
 
     @property
     def year(self) -> float:
@@ -244,41 +242,53 @@ class MSOModel(mesa.Model):
     def tables(self, only: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
         """Tidy tables: `model` (one row per step), `events`, `msos` (start and end), `grants`, `funders`,
         `districts` (the municipalities at the end); `only` builds just the named ones."""
-        builders = {"model": self.datacollector.get_model_vars_dataframe, "events": self.event_frame,
-                    "msos": self._mso_frame, "grants": self._grant_frame, "funders": self._funder_frame,
-                    "districts": self._district_frame}
-        names = self.TABLES if only is None else only
-        unknown = [name for name in names if name not in builders]
-        if unknown:
-            raise ValueError(f"unknown table(s) {unknown}; allowed: {', '.join(self.TABLES)}")
-        return {name: builders[name]() for name in names}
+        return build_tables({
+            "model": self.datacollector.get_model_vars_dataframe, "events": self.event_frame,
+            "msos": lambda: mso_frame(self._start_snapshot, self.msos.columns(copy=False)),  # concatenated: no copy
+            "grants": lambda: grant_frame(self.grants.columns(), [f.name for f in self.funders]),
+            "funders": lambda: funder_frame(self.funders, self.land_codes, self.funder_paid, self.funder_returned),
+            "districts": lambda: district_frame(self.districts.frame(), self.land_codes)}, only)
 
-    def _mso_frame(self) -> pd.DataFrame:
-        """The MSO table at the start and at the end, one under the other (`snapshot` says which)."""
-        start, end = self._start_snapshot, self.msos.columns(copy=False)  # concatenated below: no copy needed
-        sizes = [len(start["alive"]), len(end["alive"])]
-        columns = {"mso": np.concatenate([np.arange(size) for size in sizes])}
-        columns.update({name: np.concatenate([start[name], end[name]]) for name in start})
-        columns["snapshot"] = labels_at(["start", "end"], np.repeat([0, 1], sizes))
-        return pd.DataFrame(columns, copy=False)
 
-    def _grant_frame(self) -> pd.DataFrame:
-        grants = self.grants.columns()
-        grants["funder"] = labels_at([f.name for f in self.funders], grants["funder"])
-        grants["kind"] = pd.Categorical.from_codes(grants["kind"], GRANT_KINDS)
-        return pd.DataFrame(grants, copy=False)
+def build_tables(builders: dict, only: tuple[str, ...] | None) -> dict[str, pd.DataFrame]:
+    """The tables named in `only` (all of MSOModel.TABLES: None), each from its builder."""
+    names = MSOModel.TABLES if only is None else only
+    unknown = [name for name in names if name not in builders]
+    if unknown:
+        raise ValueError(f"unknown table(s) {unknown}; allowed: {', '.join(MSOModel.TABLES)}")
+    return {name: builders[name]() for name in names}
 
-    def _funder_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({
-            "funder": [f.name for f in self.funders], "level": [f.config.level for f in self.funders],
-            "mode": [f.config.mode for f in self.funders], "budget": [f.budget for f in self.funders],
-            "land": [self.land_codes[f.land] if f.land >= 0 else "" for f in self.funders],
-            "paid_total": self.funder_paid,
-            "returned_total": self.funder_returned,
-            "calls_per_year": [f.config.calls_per_year for f in self.funders],
-        })
 
-    def _district_frame(self) -> pd.DataFrame:
-        districts = self.districts.frame().rename_axis("district").reset_index()
-        districts.insert(1, "land_code", [self.land_codes[code] for code in districts["land"]])
-        return districts
+def mso_frame(start: dict[str, np.ndarray], end: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The MSO table at the start and at the end, one under the other (`snapshot` says which)."""
+    sizes = [len(start["alive"]), len(end["alive"])]
+    columns = {"mso": np.concatenate([np.arange(size) for size in sizes])}
+    columns.update({name: np.concatenate([start[name], end[name]]) for name in start})
+    columns["snapshot"] = labels_at(["start", "end"], np.repeat([0, 1], sizes))
+    return pd.DataFrame(columns, copy=False)
+
+
+def grant_frame(grants: dict[str, np.ndarray], funder_names: list[str]) -> pd.DataFrame:
+    """The grant table from its columns (funder as an index into `funder_names`)."""
+    grants["funder"] = labels_at(funder_names, grants["funder"])
+    grants["kind"] = pd.Categorical.from_codes(grants["kind"], GRANT_KINDS)
+    return pd.DataFrame(grants, copy=False)
+
+
+def funder_frame(funders: list[Funder], land_codes, paid: np.ndarray, returned: np.ndarray) -> pd.DataFrame:
+    """The funder table: settings, budget, and what each paid out and got back."""
+    return pd.DataFrame({
+        "funder": [f.name for f in funders], "level": [f.config.level for f in funders],
+        "mode": [f.config.mode for f in funders], "budget": [f.budget for f in funders],
+        "land": [land_codes[f.land] if f.land >= 0 else "" for f in funders],
+        "paid_total": paid,
+        "returned_total": returned,
+        "calls_per_year": [f.config.calls_per_year for f in funders],
+    })
+
+
+def district_frame(districts: pd.DataFrame, land_codes) -> pd.DataFrame:
+    """The district table (the municipalities) with each district's row number and Land code."""
+    districts = districts.rename_axis("district").reset_index()
+    districts.insert(1, "land_code", [land_codes[code] for code in districts["land"]])
+    return districts

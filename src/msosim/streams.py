@@ -56,11 +56,6 @@ class Streams:
         self.count = len(self.rngs)
         self._splits: list[tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = []  # labels kept with their split
 
-    @property
-    def single(self) -> np.random.Generator | None:
-        """The Generator of the only world, or None with several."""
-        return self.rngs[0] if self.count == 1 else None
-
     def split(self, worlds: np.ndarray, size: int) -> tuple[np.ndarray | None, np.ndarray]:
         """The draws' positions sorted by world (stable: each world's in its order) and each world's bounds in that
         order (world k: order[bounds[k]:bounds[k + 1]]); order None when the labels are sorted already (a batch
@@ -78,6 +73,10 @@ class Streams:
         order = None if size < 2 or bool((worlds[1:] >= worlds[:-1]).all()) else np.argsort(worlds, kind="stable")
         self._splits = [(worlds, (order, bounds)), *self._splits[:2]]  # the last three label arrays asked for
         return order, bounds
+
+    def forget(self) -> None:
+        """Drop the kept splits (their labels changed: a batch moved rows)."""
+        self._splits = []
 
     def groups(self, worlds: np.ndarray | None, size: int) -> Iterator[tuple[np.random.Generator, np.ndarray | None]]:
         """Per world, its Generator and the positions (ascending) of its draws among `size`; with one world,
@@ -171,10 +170,3 @@ class Streams:
             mine = rows if at is None else rows[at]
             picked.append(mine[rng.choice(mine.size, rng.binomial(mine.size, p), replace=False)])
         return picked[0] if len(picked) == 1 else np.concatenate(picked)
-
-    # --- one scalar draw per world ----------------------------------------------------------------------------
-
-    def poisson_per_world(self, lam: np.ndarray) -> np.ndarray:
-        """`int(Generator.poisson(lam[w]))` for every world w, in world order (one scalar draw each)."""
-        return np.array([int(rng.poisson(value)) for rng, value in zip(self.rngs, np.broadcast_to(lam, self.count))],
-                        dtype=np.int64)

@@ -106,19 +106,34 @@ def lifetimes(msos: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def run_one(spec: RunSpec, keep_tables: bool = False) -> RunResult:
-    """The worker function: run one replication and return its results (no file is touched); `keep_tables`
-    adds its events, grants and msos tables."""
+def spec_scenario(spec: RunSpec) -> Scenario:
+    """The scenario of a run spec, checked to survive its JSON round trip."""
     scenario = Scenario.model_validate_json(spec.scenario_json)
     if scenario.content_hash() != spec.scenario_hash:
         raise RuntimeError(f"scenario '{spec.scenario_name}' does not survive its JSON round trip (hash changed)")
-    started = time.perf_counter()
-    only = ("model", "msos", "funders", "events", "grants") if keep_tables else ("model", "msos", "funders")
-    tables = MSOModel(scenario, seed=spec.seed).run(spec.years).tables(only=only)
-    wall = time.perf_counter() - started
+    return scenario
+
+
+def result_tables(keep_tables: bool) -> tuple[str, ...]:
+    """The tables a run's results are made of (with `keep_tables` also those kept: kept_tables.py)."""
+    return ("model", "msos", "funders", "events", "grants") if keep_tables else ("model", "msos", "funders")
+
+
+def run_result(spec: RunSpec, scenario: Scenario, tables: dict[str, pd.DataFrame], wall: float,
+               keep_tables: bool) -> RunResult:
+    """What a worker sends back for one run, from its tables."""
     outcomes = run_outcomes(tables["model"], scenario.steps_per_year, tables["funders"], tables["msos"])
     kept = {name: tables[name] for name in ("events", "grants", "msos")} if keep_tables else None
     return RunResult(spec, scenario.steps_per_year, outcomes, tables["model"], lifetimes(tables["msos"]), wall, kept)
+
+
+def run_one(spec: RunSpec, keep_tables: bool = False) -> RunResult:
+    """The worker function: run one replication and return its results (no file is touched); `keep_tables`
+    adds its events, grants and msos tables."""
+    scenario = spec_scenario(spec)
+    started = time.perf_counter()
+    tables = MSOModel(scenario, seed=spec.seed).run(spec.years).tables(only=result_tables(keep_tables))
+    return run_result(spec, scenario, tables, time.perf_counter() - started, keep_tables)
 
 
 def _worker_init(parent_pid: int) -> None:

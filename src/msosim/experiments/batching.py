@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..api import run_outcomes
 from ..scenario import Scenario
-from .batch import RunResult, RunSpec, lifetimes, run_one
+from .batch import RunResult, RunSpec, result_tables, run_one, run_result, spec_scenario
 
 
 BATCH_MSOS = 200_000  # a batch holds at most about this many MSOs at the start (district: 465 worlds)
@@ -79,21 +78,9 @@ def run_many(specs: tuple[RunSpec, ...], keep_tables: bool = False) -> list[RunR
 def _together(specs: tuple[RunSpec, ...], keep_tables: bool) -> list[RunResult]:
     from ..batch import Batch
 
-    first = specs[0]
-    scenario = Scenario.model_validate_json(first.scenario_json)
-    if scenario.content_hash() != first.scenario_hash:
-        raise RuntimeError(f"scenario '{first.scenario_name}' does not survive its JSON round trip (hash changed)")
+    scenario = spec_scenario(specs[0])
     started = time.perf_counter()
-    only = ("model", "msos", "funders", "events", "grants") if keep_tables else ("model", "msos", "funders")
-    batch = Batch(scenario, [spec.seed for spec in specs]).run(first.years)
-    results = []
-    for world, spec in enumerate(specs):
-        tables = batch.world_tables(world, only)
-        outcomes = run_outcomes(tables["model"], scenario.steps_per_year, tables["funders"], tables["msos"])
-        kept = {name: tables[name] for name in ("events", "grants", "msos")} if keep_tables else None
-        results.append(RunResult(spec, scenario.steps_per_year, outcomes, tables["model"], lifetimes(tables["msos"]),
-                                 0.0, kept))
-    wall = (time.perf_counter() - started) / len(specs)
-    for result in results:
-        result.wall_seconds = wall
-    return results
+    batch = Batch(scenario, [spec.seed for spec in specs]).run(specs[0].years)
+    tables = [batch.world_tables(world, result_tables(keep_tables)) for world in range(len(specs))]
+    wall = (time.perf_counter() - started) / len(specs)  # the batch's time, shared evenly
+    return [run_result(spec, scenario, mine, wall, keep_tables) for spec, mine in zip(specs, tables, strict=True)]
