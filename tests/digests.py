@@ -62,16 +62,19 @@ def all_digests() -> dict[str, dict[str, str]]:
     return {f"{case}/{seed}": case_digests(case, seed) for case in CASES for seed in SEEDS}
 
 
-def pinned_env(cache: Path) -> dict[str, str]:
-    """The environment digests are taken in: numpy without its AVX-512 kernels, a spin-up cache of its own."""
-    return {**os.environ, "NPY_DISABLE_CPU_FEATURES": NO_AVX512, "MSOSIM_CACHE_DIR": str(cache),
+def pinned_env(cache: Path, kernels: str | None = None) -> dict[str, str]:
+    """The environment digests are taken in: numpy without its AVX-512 kernels, a spin-up cache of its own, and the
+    kernels backend `kernels` (msosim.kernels: "numba" or "numpy"; None: as this process has it)."""
+    chosen = {"MSOSIM_KERNELS": kernels} if kernels else {}
+    return {**os.environ, **chosen, "NPY_DISABLE_CPU_FEATURES": NO_AVX512, "MSOSIM_CACHE_DIR": str(cache),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 
-def pinned_digests() -> dict[str, dict[str, str]]:
-    """`all_digests` in a fresh process with the pinned environment (numpy's features are fixed at its import)."""
+def pinned_digests(kernels: str | None = None) -> dict[str, dict[str, str]]:
+    """`all_digests` in a fresh process with the pinned environment (numpy's features are fixed at its import), on
+    the kernels backend `kernels`."""
     with tempfile.TemporaryDirectory(prefix="msosim-digests-") as cache:
-        done = subprocess.run([sys.executable, "-m", "tests.digests"], cwd=ROOT, env=pinned_env(Path(cache)),
+        done = subprocess.run([sys.executable, "-m", "tests.digests"], cwd=ROOT, env=pinned_env(Path(cache), kernels),
                               capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"python -m tests.digests failed:\n{done.stderr}")

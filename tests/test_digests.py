@@ -22,16 +22,17 @@ def test_digest_sees_a_changed_cell():
     assert table_digest(table.astype({"a": "float64"})) != table_digest(table)
 
 
-@pytest.fixture(scope="module")
-def actual_digests() -> dict[str, dict[str, str]]:
-    """Every case's digests, taken once in a process with numpy's AVX-512 kernels off (tests/digests.py says why)."""
-    return pinned_digests()
+@pytest.fixture(scope="module", params=["numpy", "numba"])
+def actual_digests(request) -> dict[str, dict[str, str]]:
+    """Every case's digests, taken once per kernels backend (msosim.kernels: the numpy reference and the compiled
+    kernels) in a process with numpy's AVX-512 kernels off (tests/digests.py says why)."""
+    return pinned_digests(request.param)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("seed", SEEDS)
 def test_tables_match_stored_digests(case, seed, actual_digests):
-    """Every table equals the stored one; if a change of the model is intended, regenerate the digests."""
+    """Every table equals the stored one, on both backends; if a change of the model is intended, regenerate."""
     stored = STORED[f"{case}/{seed}"]
     actual = actual_digests[f"{case}/{seed}"]
     changed = sorted(name for name in stored.keys() | actual.keys() if stored.get(name) != actual.get(name))

@@ -20,7 +20,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import msosim.model
 import msosim.submodels.events
-from msosim import MSOModel, load_scenario
+from msosim import MSOModel, kernels, load_scenario
 from tests import reference
 from msosim.agents import MSO
 from msosim.streams import Streams
@@ -166,6 +166,25 @@ class Lockstep:
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("module, name, reference_function", SUBMODELS, ids=[s[1] for s in SUBMODELS])
 def test_vectorised_submodel_matches_reference(case, module, name, reference_function, monkeypatch):
+    """On the backend in force (msosim.kernels: the compiled kernels where numba is installed)."""
+    compare_with_reference(case, module, name, reference_function, monkeypatch)
+
+
+COMPILED = [s for s in SUBMODELS if s[1] in kernels.SUBMODELS]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("module, name, reference_function", COMPILED, ids=[s[1] for s in COMPILED])
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_both_backends_match_reference(case, module, name, reference_function, backend, monkeypatch):
+    """A submodel with a compiled kernel matches its reference on the numpy path and on the compiled path."""
+    if backend == "numba":
+        pytest.importorskip("numba", reason="numba is a dependency of msosim; this environment lacks it")
+    with kernels.using(backend):
+        compare_with_reference(case, module, name, reference_function, monkeypatch)
+
+
+def compare_with_reference(case, module, name, reference_function, monkeypatch):
     model_a, model_b = CASES[case](seed=7), CASES[case](seed=7)
     lockstep = Lockstep(getattr(module, name), reference_function, model_a, model_b, name)
     monkeypatch.setattr(module, name, lockstep)

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import kernels
+
 if TYPE_CHECKING:
     from ..model import MSOModel
 
@@ -29,6 +31,17 @@ def deliver_services(model: MSOModel) -> None:
     alive = m.alive[:n]
     district = m.district[:n]
     hours_factor = model.factors.volunteer_hours
+    jit = kernels.compiled()
+    if jit is not None:  # the same operations below, row by row (msosim.kernels.services)
+        jit.deliver_services(
+            m.members[:n], alive, district, d.demand_hours[: d.n], m.staff_fte[:n], m.freelance_hours[:n],
+            m.volunteers[:n], m.delegated_funded_load[:n], m.delegated_load[:n], model.admin_hours[:n],
+            m.application_hours[:n], cfg.services.staff_service_hours * months,
+            cfg.volunteers.sustainable_hours * hours_factor * months * cfg.services.overcommitment,
+            cfg.services.staff_admin_hours * months, cfg.volunteers.max_hours * hours_factor * months,
+            months * max(hours_factor, 1e-9), m.requested_hours[:n], m.service_hours[:n],
+            m.load_per_volunteer[:n], d.delivered_hours[: d.n])
+        return
     volunteers, staff = m.volunteers[:n], m.staff_fte[:n]
     reach = np.multiply(m.members[:n], alive, dtype=np.float64)  # members of living MSOs
     total_reach = np.bincount(district, weights=reach, minlength=d.n)

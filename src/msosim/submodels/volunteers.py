@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import kernels
 from ..population import group_shares
 from . import draws
 
@@ -18,6 +19,11 @@ def update_burnout(model: MSOModel) -> None:
     m, n, v, spy = model.msos, model.msos.n, model.config.volunteers, model.config.steps_per_year
     ratio = m.load_per_volunteer[:n] / v.sustainable_hours
     ratio **= v.burnout_steepness
+    jit = kernels.compiled()
+    if jit is not None:  # the same operations below, row by row (msosim.kernels.services)
+        jit.update_burnout(ratio, m.alive[:n], m.burnout[:n], 1.0 / v.burnout_at_sustainable_load - 1.0,
+                           -np.expm1(-v.burnout_gain / spy), -np.expm1(-v.burnout_recovery / spy))
+        return
     target = ratio / (ratio + (1.0 / v.burnout_at_sustainable_load - 1.0))
     gap = target - m.burnout[:n]
     change = gap * np.where(gap > 0, -np.expm1(-v.burnout_gain / spy), -np.expm1(-v.burnout_recovery / spy))  # exact over a step

@@ -1,0 +1,73 @@
+"""Compiled kernels (numba) for whole-population passes of the step, with the numpy code as the reference.
+
+A submodel asks `compiled()` for the kernels: the module `msosim.kernels.jit` when the backend is numba, None
+when it is numpy, and then runs its own numpy code. A kernel does the same floating-point operations in the same
+order as the numpy code it replaces (IEEE arithmetic gives the same bits), so the tables are identical on either
+path (tests/test_kernels.py, tests/test_digests.py on both). What numpy computes with its own SIMD code (exp,
+log, expm1, power: their last bit depends on the CPU's dispatch) and every random draw stay in numpy; kernels
+take their results as arrays.
+
+The backend comes from the environment variable MSOSIM_KERNELS: `auto` (the default: numba when it can be
+imported), `numba` or `numpy`. numba is imported, and every kernel compiled (or loaded from numba's cache next to
+the source), the first time a model asks for them: once per process, timed in `LOAD_SECONDS`
+(benchmarks/engine_targets.py reports it).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import time
+from contextlib import contextmanager
+from types import ModuleType
+
+BACKENDS = ("auto", "numba", "numpy")
+# The submodels with a compiled path (tests/test_reference.py checks each on both backends against its reference).
+SUBMODELS = ("deliver_services", "update_burnout")
+LOAD_SECONDS: dict[str, float] = {}  # "import": numba and the kernel modules; "warm": compiling or loading each kernel
+
+_chosen: str | None = None  # the backend in force: "numba" or "numpy"; None until first asked
+_module: ModuleType | None = None
+
+
+def backend() -> str:
+    """The backend in force, "numba" or "numpy" (decided once per process from MSOSIM_KERNELS)."""
+    global _chosen
+    if _chosen is None:
+        wanted = os.environ.get("MSOSIM_KERNELS", "auto").strip().lower() or "auto"
+        if wanted not in BACKENDS:
+            raise ValueError(f"MSOSIM_KERNELS={wanted!r}: allowed are {', '.join(BACKENDS)}")
+        if wanted == "auto":  # found, not imported: the import is paid (and timed) in compiled()
+            wanted = "numba" if importlib.util.find_spec("numba") is not None else "numpy"
+        _chosen = wanted
+    return _chosen
+
+
+def compiled() -> ModuleType | None:
+    """The compiled kernels (`msosim.kernels.jit`), loaded on first use; None on the numpy backend."""
+    global _module
+    if backend() == "numpy":
+        return None
+    if _module is None:
+        started = time.perf_counter()
+        from . import jit
+        imported = time.perf_counter()
+        jit.warm()
+        LOAD_SECONDS["import"] = imported - started
+        LOAD_SECONDS["warm"] = time.perf_counter() - imported
+        _module = jit
+    return _module
+
+
+@contextmanager
+def using(name: str):
+    """Run the body on backend `name` ("numba" or "numpy"), then restore the one before (tests, benchmarks)."""
+    global _chosen
+    if name not in ("numba", "numpy"):
+        raise ValueError(f"backend {name!r}: allowed are numba, numpy")
+    before = backend()
+    _chosen = name
+    try:
+        yield
+    finally:
+        _chosen = before

@@ -1,0 +1,20 @@
+"""The compiled kernels, one module per submodel family (imported only through `msosim.kernels.compiled()`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..state import MSO_COLUMNS
+from . import services
+from .services import deliver_services, update_burnout
+
+__all__ = ["deliver_services", "update_burnout", "warm"]
+
+
+def _zeros(column: str) -> np.ndarray:
+    return np.zeros(1, dtype=MSO_COLUMNS[column])
+
+
+def warm() -> None:
+    """Compile every kernel for the model's dtypes (or load it from numba's cache): once per process."""
+    services.warm(_zeros)

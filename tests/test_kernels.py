@@ -1,0 +1,96 @@
+"""The compiled kernels (msosim.kernels) change nothing: a model stepped on the numba backend is, after every step,
+bit for bit the model stepped on the numpy reference; the backend is chosen as documented."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from msosim import MSOModel, kernels
+from tests.test_reference import CASES, snapshot
+
+STEPS = 24
+
+
+def assert_identical(numba_state: dict, numpy_state: dict, where: str) -> None:
+    assert numba_state.keys() == numpy_state.keys()
+    for key, expected in numpy_state.items():
+        actual = numba_state[key]
+        if isinstance(expected, pd.DataFrame):
+            pd.testing.assert_frame_equal(actual, expected, check_exact=True, obj=f"{where}: {key}")
+        else:
+            assert np.array_equal(actual, expected, equal_nan=np.asarray(expected).dtype.kind == "f"), \
+                f"{where}: {key} differs between the numba and the numpy backend"
+            if np.asarray(expected).dtype.kind == "f":  # the same bits: a -0.0 for a 0.0 is a difference too
+                assert np.array_equal(np.signbit(actual), np.signbit(expected)), f"{where}: {key}: signs of zero"
+
+
+def step_on(backend: str, model: MSOModel) -> None:
+    with kernels.using(backend):
+        model.step()
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_numba_backend_steps_exactly_like_numpy(case):
+    pytest.importorskip("numba", reason="numba is a dependency of msosim; this environment lacks it")
+    on_numpy, on_numba = CASES[case](seed=7), CASES[case](seed=7)
+    for _ in range(STEPS):
+        step_on("numpy", on_numpy)
+        step_on("numba", on_numba)
+        assert_identical(snapshot(on_numba, 0), snapshot(on_numpy, 0), f"{case} at step {on_numpy.t}")
+    assert on_numba.rng.bit_generator.state == on_numpy.rng.bit_generator.state
+
+
+def test_kernel_differs_when_its_arithmetic_does(monkeypatch):
+    """The comparison above can fail: a kernel whose arithmetic is off by one unit in the last place is caught."""
+    pytest.importorskip("numba", reason="numba is a dependency of msosim; this environment lacks it")
+    jit = kernels.compiled()
+    original = jit.update_burnout
+
+    def off_by_one_ulp(ratio, alive, burnout, *args):
+        original(ratio, alive, burnout, *args)
+        burnout[alive & (burnout > 0)] = np.nextafter(burnout[alive & (burnout > 0)], 2.0)
+
+    monkeypatch.setattr(jit, "update_burnout", off_by_one_ulp)
+    on_numpy, on_numba = CASES["baseline-HB-district"](seed=7), CASES["baseline-HB-district"](seed=7)
+    step_on("numpy", on_numpy)
+    step_on("numba", on_numba)
+    with pytest.raises(AssertionError, match="burnout"):
+        assert_identical(snapshot(on_numba, 0), snapshot(on_numpy, 0), "step 1")
+
+
+def run_python(code: str, env_value: str | None) -> subprocess.CompletedProcess:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "MSOSIM_KERNELS"}
+    if env_value is not None:
+        env["MSOSIM_KERNELS"] = env_value
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+
+
+def test_backend_from_the_environment():
+    code = "from msosim import kernels; print(kernels.backend(), kernels.compiled() is None)"
+    assert run_python(code, "numpy").stdout.split() == ["numpy", "True"]
+    expected = "numba" if kernels.backend() == "numba" or _has_numba() else "numpy"
+    assert run_python(code, None).stdout.split()[0] == expected
+    bad = run_python(code, "fortran")
+    assert bad.returncode != 0 and "MSOSIM_KERNELS='fortran': allowed are auto, numba, numpy" in bad.stderr
+
+
+def test_load_is_timed_once_per_process():
+    pytest.importorskip("numba", reason="numba is a dependency of msosim; this environment lacks it")
+    code = ("from msosim import kernels; a = kernels.compiled(); b = kernels.compiled(); "
+            "print(a is b, sorted(kernels.LOAD_SECONDS), all(v >= 0 for v in kernels.LOAD_SECONDS.values()))")
+    assert run_python(code, "numba").stdout.split() == ["True", "['import',", "'warm']", "True"]
+
+
+def _has_numba() -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
