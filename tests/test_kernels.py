@@ -94,3 +94,25 @@ def _has_numba() -> bool:
     except ImportError:
         return False
     return True
+
+
+def test_draws_are_the_same_numbers_on_both_backends():
+    """draws.binomial (yearly and per-step p, numpy's sampler for large means, p of 0 and 1) and draws.poisson give
+    the same numbers, and leave the generator in the same state, on either backend."""
+    pytest.importorskip("numba", reason="numba is a dependency of msosim; this environment lacks it")
+    from msosim.submodels import draws
+
+    setup = np.random.default_rng(3)
+    n = setup.integers(0, 400, 5_000)
+    p = np.concatenate([setup.uniform(0, 1, 4_990), [0.0, 1.0, 1.0, 0.0, 0.5, 1e-12, 0.999, 0.3, 0.02, 1.0]])
+    lam = np.concatenate([setup.exponential(2.0, 4_990), [0.0, 20.0, 8.0, 8.1, 1e-9, 50, 0.5, 3, 7.99, 0]])
+    results = {}
+    for backend in ("numpy", "numba"):
+        rng = np.random.default_rng(11)
+        with kernels.using(backend):
+            results[backend] = (draws.binomial(rng, n, p, 12), draws.binomial(rng, n, p), draws.binomial(rng, n, 0.01),
+                                draws.poisson(rng, lam), rng.bit_generator.state)
+    for k in range(4):
+        assert np.array_equal(results["numba"][k], results["numpy"][k])
+    assert results["numba"][4] == results["numpy"][4]
+    assert results["numba"][0].max() > 8 and results["numba"][3].max() > 8  # both samplers were used

@@ -23,7 +23,8 @@ from types import ModuleType
 
 BACKENDS = ("auto", "numba", "numpy")
 # The submodels with a compiled path (tests/test_reference.py checks each on both backends against its reference).
-SUBMODELS = ("deliver_services", "update_burnout")
+SUBMODELS = ("deliver_services", "update_burnout",  # and those drawing through draws.binomial, draws.poisson
+            "volunteers_quit_and_join", "delegate_tasks")
 LOAD_SECONDS: dict[str, float] = {}  # "import": numba and the kernel modules; "warm": compiling or loading each kernel
 
 _chosen: str | None = None  # the backend in force: "numba" or "numpy"; None until first asked

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..state import MSO_COLUMNS
-from . import services
+from . import draws, services
+from .draws import binomial_invert, binomial_scan, poisson_invert
 from .services import deliver_services, update_burnout
 
-__all__ = ["deliver_services", "update_burnout", "warm"]
+__all__ = ["binomial_invert", "binomial_scan", "deliver_services", "poisson_invert", "update_burnout", "warm"]
 
 
 def _zeros(column: str) -> np.ndarray:
@@ -18,3 +19,4 @@ def _zeros(column: str) -> np.ndarray:
 def warm() -> None:
     """Compile every kernel for the model's dtypes (or load it from numba's cache): once per process."""
     services.warm(_zeros)
+    draws.warm()

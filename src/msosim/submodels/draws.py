@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from ..streams import sample, uniforms
 
 INVERSION_MEAN_LIMIT = 8.0
@@ -38,6 +39,9 @@ def binomial(rng, n, p, steps_per_year: int | None = None, worlds: np.ndarray | 
     p = np.asarray(p, dtype=np.float64)
     if p.shape != n.shape:
         p = np.broadcast_to(p, n.shape)
+    jit = kernels.compiled()
+    if jit is not None:
+        return _binomial_compiled(jit, rng, n, p, steps_per_year, worlds)
     u = uniforms(rng, n.size, worlds)
     nf = n.astype(np.float64)  # counts as floats: exact, and what the pmf arithmetic converts them to anyway
     if steps_per_year is None:
@@ -105,6 +109,38 @@ def binomial(rng, n, p, steps_per_year: int | None = None, worlds: np.ndarray | 
     return out
 
 
+def _binomial_compiled(jit, rng, n, p, steps_per_year, worlds) -> np.ndarray:
+    """`binomial` with its full-length passes and its search compiled (msosim.kernels.draws): the same draws,
+    the same numbers (exp and log in numpy as above)."""
+    u = uniforms(rng, n.size, worlds)
+    yearly = steps_per_year is not None
+    s = float(steps_per_year) if yearly else 1.0
+    q, maybe, large = jit.binomial_scan(n, np.ascontiguousarray(p), u, s, INVERSION_MEAN_LIMIT, yearly)
+    if yearly:  # `large` holds the band: the exact test on its few rows, as above
+        p_band = 1.0 - q[large] ** (1.0 / s)
+        is_large = (n[large].astype(np.float64) * p_band > INVERSION_MEAN_LIMIT) | (p_band >= 1.0)
+        large, p_large = large[is_large], p_band[is_large]
+    else:
+        p_large = p[large]
+    out = np.zeros(n.size, dtype=np.int64)
+    if large.size:
+        out[large] = sample(rng, "binomial", worlds, large, n[large], p_large)
+    maybe[large] = False
+    rows = maybe.nonzero()[0]
+    log_q = np.log(q[rows])
+    pmf = np.exp(n[rows].astype(np.float64) / s * log_q)
+    searching = (u[rows] > pmf).nonzero()[0]
+    if yearly:
+        q_step = np.exp(log_q[searching] / s)
+        ratio = 1.0 - q_step
+        ratio /= q_step
+    else:
+        ratio = p[rows[searching]]
+        ratio /= q[rows[searching]]
+    jit.binomial_invert(out, rows[searching], u, pmf[searching], n, ratio)
+    return out
+
+
 def poisson(rng, lam, worlds: np.ndarray | None = None) -> np.ndarray:
     """One Poisson(lam[i]) draw per row (`rng` and `worlds` as in `binomial`)."""
     lam = np.asarray(lam, dtype=np.float64)
@@ -120,6 +156,10 @@ def poisson(rng, lam, worlds: np.ndarray | None = None) -> np.ndarray:
     lam = lam[rows]
     pmf = np.exp(-lam)  # P(0)
     searching = (u[rows] > pmf).nonzero()[0]
+    jit = kernels.compiled()
+    if jit is not None:  # the passes below, row by row (msosim.kernels.draws)
+        jit.poisson_invert(out, rows[searching], u, pmf[searching], np.ascontiguousarray(lam[searching]))
+        return out
     rows, pmf, lam = rows[searching], pmf[searching], lam[searching]
     left = u[rows]
     left -= pmf
