@@ -12,6 +12,12 @@
    warm cache.
 3. The dashboard's ensemble (2 policies x 20 paired district worlds) <= 100 ms server time per step
    (`dashboard_ensemble.measure`: `EnsemblePair.step`, every replication of both policies, bands, snapshot).
+
+Then two rows on the compiled kernels (msosim.kernels), which do not decide the exit status:
+6. Their load, paid once per process: `kernels.compiled()` in a fresh process (numba's import, then each kernel
+   loaded from numba's on-disk cache; and with an empty cache, each compiled), and a second call in the same
+   process (nothing left to pay).
+- The national decade on the numpy backend / on the compiled kernels, interleaved in this process (medians).
 """
 
 from __future__ import annotations
@@ -146,13 +152,60 @@ def rows(medians: dict[str, float] | None = None, repeats: int = 5,
     return [first, second, third]
 
 
+LOAD_CODE = """
+import json, time
+started = time.perf_counter()
+from msosim import kernels
+kernels.compiled()
+first = time.perf_counter() - started
+started = time.perf_counter()
+kernels.compiled()
+print(json.dumps({**kernels.LOAD_SECONDS, "first_call": first, "second_call": time.perf_counter() - started}))
+"""
+
+
+def kernel_load(cold: bool) -> dict[str, float]:
+    """`kernels.compiled()` in a fresh process: with numba's cache as it is (`cold`: an empty cache of its own)."""
+    import json
+    import os
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="msosim-numba-cache-") as cache:
+        env = {**os.environ, "MSOSIM_KERNELS": "numba", **({"NUMBA_CACHE_DIR": cache} if cold else {})}
+        done = subprocess.run([sys.executable, "-c", LOAD_CODE], env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def kernel_rows(repeats: int = 5) -> list[tuple[str, str, str, bool | None, dict]]:
+    """Target 6 (the kernels' load, once per process) and the decade on both backends."""
+    from msosim import kernels
+
+    kernel_load(cold=False)  # numba's cache filled, as after any earlier run
+    warm, cold = kernel_load(cold=False), kernel_load(cold=True)
+    once = warm["second_call"] < 1e-3
+    load = ("20.6 compiled kernels' load, once per process", f"{warm['first_call']:.2f} s (numba import "
+            f"{warm['import']:.2f} s, kernels from cache {warm['warm']:.2f} s); empty cache {cold['first_call']:.2f} s; "
+            f"second call {warm['second_call'] * 1e6:.0f} us", "paid once, reported", once, {"warm": warm, "cold": cold})
+    times: dict[str, list[float]] = {"numpy": [], "numba": []}
+    for backend in ("numpy", "numba", *["numpy", "numba"] * repeats):
+        with kernels.using(backend):
+            times[backend].append(national_decade())
+    medians = {key: statistics.median(values[1:]) for key, values in times.items()}
+    ratio = medians["numpy"] / medians["numba"]
+    decade = ("20.k national decade, numpy backend / compiled kernels", f"{ratio:.2f}x  ({medians['numpy']:.3f} -> "
+              f"{medians['numba']:.3f} s)", "(no target)", None, medians)
+    return [load, decade]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="repeats of the national decade and Mesa (median)")
     args = parser.parse_args()
     measured = rows(repeats=args.repeats)
-    for target, value, goal, passed, _ in measured:
-        print(f"{target:70s}  {value:62s}  {goal:26s}  {'PASS' if passed else 'FAIL'}")
+    verdict = {True: "PASS", False: "FAIL", None: ""}
+    for target, value, goal, passed, _ in measured + kernel_rows(args.repeats):
+        print(f"{target:70s}  {value:62s}  {goal:26s}  {verdict[passed]}")
     sys.exit(0 if all(row[3] for row in measured) else 1)
 
 

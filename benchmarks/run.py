@@ -358,7 +358,7 @@ def main() -> None:
         rows += throughput(args.quick, args.sobol)
         rows += dashboard_step()
     engine = [Row(*row) for row in engine_targets.rows(medians, repeats=args.repeats)]
-    rows += engine
+    rows += engine + [Row(*row) for row in engine_targets.kernel_rows(args.repeats)]
     load_after = [round(x, 2) for x in os.getloadavg()]
     print_table(rows, info, load_after)
     if args.json:

@@ -80,6 +80,35 @@ def volunteers_quit_and_join(model: MSOModel) -> None:
     worlds = model.world_of(n)
     alive = m.alive[:n]  # every row draws (one uniform each): cheaper than gathering the living ones
     volunteers, members, burnout = m.volunteers[:n], m.members[:n], m.burnout[:n]
+    jit = kernels.compiled()
+    if jit is not None:  # the same operations, row by row, around the same draws (msosim.kernels.volunteers)
+        trials, quit_year = jit.quit_inputs(volunteers, alive, burnout, m.staff_fte[:n], v.burnout_quit_factor,
+                                            v.dropout_rate, v.staff_retention)
+        quits = draws.binomial(streams, trials, quit_year, spy, worlds)
+        embedding = np.array([1.0 + v.embedding_effect * k for k in (0.0, 1.0, 2.0)])
+        staying, trials, join_year = jit.join_inputs(
+            volunteers, quits, members, alive, m.service_hours[:n], m.requested_hours[:n], m.coop_municipality[:n],
+            m.federation[:n], m.district[:n], density_factor(model), embedding, v.visibility_weight,
+            1.0 - v.visibility_weight, v.join_rate, model.factors.join)
+        joins = draws.binomial(streams, trials, join_year, spy, worlds)
+        jit.new_totals(staying, joins, alive, burnout, volunteers)
+        new_total = volunteers
+    else:
+        quits, joins, new_total = _quit_and_join(model, alive, volunteers, members, burnout, worlds)
+    if model.year_starts:  # the member register changes once a year (the annual general meeting)
+        room = community_room(model)  # before the exits and growth: members of the same district and group compete
+        leaves = draws.binomial(streams, (members - new_total) * alive, v.member_exit_rate, worlds=worlds)  # inactive members leave
+        members -= leaves
+        growth = members * alive * v.member_growth_rate
+        growth *= room
+        members += draws.poisson(streams, growth, worlds)
+    model.add_flow("volunteer_quits", quits, worlds)
+    model.add_flow("volunteer_joins", joins, worlds)
+
+
+def _quit_and_join(model: MSOModel, alive, volunteers, members, burnout, worlds):
+    """The monthly quitting and joining on the numpy path: (quits, joins, new volunteer counts)."""
+    m, v, spy, streams, n = model.msos, model.config.volunteers, model.config.steps_per_year, model.streams, model.msos.n
     quit_year = burnout * v.burnout_quit_factor
     quit_year += 1.0
     quit_year *= v.dropout_rate
@@ -103,12 +132,4 @@ def volunteers_quit_and_join(model: MSOModel) -> None:
     new_total = staying + joins
     m.burnout[:n] = np.where(alive & (new_total > 0), burnout * staying / np.maximum(new_total, 1), burnout)
     m.volunteers[:n] = new_total
-    if model.year_starts:  # the member register changes once a year (the annual general meeting)
-        room = community_room(model)  # before the exits and growth: members of the same district and group compete
-        leaves = draws.binomial(streams, (members - new_total) * alive, v.member_exit_rate, worlds=worlds)  # inactive members leave
-        members -= leaves
-        growth = members * alive * v.member_growth_rate
-        growth *= room
-        members += draws.poisson(streams, growth, worlds)
-    model.add_flow("volunteer_quits", quits, worlds)
-    model.add_flow("volunteer_joins", joins, worlds)
+    return quits, joins, new_total
