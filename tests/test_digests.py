@@ -26,6 +26,10 @@ def test_digest_sees_a_changed_cell():
 def actual_digests(request) -> dict[str, dict[str, str]]:
     """Every case's digests, taken once per kernels backend (msosim.kernels: the numpy reference and the compiled
     kernels) in a process with numpy's AVX-512 kernels off (tests/digests.py says why)."""
+    if request.param == "numba":
+        from tests.test_kernels import need_numba
+
+        need_numba()
     return pinned_digests(request.param)
 
 

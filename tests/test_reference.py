@@ -166,7 +166,7 @@ class Lockstep:
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("module, name, reference_function", SUBMODELS, ids=[s[1] for s in SUBMODELS])
 def test_vectorised_submodel_matches_reference(case, module, name, reference_function, monkeypatch):
-    """On the backend in force (msosim.kernels: the compiled kernels where numba is installed)."""
+    """On the backend in force (msosim.kernels: the numpy code unless MSOSIM_KERNELS says numba)."""
     compare_with_reference(case, module, name, reference_function, monkeypatch)
 
 
@@ -179,7 +179,9 @@ COMPILED = [s for s in SUBMODELS if s[1] in kernels.SUBMODELS]
 def test_both_backends_match_reference(case, module, name, reference_function, backend, monkeypatch):
     """A submodel with a compiled kernel matches its reference on the numpy path and on the compiled path."""
     if backend == "numba":
-        pytest.importorskip("numba", reason="numba is a dependency of msosim; this environment lacks it")
+        from tests.test_kernels import need_numba
+
+        need_numba()
     with kernels.using(backend):
         compare_with_reference(case, module, name, reference_function, monkeypatch)
 

@@ -7,10 +7,12 @@ path (tests/test_kernels.py, tests/test_digests.py on both). What numpy computes
 log, expm1, power: their last bit depends on the CPU's dispatch) and every random draw stay in numpy; kernels
 take their results as arrays.
 
-The backend comes from the environment variable MSOSIM_KERNELS: `auto` (the default: numba when it can be
-imported), `numba` or `numpy`. numba is imported, and every kernel compiled (or loaded from numba's cache next to
-the source), the first time a model asks for them: once per process, timed in `LOAD_SECONDS`
-(benchmarks/engine_targets.py reports it).
+The backend comes from the environment variable MSOSIM_KERNELS: `numpy` (the default), `numba`, or `auto` (numba
+when it can be imported; `pip install -e '.[kernels]'` installs it). numba is imported, and every kernel compiled
+(or loaded from numba's cache next to the source), the first time a model asks for them: once per process, timed
+in `LOAD_SECONDS` (benchmarks/engine_targets.py reports it). numpy is the default because that load (about 0.7 s
+on the 2 shared cores, 2026-12-06) still costs more than the kernels save in a national decade (about 0.05-0.09
+s): they are the first part of issue 20's compiled step (docs/engine.md section 8), not yet a speed-up of one run.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def backend() -> str:
     """The backend in force, "numba" or "numpy" (decided once per process from MSOSIM_KERNELS)."""
     global _chosen
     if _chosen is None:
-        wanted = os.environ.get("MSOSIM_KERNELS", "auto").strip().lower() or "auto"
+        wanted = os.environ.get("MSOSIM_KERNELS", "numpy").strip().lower() or "numpy"
         if wanted not in BACKENDS:
             raise ValueError(f"MSOSIM_KERNELS={wanted!r}: allowed are {', '.join(BACKENDS)}")
         if wanted == "auto":  # found, not imported: the import is paid (and timed) in compiled()
