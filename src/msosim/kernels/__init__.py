@@ -25,8 +25,9 @@ from types import ModuleType
 
 BACKENDS = ("auto", "numba", "numpy")
 # The submodels with a compiled path (tests/test_reference.py checks each on both backends against its reference).
-SUBMODELS = ("deliver_services", "update_burnout",  # and those drawing through draws.binomial, draws.poisson
-            "volunteers_quit_and_join", "delegate_tasks")
+SUBMODELS = ("deliver_services", "update_burnout", "volunteers_quit_and_join", "update_trust",
+             "join_and_leave_federations", "cooperate_with_municipality",
+             "delegate_tasks")  # the last through draws.poisson and draws.binomial
 LOAD_SECONDS: dict[str, float] = {}  # "import": numba and the kernel modules; "warm": compiling or loading each kernel
 
 _chosen: str | None = None  # the backend in force: "numba" or "numpy"; None until first asked

@@ -80,7 +80,7 @@ def poisson_invert(out, rows, u, pmf, lam):
         out[row] = j
 
 
-def warm() -> None:
+def warm(zeros=None) -> None:
     """Compile (or load) each kernel for the dtypes `draws` passes."""
     ints, floats, rows = np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros(0, dtype=np.int64)
     for yearly in (True, False):

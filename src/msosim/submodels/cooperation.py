@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import kernels
 from ..state import CAUSE_CODE
 from . import draws
 from .rates import happens, per_step
@@ -64,6 +65,15 @@ def cooperate_with_municipality(model: MSOModel) -> None:
     co, spy, t = model.config.cooperation, model.config.steps_per_year, model.t
     alive, coop = m.alive[:n], m.coop_municipality[:n]
     u = model.streams.random(n, model.world_of(n))
+    jit = kernels.compiled()
+    if jit is not None:  # the same rates and tests, row by row (msosim.kernels.cooperation)
+        starts, ends = jit.municipal_cooperation(
+            u, alive, coop, m.district[:n], m.trust[:n], m.staff_fte[:n], m.unfunded_ratio[:n],
+            mc.cooperation_rate * d.openness[: d.n], 1.0 + np.minimum(d.experience[: d.n], 2.0),
+            np.where(d.dialogue[: d.n], 1.0 + co.dialogue_trust_gain, 1.0), 1.0 - mc.power_asymmetry,
+            1.0 - mc.admin_burden, mc.cooperation_end_rate, int(spy))
+        _log_cooperation(model, starts, ends)
+        return
     # Starting is for those not cooperating, ending for those cooperating: each computed on its own rows.
     outside = (alive & ~coop).nonzero()[0]
     district = m.district[outside]
@@ -78,8 +88,14 @@ def cooperate_with_municipality(model: MSOModel) -> None:
     ends = inside[happens(u[inside], np.minimum(end_year, 0.95), spy)]
     coop[starts] = True
     coop[ends] = False
+    _log_cooperation(model, starts, ends)
+
+
+def _log_cooperation(model: MSOModel, starts: np.ndarray, ends: np.ndarray) -> None:
+    """Log the MSOs starting (cause: dialogue formats in their district, or drift) and ending cooperation."""
+    t, d = model.t, model.districts
     model.log.add(t, "municipal_cooperation_started", starts,
-                  cause=np.where(d.dialogue[m.district[starts]], CAUSE_CODE["dialogue"], CAUSE_CODE["drift"]))
+                  cause=np.where(d.dialogue[model.msos.district[starts]], CAUSE_CODE["dialogue"], CAUSE_CODE["drift"]))
     model.log.add(t, "municipal_cooperation_ended", ends, cause="drift")
 
 
@@ -88,6 +104,12 @@ def update_trust(model: MSOModel) -> None:
     m, n, d, mc = model.msos, model.msos.n, model.districts, model.config.municipality
     co, spy = model.config.cooperation, model.config.steps_per_year
     district = m.district[:n]
+    jit = kernels.compiled()
+    if jit is not None:  # the same operations, row by row (msosim.kernels.cooperation)
+        jit.update_trust(district, m.coop_municipality[:n], m.unfunded_ratio[:n], m.alive[:n], m.trust[:n],
+                         d.openness[: d.n] + co.dialogue_trust_gain * d.dialogue[: d.n], mc.unfunded_trust_penalty,
+                         min(mc.trust_rate / spy, 1.0))
+        return
     signal = ((d.openness[: d.n] + co.dialogue_trust_gain * d.dialogue[: d.n])[district]
               + 0.2 * m.coop_municipality[:n] - mc.unfunded_trust_penalty * m.unfunded_ratio[:n] * m.coop_municipality[:n])
     rate = min(mc.trust_rate / spy, 1.0)
@@ -178,6 +200,14 @@ def join_and_leave_federations(model: MSOModel) -> None:
     m, n, co, spy, t = model.msos, model.msos.n, model.config.cooperation, model.config.steps_per_year, model.t
     alive = m.alive[:n]
     u = model.streams.random(n, model.world_of(n))
+    jit = kernels.compiled()
+    if jit is not None:  # the same tests, row by row (msosim.kernels.cooperation)
+        joins, leaves = jit.federations(u, alive, m.staff_fte[:n], m.federation[:n],
+                                        per_step(2.0 * co.federation_join_rate, spy),
+                                        per_step(co.federation_join_rate, spy), per_step(co.federation_leave_rate, spy))
+        model.log.add(t, "federation_joined", joins)
+        model.log.add(t, "federation_left", leaves, cause="drift")
+        return
     join_step = np.where(m.staff_fte[:n] > 0, per_step(2.0 * co.federation_join_rate, spy),
                          per_step(co.federation_join_rate, spy))
     joins = alive & ~m.federation[:n] & (u < join_step)
