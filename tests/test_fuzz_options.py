@@ -45,7 +45,7 @@ def command(name: str, work: Path) -> tuple[list[str], list[str]]:
                       str(SCENARIOS / "institutional.yaml")],
                      ["--reps", "--years", "--seed", "--workers", "--max-memory", "--long-years", "--long-reps"]),
         "sweep": (["sweep", ISHIGAMI, "--n", "2", "--workers", "1", "--store", store],
-                  ["--n", "--reps", "--years", "--chunk", "--workers", "--max-memory"]),
+                  ["--n", "--reps", "--years", "--chunk", "--batch", "--workers", "--max-memory"]),
         "calibrate": (["calibrate", str(ROOT / "experiments" / "calibrate_baseline.yaml"), "--store", store,
                        "--out", str(work / "f.yaml")], ["--chunk", "--workers", "--max-memory"]),
         "analyze": (["analyze", store, "--report", str(work / "a")], ["--prim-density"]),

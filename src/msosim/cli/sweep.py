@@ -22,7 +22,8 @@ def sweep(
     dask: Annotated[DaskMode | None, typer.Option(help="'local': run on a Dask LocalCluster on 127.0.0.1")] = None,
     scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786")] = None,
     store: Annotated[Path | None, typer.Option(help="DuckDB results store (default: the experiment's store:, else results/<name>.duckdb)")] = None,
-    chunk: Annotated[int | None, typer.Option(callback=bounded(OPTIONS, "chunk"), help="runs per task sent to a worker (default: about 16 tasks per worker, at most 16 runs)")] = None,
+    chunk: Annotated[int | None, typer.Option(callback=bounded(OPTIONS, "chunk"), help="runs per task sent to a worker, whole batches (default: about 16 tasks per worker, at most 16 runs)")] = None,
+    batch: Annotated[int | None, typer.Option(callback=bounded(OPTIONS, "batch"), help="replications of a point run together in one set of arrays, the same results (default: from the population size and the workers, at most --chunk; 1: one by one)")] = None,
     n: Annotated[int | None, typer.Option("--n", callback=bounded(EXPERIMENT, "n"), help="sample size, replacing the file's n: (a new sweep)")] = None,
     reps: Annotated[int | None, typer.Option(callback=bounded(EXPERIMENT, "replications"), help="replications per point, replacing the file's replications:")] = None,
     years: Annotated[float | None, typer.Option(callback=bounded(EXPERIMENT, "years"), help="years per run, replacing the file's years:")] = None,
@@ -71,7 +72,7 @@ def sweep(
         with executor(workers, dask.value if dask else None, scheduler) as execute:
             opened = Store.open(path, create=True)
             run_design(opened, design, execute, size=chunk, on_start=on_start, on_stored=on_stored,
-                       keep_tables=keep_tables)
+                       keep_tables=keep_tables, batch=batch)
     except (ExecutorError, StoreError) as exc:
         bar.stop()
         cli.fail(str(exc))

@@ -277,8 +277,7 @@ def run_comparison(store: Store, scenarios: list[Scenario], paths: list[str | Pa
             if isinstance(result, RunResult):
                 keep(result)
             else:  # a RunError: the batch's runs before it are kept, then the comparison stops
-                raise RunFailed(f"scenario '{result.spec.scenario_name}' ({result.spec.scenario_hash}), seed "
-                                f"{result.spec.seed}, {result.spec.years:g} years: {result.message}")
+                raise result.failure()
 
     jobs = batch_jobs(todo, batch, workers)
     execute(jobs, workers, keep_all, worker=functools.partial(run_many, keep_tables=keep_tables),

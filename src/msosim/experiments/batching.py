@@ -1,5 +1,5 @@
-"""Replications run in batches (issue 20): a comparison's runs of one scenario go `batch` at a time through
-msosim.batch (one set of arrays for many worlds), each with the same results as alone."""
+"""Replications run in batches (issue 20): a comparison's or a sweep point's runs of one scenario go `batch` at
+a time through msosim.batch (one set of arrays for many worlds), each with the same results as alone."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..scenario import Scenario
-from .batch import RunResult, RunSpec, result_tables, run_one, run_result, spec_scenario
+from .batch import RunFailed, RunResult, RunSpec, result_tables, run_one, run_result, spec_scenario
 
 
 BATCH_MSOS = 200_000  # a batch holds at most about this many MSOs at the start (district: 465 worlds)
@@ -25,24 +25,38 @@ def default_batch(scenario: Scenario, runs: int, workers: int) -> int:
     """Worlds per batch when none is given: as many as keep every worker busy (`runs` of the scenario over
     `workers`), at most BATCH_WORLDS and BATCH_MSOS MSOs (the population decides the memory a world needs); one
     for worlds of more than BATCH_LARGEST MSOs."""
-    from ..population import build_landscape
-
-    size = build_landscape(scenario, np.random.default_rng(scenario.population.geography_seed)).n_msos
+    size = world_size(scenario)
     if size > BATCH_LARGEST:
         return 1
     most = max(1, min(BATCH_WORLDS, BATCH_MSOS // max(size, 1)))
     return max(1, min(most, -(-runs // max(workers, 1))))
 
 
-def batch_jobs(specs: list[RunSpec], size: int | None, workers: int) -> list[tuple[RunSpec, ...]]:
-    """The runs as batches of replications of one scenario and run length (`size` each; None: `default_batch`),
-    taken in turn from each scenario so that a partial comparison stays balanced."""
+_SIZES: dict[str, int] = {}  # MSOs at the start, by population (a sweep's points mostly share theirs)
+
+
+def world_size(scenario: Scenario) -> int:
+    """MSOs at the start of a run of `scenario` (set by its population alone; the landscape, no MSOs built)."""
+    key = scenario.population.model_dump_json()
+    if key not in _SIZES:
+        from ..population import build_landscape
+
+        rng = np.random.default_rng(scenario.population.geography_seed)
+        _SIZES[key] = build_landscape(scenario, rng).n_msos
+    return _SIZES[key]
+
+
+def batch_jobs(specs: list[RunSpec], size: int | None, workers: int,
+               most: int | None = None) -> list[tuple[RunSpec, ...]]:
+    """The runs as batches of replications of one scenario and run length (`size` each; None: `default_batch`,
+    at most `most`), taken in turn from each scenario so that a partial comparison stays balanced."""
     groups: dict[tuple[str, float], list[RunSpec]] = {}
     for spec in specs:
         groups.setdefault((spec.scenario_hash, spec.years), []).append(spec)
     chunked = []
     for group in groups.values():
-        step = size or default_batch(Scenario.model_validate_json(group[0].scenario_json), len(group), workers)
+        step = size or min(most or BATCH_WORLDS,
+                           default_batch(Scenario.model_validate_json(group[0].scenario_json), len(group), workers))
         chunked.append([tuple(group[k:k + step]) for k in range(0, len(group), step)])
     return [chunks[k] for k in range(max(map(len, chunked), default=0)) for chunks in chunked if k < len(chunks)]
 
@@ -53,6 +67,12 @@ class RunError:
 
     spec: RunSpec
     message: str
+
+    def failure(self) -> RunFailed:
+        """The error the parent stops with: names the run's scenario and seed."""
+        spec = self.spec
+        return RunFailed(f"scenario '{spec.scenario_name}' ({spec.scenario_hash}), seed {spec.seed}, "
+                         f"{spec.years:g} years: {self.message}")
 
 
 def run_many(specs: tuple[RunSpec, ...], keep_tables: bool = False) -> list[RunResult | RunError]:
@@ -84,3 +104,28 @@ def _together(specs: tuple[RunSpec, ...], keep_tables: bool) -> list[RunResult]:
     tables = [batch.world_tables(world, result_tables(keep_tables)) for world in range(len(specs))]
     wall = (time.perf_counter() - started) / len(specs)  # the batch's time, shared evenly
     return [run_result(spec, scenario, mine, wall, keep_tables) for spec, mine in zip(specs, tables, strict=True)]
+
+
+@dataclass(frozen=True)
+class Together:
+    """The run function of a sweep's chunk of msosim runs (executors.run_chunk): the chunk's runs are whole
+    batches of `sizes` runs in turn, each run through `run_many`; stops at the first failed run, which comes
+    back last as a RunError (the runs before it are stored, it is named)."""
+
+    sizes: tuple[int, ...]
+    keep_tables: bool = False
+
+    def __call__(self, specs: list[RunSpec]) -> list[RunResult | RunError]:
+        results: list[RunResult | RunError] = []
+        start = 0
+        for size in self.sizes:
+            batch = tuple(specs[start:start + size])
+            start += size
+            try:
+                done = run_many(batch, self.keep_tables)
+            except Exception as exc:  # noqa: BLE001 - a batch of one runs alone and raises; named in the parent
+                done = [RunError(batch[0], f"{type(exc).__name__}: {exc}")]
+            results.extend(done)
+            if isinstance(done[-1], RunError):
+                break
+        return results

@@ -2,8 +2,9 @@
 
 A chunk is (run function, runs): the worker calls the function on each run and returns the results;
 the function travels by reference, so it lives at module level in an importable module
-(`batch.run_one`, `calibrate.run_calibration_one`, `run_test_function`). An executor says how many
-runs it can do at once (`parallelism`).
+(`batch.run_one`, `calibrate.run_calibration_one`, `run_test_function`), or is a `batching.Together`, which
+runs the chunk's runs as batches and sends a failed run back last (a RunError) after those before it.
+An executor says how many runs it can do at once (`parallelism`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .batch import RunFailed, RunResult, RunSpec, execute, run_one
+from .batching import Together
 
 RunFunction = Callable[[RunSpec], RunResult]
 Chunk = tuple[RunFunction, list[RunSpec]]  # (run function, runs)
@@ -44,6 +46,8 @@ def run_function(model: str) -> RunFunction:
 
 def run_chunk(run: RunFunction, specs: list[RunSpec]) -> list[RunResult]:
     """The task sent to a worker: `run` each run of the chunk, return their results (no file is touched)."""
+    if isinstance(run, Together):
+        return run(specs)
     results = []
     for spec in specs:
         try:

@@ -2,12 +2,13 @@
 
 Compare, sweep and calibrate pass their run function down (`run=`); runs travel in chunks of a few
 runs; the parent stores each returned chunk in one transaction, so a sweep killed at any point
-resumes by running it again. Samplers are in `samplers/`, executors in `executors.py`.
+resumes by running it again. A sweep's msosim runs travel as whole batches of one point's replications
+(batching.py: run together in one set of arrays, the same results as one by one). Samplers are in
+`samplers/`, executors in `executors.py`.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 from collections.abc import Callable
@@ -16,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import kept_tables
-from .batch import RunResult, deferred_interrupt, progress_bar, provenance, run_one
+from .batch import RunResult, RunSpec, deferred_interrupt, progress_bar, provenance
+from .batching import RunError, Together, batch_jobs
 from .executors import RunFunction, executor, run_function
 from .design import Design, plan
 from .experiment import Experiment
@@ -37,14 +39,37 @@ def store_items(results: list, origin: dict) -> list[tuple]:
              r.model, r.lifetimes, r.outcomes) for r in results]
 
 
+def batched_chunks(todo: list[RunSpec], size: int | None, batch: int | None, parallelism: int,
+                   keep_tables: bool = False) -> list[tuple[Together, list[RunSpec]]]:
+    """msosim runs as chunks of whole batches (`batching.batch_jobs`: replications of one point, `batch` at a
+    time; None: from the population size, as many as keep the workers busy with the points to run, at most
+    `size` when it is given), each chunk up to `size` runs (default `chunk_size`) and at least one batch."""
+    points = len({(spec.scenario_hash, spec.years) for spec in todo})
+    jobs = batch_jobs(todo, batch, -(-parallelism // max(1, points)), most=size)
+    size = size or chunk_size(len(todo), parallelism)
+    chunks: list[list[tuple[RunSpec, ...]]] = []
+    for job in jobs:
+        if chunks and sum(map(len, chunks[-1])) + len(job) <= size:
+            chunks[-1].append(job)
+        else:
+            chunks.append([job])
+    return [(Together(tuple(map(len, whole)), keep_tables), [spec for job in whole for spec in job])
+            for whole in chunks]
+
+
 def run_design(store: Store, design: Design, execute, *, size: int | None = None,
                on_start: Callable[[int, int], None] | None = None,
                on_stored: Callable[[list[RunResult]], None] | None = None, run: RunFunction | None = None,
-               keep_tables: bool = False) -> str:
+               keep_tables: bool = False, batch: int | None = None) -> str:
     """Record the sweep, run what the store lacks in chunks, store each chunk as it returns; returns the sweep id.
 
     `run` is the worker's run function (default: the one for the experiment's model, `executors.run_function`);
-    `keep_tables` keeps each msosim run's events, grants and msos tables (kept_tables.py)."""
+    `keep_tables` keeps each msosim run's events, grants and msos tables (kept_tables.py). msosim runs (without
+    `run`) go `batch` replications of a point at a time in one set of arrays (`batched_chunks`; None: from the
+    population size; 1: one by one), with the same results; a failed run is named after the runs before it
+    are stored."""
+    if batch is not None and batch < 1:
+        raise ValueError(f"batch: value {batch!r}; allowed: at least 1 (1: one by one; None: the default)")
     points, values = design.point_frames()
     store.record_sweep(design.sweep_row(), points, values)
     specs = design.specs()
@@ -52,21 +77,27 @@ def run_design(store: Store, design: Design, execute, *, size: int | None = None
     todo = [spec for spec in specs if spec.key not in done]
     if on_start is not None:
         on_start(len(specs), len(todo))
-    size = size or chunk_size(len(todo), execute.parallelism)
-    if keep_tables and run is None and design.experiment.model == "msosim":
-        run = functools.partial(run_one, keep_tables=True)
-    run = run or run_function(design.experiment.model)
-    chunks = [(run, todo[i:i + size]) for i in range(0, len(todo), size)]
+    if run is None and design.experiment.model == "msosim":
+        chunks = batched_chunks(todo, size, batch, execute.parallelism, keep_tables)
+    else:
+        size = size or chunk_size(len(todo), execute.parallelism)
+        run = run or run_function(design.experiment.model)
+        chunks = [(run, todo[i:i + size]) for i in range(0, len(todo), size)]
     origin = provenance()
 
-    def keep(results: list[RunResult]) -> None:
-        items = store_items(results, origin)
-        with deferred_interrupt():  # a Ctrl-C during the write comes after it is stored and counted
-            for result in results:
-                kept_tables.write(store, result)
-            store.add_runs(items)
-            if on_stored is not None:
-                on_stored(results)
+    def keep(returned: list[RunResult | RunError]) -> None:
+        results = [result for result in returned if isinstance(result, RunResult)]
+        if results:
+            items = store_items(results, origin)
+            with deferred_interrupt():  # a Ctrl-C during the write comes after it is stored and counted
+                for result in results:
+                    kept_tables.write(store, result)
+                store.add_runs(items)
+                if on_stored is not None:
+                    on_stored(results)
+        for failed in returned:
+            if isinstance(failed, RunError):  # after the chunk's runs before it are stored
+                raise failed.failure()
 
     execute(chunks, keep)
     return design.sweep_id
@@ -75,13 +106,15 @@ def run_design(store: Store, design: Design, execute, *, size: int | None = None
 def run_sweep(path_or_experiment: str | Path | Experiment, *, workers: int | None = None, dask: str | None = None,
           scheduler: str | None = None, store: str | Path | None = None, chunk: int | None = None,
           progress: bool = False, n: int | None = None, replications: int | None = None, years: float | None = None,
-          keep_tables: bool = False) -> pd.DataFrame:
+          keep_tables: bool = False, batch: int | None = None) -> pd.DataFrame:
     """Run (or resume) a sweep and return its runs: one row per point and seed, parameters and outcomes.
 
     `dask="local"` runs on a Dask LocalCluster, `scheduler="tcp://host:8786"` on a running Dask
     cluster, otherwise on a local process pool of `workers` (default: all cores). Runs already in
     the store (default: the experiment's `store:`) are not run again. `n`, `replications` and `years`
-    replace the experiment's; `keep_tables` keeps each run's events, grants and msos tables.
+    replace the experiment's; `keep_tables` keeps each run's events, grants and msos tables. msosim runs go
+    `batch` replications of a point at a time in one set of arrays, the same results (None: from the
+    population size; 1: one by one).
     """
     design = plan(path_or_experiment, n=n, replications=replications, years=years)
     workers = (os.cpu_count() or 1) if workers is None else workers
@@ -94,7 +127,7 @@ def run_sweep(path_or_experiment: str | Path | Experiment, *, workers: int | Non
             run_design(opened, design, execute, size=chunk,
                        on_start=None if bar is None else lambda total, todo: bar.update(task, total=todo),
                        on_stored=None if bar is None else lambda results: bar.advance(task, len(results)),
-                       keep_tables=keep_tables)
+                       keep_tables=keep_tables, batch=batch)
         finally:
             if bar is not None:
                 bar.stop()
