@@ -32,13 +32,20 @@ from .streams import Streams, World
 WORLD_COLUMNS = {"world": "int16", "local": "int64"}  # the MSO table of a batch: whose row, and which row there
 
 
+class BatchWorld(MSOModel):
+    """One world as a batch builds it: the model alone, without Mesa agent handles (the batch keeps none)."""
+
+    def add_mso_agents(self, rows: np.ndarray) -> None:
+        """No handles (Batch.add_mso_agents)."""
+
+
 class Batch(MSOModel):
     """The worlds of `seeds` (one each) of one scenario, stepped together; `world_tables(w)` are world w's tables."""
 
     def __init__(self, scenario: Scenario | str | Path | None, seeds, **overrides) -> None:
         scenario = resolve_scenario(scenario, overrides)
         self.seeds = [int(seed) for seed in seeds]
-        worlds = [MSOModel(scenario, seed=seed) for seed in self.seeds]
+        worlds = [BatchWorld(scenario, seed=seed) for seed in self.seeds]
         mesa.Model.__init__(self, rng=self.seeds[0])  # Mesa's step and time; the worlds draw from their own streams
         self.config, self.t = scenario, 0
         self.streams = Streams([world.rng for world in worlds])
