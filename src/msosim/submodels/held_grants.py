@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import kernels
 from ..state import CAUSE_CODE, INSTITUTIONAL, PROJECT
 from .grant_returns import return_unspent
 from .grants import add_grants, committed
@@ -131,15 +132,19 @@ def adjust_staff(model: MSOModel) -> None:
     staff = m.staff_fte[:n]
     own = own_funded_fte(model)  # a position paid from own income (own_staff.py)
     by_grants = funded_fte(model)
-    hire = by_grants + own - staff
-    np.maximum(hire, 0.0, out=hire)
-    hire *= (hire >= 1e-9) & alive
-    excess = staff - funded_fte(model, ahead=window) - own
-    np.maximum(excess, 0.0, out=excess)
-    excess *= (excess >= 1e-9) & alive
-    unfunded = staff - by_grants - own  # the excess, and those bridged to a successor grant
-    np.maximum(unfunded, 0.0, out=unfunded)
-    unfunded *= (unfunded >= 1e-9) & alive
+    jit = kernels.compiled()
+    if jit is not None:  # the same operations, row by row (kernels/staff.py)
+        hire, excess, unfunded = jit.staff_needs(staff, by_grants, funded_fte(model, ahead=window), own, alive)
+    else:
+        hire = by_grants + own - staff
+        np.maximum(hire, 0.0, out=hire)
+        hire *= (hire >= 1e-9) & alive
+        excess = staff - funded_fte(model, ahead=window) - own
+        np.maximum(excess, 0.0, out=excess)
+        excess *= (excess >= 1e-9) & alive
+        unfunded = staff - by_grants - own  # the excess, and those bridged to a successor grant
+        np.maximum(unfunded, 0.0, out=unfunded)
+        unfunded *= (unfunded >= 1e-9) & alive
     months = max(fin.reserve_months_to_keep_staff, 1e-9)
     fired = (unfunded > 0).nonzero()[0]
     need = excess[fired] * months + (unfunded[fired] - excess[fired]) * SUCCESSOR_WINDOW_MONTHS

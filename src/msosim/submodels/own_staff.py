@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import kernels
+
 if TYPE_CHECKING:
     from ..model import MSOModel
 
@@ -24,6 +26,12 @@ def own_funded_fte(model: MSOModel, rows: np.ndarray | None = None) -> np.ndarra
     if fin.own_position_cost <= 0:
         return np.zeros_like(m.members[rows], dtype=float)
     fte = fin.own_position_cost / fin.staff_cost_per_fte
+    jit = kernels.compiled()
+    if jit is not None and isinstance(rows, slice):  # every row: the same operations, row by row (kernels/staff.py)
+        factor = model.factors.income
+        return jit.own_funded_fte(m.members[rows], m.donations_base[rows], m.alive[rows], fin.fee_per_member, factor,
+                                  factor != 1.0, fin.base_costs_volunteer,
+                                  fte * (fin.staff_cost_per_fte + fin.office_costs), fte)
     free = m.members[rows] * fin.fee_per_member + m.donations_base[rows]
     if model.factors.income != 1.0:  # scaled by events (times 1 changes nothing)
         free *= model.factors.income
