@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import kernels
 from ..population import new_msos
 from ..state import CAUSE_CODE
 from .draws import choose
@@ -25,16 +26,24 @@ def dissolve(model: MSOModel) -> None:
     tied MSO, or by other causes."""
     m, n, cfg = model.msos, model.msos.n, model.config
     alive = m.alive[:n]
-    below = alive & (m.volunteers[:n] < cfg.min_active_volunteers)
-    m.below_core_months[:n] = np.where(below, m.below_core_months[:n] + 1, 0)
     grace_steps = max(1, round(cfg.volunteer_grace_months * cfg.steps_per_year / 12))
     insolvency_steps = max(1, round(cfg.finance.insolvency_months * cfg.steps_per_year / 12))
-    by_volunteers = alive & (m.below_core_months[:n] >= grace_steps)
-    by_insolvency = alive & ~by_volunteers & (m.insolvent_months[:n] >= insolvency_steps)
-    cause = by_volunteers * np.int8(1) + by_insolvency * np.int8(2)
-    # exhaustion and mergers (issue 15), each a function of the MSO's state
-    free = alive & (cause == 0)
-    gone = exhausted(model, free.nonzero()[0])
+    jit = kernels.compiled()
+    if jit is not None:  # the same counters and causes, row by row (kernels/demography.py)
+        cause, candidates = jit.counter_causes(alive, m.volunteers[:n], m.below_core_months[:n],
+                                               m.insolvent_months[:n], cfg.min_active_volunteers, grace_steps,
+                                               insolvency_steps)
+        free = np.zeros(n, dtype=bool)
+        free[candidates] = True
+    else:
+        below = alive & (m.volunteers[:n] < cfg.min_active_volunteers)
+        m.below_core_months[:n] = np.where(below, m.below_core_months[:n] + 1, 0)
+        by_volunteers = alive & (m.below_core_months[:n] >= grace_steps)
+        by_insolvency = alive & ~by_volunteers & (m.insolvent_months[:n] >= insolvency_steps)
+        cause = by_volunteers * np.int8(1) + by_insolvency * np.int8(2)
+        free = alive & (cause == 0)  # exhaustion and mergers (issue 15), each a function of the MSO's state
+        candidates = free.nonzero()[0]
+    gone = exhausted(model, candidates)
     cause[gone] = 4
     free[gone] = False
     absorbed, partner = merging(model, free)
@@ -43,10 +52,16 @@ def dissolve(model: MSOModel) -> None:
     # Other causes: each remaining MSO with the per-step probability, drawn as a binomial number of them
     # chosen at random (the same as a uniform per MSO, with a handful of draws); first the MSOs without secured
     # means, then those with them, whose rate is lower.
-    remaining = alive & (cause == 0)
-    protected = secured(model)
-    for rows, factor in (((remaining & ~protected).nonzero()[0], 1.0),
-                         ((remaining & protected).nonzero()[0], cfg.secured_dissolution_factor)):
+    if jit is not None:  # the same split, row by row (kernels/demography.py)
+        fin = cfg.finance
+        exposed, secure = jit.by_secured_means(alive, cause, funded_now(model), m.staff_fte[:n], m.reserves[:n],
+                                               fin.staff_cost_per_fte + fin.office_costs, fin.base_costs_volunteer,
+                                               fin.operating_reserve_months)
+    else:
+        remaining = alive & (cause == 0)
+        protected = secured(model)
+        exposed, secure = (remaining & ~protected).nonzero()[0], (remaining & protected).nonzero()[0]
+    for rows, factor in ((exposed, 1.0), (secure, cfg.secured_dissolution_factor)):
         p_other = per_step(cfg.background_dissolution_rate * factor, cfg.steps_per_year)
         other = model.streams.thin(rows, p_other, model.world_of(rows))
         cause[other] = 3
@@ -62,11 +77,18 @@ def dissolve(model: MSOModel) -> None:
 
 def secured(model: MSOModel) -> np.ndarray:
     """MSOs with secured means: a grant paying now or awarded, or reserves covering their operating reserve."""
-    m, n, g, fin = model.msos, model.msos.n, model.grants, model.config.finance
-    funded = np.zeros(n, dtype=bool)
-    funded[g.mso[: g.n][running_grants(model).live]] = True  # active and not yet ended (gathered once per step)
+    m, n, fin = model.msos, model.msos.n, model.config.finance
+    funded = funded_now(model)
     yearly_costs = m.staff_fte[:n] * (fin.staff_cost_per_fte + fin.office_costs) + fin.base_costs_volunteer
     return funded | (m.reserves[:n] >= yearly_costs * fin.operating_reserve_months / 12.0)
+
+
+def funded_now(model: MSOModel) -> np.ndarray:
+    """Per MSO row: a grant paying now or awarded (active and not yet ended; gathered once per step)."""
+    g = model.grants
+    funded = np.zeros(model.msos.n, dtype=bool)
+    funded[g.mso[: g.n][running_grants(model).live]] = True
+    return funded
 
 
 def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray, partner: np.ndarray | int = -1) -> None:
