@@ -53,3 +53,24 @@ def test_a_store_written_before_gains_the_column_and_the_view_grows_with_new_out
 def test_describe_spells_out_the_library_versions() -> None:
     text = describe({"msosim_version": "0.1.0", "library_versions": json.dumps({"SALib": "1.6.0", "dask": "2026.8.0"})})
     assert text == "msosim_version 0.1.0; libraries: SALib 1.6.0, dask 2026.8.0"
+
+
+def test_a_report_outside_a_git_checkout_says_unknown_instead_of_failing(tmp_path) -> None:
+    """msosim installed from a wheel (no git, no checkout) stores git_commit 'unknown' and git_dirty NULL; the
+    report reads the NULL as not dirty instead of failing ('boolean value of NA is ambiguous')."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    msosim = Path(sys.executable).with_name("msosim")
+    env = {**os.environ, "PATH": str(tmp_path / "no-git-here")}  # git cannot be found: provenance as from a wheel
+    done = subprocess.run([str(msosim), "compare", str(root / "scenarios/district.yaml"), "--reps", "2", "--years", "1",
+                           "--workers", "1", "--store", str(tmp_path / "s.duckdb"), "--report", str(tmp_path / "report")],
+                          env=env, capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with open_store(tmp_path / "s.duckdb") as store:
+        assert store.con.execute("SELECT DISTINCT git_commit, git_dirty FROM runs").fetchall() == [("unknown", None)]
+    html = (tmp_path / "report" / "report.html").read_text()
+    assert "<td>unknown</td>" in html and "unknown (dirty)" not in html

@@ -174,10 +174,16 @@ def console_table(data: ReportData, lang: str = "en", width: int = 200):
     return table
 
 
+def dirty(value) -> bool:
+    """Whether a run's `git_dirty` says its code had uncommitted changes (NULL: msosim ran outside a git checkout,
+    e.g. installed from a wheel, so nothing is known; not dirty)."""
+    return value is not None and not pd.isna(value) and bool(value)
+
+
 def provenance_line(data: ReportData) -> str:
     """One line: the versions and commits the runs came from."""
     runs = data.runs
-    commits = sorted({f"{c[:12]}{'+dirty' if d else ''}" for c, d in zip(runs["git_commit"], runs["git_dirty"])})
+    commits = sorted({f"{c[:12]}{'+dirty' if dirty(d) else ''}" for c, d in zip(runs["git_commit"], runs["git_dirty"])})
     return (f"msosim {', '.join(sorted(set(runs['msosim_version'])))}, git {', '.join(commits)}, "
             f"numpy {', '.join(sorted(set(runs['numpy_version'])))}, mesa {', '.join(sorted(set(runs['mesa_version'])))}, "
             f"python {', '.join(sorted(set(runs['python_version'])))}")
@@ -190,7 +196,7 @@ def provenance_rows(data: ReportData, lang: str) -> list[dict[str, str]]:
         runs = data.runs[data.runs["position"] == c["position"]]
         if runs.empty:
             continue
-        commits = sorted({f"{r.git_commit[:12]}{' (' + label('dirty', lang) + ')' if r.git_dirty else ''}"
+        commits = sorted({f"{r.git_commit[:12]}{' (' + label('dirty', lang) + ')' if dirty(r.git_dirty) else ''}"
                           for r in runs.itertuples()})
         libraries = sorted({f"{r.numpy_version} / {r.mesa_version} / {r.python_version}" for r in runs.itertuples()})
         records.append({
