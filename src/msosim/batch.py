@@ -7,6 +7,11 @@ arrays: every draw goes through each world's own Generator for that world's rows
 world's numbers are taken over its own rows, and each funder ranks and pays its own world's applicants. So
 `batch.world_tables(w)` equals `MSOModel(scenario, seed=seeds[w]).run(years).tables()` (tests/test_batch.py).
 
+Worlds may differ in their policy levers: `Batch([scenario_1, ..., scenario_k], seeds)` takes one scenario per
+seed, equal but for their `policy` sections (`Scenario.world_hash`). The levers reach the model only through the
+scenario's `overlay`: funders' settings (each world's funders are its own), dialogue formats (its own districts),
+application support (each funder carries its world's) and the funded share of delegated tasks (one per world).
+
 Layout: a world's districts and funders are contiguous; its MSOs are contiguous at the start and new ones are
 appended at the end of the table, so a world's rows keep their order (the MSO columns `world` and `local` say
 whose they are and which row they are in their world). Grant ids count per world, as alone.
@@ -32,6 +37,26 @@ from .streams import Streams, World
 WORLD_COLUMNS = {"world": "int16", "local": "int64"}  # the MSO table of a batch: whose row, and which row there
 
 
+def one_per_world(scenario, count: int, overrides: dict) -> list[Scenario]:
+    """The scenario of each of `count` worlds: one for all, or a list of one per world equal but for their policy
+    levers (else a ValueError naming the first world that differs)."""
+    if isinstance(scenario, (list, tuple)):
+        scenarios = [resolve_scenario(each, overrides) for each in scenario]
+        if len(scenarios) != count:
+            raise ValueError(f"{len(scenarios)} scenarios for {count} seeds: give one scenario, or one per seed")
+    else:
+        scenarios = [resolve_scenario(scenario, overrides)] * count
+    shared = scenarios[0].world_hash()
+    for k, other in enumerate(scenarios[1:], start=1):
+        if other is not scenarios[0] and other.world_hash() != shared:
+            first, mine = scenarios[0].model_dump(mode="json"), other.model_dump(mode="json")
+            keys = sorted(key for key in first if key not in ("policy", "name", "description", "description_de")
+                          and first[key] != mine.get(key))
+            raise ValueError(f"world {k} ('{other.name}') differs from world 0 ('{scenarios[0].name}') in {keys}: "
+                             "a batch's worlds may differ in their policy levers only")
+    return scenarios
+
+
 class BatchWorld(MSOModel):
     """One world as a batch builds it: the model alone, without Mesa agent handles (the batch keeps none)."""
 
@@ -42,10 +67,12 @@ class BatchWorld(MSOModel):
 class Batch(MSOModel):
     """The worlds of `seeds` (one each) of one scenario, stepped together; `world_tables(w)` are world w's tables."""
 
-    def __init__(self, scenario: Scenario | str | Path | None, seeds, **overrides) -> None:
-        scenario = resolve_scenario(scenario, overrides)
+    def __init__(self, scenario: Scenario | str | Path | list | tuple | None, seeds, **overrides) -> None:
         self.seeds = [int(seed) for seed in seeds]
-        worlds = [BatchWorld(scenario, seed=seed) for seed in self.seeds]
+        scenarios = one_per_world(scenario, len(self.seeds), overrides)
+        scenario = scenarios[0]  # what the worlds share (all but the policy levers)
+        worlds = [BatchWorld(mine, seed=seed) for mine, seed in zip(scenarios, self.seeds)]
+        self.scenarios = scenarios
         mesa.Model.__init__(self, rng=self.seeds[0])  # Mesa's step and time; the worlds draw from their own streams
         self.config, self.t = scenario, 0
         self.streams = Streams([world.rng for world in worlds])
@@ -53,7 +80,8 @@ class Batch(MSOModel):
         self.flows = [new_flow() for _ in worlds]
         first = worlds[0]
         self.land_codes, self.conflicts = first.land_codes, first.conflicts
-        self.delegation_funded_share = first.delegation_funded_share
+        shares = [w.delegation_funded_share for w in worlds]  # a number, or one per world (delegate_tasks)
+        self.delegation_funded_share = shares[0] if len(set(shares)) == 1 else np.array(shares)
         self.districts = Table(first.districts._columns, sum(w.districts.n for w in worlds))
         district_starts = concatenate_tables(self.districts, [w.districts for w in worlds])
         self.district_slices = [slice(int(s), int(s) + w.districts.n) for s, w in zip(district_starts, worlds)]

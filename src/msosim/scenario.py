@@ -280,6 +280,17 @@ class Scenario(Strict):
         data = self.model_dump(mode="json", exclude=set(OWN_KEYS))
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
+    def world_hash(self) -> str:
+        """The hash of everything but the policy levers (and name and descriptions): scenarios with the same one run
+        in one batch (msosim.batch), each world with its own levers, which reach the model only through `overlay`."""
+        return world_hash(self.model_dump(mode="json"))
+
+
+def world_hash(data: dict) -> str:
+    """`Scenario.world_hash` of a scenario's JSON form (a run spec's scenario_json, read without validating it)."""
+    kept = {key: value for key, value in data.items() if key not in OWN_KEYS and key != "policy"}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]
+
 
 class ScenarioError(ValueError):
     """A scenario file that cannot be used; the message names file, key, value and what is allowed."""

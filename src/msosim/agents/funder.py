@@ -32,6 +32,8 @@ class Funder(mesa.Agent):
         scale = budget / config.budget if config.budget > 0 else 0.0
         self.original_budget = original.budget * scale  # today's budget at this scale (initial grants)
         self.calls = call_steps(config, model.config.steps_per_year)  # steps of the year with a call
+        # the application support of its world's policy (in a batch, worlds may differ in their policy levers)
+        self.application_support = model.config.overlay.application_support
 
     def pools(self) -> list[tuple[int, float]]:
         """(grant kind, share of the budget) in the order the pools are filled."""

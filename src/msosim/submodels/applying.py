@@ -21,10 +21,11 @@ def uninformed(model: MSOModel, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _information_gap(model: MSOModel, who: np.ndarray) -> np.ndarray | float:
+def _information_gap(model: MSOModel, who: np.ndarray, support: float | None = None) -> np.ndarray | float:
     """`uninformed` for volunteer-only MSOs `who` (a number when it is the same for all of them)."""
     m, a = model.msos, model.config.applications
-    gap = a.information_gap * (1.0 - model.config.overlay.application_support)
+    support = model.config.overlay.application_support if support is None else support
+    gap = a.information_gap * (1.0 - support)
     if a.federation_information > 0:  # else the factor is 1 for every MSO
         gap = gap * np.where(m.federation[who], 1.0 - a.federation_information, 1.0)
     if a.tie_information > 0:  # else each tie's factor is 1: counting the ties (a pass over all of them) changes nothing
@@ -46,15 +47,16 @@ def tie_counts(model: MSOModel, rows: np.ndarray) -> np.ndarray:
     return counts[rows]
 
 
-def unaware(model: MSOModel, rows: np.ndarray) -> np.ndarray:
+def unaware(model: MSOModel, rows: np.ndarray, support: float | None = None) -> np.ndarray:
     """Whether each MSO misses a call: its access to information on calls (`information`, drawn once) is below
     its gap (`uninformed`); lasting, so the same MSOs miss call after call until support, a federation or ties
-    close their gap (BIM 2018: half of the initiatives lack information on funding)."""
+    close their gap (BIM 2018: half of the initiatives lack information on funding). `support`: the application
+    support of the calling funder's world (None: the scenario's)."""
     m = model.msos
     out = np.zeros(rows.size, dtype=bool)  # staffed MSOs: a gap of 0, never above `information` (in [0, 1))
     alone = (m.staff_fte[rows] <= 0).nonzero()[0]
     who = rows[alone]
-    out[alone] = m.information[who] < _information_gap(model, who)
+    out[alone] = m.information[who] < _information_gap(model, who, support)
     return out
 
 

@@ -33,7 +33,10 @@ def delegate_tasks(model: MSOModel) -> None:
     tasks = draws.poisson(streams, mc.delegation_rate / spy * pressure * model.factors.delegation, model.world_of(coop))
     got = tasks.nonzero()[0]  # positions in coop
     rows, home, tasks = coop[got], home[got], tasks[got]
-    funded_tasks = streams.binomial(tasks, model.delegation_funded_share * model.factors.budget,  # cuts: fewer paid
+    share = model.delegation_funded_share  # a number; in a batch of several policies one per world (batch.py)
+    if isinstance(share, np.ndarray):
+        share = share[model.world_of(rows)]
+    funded_tasks = streams.binomial(tasks, share * model.factors.budget,  # cuts: fewer paid
                                     model.world_of(rows))
     hours = tasks * mc.task_hours * (1.0 + mc.admin_burden)
     cost = funded_tasks * mc.task_hours * mc.task_payment_per_hour

@@ -76,7 +76,7 @@ def application_hours(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.n
     """Hours an application costs: more for volunteer-only MSOs, less with support and routine."""
     m, cfg = model.msos, model.config
     per_application = funder.config.application_hours
-    volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - cfg.overlay.application_support)
+    volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - funder.application_support)
     hours = np.where(m.staff_fte[rows] <= 0, per_application * volunteer_factor, per_application)
     hours *= 1.0 - 0.5 * m.professionalisation[rows]
     return hours
@@ -122,7 +122,7 @@ def _applying(model: MSOModel, funder: Funder, rows: np.ndarray,
     discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[who[below]]
     discouraged *= p[below]
     keen = below[draws[below] < discouraged]
-    keen = keen[~unaware(model, who[keen])]
+    keen = keen[~unaware(model, who[keen], funder.application_support)]
     return near[keen], hours[keen]
 
 
@@ -188,7 +188,7 @@ def score_applications(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.
         score += noise
         return score
     staff, professionalisation = m.staff_fte[rows], m.professionalisation[rows]
-    shown = np.where(staff <= 0, model.config.overlay.application_support, 0.0)  # supported applications
+    shown = np.where(staff <= 0, funder.application_support, 0.0)  # supported applications
     shown *= 1.0 - professionalisation
     shown += professionalisation
     score = a.staff_weight * (staff > 0)
