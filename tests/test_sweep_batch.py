@@ -1,5 +1,6 @@
-"""Sweeps run a point's replications in batches (one set of arrays, experiments/batching.py): the stored runs,
-outcomes and kept tables are those of runs one by one; resume, failures and the --batch option."""
+"""Sweeps run in batches (one set of arrays, experiments/batching.py) the runs of points that differ only in
+their policy levers, replications included: the stored runs, outcomes and kept tables are those of runs one by one;
+resume, failures and the --batch option."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from msosim.experiments.batch import RunFailed
 from msosim.experiments.design import plan
 from msosim.experiments.executors import executor
 from msosim.experiments.store import Store, open_store
+from msosim.experiments.batching import world_key
 from msosim.experiments.sweep import batched_chunks, run_design
 
 from .sweep_helpers import write_experiment
@@ -26,8 +28,9 @@ def sweep(experiment, store, *args: str):
 
 
 def test_batched_sweep_stores_what_one_by_one_does(tmp_path, monkeypatch) -> None:
-    """2 points x 3 replications: one by one, in batches of 3 (the default) and of 2 and 1: the same runs table,
-    outcomes, monthly rows, lifetimes and kept tables, and the progress counts every run."""
+    """2 points (two policy levers) x 3 replications: one by one, in one batch of all 6 (the default: the points
+    differ only in policy levers) and in batches of 2: the same runs table, outcomes, monthly rows, lifetimes and
+    kept tables, and the progress counts every run."""
     import msosim.batch
     from msosim.experiments import batching
 
@@ -54,8 +57,8 @@ def test_batched_sweep_stores_what_one_by_one_does(tmp_path, monkeypatch) -> Non
         assert "6 to run" in result.stderr and "6 runs in" in result.stdout
         ran[name] = (batches.copy(), alone.copy())
         batches.clear(), alone.clear()
-    assert ran == {"single": ([], [3, 3, 4, 4, 5, 5]), "default": ([[3, 4, 5]] * 2, []),
-                   "two": ([[3, 4]] * 2, [5, 5])}
+    assert ran == {"single": ([], [3, 3, 4, 4, 5, 5]), "default": ([[3, 3, 4, 4, 5, 5]], []),
+                   "two": ([[3, 3], [4, 4], [5, 5]], [])}
     assert_complete_without_duplicates(stores["single"], plan(experiment))
     for name in ("default", "two"):
         assert_same_store(stores["single"], stores[name])  # runs, outcomes, model_steps, mso_lifetimes, run_tables
@@ -66,9 +69,10 @@ def test_batched_sweep_stores_what_one_by_one_does(tmp_path, monkeypatch) -> Non
             pd.testing.assert_frame_equal(first, second, check_exact=True, obj=f"{name}: {table}")
 
 
-def test_chunks_hold_whole_batches_of_one_point(tmp_path) -> None:
-    """The default batch is a point's replications when the points keep the workers busy, split when they do
-    not; a given --chunk caps it; --batch 1 runs one by one in chunks of --chunk runs."""
+def test_chunks_hold_whole_batches(tmp_path) -> None:
+    """Points that differ only in policy levers share batches: by default as many runs as keep the workers busy;
+    a given --chunk caps a batch; --batch 1 runs one by one in chunks of --chunk runs; a point differing beyond
+    its policy levers (the population here) never shares a batch with another."""
     specs = plan(write_experiment(tmp_path, n=3, replications=4)).specs()
 
     def shapes(size, batch, workers):
@@ -76,16 +80,24 @@ def test_chunks_hold_whole_batches_of_one_point(tmp_path) -> None:
         assert sorted(s.key for _, runs in chunks for s in runs) == sorted(s.key for s in specs)
         for together, runs in chunks:
             start = 0
-            for length in together.sizes:  # a batch: replications of one point
-                assert len({s.scenario_hash for s in runs[start:start + length]}) == 1
+            for length in together.sizes:  # a batch: runs whose scenarios differ at most in policy levers
+                assert len({world_key(s) for s in runs[start:start + length]}) == 1
                 start += length
         return [together.sizes for together, _ in chunks]
 
-    assert shapes(None, None, 1) == [(4,)] * 3
-    assert shapes(None, None, 6) == [(2,)] * 6              # two workers per point
+    assert shapes(None, None, 1) == [(12,)]                 # all 3 points x 4 replications together
+    assert shapes(None, None, 6) == [(2,)] * 6              # six workers busy
     assert shapes(2, None, 1) == [(2,)] * 6                 # --chunk 2 caps the batch
     assert shapes(3, 1, 1) == [(1, 1, 1)] * 4               # one by one, three runs a chunk
     assert shapes(2, 4, 1) == [(4,)] * 3                    # a chunk holds at least one whole batch
+    mixed = plan(write_experiment(tmp_path, name="mixed", n=3, replications=2, parameters={
+        "policy.budget_factor": {"min": 0.5, "max": 2.0}, "population.land": {"values": ["HB", "SL"]}},
+        sampler="grid")).specs()
+    keys = {world_key(s) for s in mixed}
+    assert len(keys) == 2  # Bremen's points together, Saarland's together
+    chunks = batched_chunks(mixed, None, None, 1)
+    assert sorted(len(runs) for _, runs in chunks) == [6, 6]
+    assert all(len({world_key(s) for s in runs}) == 1 for _, runs in chunks)
 
 
 def test_interrupted_batched_sweep_resumes(tmp_path) -> None:
@@ -100,10 +112,10 @@ def test_interrupted_batched_sweep_resumes(tmp_path) -> None:
 
     with executor(1) as execute, Store.open(tmp_path / "s.duckdb", create=True) as store:
         with pytest.raises(KeyboardInterrupt):
-            run_design(store, design, execute, on_stored=stop)
+            run_design(store, design, execute, on_stored=stop, batch=3)
         assert stored == [3] and len(store.runs()) == 3
         again = []
-        run_design(store, design, execute, on_stored=lambda results: again.append(len(results)))
+        run_design(store, design, execute, on_stored=lambda results: again.append(len(results)), batch=3)
         assert again == [3]
     assert_complete_without_duplicates(tmp_path / "s.duckdb", design)
     assert sweep(experiment, tmp_path / "one.duckdb", "--batch", "1").exit_code == 0
@@ -113,7 +125,7 @@ def test_interrupted_batched_sweep_resumes(tmp_path) -> None:
 @pytest.mark.parametrize("batch", [[], ["--batch", "1"]], ids=["batched", "one-by-one"])
 def test_a_failing_run_is_named_and_earlier_runs_kept(tmp_path, monkeypatch, batch) -> None:
     """Seed 4's world cannot be built: the run is named (point and seed), the runs before it are stored (in a
-    batch of the point's three, which then fails, they go one by one: experiments/batching.py)."""
+    batch of all six, which then fails, they go one by one: experiments/batching.py)."""
     import msosim.model
 
     original = msosim.model.MSOModel.__init__
@@ -131,7 +143,7 @@ def test_a_failing_run_is_named_and_earlier_runs_kept(tmp_path, monkeypatch, bat
     assert "tiny:0" in failed and "seed 4" in failed and "boom" in failed and "seed 3" not in failed
     with open_store(tmp_path / "s.duckdb") as store:
         seeds = store.runs()["seed"].tolist()
-    assert seeds == ([3] if not batch else [3, 3])  # point 0 (batched), or points 0 and 1 (one by one)
+    assert seeds == [3, 3]  # seed 3 of points 0 and 1, batched or one by one
     assert f"({len(seeds)} runs stored in" in failed
 
 

@@ -1,14 +1,16 @@
-"""Replications run in batches (issue 20): a comparison's or a sweep point's runs of one scenario go `batch` at
-a time through msosim.batch (one set of arrays for many worlds), each with the same results as alone."""
+"""Runs in batches (issue 20): a comparison's or a sweep's runs that share all but their policy levers (the
+replications of a scenario, and scenarios or sweep points that differ only in policy levers) go `batch` at a time
+through msosim.batch (one set of arrays for many worlds), each with the same results as alone."""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..scenario import Scenario
+from ..scenario import Scenario, world_hash
 from .batch import RunFailed, RunResult, RunSpec, result_tables, run_one, run_result, spec_scenario
 
 
@@ -46,13 +48,26 @@ def world_size(scenario: Scenario) -> int:
     return _SIZES[key]
 
 
+_WORLDS: dict[str, str] = {}  # Scenario.world_hash by scenario hash
+
+
+def world_key(spec: RunSpec) -> tuple[str, float]:
+    """The runs that can share a batch: the same scenario but for its policy levers (Scenario.world_hash, read from
+    the spec's JSON without validating it again) and the same run length."""
+    if spec.scenario_hash not in _WORLDS:
+        _WORLDS[spec.scenario_hash] = world_hash(json.loads(spec.scenario_json))
+    return _WORLDS[spec.scenario_hash], spec.years
+
+
 def batch_jobs(specs: list[RunSpec], size: int | None, workers: int,
                most: int | None = None) -> list[tuple[RunSpec, ...]]:
-    """The runs as batches of replications of one scenario and run length (`size` each; None: `default_batch`,
-    at most `most`), taken in turn from each scenario so that a partial comparison stays balanced."""
+    """The runs as batches of runs that share all but their policy levers and their run length (`world_key`: the
+    replications of a scenario, and of scenarios or sweep points that differ only in policy levers), `size` each
+    (None: `default_batch`, at most `most`), in the order given within a group (replication-major keeps a partial
+    comparison balanced) and taken in turn from each group."""
     groups: dict[tuple[str, float], list[RunSpec]] = {}
     for spec in specs:
-        groups.setdefault((spec.scenario_hash, spec.years), []).append(spec)
+        groups.setdefault(world_key(spec), []).append(spec)
     chunked = []
     for group in groups.values():
         step = size or min(most or BATCH_WORLDS,
@@ -76,8 +91,9 @@ class RunError:
 
 
 def run_many(specs: tuple[RunSpec, ...], keep_tables: bool = False) -> list[RunResult | RunError]:
-    """The worker function for a batch: replications of one scenario and run length, run together in one set of
-    arrays (msosim.batch), each with the results `run_one` gives it (the same tables); wall time shared evenly.
+    """The worker function for a batch: runs of one run length whose scenarios differ at most in their policy levers,
+    run together in one set of arrays (msosim.batch), each with the results `run_one` gives it (the same tables);
+    wall time shared evenly.
     If the batch fails, its runs go one by one, so that those before the failing one are kept and it is named
     (a RunError last)."""
     if len(specs) == 1:
@@ -98,12 +114,17 @@ def run_many(specs: tuple[RunSpec, ...], keep_tables: bool = False) -> list[RunR
 def _together(specs: tuple[RunSpec, ...], keep_tables: bool) -> list[RunResult]:
     from ..batch import Batch
 
-    scenario = spec_scenario(specs[0])
+    by_hash: dict[str, Scenario] = {}
+    for spec in specs:  # one scenario object per distinct scenario (its worlds share it)
+        if spec.scenario_hash not in by_hash:
+            by_hash[spec.scenario_hash] = spec_scenario(spec)
+    scenarios = [by_hash[spec.scenario_hash] for spec in specs]
     started = time.perf_counter()
-    batch = Batch(scenario, [spec.seed for spec in specs]).run(specs[0].years)
+    batch = Batch(scenarios, [spec.seed for spec in specs]).run(specs[0].years)
     tables = [batch.world_tables(world, result_tables(keep_tables)) for world in range(len(specs))]
     wall = (time.perf_counter() - started) / len(specs)  # the batch's time, shared evenly
-    return [run_result(spec, scenario, mine, wall, keep_tables) for spec, mine in zip(specs, tables, strict=True)]
+    return [run_result(spec, scenario, mine, wall, keep_tables)
+            for spec, scenario, mine in zip(specs, scenarios, tables, strict=True)]
 
 
 @dataclass(frozen=True)

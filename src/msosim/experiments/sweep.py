@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import kept_tables
 from .batch import RunResult, RunSpec, deferred_interrupt, progress_bar, provenance
-from .batching import RunError, Together, batch_jobs
+from .batching import RunError, Together, batch_jobs, world_key
 from .executors import RunFunction, executor, run_function
 from .design import Design, plan
 from .experiment import Experiment
@@ -41,10 +41,10 @@ def store_items(results: list, origin: dict) -> list[tuple]:
 
 def batched_chunks(todo: list[RunSpec], size: int | None, batch: int | None, parallelism: int,
                    keep_tables: bool = False) -> list[tuple[Together, list[RunSpec]]]:
-    """msosim runs as chunks of whole batches (`batching.batch_jobs`: replications of one point, `batch` at a
-    time; None: from the population size, as many as keep the workers busy with the points to run, at most
-    `size` when it is given), each chunk up to `size` runs (default `chunk_size`) and at least one batch."""
-    points = len({(spec.scenario_hash, spec.years) for spec in todo})
+    """msosim runs as chunks of whole batches (`batching.batch_jobs`: runs of points that differ only in policy
+    levers, and replications, `batch` at a time; None: from the population size, as many as keep the workers busy,
+    at most `size` when it is given), each chunk up to `size` runs (default `chunk_size`) and at least one batch."""
+    points = len({world_key(spec) for spec in todo})  # groups that can share a batch
     jobs = batch_jobs(todo, batch, -(-parallelism // max(1, points)), most=size)
     size = size or chunk_size(len(todo), parallelism)
     chunks: list[list[tuple[RunSpec, ...]]] = []
