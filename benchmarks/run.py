@@ -98,8 +98,10 @@ def peak_mb() -> float:
 def probe(n_msos: int, years: float) -> dict:
     """Run in a fresh interpreter (`--probe`): phase times and peak resident memory."""
     started = time.perf_counter()
+    from msosim import kernels
     from msosim.model import MSOModel
 
+    kernels.compiled()  # with MSOSIM_KERNELS=numba: their load is paid here, once (reported as target 20.6)
     imported = time.perf_counter()
     import_mb = peak_mb()
     scenario = scaled_scenario(n_msos) if n_msos != NATIONAL else None
