@@ -150,3 +150,26 @@ def test_service_coverage_has_no_value_before_the_first_month():
     snapshot = PolicyPair(replace(setup, replications=1), scenario).snapshot()
     card = headline_card("service_coverage", *snapshot.headline()["service_coverage"], "de", None, snapshot)
     assert "A –" in card and "B –" in card and "erst nach dem ersten Monat" in card and "0,000" not in card
+
+
+def test_the_batched_replications_track_what_each_run_alone_does():
+    """Replications 1..N-1 run as one batch (msosim.batch): every tracked outcome of every step (the monthly row and
+    the ledger's running totals) equals that of the same seed run alone as a model with its own ledger."""
+    from msosim.dashboard.ensemble import outcome_row
+    from msosim.dashboard.ledger import Ledger
+
+    setup, scenario = initial_setup(DISTRICT, seed=4)
+    pair = EnsemblePair(replace(setup, replications=REPLICATIONS), scenario)
+    pair.replace_policy("B", {**pair.setup.levers["B"], "budget_factor": 2.0}, wait=True)
+    pair.step(3)
+    for policy in ("A", "B"):
+        assert pair.batches[policy] is not None and len(pair.batches[policy].seeds) == REPLICATIONS - 1
+        for index in range(1, REPLICATIONS):
+            alone = MSOModel(pair.scenarios[policy], seed=setup.seed + index)
+            ledger = Ledger(alone)
+            expected = [outcome_row(alone.datacollector.rows[0], ledger.rows[0])]
+            for _ in range(3):
+                alone.step()
+                expected.append(outcome_row(alone.datacollector.rows[-1], ledger.record(alone)))
+            got = np.stack([values[index] for values in pair.values[policy]])
+            assert np.array_equal(got, np.stack(expected), equal_nan=True), f"policy {policy}, replication {index}"

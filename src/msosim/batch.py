@@ -20,6 +20,7 @@ whose they are and which row they are in their world). Grant ids count per world
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import mesa
 import numpy as np
@@ -35,6 +36,27 @@ from .state import MATRIX_COLUMNS, MSO_COLUMNS, EventLog, Table
 from .streams import Streams, World
 
 WORLD_COLUMNS = {"world": "int16", "local": "int64"}  # the MSO table of a batch: whose row, and which row there
+
+
+class WorldHandle:
+    """One world of a batch, read between steps as a model is: `t`, `config` (its scenario), `datacollector.rows`
+    (its monthly rows), `msos` (its MSO rows in their order alone: `msos.x[: msos.n]`) and `tables(only)`."""
+
+    def __init__(self, batch: Batch, world: int) -> None:
+        self.batch, self.world = batch, world
+        self.config = batch.scenarios[world]
+        self.datacollector = SimpleNamespace(rows=batch.datacollector.rows[world])
+
+    @property
+    def t(self) -> int:
+        return self.batch.t
+
+    @property
+    def msos(self) -> RowsView:
+        return RowsView(self.batch.msos, self.batch.world_rows(self.world))
+
+    def tables(self, only: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+        return self.batch.world_tables(self.world, only)
 
 
 def one_per_world(scenario, count: int, overrides: dict) -> list[Scenario]:
@@ -211,6 +233,19 @@ class Batch(MSOModel):
 
     def remove_mso_agents(self, rows: np.ndarray) -> None:
         """No handles to remove (see add_mso_agents)."""
+
+    def world_rows(self, world: int) -> slice:
+        """World `world`'s MSO rows, in their order alone (between steps every world's rows are one slice)."""
+        n = self.msos.n
+        labels = self.msos.world[:n]
+        if self._sorted_rows != n or self._appended:
+            raise RuntimeError("a batch's rows are grouped by world only between steps")
+        start, stop = np.searchsorted(labels, [world, world + 1])
+        return slice(int(start), int(stop))
+
+    def handle(self, world: int) -> WorldHandle:
+        """World `world` as the parts of a model its callers read between steps (WorldHandle)."""
+        return WorldHandle(self, world)
 
     def _yearly_indicators(self):
         world = self.msos.world[: self.msos.n]

@@ -6,6 +6,9 @@ the replications, and for the headline outcomes the paired differences B - A: th
 An interval that covers zero is "no clear difference": in at least one history in twenty B is not above A, or
 not below it.
 
+Replications 1..N-1 of a policy run as one batch (msosim.batch: one set of arrays, each world's numbers those of
+its run alone), read through each world's handle as a model is (`extras`).
+
 A lever change reruns the policy's story run at once (the page waits only for that) and its other replications in a
 background thread; until they are back, the policy is `pending`: its charts show the story run, the cards no
 interval, and `wait_ready()` waits for the full ensemble.
@@ -20,6 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from ..batch import Batch, WorldHandle
 from ..model import MSOModel
 from ..scenario import Scenario, ScenarioError, with_overrides
 from .charts import CHART_SPECS
@@ -63,7 +67,8 @@ class EnsemblePair(PolicyPair):
     """A PolicyPair whose policies each run as `setup.replications` paired replications."""
 
     def __init__(self, setup: Setup, base: Scenario | None = None) -> None:
-        self.extras: dict[str, list[MSOModel]] = {policy: [] for policy in POLICIES}
+        self.extras: dict[str, list[WorldHandle]] = {policy: [] for policy in POLICIES}   # replications 1..N-1
+        self.batches: dict[str, Batch | None] = {policy: None for policy in POLICIES}     # they run in it
         self.extra_ledgers: dict[str, list[Ledger]] = {policy: [] for policy in POLICIES}
         self.values: dict[str, list[np.ndarray]] = {policy: [] for policy in POLICIES}   # per step: (N, tracked)
         self.summaries: dict[str, list[np.ndarray]] = {policy: [] for policy in POLICIES}  # per step: (3, tracked)
@@ -72,19 +77,25 @@ class EnsemblePair(PolicyPair):
         super().__init__(setup, base)
         self.ready = threading.Condition(self.lock)
         for policy in POLICIES:
-            self.extras[policy], self.extra_ledgers[policy] = self._replications(self.scenarios[policy], 0)
+            self.batches[policy], self.extras[policy], self.extra_ledgers[policy] = self._replications(
+                self.scenarios[policy], 0)
             self._restart_values(policy)
         self._snapshot = self._make_snapshot()
 
-    def _replications(self, scenario: Scenario, steps: int) -> tuple[list[MSOModel], list[Ledger]]:
-        """Replications 1..N-1 of one policy (seed + i) and their ledgers, run `steps` steps."""
-        models = [MSOModel(scenario, seed=self.setup.seed + index) for index in range(1, self.setup.replications)]
-        ledgers = [Ledger(model) for model in models]
-        for model, ledger in zip(models, ledgers, strict=True):
-            for _ in range(steps):
-                model.step()
-                ledger.record(model)
-        return models, ledgers
+    def _replications(self, scenario: Scenario, steps: int) -> tuple[Batch, list[WorldHandle], list[Ledger]]:
+        """Replications 1..N-1 of one policy (seed + i) as one batch, their handles and ledgers, run `steps` steps."""
+        batch = Batch(scenario, [self.setup.seed + index for index in range(1, self.setup.replications)])
+        handles = [batch.handle(world) for world in range(len(batch.seeds))]
+        ledgers = [Ledger(handle) for handle in handles]
+        for _ in range(steps):
+            self._advance(batch, handles, ledgers)
+        return batch, handles, ledgers
+
+    @staticmethod
+    def _advance(batch: Batch, handles: list[WorldHandle], ledgers: list[Ledger]) -> list[dict]:
+        """One step of a policy's batch; each replication's ledger row."""
+        batch.step()
+        return [ledger.record(handle) for handle, ledger in zip(handles, ledgers, strict=True)]
 
     def _restart_values(self, policy: str) -> None:
         """Tracked values of every step so far, from the models' collectors (after a build or a lever change)."""
@@ -113,9 +124,11 @@ class EnsemblePair(PolicyPair):
                     self.history[policy].record(story)
                     rows = [outcome_row(story.datacollector.rows[-1], self.ledgers[policy].record(story))]
                     self._collect_ticker(policy, story)
-                    for model, ledger in zip(self.extras[policy], self.extra_ledgers[policy], strict=True):
-                        model.step()
-                        rows.append(outcome_row(model.datacollector.rows[-1], ledger.record(model)))
+                    handles = self.extras[policy]
+                    if self.batches[policy] is not None:  # None while they rerun in the background
+                        recorded = self._advance(self.batches[policy], handles, self.extra_ledgers[policy])
+                        rows += [outcome_row(handle.datacollector.rows[-1], ledger_row)
+                                 for handle, ledger_row in zip(handles, recorded, strict=True)]
                     values = np.stack(rows)
                     self.values[policy].append(values)
                     self.summaries[policy].append(self._summary(values))
@@ -130,7 +143,7 @@ class EnsemblePair(PolicyPair):
         with self.lock:
             self.generation[policy] += 1
             self.pending.add(policy)
-            self.extras[policy], self.extra_ledgers[policy] = [], []
+            self.batches[policy], self.extras[policy], self.extra_ledgers[policy] = None, [], []
             self._restart_values(policy)
             self._snapshot = self._make_snapshot()
             job = threading.Thread(target=self._rerun, args=(policy, self.scenarios[policy], self.generation[policy]),
@@ -142,26 +155,25 @@ class EnsemblePair(PolicyPair):
 
     def _rerun(self, policy: str, scenario: Scenario, generation: int) -> None:
         """Build replications 1..N-1 of a policy and run them up to its story run's step, then swap them in."""
-        models, ledgers = self._replications(scenario, 0)
+        batch, handles, ledgers = self._replications(scenario, 0)
         while True:
             with self.lock:
                 if self.generation[policy] != generation:
                     return
                 target = self.models[policy].t
-                if all(model.t >= target for model in models):
-                    self.extras[policy], self.extra_ledgers[policy] = models, ledgers
+                if batch.t >= target:
+                    self.batches[policy], self.extras[policy], self.extra_ledgers[policy] = batch, handles, ledgers
                     self._restart_values(policy)
                     self.pending.discard(policy)
                     self._snapshot = self._make_snapshot()
                     self.ready.notify_all()
                     return
-            for model, ledger in zip(models, ledgers, strict=True):   # outside the lock: the page and steps go on
-                while model.t < target and self.generation[policy] == generation:
-                    model.step()
-                    ledger.record(model)
+            while batch.t < target and self.generation[policy] == generation:   # outside the lock: the page goes on
+                self._advance(batch, handles, ledgers)
 
-    def runs(self, policy: str) -> list[MSOModel]:
-        """A policy's replications, replication i (seed + i) at index i: the story run first."""
+    def runs(self, policy: str) -> list[MSOModel | WorldHandle]:
+        """A policy's replications, replication i (seed + i) at index i: the story run first, then the batch's
+        worlds (each read as a model: t, config, datacollector.rows, msos, tables)."""
         return [self.models[policy], *self.extras[policy]]
 
     def wait_ready(self, timeout: float | None = None) -> bool:
