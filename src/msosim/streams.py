@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import kernels
+
 
 @dataclass(frozen=True)
 class World:
@@ -159,6 +161,9 @@ class Streams:
             return [int(total) for total in totals.tolist()]
         order, bounds = self.split(worlds, values.size)
         ordered = values if order is None else values[order]
+        jit = kernels.compiled()
+        if jit is not None and ordered.dtype == np.float64:  # every world's pairwise sum in one call (kernels/sums.py)
+            return jit.segment_sums(np.ascontiguousarray(ordered), np.asarray(bounds, dtype=np.int64)).tolist()
         return [ordered[a:b].sum().item() for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
 
     def thin(self, rows: np.ndarray, p: float, worlds: np.ndarray | None = None) -> np.ndarray:

@@ -5,16 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..state import MSO_COLUMNS
-from . import cooperation, demography, draws, services, staff, volunteers
+from . import cooperation, demography, draws, services, staff, sums, volunteers
 from .cooperation import federations, municipal_cooperation, update_trust
 from .demography import by_secured_means, counter_causes
 from .draws import binomial_invert, binomial_scan, poisson_invert
 from .services import deliver_services, update_burnout
 from .staff import own_funded_fte, staff_needs
+from .sums import segment_sums
 from .volunteers import join_inputs, new_totals, quit_inputs
 
 __all__ = ["binomial_invert", "binomial_scan", "by_secured_means", "counter_causes", "deliver_services", "federations", "join_inputs",
-           "municipal_cooperation", "new_totals", "own_funded_fte", "poisson_invert", "quit_inputs", "staff_needs",
+           "municipal_cooperation", "new_totals", "own_funded_fte", "poisson_invert", "quit_inputs", "segment_sums", "staff_needs",
            "update_burnout", "update_trust", "warm"]
 
 
@@ -24,5 +25,5 @@ def _zeros(column: str) -> np.ndarray:
 
 def warm() -> None:
     """Compile every kernel for the model's dtypes (or load it from numba's cache): once per process."""
-    for module in (services, draws, volunteers, cooperation, staff, demography):
+    for module in (services, draws, volunteers, cooperation, staff, demography, sums):
         module.warm(_zeros)
