@@ -6,6 +6,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..state import TIE_COLUMNS
+from .cooperation import happens
+
 
 @njit(cache=True, nogil=True)
 def counter_causes(alive, volunteers, below_core_months, insolvent_months, core, grace_steps, insolvency_steps):
@@ -53,9 +56,55 @@ def by_secured_means(alive, cause, funded, staff, reserves, yearly_cost_per_fte,
     return exposed[:n_exposed], secure[:n_secure]
 
 
+@njit(cache=True, nogil=True)
+def exhausted_rows(rows, u, burnout, rate, steps_per_year):
+    """dissolution_causes.exhausted: the candidate rows whose draw falls below the per-step chance of the yearly
+    `rate * burnout^2` (rates.happens's squarings, row by row)."""
+    out = np.empty(rows.shape[0], dtype=np.int64)
+    found = 0
+    for k in range(rows.shape[0]):
+        b = burnout[rows[k]]
+        if happens(u[k], rate * b * b, steps_per_year):
+            out[found] = rows[k]
+            found += 1
+    return out[:found]
+
+
+@njit(cache=True, nogil=True)
+def merge_partners(drawn, near, a, b, free, district, group, members):
+    """dissolution_causes.merging's choice: for each drawn MSO (ascending rows) the other end of its earliest live
+    tie (in `near`'s order) that is free, of its district and group, and has more members (equal: the lower row).
+    One pass over the ties instead of one per drawn MSO. Returns (absorbed, partner) in the drawn MSOs' order."""
+    partner_of = np.full(free.shape[0], -1, dtype=np.int64)
+    wanted = np.zeros(free.shape[0], dtype=np.bool_)
+    for k in range(drawn.shape[0]):
+        wanted[drawn[k]] = True
+    for k in range(near.shape[0]):
+        tie = near[k]
+        for side in range(2):
+            x, other = (a[tie], b[tie]) if side == 0 else (b[tie], a[tie])
+            if not wanted[x] or partner_of[x] >= 0:
+                continue
+            if free[other] and district[other] == district[x] and group[other] == group[x] and (
+                    members[other] > members[x] or (members[other] == members[x] and other < x)):
+                partner_of[x] = other
+    absorbed = np.empty(drawn.shape[0], dtype=np.int64)
+    partner = np.empty(drawn.shape[0], dtype=np.int64)
+    found = 0
+    for k in range(drawn.shape[0]):
+        if partner_of[drawn[k]] >= 0:
+            absorbed[found], partner[found] = drawn[k], partner_of[drawn[k]]
+            found += 1
+    return absorbed[:found], partner[:found]
+
+
 def warm(zeros) -> None:
     """Compile (or load) each kernel for the dtypes the model passes."""
     flags = zeros("alive")
     counter_causes(flags, zeros("volunteers"), zeros("below_core_months"), zeros("insolvent_months"), 3, 3, 3)
     by_secured_means(flags, np.zeros(1, dtype=np.int8), flags.copy(), zeros("staff_fte"), zeros("reserves"), 1.0, 1.0,
                      3.0)
+    rows = np.zeros(1, dtype=np.int64)
+    exhausted_rows(rows, np.zeros(1), zeros("burnout"), 0.1, 12)
+    ties = np.zeros(1, dtype=TIE_COLUMNS["a"])
+    merge_partners(rows, rows, ties, ties, flags, zeros("district"), zeros("group"), zeros("members"))

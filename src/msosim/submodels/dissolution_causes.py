@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import kernels
 from .rates import happens
 
 if TYPE_CHECKING:
@@ -19,9 +20,13 @@ def exhausted(model: MSOModel, rows: np.ndarray) -> np.ndarray:
     cfg = model.config
     if rows.size == 0:
         return rows
+    u = model.streams.random(rows.size, model.world_of(rows))
+    jit = kernels.compiled()
+    if jit is not None:  # the same test row by row (kernels/demography.py)
+        return jit.exhausted_rows(rows, u, model.msos.burnout, cfg.burnout_dissolution_rate, int(cfg.steps_per_year))
     burnout = model.msos.burnout[rows]
     p_year = cfg.burnout_dissolution_rate * burnout * burnout
-    return rows[happens(model.streams.random(rows.size, model.world_of(rows)), p_year, cfg.steps_per_year)]  # u < per_step(p_year)
+    return rows[happens(u, p_year, cfg.steps_per_year)]  # u < per_step(p_year)
 
 
 def merging(model: MSOModel, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -41,6 +46,12 @@ def merging(model: MSOModel, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mark[drawn] = True
     a, b = ties.a[: ties.n], ties.b[: ties.n]
     near = np.flatnonzero(ties.active[: ties.n] & (mark[a] | mark[b]))  # live ties of the drawn MSOs, in order
+    jit = kernels.compiled()
+    if jit is not None:  # the same choice in one pass over the ties (kernels/demography.py)
+        absorbed, partner = jit.merge_partners(drawn, near, a, b, free, m.district[: m.n], m.group[: m.n],
+                                               m.members[: m.n])
+        keep = ~np.isin(partner, absorbed)
+        return absorbed[keep], partner[keep]
     absorbed, partner = [], []
     for x in drawn:
         ends = near[(a[near] == x) | (b[near] == x)]
