@@ -11,37 +11,72 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
-def pairwise(a, lo, n):
-    """numpy's pairwise sum of a[lo:lo + n]."""
+@njit(cache=True, nogil=True, inline="always")
+def _block(a, lo, n):
+    """numpy's pairwise sum of at most 128 values a[lo:lo + n]."""
     if n < 8:
         res = -0.0
         for i in range(n):
             res += a[lo + i]
         return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    whole = n - n % 8
+    while i < whole:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True, nogil=True)
+def pairwise(a, lo, n):
+    """numpy's pairwise sum of a[lo:lo + n]: blocks of at most 128 values, and above that the two halves (split at
+    a multiple of 8) added, left + right, as numpy's recursion does; here with an explicit stack (numba's cache
+    does not keep recursive functions safely)."""
     if n <= 128:
-        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-        i = 8
-        whole = n - n % 8
-        while i < whole:
-            r0 += a[lo + i]
-            r1 += a[lo + i + 1]
-            r2 += a[lo + i + 2]
-            r3 += a[lo + i + 3]
-            r4 += a[lo + i + 4]
-            r5 += a[lo + i + 5]
-            r6 += a[lo + i + 6]
-            r7 += a[lo + i + 7]
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += a[lo + i]
-            i += 1
-        return res
-    half = n // 2
-    half -= half % 8
-    return pairwise(a, lo, half) + pairwise(a, lo + half, n - half)
+        return _block(a, lo, n)
+    frames_lo = np.empty(64, dtype=np.int64)
+    frames_n = np.empty(64, dtype=np.int64)
+    frames_state = np.empty(64, dtype=np.int64)
+    values = np.empty(64)
+    depth, held = 1, 0
+    frames_lo[0], frames_n[0], frames_state[0] = lo, n, 0
+    while depth:
+        top = depth - 1
+        start, count = frames_lo[top], frames_n[top]
+        if count <= 128:
+            values[held] = _block(a, start, count)
+            held += 1
+            depth -= 1
+            continue
+        half = count // 2
+        half -= half % 8
+        state = frames_state[top]
+        if state == 0:  # the left half first
+            frames_state[top] = 1
+            frames_lo[depth], frames_n[depth], frames_state[depth] = start, half, 0
+            depth += 1
+        elif state == 1:  # then the right half
+            frames_state[top] = 2
+            frames_lo[depth], frames_n[depth], frames_state[depth] = start + half, count - half, 0
+            depth += 1
+        else:  # both done: left + right
+            held -= 1
+            values[held - 1] = values[held - 1] + values[held]
+            depth -= 1
+    return values[0]
 
 
 @njit(cache=True, nogil=True)
@@ -53,6 +88,35 @@ def segment_sums(values, bounds):
     return out
 
 
+@njit(cache=True, nogil=True)
+def living_aggregates(alive, staff, initial, coop, federation, volunteers, burnout, trust):
+    """metrics.aggregates' counts and its sums over the living MSOs in one pass: the living rows, (living,
+    staffed, initial alive, cooperating, federated, volunteers), and the float sums numpy forms over the living
+    rows in their order: burnout x volunteers, staff FTE, trust (each pairwise over the gathered values)."""
+    size = alive.shape[0]
+    living = np.empty(size, dtype=np.int64)
+    weight, fte, confidence = np.empty(size), np.empty(size), np.empty(size)
+    count = staffed = first = together = federated = people = 0
+    for i in range(size):
+        if not alive[i]:
+            continue
+        living[count] = i
+        weight[count] = burnout[i] * volunteers[i]
+        fte[count] = staff[i]
+        confidence[count] = trust[i]
+        count += 1
+        staffed += staff[i] > 0
+        first += initial[i]
+        together += coop[i]
+        federated += federation[i]
+        people += volunteers[i]
+    sums = (0.0 + pairwise(weight, 0, count), 0.0 + pairwise(fte, 0, count), 0.0 + pairwise(confidence, 0, count))
+    return living[:count], (count, staffed, first, together, federated, people), sums
+
+
 def warm(zeros=None) -> None:
-    """Compile (or load) the kernel for the arrays a batch passes."""
+    """Compile (or load) the kernels for the arrays the model and a batch pass."""
     segment_sums(np.zeros(3), np.array([0, 1, 3], dtype=np.int64))
+    if zeros is not None:
+        flags, f = zeros("alive"), zeros("burnout")
+        living_aggregates(flags, f, flags, flags, flags, zeros("volunteers"), f, f)
