@@ -28,7 +28,8 @@ BACKENDS = ("auto", "numba", "numpy")
 # The submodels with a compiled path (tests/test_reference.py checks each on both backends against its reference).
 SUBMODELS = ("deliver_services", "update_burnout", "volunteers_quit_and_join", "update_trust",
              "join_and_leave_federations", "cooperate_with_municipality",
-             "adjust_staff", "dissolve", "delegate_tasks")  # the last through draws.poisson and draws.binomial
+             "adjust_staff", "dissolve", "collect_income", "pay_costs", "spend_reserves",
+             "delegate_tasks")  # the last through draws.poisson and draws.binomial
 LOAD_SECONDS: dict[str, float] = {}  # "import": numba and the kernel modules; "warm": compiling or loading each kernel;
 # "collect": one collection of the garbage that leaves
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..state import MSO_COLUMNS
-from . import cooperation, demography, draws, services, staff, sums, volunteers
+from . import cooperation, demography, draws, finances, services, staff, sums, volunteers
 from .cooperation import federations, municipal_cooperation, update_trust
 from .demography import by_secured_means, counter_causes, exhausted_rows, merge_partners
+from .finances import after_costs, book_income, own_income, pay, reserves_spent
 from .draws import binomial_invert, binomial_scan, poisson_invert
 from .services import deliver_services, update_burnout
 from .staff import own_funded_fte, staff_needs
 from .sums import living_aggregates, segment_sums
 from .volunteers import join_inputs, new_totals, quit_inputs
 
-__all__ = ["binomial_invert", "binomial_scan", "by_secured_means", "counter_causes", "exhausted_rows", "deliver_services", "federations", "join_inputs", "living_aggregates", "merge_partners",
+__all__ = ["after_costs", "binomial_invert", "book_income", "own_income", "pay", "reserves_spent", "binomial_scan", "by_secured_means", "counter_causes", "exhausted_rows", "deliver_services", "federations", "join_inputs", "living_aggregates", "merge_partners",
            "municipal_cooperation", "new_totals", "own_funded_fte", "poisson_invert", "quit_inputs", "segment_sums", "staff_needs",
            "update_burnout", "update_trust", "warm"]
 
@@ -25,5 +26,5 @@ def _zeros(column: str) -> np.ndarray:
 
 def warm() -> None:
     """Compile every kernel for the model's dtypes (or load it from numba's cache): once per process."""
-    for module in (services, draws, volunteers, cooperation, staff, demography, sums):
+    for module in (services, draws, volunteers, cooperation, staff, demography, sums, finances):
         module.warm(_zeros)

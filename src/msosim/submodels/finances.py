@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import kernels
 from .grant_returns import book_unspent
 from .held_grants import grant_payments, running_grant_costs, running_grants
 from .rates import per_step
@@ -18,6 +19,20 @@ def collect_income(model: MSOModel) -> None:
     """Fees and donations (scaled by events), running grants and this step's municipal payments."""
     m, n, fin, spy = model.msos, model.msos.n, model.config.finance, model.config.steps_per_year
     alive, factor = m.alive[:n], model.factors.income
+    jit = kernels.compiled()
+    if jit is not None:  # the same operations, row by row (kernels/finances.py)
+        fees, donations = jit.own_income(m.members[:n], m.staff_fte[:n], m.donations_base[:n], alive,
+                                         fin.fee_per_member, fin.earned_income_per_fte, float(spy), factor,
+                                         factor != 1.0)
+        project, institutional = grant_payments(model)
+        municipal, worlds = m.municipal_payment[:n], model.world_of(n)
+        for k, values in enumerate((fees, donations, project, institutional, municipal)):
+            if values is not None:  # the flows first: their sums of the sources as they are
+                model.add_flow("income", values, worlds, k)
+        jit.book_income(m.income_year, fees, donations, project, project if institutional is None else institutional,
+                        institutional is not None, municipal, m.grant_income_total, m.municipal_income_total,
+                        m.reserves)
+        return
     fees = m.members[:n] * fin.fee_per_member
     fees /= spy
     donations = m.staff_fte[:n] * fin.earned_income_per_fte
@@ -49,6 +64,16 @@ def pay_costs(model: MSOModel) -> None:
     m, n, fin, spy = model.msos, model.msos.n, model.config.finance, model.config.steps_per_year
     alive, staff_fte = m.alive[:n], m.staff_fte[:n]
     material, overhead, admin, project_material = running_grant_costs(model)
+    jit = kernels.compiled()
+    if jit is not None:  # the same operations, row by row (kernels/finances.py)
+        jit.pay(staff_fte, alive, material, overhead, m.delegated_funded_load[:n], m.reserves[:n],
+                fin.staff_cost_per_fte * model.factors.staff_cost, float(spy), fin.office_costs,
+                fin.base_costs_volunteer, fin.honorarium_per_hour)
+        book_unspent(model, running_grants(model), staff_fte)
+        jit.after_costs(project_material, fin.material_hours_share, fin.honorarium_per_hour, m.freelance_hours[:n],
+                        m.insolvent_months[:n], alive, m.reserves[:n])
+        model.admin_hours = admin
+        return
     costs = staff_fte * (fin.staff_cost_per_fte * model.factors.staff_cost)  # short-time work in the pandemic
     costs /= spy
     running = staff_fte * fin.office_costs
@@ -74,6 +99,14 @@ def spend_reserves(model: MSOModel) -> None:
     """Money above the reserves non-profit law allows goes to the association's purposes within about two years
     (§ 55 Abs. 1 Nr. 5 AO, zeitnahe Mittelverwendung; § 62 AO: operating reserve and free reserve)."""
     m, n, fin, spy = model.msos, model.msos.n, model.config.finance, model.config.steps_per_year
+    jit = kernels.compiled()
+    if jit is not None:  # the same operations, row by row (kernels/finances.py)
+        spent = jit.reserves_spent(m.staff_fte[:n], m.alive[:n], m.reserves[:n], m.income_last_year[:n].sum(axis=1),
+                                   fin.staff_cost_per_fte + fin.office_costs, fin.base_costs_volunteer,
+                                   fin.operating_reserve_months / 12.0, fin.free_reserve_share,
+                                   per_step(fin.spending_rate, spy))
+        model.add_flow("reserves_spent", spent, model.world_of(n))
+        return
     yearly_costs = m.staff_fte[:n] * (fin.staff_cost_per_fte + fin.office_costs)
     yearly_costs += fin.base_costs_volunteer
     allowed = yearly_costs * (fin.operating_reserve_months / 12.0)
