@@ -127,3 +127,13 @@ def test_a_run_shorter_than_one_step_is_refused_alike_by_run_and_compare(tmp_pat
         assert result.exit_code == 2, result.output
         assert "shorter than one step" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_validate_refuses_years_shorter_than_a_step_even_with_a_long_calm_run(tmp_path: Path) -> None:
+    """`validate --years 0.0001` (found by the option fuzz): the long calm run's years used to hide the short runs'
+    zero steps, which then failed as a run (exit 1); now one line naming the value, exit 2, nothing run."""
+    result = CliRunner().invoke(app, ["validate", "--reps", "1", "--years", "0.0001", "--scale", "district",
+                                      "--workers", "1", "--long-years", "1", "--report", str(tmp_path / "r")])
+    assert result.exit_code == 2, result.output
+    assert "years: value '0.0001': shorter than one step" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "r").exists()

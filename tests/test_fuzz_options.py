@@ -39,7 +39,7 @@ def command(name: str, work: Path) -> tuple[list[str], list[str]]:
         "run": (["run", DISTRICT, *TINY], ["--years", "--seed", "--max-memory"]),
         "compare": (["compare", DISTRICT, "--reps", "1", "--years", "0.25", "--workers", "1", "--store", store,
                      "--report", str(work / "r"), "--lang", "en"],
-                    ["--reps", "--years", "--seed", "--workers", "--max-memory"]),
+                    ["--reps", "--years", "--seed", "--workers", "--batch", "--max-memory"]),
         "validate": (["validate", "--reps", "1", "--years", "0.25", "--scale", "district", "--workers", "1",
                       "--long-years", "1", "--baseline", str(SCENARIOS / "baseline.yaml"), "--institutional",
                       str(SCENARIOS / "institutional.yaml")],

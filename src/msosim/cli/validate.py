@@ -79,6 +79,7 @@ def validate(
     if plan.long_reps and long_years < 1.0:  # the long run's checks compare whole years (its table failed below 2 steps)
         cli.fail(f"--long-years: value '{long_years:g}': shorter than a year; allowed: at least 1 year, or --long-reps 0")
     jobs = len(plan.jobs())
+    check_runs(list(plan.scenarios.values()), years, jobs, workers, None, local=False)  # --years: at least one step
     check_runs(list(plan.scenarios.values()), max(years, long_years if plan.long_reps else 0.0), jobs, workers,
                max_memory)
     workers = workers or os.cpu_count() or 1
