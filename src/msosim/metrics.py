@@ -68,39 +68,7 @@ def yearly_indicators(m: Table) -> dict:
 def aggregates(model: MSOModel) -> dict:
     """The counts and sums a monthly row is made of (a batch computes them for all its worlds at once: batch.py)."""
     m, n, d = model.msos, model.msos.n, model.districts
-    alive = m.alive[:n]
-    jit = kernels.compiled()
-    if jit is not None:  # the same counts and sums in one pass (kernels/sums.py)
-        living, counts, sums = jit.living_aggregates(alive, m.staff_fte[:n], m.initial[:n], m.coop_municipality[:n],
-                                                     m.federation[:n], m.volunteers[:n], m.burnout[:n], m.trust[:n])
-        return _aggregates(model, living, counts, sums)
-    living = alive.nonzero()[0]  # gathering by index is cheaper than by mask, and sums in the same order
-    staffed = m.staff_fte[:n] > 0
-    staffed &= alive  # counts of living MSOs by mask (exact in any order); float sums gather by index
-    volunteers = m.volunteers[living]
-    return {
-        "alive": int(living.size), "staffed": int(np.count_nonzero(staffed)), "volunteers": int(volunteers.sum()),
-        "initial_alive": int(np.count_nonzero(m.initial[:n] & alive)),
-        "burnout_weight": float((m.burnout[living] * volunteers).sum()),
-        "median_reserves": median(m.reserves[living]), "staff_fte": float(m.staff_fte[living].sum()),
-        "service": float(m.service_hours[:n].sum()), "requested": float(m.requested_hours[:n].sum()),
-        "demand": float(d.demand_hours[: d.n].sum()),
-        "coop": int(np.count_nonzero(m.coop_municipality[:n] & alive)),
-        "federation": int(np.count_nonzero(m.federation[:n] & alive)),
-        "mean_trust": float(m.trust[living].mean()) if living.size else 0.0,
-        "mean_openness": float(d.openness[: d.n].mean()),
-        "ties": int(np.count_nonzero(model.ties.active[: model.ties.n])),
-        "funders_paid": float(model.funder_paid.sum()), "grant_income": float(m.grant_income_total[:n].sum()),
-        "funders_returned": float(model.funder_returned.sum()),
-        "grant_returned": float(m.grant_returned_total[:n].sum()), "municipal_paid": float(d.paid_total[: d.n].sum()),
-        "municipal_income": float(m.municipal_income_total[:n].sum()),
-    }
-
-
-def _aggregates(model: MSOModel, living: np.ndarray, counts: tuple, sums: tuple) -> dict:
-    """`aggregates` from the compiled pass's living rows, counts and sums (the rest as the numpy code forms it)."""
-    m, n, d = model.msos, model.msos.n, model.districts
-    alive_count, staffed, initial_alive, coop, federation, volunteers = counts
+    living, (alive_count, staffed, initial_alive, coop, federation, volunteers), sums = _living(model)
     burnout_weight, staff_fte, trust = sums
     return {
         "alive": int(alive_count), "staffed": int(staffed), "volunteers": int(volunteers),
@@ -108,7 +76,7 @@ def _aggregates(model: MSOModel, living: np.ndarray, counts: tuple, sums: tuple)
         "median_reserves": median(m.reserves[living]), "staff_fte": float(staff_fte),
         "service": float(m.service_hours[:n].sum()), "requested": float(m.requested_hours[:n].sum()),
         "demand": float(d.demand_hours[: d.n].sum()), "coop": int(coop), "federation": int(federation),
-        "mean_trust": float(trust / alive_count) if alive_count else 0.0,
+        "mean_trust": float(trust / alive_count) if alive_count else 0.0,  # numpy's mean: the sum over the count
         "mean_openness": float(d.openness[: d.n].mean()),
         "ties": int(np.count_nonzero(model.ties.active[: model.ties.n])),
         "funders_paid": float(model.funder_paid.sum()), "grant_income": float(m.grant_income_total[:n].sum()),
@@ -116,6 +84,27 @@ def _aggregates(model: MSOModel, living: np.ndarray, counts: tuple, sums: tuple)
         "grant_returned": float(m.grant_returned_total[:n].sum()), "municipal_paid": float(d.paid_total[: d.n].sum()),
         "municipal_income": float(m.municipal_income_total[:n].sum()),
     }
+
+
+def _living(model: MSOModel) -> tuple[np.ndarray, tuple, tuple]:
+    """The living rows, their counts (living, staffed, initial, cooperating, federated, volunteers) and float sums
+    (burnout x volunteers, staff FTE, trust: numpy's sums over the living rows in their order), in one compiled
+    pass when the kernels are on (kernels/sums.py)."""
+    m, n = model.msos, model.msos.n
+    alive = m.alive[:n]
+    jit = kernels.compiled()
+    if jit is not None:
+        return jit.living_aggregates(alive, m.staff_fte[:n], m.initial[:n], m.coop_municipality[:n],
+                                     m.federation[:n], m.volunteers[:n], m.burnout[:n], m.trust[:n])
+    living = alive.nonzero()[0]  # gathering by index is cheaper than by mask, and sums in the same order
+    staffed = m.staff_fte[:n] > 0
+    staffed &= alive  # counts of living MSOs by mask (exact in any order); float sums gather by index
+    volunteers = m.volunteers[living]
+    counts = (living.size, np.count_nonzero(staffed), np.count_nonzero(m.initial[:n] & alive),
+              np.count_nonzero(m.coop_municipality[:n] & alive), np.count_nonzero(m.federation[:n] & alive),
+              volunteers.sum())
+    sums = ((m.burnout[living] * volunteers).sum(), m.staff_fte[living].sum(), m.trust[living].sum())
+    return living, counts, sums
 
 
 def monthly_row(model: MSOModel) -> dict:
