@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import kernels
 from .metrics import median, row_of
 from .state import EventLog, Table
+from .streams import segment_sums
 
 if TYPE_CHECKING:
     from .batch import Batch
@@ -103,14 +103,6 @@ class BatchCollector:
             rows.append(row_of(batch, values, batch.flows[world], batch.yearly[world], batch.initial_counts[world]))
 
 
-def slice_sums(values: np.ndarray, bounds: np.ndarray) -> list[float]:
-    """`values[a:b].sum().item()` for consecutive bounds a, b (the compiled segment sums when the kernels are on)."""
-    jit = kernels.compiled()
-    if jit is not None:
-        return jit.segment_sums(np.ascontiguousarray(values, dtype=np.float64), np.asarray(bounds, dtype=np.int64)).tolist()
-    return [values[a:b].sum().item() for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
-
-
 def world_aggregates(batch: Batch) -> list[dict]:
     """`metrics.aggregates` of every world at once: counts by bincount, sums over each world's own rows in their
     order (the same numbers as alone: Streams.sums), medians and means per world."""
@@ -142,18 +134,18 @@ def world_aggregates(batch: Batch) -> list[dict]:
         "median_reserves": [median(reserves[a:b]) for a, b in spans],
         "staff_fte": streams.sums(m.staff_fte[living], labels),
         "service": streams.sums(m.service_hours[:n], worlds), "requested": streams.sums(m.requested_hours[:n], worlds),
-        "demand": slice_sums(d.demand_hours[: d.n], districts),
+        "demand": segment_sums(d.demand_hours[: d.n], districts),
         "coop": per_world(worlds[m.coop_municipality[:n] & alive]),
         "federation": per_world(worlds[m.federation[:n] & alive]),
-        "mean_trust": [total / (b - a) if b > a else 0.0 for total, (a, b) in zip(slice_sums(trust, bounds), spans)],
-        "mean_openness": [total / (b - a) for total, a, b in zip(slice_sums(d.openness[: d.n], districts),
+        "mean_trust": [total / (b - a) if b > a else 0.0 for total, (a, b) in zip(segment_sums(trust, bounds), spans)],
+        "mean_openness": [total / (b - a) for total, a, b in zip(segment_sums(d.openness[: d.n], districts),
                                                                  districts[:-1].tolist(), districts[1:].tolist())],
         "ties": per_world(m.world[live_ties]),
-        "funders_paid": slice_sums(batch.funder_paid, funders),
+        "funders_paid": segment_sums(batch.funder_paid, funders),
         "grant_income": streams.sums(m.grant_income_total[:n], worlds),
-        "funders_returned": slice_sums(batch.funder_returned, funders),
+        "funders_returned": segment_sums(batch.funder_returned, funders),
         "grant_returned": streams.sums(m.grant_returned_total[:n], worlds),
-        "municipal_paid": slice_sums(d.paid_total[: d.n], districts),
+        "municipal_paid": segment_sums(d.paid_total[: d.n], districts),
         "municipal_income": streams.sums(m.municipal_income_total[:n], worlds),
     }
     return [{name: values[k] for name, values in columns.items()} for k in range(count)]

@@ -23,6 +23,15 @@ import numpy as np
 from . import kernels
 
 
+def segment_sums(values: np.ndarray, bounds: np.ndarray) -> list[float]:
+    """`values[a:b].sum().item()` for consecutive bounds a, b (every segment's pairwise sum in one compiled call
+    when the kernels are on: kernels/sums.py)."""
+    jit = kernels.compiled()
+    if jit is not None and values.dtype == np.float64:
+        return jit.segment_sums(np.ascontiguousarray(values), np.asarray(bounds, dtype=np.int64)).tolist()
+    return [values[a:b].sum().item() for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+
+
 @dataclass(frozen=True)
 class World:
     """One world of a model: its index, Generator, living MSOs, district rows (a slice: a world's districts are
@@ -160,11 +169,7 @@ class Streams:
                 np.zeros(self.count)
             return [int(total) for total in totals.tolist()]
         order, bounds = self.split(worlds, values.size)
-        ordered = values if order is None else values[order]
-        jit = kernels.compiled()
-        if jit is not None and ordered.dtype == np.float64:  # every world's pairwise sum in one call (kernels/sums.py)
-            return jit.segment_sums(np.ascontiguousarray(ordered), np.asarray(bounds, dtype=np.int64)).tolist()
-        return [ordered[a:b].sum().item() for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+        return segment_sums(values if order is None else values[order], bounds)
 
     def thin(self, rows: np.ndarray, p: float, worlds: np.ndarray | None = None) -> np.ndarray:
         """Each world picks a binomial(count, p) number of its `rows` at random, without replacement:
