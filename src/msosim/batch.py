@@ -31,7 +31,7 @@ from .metrics import new_flow, yearly_indicators
 from .submodels.events import factors_at
 from .model import (MSOModel, build_tables, district_frame, funder_frame, grant_frame, mso_frame,
                     resolve_scenario)
-from .scenario import Scenario
+from .scenario import OWN_KEYS, Scenario
 from .state import MATRIX_COLUMNS, MSO_COLUMNS, EventLog, Table
 from .streams import Streams, World
 
@@ -72,8 +72,7 @@ def one_per_world(scenario, count: int, overrides: dict) -> list[Scenario]:
     for k, other in enumerate(scenarios[1:], start=1):
         if other is not scenarios[0] and other.world_hash() != shared:
             first, mine = scenarios[0].model_dump(mode="json"), other.model_dump(mode="json")
-            keys = sorted(key for key in first if key not in ("policy", "name", "description", "description_de")
-                          and first[key] != mine.get(key))
+            keys = sorted(key for key in first if key not in (*OWN_KEYS, "policy") and first[key] != mine.get(key))
             raise ValueError(f"world {k} ('{other.name}') differs from world 0 ('{scenarios[0].name}') in {keys}: "
                              "a batch's worlds may differ in their policy levers only")
     return scenarios

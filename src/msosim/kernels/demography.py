@@ -71,19 +71,17 @@ def exhausted_rows(rows, u, burnout, rate, steps_per_year):
 
 
 @njit(cache=True, nogil=True)
-def merge_partners(drawn, near, a, b, free, district, group, members):
-    """dissolution_causes.merging's choice: for each drawn MSO (ascending rows) the other end of its earliest live
-    tie (in `near`'s order) that is free, of its district and group, and has more members (equal: the lower row).
-    One pass over the ties instead of one per drawn MSO. Returns (absorbed, partner) in the drawn MSOs' order."""
+def merge_partners(drawn, mark, near, a, b, free, district, group, members):
+    """dissolution_causes.merging's choice: for each drawn MSO (ascending rows; `mark` flags them) the other end of
+    its earliest live tie (in `near`'s order) that is free, of its district and group, and has more members (equal:
+    the lower row). One pass over the ties instead of one per drawn MSO. Returns (absorbed, partner) in the drawn
+    MSOs' order."""
     partner_of = np.full(free.shape[0], -1, dtype=np.int64)
-    wanted = np.zeros(free.shape[0], dtype=np.bool_)
-    for k in range(drawn.shape[0]):
-        wanted[drawn[k]] = True
     for k in range(near.shape[0]):
         tie = near[k]
         for side in range(2):
             x, other = (a[tie], b[tie]) if side == 0 else (b[tie], a[tie])
-            if not wanted[x] or partner_of[x] >= 0:
+            if not mark[x] or partner_of[x] >= 0:
                 continue
             if free[other] and district[other] == district[x] and group[other] == group[x] and (
                     members[other] > members[x] or (members[other] == members[x] and other < x)):
@@ -107,4 +105,4 @@ def warm(zeros) -> None:
     rows = np.zeros(1, dtype=np.int64)
     exhausted_rows(rows, np.zeros(1), zeros("burnout"), 0.1, 12)
     ties = np.zeros(1, dtype=TIE_COLUMNS["a"])
-    merge_partners(rows, rows, ties, ties, flags, zeros("district"), zeros("group"), zeros("members"))
+    merge_partners(rows, flags, rows, ties, ties, flags, zeros("district"), zeros("group"), zeros("members"))

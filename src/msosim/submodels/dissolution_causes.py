@@ -48,7 +48,7 @@ def merging(model: MSOModel, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     near = np.flatnonzero(ties.active[: ties.n] & (mark[a] | mark[b]))  # live ties of the drawn MSOs, in order
     jit = kernels.compiled()
     if jit is not None:  # the same choice in one pass over the ties (kernels/demography.py)
-        absorbed, partner = jit.merge_partners(drawn, near, a, b, free, m.district[: m.n], m.group[: m.n],
+        absorbed, partner = jit.merge_partners(drawn, mark, near, a, b, free, m.district[: m.n], m.group[: m.n],
                                                m.members[: m.n])
         keep = ~np.isin(partner, absorbed)
         return absorbed[keep], partner[keep]
