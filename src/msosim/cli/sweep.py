@@ -23,7 +23,7 @@ def sweep(
     scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786")] = None,
     store: Annotated[Path | None, typer.Option(help="DuckDB results store (default: the experiment's store:, else results/<name>.duckdb)")] = None,
     chunk: Annotated[int | None, typer.Option(callback=bounded(OPTIONS, "chunk"), help="runs per task sent to a worker, whole batches (default: about 16 tasks per worker, at most 16 runs)")] = None,
-    batch: Annotated[int | None, typer.Option(callback=bounded(OPTIONS, "batch"), help="replications of a point run together in one set of arrays, the same results (default: from the population size and the workers, at most --chunk; 1: one by one)")] = None,
+    batch: Annotated[int | None, typer.Option(callback=bounded(OPTIONS, "batch"), help="runs of points that differ only in policy levers (replications included) run together in one set of arrays, the same results (default: from the population size and the workers, at most --chunk; 1: one by one)")] = None,
     n: Annotated[int | None, typer.Option("--n", callback=bounded(EXPERIMENT, "n"), help="sample size, replacing the file's n: (a new sweep)")] = None,
     reps: Annotated[int | None, typer.Option(callback=bounded(EXPERIMENT, "replications"), help="replications per point, replacing the file's replications:")] = None,
     years: Annotated[float | None, typer.Option(callback=bounded(EXPERIMENT, "years"), help="years per run, replacing the file's years:")] = None,

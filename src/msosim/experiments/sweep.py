@@ -2,8 +2,9 @@
 
 Compare, sweep and calibrate pass their run function down (`run=`); runs travel in chunks of a few
 runs; the parent stores each returned chunk in one transaction, so a sweep killed at any point
-resumes by running it again. A sweep's msosim runs travel as whole batches of one point's replications
-(batching.py: run together in one set of arrays, the same results as one by one). Samplers are in
+resumes by running it again. A sweep's msosim runs travel as whole batches of runs whose points differ only in
+policy levers, replications included (batching.py: run together in one set of arrays, the same results as one by
+one). Samplers are in
 `samplers/`, executors in `executors.py`.
 """
 
@@ -65,7 +66,7 @@ def run_design(store: Store, design: Design, execute, *, size: int | None = None
 
     `run` is the worker's run function (default: the one for the experiment's model, `executors.run_function`);
     `keep_tables` keeps each msosim run's events, grants and msos tables (kept_tables.py). msosim runs (without
-    `run`) go `batch` replications of a point at a time in one set of arrays (`batched_chunks`; None: from the
+    `run`) go `batch` at a time in one set of arrays, runs of points that differ only in policy levers together (`batched_chunks`; None: from the
     population size; 1: one by one), with the same results; a failed run is named after the runs before it
     are stored."""
     if batch is not None and batch < 1:
@@ -113,7 +114,7 @@ def run_sweep(path_or_experiment: str | Path | Experiment, *, workers: int | Non
     cluster, otherwise on a local process pool of `workers` (default: all cores). Runs already in
     the store (default: the experiment's `store:`) are not run again. `n`, `replications` and `years`
     replace the experiment's; `keep_tables` keeps each run's events, grants and msos tables. msosim runs go
-    `batch` replications of a point at a time in one set of arrays, the same results (None: from the
+    `batch` at a time in one set of arrays (points that differ only in policy levers together), the same results (None: from the
     population size; 1: one by one).
     """
     design = plan(path_or_experiment, n=n, replications=replications, years=years)

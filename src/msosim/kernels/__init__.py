@@ -30,8 +30,8 @@ SUBMODELS = ("deliver_services", "update_burnout", "volunteers_quit_and_join", "
              "join_and_leave_federations", "cooperate_with_municipality",
              "adjust_staff", "dissolve", "collect_income", "pay_costs", "spend_reserves",
              "delegate_tasks")  # the last through draws.poisson and draws.binomial
-LOAD_SECONDS: dict[str, float] = {}  # "import": numba and the kernel modules; "warm": compiling or loading each kernel;
-# "collect": one collection of the garbage that leaves
+# "import": numba and the kernel modules; "warm": compiling or loading each kernel; "collect": one garbage collection
+LOAD_SECONDS: dict[str, float] = {}
 
 _chosen: str | None = None  # the backend in force: "numba" or "numpy"; None until first asked
 _module: ModuleType | None = None
