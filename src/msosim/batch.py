@@ -247,8 +247,7 @@ class Batch(MSOModel):
         return WorldHandle(self, world)
 
     def _yearly_indicators(self):
-        world = self.msos.world[: self.msos.n]
-        return [yearly_indicators(RowsView(self.msos, np.flatnonzero(world == k))) for k in range(self.streams.count)]
+        return [yearly_indicators(RowsView(self.msos, self.world_rows(k))) for k in range(self.streams.count)]
 
     # --- each world's tables, as alone ------------------------------------------------------------------------
 
@@ -285,7 +284,7 @@ class Batch(MSOModel):
         return EventLog.frame_of(data, start + data["step"] / spy, names)
 
     def _world_msos(self, world: int) -> pd.DataFrame:
-        end = self.msos.columns(np.flatnonzero(self.msos.world[: self.msos.n] == world))
+        end = self.msos.columns(self.world_rows(world))
         for name in WORLD_COLUMNS:
             del end[name]
         end["district"] = end["district"] - self.district_slices[world].start
