@@ -95,6 +95,27 @@ def test_backend_from_the_environment():
     assert bad.returncode != 0 and "MSOSIM_KERNELS='fortran': allowed are auto, numba, numpy" in bad.stderr
 
 
+def test_a_bad_backend_is_one_line_on_the_command_line():
+    """MSOSIM_KERNELS naming no backend: `msosim` says so in one line and exits 2 before any command runs."""
+    done = run_python("import sys; from msosim.cli import main; sys.argv = ['msosim', 'run', 'scenarios/district.yaml', "
+                      "'--years', '0.1']; main()", "fortran")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines() == ["error: MSOSIM_KERNELS='fortran': allowed are auto, numba, numpy"]
+
+
+def test_numba_asked_for_but_missing_names_the_extra(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "numba" else real(name, *a))
+    monkeypatch.setenv("MSOSIM_KERNELS", "numba")
+    monkeypatch.setattr(kernels, "_chosen", None)
+    with pytest.raises(kernels.KernelsError, match=r"numba is not installed; allowed: auto or numpy.*\[kernels\]"):
+        kernels.backend()
+    monkeypatch.setenv("MSOSIM_KERNELS", "auto")
+    assert kernels.backend() == "numpy"
+
+
 def test_load_is_timed_once_per_process():
     need_numba()
     code = ("from msosim import kernels; a = kernels.compiled(); b = kernels.compiled(); "

@@ -51,9 +51,10 @@ class ResourceError(ValueError):
 
 def user_errors() -> tuple[type[Exception], ...]:
     """The errors that mean bad input (one line, exit 2); ScenarioError is imported only when one is raised."""
+    from ..kernels import KernelsError
     from ..scenario import ScenarioError
 
-    return (LoadError, OutputError, ResourceError, ScenarioError)
+    return (LoadError, OutputError, ResourceError, ScenarioError, KernelsError)
 
 
 # A path the machine cannot use (named on the command line and reached before msosim's own checks): one line, exit 2.
@@ -74,6 +75,9 @@ class OneLineGroup(TyperGroup):
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
+            from .. import kernels
+
+            kernels.backend()  # MSOSIM_KERNELS checked before any command starts (or a worker it spawns fails on it)
             result = super().main(*args, standalone_mode=False, **kwargs)
         except typer.TyperException as exc:
             say_error(option_message(exc))

@@ -33,6 +33,12 @@ SUBMODELS = ("deliver_services", "update_burnout", "volunteers_quit_and_join", "
 # "import": numba and the kernel modules; "warm": compiling or loading each kernel; "collect": one garbage collection
 LOAD_SECONDS: dict[str, float] = {}
 
+
+
+class KernelsError(ValueError):
+    """MSOSIM_KERNELS names no backend, or numba, which is not installed (the command line: one line, exit 2)."""
+
+
 _chosen: str | None = None  # the backend in force: "numba" or "numpy"; None until first asked
 _module: ModuleType | None = None
 
@@ -43,9 +49,13 @@ def backend() -> str:
     if _chosen is None:
         wanted = os.environ.get("MSOSIM_KERNELS", "numpy").strip().lower() or "numpy"
         if wanted not in BACKENDS:
-            raise ValueError(f"MSOSIM_KERNELS={wanted!r}: allowed are {', '.join(BACKENDS)}")
-        if wanted == "auto":  # found, not imported: the import is paid (and timed) in compiled()
-            wanted = "numba" if importlib.util.find_spec("numba") is not None else "numpy"
+            raise KernelsError(f"MSOSIM_KERNELS={wanted!r}: allowed are {', '.join(BACKENDS)}")
+        found = wanted != "numpy" and importlib.util.find_spec("numba") is not None  # found, not imported: the
+        if wanted == "numba" and not found:                                        # import is paid in compiled()
+            raise KernelsError("MSOSIM_KERNELS='numba': numba is not installed; allowed: auto or numpy, or install "
+                               "it with pip install -e '.[kernels]'")
+        if wanted == "auto":
+            wanted = "numba" if found else "numpy"
         _chosen = wanted
     return _chosen
 
