@@ -61,7 +61,7 @@ def test_same_seed_same_initial_state_in_another_process(tmp_path) -> None:
 def test_the_cache_is_used_and_rebuilt_only_when_the_world_changes(monkeypatch, cache_dir) -> None:
     calls = _counting(monkeypatch)
     first = _start(1)
-    assert len(calls) == 1 and len(list(cache_dir.rglob("*.npz"))) == 1
+    assert len(calls) == 1 and len(list(cache_dir.rglob("spinup-*.arrays"))) == 1
     again = _start(1)
     assert len(calls) == 1  # read from the cache
     pd.testing.assert_frame_equal(first["msos"], again["msos"], check_exact=True)
@@ -77,7 +77,7 @@ def test_the_cache_is_used_and_rebuilt_only_when_the_world_changes(monkeypatch, 
 def test_a_corrupt_cache_file_is_rebuilt(monkeypatch, cache_dir) -> None:
     calls = _counting(monkeypatch)
     first = _start(1)
-    (path,) = list(cache_dir.rglob("*.npz"))
+    (path,) = list(cache_dir.rglob("spinup-*.arrays"))
     path.write_bytes(b"not a spin-up")
     again = _start(1)
     assert len(calls) == 2
@@ -154,3 +154,20 @@ def test_a_spin_up_without_survivors_is_refused_in_one_line() -> None:
     with pytest.raises(ValueError, match="no MSO survived") as error:
         extract_state(model)
     assert "\n" not in str(error.value)
+
+
+def test_the_cache_file_keeps_every_array_exactly(tmp_path) -> None:
+    state = {"a": np.arange(5, dtype=np.int8), "b": np.array([1.5, -0.0, np.nan, np.inf]), "c": np.array(7),
+             "d": np.ones((3, 4), dtype=bool), "e": np.zeros(0, dtype=np.int32), "f": np.arange(6.0).reshape(2, 3).T}
+    path = tmp_path / "spinup-x.arrays"
+    spinup.write_cached(path, state)
+    back = spinup.read_cached(path)
+    assert list(back) == list(state)
+    for name, value in state.items():
+        assert back[name].dtype == value.dtype and back[name].shape == value.shape
+        assert back[name].tobytes() == np.asarray(value, order="C").tobytes()
+        back[name][...] = 0  # writable: the model installs and changes them
+    data = path.read_bytes()
+    for broken in (data[: len(data) - 3], data.replace(b'"format": 2', b'"format": 1'), data[:10], b""):
+        path.write_bytes(broken)
+        assert spinup.read_cached(path) is None  # truncated, another format, foreign: rebuilt
