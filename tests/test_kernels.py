@@ -95,6 +95,28 @@ def test_backend_from_the_environment():
     assert bad.returncode != 0 and "MSOSIM_KERNELS='fortran': allowed are auto, numba, numpy" in bad.stderr
 
 
+def test_workers_of_many_runs_prefer_the_kernels():
+    """A sweep's or comparison's pool workers (and Dask tasks) run on the kernels where numba is installed, the
+    parent process and single runs stay on numpy; MSOSIM_KERNELS decides everywhere when set."""
+    code = ("from msosim import kernels; from msosim.experiments.batch import execute; "
+            "from tests.test_kernels import worker_backend; seen = []; "
+            "execute([1, 2], 2, seen.append, worker=worker_backend); print(kernels.backend(), *sorted(seen))")
+    preferred = "numba" if _has_numba() else "numpy"
+    assert run_python(code, None).stdout.split() == ["numpy", preferred, preferred]
+    assert run_python(code, "numpy").stdout.split() == ["numpy"] * 3
+    done = run_python("from msosim import kernels; from msosim.experiments.executors import run_chunk_on_worker; "
+                      "kernels.prefer_compiled(); print(kernels.backend())", None)
+    assert done.stdout.split() == [preferred]
+    kept = run_python("from msosim import kernels; kernels.backend(); kernels.prefer_compiled(); "
+                      "print(kernels.backend())", None)
+    assert kept.stdout.split() == ["numpy"]  # a process that chose already keeps its choice
+
+
+def worker_backend(_job) -> str:
+    """The backend a pool worker runs on (a job for `execute`)."""
+    return kernels.backend()
+
+
 def test_a_bad_backend_is_one_line_on_the_command_line():
     """MSOSIM_KERNELS naming no backend: `msosim` says so in one line and exits 2 before any command runs."""
     done = run_python("import sys; from msosim.cli import main; sys.argv = ['msosim', 'run', 'scenarios/district.yaml', "

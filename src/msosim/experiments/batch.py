@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import kernels
 from ..api import run_outcomes
 from ..model import MSOModel
 from ..scenario import Scenario, ScenarioError, load_scenario
@@ -137,8 +138,10 @@ def run_one(spec: RunSpec, keep_tables: bool = False) -> RunResult:
 
 
 def _worker_init(parent_pid: int) -> None:
-    """In each worker: leave Ctrl-C to the parent, and exit if the parent dies (even by SIGKILL)."""
+    """In each worker: leave Ctrl-C to the parent, exit if the parent dies (even by SIGKILL), and run on the
+    compiled kernels where numba is installed (kernels.prefer_compiled: a worker runs many models)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    kernels.prefer_compiled()
 
     def watch() -> None:
         while os.getppid() == parent_pid:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import kernels
 from .batch import RunFailed, RunResult, RunSpec, execute, run_one
 from .batching import Together
 
@@ -62,6 +63,13 @@ class ExecutorError(RuntimeError):
     """An executor that cannot start (no scheduler at the address, ...)."""
 
 
+def run_chunk_on_worker(run: RunFunction, specs: list[RunSpec]) -> list[RunResult]:
+    """`run_chunk` as a Dask task: a Dask worker runs many models, so on the kernels where numba is installed
+    (kernels.prefer_compiled; the pool's workers choose so in their initializer)."""
+    kernels.prefer_compiled()
+    return run_chunk(run, specs)
+
+
 def run_chunk_job(chunk: Chunk) -> list[RunResult]:
     """`run_chunk` as a one-argument job for `batch.execute`."""
     return run_chunk(*chunk)
@@ -100,7 +108,7 @@ class DaskCluster:
         def top_up() -> None:
             room = 2 * self.parallelism + 2 - len(outstanding)
             for chunk in itertools.islice(queue, max(0, room)):
-                future = self.client.submit(run_chunk, *chunk, pure=False)
+                future = self.client.submit(run_chunk_on_worker, *chunk, pure=False)
                 outstanding.add(future)
                 flow.add(future)
 
