@@ -10,9 +10,11 @@ take their results as arrays.
 The backend comes from the environment variable MSOSIM_KERNELS: `numpy` (the default), `numba`, or `auto` (numba
 when it can be imported; `pip install -e '.[kernels]'` installs it). numba is imported, and every kernel compiled
 (or loaded from numba's cache next to the source), the first time a model asks for them: once per process, timed
-in `LOAD_SECONDS` (benchmarks/engine_targets.py reports it). numpy is the default because that load (about 0.7 s
-on the 2 shared cores, 2026-12-06) still costs more than the kernels save in a national decade (about 0.05-0.09
-s): they are the first part of issue 20's compiled step (docs/engine.md section 8), not yet a speed-up of one run.
+in `LOAD_SECONDS` (benchmarks/engine_targets.py reports it). numpy is the default of a process that runs one
+model, because that load (about 0.7 s on the 2 shared cores, 2026-12-06) costs more than the kernels save in a
+national decade (about 0.05-0.09 s); the workers of sweeps and comparisons, which run many, take the kernels
+when numba is installed (`prefer_compiled`). They are the first part of issue 20's compiled step (docs/engine.md
+section 8).
 """
 
 from __future__ import annotations
