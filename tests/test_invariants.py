@@ -91,3 +91,22 @@ def test_invariants_hold_every_step(data: dict, seed: int) -> None:
     table = model.datacollector.get_model_vars_dataframe()
     assert (table.select_dtypes("number").fillna(0) >= 0).all().all()
     assert len(model.agents_by_type[type(model.mso_by_row[0])]) == int(model.msos.alive[: model.msos.n].sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["append", "compact"]), st.integers(1, 40), st.booleans()), max_size=25))
+def test_appended_rows_hold_zeros_where_no_value_is_given(operations) -> None:
+    """`Table.append` leaves the columns it is not given at zero, also on rows that compact() freed (it skips
+    the zero-filling only on rows never written since the arrays were made)."""
+    from msosim.state import Table
+
+    table = Table({"x": "float64", "k": "int32", "flag": "bool"}, 16)
+    rng = np.random.default_rng(0)
+    for operation, count, keep_most in operations:
+        if operation == "compact" and table.n:
+            table.compact(rng.random(table.n) < (0.8 if keep_most else 0.2))
+            continue
+        rows = table.append(count, x=rng.random(count) + 1.0)
+        assert (table.k[rows] == 0).all() and not table.flag[rows].any() and (table.x[rows] >= 1.0).all()
+        table.k[rows] = rng.integers(1, 9, count)  # written: a later compact() frees rows holding values
+        table.flag[rows] = True

@@ -47,6 +47,7 @@ class Table:
         self._matrices = dict(matrices or {})
         self.n = 0
         self.appended = 0  # rows ever appended (an `id` column, if any, counts them)
+        self._used = 0  # rows from here on have never been written since the arrays were made: they hold zeros
         self._retired: list[dict[str, np.ndarray]] = []
         self.capacity = max(int(capacity), 16)
         for name, dtype in self._columns.items():
@@ -66,6 +67,7 @@ class Table:
             new[: self.n] = old[: self.n]
             setattr(self, name, new)
         self.capacity = new_capacity
+        self._used = self.n
 
     def append(self, count: int, **values) -> np.ndarray:
         """Append `count` rows with the given column values; returns their row indices."""
@@ -73,17 +75,21 @@ class Table:
         rows = slice(self.n, self.n + count)
         for name, value in values.items():
             getattr(self, name)[rows] = value
-        for name in self._columns.keys() - values.keys():  # rows freed by compact() may hold old values
-            getattr(self, name)[rows] = 0
+        used = max(self._used, self.n)  # (n may have been set directly after writing rows: batch_state.stack)
+        if rows.start < used:  # rows freed by compact() may hold old values; rows never written hold zeros
+            for name in self._columns.keys() - values.keys():
+                getattr(self, name)[rows] = 0
         if "id" in self._columns and "id" not in values:
             self.id[rows] = np.arange(self.appended, self.appended + count)
         self.n += count
+        self._used = max(used, self.n)
         self.appended += count
         return np.arange(rows.start, rows.stop)
 
     def compact(self, keep: np.ndarray) -> None:
         """Keep only the rows where `keep` (length n) is true, in their order."""
         rows = np.flatnonzero(keep)
+        self._used = max(self._used, self.n)
         for name in (*self._columns, *self._matrices):
             column = getattr(self, name)
             column[: rows.size] = column[rows]
