@@ -6,6 +6,7 @@
     python benchmarks/engine_probe.py segments                # per-world Generators: cost of drawing each world's segment
     python benchmarks/engine_probe.py sums                    # per-world float sums in one call: equal to each world's own?
     python benchmarks/engine_probe.py numba                   # whether numba's Generator gives numpy's numbers (if installed)
+    python benchmarks/engine_probe.py floor                   # what must stay in numpy: draws, exp/log, per step
 
 Nothing here is imported by msosim; the model runs unchanged (the rng probe wraps `model.rng` in a recorder that
 hands every call on to the same Generator, so the run and its draws are the model's own).
@@ -77,6 +78,82 @@ def rng_calls(scenario: Path, years: float) -> None:
     for (caller, method), sizes in sorted(by_site.items(), key=lambda kv: -len(kv[1])):
         print(f"{caller:38s} {method:12s} {len(sizes) / steps:10.2f} {statistics.median(sizes):9.0f} {max(sizes):8d} "
               f"{sum(sizes) / steps:12,.0f}")
+
+
+class TimingGenerator:
+    """Hands every call on to `rng` and adds up the wall time spent inside it, per method."""
+
+    def __init__(self, rng: np.random.Generator, seconds: dict, calls: dict) -> None:
+        self._rng, self._seconds, self._calls = rng, seconds, calls
+
+    def __getattr__(self, name):
+        target = getattr(self._rng, name)
+        if not callable(target):
+            return target
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return target(*args, **kwargs)
+            finally:
+                self._seconds[f"draw: {name}"] += time.perf_counter() - started
+                self._calls[f"draw: {name}"] += 1
+
+        return timed
+
+
+TRANSCENDENTAL = ("exp", "log", "log1p", "expm1", "power", "sqrt")
+
+
+def floor(scenario: Path, years: float, repeats: int) -> None:
+    """What the identity rule keeps in numpy (docs/engine.md section 5), timed inside a decade on the kernels where
+    numba is installed: every call on the worlds' Generators, and every call of np.exp, np.log, np.log1p, np.expm1,
+    np.power and np.sqrt by name (a power written `a ** b` on arrays is not caught: the figure is a lower bound).
+    Against the steps' wall time and issue 20's target 1 (0.25 s, and a third of Mesa's empty loop)."""
+    from msosim import kernels
+    from msosim.model import MSOModel
+
+    kernels.compiled()
+    MSOModel(scenario, seed=1).run(1.0)  # warm
+    seconds: dict[str, float] = collections.defaultdict(float)
+    calls: dict[str, int] = collections.defaultdict(int)
+    originals = {name: getattr(np, name) for name in TRANSCENDENTAL}
+
+    def timed(name, function):
+        def call(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                seconds[f"numpy: {name}"] += time.perf_counter() - started
+                calls[f"numpy: {name}"] += 1
+        return call
+
+    walls = []
+    for _ in range(repeats):
+        seconds.clear()
+        calls.clear()
+        model = MSOModel(scenario, seed=1)
+        model.streams.rngs[:] = [TimingGenerator(rng, seconds, calls) for rng in model.streams.rngs]
+        for name, function in originals.items():
+            setattr(np, name, timed(name, function))
+        try:
+            started = time.perf_counter()
+            model.run(years)
+            walls.append(time.perf_counter() - started)
+        finally:
+            for name, function in originals.items():
+                setattr(np, name, function)
+        kept = dict(seconds), dict(calls)
+    seconds, calls = kept  # the last repeat's parts
+    steps = int(round(years * model.config.steps_per_year))
+    wall = statistics.median(walls)
+    total = sum(seconds.values())
+    print(f"{scenario.name}, {years:g} years ({steps} steps) on {kernels.backend()}: steps {wall:.3f} s wall "
+          f"(median of {repeats}); inside numpy's draws and transcendental functions {total:.3f} s "
+          f"({total / wall:.0%}), {total / steps * 1000:.2f} ms a step")
+    for name in sorted(seconds, key=lambda k: -seconds[k]):
+        print(f"  {name:24s} {seconds[name]:7.3f} s  {calls[name] / steps:7.1f} calls a step")
 
 
 def phases(worlds: int) -> None:
@@ -267,15 +344,18 @@ def arithmetic_identity(numba) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("rng", "phases", "segments", "sums", "numba"))
+    parser.add_argument("what", choices=("rng", "phases", "segments", "sums", "numba", "floor"))
     parser.add_argument("--scenario", type=Path, default=BASELINE)
     parser.add_argument("--years", type=float, default=10.0)
     parser.add_argument("--worlds", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     if args.what == "rng":
         rng_calls(args.scenario, args.years)
     elif args.what == "phases":
         phases(args.worlds)
+    elif args.what == "floor":
+        floor(args.scenario, args.years, args.repeats)
     elif args.what == "sums":
         sums(args.worlds)
     elif args.what == "segments":
