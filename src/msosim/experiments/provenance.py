@@ -13,9 +13,10 @@ if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
-# The distributions whose code computes, samples, schedules, analyses or stores a result.
+# The distributions whose code computes, samples, schedules, analyses or stores a result (numba: the compiled
+# kernels, which sweep and compare workers run on where it is installed; the same results on either backend).
 LIBRARIES = ("msosim", "numpy", "pandas", "scipy", "mesa", "SALib", "ema_workbench", "dask", "distributed",
-             "duckdb", "pyarrow")
+             "duckdb", "pyarrow", "numba")
 WIDE_VIEW = "outcomes_wide"
 
 
