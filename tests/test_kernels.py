@@ -96,20 +96,39 @@ def test_backend_from_the_environment():
 
 
 def test_workers_of_many_runs_prefer_the_kernels():
-    """A sweep's or comparison's pool workers (and Dask tasks) run on the kernels where numba is installed, the
-    parent process and single runs stay on numpy; MSOSIM_KERNELS decides everywhere when set."""
+    """A pool whose workers run many MSO-years (batching.kernels_pay) runs them on the kernels where numba is
+    installed, and a Dask task told so too; the parent process and a small pool stay on numpy; MSOSIM_KERNELS
+    decides everywhere when set."""
     code = ("from msosim import kernels; from msosim.experiments.batch import execute; "
             "from tests.test_kernels import worker_backend; seen = []; "
-            "execute([1, 2], 2, seen.append, worker=worker_backend); print(kernels.backend(), *sorted(seen))")
+            "execute([1, 2], 2, seen.append, worker=worker_backend, compiled={}); print(kernels.backend(), *sorted(seen))")
     preferred = "numba" if _has_numba() else "numpy"
-    assert run_python(code, None).stdout.split() == ["numpy", preferred, preferred]
-    assert run_python(code, "numpy").stdout.split() == ["numpy"] * 3
+    assert run_python(code.format(True), None).stdout.split() == ["numpy", preferred, preferred]
+    assert run_python(code.format(False), None).stdout.split() == ["numpy"] * 3
+    assert run_python(code.format(True), "numpy").stdout.split() == ["numpy"] * 3
     done = run_python("from msosim import kernels; from msosim.experiments.executors import run_chunk_on_worker; "
-                      "kernels.prefer_compiled(); print(kernels.backend())", None)
-    assert done.stdout.split() == [preferred]
+                      "run_chunk_on_worker(True, None, []); print(kernels.backend())", None)
+    assert done.stdout.split() == [preferred], done.stderr
     kept = run_python("from msosim import kernels; kernels.backend(); kernels.prefer_compiled(); "
                       "print(kernels.backend())", None)
     assert kept.stdout.split() == ["numpy"]  # a process that chose already keeps its choice
+
+
+def test_the_kernels_pay_for_many_large_runs_per_worker():
+    from msosim.experiments.batch import RunSpec
+    from msosim.experiments.batching import kernels_pay
+    from msosim.scenario import load_scenario
+    from tests.conftest import SCENARIOS
+
+    def specs(name: str, runs: int, years: float) -> list:
+        s = load_scenario(SCENARIOS / f"{name}.yaml")
+        return [RunSpec(s.model_dump_json(), s.content_hash(), s.name, seed, years) for seed in range(runs)]
+
+    assert kernels_pay(specs("baseline", 30, 15.0), workers=2)        # make demo's share: 30 x 1.5 national decades
+    assert not kernels_pay(specs("baseline", 4, 10.0), workers=2)     # 2 national decades per worker
+    assert not kernels_pay(specs("district", 40, 10.0), workers=2)    # a small district sweep
+    broken = RunSpec("{}", "x", "x", 1, 1.0)
+    assert not kernels_pay([broken], workers=1)                       # no msosim scenario (a SALib test function)
 
 
 def worker_backend(_job) -> str:

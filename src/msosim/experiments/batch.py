@@ -137,11 +137,13 @@ def run_one(spec: RunSpec, keep_tables: bool = False) -> RunResult:
     return run_result(spec, scenario, tables, time.perf_counter() - started, keep_tables)
 
 
-def _worker_init(parent_pid: int) -> None:
-    """In each worker: leave Ctrl-C to the parent, exit if the parent dies (even by SIGKILL), and run on the
-    compiled kernels where numba is installed (kernels.prefer_compiled: a worker runs many models)."""
+def _worker_init(parent_pid: int, compiled: bool = False) -> None:
+    """In each worker: leave Ctrl-C to the parent, exit if the parent dies (even by SIGKILL), and with `compiled`
+    run on the compiled kernels where numba is installed (kernels.prefer_compiled: the worker's share of the runs
+    is large enough for their load to pay, batching.kernels_pay)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    kernels.prefer_compiled()
+    if compiled:
+        kernels.prefer_compiled()
 
     def watch() -> None:
         while os.getppid() == parent_pid:
@@ -162,9 +164,10 @@ def _stop_pool(executor: ProcessPoolExecutor) -> None:
 
 
 def execute(jobs: list, workers: int, on_result: Callable, worker: Callable = None,
-            spec_of: Callable[[object], RunSpec] | None = None) -> None:
+            spec_of: Callable[[object], RunSpec] | None = None, compiled: bool = False) -> None:
     """Run `worker(job)` for each job (default: `run_one` on RunSpecs) in this process if workers == 1,
-    else in a spawn-started pool; hand each result over as it finishes. `spec_of(job)` names a failed job."""
+    else in a spawn-started pool (`compiled`: its workers on the compiled kernels where numba is installed);
+    hand each result over as it finishes. `spec_of(job)` names a failed job."""
     worker = run_one if worker is None else worker
     spec_of = (lambda job: job) if spec_of is None else spec_of
     if workers <= 1 or len(jobs) <= 1:
@@ -173,7 +176,7 @@ def execute(jobs: list, workers: int, on_result: Callable, worker: Callable = No
         return
     context = multiprocessing.get_context("spawn")
     executor = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
-                                   initializer=_worker_init, initargs=(os.getpid(),))
+                                   initializer=_worker_init, initargs=(os.getpid(), compiled))
     try:
         pending: dict[Future, object] = {executor.submit(worker, job): job for job in jobs}
         while pending:
@@ -273,7 +276,7 @@ def run_comparison(store: Store, scenarios: list[Scenario], paths: list[str | Pa
             if on_stored is not None:
                 on_stored(result)
 
-    from .batching import batch_jobs, run_many
+    from .batching import batch_jobs, kernels_pay, run_many
 
     def keep_all(results: list) -> None:
         for result in results:
@@ -284,7 +287,7 @@ def run_comparison(store: Store, scenarios: list[Scenario], paths: list[str | Pa
 
     jobs = batch_jobs(todo, batch, workers)
     execute(jobs, workers, keep_all, worker=functools.partial(run_many, keep_tables=keep_tables),
-            spec_of=lambda job: job[0])
+            spec_of=lambda job: job[0], compiled=kernels_pay(todo, workers))
     return comparison_id
 
 

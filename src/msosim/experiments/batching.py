@@ -50,6 +50,28 @@ def world_size(scenario: Scenario) -> int:
 
 _WORLDS: dict[str, str] = {}  # Scenario.world_hash by scenario hash
 
+# MSO-years of runs per worker from which the compiled kernels' load (about 1 s a process, kernels/__init__.py)
+# is worth paying: about 7 national decades, at the 0.15 s a national run that the kernels saved in the 1,024-run
+# national sweep on 2 workers (522 -> 447 s, 2026-12-07). A few district runs, as most tests make, stay on numpy.
+KERNELS_PAY_MSO_YEARS = 1_000_000
+
+
+def kernels_pay(specs: list[RunSpec], workers: int) -> bool:
+    """Whether the pool's workers should take the compiled kernels: each worker's share of `specs` is at least
+    KERNELS_PAY_MSO_YEARS (MSOs at the start times years, one world size per `world_key`). False for runs that are
+    no msosim scenario (SALib test functions)."""
+    sizes: dict[tuple[str, float], int] = {}
+    total = 0.0
+    try:
+        for spec in specs:
+            key = world_key(spec)
+            if key not in sizes:
+                sizes[key] = world_size(Scenario.model_validate_json(spec.scenario_json))
+            total += sizes[key] * spec.years
+    except (ValueError, KeyError, TypeError):
+        return False
+    return total / max(workers, 1) >= KERNELS_PAY_MSO_YEARS
+
 
 def world_key(spec: RunSpec) -> tuple[str, float]:
     """The runs that can share a batch: the same scenario but for its policy levers (Scenario.world_hash, read from

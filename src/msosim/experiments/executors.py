@@ -21,7 +21,7 @@ import pandas as pd
 
 from .. import kernels
 from .batch import RunFailed, RunResult, RunSpec, execute, run_one
-from .batching import Together
+from .batching import Together, kernels_pay
 
 RunFunction = Callable[[RunSpec], RunResult]
 Chunk = tuple[RunFunction, list[RunSpec]]  # (run function, runs)
@@ -63,11 +63,18 @@ class ExecutorError(RuntimeError):
     """An executor that cannot start (no scheduler at the address, ...)."""
 
 
-def run_chunk_on_worker(run: RunFunction, specs: list[RunSpec]) -> list[RunResult]:
-    """`run_chunk` as a Dask task: a Dask worker runs many models, so on the kernels where numba is installed
-    (kernels.prefer_compiled; the pool's workers choose so in their initializer)."""
-    kernels.prefer_compiled()
+def run_chunk_on_worker(compiled: bool, run: RunFunction, specs: list[RunSpec]) -> list[RunResult]:
+    """`run_chunk` as a Dask task; with `compiled` (the sweep is large enough for the kernels' load to pay,
+    batching.kernels_pay) its worker runs on the compiled kernels where numba is installed (kernels.prefer_compiled;
+    the pool's workers choose so in their initializer)."""
+    if compiled:
+        kernels.prefer_compiled()
     return run_chunk(run, specs)
+
+
+def _compiled(chunks: list[Chunk], parallelism: int) -> bool:
+    """Whether the workers of these chunks should take the compiled kernels (batching.kernels_pay)."""
+    return kernels_pay([spec for _, specs in chunks for spec in specs], parallelism)
 
 
 def run_chunk_job(chunk: Chunk) -> list[RunResult]:
@@ -83,7 +90,8 @@ class ProcessPool:
 
     def __call__(self, chunks: list[Chunk], on_chunk: OnChunk) -> None:
         try:
-            execute(chunks, self.parallelism, on_chunk, worker=run_chunk_job, spec_of=lambda chunk: chunk[1][0])
+            execute(chunks, self.parallelism, on_chunk, worker=run_chunk_job, spec_of=lambda chunk: chunk[1][0],
+                    compiled=_compiled(chunks, self.parallelism))
         except RunFailed as exc:  # execute names a chunk's first run; run_chunk already named the one that failed
             raise (exc.__cause__ if isinstance(exc.__cause__, RunFailed) else exc) from None
 
@@ -101,6 +109,7 @@ class DaskCluster:
     def __call__(self, chunks: list[Chunk], on_chunk: OnChunk) -> None:
         from distributed import as_completed
 
+        compiled = _compiled(chunks, self.parallelism)
         queue = iter(chunks)
         outstanding = set()
         flow = as_completed([], loop=self.client.loop, with_results=True)
@@ -108,7 +117,7 @@ class DaskCluster:
         def top_up() -> None:
             room = 2 * self.parallelism + 2 - len(outstanding)
             for chunk in itertools.islice(queue, max(0, room)):
-                future = self.client.submit(run_chunk_on_worker, *chunk, pure=False)
+                future = self.client.submit(run_chunk_on_worker, compiled, *chunk, pure=False)
                 outstanding.add(future)
                 flow.add(future)
 

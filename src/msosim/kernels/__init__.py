@@ -12,8 +12,8 @@ when it can be imported; `pip install -e '.[kernels]'` installs it). numba is im
 (or loaded from numba's cache next to the source), the first time a model asks for them: once per process, timed
 in `LOAD_SECONDS` (benchmarks/engine_targets.py reports it). numpy is the default of a process that runs one
 model, because that load (about 0.7 s on the 2 shared cores, 2026-12-06) costs more than the kernels save in a
-national decade (about 0.05-0.09 s); the workers of sweeps and comparisons, which run many, take the kernels
-when numba is installed (`prefer_compiled`). They are the first part of issue 20's compiled step (docs/engine.md
+national decade (about 0.05-0.09 s); the workers of sweeps and comparisons take the kernels when numba is
+installed and each runs enough MSO-years for the load to pay (`prefer_compiled`, experiments/batching.kernels_pay). They are the first part of issue 20's compiled step (docs/engine.md
 section 8).
 """
 
@@ -64,9 +64,9 @@ def backend() -> str:
 
 
 def prefer_compiled() -> None:
-    """In a process that runs many models (a worker of a sweep or comparison, on the process pool or Dask): the
-    kernels when numba is installed, numpy otherwise, unless MSOSIM_KERNELS names a backend or this process has
-    chosen one already. Their load (about 0.7 s) is paid once there and saves more over the worker's runs: the
+    """In a process that runs many models (a worker of a large sweep or comparison, on the process pool or Dask:
+    experiments/batching.kernels_pay decides): the kernels when numba is installed, numpy otherwise, unless
+    MSOSIM_KERNELS names a backend or this process has chosen one already. Their load (about 0.7 s) is paid once there and saves more over the worker's runs: the
     1,024 national runs of benchmarks/sobol_national.yaml, `msosim sweep --workers 2`, took 447 s on the kernels
     and 522 s on numpy (2026-12-07, 2 shared cores); all 141,312 stored outcomes the same."""
     global _default
