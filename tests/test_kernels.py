@@ -214,6 +214,25 @@ def test_segment_sums_are_numpys_sums():
                           np.array([special[a:b].sum() for a, b in zip(cuts[:-1], cuts[1:])]), equal_nan=True)
 
 
+def test_world_bounds_count_and_check_as_numpy():
+    """Streams.split's bounds and sortedness from the kernel equal numpy's for sorted, unsorted, empty labels."""
+    need_numba()
+    from msosim.kernels import jit
+
+    with kernels.using("numba"):
+        kernels.compiled()
+    rng = np.random.default_rng(5)
+    for size, count in ((0, 3), (1, 1), (7, 3), (500, 20), (2000, 50)):
+        labels = rng.integers(0, count, size).astype(np.int16)
+        for worlds in (labels, np.sort(labels)):
+            bounds, ordered = jit.world_bounds(worlds, count)
+            expected = np.concatenate([[0], np.cumsum(np.bincount(worlds, minlength=count))])
+            assert bounds.dtype == expected.dtype and (bounds == expected).all()
+            assert ordered == (size < 2 or bool((worlds[1:] >= worlds[:-1]).all()))
+    with pytest.raises(ValueError, match="outside"):
+        jit.world_bounds(np.array([0, 3], dtype=np.int16), 3)
+
+
 def test_a_batch_on_the_kernels_equals_each_world_alone_on_numpy():
     """The batched path with the kernels (per-world sums in one call included) gives each world's tables as the
     numpy code alone."""

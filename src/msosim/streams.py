@@ -79,9 +79,14 @@ class Streams:
         worlds = np.asarray(worlds)
         if worlds.size != size:
             raise ValueError(f"{worlds.size} world labels for {size} draws")
-        counts = np.bincount(worlds, minlength=self.count)
-        bounds = np.concatenate([[0], np.cumsum(counts)])
-        order = None if size < 2 or bool((worlds[1:] >= worlds[:-1]).all()) else np.argsort(worlds, kind="stable")
+        jit = kernels.compiled()
+        if jit is not None and worlds.dtype == np.int16:  # a batch's labels: counted and checked in one pass
+            bounds, ordered = jit.world_bounds(worlds, self.count)
+        else:
+            counts = np.bincount(worlds, minlength=self.count)
+            bounds = np.concatenate([[0], np.cumsum(counts)])
+            ordered = size < 2 or bool((worlds[1:] >= worlds[:-1]).all())
+        order = None if ordered else np.argsort(worlds, kind="stable")
         self._splits = [(worlds, (order, bounds)), *self._splits[:2]]  # the last three label arrays asked for
         return order, bounds
 

@@ -12,12 +12,12 @@ from .finances import after_costs, book_income, own_income, pay, reserves_spent
 from .draws import binomial_invert, binomial_scan, poisson_invert
 from .services import deliver_services, update_burnout
 from .staff import own_funded_fte, staff_needs
-from .sums import living_aggregates, segment_sums
+from .sums import living_aggregates, segment_sums, world_bounds
 from .volunteers import join_inputs, new_totals, quit_inputs
 
 __all__ = ["after_costs", "binomial_invert", "book_income", "own_income", "pay", "reserves_spent", "binomial_scan", "by_secured_means", "counter_causes", "exhausted_rows", "deliver_services", "federations", "join_inputs", "living_aggregates", "merge_partners",
            "municipal_cooperation", "new_totals", "own_funded_fte", "poisson_invert", "quit_inputs", "segment_sums", "staff_needs",
-           "update_burnout", "update_trust", "warm"]
+           "update_burnout", "update_trust", "warm", "world_bounds"]
 
 
 def _zeros(column: str) -> np.ndarray:

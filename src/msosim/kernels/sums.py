@@ -114,9 +114,28 @@ def living_aggregates(alive, staff, initial, coop, federation, volunteers, burno
     return living[:count], (count, staffed, first, together, federated, people), sums
 
 
+@njit(cache=True, nogil=True)
+def world_bounds(worlds, count):
+    """Streams.split's counting in one pass: each world's first position among the draws sorted by world (and the
+    end), as np.concatenate([[0], np.cumsum(np.bincount(worlds, minlength=count))]), and whether `worlds` is sorted
+    already."""
+    bounds = np.zeros(count + 1, dtype=np.int64)
+    ordered = True
+    for i in range(worlds.shape[0]):
+        if worlds[i] < 0 or worlds[i] >= count:
+            raise ValueError("a world label outside 0..count-1")
+        bounds[worlds[i] + 1] += 1
+        if i > 0 and worlds[i] < worlds[i - 1]:
+            ordered = False
+    for w in range(count):
+        bounds[w + 1] += bounds[w]
+    return bounds, ordered
+
+
 def warm(zeros=None) -> None:
     """Compile (or load) the kernels for the arrays the model and a batch pass."""
     segment_sums(np.zeros(3), np.array([0, 1, 3], dtype=np.int64))
+    world_bounds(np.zeros(2, dtype=np.int16), 2)  # a batch's world labels (batch.WORLD_COLUMNS)
     if zeros is not None:
         flags, f = zeros("alive"), zeros("burnout")
         living_aggregates(flags, f, flags, flags, flags, zeros("volunteers"), f, f)
