@@ -150,6 +150,7 @@ class Batch(MSOModel):
         self._sorted_rows = self.msos.n  # rows [0, this) are grouped by world (Batch._repack)
         self._initial_logs = [w.log for w in worlds]
         self._split_log: tuple = (None, {}, None)  # (state of the log, its columns by world, bounds): _world_events
+        self._split_grants: tuple = (None, {}, None)  # the same for the grants: _world_grants
         self._start_snapshots = [w._start_snapshot for w in worlds]
         self._count_alive_per_district()
         self.datacollector = BatchCollector(worlds)
@@ -291,11 +292,18 @@ class Batch(MSOModel):
         return mso_frame(self._start_snapshots[world], end)
 
     def _world_grants(self, world: int) -> pd.DataFrame:
-        grants = self.grants.columns()
-        mine = self.msos.world[grants["mso"]] == world
-        grants = {name: values[mine] for name, values in grants.items()}
-        order = np.argsort(grants["id"], kind="stable")
-        grants = {name: values[order] for name, values in grants.items()}
+        """The world's grants (retired ones included) in `id` order, as alone; the table is split by world once per
+        state of the grants (as `_world_events` splits the log)."""
+        g = self.grants
+        key = (self.t, g.n, g.appended, len(g._retired))
+        if self._split_grants[0] != key:
+            grants = g.columns()
+            worlds = self.msos.world[grants["mso"]]
+            order = np.lexsort((grants["id"], worlds))  # by world, then id (stable: as each world's own sort)
+            bounds = np.concatenate([[0], np.cumsum(np.bincount(worlds, minlength=self.streams.count))])
+            self._split_grants = (key, {name: values[order] for name, values in grants.items()}, bounds)
+        _, data, bounds = self._split_grants
+        grants = {name: values[bounds[world]: bounds[world + 1]].copy() for name, values in data.items()}
         grants["mso"] = self.msos.local[grants["mso"]]
         grants["funder"] = grants["funder"] - self.funder_slices[world].start
         return grant_frame(grants, [f.name for f in self.funders[self.funder_slices[world]]])
