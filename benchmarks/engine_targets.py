@@ -7,9 +7,9 @@
    120 steps >= 3x as long, measured side by side (interleaved, medians) in one run.
 2. 20 district worlds batched: >= 8x the throughput (runs per second) of 20 separate district runs in one
    process. The separate runs are measured (`msosim.api.run`, seeds 1-20, one after the other, on a warm spin-up
-   cache; the cold first pass, each run spinning up its world, is printed beside it), then the same seeds
+   cache; the cold first pass, each run spinning up its world, is kept in the details), and the same seeds
    through `msosim.api.run_batch` (one Batch of 20 worlds: build, ten years, every world's tables) on the same
-   warm cache.
+   warm cache, the two alternating `--repeats` times (medians).
 3. The dashboard's ensemble (2 policies x 20 paired district worlds) <= 100 ms server time per step
    (`dashboard_ensemble.measure`: `EnsemblePair.step`, every replication of both policies, bands, snapshot).
 
@@ -85,11 +85,12 @@ def decade_medians(repeats: int) -> dict[str, float]:
     return {key: statistics.median(values) for key, values in times.items()}
 
 
-def separate_district_runs(worlds: int = DISTRICT_WORLDS) -> tuple[float, float, float | None]:
+def separate_district_runs(worlds: int = DISTRICT_WORLDS, repeats: int = 1) -> tuple[float, float, float | None]:
     """Wall seconds of `worlds` district runs one after the other in this process (seeds 1..worlds): on a cold
     spin-up cache (a fresh folder: each run first spins up its world, msosim.spinup) and then on the warm one
-    (the same runs again, each reading its spin-up); then the same worlds batched on the warm cache (None without
-    the engine). Returns (warm, cold, batched)."""
+    (the same runs again, each reading its spin-up), and the same worlds batched on the warm cache (None without
+    the engine), the warm separate runs and the batch alternating `repeats` times (medians: on a shared machine
+    one pass of each compares the machine's drift more than the engines). Returns (warm, cold, batched)."""
     import os
     import tempfile
 
@@ -100,21 +101,26 @@ def separate_district_runs(worlds: int = DISTRICT_WORLDS) -> tuple[float, float,
         os.environ["MSOSIM_CACHE_DIR"] = cache
         try:
             run(DISTRICT, seed=0, years=0.1)  # imports, scenario cache
-            seconds = []
-            for _ in ("cold", "warm"):
+
+            def one_by_one() -> float:
                 gc.collect()
                 started = time.perf_counter()
                 for seed in range(1, worlds + 1):
                     run(DISTRICT, seed=seed)
-                seconds.append(time.perf_counter() - started)
-            together = batched_district_runs(worlds)
+                return time.perf_counter() - started
+
+            cold = one_by_one()
+            warm, together = [], []
+            for _ in range(max(1, repeats)):
+                warm.append(one_by_one())
+                together.append(batched_district_runs(worlds))
         finally:
             if before is None:
                 os.environ.pop("MSOSIM_CACHE_DIR", None)
             else:
                 os.environ["MSOSIM_CACHE_DIR"] = before
-    cold, warm = seconds
-    return warm, cold, together
+    batched = None if together[0] is None else statistics.median(together)
+    return statistics.median(warm), cold, batched
 
 
 def batched_district_runs(worlds: int = DISTRICT_WORLDS) -> float | None:
@@ -146,7 +152,7 @@ def _rows(medians: dict[str, float] | None, repeats: int, ensemble_steps: int) -
              f"<= {DECADE_SECONDS} s and >= {MESA_SPEEDUP:.0f}x",
              medians["msosim"] <= DECADE_SECONDS and speedup >= MESA_SPEEDUP,
              {"msosim_s": medians["msosim"], "mesa_bare_s": medians["mesa_bare"], "speedup": speedup})
-    separate, cold, batched = separate_district_runs()
+    separate, cold, batched = separate_district_runs(repeats=repeats)
     per_second = DISTRICT_WORLDS / separate
     if batched is None:
         measured, passed, ratio = (f"separate {per_second:.2f} runs/s ({separate:.2f} s; cold spin-up cache "
