@@ -127,6 +127,9 @@ def test_the_kernels_pay_for_many_large_runs_per_worker():
     assert kernels_pay(specs("baseline", 30, 15.0), workers=2)        # make demo's share: 30 x 1.5 national decades
     assert not kernels_pay(specs("baseline", 4, 10.0), workers=2)     # 2 national decades per worker
     assert not kernels_pay(specs("district", 40, 10.0), workers=2)    # a small district sweep
+    mixed = specs("baseline", 1, 10.0) + specs("district", 40, 10.0)
+    assert not kernels_pay(mixed, workers=2)
+    assert kernels_pay(mixed, workers=2, most_worlds=1)  # worlds beyond the first measured count at its size
     broken = RunSpec("{}", "x", "x", 1, 1.0)
     assert not kernels_pay([broken], workers=1)                       # no msosim scenario (a SALib test function)
 

@@ -56,21 +56,24 @@ _WORLDS: dict[str, str] = {}  # Scenario.world_hash by scenario hash
 KERNELS_PAY_MSO_YEARS = 1_000_000
 
 
-def kernels_pay(specs: list[RunSpec], workers: int) -> bool:
+def kernels_pay(specs: list[RunSpec], workers: int, most_worlds: int = 32) -> bool:
     """Whether the pool's workers should take the compiled kernels: each worker's share of `specs` is at least
-    KERNELS_PAY_MSO_YEARS (MSOs at the start times years, one world size per `world_key`). False for runs that are
-    no msosim scenario (SALib test functions)."""
+    KERNELS_PAY_MSO_YEARS (MSOs at the start times years, one world size per `world_key`; beyond `most_worlds`
+    different worlds, the mean size of those measured, so that a sweep over the population does not build every
+    landscape first). False for runs that are no msosim scenario (SALib test functions)."""
     sizes: dict[tuple[str, float], int] = {}
-    total = 0.0
+    total, needed = 0.0, KERNELS_PAY_MSO_YEARS * max(workers, 1)
     try:
         for spec in specs:
             key = world_key(spec)
-            if key not in sizes:
+            if key not in sizes and len(sizes) < most_worlds:
                 sizes[key] = world_size(Scenario.model_validate_json(spec.scenario_json))
-            total += sizes[key] * spec.years
-    except (ValueError, KeyError, TypeError):
+            total += sizes.get(key, sum(sizes.values()) / len(sizes)) * spec.years
+            if total >= needed:
+                return True
+    except (ValueError, KeyError, TypeError, AttributeError):
         return False
-    return total / max(workers, 1) >= KERNELS_PAY_MSO_YEARS
+    return False
 
 
 def world_key(spec: RunSpec) -> tuple[str, float]:
