@@ -149,8 +149,7 @@ class Batch(MSOModel):
         self._appended = False
         self._sorted_rows = self.msos.n  # rows [0, this) are grouped by world (Batch._repack)
         self._initial_logs = [w.log for w in worlds]
-        self._split_log: tuple = (None, {}, None)  # (state of the log, its columns by world, bounds): _world_events
-        self._split_grants: tuple = (None, {}, None)  # the same for the grants: _world_grants
+        self._splits: dict[str, tuple] = {}  # "events", "grants": (their state, columns by world, bounds): _by_world
         self._start_snapshots = [w._start_snapshot for w in worlds]
         self._count_alive_per_district()
         self.datacollector = BatchCollector(worlds)
@@ -269,20 +268,28 @@ class Batch(MSOModel):
     def _world_events(self, world: int) -> pd.DataFrame:
         """The world's build events, then its events of the batch's log in their order (kept with its own rows and
         funder indices: WorldLog)."""
-        key = (self.t, self.log.count())
-        if self._split_log[0] != key:  # the log split by world once per state of the log
-            data = self.log.arrays()
+        def split() -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
             worlds = np.concatenate(self.log.worlds) if self.log.worlds else np.zeros(0, dtype=np.int16)
-            order = np.argsort(worlds, kind="stable")
-            bounds = np.concatenate([[0], np.cumsum(np.bincount(worlds, minlength=self.streams.count))])
-            self._split_log = (key, {name: values[order] for name, values in data.items()}, bounds)
-        _, data, bounds = self._split_log
+            return self.log.arrays(), worlds, np.argsort(worlds, kind="stable")
+
+        data, bounds = self._by_world("events", (self.t, self.log.count()), split)
         mine = {name: values[bounds[world]: bounds[world + 1]] for name, values in data.items()}
         built = self._initial_logs[world].arrays()
         data = {name: np.concatenate([built[name], mine[name]]) for name in built}
         spy, start = self.config.steps_per_year, self.config.start_year
         names = [f.name for f in self.funders[self.funder_slices[world]]]
         return EventLog.frame_of(data, start + data["step"] / spy, names)
+
+    def _by_world(self, name: str, state: tuple, split) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """A table of all worlds (the event log, the grants) grouped by world once per `state` of it: `split()`
+        gives its columns, each row's world and an order grouping the rows by world; returns the columns in that
+        order and each world's bounds in it (world w: rows bounds[w]:bounds[w + 1])."""
+        kept = self._splits.get(name)
+        if kept is None or kept[0] != state:
+            columns, worlds, order = split()
+            bounds = np.concatenate([[0], np.cumsum(np.bincount(worlds, minlength=self.streams.count))])
+            kept = self._splits[name] = (state, {key: values[order] for key, values in columns.items()}, bounds)
+        return kept[1], kept[2]
 
     def _world_msos(self, world: int) -> pd.DataFrame:
         end = self.msos.columns(self.world_rows(world))
@@ -292,17 +299,15 @@ class Batch(MSOModel):
         return mso_frame(self._start_snapshots[world], end)
 
     def _world_grants(self, world: int) -> pd.DataFrame:
-        """The world's grants (retired ones included) in `id` order, as alone; the table is split by world once per
-        state of the grants (as `_world_events` splits the log)."""
+        """The world's grants (retired ones included) in `id` order, as alone."""
         g = self.grants
-        key = (self.t, g.n, g.appended, len(g._retired))
-        if self._split_grants[0] != key:
+
+        def split() -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
             grants = g.columns()
             worlds = self.msos.world[grants["mso"]]
-            order = np.lexsort((grants["id"], worlds))  # by world, then id (stable: as each world's own sort)
-            bounds = np.concatenate([[0], np.cumsum(np.bincount(worlds, minlength=self.streams.count))])
-            self._split_grants = (key, {name: values[order] for name, values in grants.items()}, bounds)
-        _, data, bounds = self._split_grants
+            return grants, worlds, np.lexsort((grants["id"], worlds))  # by world, then id (stable, as alone)
+
+        data, bounds = self._by_world("grants", (self.t, g.n, g.appended, len(g._retired)), split)
         grants = {name: values[bounds[world]: bounds[world + 1]].copy() for name, values in data.items()}
         grants["mso"] = self.msos.local[grants["mso"]]
         grants["funder"] = grants["funder"] - self.funder_slices[world].start

@@ -13,8 +13,8 @@ when it can be imported; `pip install -e '.[kernels]'` installs it). numba is im
 in `LOAD_SECONDS` (benchmarks/engine_targets.py reports it). numpy is the default of a process that runs one
 model, because that load (about 0.7 s on the 2 shared cores, 2026-12-06) costs more than the kernels save in a
 national decade (about 0.05-0.09 s); the workers of sweeps and comparisons take the kernels when numba is
-installed and each runs enough MSO-years for the load to pay (`prefer_compiled`, experiments/batching.kernels_pay). They are the first part of issue 20's compiled step (docs/engine.md
-section 8).
+installed and each runs enough MSO-years for the load to pay (`prefer_compiled`, experiments/batching.kernels_pay).
+They are the first part of issue 20's compiled step (docs/engine.md section 8).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ SUBMODELS = ("deliver_services", "update_burnout", "volunteers_quit_and_join", "
              "delegate_tasks")  # the last through draws.poisson and draws.binomial
 # "import": numba and the kernel modules; "warm": compiling or loading each kernel; "collect": one garbage collection
 LOAD_SECONDS: dict[str, float] = {}
-
 
 
 class KernelsError(ValueError):
@@ -66,9 +65,10 @@ def backend() -> str:
 def prefer_compiled() -> None:
     """In a process that runs many models (a worker of a large sweep or comparison, on the process pool or Dask:
     experiments/batching.kernels_pay decides): the kernels when numba is installed, numpy otherwise, unless
-    MSOSIM_KERNELS names a backend or this process has chosen one already. Their load (about 0.7 s) is paid once there and saves more over the worker's runs: the
-    1,024 national runs of benchmarks/sobol_national.yaml, `msosim sweep --workers 2`, took 447 s on the kernels
-    and 522 s on numpy (2026-12-07, 2 shared cores); all 141,312 stored outcomes the same."""
+    MSOSIM_KERNELS names a backend or this process has chosen one already. Their load (about 0.7 s) is paid once
+    there and saves more over the worker's runs: the 1,024 national runs of benchmarks/sobol_national.yaml,
+    `msosim sweep --workers 2`, took 447 s on the kernels and 522 s on numpy (2026-12-07, 2 shared cores); all
+    141,312 stored outcomes the same."""
     global _default
     if _chosen is None:
         _default = "auto"

@@ -15,9 +15,11 @@ from .staff import own_funded_fte, staff_needs
 from .sums import living_aggregates, segment_sums, world_bounds
 from .volunteers import join_inputs, new_totals, quit_inputs
 
-__all__ = ["after_costs", "binomial_invert", "book_income", "own_income", "pay", "reserves_spent", "binomial_scan", "by_secured_means", "counter_causes", "exhausted_rows", "deliver_services", "federations", "join_inputs", "living_aggregates", "merge_partners",
-           "municipal_cooperation", "new_totals", "own_funded_fte", "poisson_invert", "quit_inputs", "segment_sums", "staff_needs",
-           "update_burnout", "update_trust", "warm", "world_bounds"]
+__all__ = ["after_costs", "binomial_invert", "binomial_scan", "book_income", "by_secured_means", "counter_causes",
+           "deliver_services", "exhausted_rows", "federations", "join_inputs", "living_aggregates", "merge_partners",
+           "municipal_cooperation", "new_totals", "own_funded_fte", "own_income", "pay", "poisson_invert",
+           "quit_inputs", "reserves_spent", "segment_sums", "staff_needs", "update_burnout", "update_trust", "warm",
+           "world_bounds"]
 
 
 def _zeros(column: str) -> np.ndarray:
