@@ -14,6 +14,7 @@ from .agents.funder import build_funders, calling_programmes
 from .agents.mso import add_handles, remove_handles
 from .collector import MonthlyCollector, Reporter
 from .metrics import new_flow, yearly_indicators
+from .pages import small_pages
 from .population import build_landscape, build_msos, conflict_pairs, read_data
 from .scenario import Scenario, load_scenario, with_overrides
 from .spinup import spun_up_state
@@ -230,8 +231,9 @@ class MSOModel(mesa.Model):
     def run(self, years: float | None = None) -> MSOModel:
         """Advance the model by `years` (default: the scenario's `years`)."""
         years = self.config.years if years is None else years
-        for _ in range(int(round(years * self.config.steps_per_year))):
-            self.step()
+        with small_pages():  # msosim/pages.py: numpy's huge-page advice costs large worlds' temporaries
+            for _ in range(int(round(years * self.config.steps_per_year))):
+                self.step()
         return self
 
     def event_frame(self) -> pd.DataFrame:
@@ -256,7 +258,8 @@ def build_tables(builders: dict, only: tuple[str, ...] | None) -> dict[str, pd.D
     unknown = [name for name in names if name not in builders]
     if unknown:
         raise ValueError(f"unknown table(s) {unknown}; allowed: {', '.join(MSOModel.TABLES)}")
-    return {name: builders[name]() for name in names}
+    with small_pages():
+        return {name: builders[name]() for name in names}
 
 
 def mso_frame(start: dict[str, np.ndarray], end: dict[str, np.ndarray]) -> pd.DataFrame:
