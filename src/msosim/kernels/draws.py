@@ -12,14 +12,18 @@ from .services import fmax, fmin
 
 @njit(cache=True, nogil=True)
 def binomial_scan(n, p, u, s, limit, yearly):
-    """q = 1 - p (p clipped to [0, 1] when yearly), the rows that may draw more than 0 (`maybe`, a lower bound
-    of P(0) below u), and the rows that may take numpy's sampler: with `yearly`, those whose per-step mean's
-    upper bound passes `limit` (`band`, decided exactly by the caller); else exactly the large ones."""
+    """One pass over every row: q = 1 - p (p clipped to [0, 1] when yearly); the rows that may take numpy's
+    sampler (with `yearly` those whose per-step mean's upper bound passes `limit`, the `band` the caller decides
+    exactly; else exactly the large ones); and, gathered in row order, the rows that may draw more than 0 (a
+    lower bound of P(0) below u), each with n / s and its q: what `draws.binomial` takes P(0) of."""
     size = n.shape[0]
     q = np.empty(size)
-    maybe = np.empty(size, dtype=np.bool_)
     band = np.empty(size, dtype=np.int64)
+    rows = np.empty(size, dtype=np.int64)
+    x = np.empty(size)
+    q_rows = np.empty(size)
     found = 0
+    maybe = 0
     for i in range(size):
         nf = float(n[i])
         if yearly:
@@ -30,7 +34,7 @@ def binomial_scan(n, p, u, s, limit, yearly):
             if mean_bound > sq * limit:
                 band[found] = i
                 found += 1
-            maybe[i] = mean_bound > sq * (1.0 - u[i])
+            may = mean_bound > sq * (1.0 - u[i])
         else:
             pi = p[i]
             qi = 1.0 - pi
@@ -38,17 +42,45 @@ def binomial_scan(n, p, u, s, limit, yearly):
             if (mean > limit or pi >= 1.0) and n[i] > 0:
                 band[found] = i
                 found += 1
-            maybe[i] = mean > 1.0 - u[i]
+            may = mean > 1.0 - u[i]
         q[i] = qi
-    return q, maybe, band[:found]
+        rows[maybe] = i  # written always, kept when `may`: no branch to mispredict on every other row
+        x[maybe] = nf / s
+        q_rows[maybe] = qi
+        maybe += may
+    return q, band[:found], rows[:maybe], x[:maybe], q_rows[:maybe]
 
 
 @njit(cache=True, nogil=True)
-def binomial_invert(out, rows, u, pmf, n, ratio):
+def binomial_searching(rows, u, pmf, log_q, s):
+    """Of the rows that may draw more than 0, those with u above P(0) (`pmf`): their rows, P(0) and log(q) / s
+    (what the per-step q is the exp of), in row order."""
+    size = rows.shape[0]
+    picked = np.empty(size, dtype=np.int64)
+    first = np.empty(size)
+    log_step = np.empty(size)
+    found = 0
+    for k in range(size):
+        picked[found] = rows[k]
+        first[found] = pmf[k]
+        log_step[found] = log_q[k] / s
+        found += u[rows[k]] > pmf[k]
+    return picked[:found], first[:found], log_step[:found]
+
+
+@njit(cache=True, nogil=True)
+def binomial_invert(out, rows, u, pmf, n, p, q, q_step, yearly):
     """From P(0) = pmf[k] on, count up each row rows[k] until the cumulative probability reaches its u (rows
-    given are those with u > P(0)): the operations of `draws.binomial`'s passes and of `_binomial_tail`."""
+    given are those with u > P(0)): the operations of `draws.binomial`'s passes and of `_binomial_tail`. The
+    ratio p / q of a trial is (1 - q) / q of the per-step q (`q_step[k]`) when yearly, else p[row] / q[row]."""
     for k in range(rows.shape[0]):
         row = rows[k]
+        if yearly:
+            ratio = 1.0 - q_step[k]
+            ratio /= q_step[k]
+        else:
+            ratio = p[row]
+            ratio /= q[row]
         nf = float(n[row])
         left = u[row] - pmf[k]
         mass = pmf[k]
@@ -56,7 +88,7 @@ def binomial_invert(out, rows, u, pmf, n, ratio):
         while True:
             j += 1
             mass = mass * ((nf - (j - 1)) / j)
-            mass *= ratio[k]
+            mass *= ratio
             left -= mass
             if not (left > 0.0 and nf > j):
                 break
@@ -64,16 +96,40 @@ def binomial_invert(out, rows, u, pmf, n, ratio):
 
 
 @njit(cache=True, nogil=True)
+def poisson_scan(lam, u, limit):
+    """One pass over every row of `draws.poisson`: the rows for numpy's sampler (lam above `limit`) and, in row
+    order, the others that may draw more than 0 (lam > 1 - u, a lower bound of P(0) below u) with -lam."""
+    size = lam.shape[0]
+    large = np.empty(size, dtype=np.int64)
+    rows = np.empty(size, dtype=np.int64)
+    negative = np.empty(size)
+    found = 0
+    maybe = 0
+    for i in range(size):
+        big = lam[i] > limit
+        large[found] = i  # branch-free gathering, as in binomial_scan
+        found += big
+        rows[maybe] = i
+        negative[maybe] = -lam[i]
+        maybe += (lam[i] > 1.0 - u[i]) and not big
+    return large[:found], rows[:maybe], negative[:maybe]
+
+
+@njit(cache=True, nogil=True)
 def poisson_invert(out, rows, u, pmf, lam):
-    """The same for `draws.poisson` (lam per row of `rows`)."""
+    """From P(0) = pmf[k] on, count up each row rows[k] whose u lies above it until the cumulative probability
+    reaches u (lam[rows[k]]): the operations of `draws.poisson`'s passes and `_poisson_tail`."""
     for k in range(rows.shape[0]):
         row = rows[k]
+        if not u[row] > pmf[k]:
+            continue
+        rate = lam[row]
         left = u[row] - pmf[k]
         mass = pmf[k]
         j = 0
         while True:
             j += 1
-            mass = mass * (lam[k] / j)
+            mass = mass * (rate / j)
             left -= mass
             if not (left > 0.0 and mass > 0.0):
                 break
@@ -85,5 +141,7 @@ def warm(zeros=None) -> None:
     ints, floats, rows = np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros(0, dtype=np.int64)
     for yearly in (True, False):
         binomial_scan(ints, floats, floats, 12.0, 8.0, yearly)
-    binomial_invert(ints.copy(), rows, floats, floats, ints, floats)
+        binomial_invert(ints.copy(), rows, floats, floats, ints, floats, floats, floats, yearly)
+    binomial_searching(rows, floats, floats, floats, 12.0)
+    poisson_scan(floats, floats, 8.0)
     poisson_invert(ints.copy(), rows, floats, floats, floats)

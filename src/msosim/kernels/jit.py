@@ -9,15 +9,15 @@ from . import cooperation, demography, draws, finances, services, staff, sums, v
 from .cooperation import federations, municipal_cooperation, update_trust
 from .demography import by_secured_means, counter_causes, exhausted_rows, merge_partners
 from .finances import after_costs, book_income, own_income, pay, reserves_spent
-from .draws import binomial_invert, binomial_scan, poisson_invert
+from .draws import binomial_invert, binomial_scan, binomial_searching, poisson_invert, poisson_scan
 from .services import deliver_services, update_burnout
 from .staff import own_funded_fte, staff_needs
 from .sums import living_aggregates, segment_sums, world_bounds
 from .volunteers import join_inputs, new_totals, quit_inputs
 
-__all__ = ["after_costs", "binomial_invert", "binomial_scan", "book_income", "by_secured_means", "counter_causes",
+__all__ = ["after_costs", "binomial_invert", "binomial_scan", "binomial_searching", "book_income", "by_secured_means", "counter_causes",
            "deliver_services", "exhausted_rows", "federations", "join_inputs", "living_aggregates", "merge_partners",
-           "municipal_cooperation", "new_totals", "own_funded_fte", "own_income", "pay", "poisson_invert",
+           "municipal_cooperation", "new_totals", "own_funded_fte", "own_income", "pay", "poisson_invert", "poisson_scan",
            "quit_inputs", "reserves_spent", "segment_sums", "staff_needs", "update_burnout", "update_trust", "warm",
            "world_bounds"]
 

@@ -110,34 +110,31 @@ def binomial(rng, n, p, steps_per_year: int | None = None, worlds: np.ndarray | 
 
 
 def _binomial_compiled(jit, rng, n, p, steps_per_year, worlds) -> np.ndarray:
-    """`binomial` with its full-length passes and its search compiled (msosim.kernels.draws): the same draws,
-    the same numbers (exp and log in numpy as above)."""
+    """`binomial` with its full-length passes, gathers and search compiled (msosim.kernels.draws): the same
+    draws, the same numbers (exp and log in numpy as above, on the gathered rows)."""
     u = uniforms(rng, n.size, worlds)
     yearly = steps_per_year is not None
     s = float(steps_per_year) if yearly else 1.0
-    q, maybe, large = jit.binomial_scan(n, np.ascontiguousarray(p), u, s, INVERSION_MEAN_LIMIT, yearly)
-    if yearly:  # `large` holds the band: the exact test on its few rows, as above
-        p_band = 1.0 - q[large] ** (1.0 / s)
-        is_large = (n[large].astype(np.float64) * p_band > INVERSION_MEAN_LIMIT) | (p_band >= 1.0)
-        large, p_large = large[is_large], p_band[is_large]
-    else:
-        p_large = p[large]
+    p = np.ascontiguousarray(p)
+    q, large, rows, x, q_rows = jit.binomial_scan(n, p, u, s, INVERSION_MEAN_LIMIT, yearly)
     out = np.zeros(n.size, dtype=np.int64)
     if large.size:
-        out[large] = sample(rng, "binomial", worlds, large, n[large], p_large)
-    maybe[large] = False
-    rows = maybe.nonzero()[0]
-    log_q = np.log(q[rows])
-    pmf = np.exp(n[rows].astype(np.float64) / s * log_q)
-    searching = (u[rows] > pmf).nonzero()[0]
-    if yearly:
-        q_step = np.exp(log_q[searching] / s)
-        ratio = 1.0 - q_step
-        ratio /= q_step
-    else:
-        ratio = p[rows[searching]]
-        ratio /= q[rows[searching]]
-    jit.binomial_invert(out, rows[searching], u, pmf[searching], n, ratio)
+        if yearly:  # `large` holds the band: the exact test on its few rows, as above
+            p_band = 1.0 - q[large] ** (1.0 / s)
+            is_large = (n[large].astype(np.float64) * p_band > INVERSION_MEAN_LIMIT) | (p_band >= 1.0)
+            large, p_large = large[is_large], p_band[is_large]
+        else:
+            p_large = p[large]
+        if large.size:
+            out[large] = sample(rng, "binomial", worlds, large, n[large], p_large)
+            keep = ~np.isin(rows, large, assume_unique=True)  # numpy's sampler drew them
+            rows, x, q_rows = rows[keep], x[keep], q_rows[keep]
+    log_q = np.log(q_rows)
+    x *= log_q
+    pmf = np.exp(x, out=x)  # P(0) = exp(n / s log q)
+    rows, pmf, log_step = jit.binomial_searching(rows, u, pmf, log_q, s)
+    q_step = np.exp(log_step) if yearly else log_step  # per step (unused for a per-step p)
+    jit.binomial_invert(out, rows, u, pmf, n, p, q, q_step, yearly)
     return out
 
 
@@ -145,6 +142,15 @@ def poisson(rng, lam, worlds: np.ndarray | None = None) -> np.ndarray:
     """One Poisson(lam[i]) draw per row (`rng` and `worlds` as in `binomial`)."""
     lam = np.asarray(lam, dtype=np.float64)
     u = uniforms(rng, lam.size, worlds)
+    jit = kernels.compiled()
+    if jit is not None:  # the passes below in two compiled loops around numpy's exp (msosim.kernels.draws)
+        lam = np.ascontiguousarray(lam)
+        large, rows, negative = jit.poisson_scan(lam, u, INVERSION_MEAN_LIMIT)
+        out = np.zeros(lam.size, dtype=np.int64)
+        if large.size:
+            out[large] = sample(rng, "poisson", worlds, large, lam[large])
+        jit.poisson_invert(out, rows, u, np.exp(negative, out=negative), lam)  # P(0) = exp(-lam)
+        return out
     large = (lam > INVERSION_MEAN_LIMIT).nonzero()[0]
     out = np.zeros(lam.size, dtype=np.int64)
     if large.size:
@@ -156,10 +162,6 @@ def poisson(rng, lam, worlds: np.ndarray | None = None) -> np.ndarray:
     lam = lam[rows]
     pmf = np.exp(-lam)  # P(0)
     searching = (u[rows] > pmf).nonzero()[0]
-    jit = kernels.compiled()
-    if jit is not None:  # the passes below, row by row (msosim.kernels.draws)
-        jit.poisson_invert(out, rows[searching], u, pmf[searching], np.ascontiguousarray(lam[searching]))
-        return out
     rows, pmf, lam = rows[searching], pmf[searching], lam[searching]
     left = u[rows]
     left -= pmf
