@@ -8,6 +8,7 @@ import numpy as np
 from numba import njit
 
 from .services import fmax, fmin
+from .ufuncs import apply
 
 
 @njit(cache=True, nogil=True)
@@ -136,6 +137,30 @@ def poisson_invert(out, rows, u, pmf, lam):
         out[row] = j
 
 
+@njit(cache=True, nogil=True)
+def binomial_draw(out, rows, x, q_rows, u, n, p, q, s, yearly, exp, log):
+    """The rest of `draws.binomial` after `binomial_scan`, in one call: P(0) = exp(n / s log q) of the candidate
+    rows, the search from it for those whose u lies above, with numpy's own exp and log loops (`exp`, `log`:
+    their addresses, kernels/ufuncs.py), so every number is the one the numpy passes give."""
+    size = rows.shape[0]
+    log_q = np.empty(size)
+    apply(log, q_rows, log_q, size)
+    for k in range(size):
+        x[k] *= log_q[k]
+    apply(exp, x, x, size)  # P(0)
+    picked, first, q_step = binomial_searching(rows, u, x, log_q, s)
+    if yearly:
+        apply(exp, q_step, q_step, q_step.shape[0])  # the per-step q
+    binomial_invert(out, picked, u, first, n, p, q, q_step, yearly)
+
+
+@njit(cache=True, nogil=True)
+def poisson_draw(out, rows, negative, u, lam, exp):
+    """The rest of `draws.poisson` after `poisson_scan`: P(0) = exp(-lam) with numpy's exp loop, then the search."""
+    apply(exp, negative, negative, rows.shape[0])
+    poisson_invert(out, rows, u, negative, lam)
+
+
 def warm(zeros=None) -> None:
     """Compile (or load) each kernel for the dtypes `draws` passes."""
     ints, floats, rows = np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros(0, dtype=np.int64)
@@ -145,3 +170,7 @@ def warm(zeros=None) -> None:
     binomial_searching(rows, floats, floats, floats, 12.0)
     poisson_scan(floats, floats, 8.0)
     poisson_invert(ints.copy(), rows, floats, floats, floats)
+    for yearly in (True, False):
+        binomial_draw(ints.copy(), rows, floats[:0].copy(), floats[:0].copy(), floats, ints, floats, floats, 12.0,
+                      yearly, 0, 0)
+    poisson_draw(ints.copy(), rows, floats[:0].copy(), floats, floats, 0)

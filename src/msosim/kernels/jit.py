@@ -5,21 +5,23 @@ from __future__ import annotations
 import numpy as np
 
 from ..state import MSO_COLUMNS
-from . import cooperation, demography, draws, finances, services, staff, sums, volunteers
+from . import cooperation, demography, draws, finances, services, staff, sums, ufuncs, volunteers
 from .cooperation import federations, municipal_cooperation, update_trust
 from .demography import by_secured_means, counter_causes, exhausted_rows, merge_partners
+from .draws import (binomial_draw, binomial_invert, binomial_scan, binomial_searching, poisson_draw, poisson_invert,
+                    poisson_scan)
 from .finances import after_costs, book_income, own_income, pay, reserves_spent
-from .draws import binomial_invert, binomial_scan, binomial_searching, poisson_invert, poisson_scan
 from .services import deliver_services, update_burnout
 from .staff import own_funded_fte, staff_needs
 from .sums import living_aggregates, segment_sums, world_bounds
+from .ufuncs import addresses as ufunc_loops
 from .volunteers import join_inputs, new_totals, quit_inputs
 
-__all__ = ["after_costs", "binomial_invert", "binomial_scan", "binomial_searching", "book_income", "by_secured_means", "counter_causes",
-           "deliver_services", "exhausted_rows", "federations", "join_inputs", "living_aggregates", "merge_partners",
-           "municipal_cooperation", "new_totals", "own_funded_fte", "own_income", "pay", "poisson_invert", "poisson_scan",
-           "quit_inputs", "reserves_spent", "segment_sums", "staff_needs", "update_burnout", "update_trust", "warm",
-           "world_bounds"]
+__all__ = ["after_costs", "binomial_draw", "binomial_invert", "binomial_scan", "binomial_searching", "book_income",
+           "by_secured_means", "counter_causes", "deliver_services", "exhausted_rows", "federations", "join_inputs",
+           "living_aggregates", "merge_partners", "municipal_cooperation", "new_totals", "own_funded_fte",
+           "own_income", "pay", "poisson_draw", "poisson_invert", "poisson_scan", "quit_inputs", "reserves_spent",
+           "segment_sums", "staff_needs", "ufunc_loops", "update_burnout", "update_trust", "warm", "world_bounds"]
 
 
 def _zeros(column: str) -> np.ndarray:
@@ -28,5 +30,7 @@ def _zeros(column: str) -> np.ndarray:
 
 def warm() -> None:
     """Compile every kernel for the model's dtypes (or load it from numba's cache): once per process."""
+    ufuncs.warm()
     for module in (services, draws, volunteers, cooperation, staff, demography, sums, finances):
         module.warm(_zeros)
+    ufunc_loops()  # numpy's exp and log loops for the kernels, checked once (kernels/ufuncs.py)

@@ -129,6 +129,10 @@ def _binomial_compiled(jit, rng, n, p, steps_per_year, worlds) -> np.ndarray:
             out[large] = sample(rng, "binomial", worlds, large, n[large], p_large)
             keep = ~np.isin(rows, large, assume_unique=True)  # numpy's sampler drew them
             rows, x, q_rows = rows[keep], x[keep], q_rows[keep]
+    loops = jit.ufunc_loops()
+    if loops is not None:  # all of the below in one call, with numpy's own exp and log (kernels/ufuncs.py)
+        jit.binomial_draw(out, rows, x, q_rows, u, n, p, q, s, yearly, loops["exp"], loops["log"])
+        return out
     log_q = np.log(q_rows)
     x *= log_q
     pmf = np.exp(x, out=x)  # P(0) = exp(n / s log q)
@@ -149,7 +153,11 @@ def poisson(rng, lam, worlds: np.ndarray | None = None) -> np.ndarray:
         out = np.zeros(lam.size, dtype=np.int64)
         if large.size:
             out[large] = sample(rng, "poisson", worlds, large, lam[large])
-        jit.poisson_invert(out, rows, u, np.exp(negative, out=negative), lam)  # P(0) = exp(-lam)
+        loops = jit.ufunc_loops()
+        if loops is not None:  # P(0) = exp(-lam) with numpy's exp loop inside the kernel (kernels/ufuncs.py)
+            jit.poisson_draw(out, rows, negative, u, lam, loops["exp"])
+        else:
+            jit.poisson_invert(out, rows, u, np.exp(negative, out=negative), lam)
         return out
     large = (lam > INVERSION_MEAN_LIMIT).nonzero()[0]
     out = np.zeros(lam.size, dtype=np.int64)

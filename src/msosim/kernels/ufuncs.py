@@ -1,0 +1,115 @@
+"""numpy's own float64 loops of exp and log, called from inside compiled kernels: the same bits as `np.exp`, `np.log`.
+
+numpy computes `exp` and `log` of float64 with its own SIMD code where the CPU has it (Intel's SVML on AVX-512),
+numba with the C library's: the two differ in the last bit for a few percent of values (docs/engine.md, section
+5), so kernels had to leave every exp and log to numpy between two kernel calls. Here a kernel calls the very
+loop that `np.exp(array)` runs: each ufunc's table of inner loops (`PyUFuncObject.functions`, numpy's C API,
+ufuncobject.h) gives the address of its `d->d` loop, and `call_loop` calls it from compiled code
+(`void loop(char **args, npy_intp *dimensions, npy_intp *steps, void *data)`).
+
+A kernel takes the address as an argument (so numba can cache the kernel; the address changes per process).
+`addresses()` reads the table once per process and trusts it only when the fields read agree with what the ufunc
+says of itself (its number of inputs, outputs and loops, the loops' type signatures) and the loop, called from a
+compiled kernel, gives numpy's results bit for bit on a probe of ordinary and special values (zeros, infinities,
+NaN, subnormal, very large and small numbers); otherwise it is None and the callers keep numpy's calls.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
+
+UFUNCS = {"exp": np.exp, "log": np.log}
+_POINTER = ctypes.sizeof(ctypes.c_void_p)
+
+
+@intrinsic
+def call_loop(typingctx, address, args, dims, steps):
+    """Call numpy's inner loop at `address` with the data pointers of the int64 arrays `args` (the operands'
+    addresses), `dims` (the length) and `steps` (the strides in bytes), and no loop data."""
+    signature = types.void(types.int64, args, dims, steps)
+
+    def codegen(context, builder, sig, values):
+        byte_pointer = ir.IntType(8).as_pointer()
+        loop_type = ir.FunctionType(ir.VoidType(), [byte_pointer] * 4)
+        loop = builder.inttoptr(values[0], loop_type.as_pointer())
+        pointers = [builder.bitcast(context.make_array(ty)(context, builder, value).data, byte_pointer)
+                    for ty, value in zip(sig.args[1:], values[1:])]
+        builder.call(loop, [*pointers, ir.Constant(byte_pointer, None)])
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+@njit(cache=True, nogil=True)
+def apply(address, x, out, size):
+    """out[:size] = the loop at `address` of x[:size] (contiguous float64 arrays; `out` may be `x`)."""
+    operands = np.empty(2, dtype=np.int64)
+    operands[0] = x.ctypes.data
+    operands[1] = out.ctypes.data
+    length = np.empty(1, dtype=np.int64)
+    length[0] = size
+    steps = np.full(2, 8, dtype=np.int64)
+    if size > 0:
+        call_loop(address, operands, length, steps)
+
+
+def _loop_address(ufunc: np.ufunc) -> int | None:
+    """The address of `ufunc`'s float64 loop read from its C struct, or None when the struct does not read as
+    this ufunc (a numpy whose layout differs)."""
+    base = id(ufunc)
+    ints = [ctypes.c_int.from_address(base + 16 + 4 * k).value for k in range(3)]  # after PyObject_HEAD
+    if ints != [ufunc.nin, ufunc.nout, ufunc.nargs]:
+        return None
+    functions, count, type_codes = (ctypes.c_void_p.from_address(base + 32).value,
+                                    ctypes.c_int.from_address(base + 48).value,
+                                    ctypes.c_void_p.from_address(base + 64).value)
+    if count != ufunc.ntypes or not functions or not type_codes:
+        return None
+    codes = ctypes.string_at(type_codes, count * ufunc.nargs)
+    expected = [[np.dtype(char).num for char in signature.replace("->", "")] for signature in ufunc.types]
+    if [list(codes[k * ufunc.nargs: (k + 1) * ufunc.nargs]) for k in range(count)] != expected:
+        return None
+    double = [np.dtype(np.float64).num] * ufunc.nargs
+    for k in range(count):
+        if expected[k] == double:
+            return ctypes.c_void_p.from_address(functions + _POINTER * k).value
+    return None
+
+
+def probe_values() -> np.ndarray:
+    """Ordinary and special float64 values on which a loop must give numpy's bits."""
+    rng = np.random.default_rng(20)
+    tiny, huge = np.finfo(np.float64).tiny, np.finfo(np.float64).max
+    special = np.array([0.0, -0.0, 1.0, -1.0, 0.5, 2.0, np.inf, -np.inf, np.nan, tiny, tiny / 4, huge, -huge,
+                        709.78, 709.79, -745.1, -745.2, 1e-300, 1 - 2 ** -53, 1 + 2 ** -52])
+    return np.concatenate([special, rng.normal(0.0, 5.0, 3000), rng.random(3000), -rng.random(3000) * 40.0,
+                           np.exp(rng.normal(0.0, 30.0, 1000))])
+
+
+@functools.cache
+def addresses() -> dict[str, int] | None:
+    """{"exp": address, "log": address} of numpy's float64 loops, checked on `probe_values`; None if unusable."""
+    found, x = {}, probe_values()
+    with np.errstate(all="ignore"):
+        for name, ufunc in UFUNCS.items():
+            address = _loop_address(ufunc)
+            if address is None:
+                return None
+            for offset in (0, 1, 3):  # numpy's SIMD loops take unaligned heads and short tails too
+                values = x[offset:]
+                out = np.empty_like(values)
+                apply(address, values, out, values.size)
+                if not np.array_equal(out.view(np.int64), ufunc(values).view(np.int64)):
+                    return None
+            found[name] = address
+    return found
+
+
+def warm() -> None:
+    apply(0, np.zeros(1), np.zeros(1), 0)
