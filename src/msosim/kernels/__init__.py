@@ -4,8 +4,9 @@ A submodel asks `compiled()` for the kernels: the module `msosim.kernels.jit` wh
 when it is numpy, and then runs its own numpy code. A kernel does the same floating-point operations in the same
 order as the numpy code it replaces (IEEE arithmetic gives the same bits), so the tables are identical on either
 path (tests/test_kernels.py, tests/test_digests.py on both). What numpy computes with its own SIMD code (exp,
-log, expm1, power: their last bit depends on the CPU's dispatch) and every random draw stay in numpy; kernels
-take their results as arrays.
+log, expm1, power: their last bit depends on the CPU's dispatch) is numpy's: exp and log through numpy's own
+loops called from the kernels (ufuncs.py), the others as numpy calls between kernels; every random draw is made
+on the worlds' Generators in numpy, and kernels take the uniforms as arrays.
 
 The backend comes from the environment variable MSOSIM_KERNELS: `numpy` (the default), `numba`, or `auto` (numba
 when it can be imported; `pip install -e '.[kernels]'` installs it). numba is imported, and every kernel compiled
