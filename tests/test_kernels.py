@@ -251,3 +251,27 @@ def test_a_batch_on_the_kernels_equals_each_world_alone_on_numpy():
         got = batch.world_tables(world)
         for name in expected:
             pd.testing.assert_frame_equal(got[name], expected[name], check_exact=True, obj=f"world {world}: {name}")
+
+
+def test_the_monthly_aggregates_are_numpys_on_both_backends():
+    """metrics._living (counts, sums over the living rows, the median of their reserves, column totals) is the same
+    on both backends for no, one, an odd and an even number of living MSOs, ties in the reserves included."""
+    need_numba()
+    from msosim import metrics
+
+    model = MSOModel("scenarios/district.yaml", seed=2)
+    m, n = model.msos, model.msos.n
+    rng = np.random.default_rng(6)
+    m.reserves[:n] = np.round(rng.lognormal(8, 1.5, n), -2)  # many equal values
+    for living in (0, 1, 7, 8, n - 1):
+        m.alive[:n] = False
+        m.alive[rng.choice(n, living, replace=False)] = True
+        results = {}
+        for backend in ("numpy", "numba"):
+            with kernels.using(backend):
+                results[backend] = metrics._living(model)
+        numba_counts, numba_sums, numba_median, numba_totals = results["numba"]
+        counts, sums, middle, totals = results["numpy"]
+        assert [int(c) for c in numba_counts] == [int(c) for c in counts]
+        assert np.array_equal(np.array(numba_sums + numba_totals), np.array(sums + totals))
+        assert float(numba_median) == float(middle), living

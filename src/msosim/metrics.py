@@ -65,37 +65,46 @@ def yearly_indicators(m: Table) -> dict:
     return {"funding_gini": gini(grants), "revenue_concentration": float(hhi.mean()) if hhi.size else 0.0}
 
 
+TOTALS = ("service_hours", "requested_hours", "grant_income_total", "grant_returned_total", "municipal_income_total")
+
+
 def aggregates(model: MSOModel) -> dict:
     """The counts and sums a monthly row is made of (a batch computes them for all its worlds at once: batch.py)."""
     m, n, d = model.msos, model.msos.n, model.districts
-    living, (alive_count, staffed, initial_alive, coop, federation, volunteers), sums = _living(model)
+    counts, sums, median_reserves, totals = _living(model)
+    alive_count, staffed, initial_alive, coop, federation, volunteers = counts
     burnout_weight, staff_fte, trust = sums
+    service, requested, grant_income, grant_returned, municipal_income = totals
     return {
         "alive": int(alive_count), "staffed": int(staffed), "volunteers": int(volunteers),
         "initial_alive": int(initial_alive), "burnout_weight": float(burnout_weight),
-        "median_reserves": median(m.reserves[living]), "staff_fte": float(staff_fte),
-        "service": float(m.service_hours[:n].sum()), "requested": float(m.requested_hours[:n].sum()),
+        "median_reserves": float(median_reserves), "staff_fte": float(staff_fte),
+        "service": float(service), "requested": float(requested),
         "demand": float(d.demand_hours[: d.n].sum()), "coop": int(coop), "federation": int(federation),
         "mean_trust": float(trust / alive_count) if alive_count else 0.0,  # numpy's mean: the sum over the count
         "mean_openness": float(d.openness[: d.n].mean()),
         "ties": int(np.count_nonzero(model.ties.active[: model.ties.n])),
-        "funders_paid": float(model.funder_paid.sum()), "grant_income": float(m.grant_income_total[:n].sum()),
+        "funders_paid": float(model.funder_paid.sum()), "grant_income": float(grant_income),
         "funders_returned": float(model.funder_returned.sum()),
-        "grant_returned": float(m.grant_returned_total[:n].sum()), "municipal_paid": float(d.paid_total[: d.n].sum()),
-        "municipal_income": float(m.municipal_income_total[:n].sum()),
+        "grant_returned": float(grant_returned), "municipal_paid": float(d.paid_total[: d.n].sum()),
+        "municipal_income": float(municipal_income),
     }
 
 
-def _living(model: MSOModel) -> tuple[np.ndarray, tuple, tuple]:
-    """The living rows, their counts (living, staffed, initial, cooperating, federated, volunteers) and float sums
-    (burnout x volunteers, staff FTE, trust: numpy's sums over the living rows in their order), in one compiled
-    pass when the kernels are on (kernels/sums.py)."""
+def _living(model: MSOModel) -> tuple[tuple, tuple, float, tuple]:
+    """Over the living MSOs: their counts (living, staffed, initial, cooperating, federated, volunteers), float
+    sums (burnout x volunteers, staff FTE, trust: numpy's sums over the living rows in their order) and the median
+    of their reserves; and the sums of the TOTALS columns over every row. In one compiled call when the kernels
+    are on (kernels/sums.py)."""
     m, n = model.msos, model.msos.n
     alive = m.alive[:n]
+    totals = tuple(getattr(m, column)[:n] for column in TOTALS)
     jit = kernels.compiled()
     if jit is not None:
-        return jit.living_aggregates(alive, m.staff_fte[:n], m.initial[:n], m.coop_municipality[:n],
-                                     m.federation[:n], m.volunteers[:n], m.burnout[:n], m.trust[:n])
+        counts, sums, middle, column_sums = jit.living_aggregates(
+            alive, m.staff_fte[:n], m.initial[:n], m.coop_municipality[:n], m.federation[:n], m.volunteers[:n],
+            m.burnout[:n], m.trust[:n], m.reserves[:n], totals)
+        return counts, sums, middle, tuple(column_sums.tolist())
     living = alive.nonzero()[0]  # gathering by index is cheaper than by mask, and sums in the same order
     staffed = m.staff_fte[:n] > 0
     staffed &= alive  # counts of living MSOs by mask (exact in any order); float sums gather by index
@@ -104,7 +113,7 @@ def _living(model: MSOModel) -> tuple[np.ndarray, tuple, tuple]:
               np.count_nonzero(m.coop_municipality[:n] & alive), np.count_nonzero(m.federation[:n] & alive),
               volunteers.sum())
     sums = ((m.burnout[living] * volunteers).sum(), m.staff_fte[living].sum(), m.trust[living].sum())
-    return living, counts, sums
+    return counts, sums, median(m.reserves[living]), tuple(column.sum() for column in totals)
 
 
 def monthly_row(model: MSOModel) -> dict:

@@ -89,21 +89,22 @@ def segment_sums(values, bounds):
 
 
 @njit(cache=True, nogil=True)
-def living_aggregates(alive, staff, initial, coop, federation, volunteers, burnout, trust):
-    """metrics.aggregates' counts and its sums over the living MSOs in one pass: the living rows, (living,
-    staffed, initial alive, cooperating, federated, volunteers), and the float sums numpy forms over the living
-    rows in their order: burnout x volunteers, staff FTE, trust (each pairwise over the gathered values)."""
+def living_aggregates(alive, staff, initial, coop, federation, volunteers, burnout, trust, reserves, totals):
+    """metrics.aggregates' counts and sums in one call: the living rows' counts (living, staffed, initial alive,
+    cooperating, federated, volunteers); the float sums numpy forms over the living rows in their order (burnout x
+    volunteers, staff FTE, trust: each pairwise over the gathered values); the median of the living rows'
+    reserves (metrics.median: the middle order statistic, or the mean of the two middle ones); and each of the
+    columns `totals` summed over every row as `column.sum()` does."""
     size = alive.shape[0]
-    living = np.empty(size, dtype=np.int64)
-    weight, fte, confidence = np.empty(size), np.empty(size), np.empty(size)
+    weight, fte, confidence, money = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
     count = staffed = first = together = federated = people = 0
     for i in range(size):
         if not alive[i]:
             continue
-        living[count] = i
         weight[count] = burnout[i] * volunteers[i]
         fte[count] = staff[i]
         confidence[count] = trust[i]
+        money[count] = reserves[i]
         count += 1
         staffed += staff[i] > 0
         first += initial[i]
@@ -111,7 +112,18 @@ def living_aggregates(alive, staff, initial, coop, federation, volunteers, burno
         federated += federation[i]
         people += volunteers[i]
     sums = (0.0 + pairwise(weight, 0, count), 0.0 + pairwise(fte, 0, count), 0.0 + pairwise(confidence, 0, count))
-    return living[:count], (count, staffed, first, together, federated, people), sums
+    middle = 0.0
+    if count > 0:
+        half = count // 2
+        parts = np.partition(money[:count], half)
+        if count % 2:
+            middle = parts[half]
+        else:  # the largest of the lower half is the order statistic below the middle
+            middle = (parts[:half].max() + parts[half]) / 2.0
+    column_sums = np.empty(len(totals))
+    for k in range(len(totals)):
+        column_sums[k] = 0.0 + pairwise(totals[k], 0, totals[k].shape[0])
+    return (count, staffed, first, together, federated, people), sums, middle, column_sums
 
 
 @njit(cache=True, nogil=True)
@@ -138,4 +150,4 @@ def warm(zeros=None) -> None:
     world_bounds(np.zeros(2, dtype=np.int16), 2)  # a batch's world labels (batch.WORLD_COLUMNS)
     if zeros is not None:
         flags, f = zeros("alive"), zeros("burnout")
-        living_aggregates(flags, f, flags, flags, flags, zeros("volunteers"), f, f)
+        living_aggregates(flags, f, flags, flags, flags, zeros("volunteers"), f, f, f, (f, f, f, f, f))
