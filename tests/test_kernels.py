@@ -258,8 +258,9 @@ def test_the_monthly_aggregates_are_numpys_on_both_backends():
     on both backends for no, one, an odd and an even number of living MSOs, ties in the reserves included."""
     need_numba()
     from msosim import metrics
+    from tests.conftest import SCENARIOS
 
-    model = MSOModel("scenarios/district.yaml", seed=2)
+    model = MSOModel(SCENARIOS / "district.yaml", seed=2)
     m, n = model.msos, model.msos.n
     rng = np.random.default_rng(6)
     m.reserves[:n] = np.round(rng.lognormal(8, 1.5, n), -2)  # many equal values
@@ -275,3 +276,31 @@ def test_the_monthly_aggregates_are_numpys_on_both_backends():
         assert [int(c) for c in numba_counts] == [int(c) for c in counts]
         assert np.array_equal(np.array(numba_sums + numba_totals), np.array(sums + totals))
         assert float(numba_median) == float(middle), living
+
+
+def test_volunteers_draw_large_rows_with_numpys_sampler_as_numpy(monkeypatch):
+    """volunteers_quit_and_join on the kernels hands the rows of large mean of both its draws to numpy's sampler,
+    in the numpy path's order: the same counts and generator state."""
+    need_numba()
+    from msosim.submodels import draws, volunteers
+
+    sampled = []
+    original = draws.sample
+    monkeypatch.setattr(draws, "sample", lambda *args: sampled.append(args[3].size) or original(*args))
+    states = {}
+    for backend in ("numpy", "numba"):
+        model = CASES["baseline-HB-district"](seed=7)
+        step_on(backend, model)
+        step_on(backend, model)  # a month inside the year: the members' yearly draws stay out
+        m, n = model.msos, model.msos.n
+        m.volunteers[: n: 3] += 3_000  # quits of large mean in every third row
+        m.burnout[: n: 3] = 0.9
+        m.members[: n: 5] = m.volunteers[: n: 5] + 500_000  # joins of large mean in every fifth
+        sampled.clear()
+        with kernels.using(backend):
+            assert not model.year_starts
+            volunteers.volunteers_quit_and_join(model)
+        assert len(sampled) == 2 and min(sampled) > 0  # both draws took numpy's sampler
+        states[backend] = (snapshot(model, 0), model.rng.bit_generator.state)
+    assert_identical(states["numba"][0], states["numpy"][0], "volunteers_quit_and_join")
+    assert states["numba"][1] == states["numpy"][1]
