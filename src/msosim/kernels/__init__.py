@@ -16,6 +16,11 @@ model, because that load (about 0.7 s on the 2 shared cores, 2026-12-06) costs m
 national decade (about 0.05-0.09 s); the workers of sweeps and comparisons take the kernels when numba is
 installed and each runs enough MSO-years for the load to pay (`prefer_compiled`, experiments/batching.kernels_pay).
 They are the first part of issue 20's compiled step (docs/engine.md section 8).
+
+For maintainers: numba's cache checks only the file a kernel is defined in. A kernel that calls a helper of
+another module (services.fmin/fmax, ufuncs.apply, draws' scans and inversions) keeps the helper's old compiled
+code after that module alone is edited: delete `src/msosim/kernels/__pycache__/*.nb[ci]` after such an edit
+(a fresh clone, CI and an installed package start without them).
 """
 
 from __future__ import annotations
