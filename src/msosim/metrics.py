@@ -101,10 +101,10 @@ def _living(model: MSOModel) -> tuple[tuple, tuple, float, tuple]:
     totals = tuple(getattr(m, column)[:n] for column in TOTALS)
     jit = kernels.compiled()
     if jit is not None:
-        counts, sums, middle, column_sums = jit.living_aggregates(
+        counts, sums, reserves, column_sums = jit.living_aggregates(
             alive, m.staff_fte[:n], m.initial[:n], m.coop_municipality[:n], m.federation[:n], m.volunteers[:n],
             m.burnout[:n], m.trust[:n], m.reserves[:n], totals)
-        return counts, sums, middle, tuple(column_sums.tolist())
+        return counts, sums, median(reserves), tuple(column_sums.tolist())
     living = alive.nonzero()[0]  # gathering by index is cheaper than by mask, and sums in the same order
     staffed = m.staff_fte[:n] > 0
     staffed &= alive  # counts of living MSOs by mask (exact in any order); float sums gather by index
