@@ -1,58 +1,63 @@
-"""Kernels of demography.dissolve: the causes that follow from counters, and the split of the rest by secured
-means, row by row (the draws stay in numpy)."""
+"""Kernels of demography.dissolve and demography.kill: the causes that follow from counters, the split of the rest
+by secured means, the dissolving rows and their counts, and what a dissolution stops, row by row (the draws stay in
+numpy). Conditions that are unpredictable from row to row (alive, free, secured) are compacted branch-free: every
+row is written and the count advances by the condition."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
-from ..state import TIE_COLUMNS
+from ..state import GRANT_COLUMNS, TIE_COLUMNS
 from .cooperation import happens
 
 
 @njit(cache=True, nogil=True)
 def counter_causes(alive, volunteers, below_core_months, insolvent_months, core, grace_steps, insolvency_steps):
     """Months below the volunteer core counted on (or reset), then each living MSO's cause from the counters (1:
-    volunteers, 2: insolvency, 0: none yet) and the rows left free for the other causes (in row order)."""
+    volunteers, 2: insolvency, 0: none yet), the mask of the living MSOs left free for the other causes and their
+    rows (ascending)."""
     size = alive.shape[0]
-    cause = np.zeros(size, dtype=np.int8)
-    free = np.empty(size, dtype=np.int64)
+    cause = np.empty(size, dtype=np.int8)
+    free = np.empty(size, dtype=np.bool_)
+    rows = np.empty(size, dtype=np.int64)
     found = 0
     for i in range(size):
-        if alive[i] and volunteers[i] < core:
-            below_core_months[i] = below_core_months[i] + 1
-        else:
-            below_core_months[i] = 0
-        if not alive[i]:
-            continue
-        if below_core_months[i] >= grace_steps:
-            cause[i] = 1
-        elif insolvent_months[i] >= insolvency_steps:
-            cause[i] = 2
-        else:
-            free[found] = i
-            found += 1
-    return cause, free[:found]
+        living = alive[i]
+        months = (below_core_months[i] + 1) * (living & (volunteers[i] < core))
+        below_core_months[i] = months
+        by_volunteers = living & (months >= grace_steps)
+        by_insolvency = living & (not by_volunteers) & (insolvent_months[i] >= insolvency_steps)
+        cause[i] = by_volunteers * 1 + by_insolvency * 2
+        left = living & (not by_volunteers) & (not by_insolvency)
+        free[i] = left
+        rows[found] = i
+        found += left
+    return cause, free, rows[:found]
 
 
 @njit(cache=True, nogil=True)
-def by_secured_means(alive, cause, funded, staff, reserves, yearly_cost_per_fte, base_costs, reserve_months):
-    """The living MSOs still without a cause, in row order: those without secured means and those with them (a
-    grant paying or awarded, or reserves covering their operating reserve)."""
-    size = alive.shape[0]
-    exposed = np.empty(size, dtype=np.int64)
-    secure = np.empty(size, dtype=np.int64)
+def by_secured_means(rows, cause, active, end, mso, t, staff, reserves, yearly_cost_per_fte, base_costs,
+                     reserve_months):
+    """Of the free `rows` (ascending), those still without a cause, split: without secured means and with them (a
+    grant paying or awarded: active and ending after step `t`, as RunningGrants.live; or reserves covering their
+    operating reserve). The grants are read in one pass, without a mask of them."""
+    funded = np.zeros(staff.shape[0], dtype=np.bool_)
+    for j in range(active.shape[0]):
+        if active[j] and end[j] > t:
+            funded[mso[j]] = True
+    exposed = np.empty(rows.shape[0], dtype=np.int64)
+    secure = np.empty(rows.shape[0], dtype=np.int64)
     n_exposed = n_secure = 0
-    for i in range(size):
-        if not alive[i] or cause[i] != 0:
-            continue
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        remaining = cause[i] == 0
         yearly = staff[i] * yearly_cost_per_fte + base_costs
-        if funded[i] or reserves[i] >= yearly * reserve_months / 12.0:
-            secure[n_secure] = i
-            n_secure += 1
-        else:
-            exposed[n_exposed] = i
-            n_exposed += 1
+        secured = funded[i] | (reserves[i] >= yearly * reserve_months / 12.0)
+        exposed[n_exposed] = i
+        secure[n_secure] = i
+        n_exposed += remaining & (not secured)
+        n_secure += remaining & secured
     return exposed[:n_exposed], secure[:n_secure]
 
 
@@ -96,13 +101,76 @@ def merge_partners(drawn, mark, near, a, b, free, district, group, members):
     return absorbed[:found], partner[:found]
 
 
+@njit(cache=True, nogil=True)
+def dissolved_rows(cause, labels, worlds):
+    """The dissolving MSOs (cause != 0): their rows (ascending), their causes, and per world the count of each cause
+    code (worlds x 6; `labels` the world of each row, empty with one world). Few rows dissolve: the branch is
+    predictable."""
+    rows = np.empty(cause.shape[0], dtype=np.int64)
+    counts = np.zeros((worlds, 6), dtype=np.int64)
+    one = labels.shape[0] == 0
+    found = 0
+    for i in range(cause.shape[0]):
+        if cause[i] != 0:
+            rows[found] = i
+            found += 1
+            counts[0 if one else labels[i], cause[i]] += 1
+    causes = np.empty(found, dtype=np.int8)
+    for k in range(found):
+        causes[k] = cause[rows[k]]
+    return rows[:found], causes, counts
+
+
+@njit(cache=True, nogil=True)
+def kill_rows(rows, cause, t, alive, died_step, death_cause, staff_fte, coop, grant_active, grant_mso, tie_active,
+              a, b):
+    """demography.kill's writes: the MSOs `rows` (distinct) die at step `t` of their `cause`, their staff go and
+    their cooperation ends; their active grants stop and their live ties break. Returns the rows that had staff
+    and that staff (in the rows' order), the grants stopped and the ties broken (ascending): one pass over each
+    table (few rows die: the branches are predictable)."""
+    dead = np.zeros(alive.shape[0], dtype=np.bool_)
+    staffed = np.empty(rows.shape[0], dtype=np.int64)
+    let_go = np.empty(rows.shape[0])
+    found = 0
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        alive[i] = False
+        died_step[i] = t
+        death_cause[i] = cause[k]
+        staffed[found] = i
+        let_go[found] = staff_fte[i]
+        found += staff_fte[i] > 0
+        staff_fte[i] = 0.0
+        coop[i] = False
+        dead[i] = True
+    stopped = np.empty(grant_active.shape[0], dtype=np.int64)
+    n_stopped = 0
+    for j in range(grant_active.shape[0]):
+        if grant_active[j] and dead[grant_mso[j]]:
+            grant_active[j] = False
+            stopped[n_stopped] = j
+            n_stopped += 1
+    cut = np.empty(tie_active.shape[0], dtype=np.int64)
+    n_cut = 0
+    for j in range(tie_active.shape[0]):
+        if tie_active[j] and (dead[a[j]] or dead[b[j]]):
+            tie_active[j] = False
+            cut[n_cut] = j
+            n_cut += 1
+    return staffed[:found], let_go[:found], stopped[:n_stopped], cut[:n_cut]
+
+
 def warm(zeros) -> None:
-    """Compile (or load) each kernel for the dtypes the model passes."""
-    flags = zeros("alive")
+    """Compile (or load) each kernel for the dtypes the model passes (a batch's world labels: int16)."""
+    flags, rows, cause = zeros("alive"), np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int8)
     counter_causes(flags, zeros("volunteers"), zeros("below_core_months"), zeros("insolvent_months"), 3, 3, 3)
-    by_secured_means(flags, np.zeros(1, dtype=np.int8), flags.copy(), zeros("staff_fte"), zeros("reserves"), 1.0, 1.0,
-                     3.0)
-    rows = np.zeros(1, dtype=np.int64)
+    grant = {name: np.zeros(1, dtype=GRANT_COLUMNS[name]) for name in ("active", "end", "mso")}
+    by_secured_means(rows, cause, grant["active"], grant["end"], grant["mso"], 1, zeros("staff_fte"),
+                     zeros("reserves"), 1.0, 1.0, 3.0)
     exhausted_rows(rows, np.zeros(1), zeros("burnout"), 0.1, 12)
     ties = np.zeros(1, dtype=TIE_COLUMNS["a"])
     merge_partners(rows, flags, rows, ties, ties, flags, zeros("district"), zeros("group"), zeros("members"))
+    dissolved_rows(cause, np.zeros(0, dtype=np.int16), 1)
+    kill_rows(rows[:0], cause[:0], 1, flags, zeros("died_step"), zeros("death_cause"), zeros("staff_fte"),
+              zeros("coop_municipality"), grant["active"], grant["mso"], np.zeros(1, dtype=TIE_COLUMNS["active"]),
+              ties, ties)

@@ -7,7 +7,8 @@ import numpy as np
 from ..state import MSO_COLUMNS
 from . import cooperation, demography, draws, finances, services, staff, sums, ufuncs, volunteers
 from .cooperation import federations, municipal_cooperation, update_trust
-from .demography import by_secured_means, counter_causes, exhausted_rows, merge_partners
+from .demography import (by_secured_means, counter_causes, dissolved_rows, exhausted_rows, kill_rows,
+                         merge_partners)
 from .draws import (binomial_draw, binomial_invert, binomial_scan, binomial_searching, poisson_draw, poisson_invert,
                     poisson_scan)
 from .finances import after_costs, book_income, own_income, pay, reserves_spent
@@ -18,10 +19,11 @@ from .ufuncs import addresses as ufunc_loops
 from .volunteers import join_inputs, new_totals, quit_inputs
 
 __all__ = ["after_costs", "binomial_draw", "binomial_invert", "binomial_scan", "binomial_searching", "book_income",
-           "by_secured_means", "counter_causes", "deliver_services", "exhausted_rows", "federations", "join_inputs",
-           "living_aggregates", "merge_partners", "municipal_cooperation", "new_totals", "own_funded_fte",
-           "own_income", "pay", "poisson_draw", "poisson_invert", "poisson_scan", "quit_inputs", "reserves_spent",
-           "segment_sums", "staff_needs", "ufunc_loops", "update_burnout", "update_trust", "warm", "world_bounds"]
+           "by_secured_means", "counter_causes", "deliver_services", "dissolved_rows", "exhausted_rows", "federations",
+           "join_inputs", "kill_rows", "living_aggregates", "merge_partners", "municipal_cooperation", "new_totals",
+           "own_funded_fte", "own_income", "pay", "poisson_draw", "poisson_invert", "poisson_scan", "quit_inputs",
+           "reserves_spent", "segment_sums", "staff_needs", "ufunc_loops", "update_burnout", "update_trust", "warm",
+           "world_bounds"]
 
 
 def _zeros(column: str) -> np.ndarray:

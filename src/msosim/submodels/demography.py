@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from ..model import MSOModel
 
 DEATH_CAUSES = ("volunteers", "insolvency", "background", "burnout", "merger")
+DEATH_EVENT_CAUSES = np.array([CAUSE_CODE[name] for name in DEATH_CAUSES])  # the event log's cause of each
+NO_LABELS = np.zeros(0, dtype=np.int16)  # the world labels of a model of one world (kernels.dissolved_rows)
 
 
 def dissolve(model: MSOModel) -> None:
@@ -30,11 +32,9 @@ def dissolve(model: MSOModel) -> None:
     insolvency_steps = max(1, round(cfg.finance.insolvency_months * cfg.steps_per_year / 12))
     jit = kernels.compiled()
     if jit is not None:  # the same counters and causes, row by row (kernels/demography.py)
-        cause, candidates = jit.counter_causes(alive, m.volunteers[:n], m.below_core_months[:n],
-                                               m.insolvent_months[:n], cfg.min_active_volunteers, grace_steps,
-                                               insolvency_steps)
-        free = np.zeros(n, dtype=bool)
-        free[candidates] = True
+        cause, free, candidates = jit.counter_causes(alive, m.volunteers[:n], m.below_core_months[:n],
+                                                     m.insolvent_months[:n], cfg.min_active_volunteers, grace_steps,
+                                                     insolvency_steps)
     else:
         below = alive & (m.volunteers[:n] < cfg.min_active_volunteers)
         m.below_core_months[:n] = np.where(below, m.below_core_months[:n] + 1, 0)
@@ -52,9 +52,10 @@ def dissolve(model: MSOModel) -> None:
     # Other causes: each remaining MSO with the per-step probability, drawn as a binomial number of them
     # chosen at random (the same as a uniform per MSO, with a handful of draws); first the MSOs without secured
     # means, then those with them, whose rate is lower.
-    if jit is not None:  # the same split, row by row (kernels/demography.py)
-        fin = cfg.finance
-        exposed, secure = jit.by_secured_means(alive, cause, funded_now(model), m.staff_fte[:n], m.reserves[:n],
+    if jit is not None:  # the same split of the candidates, row by row, reading the grants (kernels/demography.py)
+        fin, g = cfg.finance, model.grants
+        exposed, secure = jit.by_secured_means(candidates, cause, g.active[: g.n], g.end[: g.n], g.mso[: g.n],
+                                               model.t, m.staff_fte[:n], m.reserves[:n],
                                                fin.staff_cost_per_fte + fin.office_costs, fin.base_costs_volunteer,
                                                fin.operating_reserve_months)
     else:
@@ -65,11 +66,21 @@ def dissolve(model: MSOModel) -> None:
         p_other = per_step(cfg.background_dissolution_rate * factor, cfg.steps_per_year)
         other = model.streams.thin(rows, p_other, model.world_of(rows))
         cause[other] = 3
-    rows = cause.nonzero()[0]
-    cause = cause[rows]
-    worlds = model.world_of(rows)
-    for code, name in enumerate(DEATH_CAUSES, start=1):
-        model.add_flow(f"dissolved_{name}", cause == code, worlds)
+    if jit is not None:  # the rows and each world's count of each cause in one pass (kernels/demography.py)
+        labels = model.world_of(n)
+        rows, cause, counts = jit.dissolved_rows(cause, NO_LABELS if labels is None else labels, model.streams.count)
+        worlds = None if labels is None else np.arange(model.streams.count)
+        for code, name in enumerate(DEATH_CAUSES, start=1):
+            model.add_flow(f"dissolved_{name}", counts[:, code], worlds)  # an int per world, as below
+    else:
+        rows = cause.nonzero()[0]
+        cause = cause[rows]
+        worlds = model.world_of(rows)
+        for code, name in enumerate(DEATH_CAUSES, start=1):
+            model.add_flow(f"dissolved_{name}", cause == code, worlds)
+    if absorbed.size == 0:
+        kill(model, rows, cause, np.full(rows.size, -1, dtype=np.int64))
+        return
     partners = np.full(m.n, -1, dtype=np.int64)
     partners[absorbed] = partner
     kill(model, rows, cause, partners[rows])
@@ -99,26 +110,35 @@ def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray, partner: np.ndarr
     if rows.size == 0:
         return
     m, t, g, ties = model.msos, model.t, model.grants, model.ties
-    m.alive[rows] = False
-    m.died_step[rows] = t
-    m.death_cause[rows] = cause
-    staffed = rows[m.staff_fte[rows] > 0]
-    model.log.add(t, "staff_let_go", staffed, cause="dissolution", staff_fte=m.staff_fte[staffed])
-    model.add_flow("staff_let_go", m.staff_fte[staffed], model.world_of(staffed))
-    m.staff_fte[rows] = 0.0
-    m.coop_municipality[rows] = False
-    dead = np.zeros(m.n, dtype=bool)
-    dead[rows] = True
-    stopped = (g.active[: g.n] & dead[g.mso[: g.n]]).nonzero()[0]
-    g.active[stopped] = False
+    jit = kernels.compiled()
+    if jit is not None:  # the same writes; the grants and ties to stop found in one pass each (kernels/demography.py)
+        n = m.n
+        staffed, let_go, stopped, cut = jit.kill_rows(rows, cause, t, m.alive[:n], m.died_step[:n],
+                                                      m.death_cause[:n], m.staff_fte[:n], m.coop_municipality[:n],
+                                                      g.active[: g.n], g.mso[: g.n], ties.active[: ties.n],
+                                                      ties.a[: ties.n], ties.b[: ties.n])
+        model.log.add(t, "staff_let_go", staffed, cause="dissolution", staff_fte=let_go)
+        model.add_flow("staff_let_go", let_go, model.world_of(staffed))
+    else:
+        m.alive[rows] = False
+        m.died_step[rows] = t
+        m.death_cause[rows] = cause
+        staffed = rows[m.staff_fte[rows] > 0]
+        model.log.add(t, "staff_let_go", staffed, cause="dissolution", staff_fte=m.staff_fte[staffed])
+        model.add_flow("staff_let_go", m.staff_fte[staffed], model.world_of(staffed))
+        m.staff_fte[rows] = 0.0
+        m.coop_municipality[rows] = False
+        dead = np.zeros(m.n, dtype=bool)
+        dead[rows] = True
+        stopped = (g.active[: g.n] & dead[g.mso[: g.n]]).nonzero()[0]
+        g.active[stopped] = False
+        cut = (ties.active[: ties.n] & (dead[ties.a[: ties.n]] | dead[ties.b[: ties.n]])).nonzero()[0]
+        ties.active[cut] = False
     return_unspent(model, stopped)
     model.log.add(t, "grant_ended", g.mso[stopped], cause="dissolution", funder=g.funder[stopped],
                   amount=g.amount_per_year[stopped])
-    cut = (ties.active[: ties.n] & (dead[ties.a[: ties.n]] | dead[ties.b[: ties.n]])).nonzero()[0]
-    ties.active[cut] = False
     model.log.add(t, "tie_broken", ties.a[cut], cause="dissolution", partner=ties.b[cut])
-    model.log.add(t, "dissolved", rows, cause=np.array([CAUSE_CODE[name] for name in DEATH_CAUSES])[cause - 1],
-                  partner=partner)
+    model.log.add(t, "dissolved", rows, cause=DEATH_EVENT_CAUSES[cause - 1], partner=partner)
     model.remove_mso_agents(rows)
 
 

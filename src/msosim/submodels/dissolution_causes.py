@@ -69,6 +69,8 @@ def merging(model: MSOModel, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def merge_into(model: MSOModel, absorbed: np.ndarray, partner: np.ndarray) -> None:
     """Members, volunteers and reserves of each absorbed MSO move to its partner (before it dissolves)."""
     m = model.msos
+    if absorbed.size == 0:  # most steps (mergers are decided in the first step of a year)
+        return
     np.add.at(m.members, partner, m.members[absorbed])
     np.add.at(m.volunteers, partner, m.volunteers[absorbed])
     np.add.at(m.reserves, partner, m.reserves[absorbed])
