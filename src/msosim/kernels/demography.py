@@ -9,19 +9,16 @@ import numpy as np
 from numba import njit
 
 from ..state import GRANT_COLUMNS, TIE_COLUMNS
-from .cooperation import happens
 
 
 @njit(cache=True, nogil=True)
 def counter_causes(alive, volunteers, below_core_months, insolvent_months, core, grace_steps, insolvency_steps):
     """Months below the volunteer core counted on (or reset), then each living MSO's cause from the counters (1:
     volunteers, 2: insolvency, 0: none yet), the mask of the living MSOs left free for the other causes and their
-    rows (ascending)."""
+    rows (ascending). The first pass has no branch (the compiler vectorises it), the second compacts the rows."""
     size = alive.shape[0]
     cause = np.empty(size, dtype=np.int8)
     free = np.empty(size, dtype=np.bool_)
-    rows = np.empty(size, dtype=np.int64)
-    found = 0
     for i in range(size):
         living = alive[i]
         months = (below_core_months[i] + 1) * (living & (volunteers[i] < core))
@@ -29,47 +26,68 @@ def counter_causes(alive, volunteers, below_core_months, insolvent_months, core,
         by_volunteers = living & (months >= grace_steps)
         by_insolvency = living & (not by_volunteers) & (insolvent_months[i] >= insolvency_steps)
         cause[i] = by_volunteers * 1 + by_insolvency * 2
-        left = living & (not by_volunteers) & (not by_insolvency)
-        free[i] = left
+        free[i] = living & (not by_volunteers) & (not by_insolvency)
+    rows = np.empty(size, dtype=np.int64)
+    found = 0
+    for i in range(size):
         rows[found] = i
-        found += left
+        found += free[i]
     return cause, free, rows[:found]
 
 
 @njit(cache=True, nogil=True)
-def by_secured_means(rows, cause, active, end, mso, t, staff, reserves, yearly_cost_per_fte, base_costs,
+def by_secured_means(alive, cause, active, end, mso, t, staff, reserves, yearly_cost_per_fte, base_costs,
                      reserve_months):
-    """Of the free `rows` (ascending), those still without a cause, split: without secured means and with them (a
+    """The living MSOs still without a cause, in row order: those without secured means and those with them (a
     grant paying or awarded: active and ending after step `t`, as RunningGrants.live; or reserves covering their
-    operating reserve). The grants are read in one pass, without a mask of them."""
-    funded = np.zeros(staff.shape[0], dtype=np.bool_)
+    operating reserve). The grants are read in one pass (no mask of them); then each row's kind (0: not among them,
+    1: without, 2: with secured means) in a pass the compiler vectorises, and the two lists compacted."""
+    size = staff.shape[0]
+    funded = np.zeros(size, dtype=np.bool_)
     for j in range(active.shape[0]):
-        if active[j] and end[j] > t:
+        if active[j] and end[j] > t:  # two grants in three: cheaper than a store for each
             funded[mso[j]] = True
-    exposed = np.empty(rows.shape[0], dtype=np.int64)
-    secure = np.empty(rows.shape[0], dtype=np.int64)
-    n_exposed = n_secure = 0
-    for k in range(rows.shape[0]):
-        i = rows[k]
-        remaining = cause[i] == 0
+    kind = np.empty(size, dtype=np.int8)
+    for i in range(size):
         yearly = staff[i] * yearly_cost_per_fte + base_costs
         secured = funded[i] | (reserves[i] >= yearly * reserve_months / 12.0)
+        kind[i] = (alive[i] & (cause[i] == 0)) * (1 + secured)
+    exposed = np.empty(size, dtype=np.int64)
+    secure = np.empty(size, dtype=np.int64)
+    n_exposed = n_secure = 0
+    for i in range(size):
         exposed[n_exposed] = i
         secure[n_secure] = i
-        n_exposed += remaining & (not secured)
-        n_secure += remaining & secured
+        n_exposed += kind[i] == 1
+        n_secure += kind[i] == 2
     return exposed[:n_exposed], secure[:n_secure]
 
 
 @njit(cache=True, nogil=True)
 def exhausted_rows(rows, u, burnout, rate, steps_per_year):
     """dissolution_causes.exhausted: the candidate rows whose draw falls below the per-step chance of the yearly
-    `rate * burnout^2` (rates.happens's squarings, row by row)."""
-    out = np.empty(rows.shape[0], dtype=np.int64)
+    `rate * burnout^2`, as rates.happens decides it: p > 1 - (1 - u) ** S by the same squarings, each a pass over
+    all candidates that the compiler vectorises (the power starts at 1.0: 1.0 * x is x exactly)."""
+    size = rows.shape[0]
+    base = np.empty(size)
+    power = np.empty(size)
+    for k in range(size):
+        base[k] = 1.0 - u[k]
+        power[k] = 1.0
+    exponent = steps_per_year
+    while exponent:
+        if exponent & 1:
+            for k in range(size):
+                power[k] = power[k] * base[k]
+        exponent >>= 1
+        if exponent:
+            for k in range(size):
+                base[k] = base[k] * base[k]
+    out = np.empty(size, dtype=np.int64)
     found = 0
-    for k in range(rows.shape[0]):
+    for k in range(size):  # few candidates give up: the branch is predictable
         b = burnout[rows[k]]
-        if happens(u[k], rate * b * b, steps_per_year):
+        if rate * b * b > 1.0 - power[k]:
             out[found] = rows[k]
             found += 1
     return out[:found]
@@ -165,7 +183,7 @@ def warm(zeros) -> None:
     flags, rows, cause = zeros("alive"), np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int8)
     counter_causes(flags, zeros("volunteers"), zeros("below_core_months"), zeros("insolvent_months"), 3, 3, 3)
     grant = {name: np.zeros(1, dtype=GRANT_COLUMNS[name]) for name in ("active", "end", "mso")}
-    by_secured_means(rows, cause, grant["active"], grant["end"], grant["mso"], 1, zeros("staff_fte"),
+    by_secured_means(flags, cause, grant["active"], grant["end"], grant["mso"], 1, zeros("staff_fte"),
                      zeros("reserves"), 1.0, 1.0, 3.0)
     exhausted_rows(rows, np.zeros(1), zeros("burnout"), 0.1, 12)
     ties = np.zeros(1, dtype=TIE_COLUMNS["a"])

@@ -52,9 +52,9 @@ def dissolve(model: MSOModel) -> None:
     # Other causes: each remaining MSO with the per-step probability, drawn as a binomial number of them
     # chosen at random (the same as a uniform per MSO, with a handful of draws); first the MSOs without secured
     # means, then those with them, whose rate is lower.
-    if jit is not None:  # the same split of the candidates, row by row, reading the grants (kernels/demography.py)
+    if jit is not None:  # the same split, row by row, reading the grants (kernels/demography.py)
         fin, g = cfg.finance, model.grants
-        exposed, secure = jit.by_secured_means(candidates, cause, g.active[: g.n], g.end[: g.n], g.mso[: g.n],
+        exposed, secure = jit.by_secured_means(alive, cause, g.active[: g.n], g.end[: g.n], g.mso[: g.n],
                                                model.t, m.staff_fte[:n], m.reserves[:n],
                                                fin.staff_cost_per_fte + fin.office_costs, fin.base_costs_volunteer,
                                                fin.operating_reserve_months)
