@@ -140,12 +140,15 @@ def dissolved_rows(cause, labels, worlds):
 
 
 @njit(cache=True, nogil=True)
-def kill_rows(rows, cause, t, alive, died_step, death_cause, staff_fte, coop, grant_active, grant_mso, tie_active,
-              a, b):
+def kill_rows(rows, cause, t, alive, died_step, death_cause, staff_fte, coop, grant_active, grant_mso, funder,
+              amount_per_year, unspent, returned, returned_total, funder_returned, tie_active, a, b):
     """demography.kill's writes: the MSOs `rows` (distinct) die at step `t` of their `cause`, their staff go and
-    their cooperation ends; their active grants stop and their live ties break. Returns the rows that had staff
-    and that staff (in the rows' order), the grants stopped and the ties broken (ascending): one pass over each
-    table (few rows die: the branches are predictable)."""
+    their cooperation ends; their active grants stop, handing back their unspent money as
+    grant_returns.return_unspent does (`returned`, `returned_total` per MSO, `funder_returned` per funder: the same
+    additions in the same order); their live ties break. One pass over each table (few rows die: the branches are
+    predictable). Returns what the event log and the flows take: the rows that had staff and that staff (in the
+    rows' order); the stopped grants' MSO, funder and yearly amount; the money handed back and its MSOs; the broken
+    ties' ends a and b (grants and ties ascending)."""
     dead = np.zeros(alive.shape[0], dtype=np.bool_)
     staffed = np.empty(rows.shape[0], dtype=np.int64)
     let_go = np.empty(rows.shape[0])
@@ -162,12 +165,29 @@ def kill_rows(rows, cause, t, alive, died_step, death_cause, staff_fte, coop, gr
         coop[i] = False
         dead[i] = True
     stopped = np.empty(grant_active.shape[0], dtype=np.int64)
-    n_stopped = 0
+    n_stopped = n_back = 0
     for j in range(grant_active.shape[0]):
         if grant_active[j] and dead[grant_mso[j]]:
             grant_active[j] = False
             stopped[n_stopped] = j
             n_stopped += 1
+            n_back += unspent[j] > 0
+    ended_mso, ended_funder = np.empty(n_stopped, dtype=np.int64), np.empty(n_stopped, dtype=funder.dtype)
+    ended_amount, back, back_mso = np.empty(n_stopped), np.empty(n_back), np.empty(n_back, dtype=np.int64)
+    by_funder = np.zeros(funder_returned.shape[0])
+    n_back = 0
+    for k in range(n_stopped):
+        j = stopped[k]
+        ended_mso[k], ended_funder[k], ended_amount[k] = grant_mso[j], funder[j], amount_per_year[j]
+        if unspent[j] > 0:
+            returned[j] = unspent[j]
+            returned_total[grant_mso[j]] += unspent[j]
+            by_funder[funder[j]] += unspent[j]
+            back[n_back], back_mso[n_back] = unspent[j], grant_mso[j]
+            n_back += 1
+    if n_back:
+        for f in range(funder_returned.shape[0]):
+            funder_returned[f] += by_funder[f]
     cut = np.empty(tie_active.shape[0], dtype=np.int64)
     n_cut = 0
     for j in range(tie_active.shape[0]):
@@ -175,14 +195,18 @@ def kill_rows(rows, cause, t, alive, died_step, death_cause, staff_fte, coop, gr
             tie_active[j] = False
             cut[n_cut] = j
             n_cut += 1
-    return staffed[:found], let_go[:found], stopped[:n_stopped], cut[:n_cut]
+    broken_a, broken_b = np.empty(n_cut, dtype=a.dtype), np.empty(n_cut, dtype=b.dtype)
+    for k in range(n_cut):
+        broken_a[k], broken_b[k] = a[cut[k]], b[cut[k]]
+    return (staffed[:found], let_go[:found], ended_mso, ended_funder, ended_amount, back, back_mso, broken_a,
+            broken_b)
 
 
 def warm(zeros) -> None:
     """Compile (or load) each kernel for the dtypes the model passes (a batch's world labels: int16)."""
     flags, rows, cause = zeros("alive"), np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int8)
     counter_causes(flags, zeros("volunteers"), zeros("below_core_months"), zeros("insolvent_months"), 3, 3, 3)
-    grant = {name: np.zeros(1, dtype=GRANT_COLUMNS[name]) for name in ("active", "end", "mso")}
+    grant = {name: np.zeros(1, dtype=dtype) for name, dtype in GRANT_COLUMNS.items()}
     by_secured_means(flags, cause, grant["active"], grant["end"], grant["mso"], 1, zeros("staff_fte"),
                      zeros("reserves"), 1.0, 1.0, 3.0)
     exhausted_rows(rows, np.zeros(1), zeros("burnout"), 0.1, 12)
@@ -190,5 +214,6 @@ def warm(zeros) -> None:
     merge_partners(rows, flags, rows, ties, ties, flags, zeros("district"), zeros("group"), zeros("members"))
     dissolved_rows(cause, np.zeros(0, dtype=np.int16), 1)
     kill_rows(rows[:0], cause[:0], 1, flags, zeros("died_step"), zeros("death_cause"), zeros("staff_fte"),
-              zeros("coop_municipality"), grant["active"], grant["mso"], np.zeros(1, dtype=TIE_COLUMNS["active"]),
-              ties, ties)
+              zeros("coop_municipality"), grant["active"], grant["mso"], grant["funder"], grant["amount_per_year"],
+              grant["unspent"], grant["returned"], zeros("grant_returned_total"), np.zeros(1),
+              np.zeros(1, dtype=TIE_COLUMNS["active"]), ties, ties)

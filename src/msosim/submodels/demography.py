@@ -69,9 +69,13 @@ def dissolve(model: MSOModel) -> None:
     if jit is not None:  # the rows and each world's count of each cause in one pass (kernels/demography.py)
         labels = model.world_of(n)
         rows, cause, counts = jit.dissolved_rows(cause, NO_LABELS if labels is None else labels, model.streams.count)
-        worlds = None if labels is None else np.arange(model.streams.count)
-        for code, name in enumerate(DEATH_CAUSES, start=1):
-            model.add_flow(f"dissolved_{name}", counts[:, code], worlds)  # an int per world, as below
+        if labels is None:  # one world: its counts, ints as the sums below give them
+            for name, count in zip(DEATH_CAUSES, counts[0, 1:].tolist()):
+                model.add_count(f"dissolved_{name}", count, None)
+        else:  # each world's counts, summed per world as ints (as below)
+            worlds = np.arange(model.streams.count)
+            for code, name in enumerate(DEATH_CAUSES, start=1):
+                model.add_flow(f"dissolved_{name}", counts[:, code], worlds)
     else:
         rows = cause.nonzero()[0]
         cause = cause[rows]
@@ -111,14 +115,19 @@ def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray, partner: np.ndarr
         return
     m, t, g, ties = model.msos, model.t, model.grants, model.ties
     jit = kernels.compiled()
-    if jit is not None:  # the same writes; the grants and ties to stop found in one pass each (kernels/demography.py)
-        n = m.n
-        staffed, let_go, stopped, cut = jit.kill_rows(rows, cause, t, m.alive[:n], m.died_step[:n],
-                                                      m.death_cause[:n], m.staff_fte[:n], m.coop_municipality[:n],
-                                                      g.active[: g.n], g.mso[: g.n], ties.active[: ties.n],
-                                                      ties.a[: ties.n], ties.b[: ties.n])
+    if jit is not None:  # the same writes, events and flows; one pass over each table (kernels/demography.py)
+        n, gn = m.n, g.n
+        staffed, let_go, mso, funder, amount, back, back_mso, a, b = jit.kill_rows(
+            rows, cause, t, m.alive[:n], m.died_step[:n], m.death_cause[:n], m.staff_fte[:n],
+            m.coop_municipality[:n], g.active[:gn], g.mso[:gn], g.funder[:gn], g.amount_per_year[:gn],
+            g.unspent[:gn], g.returned[:gn], m.grant_returned_total[:n], model.funder_returned,
+            ties.active[: ties.n], ties.a[: ties.n], ties.b[: ties.n])
         model.log.add(t, "staff_let_go", staffed, cause="dissolution", staff_fte=let_go)
         model.add_flow("staff_let_go", let_go, model.world_of(staffed))
+        if back.size:  # as return_unspent
+            model.add_flow("grant_money_returned", back, model.world_of(back_mso))
+        model.log.add(t, "grant_ended", mso, cause="dissolution", funder=funder, amount=amount)
+        model.log.add(t, "tie_broken", a, cause="dissolution", partner=b)
     else:
         m.alive[rows] = False
         m.died_step[rows] = t
@@ -132,12 +141,12 @@ def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray, partner: np.ndarr
         dead[rows] = True
         stopped = (g.active[: g.n] & dead[g.mso[: g.n]]).nonzero()[0]
         g.active[stopped] = False
+        return_unspent(model, stopped)
+        model.log.add(t, "grant_ended", g.mso[stopped], cause="dissolution", funder=g.funder[stopped],
+                      amount=g.amount_per_year[stopped])
         cut = (ties.active[: ties.n] & (dead[ties.a[: ties.n]] | dead[ties.b[: ties.n]])).nonzero()[0]
         ties.active[cut] = False
-    return_unspent(model, stopped)
-    model.log.add(t, "grant_ended", g.mso[stopped], cause="dissolution", funder=g.funder[stopped],
-                  amount=g.amount_per_year[stopped])
-    model.log.add(t, "tie_broken", ties.a[cut], cause="dissolution", partner=ties.b[cut])
+        model.log.add(t, "tie_broken", ties.a[cut], cause="dissolution", partner=ties.b[cut])
     model.log.add(t, "dissolved", rows, cause=DEATH_EVENT_CAUSES[cause - 1], partner=partner)
     model.remove_mso_agents(rows)
 
