@@ -94,14 +94,18 @@ def exhausted_rows(rows, u, burnout, rate, steps_per_year):
 
 
 @njit(cache=True, nogil=True)
-def merge_partners(drawn, mark, near, a, b, free, district, group, members):
-    """dissolution_causes.merging's choice: for each drawn MSO (ascending rows; `mark` flags them) the other end of
-    its earliest live tie (in `near`'s order) that is free, of its district and group, and has more members (equal:
-    the lower row). One pass over the ties instead of one per drawn MSO. Returns (absorbed, partner) in the drawn
-    MSOs' order."""
+def merge_partners(drawn, active, a, b, free, district, group, members):
+    """dissolution_causes.merging's choice: for each drawn MSO (ascending rows) the other end of its earliest live
+    tie that is free, of its district and group, and has more members (equal: the lower row); a partner that merges
+    itself takes in no one. One pass over the ties (the live ties of drawn MSOs in their order, as numpy's `near`).
+    Returns (absorbed, partner) in the drawn MSOs' order."""
+    mark = np.zeros(free.shape[0], dtype=np.bool_)
+    for k in range(drawn.shape[0]):
+        mark[drawn[k]] = True
     partner_of = np.full(free.shape[0], -1, dtype=np.int64)
-    for k in range(near.shape[0]):
-        tie = near[k]
+    for tie in range(active.shape[0]):
+        if not (active[tie] and (mark[a[tie]] or mark[b[tie]])):
+            continue
         for side in range(2):
             x, other = (a[tie], b[tie]) if side == 0 else (b[tie], a[tie])
             if not mark[x] or partner_of[x] >= 0:
@@ -113,8 +117,9 @@ def merge_partners(drawn, mark, near, a, b, free, district, group, members):
     partner = np.empty(drawn.shape[0], dtype=np.int64)
     found = 0
     for k in range(drawn.shape[0]):
-        if partner_of[drawn[k]] >= 0:
-            absorbed[found], partner[found] = drawn[k], partner_of[drawn[k]]
+        other = partner_of[drawn[k]]
+        if other >= 0 and partner_of[other] < 0:  # (only drawn MSOs have a partner)
+            absorbed[found], partner[found] = drawn[k], other
             found += 1
     return absorbed[:found], partner[:found]
 
@@ -211,7 +216,8 @@ def warm(zeros) -> None:
                      zeros("reserves"), 1.0, 1.0, 3.0)
     exhausted_rows(rows, np.zeros(1), zeros("burnout"), 0.1, 12)
     ties = np.zeros(1, dtype=TIE_COLUMNS["a"])
-    merge_partners(rows, flags, rows, ties, ties, flags, zeros("district"), zeros("group"), zeros("members"))
+    merge_partners(rows, np.zeros(1, dtype=TIE_COLUMNS["active"]), ties, ties, flags, zeros("district"),
+                   zeros("group"), zeros("members"))
     dissolved_rows(cause, np.zeros(0, dtype=np.int16), 1)
     kill_rows(rows[:0], cause[:0], 1, flags, zeros("died_step"), zeros("death_cause"), zeros("staff_fte"),
               zeros("coop_municipality"), grant["active"], grant["mso"], grant["funder"], grant["amount_per_year"],

@@ -42,16 +42,14 @@ def merging(model: MSOModel, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     drawn = small[model.streams.random(small.size, model.world_of(small)) < cfg.merger_rate]
     if drawn.size == 0:
         return drawn, drawn
-    mark = np.zeros(m.n, dtype=bool)
-    mark[drawn] = True
     a, b = ties.a[: ties.n], ties.b[: ties.n]
-    near = np.flatnonzero(ties.active[: ties.n] & (mark[a] | mark[b]))  # live ties of the drawn MSOs, in order
     jit = kernels.compiled()
     if jit is not None:  # the same choice in one pass over the ties (kernels/demography.py)
-        absorbed, partner = jit.merge_partners(drawn, mark, near, a, b, free, m.district[: m.n], m.group[: m.n],
-                                               m.members[: m.n])
-        keep = ~np.isin(partner, absorbed)
-        return absorbed[keep], partner[keep]
+        return jit.merge_partners(drawn, ties.active[: ties.n], a, b, free, m.district[: m.n], m.group[: m.n],
+                                  m.members[: m.n])
+    mark = np.zeros(m.n, dtype=bool)
+    mark[drawn] = True
+    near = np.flatnonzero(ties.active[: ties.n] & (mark[a] | mark[b]))  # live ties of the drawn MSOs, in order
     absorbed, partner = [], []
     for x in drawn:
         ends = near[(a[near] == x) | (b[near] == x)]
