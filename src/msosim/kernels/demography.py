@@ -1,7 +1,9 @@
 """Kernels of demography.dissolve and demography.kill: the causes that follow from counters, the split of the rest
 by secured means, the dissolving rows and their counts, and what a dissolution stops, row by row (the draws stay in
-numpy). Conditions that are unpredictable from row to row (alive, free, secured) are compacted branch-free: every
-row is written and the count advances by the condition."""
+numpy). A condition is first evaluated for every row in a pass without branches or stores to the model's columns,
+which the compiler vectorises; the rows are then compacted branch-free where the condition is unpredictable (free,
+secured: every row is written and the count advances by the condition), with a branch where it rarely holds (the
+dissolving MSOs, their grants and ties)."""
 
 from __future__ import annotations
 
@@ -104,7 +106,7 @@ def merge_partners(drawn, active, a, b, free, district, group, members):
         mark[drawn[k]] = True
     partner_of = np.full(free.shape[0], -1, dtype=np.int64)
     for tie in range(active.shape[0]):
-        if not (active[tie] & (mark[a[tie]] | mark[b[tie]])):  # whole: one branch, rarely not taken
+        if not (active[tie] & (mark[a[tie]] | mark[b[tie]])):  # evaluated whole: one branch
             continue
         for side in range(2):
             x, other = (a[tie], b[tie]) if side == 0 else (b[tie], a[tie])
