@@ -124,28 +124,29 @@ def funded_fte(model: MSOModel, ahead: int = 0) -> np.ndarray:
 
 
 def adjust_staff(model: MSOModel) -> None:
-    """Hire for running grants and a position paid from own income (own_staff.py); staff neither pays now stay only while reserves cover them all (those kept for a
-    successor grant for the successor window, the others for `reserve_months_to_keep_staff`), else all go."""
+    """Hire for running grants and a position paid from own income (own_staff.py); staff neither pays now stay only
+    while reserves cover them all (those kept for a successor grant for the successor window, the others for
+    `reserve_months_to_keep_staff`), else all go."""
     m, n, fin, t = model.msos, model.msos.n, model.config.finance, model.t
     alive = m.alive[:n]
     window = SUCCESSOR_WINDOW_MONTHS * model.config.steps_per_year // 12
     staff = m.staff_fte[:n]
+    months = max(fin.reserve_months_to_keep_staff, 1e-9)
+    jit = kernels.compiled()
+    if jit is not None:
+        _adjust_staff_compiled(model, jit, window, months)
+        return
     own = own_funded_fte(model)  # a position paid from own income (own_staff.py)
     by_grants = funded_fte(model)
-    jit = kernels.compiled()
-    if jit is not None:  # the same operations, row by row (kernels/staff.py)
-        hire, excess, unfunded = jit.staff_needs(staff, by_grants, funded_fte(model, ahead=window), own, alive)
-    else:
-        hire = by_grants + own - staff
-        np.maximum(hire, 0.0, out=hire)
-        hire *= (hire >= 1e-9) & alive
-        excess = staff - funded_fte(model, ahead=window) - own
-        np.maximum(excess, 0.0, out=excess)
-        excess *= (excess >= 1e-9) & alive
-        unfunded = staff - by_grants - own  # the excess, and those bridged to a successor grant
-        np.maximum(unfunded, 0.0, out=unfunded)
-        unfunded *= (unfunded >= 1e-9) & alive
-    months = max(fin.reserve_months_to_keep_staff, 1e-9)
+    hire = by_grants + own - staff
+    np.maximum(hire, 0.0, out=hire)
+    hire *= (hire >= 1e-9) & alive
+    excess = staff - funded_fte(model, ahead=window) - own
+    np.maximum(excess, 0.0, out=excess)
+    excess *= (excess >= 1e-9) & alive
+    unfunded = staff - by_grants - own  # the excess, and those bridged to a successor grant
+    np.maximum(unfunded, 0.0, out=unfunded)
+    unfunded *= (unfunded >= 1e-9) & alive
     fired = (unfunded > 0).nonzero()[0]
     need = excess[fired] * months + (unfunded[fired] - excess[fired]) * SUCCESSOR_WINDOW_MONTHS
     need *= fin.staff_cost_per_fte / 12.0
@@ -172,6 +173,36 @@ def adjust_staff(model: MSOModel) -> None:
     lost[fired] = let_go  # summed over every row, as the monthly table always has
     model.add_flow("staff_let_go", lost, worlds)
     model.add_flow("staff_lost_at_cliff", let_go[at_cliff], model.world_of(fired[at_cliff]))
+
+
+def _adjust_staff_compiled(model: MSOModel, jit, window: int, months: float) -> None:
+    """adjust_staff on the kernels (kernels/staff.py): the same operations in two calls around the vacancy draw.
+    The FTE grants pay now are summed there and handed to the step's RunningGrants, which the later readers take."""
+    m, n, fin, t, g = model.msos, model.msos.n, model.config.finance, model.t, model.grants
+    running = running_grants(model)  # gathered here as before: income and costs read it next
+    spy, gn = model.config.steps_per_year, g.n
+    fte = fin.own_position_cost / fin.staff_cost_per_fte
+    factor = model.factors.income
+    hire, hired, fired, let_go, by_grants = jit.staff_plan(
+        g.active[:gn], g.start[:gn], g.end[:gn], g.mso[:gn], g.staff_fte[:gn], t, t + window, m.staff_fte[:n],
+        m.alive[:n], m.reserves[:n], m.members[:n], m.donations_base[:n], fin.own_position_cost > 0,
+        fin.fee_per_member, factor, factor != 1.0, fin.base_costs_volunteer,
+        fte * (fin.staff_cost_per_fte + fin.office_costs), fte, months, float(SUCCESSOR_WINDOW_MONTHS),
+        fin.staff_cost_per_fte / 12.0)
+    if running._funded_fte is None:
+        running._funded_fte = by_grants  # the same sums in the same order as its bincount
+    draw = bool(fin.vacancy_months > 0 and hired.size)
+    fill = 1.0 / (1.0 + fin.vacancy_months * spy / 12.0) if draw else 1.0
+    u = model.streams.random(hired.size, model.world_of(hired)) if draw else np.empty(0)
+    hired, hired_cause, hired_fte, fired_cause, lost, cliff_rows, cliff_fte = jit.staff_apply(
+        hire, hired, u, draw, fill, fired, let_go, m.staff_fte[:n], by_grants, m.cliff[:n], CAUSE_CODE["grant_start"],
+        CAUSE_CODE["own_income"], CAUSE_CODE["grant_end"], CAUSE_CODE["finances"])
+    model.log.add(t, "staff_hired", hired, cause=hired_cause, staff_fte=hired_fte)
+    model.log.add(t, "staff_let_go", fired, cause=fired_cause, staff_fte=let_go)
+    worlds = model.world_of(n)
+    model.add_flow("staff_hired", hire, worlds)
+    model.add_flow("staff_let_go", lost, worlds)
+    model.add_flow("staff_lost_at_cliff", cliff_fte, model.world_of(cliff_rows))
 
 
 def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray | None]:
