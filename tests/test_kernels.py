@@ -57,6 +57,24 @@ def test_numba_backend_steps_exactly_like_numpy(case):
     assert on_numba.rng.bit_generator.state == on_numpy.rng.bit_generator.state
 
 
+@pytest.mark.parametrize("settings", [{"finance.own_position_cost": 0.0}, {"finance.vacancy_months": 0.0}],
+                         ids=["no-own-position", "no-vacancy"])
+def test_staff_kernels_on_their_other_branches(settings):
+    """adjust_staff's kernels on the branches the cases above do not take: no position paid from own income (its
+    FTE 0 for every MSO) and positions filled at once (no vacancy draw)."""
+    need_numba()
+    from tests.conftest import SCENARIOS, SMALL
+
+    on_numpy, on_numba = (MSOModel(SCENARIOS / "baseline.yaml", seed=7, **SMALL, **settings) for _ in range(2))
+    hired = let_go = 0.0
+    for _ in range(12):
+        step_on("numpy", on_numpy)
+        step_on("numba", on_numba)
+        assert_identical(snapshot(on_numba, 0), snapshot(on_numpy, 0), f"{settings} at step {on_numpy.t}")
+        hired, let_go = hired + on_numpy.flow["staff_hired"], let_go + on_numpy.flow["staff_let_go"]
+    assert hired > 0 and let_go > 0  # both kernels' rows were exercised
+
+
 def test_kernel_differs_when_its_arithmetic_does(monkeypatch):
     """The comparison above can fail: a kernel whose arithmetic is off by one unit in the last place is caught."""
     need_numba()
