@@ -13,7 +13,7 @@ from .draws import (binomial_draw, binomial_invert, binomial_scan, binomial_sear
                     poisson_scan)
 from .finances import after_costs, book_income, own_income, pay, reserves_spent
 from .services import deliver_services, update_burnout
-from .staff import own_funded_fte, staff_apply, staff_plan
+from .staff import staff_apply, staff_plan
 from .sums import living_aggregates, segment_sums, world_bounds
 from .ufuncs import addresses as ufunc_loops
 from .volunteers import join_inputs, new_totals, quit_inputs
@@ -21,9 +21,9 @@ from .volunteers import join_inputs, new_totals, quit_inputs
 __all__ = ["after_costs", "binomial_draw", "binomial_invert", "binomial_scan", "binomial_searching", "book_income",
            "by_secured_means", "counter_causes", "deliver_services", "dissolved_rows", "exhausted_rows", "federations",
            "join_inputs", "kill_rows", "living_aggregates", "merge_partners", "municipal_cooperation", "new_totals",
-           "own_funded_fte", "own_income", "pay", "poisson_draw", "poisson_invert", "poisson_scan", "quit_inputs",
-           "reserves_spent", "segment_sums", "staff_apply", "staff_plan", "ufunc_loops", "update_burnout",
-           "update_trust", "warm", "world_bounds"]
+           "own_income", "pay", "poisson_draw", "poisson_invert", "poisson_scan", "quit_inputs", "reserves_spent",
+           "segment_sums", "staff_apply", "staff_plan", "ufunc_loops", "update_burnout", "update_trust", "warm",
+           "world_bounds"]
 
 
 def _zeros(column: str) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Kernels of held_grants.adjust_staff and own_staff.own_funded_fte: the whole-population passes, row by row.
+"""Kernels of held_grants.adjust_staff (with own_staff.own_funded_fte): the whole-population passes, row by row.
 
 adjust_staff runs in two calls around the vacancy draw (made in numpy): `staff_plan` sums the staff FTE the grants
 pay now and within the successor window in one pass over the grant table (in row order, as np.bincount adds),
@@ -12,20 +12,6 @@ import numpy as np
 from numba import njit
 
 from .services import fmax
-
-
-@njit(cache=True, nogil=True)
-def own_funded_fte(members, donations_base, alive, fee, factor, scaled, base_costs, threshold, fte):
-    """FTE an MSO pays from its own income: `fte` where its free own income reaches `threshold`, else 0."""
-    size = members.shape[0]
-    out = np.empty(size)
-    for i in range(size):
-        free = members[i] * fee + donations_base[i]
-        if scaled:
-            free *= factor
-        free -= base_costs
-        out[i] = fte if (free >= threshold and alive[i]) else 0.0
-    return out
 
 
 @njit(cache=True, nogil=True)
@@ -135,7 +121,6 @@ def warm(zeros) -> None:
     """Compile (or load) each kernel for the dtypes the model passes."""
     from ..state import GRANT_COLUMNS
     f, flags, rows, one = zeros("staff_fte"), zeros("alive"), np.zeros(0, dtype=np.int64), np.zeros(1)
-    own_funded_fte(zeros("members"), f, flags, 1.0, 1.0, True, 1.0, 1.0, 0.5)
     grant = {name: np.zeros(1, dtype=GRANT_COLUMNS[name]) for name in ("active", "start", "end", "mso", "staff_fte")}
     hire, hired, fired, let_go, now = staff_plan(grant["active"], grant["start"], grant["end"], grant["mso"],
                                                  grant["staff_fte"], 1, 1, f, flags, zeros("reserves"),

@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import kernels
-
 if TYPE_CHECKING:
     from ..model import MSOModel
 
@@ -20,18 +18,13 @@ def own_funded_fte(model: MSOModel, rows: np.ndarray | None = None) -> np.ndarra
 
     SVR 2020 (Friedrichs & Mualem Sultan): only 41% of MSOs work purely with volunteers, 37% employ staff; the rest
     pay helpers otherwise. Minijob: 520 EUR a month (§ 8 Abs. 1a SGB IV from 10/2022) and the employer's lump
-    sums (about 30%): about 8,100 EUR a year."""
+    sums (about 30%): about 8,100 EUR a year. On the kernels adjust_staff computes it row by row within
+    kernels/staff.staff_plan."""
     m, fin = model.msos, model.config.finance
     rows = slice(0, m.n) if rows is None else rows
     if fin.own_position_cost <= 0:
         return np.zeros_like(m.members[rows], dtype=float)
     fte = fin.own_position_cost / fin.staff_cost_per_fte
-    jit = kernels.compiled()
-    if jit is not None and isinstance(rows, slice):  # every row: the same operations, row by row (kernels/staff.py)
-        factor = model.factors.income
-        return jit.own_funded_fte(m.members[rows], m.donations_base[rows], m.alive[rows], fin.fee_per_member, factor,
-                                  factor != 1.0, fin.base_costs_volunteer,
-                                  fte * (fin.staff_cost_per_fte + fin.office_costs), fte)
     free = m.members[rows] * fin.fee_per_member + m.donations_base[rows]
     if model.factors.income != 1.0:  # scaled by events (times 1 changes nothing)
         free *= model.factors.income
