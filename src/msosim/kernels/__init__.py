@@ -37,7 +37,7 @@ BACKENDS = ("auto", "numba", "numpy")
 SUBMODELS = ("deliver_services", "update_burnout", "volunteers_quit_and_join", "update_trust",
              "join_and_leave_federations", "cooperate_with_municipality",
              "adjust_staff", "dissolve", "collect_income", "pay_costs", "spend_reserves",
-             "delegate_tasks")  # the last through draws.poisson and draws.binomial
+             "delegate_tasks", "form_and_break_ties")
 # "import": numba and the kernel modules; "warm": compiling or loading each kernel; "collect": one garbage collection
 LOAD_SECONDS: dict[str, float] = {}
 

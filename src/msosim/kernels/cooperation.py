@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..state import TIE_COLUMNS
 from .services import fmax, fmin
 
 
@@ -97,9 +98,170 @@ def municipal_cooperation(u, alive, coop, district, trust, staff, unfunded, open
     return starts[:n_starts], ends[:n_ends]
 
 
+@njit(cache=True, nogil=True)
+def delegation_rates(alive, coop, district, rate_of_district, payment, load, funded_load, keep):
+    """delegate_tasks' first passes: this step's payments cleared, the delegated loads decayed (times `keep`), and
+    the cooperating rows (in row order) with their Poisson mean (`rate_of_district`, formed in numpy per district
+    by the same operations as per row)."""
+    size = alive.shape[0]
+    rows = np.empty(size, dtype=np.int64)
+    found = 0
+    for i in range(size):
+        payment[i] = 0.0
+        load[i] *= keep
+        funded_load[i] *= keep
+        rows[found] = i
+        found += alive[i] & coop[i]
+    lam = np.empty(found)
+    for k in range(found):
+        lam[k] = rate_of_district[district[rows[k]]]
+    return rows[:found], lam
+
+
+@njit(cache=True, nogil=True)
+def delegated_rows(coop, tasks, district):
+    """The cooperating rows given tasks (in row order), their districts and task counts."""
+    size = coop.shape[0]
+    rows, home, count = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    found = 0
+    for k in range(size):
+        rows[found], count[found] = coop[k], tasks[k]
+        found += tasks[k] != 0
+    for k in range(found):
+        home[k] = district[rows[k]]
+    return rows[:found], home[:found], count[:found]
+
+
+@njit(cache=True, nogil=True)
+def delegation_payments(rows, home, tasks, funded, budget_left, paid_total, payment, load, funded_load, unfunded,
+                        task_hours, burden_factor, pay_per_hour, task_steps, memory, funded_code, unfunded_code):
+    """delegate_tasks after its draws: each district pays what its budget allows of the funded tasks' cost (the
+    same sums in row order as np.bincount), payments under a cent dropped; the loads, payments and unfunded ratios
+    of `rows` written. Returns the log's cause, hours and amounts and the unfunded hours (flows)."""
+    size = rows.shape[0]
+    districts = budget_left.shape[0]
+    asked = np.zeros(districts)
+    cost = np.empty(size)
+    for k in range(size):
+        cost[k] = funded[k] * task_hours * pay_per_hour
+        asked[home[k]] += cost[k]
+    ratio_of = np.empty(districts)
+    for j in range(districts):
+        ratio_of[j] = fmin(1.0, budget_left[j] / fmax(asked[j], 1e-9)) if asked[j] > 0 else 1.0
+    paid_in = np.zeros(districts)
+    hours, paid, left = np.empty(size), np.empty(size), np.empty(size)
+    cause = np.empty(size, dtype=np.int8)
+    for k in range(size):
+        i = rows[k]
+        ratio = ratio_of[home[k]]
+        amount = cost[k] * ratio
+        if amount < 0.01:
+            amount = 0.0
+        paid[k] = amount
+        paid_in[home[k]] += amount
+        hours[k] = tasks[k] * task_hours * burden_factor
+        funded_hours = funded[k] * task_hours * burden_factor * ratio if amount > 0 else 0.0
+        left[k] = hours[k] - funded_hours
+        payment[i] = amount
+        load[i] += hours[k] / task_steps
+        funded_load[i] += funded_hours / task_steps
+        unfunded_now = 1.0 - funded_hours / fmax(hours[k], 1e-9)
+        unfunded[i] += memory * (unfunded_now - unfunded[i])
+        cause[k] = funded_code if amount > 0 else unfunded_code
+    for j in range(districts):
+        budget_left[j] -= paid_in[j]
+        paid_total[j] += paid_in[j]
+    return cause, hours, paid, left
+
+
+@njit(cache=True, nogil=True)
+def living_by_district(alive, district, dialogue, districts):
+    """form_and_break_ties' rows: the living MSOs without and with dialogue formats in their district (row order),
+    and all living ones grouped by district (a counting sort: row order within a district) with each district's
+    offset and count."""
+    size = alive.shape[0]
+    plain, talking = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    counts = np.zeros(districts, dtype=np.int64)
+    n_plain = n_talking = 0
+    for i in range(size):
+        live = alive[i]
+        k = district[i]
+        talks = dialogue[k]
+        plain[n_plain] = i
+        talking[n_talking] = i
+        n_plain += live & (not talks)
+        n_talking += live & talks
+        counts[k] += live
+    offsets = np.empty(districts, dtype=np.int64)
+    cursor = np.empty(districts, dtype=np.int64)
+    total = 0
+    for k in range(districts):
+        offsets[k] = cursor[k] = total
+        total += counts[k]
+    order = np.empty(total, dtype=np.int64)
+    for i in range(size):
+        if alive[i]:
+            k = district[i]
+            order[cursor[k]] = i
+            cursor[k] += 1
+    return plain[:n_plain], talking[:n_talking], order, offsets, counts
+
+
+@njit(cache=True, nogil=True)
+def tie_partners(initiators, u, district, order, offsets, counts):
+    """Each initiator's partner: the living MSO of its district at position u * count (truncated); ties with
+    oneself dropped. Returns the ends a and b."""
+    size = initiators.shape[0]
+    a, b = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    found = 0
+    for j in range(size):
+        i = initiators[j]
+        k = district[i]
+        partner = order[offsets[k] + np.int64(u[j] * counts[k])]
+        a[found], b[found] = i, partner
+        found += partner != i
+    return a[:found], b[:found]
+
+
+@njit(cache=True, nogil=True)
+def ties_breaking(active, breaks_step, a, b, t):
+    """The active ties whose life ends at step `t` break: returns their ends a and b (ties ascending). The test
+    into a byte mask first (a pass the compiler vectorises), then its nonzero words."""
+    size = active.shape[0]
+    hit = np.zeros((size + 7) // 8 * 8, dtype=np.uint8)
+    for j in range(size):
+        hit[j] = active[j] & (breaks_step[j] == t)
+    words = hit.view(np.uint64)
+    found = 0
+    for w in range(words.shape[0]):
+        if words[w]:
+            for j in range(8 * w, 8 * w + 8):
+                found += hit[j]
+    ends_a, ends_b = np.empty(found, dtype=a.dtype), np.empty(found, dtype=b.dtype)
+    found = 0
+    for w in range(words.shape[0]):
+        if words[w]:
+            for j in range(8 * w, 8 * w + 8):
+                if hit[j]:
+                    active[j] = False
+                    ends_a[found], ends_b[found] = a[j], b[j]
+                    found += 1
+    return ends_a, ends_b
+
+
 def warm(zeros) -> None:
     """Compile (or load) each kernel for the dtypes the model passes."""
     f, flags, district, ones = zeros("trust"), zeros("alive"), zeros("district"), np.ones(1)
     update_trust(district, zeros("coop_municipality"), f, flags, f.copy(), ones, 0.5, 0.1)
     federations(f, flags, f, zeros("federation"), 0.1, 0.1, 0.1)
     municipal_cooperation(f, flags, zeros("coop_municipality"), district, f, f, f, ones, ones, ones, 0.5, 0.5, 0.1, 12)
+    rows, counts, pay = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), zeros("municipal_payment")
+    delegation_rates(flags, zeros("coop_municipality"), district, ones, pay, zeros("delegated_load"),
+                     zeros("delegated_funded_load"), 0.5)
+    delegated_rows(rows, counts, district)
+    delegation_payments(rows, rows, counts, counts, np.ones(1), np.zeros(1), pay, zeros("delegated_load"),
+                        zeros("delegated_funded_load"), zeros("unfunded_ratio"), 1.0, 1.0, 1.0, 1.0, 0.1, 1, 2)
+    living_by_district(flags, district, np.zeros(1, dtype=np.bool_), 1)
+    tie_partners(rows, np.zeros(1), district, rows, rows, counts)
+    ties = {name: np.zeros(1, dtype=dtype) for name, dtype in TIE_COLUMNS.items()}
+    ties_breaking(ties["active"], ties["breaks_step"], ties["a"], ties["b"], 1)

@@ -6,7 +6,8 @@ import numpy as np
 
 from ..state import MSO_COLUMNS
 from . import cooperation, demography, draws, finances, services, staff, sums, ufuncs, volunteers
-from .cooperation import federations, municipal_cooperation, update_trust
+from .cooperation import (delegated_rows, delegation_payments, delegation_rates, federations, living_by_district,
+                          municipal_cooperation, tie_partners, ties_breaking, update_trust)
 from .demography import (by_secured_means, counter_causes, dissolved_rows, exhausted_rows, kill_rows,
                          merge_partners)
 from .draws import (binomial_draw, binomial_invert, binomial_scan, binomial_searching, poisson_draw, poisson_invert,
@@ -19,11 +20,12 @@ from .ufuncs import addresses as ufunc_loops
 from .volunteers import join_inputs, new_totals, quit_inputs
 
 __all__ = ["after_costs", "binomial_draw", "binomial_invert", "binomial_scan", "binomial_searching", "book_income",
-           "by_secured_means", "counter_causes", "deliver_services", "dissolved_rows", "exhausted_rows", "federations",
-           "join_inputs", "kill_rows", "living_aggregates", "merge_partners", "municipal_cooperation", "new_totals",
+           "by_secured_means", "counter_causes", "delegated_rows", "delegation_payments", "delegation_rates",
+           "deliver_services", "dissolved_rows", "exhausted_rows", "federations", "join_inputs", "kill_rows",
+           "living_aggregates", "living_by_district", "merge_partners", "municipal_cooperation", "new_totals",
            "own_income", "pay", "poisson_draw", "poisson_invert", "poisson_scan", "quit_inputs", "reserves_spent",
-           "segment_sums", "staff_apply", "staff_plan", "ufunc_loops", "update_burnout", "update_trust", "warm",
-           "world_bounds"]
+           "segment_sums", "staff_apply", "staff_plan", "tie_partners", "ties_breaking", "ufunc_loops",
+           "update_burnout", "update_trust", "warm", "world_bounds"]
 
 
 def _zeros(column: str) -> np.ndarray:

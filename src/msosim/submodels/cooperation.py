@@ -23,8 +23,12 @@ def delegate_tasks(model: MSOModel) -> None:
     Funded task hours are done by paid helpers (booked in pay_costs); unfunded ones fall on the MSO's people."""
     m, n, d, mc = model.msos, model.msos.n, model.districts, model.config.municipality
     spy, streams, t = model.config.steps_per_year, model.streams, model.t
-    m.municipal_payment[:n] = 0.0
     task_steps = max(mc.task_months * spy / 12.0, 1.0)
+    jit = kernels.compiled()
+    if jit is not None:  # the same draws and operations in three passes (msosim.kernels.cooperation)
+        _delegate_compiled(model, jit, task_steps)
+        return
+    m.municipal_payment[:n] = 0.0
     m.delegated_load[:n] *= 1.0 - 1.0 / task_steps
     m.delegated_funded_load[:n] *= 1.0 - 1.0 / task_steps
     coop = (m.alive[:n] & m.coop_municipality[:n]).nonzero()[0]
@@ -59,6 +63,34 @@ def delegate_tasks(model: MSOModel) -> None:
     worlds = model.world_of(rows)
     model.add_flow("tasks_delegated", tasks, worlds)
     model.add_flow("tasks_unfunded_hours", hours - funded_hours, worlds)
+    model.add_flow("tasks_hours", hours, worlds)
+
+
+def _delegate_compiled(model: MSOModel, jit, task_steps: float) -> None:
+    """delegate_tasks on the kernels: payments cleared, loads decayed and the cooperating rows' Poisson means in
+    one pass (the pressure formed per district, which gives each row the same number), the rows given tasks
+    compacted, and after the funded draw the budgets, payments and writes in one more."""
+    m, n, d, mc, spy = model.msos, model.msos.n, model.districts, model.config.municipality, model.config.steps_per_year
+    streams = model.streams
+    pressure = d.demand_hours[: d.n] / np.maximum(model.base_demand[: d.n], 1e-9)
+    coop, lam = jit.delegation_rates(m.alive[:n], m.coop_municipality[:n], m.district[:n],
+                                     mc.delegation_rate / spy * pressure * model.factors.delegation,
+                                     m.municipal_payment[:n], m.delegated_load[:n], m.delegated_funded_load[:n],
+                                     1.0 - 1.0 / task_steps)
+    tasks = draws.poisson(streams, lam, model.world_of(coop))
+    rows, home, tasks = jit.delegated_rows(coop, tasks, m.district)
+    share = model.delegation_funded_share
+    if isinstance(share, np.ndarray):
+        share = share[model.world_of(rows)]
+    funded_tasks = streams.binomial(tasks, share * model.factors.budget, model.world_of(rows))
+    cause, hours, paid, unfunded = jit.delegation_payments(
+        rows, home, tasks, funded_tasks, d.budget_left[: d.n], d.paid_total[: d.n], m.municipal_payment,
+        m.delegated_load, m.delegated_funded_load, m.unfunded_ratio, mc.task_hours, 1.0 + mc.admin_burden,
+        mc.task_payment_per_hour, task_steps, 1.0 - 0.75 ** (12.0 / spy), CAUSE_CODE["funded"], CAUSE_CODE["unfunded"])
+    model.log.add(model.t, "task_delegated", rows, cause=cause, hours=hours, amount=paid)
+    worlds = model.world_of(rows)
+    model.add_flow("tasks_delegated", tasks, worlds)
+    model.add_flow("tasks_unfunded_hours", unfunded, worlds)
     model.add_flow("tasks_hours", hours, worlds)
 
 
@@ -134,32 +166,47 @@ def form_and_break_ties(model: MSOModel, initial: bool = False) -> None:
     """
     m, n, d, co = model.msos, model.msos.n, model.districts, model.config.cooperation
     spy, streams, t, ties = model.config.steps_per_year, model.streams, model.t, model.ties
-    alive_rows = m.alive[:n].nonzero()[0]
-    district = m.district[alive_rows]
-    with_dialogue = d.dialogue[district]
     per_mso = co.tie_rate / max(co.tie_break_rate, 1e-9) if initial else co.tie_rate / spy
+    jit = kernels.compiled()
+    if jit is not None:  # the living rows, by dialogue and by district, in one counting pass (kernels/cooperation)
+        plain, talking, order, offsets, counts = jit.living_by_district(m.alive[:n], m.district[:n], d.dialogue[: d.n],
+                                                                        d.n)
+    else:
+        alive_rows = m.alive[:n].nonzero()[0]
+        district = m.district[alive_rows]
+        with_dialogue = d.dialogue[district]
+        plain, talking = alive_rows[~with_dialogue], alive_rows[with_dialogue]
     initiators = []
-    for members, rate in ((alive_rows[~with_dialogue], per_mso), (alive_rows[with_dialogue], per_mso * co.dialogue_tie_factor)):
+    for members, rate in ((plain, per_mso), (talking, per_mso * co.dialogue_tie_factor)):
         for rng, at in streams.groups(model.world_of(members), members.size):  # per world: a total, then who
             mine = members if at is None else members[at]
             count = int(rng.poisson(rate * mine.size))
             initiators.append(mine[rng.integers(0, max(mine.size, 1), count)])
     initiators = np.sort(np.concatenate(initiators))
-    by_district = rows_by_district(model)
-    order = by_district[m.alive[by_district]]  # living rows by district, in row order within a district
-    counts = np.bincount(district, minlength=d.n)
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    home = m.district[initiators]
-    partners = order[offsets[home] + (streams.random(initiators.size, model.world_of(initiators))
-                                      * counts[home]).astype(np.int64)]
-    keep = partners != initiators
-    a, b = initiators[keep], partners[keep]
+    if jit is not None:
+        a, b = jit.tie_partners(initiators, streams.random(initiators.size, model.world_of(initiators)), m.district,
+                                order, offsets, counts)
+    else:
+        by_district = rows_by_district(model)
+        order = by_district[m.alive[by_district]]  # living rows by district, in row order within a district
+        counts = np.bincount(district, minlength=d.n)
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        home = m.district[initiators]
+        partners = order[offsets[home] + (streams.random(initiators.size, model.world_of(initiators))
+                                          * counts[home]).astype(np.int64)]
+        keep = partners != initiators
+        a, b = initiators[keep], partners[keep]
     if a.size:
         ties.append(a.size, a=a, b=b, active=True, formed_step=t, breaks_step=tie_lives(model, t + 1 if initial else t, a))
         model.log.add(t, "tie_formed", a, cause="initial" if initial else "", partner=b)
     if initial:
         return
     n_ties = ties.n
+    if jit is not None:  # the test and the breaking in one pass (kernels/cooperation.py)
+        broken_a, broken_b = jit.ties_breaking(ties.active[:n_ties], ties.breaks_step[:n_ties], ties.a[:n_ties],
+                                               ties.b[:n_ties], t)
+        model.log.add(t, "tie_broken", broken_a, cause="drift", partner=broken_b)
+        return
     break_ties(model, (ties.active[:n_ties] & (ties.breaks_step[:n_ties] == t)).nonzero()[0], "drift")
 
 
