@@ -178,20 +178,26 @@ def delegation_payments(rows, home, tasks, funded, budget_left, paid_total, paym
 def living_by_district(alive, district, dialogue, districts):
     """form_and_break_ties' rows: the living MSOs without and with dialogue formats in their district (row order),
     and all living ones grouped by district (a counting sort: row order within a district) with each district's
-    offset and count."""
+    offset and count. Rows come mostly in runs of one district: a run's count and place are kept in a register
+    and stored when the district changes (a store and load per row to the same counter cost a third more)."""
     size = alive.shape[0]
     plain, talking = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
     counts = np.zeros(districts, dtype=np.int64)
     n_plain = n_talking = 0
+    current, run = 0, 0
     for i in range(size):
         live = alive[i]
         k = district[i]
+        if k != current:
+            counts[current] += run
+            current, run = k, 0
         talks = dialogue[k]
         plain[n_plain] = i
         talking[n_talking] = i
         n_plain += live & (not talks)
         n_talking += live & talks
-        counts[k] += live
+        run += live
+    counts[current] += run
     offsets = np.empty(districts, dtype=np.int64)
     cursor = np.empty(districts, dtype=np.int64)
     total = 0
@@ -199,11 +205,15 @@ def living_by_district(alive, district, dialogue, districts):
         offsets[k] = cursor[k] = total
         total += counts[k]
     order = np.empty(total, dtype=np.int64)
+    current, at = 0, cursor[0]
     for i in range(size):
         if alive[i]:
             k = district[i]
-            order[cursor[k]] = i
-            cursor[k] += 1
+            if k != current:
+                cursor[current] = at
+                current, at = k, cursor[k]
+            order[at] = i
+            at += 1
     return plain[:n_plain], talking[:n_talking], order, offsets, counts
 
 
