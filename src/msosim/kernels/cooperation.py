@@ -6,6 +6,7 @@ import numpy as np
 from numba import njit
 
 from ..state import TIE_COLUMNS
+from .demography import stop_marked
 from .services import fmax, fmin
 
 
@@ -236,27 +237,13 @@ def tie_partners(initiators, u, district, order, offsets, counts):
 @njit(cache=True, nogil=True)
 def ties_breaking(active, breaks_step, a, b, t):
     """The active ties whose life ends at step `t` break: returns their ends a and b (ties ascending). The test
-    into a byte mask first (a pass the compiler vectorises), then its nonzero words."""
+    into a byte mask first (a pass the compiler vectorises), then demography.stop_marked."""
     size = active.shape[0]
     hit = np.zeros((size + 7) // 8 * 8, dtype=np.uint8)
     for j in range(size):
         hit[j] = active[j] & (breaks_step[j] == t)
-    words = hit.view(np.uint64)
-    found = 0
-    for w in range(words.shape[0]):
-        if words[w]:
-            for j in range(8 * w, 8 * w + 8):
-                found += hit[j]
-    ends_a, ends_b = np.empty(found, dtype=a.dtype), np.empty(found, dtype=b.dtype)
-    found = 0
-    for w in range(words.shape[0]):
-        if words[w]:
-            for j in range(8 * w, 8 * w + 8):
-                if hit[j]:
-                    active[j] = False
-                    ends_a[found], ends_b[found] = a[j], b[j]
-                    found += 1
-    return ends_a, ends_b
+    rows = stop_marked(hit, active)
+    return a[rows], b[rows]
 
 
 def warm(zeros) -> None:

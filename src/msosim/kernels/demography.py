@@ -149,13 +149,20 @@ def dissolved_rows(cause, labels, worlds):
 @njit(cache=True, nogil=True)
 def _stopped(active, dead, a, b):
     """The active rows of a table (grants, ties) with a dead end (`a` or `b`) stop: returns them, ascending. First
-    each row's test into a byte mask, a pass without stores to the table that the compiler vectorises; then the
-    mask read eight bytes at a time (few rows die: most words are zero). Testing and stopping in one loop was
-    slower (its stores to `active` keep the compiler from vectorising)."""
+    each row's test into a byte mask, a pass without stores to the table that the compiler vectorises; then
+    `stop_marked`. Testing and stopping in one loop was slower (its stores to `active` keep the compiler from
+    vectorising)."""
     size = active.shape[0]
     hit = np.zeros((size + 7) // 8 * 8, dtype=np.uint8)
     for j in range(size):
         hit[j] = active[j] & (dead[a[j]] | dead[b[j]])
+    return stop_marked(hit, active)
+
+
+@njit(cache=True, nogil=True)
+def stop_marked(hit, active):
+    """The rows whose byte in `hit` (a multiple of eight bytes long) is set stop (`active` False); returns them,
+    ascending. The mask is read eight bytes at a time: few rows stop, most words are zero."""
     words = hit.view(np.uint64)
     found = 0
     for w in range(words.shape[0]):
