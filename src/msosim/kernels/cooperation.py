@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit
 
 from ..state import TIE_COLUMNS
-from .demography import stop_marked
+from .demography import marked_rows
 from .services import fmax, fmin
 
 
@@ -235,15 +235,14 @@ def tie_partners(initiators, u, district, order, offsets, counts):
 
 
 @njit(cache=True, nogil=True)
-def ties_breaking(active, breaks_step, a, b, t):
-    """The active ties whose life ends at step `t` break: returns their ends a and b (ties ascending). The test
-    into a byte mask first (a pass the compiler vectorises), then demography.stop_marked."""
+def ties_breaking(active, breaks_step, t):
+    """The active ties whose life ends at step `t`, ascending: the test into a byte mask first (a pass the compiler
+    vectorises), then demography.marked_rows."""
     size = active.shape[0]
     hit = np.zeros((size + 7) // 8 * 8, dtype=np.uint8)
     for j in range(size):
         hit[j] = active[j] & (breaks_step[j] == t)
-    rows = stop_marked(hit, active)
-    return a[rows], b[rows]
+    return marked_rows(hit)
 
 
 def warm(zeros) -> None:
@@ -261,4 +260,4 @@ def warm(zeros) -> None:
     living_by_district(flags, district, np.zeros(1, dtype=np.bool_), 1)
     tie_partners(rows, np.zeros(1), district, rows, rows, counts)
     ties = {name: np.zeros(1, dtype=dtype) for name, dtype in TIE_COLUMNS.items()}
-    ties_breaking(ties["active"], ties["breaks_step"], ties["a"], ties["b"], 1)
+    ties_breaking(ties["active"], ties["breaks_step"], 1)

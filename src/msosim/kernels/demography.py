@@ -150,19 +150,22 @@ def dissolved_rows(cause, labels, worlds):
 def _stopped(active, dead, a, b):
     """The active rows of a table (grants, ties) with a dead end (`a` or `b`) stop: returns them, ascending. First
     each row's test into a byte mask, a pass without stores to the table that the compiler vectorises; then
-    `stop_marked`. Testing and stopping in one loop was slower (its stores to `active` keep the compiler from
+    `marked_rows`. Testing and stopping in one loop was slower (its stores to `active` keep the compiler from
     vectorising)."""
     size = active.shape[0]
     hit = np.zeros((size + 7) // 8 * 8, dtype=np.uint8)
     for j in range(size):
         hit[j] = active[j] & (dead[a[j]] | dead[b[j]])
-    return stop_marked(hit, active)
+    rows = marked_rows(hit)
+    for k in range(rows.shape[0]):
+        active[rows[k]] = False
+    return rows
 
 
 @njit(cache=True, nogil=True)
-def stop_marked(hit, active):
-    """The rows whose byte in `hit` (a multiple of eight bytes long) is set stop (`active` False); returns them,
-    ascending. The mask is read eight bytes at a time: few rows stop, most words are zero."""
+def marked_rows(hit):
+    """The rows whose byte in `hit` (a multiple of eight bytes long) is set, ascending. The mask is read eight
+    bytes at a time: few rows are set, most words are zero."""
     words = hit.view(np.uint64)
     found = 0
     for w in range(words.shape[0]):
@@ -175,7 +178,6 @@ def stop_marked(hit, active):
         if words[w]:
             for j in range(8 * w, 8 * w + 8):
                 if hit[j]:
-                    active[j] = False
                     rows[found] = j
                     found += 1
     return rows

@@ -202,12 +202,11 @@ def form_and_break_ties(model: MSOModel, initial: bool = False) -> None:
     if initial:
         return
     n_ties = ties.n
-    if jit is not None:  # the test and the breaking in one pass (kernels/cooperation.py)
-        broken_a, broken_b = jit.ties_breaking(ties.active[:n_ties], ties.breaks_step[:n_ties], ties.a[:n_ties],
-                                               ties.b[:n_ties], t)
-        model.log.add(t, "tie_broken", broken_a, cause="drift", partner=broken_b)
-        return
-    break_ties(model, (ties.active[:n_ties] & (ties.breaks_step[:n_ties] == t)).nonzero()[0], "drift")
+    if jit is not None:  # the same test in one pass (kernels/cooperation.py)
+        breaking = jit.ties_breaking(ties.active[:n_ties], ties.breaks_step[:n_ties], t)
+    else:
+        breaking = (ties.active[:n_ties] & (ties.breaks_step[:n_ties] == t)).nonzero()[0]
+    break_ties(model, breaking, "drift")
 
 
 def rows_by_district(model: MSOModel) -> np.ndarray:

@@ -69,13 +69,9 @@ def dissolve(model: MSOModel) -> None:
     if jit is not None:  # the rows and each world's count of each cause in one pass (kernels/demography.py)
         labels = model.world_of(n)
         rows, cause, counts = jit.dissolved_rows(cause, NO_LABELS if labels is None else labels, model.streams.count)
-        if labels is None:  # one world: its counts, ints as the sums below give them
-            for name, count in zip(DEATH_CAUSES, counts[0, 1:].tolist()):
-                model.add_count(f"dissolved_{name}", count, None)
-        else:  # each world's counts, summed per world as ints (as below)
-            worlds = np.arange(model.streams.count)
-            for code, name in enumerate(DEATH_CAUSES, start=1):
-                model.add_flow(f"dissolved_{name}", counts[:, code], worlds)
+        worlds = None if labels is None else np.arange(model.streams.count)  # each world's counts, added as ints
+        for code, name in enumerate(DEATH_CAUSES, start=1):
+            model.add_flow(f"dissolved_{name}", counts[:, code], worlds)
     else:
         rows = cause.nonzero()[0]
         cause = cause[rows]
