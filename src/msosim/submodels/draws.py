@@ -62,9 +62,7 @@ def binomial(rng, n, p, steps_per_year: int | None = None, worlds: np.ndarray | 
         # The per-step probability lies in [p / s, p / (s (1 - p))]: only rows whose upper bound passes the
         # limit can be large, and the exact test is made on those (a row with n = 0 never passes).
         band = (mean_bound > sq * INVERSION_MEAN_LIMIT).nonzero()[0]
-        p_band = 1.0 - q[band] ** (1.0 / s)
-        is_large = (nf[band] * p_band > INVERSION_MEAN_LIMIT) | (p_band >= 1.0)
-        large, p_large = band[is_large], p_band[is_large]
+        large, p_large = _large_in_band(band, nf[band], q[band], s)
         sq *= 1.0 - u
         maybe = mean_bound > sq  # the same bound with the per-step p's upper bound
     out = np.zeros(n.size, dtype=np.int64)
@@ -109,6 +107,14 @@ def binomial(rng, n, p, steps_per_year: int | None = None, worlds: np.ndarray | 
     return out
 
 
+def _large_in_band(band: np.ndarray, n_band: np.ndarray, q_band: np.ndarray, s: float) -> tuple[np.ndarray, np.ndarray]:
+    """The exact test on the band of a yearly-p binomial (rows whose per-step mean's upper bound passes the limit,
+    with their n as floats and q = 1 - p per year): those numpy's sampler draws, and their per-step p."""
+    p_band = 1.0 - q_band ** (1.0 / s)
+    is_large = (n_band * p_band > INVERSION_MEAN_LIMIT) | (p_band >= 1.0)
+    return band[is_large], p_band[is_large]
+
+
 def _binomial_compiled(jit, rng, n, p, steps_per_year, worlds) -> np.ndarray:
     """`binomial` with its full-length passes, gathers and search compiled (msosim.kernels.draws): the same
     draws, the same numbers (exp and log in numpy as above, on the gathered rows)."""
@@ -120,9 +126,7 @@ def _binomial_compiled(jit, rng, n, p, steps_per_year, worlds) -> np.ndarray:
     out = np.zeros(n.size, dtype=np.int64)
     if large.size:
         if yearly:  # `large` holds the band: the exact test on its few rows, as above
-            p_band = 1.0 - q[large] ** (1.0 / s)
-            is_large = (n[large].astype(np.float64) * p_band > INVERSION_MEAN_LIMIT) | (p_band >= 1.0)
-            large, p_large = large[is_large], p_band[is_large]
+            large, p_large = _large_in_band(large, n[large].astype(np.float64), q[large], s)
         else:
             p_large = p[large]
         if large.size:
