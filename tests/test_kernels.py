@@ -322,3 +322,44 @@ def test_volunteers_draw_large_rows_with_numpys_sampler_as_numpy(monkeypatch):
         states[backend] = (snapshot(model, 0), model.rng.bit_generator.state)
     assert_identical(states["numba"][0], states["numpy"][0], "volunteers_quit_and_join")
     assert states["numba"][1] == states["numpy"][1]
+
+
+@pytest.mark.parametrize("settings", [{}, {"finance.own_position_cost": 0.0}])
+def test_application_kernels_are_numpys(settings):
+    """A call's application kernels (kernels/applying.py) against the numpy code: who applies and with what hours,
+    for a funder with one call a year and one with several, and whose financing is secured, also with an income
+    factor of an event (the own-income position scaled) and without an own-income position."""
+    need_numba()
+    import copy
+    import dataclasses
+
+    from msosim.submodels import applying, grants
+    from tests.conftest import SCENARIOS, SMALL
+
+    with kernels.using("numpy"):  # its spin-up on numpy too
+        model = MSOModel(SCENARIOS / "baseline.yaml", seed=7, **SMALL, **settings)
+    for _ in range(14):
+        step_on("numpy", model)
+    m = model.msos
+    rows = m.alive[: m.n].nonzero()[0]
+    new_share = np.random.default_rng(5).normal(0.0, 20_000.0, rows.size)
+    by_calls = {len(f.calls) > 1: f for f in model.funders}
+    assert set(by_calls) == {False, True}
+    for factor in (1.0, 0.6):
+        model.factors = dataclasses.replace(model.factors, income=factor)
+        secured = {}
+        for backend in ("numpy", "numba"):
+            with kernels.using(backend):
+                secured[backend] = applying.financing_secured(model, rows, model.t + 3, new_share, 2.0)
+        assert np.array_equal(secured["numba"], secured["numpy"]), factor
+        assert 0 < secured["numpy"].sum() < rows.size  # both outcomes occur
+    for funder in by_calls.values():
+        state = copy.deepcopy(model.rng.bit_generator.state)
+        chosen = {}
+        for backend in ("numpy", "numba"):
+            model.rng.bit_generator.state = state
+            with kernels.using(backend):
+                chosen[backend] = grants._applying(model, funder, rows)
+        for numba_values, numpy_values in zip(chosen["numba"], chosen["numpy"], strict=True):
+            assert np.array_equal(numba_values.view(np.int64), numpy_values.view(np.int64))
+        assert chosen["numpy"][0].size > 0

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import kernels
 from .own_staff import own_funded_fte
 
 if TYPE_CHECKING:
@@ -73,6 +74,17 @@ def financing_secured(model: MSOModel, rows: np.ndarray, start: int, new_share: 
     at `start` from its reserves and free own income (less a position it pays from it, own_staff.py) until the last of them ends (times `financing_horizon`;
     VV zu § 44 BHO/LHO Nr. 1.2: no grant for a project whose total financing is not secured)."""
     m, fin, g, n = model.msos, model.config.finance, model.grants, model.grants.n
+    jit = kernels.compiled()
+    if jit is not None:  # the same sums and tests in two passes (kernels/applying.py)
+        own_fte = fin.own_position_cost / fin.staff_cost_per_fte if fin.own_position_cost > 0 else 0.0
+        position_cost = fin.staff_cost_per_fte + fin.office_costs
+        factor = model.factors.income
+        return jit.financing_secured(
+            rows, g.active[:n], g.end[:n], g.mso[:n], g.staff_fte[:n], g.material_per_year[:n],
+            g.amount_per_year[:n], start, model.config.steps_per_year, new_share, years, m.n, fin.staff_cost_per_fte,
+            1.0 + fin.overhead_needed, fin.office_costs - fin.earned_income_per_fte, m.members, m.donations_base,
+            m.reserves, m.alive, fin.fee_per_member, fin.base_costs_volunteer, own_fte, factor != 1.0, factor,
+            own_fte * position_cost, position_cost, fin.financing_horizon)
     wanted = np.zeros(m.n, dtype=bool)  # only the grants of `rows` matter: sums and maxima below are per MSO
     wanted[rows] = True
     running = (g.active[:n] & (g.end[:n] > start) & wanted[g.mso[:n]]).nonzero()[0]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import kernels
 from ..state import FIELDS, INSTITUTIONAL, PROJECT
 from .applying import financing_secured, own_share, unaware
 from .rates import per_step
@@ -100,24 +101,34 @@ def _applying(model: MSOModel, funder: Funder, rows: np.ndarray,
     # p <= apply_rate (spread over the calls): only rows whose draw is below that bound can apply
     bound = cfg.applications.apply_rate
     bound = bound if calls == 1 else 1.0 - (1.0 - bound) ** (1.0 / calls)
-    near = (draws < bound).nonzero()[0]
-    who = rows[near]
-    slack = np.maximum(cfg.volunteers.sustainable_hours - m.load_per_volunteer[who], 1.0)
-    slack *= m.volunteers[who]
-    slack += m.staff_fte[who] * cfg.services.staff_admin_hours
-    slack *= cfg.applications.preparation_months
-    hours = application_hours(model, funder, who) if hours is None else hours[near]
-    total = slack + hours
-    free = total <= 0  # no hours asked and none to give: affordable
-    if free.any():
-        slack[free], total[free] = 1.0, 1.0
-    p = slack / total
-    p *= cfg.applications.apply_rate
+    jit = kernels.compiled()
+    if jit is not None and hours is None:  # the same operations in one pass (kernels/applying.py)
+        per_application = float(funder.config.application_hours)
+        volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - funder.application_support)
+        near, draws, hours, p = jit.application_chances(
+            rows, draws, bound, m.load_per_volunteer, m.volunteers, m.staff_fte, m.professionalisation,
+            cfg.volunteers.sustainable_hours, cfg.services.staff_admin_hours, cfg.applications.preparation_months,
+            per_application * volunteer_factor, per_application, cfg.applications.apply_rate)
+        who = rows[near]
+    else:
+        near = (draws < bound).nonzero()[0]
+        who = rows[near]
+        slack = np.maximum(cfg.volunteers.sustainable_hours - m.load_per_volunteer[who], 1.0)
+        slack *= m.volunteers[who]
+        slack += m.staff_fte[who] * cfg.services.staff_admin_hours
+        slack *= cfg.applications.preparation_months
+        hours = application_hours(model, funder, who) if hours is None else hours[near]
+        total = slack + hours
+        free = total <= 0  # no hours asked and none to give: affordable
+        if free.any():
+            slack[free], total[free] = 1.0, 1.0
+        p = slack / total
+        p *= cfg.applications.apply_rate
+        draws = draws[near]
     if calls > 1:  # the year's chance spread over the funder's calls: an MSO applies when it has a project ready
         p = 1.0 - (1.0 - p) ** (1.0 / calls)
     # missing the call (unaware: 0 or 1) and discouragement by past rejections only lower p: work them out only
     # where the draw is below p
-    draws = draws[near]
     below = (draws < p).nonzero()[0]
     discouraged = (1.0 - cfg.applications.discouragement) ** m.rejections[who[below]]
     discouraged *= p[below]
