@@ -73,8 +73,18 @@ def binomial_searching(rows, u, pmf, log_q, s):
 def binomial_invert(out, rows, u, pmf, n, p, q, q_step, yearly):
     """From P(0) = pmf[k] on, count up each row rows[k] until the cumulative probability reaches its u (rows
     given are those with u > P(0)): the operations of `draws.binomial`'s passes and of `_binomial_tail`. The
-    ratio p / q of a trial is (1 - q) / q of the per-step q (`q_step[k]`) when yearly, else p[row] / q[row]."""
-    for k in range(rows.shape[0]):
+    ratio p / q of a trial is (1 - q) / q of the per-step q (`q_step[k]`) when yearly, else p[row] / q[row].
+
+    In passes, as numpy's: pass j takes every row still searching one count further and keeps those still
+    short of u (gathered without a branch), so no row's end of search is a branch to mispredict; each row sees
+    the same operations in the same order as in a loop of its own."""
+    size = rows.shape[0]
+    at = np.empty(size, dtype=np.int64)
+    left = np.empty(size)
+    mass = np.empty(size)
+    trials = np.empty(size)
+    ratios = np.empty(size)
+    for k in range(size):
         row = rows[k]
         if yearly:
             ratio = 1.0 - q_step[k]
@@ -82,18 +92,29 @@ def binomial_invert(out, rows, u, pmf, n, p, q, q_step, yearly):
         else:
             ratio = p[row]
             ratio /= q[row]
-        nf = float(n[row])
-        left = u[row] - pmf[k]
-        mass = pmf[k]
-        j = 0
-        while True:
-            j += 1
-            mass = mass * ((nf - (j - 1)) / j)
-            mass *= ratio
-            left -= mass
-            if not (left > 0.0 and nf > j):
-                break
-        out[row] = j
+        at[k] = row
+        left[k] = u[row] - pmf[k]
+        mass[k] = pmf[k]
+        trials[k] = float(n[row])
+        ratios[k] = ratio
+    count = size
+    j = 0
+    while count > 0:
+        j += 1
+        kept = 0
+        for k in range(count):
+            nf = trials[k]
+            step = mass[k] * ((nf - (j - 1)) / j)
+            step *= ratios[k]
+            rest = left[k] - step
+            out[at[k]] = j
+            at[kept] = at[k]
+            left[kept] = rest
+            mass[kept] = step
+            trials[kept] = nf
+            ratios[kept] = ratios[k]
+            kept += (rest > 0.0) & (nf > j)
+        count = kept
 
 
 @njit(cache=True, nogil=True)
@@ -119,22 +140,35 @@ def poisson_scan(lam, u, limit):
 @njit(cache=True, nogil=True)
 def poisson_invert(out, rows, u, pmf, lam):
     """From P(0) = pmf[k] on, count up each row rows[k] whose u lies above it until the cumulative probability
-    reaches u (lam[rows[k]]): the operations of `draws.poisson`'s passes and `_poisson_tail`."""
-    for k in range(rows.shape[0]):
+    reaches u (lam[rows[k]]): the operations of `draws.poisson`'s passes and `_poisson_tail`, in passes as
+    `binomial_invert`."""
+    size = rows.shape[0]
+    at = np.empty(size, dtype=np.int64)
+    left = np.empty(size)
+    mass = np.empty(size)
+    rates = np.empty(size)
+    count = 0
+    for k in range(size):  # the rows whose u lies above P(0), gathered without a branch
         row = rows[k]
-        if not u[row] > pmf[k]:
-            continue
-        rate = lam[row]
-        left = u[row] - pmf[k]
-        mass = pmf[k]
-        j = 0
-        while True:
-            j += 1
-            mass = mass * (rate / j)
-            left -= mass
-            if not (left > 0.0 and mass > 0.0):
-                break
-        out[row] = j
+        at[count] = row
+        left[count] = u[row] - pmf[k]
+        mass[count] = pmf[k]
+        rates[count] = lam[row]
+        count += u[row] > pmf[k]
+    j = 0
+    while count > 0:
+        j += 1
+        kept = 0
+        for k in range(count):
+            step = mass[k] * (rates[k] / j)
+            rest = left[k] - step
+            out[at[k]] = j
+            at[kept] = at[k]
+            left[kept] = rest
+            mass[kept] = step
+            rates[kept] = rates[k]
+            kept += (rest > 0.0) & (step > 0.0)
+        count = kept
 
 
 @njit(cache=True, nogil=True)
