@@ -122,11 +122,11 @@ def _binomial_compiled(jit, rng, n, p, steps_per_year, worlds) -> np.ndarray:
     yearly = steps_per_year is not None
     s = float(steps_per_year) if yearly else 1.0
     p = np.ascontiguousarray(p)
-    q, large, rows, x, q_rows = jit.binomial_scan(n, p, u, s, INVERSION_MEAN_LIMIT, yearly)
+    large, q_band, rows, x, q_rows = jit.binomial_scan(n, p, u, s, INVERSION_MEAN_LIMIT, yearly)
     out = np.zeros(n.size, dtype=np.int64)
     if large.size:
         if yearly:  # `large` holds the band: the exact test on its few rows, as above
-            large, p_large = _large_in_band(large, n[large].astype(np.float64), q[large], s)
+            large, p_large = _large_in_band(large, n[large].astype(np.float64), q_band, s)
         else:
             p_large = p[large]
         if large.size:
@@ -135,14 +135,14 @@ def _binomial_compiled(jit, rng, n, p, steps_per_year, worlds) -> np.ndarray:
             rows, x, q_rows = rows[keep], x[keep], q_rows[keep]
     loops = jit.ufunc_loops()
     if loops is not None:  # all of the below in one call, with numpy's own exp and log (kernels/ufuncs.py)
-        jit.binomial_draw(out, rows, x, q_rows, u, n, p, q, s, yearly, loops["exp"], loops["log"])
+        jit.binomial_draw(out, rows, x, q_rows, u, n, p, s, yearly, loops["exp"], loops["log"])
         return out
     log_q = np.log(q_rows)
     x *= log_q
     pmf = np.exp(x, out=x)  # P(0) = exp(n / s log q)
     rows, pmf, log_step = jit.binomial_searching(rows, u, pmf, log_q, s)
     q_step = np.exp(log_step) if yearly else log_step  # per step (unused for a per-step p)
-    jit.binomial_invert(out, rows, u, pmf, n, p, q, q_step, yearly)
+    jit.binomial_invert(out, rows, u, pmf, n, p, q_step, yearly)
     return out
 
 
