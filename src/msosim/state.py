@@ -196,6 +196,9 @@ class EventLog:
             return
         values = {"mso": np.asarray(mso), "cause": CAUSE_CODE[cause] if isinstance(cause, str) else np.asarray(cause)}
         values.update(columns)
+        for name, value in values.items():  # a view is copied: kept, it would keep alive the array it views (a
+            if isinstance(value, np.ndarray) and not value.flags.owndata:  # kernel's output of the table's length,
+                values[name] = value.copy()  # a column that changes later) for the rest of the run
         self._chunks.append((step, EVENT_CODE[event], count, values))
 
     def chunks_since(self, since: int) -> tuple[list[dict[str, np.ndarray]], int]:
