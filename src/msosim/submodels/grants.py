@@ -75,12 +75,18 @@ def _eligible(model: MSOModel, funders: Funder | Sequence[Funder], start: int) -
 
 def application_hours(model: MSOModel, funder: Funder, rows: np.ndarray) -> np.ndarray:
     """Hours an application costs: more for volunteer-only MSOs, less with support and routine."""
-    m, cfg = model.msos, model.config
-    per_application = funder.config.application_hours
-    volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - funder.application_support)
-    hours = np.where(m.staff_fte[rows] <= 0, per_application * volunteer_factor, per_application)
+    m = model.msos
+    volunteer_only, staffed = hour_terms(model, funder)
+    hours = np.where(m.staff_fte[rows] <= 0, volunteer_only, staffed)
     hours *= 1.0 - 0.5 * m.professionalisation[rows]
     return hours
+
+
+def hour_terms(model: MSOModel, funder: Funder) -> tuple[float, float]:
+    """Hours an application to `funder` costs a volunteer-only MSO and a staffed one, before routine."""
+    per_application = float(funder.config.application_hours)
+    volunteer_factor = model.config.applications.volunteer_hours_factor * (1.0 - funder.application_support)
+    return per_application * volunteer_factor, per_application
 
 
 def decide_to_apply(model: MSOModel, funder: Funder, rows: np.ndarray, hours: np.ndarray | None = None) -> np.ndarray:
@@ -103,12 +109,10 @@ def _applying(model: MSOModel, funder: Funder, rows: np.ndarray,
     bound = bound if calls == 1 else 1.0 - (1.0 - bound) ** (1.0 / calls)
     jit = kernels.compiled()
     if jit is not None and hours is None:  # the same operations in one pass (kernels/applying.py)
-        per_application = float(funder.config.application_hours)
-        volunteer_factor = cfg.applications.volunteer_hours_factor * (1.0 - funder.application_support)
         near, draws, hours, p = jit.application_chances(
             rows, draws, bound, m.load_per_volunteer, m.volunteers, m.staff_fte, m.professionalisation,
             cfg.volunteers.sustainable_hours, cfg.services.staff_admin_hours, cfg.applications.preparation_months,
-            per_application * volunteer_factor, per_application, cfg.applications.apply_rate)
+            *hour_terms(model, funder), cfg.applications.apply_rate)
         who = rows[near]
     else:
         near = (draws < bound).nonzero()[0]
