@@ -363,3 +363,24 @@ def test_application_kernels_are_numpys(settings):
         for numba_values, numpy_values in zip(chosen["numba"], chosen["numpy"], strict=True):
             assert np.array_equal(numba_values.view(np.int64), numpy_values.view(np.int64))
         assert chosen["numpy"][0].size > 0
+
+
+def test_kernels_divide_as_numpy_does():
+    """Every kernel is compiled with numpy's error model: a division by zero gives numpy's inf or nan, as the numpy
+    path does, instead of Python's ZeroDivisionError and its test before every division (a branch that keeps loops
+    from being vectorised)."""
+    need_numba()
+    from numba.core.registry import CPUDispatcher
+
+    with kernels.using("numba"):
+        jit = kernels.compiled()
+    dispatchers = {f"{module.__name__}.{name}": value for module in vars(jit).values() if isinstance(module, type(jit))
+                   and module.__name__.startswith("msosim.kernels.") for name, value in vars(module).items()
+                   if isinstance(value, CPUDispatcher)}
+    assert len(dispatchers) > 40
+    assert {name for name, kernel in dispatchers.items() if kernel.targetoptions.get("error_model") != "numpy"} == set()
+    ratio, alive, burnout = np.array([0.0, 1.0]), np.array([True, True]), np.array([0.5, 0.5])
+    jit.update_burnout(ratio, alive, burnout, 0.0, 0.1, 0.2)  # the first row's target is 0 / (0 + 0)
+    with np.errstate(invalid="ignore"):
+        target = ratio / (ratio + 0.0)
+    assert np.isnan(target[0]) and np.isnan(burnout[0]) and burnout[1] == 0.5 + (target[1] - 0.5) * 0.1

@@ -9,7 +9,7 @@ from numba import njit
 from .services import fmax
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def application_chances(rows, draws, bound, load, volunteers, staff, professionalisation, sustainable, admin_hours,
                         preparation_months, volunteer_hours, staffed_hours, apply_rate):
     """grants._applying up to its chance of applying: the positions in `rows` whose draw lies below `bound` (near,
@@ -45,7 +45,7 @@ def application_chances(rows, draws, bound, load, volunteers, staff, professiona
     return near[:found], drawn[:found], hours[:found], chance[:found]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def financing_secured(rows, active, end, mso, grant_fte, material, amount, start, steps_per_year, new_share, years,
                       size, staff_cost, overhead_factor, office_margin, members, donations_base, reserves, alive, fee,
                       base_costs, own_fte, scaled, factor, own_threshold, position_cost, financing_horizon):

@@ -10,7 +10,7 @@ from .demography import marked_rows
 from .services import fmax, fmin
 
 
-@njit(inline="always")
+@njit(inline="always", error_model="numpy")
 def happens(u, p_year, steps_per_year):
     """rates.happens for one row: p_year > 1 - (1 - u) ** S, the power by the same squarings."""
     base = 1.0 - u
@@ -30,7 +30,7 @@ def happens(u, p_year, steps_per_year):
     return p_year > 1.0 - power
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def update_trust(district, coop, unfunded, alive, trust, signal_of_district, penalty, rate):
     """cooperation.update_trust: trust moves towards the signal, clipped to [0, 1], at `rate` (living MSOs)."""
     for i in range(trust.shape[0]):
@@ -44,7 +44,7 @@ def update_trust(district, coop, unfunded, alive, trust, signal_of_district, pen
         trust[i] += step
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def federations(u, alive, staff, federation, join_staffed, join_unstaffed, leave):
     """cooperation.join_and_leave_federations: the rows joining and leaving (in row order); memberships updated."""
     size = u.shape[0]
@@ -66,7 +66,7 @@ def federations(u, alive, staff, federation, join_staffed, join_unstaffed, leave
     return joins[:n_joins], leaves[:n_leaves]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def municipal_cooperation(u, alive, coop, district, trust, staff, unfunded, openness_rate, experience_factor,
                           dialogue_factor, staffless_factor, burden_factor, end_rate, steps_per_year):
     """cooperation.cooperate_with_municipality: the rows starting and ending cooperation (in row order), from the
@@ -99,7 +99,7 @@ def municipal_cooperation(u, alive, coop, district, trust, staff, unfunded, open
     return starts[:n_starts], ends[:n_ends]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def delegation_rates(alive, coop, district, rate_of_district, payment, load, funded_load, keep):
     """delegate_tasks' first passes: this step's payments cleared, the delegated loads decayed (times `keep`), and
     the cooperating rows (in row order) with their Poisson mean (`rate_of_district`, formed in numpy per district
@@ -119,7 +119,7 @@ def delegation_rates(alive, coop, district, rate_of_district, payment, load, fun
     return rows[:found], lam
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def delegated_rows(coop, tasks, district):
     """The cooperating rows given tasks (in row order), their districts and task counts."""
     size = coop.shape[0]
@@ -133,7 +133,7 @@ def delegated_rows(coop, tasks, district):
     return rows[:found], home[:found], count[:found]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def delegation_payments(rows, home, tasks, funded, budget_left, paid_total, payment, load, funded_load, unfunded,
                         task_hours, burden_factor, pay_per_hour, task_steps, memory, funded_code, unfunded_code):
     """delegate_tasks after its draws: each district pays what its budget allows of the funded tasks' cost (the
@@ -175,7 +175,7 @@ def delegation_payments(rows, home, tasks, funded, budget_left, paid_total, paym
     return cause, hours, paid, left
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def living_by_district(alive, district, dialogue, districts):
     """form_and_break_ties' rows: the living MSOs without and with dialogue formats in their district (row order),
     and all living ones grouped by district (a counting sort: row order within a district) with each district's
@@ -218,7 +218,7 @@ def living_by_district(alive, district, dialogue, districts):
     return plain[:n_plain], talking[:n_talking], order, offsets, counts
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def tie_partners(initiators, u, district, order, offsets, counts):
     """Each initiator's partner: the living MSO of its district at position u * count (truncated); ties with
     oneself dropped. Returns the ends a and b."""
@@ -234,7 +234,7 @@ def tie_partners(initiators, u, district, order, offsets, counts):
     return a[:found], b[:found]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def ties_breaking(active, breaks_step, t):
     """The active ties whose life ends at step `t`, ascending: the test into a byte mask first (a pass the compiler
     vectorises), then demography.marked_rows."""

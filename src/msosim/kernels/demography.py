@@ -13,7 +13,7 @@ from numba import njit
 from ..state import GRANT_COLUMNS, TIE_COLUMNS
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def counter_causes(alive, volunteers, below_core_months, insolvent_months, core, grace_steps, insolvency_steps):
     """Months below the volunteer core counted on (or reset), then each living MSO's cause from the counters (1:
     volunteers, 2: insolvency, 0: none yet), the mask of the living MSOs left free for the other causes and their
@@ -37,7 +37,7 @@ def counter_causes(alive, volunteers, below_core_months, insolvent_months, core,
     return cause, free, rows[:found]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def by_secured_means(alive, cause, active, end, mso, t, staff, reserves, yearly_cost_per_fte, base_costs,
                      reserve_months):
     """The living MSOs still without a cause, in row order: those without secured means and those with them (a
@@ -65,7 +65,7 @@ def by_secured_means(alive, cause, active, end, mso, t, staff, reserves, yearly_
     return exposed[:n_exposed], secure[:n_secure]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def exhausted_rows(rows, u, burnout, rate, steps_per_year):
     """dissolution_causes.exhausted: the candidate rows whose draw falls below the per-step chance of the yearly
     `rate * burnout^2`, as rates.happens decides it: p > 1 - (1 - u) ** S by the same squarings, each a pass over
@@ -95,7 +95,7 @@ def exhausted_rows(rows, u, burnout, rate, steps_per_year):
     return out[:found]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def merge_partners(drawn, active, a, b, free, district, group, members):
     """dissolution_causes.merging's choice: for each drawn MSO (ascending rows) the other end of its earliest live
     tie that is free, of its district and group, and has more members (equal: the lower row); a partner that merges
@@ -126,7 +126,7 @@ def merge_partners(drawn, active, a, b, free, district, group, members):
     return absorbed[:found], partner[:found]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def dissolved_rows(cause, labels, worlds):
     """The dissolving MSOs (cause != 0): their rows (ascending), their causes, and per world the count of each cause
     code (worlds x 6; `labels` the world of each row, empty with one world). Few rows dissolve: the branch is
@@ -146,7 +146,7 @@ def dissolved_rows(cause, labels, worlds):
     return rows[:found], causes, counts
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _stopped(active, dead, a, b):
     """The active rows of a table (grants, ties) with a dead end (`a` or `b`) stop: returns them, ascending. First
     each row's test into a byte mask, a pass without stores to the table that the compiler vectorises; then
@@ -162,7 +162,7 @@ def _stopped(active, dead, a, b):
     return rows
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def marked_rows(hit):
     """The rows whose byte in `hit` (a multiple of eight bytes long) is set, ascending. The mask is read eight
     bytes at a time: few rows are set, most words are zero."""
@@ -183,7 +183,7 @@ def marked_rows(hit):
     return rows
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def kill_rows(rows, cause, t, alive, died_step, death_cause, staff_fte, coop, grant_active, grant_mso, funder,
               amount_per_year, unspent, returned, returned_total, funder_returned, tie_active, a, b):
     """demography.kill's writes: the MSOs `rows` (distinct) die at step `t` of their `cause`, their staff go and

@@ -11,7 +11,7 @@ from .services import fmax, fmin
 from .ufuncs import apply
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def binomial_scan(n, p, u, s, limit, yearly):
     """One pass over every row with q = 1 - p (p clipped to [0, 1] when yearly): the rows that may take numpy's
     sampler (with `yearly` those whose per-step mean's upper bound passes `limit`, the `band` the caller decides
@@ -54,7 +54,7 @@ def binomial_scan(n, p, u, s, limit, yearly):
     return band[:found], q_band[:found], rows[:maybe], x[:maybe], q_rows[:maybe]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def binomial_searching(rows, u, pmf, log_q, s):
     """Of the rows that may draw more than 0, those with u above P(0) (`pmf`): their rows, P(0) and log(q) / s
     (what the per-step q is the exp of), in row order."""
@@ -71,7 +71,7 @@ def binomial_searching(rows, u, pmf, log_q, s):
     return picked[:found], first[:found], log_step[:found]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def binomial_invert(out, rows, u, pmf, n, p, q_step, yearly):
     """From P(0) = pmf[k] on, count up each row rows[k] until the cumulative probability reaches its u (rows
     given are those with u > P(0)): the operations of `draws.binomial`'s passes and of `_binomial_tail`. The
@@ -95,7 +95,7 @@ def binomial_invert(out, rows, u, pmf, n, p, q_step, yearly):
     binomial_passes(out, at, left, mass, ratios, n, size)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def binomial_passes(out, at, left, mass, ratios, n, count):
     """The search of `binomial_invert` on its first `count` rows (`at`: their rows; u - P(0), P(0) and the trials'
     p / q), overwriting the arrays. In passes, as numpy's: pass j takes every row still searching one count further
@@ -119,7 +119,7 @@ def binomial_passes(out, at, left, mass, ratios, n, count):
         count = kept
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def poisson_scan(lam, u, limit):
     """One pass over every row of `draws.poisson`: the rows for numpy's sampler (lam above `limit`) and, in row
     order, the others that may draw more than 0 (lam > 1 - u, a lower bound of P(0) below u) with -lam."""
@@ -139,7 +139,7 @@ def poisson_scan(lam, u, limit):
     return large[:found], rows[:maybe], negative[:maybe]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def poisson_invert(out, rows, u, pmf, lam):
     """From P(0) = pmf[k] on, count up each row rows[k] whose u lies above it until the cumulative probability
     reaches u (lam[rows[k]]): the operations of `draws.poisson`'s passes and `_poisson_tail`, in passes as
@@ -173,7 +173,7 @@ def poisson_invert(out, rows, u, pmf, lam):
         count = kept
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def binomial_draw(out, rows, x, q_rows, u, n, p, s, yearly, exp, log):
     """The rest of `draws.binomial` after `binomial_scan`, in one call: P(0) = exp(n / s log q) of the candidate
     rows, the search from it for those whose u lies above, with numpy's own exp and log loops (`exp`, `log`:
@@ -208,7 +208,7 @@ def binomial_draw(out, rows, x, q_rows, u, n, p, s, yearly, exp, log):
     binomial_passes(out, rows, q_rows, x, log_q, n, found)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def poisson_draw(out, rows, negative, u, lam, exp):
     """The rest of `draws.poisson` after `poisson_scan`: P(0) = exp(-lam) with numpy's exp loop, then the search."""
     apply(exp, negative, negative, rows.shape[0])

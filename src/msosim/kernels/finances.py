@@ -9,7 +9,7 @@ from numba import njit
 from .services import fmax
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def own_income(members, staff, donations_base, alive, fee, earned, steps_per_year, factor, scaled):
     """collect_income's fees and donations of this step (scaled by events; 0 for dissolved MSOs)."""
     size = members.shape[0]
@@ -29,7 +29,7 @@ def own_income(members, staff, donations_base, alive, fee, earned, steps_per_yea
     return fees, donations
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def book_income(income_year, fees, donations, project, institutional, has_institutional, municipal, grant_total,
                 municipal_total, reserves):
     """Each source into its column of the year's income, the grant and municipal totals, and the sum of the
@@ -52,7 +52,7 @@ def book_income(income_year, fees, donations, project, institutional, has_instit
         reserves[i] += total
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def pay(staff, alive, material, overhead, funded_load, reserves, staff_cost, steps_per_year, office, base_costs,
         honorarium):
     """pay_costs' costs of the step (staff, running costs, grant material, needed overhead, task helpers) off the
@@ -71,7 +71,7 @@ def pay(staff, alive, material, overhead, funded_load, reserves, staff_cost, ste
         reserves[i] -= costs
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def after_costs(project_material, share, honorarium, freelance, months, alive, reserves):
     """Freelance hours the grants' material buys, and one more month insolvent for living MSOs in debt (else 0)."""
     for i in range(freelance.shape[0]):
@@ -81,7 +81,7 @@ def after_costs(project_material, share, honorarium, freelance, months, alive, r
         months[i] = (months[i] + 1) * (1 if (alive[i] and reserves[i] < 0) else 0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def reserves_spent(staff, alive, reserves, last_year_income, yearly_cost_per_fte, base_costs, reserve_share,
                    free_share, rate):
     """spend_reserves: what lies above the reserves non-profit law allows, spent at `rate` this step; returns it."""

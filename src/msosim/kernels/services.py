@@ -6,19 +6,19 @@ import numpy as np
 from numba import njit
 
 
-@njit(inline="always")
+@njit(inline="always", error_model="numpy")
 def fmin(a, b):
     """np.minimum of two floats (a when a <= b or a is NaN)."""
     return a if (a <= b or a != a) else b
 
 
-@njit(inline="always")
+@njit(inline="always", error_model="numpy")
 def fmax(a, b):
     """np.maximum of two floats (a when a >= b or a is NaN)."""
     return a if (a >= b or a != a) else b
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def deliver_services(members, alive, district, demand, staff, freelance, volunteers, funded_load, delegated_load,
                      admin_hours, application_hours, staff_service, accepted_per_volunteer, staff_admin,
                      max_per_volunteer, load_unit, requested_out, service_out, load_out, delivered_out):
@@ -59,7 +59,7 @@ def deliver_services(members, alive, district, demand, staff, freelance, volunte
         delivered_out[district[i]] += delivered
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def update_burnout(ratio, alive, burnout, offset, gain, recovery):
     """volunteers.update_burnout after its power (kept in numpy): target, gap, the exact step, clipped to [0, 1]."""
     for i in range(ratio.shape[0]):

@@ -14,7 +14,7 @@ from numba import njit
 from .services import fmax
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def staff_plan(active, start, end, mso, grant_fte, t, ahead, staff, alive, reserves, members, donations_base, pays,
                fee, factor, scaled, base_costs, threshold, fte, months, successor_months, cost_per_month):
     """adjust_staff up to the vacancy draw. The staff FTE per MSO paid by grants running at step `t` (as
@@ -68,7 +68,7 @@ def staff_plan(active, start, end, mso, grant_fte, t, ahead, staff, alive, reser
     return hire, hired[:n_hired], fired[:n_fired], let_go, now
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def staff_apply(hire, hired, u, draw, fill, fired, let_go, staff, by_grants, cliff, by_grant, by_own, at_end,
                 by_finances):
     """adjust_staff after the vacancy draw: positions whose uniform `u` is not below `fill` stay vacant (their hire

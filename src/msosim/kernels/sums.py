@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def _block(a, lo, n):
     """numpy's pairwise sum of at most 128 values a[lo:lo + n]."""
     if n < 8:
@@ -40,7 +40,7 @@ def _block(a, lo, n):
     return res
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def pairwise(a, lo, n):
     """numpy's pairwise sum of a[lo:lo + n]: blocks of at most 128 values, and above that the two halves (split at
     a multiple of 8) added, left + right, as numpy's recursion does; here with an explicit stack (numba's cache
@@ -79,7 +79,7 @@ def pairwise(a, lo, n):
     return values[0]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def segment_sums(values, bounds):
     """values[bounds[k]:bounds[k + 1]].sum() for each k, as numpy gives each."""
     out = np.empty(bounds.shape[0] - 1)
@@ -88,7 +88,7 @@ def segment_sums(values, bounds):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def living_aggregates(alive, staff, initial, coop, federation, volunteers, burnout, trust, reserves, totals):
     """metrics.aggregates' counts and sums in one call: the living rows' counts (living, staffed, initial alive,
     cooperating, federated, volunteers); the float sums numpy forms over the living rows in their order (burnout x
@@ -118,7 +118,7 @@ def living_aggregates(alive, staff, initial, coop, federation, volunteers, burno
     return (count, staffed, first, together, federated, people), sums, money[:count], column_sums
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def world_bounds(worlds, count):
     """Streams.split's counting in one pass: each world's first position among the draws sorted by world (and the
     end), as np.concatenate([[0], np.cumsum(np.bincount(worlds, minlength=count))]), and whether `worlds` is sorted

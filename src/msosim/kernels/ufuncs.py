@@ -46,7 +46,7 @@ def call_loop(typingctx, address, args, dims, steps):
     return signature, codegen
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def apply(address, x, out, size):
     """out[:size] = the loop at `address` of x[:size] (contiguous float64 arrays; `out` may be `x`)."""
     operands = np.empty(2, dtype=np.int64)

@@ -8,7 +8,7 @@ from numba import njit
 from .services import fmax, fmin
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def quit_inputs(volunteers, alive, burnout, staff, quit_factor, dropout_rate, retention):
     """Trials (active volunteers of living MSOs) and the yearly quitting probability of each row."""
     size = volunteers.shape[0]
@@ -25,7 +25,7 @@ def quit_inputs(volunteers, alive, burnout, staff, quit_factor, dropout_rate, re
     return trials, rate
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def join_inputs(volunteers, quits, members, alive, service, requested, coop, federation, district, density,
                 embedding, weight, rest, join_rate, join_factor):
     """Volunteers staying, trials for joining (inactive members of living MSOs) and the yearly joining
@@ -49,7 +49,7 @@ def join_inputs(volunteers, quits, members, alive, service, requested, coop, fed
     return staying, trials, rate
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def new_totals(staying, joins, alive, burnout, volunteers):
     """Volunteers after the step; burnout diluted by the newcomers (living MSOs with volunteers)."""
     for i in range(staying.shape[0]):
