@@ -98,3 +98,26 @@ def test_agent_signals_reach_subscribers_for_founded_and_dissolved_msos() -> Non
     assert [a.row for a in added] == list(range(count, model.msos.n))
     assert sorted(a.row for a in removed) == sorted((~model.msos.alive[: model.msos.n]).nonzero()[0].tolist())
     assert all(a not in model.agents for a in removed)
+
+
+def test_handles_are_made_when_first_read_as_mesa_would_have_made_them(monkeypatch) -> None:
+    """A run that never reads Mesa's agents makes no MSO handles; reading them (or registering another agent
+    mid-run) makes them, with the ids, order and agent sets of Mesa's own path, agent by agent."""
+    import msosim.agents.mso as mso_module
+
+    def build_and_run(read: bool) -> tuple[MSOModel, tuple]:
+        model = MSOModel(SCENARIOS / "district.yaml", seed=4, **SMALL)
+        model.run(2)
+        if read:
+            assert MSO not in model._agents_by_type and model._handle_ops  # deferred: none made yet
+            assert len(model._all_agents) == len(model.funders) + model.districts.n
+        visitor = mesa.Agent(model)  # another agent mid-run: after every MSO handle so far, in Mesa's order
+        model.run(2)
+        return model, (_mesa_view(model), visitor.unique_id)
+
+    deferred, deferred_view = build_and_run(read=True)
+    monkeypatch.setattr(mso_module, "_bulk_ok", lambda model, signal: False)
+    plain, plain_view = build_and_run(read=False)
+    assert deferred.msos.n > deferred.initial_count and not deferred.msos.alive[: deferred.msos.n].all()
+    assert deferred_view == plain_view
+    assert [agent.row for agent in deferred.mso_by_row] == list(range(deferred.msos.n))

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .agents import MSO, Funder, Municipality
 from .agents.funder import build_funders, calling_programmes
-from .agents.mso import add_handles, remove_handles
+from .agents.mso import defer_handles, flush_handles
 from .collector import MonthlyCollector, Reporter
 from .metrics import new_flow, yearly_indicators
 from .pages import small_pages
@@ -60,6 +60,7 @@ class MSOModel(mesa.Model):
         if seed is not None and rng is not None:
             raise ValueError("give either seed or rng, not both")
         super().__init__(rng=seed if rng is None else rng)
+        self._handle_ops: list[tuple[np.ndarray, int]] = []  # MSO handles to add or remove when read (agents/mso.py)
         self.streams = Streams([self.rng])  # the step's draws, per world (one world: its Generator; streams.py)
         self.config = resolve_scenario(scenario, overrides)
         cfg = self.config
@@ -89,7 +90,7 @@ class MSOModel(mesa.Model):
         spy = cfg.steps_per_year  # the funders whose call month falls on each step of the year
         self._callers = [[f for f in self.funders if k in f.calls] for k in range(spy)]
         self.delegation_funded_share = cfg.overlay.delegation_funded_share
-        self.mso_by_row: list[MSO] = []  # every MSO ever, by row (a dissolved MSO's story stays readable)
+        self.mso_by_row = []  # every MSO ever, by row
         self.add_mso_agents(np.arange(self.msos.n))
         if spun_up is None:
             initial_grants(self, (self.msos.staff_fte[: self.msos.n] > 0).nonzero()[0])
@@ -151,12 +152,51 @@ class MSOModel(mesa.Model):
         return self.msos.append(count, founded_step=self.t, **values)
 
     def add_mso_agents(self, rows: np.ndarray) -> None:
-        """Create the Mesa agent handles for new MSO rows."""
-        self.mso_by_row.extend(add_handles(self, rows))
+        """Mesa agent handles for new MSO rows: their ids taken now, the handles made when Mesa's agents are next
+        read (agents/mso.py, deferred)."""
+        defer_handles(self, rows, add=True)
 
     def remove_mso_agents(self, rows: np.ndarray) -> None:
-        """Dissolved MSOs leave Mesa's agent sets."""
-        remove_handles(self, rows)
+        """Dissolved MSOs leave Mesa's agent sets (when they are next read)."""
+        defer_handles(self, rows, add=False)
+
+    # Mesa's agents, with the deferred handles made first (everything in Mesa reads them through these)
+    @property
+    def mso_by_row(self) -> list[MSO]:
+        """Every MSO's handle ever, by row (a dissolved MSO's story stays readable)."""
+        flush_handles(self)
+        return self._mso_by_row
+
+    @mso_by_row.setter
+    def mso_by_row(self, handles: list[MSO]) -> None:
+        self._mso_by_row = handles
+
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        flush_handles(self)
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict:
+        flush_handles(self)
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        flush_handles(self)
+        return super().agent_types
+
+    def register_agent(self, agent) -> None:
+        flush_handles(self)
+        super().register_agent(agent)
+
+    def deregister_agent(self, agent) -> None:
+        flush_handles(self)
+        super().deregister_agent(agent)
+
+    def remove_all_agents(self) -> None:
+        flush_handles(self)
+        super().remove_all_agents()
 
     @property
     def mso_agents(self) -> mesa.agent.AgentSet:

@@ -88,28 +88,69 @@ class MSO(mesa.Agent):
 # A national run creates about 15,000 MSO handles and removes about 3,000. `mesa.Agent.__init__` and
 # `Agent.remove` do it one agent at a time through `Model.register_agent` / `deregister_agent` (a
 # signal-emitting wrapper, a debug log line, two set inserts each): about a tenth of a national decade.
-# The two functions below do the same in bulk (Mesa 3.5.1 is pinned): ids from the model's counter in
+# The functions below do the same in bulk (Mesa 3.5.1 is pinned): ids from the model's counter in
 # order, the same two agent sets in the same order. Where that would skip something Mesa does (someone
 # subscribed to the model's agent signals, a signal batch open, dataset-tracked agents, Mesa's debug log
 # on) they take Mesa's own path, agent by agent. tests/test_mesa_api.py checks both give the same model.
+#
+# Deferred: a model records each bulk addition (its rows and the ids it takes from the counter at once)
+# and removal, and makes the handles when something first reads Mesa's agents (`MSOModel.agents`,
+# `agents_by_type`, `agent_types`, `mso_by_row`, or registers or removes an agent): the same operations
+# in the same order, so Mesa sees the same model; a run that never reads them never makes them (about 6%
+# of a national decade). tests/test_mesa_api.py compares deferred, bulk and agent-by-agent models.
 
 def _bulk_ok(model: MSOModel, signal) -> bool:
     return (("agents", signal) not in model.subscribers and model._batch_context is None
             and not MSO._datasets and not _mesa_logger.isEnabledFor(logging.DEBUG))
 
 
+def defer_handles(model: MSOModel, rows: np.ndarray, add: bool) -> None:
+    """Add (`add`) or remove the handles of MSO rows `rows` when the model's agents are next read
+    (`flush_handles`); added handles take their ids now. Where Mesa's own path is needed, at once."""
+    rows = np.array(rows, dtype=np.int64)  # a copy: the caller's array may change
+    if not _bulk_ok(model, ModelSignals.AGENT_ADDED if add else ModelSignals.AGENT_REMOVED):
+        flush_handles(model)
+        if add:
+            model.mso_by_row.extend(add_handles(model, rows))
+        else:
+            remove_handles(model, rows)
+        return
+    model._handle_ops.append((rows, model.agent_id_counter if add else -1))
+    if add:
+        model.agent_id_counter += rows.size
+
+
+def flush_handles(model: MSOModel) -> None:
+    """Make and remove the handles `defer_handles` recorded, in their order."""
+    ops = getattr(model, "_handle_ops", None)  # a Batch keeps none
+    if not ops:
+        return
+    model._handle_ops = []
+    for rows, first in ops:
+        if first >= 0:
+            model._mso_by_row.extend(_register(model, rows, first))
+        else:
+            _deregister(model, [model._mso_by_row[row] for row in rows.tolist()])
+
+
 def add_handles(model: MSOModel, rows: np.ndarray) -> list[MSO]:
     """Mesa agents for the MSO rows `rows` (registered with the model), as `[MSO(model, row) for row in rows]`."""
     if not _bulk_ok(model, ModelSignals.AGENT_ADDED):
         return [MSO(model, row) for row in rows]
-    first, new = model.agent_id_counter, object.__new__
+    first = model.agent_id_counter
+    model.agent_id_counter = first + len(rows)
+    return _register(model, rows, first)
+
+
+def _register(model: MSOModel, rows: np.ndarray, first: int) -> list[MSO]:
+    """Handles for `rows` with ids from `first` on, in Mesa's two agent sets (after the agents there)."""
+    new = object.__new__
     handles = []
     keep = handles.append
     for unique_id, row in enumerate(np.asarray(rows).tolist(), start=first):
         handle = new(MSO)
         handle.__dict__ = {"model": model, "unique_id": unique_id, "pos": None, "row": row}  # a dict display: cheaper
         keep(handle)                                                                           # than update(**names)
-    model.agent_id_counter = first + len(handles)
     keyed = dict.fromkeys(handles)
     model._all_agents._agents.update(keyed)
     by_type = model._agents_by_type.get(MSO)
@@ -127,6 +168,10 @@ def remove_handles(model: MSOModel, rows: np.ndarray) -> None:
         for handle in handles:
             handle.remove()
         return
+    _deregister(model, handles)
+
+
+def _deregister(model: MSOModel, handles: list[MSO]) -> None:
     everyone, of_type = model._all_agents._agents, model._agents_by_type[MSO]._agents
     for handle in handles:
         if handle in of_type:  # Agent.remove ignores an agent already removed
