@@ -1,12 +1,14 @@
 """Kernels of finances.py: own income, the books of a step's income, costs and the insolvency count, and the
-reserves spent, row by row (the sums that feed the flows stay numpy's, taken before anything changes)."""
+reserves spent, row by row (the sums that feed the flows stay numpy's, taken before anything changes); and of
+held_grants.py and grant_returns.py, what the step's running grants pay and cost each MSO, each in one pass over
+the grants that adds in `np.bincount`'s order (grant after grant, each sum from 0.0)."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
-from .services import fmax
+from .services import fmax, fmin
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -99,6 +101,91 @@ def reserves_spent(staff, alive, reserves, last_year_income, yearly_cost_per_fte
     return spent
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def grant_payments(amount_per_year, staff_fte, funder, mso, kind, rows, paid, funder_paid, steps_per_year, covered,
+                   lost_per_fte, cover_per_step, size, only_projects):
+    """held_grants.grant_payments: each running grant's payment this step (and the pandemic's cover for lost
+    earned income) onto its own books and its funder's; returns what the project and the institutional grants pay
+    each MSO (every grant counted as a project grant when `only_projects`)."""
+    count = amount_per_year.shape[0]
+    by_funder = np.zeros(funder_paid.shape[0])
+    project, institutional = np.zeros(size), np.zeros(size)
+    amount = np.empty(count)
+    for k in range(count):
+        a = amount_per_year[k] / steps_per_year
+        if covered:
+            a = a + (staff_fte[k] * lost_per_fte) * cover_per_step
+        amount[k] = a
+        by_funder[funder[k]] += a
+    for j in range(by_funder.shape[0]):
+        funder_paid[j] += by_funder[j]
+    for k in range(count):
+        paid[rows[k]] += amount[k]
+        if only_projects or kind[k] == 0:  # PROJECT
+            project[mso[k]] += amount[k]
+        elif kind[k] == 1:  # INSTITUTIONAL
+            institutional[mso[k]] += amount[k]
+    return project, institutional
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def grant_costs(material_per_year, staff_fte, in_kind_per_year, mso, kind, size, staff_cost, overhead_needed,
+                steps_per_year, in_kind_hour_value, admin_hours_per_grant, only_projects):
+    """held_grants.running_grant_costs: per MSO the grants' material, the overhead it really needs, the hours of
+    administration and in-kind co-funding, and the material of project grants (in four sums)."""
+    material, overhead = np.zeros(size), np.zeros(size)
+    admin, project_material = np.zeros(size), np.zeros(size)
+    for k in range(material_per_year.shape[0]):
+        i = mso[k]
+        direct = staff_fte[k] * staff_cost
+        direct += material_per_year[k]
+        direct *= overhead_needed
+        direct /= steps_per_year
+        overhead[i] += direct
+        hours = in_kind_per_year[k] / in_kind_hour_value
+        share = 1.0 if (only_projects or kind[k] == 0) else 0.5
+        hours += share * admin_hours_per_grant * 12
+        hours /= steps_per_year
+        admin[i] += hours
+        material[i] += material_per_year[k] / steps_per_year
+        project_material[i] += (material_per_year[k] if (only_projects or kind[k] == 0) else 0.0) / steps_per_year
+    return material, overhead, admin, project_material
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def unspent_money(staff, funded, mso, kind, grant_fte, amount_per_year, project_cost, rows, unspent_out, reserves,
+                  staff_cost, office_costs, overhead_needed, overhead_allowed, steps_per_year):
+    """grant_returns.book_unspent: the funder's share of the costs of vacant positions on each paying grant of an
+    MSO short of the staff its grants fund, set aside from its reserves. False when no MSO is short."""
+    size = staff.shape[0]
+    short = np.empty(size, dtype=np.bool_)
+    anyone = False
+    for i in range(size):
+        short[i] = staff[i] < funded[i] - 1e-12
+        anyone |= short[i]
+    if not anyone:
+        return False
+    owed = np.zeros(size)
+    for k in range(mso.shape[0]):
+        i = mso[k]
+        if not short[i]:
+            continue
+        institutional = kind[k] == 1
+        staffed = fmin(staff[i] / fmax(funded[i], 1e-12), 1.0)
+        missing = 1.0 - staffed
+        missing *= staff_cost + (office_costs if institutional else 0.0)
+        missing *= grant_fte[k]
+        missing *= 1.0 + (overhead_needed if institutional else overhead_allowed)
+        amount = amount_per_year[k]
+        value = missing * amount / fmax(project_cost[k], 1e-12) / steps_per_year
+        value = fmin(value, amount / steps_per_year)
+        unspent_out[rows[k]] += value
+        owed[i] += value
+    for i in range(size):
+        reserves[i] -= owed[i]
+    return True
+
+
 def warm(zeros) -> None:
     """Compile (or load) each kernel for the dtypes the model passes."""
     f, flags = zeros("reserves"), zeros("alive")
@@ -108,3 +195,9 @@ def warm(zeros) -> None:
     pay(f, flags, np.zeros(1), np.zeros(1), f, f.copy(), 1.0, 12.0, 1.0, 1.0, 1.0)
     after_costs(np.zeros(1), 0.5, 1.0, f.copy(), zeros("insolvent_months"), flags, f)
     reserves_spent(f, flags, f.copy(), np.zeros(1), 1.0, 1.0, 0.5, 0.1, 0.1)
+    ints, kinds = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int8)  # the grant table's mso and kind
+    grant_payments(np.zeros(1), np.zeros(1), np.zeros(1, dtype=np.int32), ints, kinds, ints, np.zeros(1),
+                   np.zeros(1), 12.0, False, 1.0, 1.0, 1, True)
+    grant_costs(np.zeros(1), np.zeros(1), np.zeros(1), ints, kinds, 1, 1.0, 0.1, 12.0, 1.0, 1.0, True)
+    unspent_money(f, np.zeros(1), ints, kinds, np.zeros(1), np.zeros(1), np.zeros(1), ints, np.zeros(1), f.copy(),
+                  1.0, 1.0, 0.1, 0.1, 12.0)

@@ -13,7 +13,8 @@ from .demography import (by_secured_means, counter_causes, dissolved_rows, exhau
                          merge_partners)
 from .draws import (binomial_draw, binomial_invert, binomial_scan, binomial_searching, poisson_draw, poisson_invert,
                     poisson_scan)
-from .finances import after_costs, book_income, own_income, pay, reserves_spent
+from .finances import (after_costs, book_income, grant_costs, grant_payments, own_income, pay, reserves_spent,
+                       unspent_money)
 from .services import deliver_services, update_burnout
 from .staff import staff_apply, staff_plan
 from .sums import living_aggregates, segment_sums, world_bounds
@@ -22,11 +23,11 @@ from .volunteers import join_inputs, new_totals, quit_inputs
 
 __all__ = ["after_costs", "application_chances", "binomial_draw", "binomial_invert", "binomial_scan", "binomial_searching", "book_income",
            "by_secured_means", "counter_causes", "delegated_rows", "delegation_payments", "delegation_rates",
-           "deliver_services", "dissolved_rows", "exhausted_rows", "federations", "financing_secured", "join_inputs", "kill_rows",
+           "deliver_services", "dissolved_rows", "exhausted_rows", "federations", "financing_secured", "grant_costs", "grant_payments", "join_inputs", "kill_rows",
            "living_aggregates", "living_by_district", "merge_partners", "municipal_cooperation", "new_totals",
            "own_income", "pay", "poisson_draw", "poisson_invert", "poisson_scan", "quit_inputs", "reserves_spent",
            "segment_sums", "staff_apply", "staff_plan", "tie_partners", "ties_breaking", "ufunc_loops",
-           "update_burnout", "update_trust", "warm", "world_bounds"]
+           "unspent_money", "update_burnout", "update_trust", "warm", "world_bounds"]
 
 
 def _zeros(column: str) -> np.ndarray:

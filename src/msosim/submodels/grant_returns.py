@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import kernels
 from ..state import INSTITUTIONAL
 
 if TYPE_CHECKING:
@@ -27,6 +28,13 @@ def book_unspent(model: MSOModel, running, staff_fte: np.ndarray) -> None:
         return
     fin, spy, n = model.config.finance, model.config.steps_per_year, model.msos.n
     funded = running.funded_fte()
+    jit = kernels.compiled()
+    if jit is not None:  # the same operations and sums in one pass over the grants (kernels/finances.py)
+        jit.unspent_money(staff_fte, funded, running.mso, running.kind, running.staff_fte, running.amount_per_year,
+                          running.project_cost_per_year, running.rows, model.grants.unspent, model.msos.reserves[:n],
+                          fin.staff_cost_per_fte, fin.office_costs, fin.overhead_needed, fin.overhead_allowed,
+                          float(spy))
+        return
     short = staff_fte < funded - 1e-12  # MSOs with positions still vacant (most have none)
     if not short.any():
         return

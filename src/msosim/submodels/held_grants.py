@@ -209,6 +209,15 @@ def grant_payments(model: MSOModel) -> tuple[np.ndarray, np.ndarray | None]:
     """Per-MSO money received this step from running project and institutional grants (None: no institutional
     grant is running); funders' books updated."""
     running, spy, size = running_grants(model), model.config.steps_per_year, model.msos.n
+    jit = kernels.compiled()
+    if jit is not None:  # the same operations and sums in one pass (kernels/finances.py)
+        cover = model.factors.shortfall_cover
+        project, institutional = jit.grant_payments(
+            running.amount_per_year, running.staff_fte, running.funder, running.mso, running.kind, running.rows,
+            model.grants.paid, model.funder_paid, float(spy), cover > 0.0,
+            model.config.finance.earned_income_per_fte * (1.0 - model.factors.income), cover / spy, size,
+            running.only_projects)
+        return project, None if running.only_projects else institutional
     amount = running.amount_per_year / spy
     if model.factors.shortfall_cover > 0.0:  # the pandemic: funders make up the earned income their staff lose
         lost = running.staff_fte * (model.config.finance.earned_income_per_fte * (1.0 - model.factors.income))
@@ -227,6 +236,11 @@ def running_grant_costs(model: MSOModel) -> tuple[np.ndarray, np.ndarray, np.nda
     co-funding, and the material of project grants (which buys freelance hours)."""
     running, spy, size = running_grants(model), model.config.steps_per_year, model.msos.n
     fin, services = model.config.finance, model.config.services
+    jit = kernels.compiled()
+    if jit is not None:  # the same operations and sums in one pass (kernels/finances.py)
+        return jit.grant_costs(running.material_per_year, running.staff_fte, running.in_kind_per_year, running.mso,
+                               running.kind, size, fin.staff_cost_per_fte, fin.overhead_needed, float(spy),
+                               fin.in_kind_hour_value, services.admin_hours_per_grant, running.only_projects)
     material = running.material_per_year
     direct = running.staff_fte * fin.staff_cost_per_fte
     direct += material
