@@ -8,7 +8,7 @@ the same bits (tests/test_kernels.py compares them with numpy for thousands of l
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
@@ -19,24 +19,25 @@ def _block(a, lo, n):
         for i in range(n):
             res += a[lo + i]
         return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = 8
-    whole = n - n % 8
+    b = a[lo:lo + n]  # indexed by unsigned integers: no test for negative indices before each load (twice as fast)
+    r0, r1, r2, r3 = b[0], b[1], b[2], b[3]
+    r4, r5, r6, r7 = b[4], b[5], b[6], b[7]
+    i = uint64(8)
+    whole = uint64(n - n % 8)
     while i < whole:
-        r0 += a[lo + i]
-        r1 += a[lo + i + 1]
-        r2 += a[lo + i + 2]
-        r3 += a[lo + i + 3]
-        r4 += a[lo + i + 4]
-        r5 += a[lo + i + 5]
-        r6 += a[lo + i + 6]
-        r7 += a[lo + i + 7]
-        i += 8
+        r0 += b[i]
+        r1 += b[i + uint64(1)]
+        r2 += b[i + uint64(2)]
+        r3 += b[i + uint64(3)]
+        r4 += b[i + uint64(4)]
+        r5 += b[i + uint64(5)]
+        r6 += b[i + uint64(6)]
+        r7 += b[i + uint64(7)]
+        i += uint64(8)
     res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += a[lo + i]
-        i += 1
+    while i < uint64(n):
+        res += b[i]
+        i += uint64(1)
     return res
 
 
@@ -98,19 +99,18 @@ def living_aggregates(alive, staff, initial, coop, federation, volunteers, burno
     size = alive.shape[0]
     weight, fte, confidence, money = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
     count = staffed = first = together = federated = people = 0
-    for i in range(size):
-        if not alive[i]:
-            continue
+    for i in range(size):  # every row written at the next place, which only a living row keeps: no branch
+        living = alive[i]
         weight[count] = burnout[i] * volunteers[i]
         fte[count] = staff[i]
         confidence[count] = trust[i]
         money[count] = reserves[i]
-        count += 1
-        staffed += staff[i] > 0
-        first += initial[i]
-        together += coop[i]
-        federated += federation[i]
-        people += volunteers[i]
+        staffed += living & (staff[i] > 0)
+        first += living & initial[i]
+        together += living & coop[i]
+        federated += living & federation[i]
+        people += volunteers[i] if living else 0
+        count += living
     sums = (0.0 + pairwise(weight, 0, count), 0.0 + pairwise(fte, 0, count), 0.0 + pairwise(confidence, 0, count))
     column_sums = np.empty(len(totals))
     for k in range(len(totals)):
