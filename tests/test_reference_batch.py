@@ -17,6 +17,8 @@ Calls that draw nothing. A draw site of the batch makes one call per world, also
 that goes on because another world has applicants, ending grants, ...). So world w's recorded calls are served to
 its reference with the calls that consumed nothing passed over when the reference asks for another method, and
 left unused at the end; every call that consumed numbers must be taken, in order, with the reference's parameters.
+The other way round, a batch's world that thins none of its rows makes no choice call (Streams.thin), so the
+reference takes a choice only when it picks some or the vectorised code made that call.
 
 Admin hours: `pay_costs` writes one value per MSO row as the rows are then; the batch moves the step's new MSOs into
 their world's rows afterwards, so a world's part is read by the row counts per world when pay_costs last ran.

@@ -76,6 +76,25 @@ def test_thinning_per_world() -> None:
         np.testing.assert_array_equal(np.sort(picked[np.isin(picked, mine)]), np.sort(expected))
 
 
+@settings(max_examples=40, deadline=None)
+@given(worlds=labels, p=st.sampled_from([0.0, 0.01, 0.05, 0.5]))
+def test_thinning_that_picks_none_keeps_each_world_in_step(worlds, p) -> None:
+    """A world that picks none makes no choice call (Streams.thin): its picks and its next numbers are still those of
+    its Generator alone making both calls, also at a p where most worlds pick none."""
+    worlds = np.sort(worlds).astype(np.int16)
+    rows = np.arange(worlds.size) * 3 + 7
+    batch = streams()
+    picked = batch.thin(rows, p, worlds)
+    after = batch.random(worlds.size, worlds)
+    got = []
+    for w in range(len(SEEDS)):
+        rng, mine = alone(w), rows[worlds == w]
+        got.append(mine[rng.choice(mine.size, rng.binomial(mine.size, p), replace=False)])
+        np.testing.assert_array_equal(after[worlds == w], rng.random(mine.size), err_msg=f"world {w}")
+    np.testing.assert_array_equal(picked, np.concatenate(got))
+    assert picked.dtype == rows.dtype
+
+
 def test_one_world_is_its_generator() -> None:
     """With one world the methods are the Generator's own calls (no labels needed)."""
     one = Streams([np.random.default_rng(5)])
