@@ -26,7 +26,8 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from .batch_state import BatchCollector, GrantTable, RowsView, WorldLog, concatenate_tables
+from . import kernels
+from .batch_state import WORLD_COLUMNS, BatchCollector, GrantTable, RowsView, WorldLog, concatenate_tables
 from .metrics import new_flow, yearly_indicators
 from .submodels.events import factors_at
 from .model import (MSOModel, build_tables, district_frame, funder_frame, grant_frame, mso_frame,
@@ -34,8 +35,6 @@ from .model import (MSOModel, build_tables, district_frame, funder_frame, grant_
 from .scenario import OWN_KEYS, Scenario
 from .state import MATRIX_COLUMNS, MSO_COLUMNS, EventLog, Table
 from .streams import Streams, World
-
-WORLD_COLUMNS = {"world": "int16", "local": "int64"}  # the MSO table of a batch: whose row, and which row there
 
 
 class WorldHandle:
@@ -148,6 +147,7 @@ class Batch(MSOModel):
         self.log = WorldLog(self)
         self._appended = False
         self._sorted_rows = self.msos.n  # rows [0, this) are grouped by world (Batch._repack)
+        self._bytes: tuple | None = None  # the MSO columns as bytes, for the compiled _repack
         self._initial_logs = [w.log for w in worlds]
         self._splits: dict[str, tuple] = {}  # "events", "grants": (their state, columns by world, bounds): _by_world
         self._start_snapshots = [w._start_snapshot for w in worlds]
@@ -197,16 +197,23 @@ class Batch(MSOModel):
         m, n, before = self.msos, self.msos.n, self._sorted_rows
         self._appended, self._sorted_rows = False, self.msos.n
         world = m.world[:n]
-        # rows up to the end of the first world that founded stay where they are
-        start = int(np.searchsorted(world[:before], world[before:].min(), side="right"))
-        if start == before:  # only the last worlds founded: already in order
+        jit = kernels.compiled()
+        start, source, length = jit.merge_blocks(world, before, n) if jit is not None else (-1, None, None)
+        if start == n:  # only the last worlds founded: already in order
             return
-        perm = start + np.argsort(world[start:], kind="stable")
-        for name in (*m._columns, *m._matrices):
-            column = getattr(m, name)
-            column[start:n] = column[perm]
         moved = np.arange(n, dtype=np.int64)
-        moved[perm] = np.arange(start, n)
+        if start >= 0:  # the same moves block by block, every column as bytes (kernels/batch.py)
+            jit.move_blocks(*self._byte_columns(), start, n, source, length, moved)
+        else:
+            # rows up to the end of the first world that founded stay where they are
+            start = int(np.searchsorted(world[:before], world[before:].min(), side="right"))
+            if start == before:  # only the last worlds founded: already in order
+                return
+            perm = start + np.argsort(world[start:], kind="stable")
+            for name in (*m._columns, *m._matrices):
+                column = getattr(m, name)
+                column[start:n] = column[perm]
+            moved[perm] = np.arange(start, n)
         g, ties = self.grants, self.ties
         g.mso[: g.n] = moved[g.mso[: g.n]]
         for part in g._retired:
@@ -215,6 +222,13 @@ class Batch(MSOModel):
         ties.b[: ties.n] = moved[ties.b[: ties.n]]
         self._rows_by_district = self._running_grants = self._labels = None  # caches of row positions
         self.streams.forget()
+
+    def _byte_columns(self) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        """The MSO columns as bytes for kernels/batch.move_blocks, made again when the table has new arrays."""
+        kept = self._bytes
+        if kept is None or kept[0] is not self.msos.alive:  # Table.reserve replaces every array at once
+            kept = self._bytes = (self.msos.alive, kernels.compiled().byte_columns(self.msos))
+        return kept[1]
 
     def add_flow(self, key: str, values: np.ndarray, worlds: np.ndarray | None, column: int | None = None) -> None:
         for flow, total in zip(self.flows, self.streams.sums(values, worlds)):

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from .batch import Batch
     from .model import MSOModel
 
+WORLD_COLUMNS = {"world": "int16", "local": "int64"}  # the MSO table of a batch: whose row, and which row there
+
 
 class GrantTable(Table):
     """The grants of all worlds: a grant's `id` counts the grants of its world, as it does alone."""

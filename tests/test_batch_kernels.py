@@ -1,0 +1,65 @@
+"""The kernels of a batch's bookkeeping (msosim/kernels/batch.py) do what the numpy path does: the compiled re-packing
+of each step's new MSOs moves every column as the stable sort by world does and points rows where they went."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from msosim import kernels
+from msosim.batch_state import WORLD_COLUMNS
+from msosim.state import MATRIX_COLUMNS, MSO_COLUMNS, Table
+from tests.test_kernels import need_numba
+
+
+def filled_table(rng: np.random.Generator, size: int) -> Table:
+    """A batch's MSO table of `size` rows, every column and every matrix column random."""
+    table = Table({**MSO_COLUMNS, **WORLD_COLUMNS}, size + 5, MATRIX_COLUMNS)
+    for name in (*table._columns, *table._matrices):
+        array = getattr(table, name)
+        array[...] = rng.integers(-1000, 1000, array.shape) if array.dtype.kind in "iu" else \
+            rng.random(array.shape) < 0.5 if array.dtype.kind == "b" else rng.standard_normal(array.shape)
+    table.n = size
+    return table
+
+
+@settings(max_examples=80, deadline=None)
+@given(old=st.lists(st.integers(0, 6), min_size=1, max_size=40), new=st.lists(st.integers(0, 6), max_size=12),
+       seed=st.integers(0, 2**16))
+def test_compiled_repacking_is_the_stable_sort_by_world(old, new, seed) -> None:
+    """Rows grouped by world, then new rows of some worlds (in world order, as found_new appends them): every column
+    after `merge_blocks` and `move_blocks` equals the gather by the stable argsort of the labels from the first row
+    that moves, rows before it untouched, and `moved` is each row's new position."""
+    need_numba()
+    with kernels.using("numba"):
+        jit = kernels.compiled()
+    rng = np.random.default_rng(seed)
+    labels = np.array(sorted(old) + sorted(new), dtype=np.int16)
+    before, n = len(old), labels.size
+    table = filled_table(rng, n)
+    table.world[:n] = labels
+    expected = {name: getattr(table, name).copy() for name in (*table._columns, *table._matrices)}
+    order = np.argsort(labels, kind="stable")
+    for values in expected.values():
+        values[:n] = values[order]
+    start, source, length = jit.merge_blocks(table.world[:n], before, n)
+    first_moved = int((order != np.arange(n)).argmax()) if (order != np.arange(n)).any() else n
+    assert start <= first_moved and (start == n) == (first_moved == n)
+    moved = np.arange(n, dtype=np.int64)
+    if start < n:
+        jit.move_blocks(*jit.byte_columns(table), start, n, source, length, moved)
+    for name, values in expected.items():
+        assert np.array_equal(getattr(table, name), values), name
+    where = np.empty(n, dtype=np.int64)
+    where[order] = np.arange(n)
+    assert np.array_equal(moved, where)
+
+
+def test_unsorted_new_rows_are_left_to_the_sort() -> None:
+    """New rows not in world order are refused (start -1: Batch._repack then sorts with numpy)."""
+    need_numba()
+    with kernels.using("numba"):
+        jit = kernels.compiled()
+    start, _, _ = jit.merge_blocks(np.array([0, 1, 2, 2, 0], dtype=np.int16), 3, 5)
+    assert start == -1
