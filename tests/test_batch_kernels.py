@@ -63,3 +63,31 @@ def test_unsorted_new_rows_are_left_to_the_sort() -> None:
         jit = kernels.compiled()
     start, _, _ = jit.merge_blocks(np.array([0, 1, 2, 2, 0], dtype=np.int16), 3, 5)
     assert start == -1
+
+
+def test_compiled_monthly_aggregates_are_the_numpy_ones() -> None:
+    """batch_state's per-world aggregates of MSO rows and ties, compiled and in numpy, are the same numbers of the
+    same Python types, for worlds with no, one, an odd and an even number of living MSOs (ties in the reserves)."""
+    need_numba()
+    from msosim.batch import Batch
+    from msosim.batch_state import _by_rows, _by_rows_compiled
+    from tests.conftest import SCENARIOS
+
+    with kernels.using("numba"):
+        jit = kernels.compiled()
+        batch = Batch(SCENARIOS / "district.yaml", [3, 1, 2, 4]).run(1.0)
+    m, n = batch.msos, batch.msos.n
+    rng = np.random.default_rng(8)
+    m.reserves[:n] = np.round(rng.lognormal(8, 1.5, n), -2)  # many equal values
+    m.trust[:n] = rng.random(n)
+    for world, living in enumerate((0, 1, 7, 8)):
+        rows = np.flatnonzero(m.world[:n] == world)
+        m.alive[rows] = False
+        m.alive[rng.choice(rows, living, replace=False)] = True
+    _, bounds = batch.streams.split(batch.world_of(n), n)
+    expected, got = _by_rows(batch), _by_rows_compiled(batch, jit, bounds)
+    assert list(got) == list(expected)
+    for name, values in expected.items():
+        assert [type(v) for v in got[name]] == [type(v) for v in values], name
+        assert np.array_equal(np.array(got[name]), np.array(values)), name
+        assert np.array_equal(np.signbit(got[name]), np.signbit(values)), name

@@ -107,6 +107,9 @@ class Batch(MSOModel):
         self.district_slices = [slice(int(s), int(s) + w.districts.n) for s, w in zip(district_starts, worlds)]
         funder_starts = np.cumsum([0] + [len(w.funders) for w in worlds])
         self.funder_slices = [slice(int(a), int(b)) for a, b in zip(funder_starts[:-1], funder_starts[1:])]
+        # each world's districts and funders as segment bounds (world w: bounds[w]:bounds[w + 1]; the monthly rows)
+        self.district_bounds = np.array([0, *(rows.stop for rows in self.district_slices)], dtype=np.int64)
+        self.funder_bounds = funder_starts.astype(np.int64)
         self.msos = Table({**MSO_COLUMNS, **WORLD_COLUMNS}, 2 * sum(w.msos.capacity for w in worlds), MATRIX_COLUMNS)
         mso_starts = concatenate_tables(self.msos, [w.msos for w in worlds], {"district": district_starts})
         for k, world in enumerate(worlds):

@@ -12,7 +12,8 @@ import numpy as np
 from numba import njit
 
 from ..batch_state import WORLD_COLUMNS
-from ..state import MATRIX_COLUMNS, MSO_COLUMNS, Table
+from ..state import MATRIX_COLUMNS, MSO_COLUMNS, TIE_COLUMNS, Table
+from .sums import pairwise
 
 
 @njit(cache=True, nogil=True)
@@ -105,3 +106,55 @@ def warm(zeros=None) -> None:
     start, source, length = merge_blocks(world, 2, 3)
     columns, widths = byte_columns(Table({**MSO_COLUMNS, **WORLD_COLUMNS}, 16, MATRIX_COLUMNS))
     move_blocks(columns, widths, start, 3, source, length, np.arange(3))
+    if zeros is not None:
+        flags, f = zeros("alive"), zeros("burnout")
+        rows = np.zeros(1, dtype=TIE_COLUMNS["a"])
+        world_aggregates(np.array([0, 1], dtype=np.int64), flags, f, flags, flags, flags, zeros("volunteers"), f, f, f,
+                         (f, f, f, f, f), rows, np.zeros(1, dtype=TIE_COLUMNS["active"]), world)
+
+
+@njit(cache=True, nogil=True)
+def world_aggregates(bounds, alive, staff, initial, coop, federation, volunteers, burnout, trust, reserves, totals,
+                     tie_a, tie_active, world):
+    """batch_state.world_aggregates for every world at once, the rows grouped by world (world w: rows
+    bounds[w]:bounds[w + 1]): per world the counts of its living rows (living, staffed, initial, cooperating,
+    federated, volunteers) and its live ties (by the world of their first MSO); numpy's pairwise sums over its
+    living rows in their order (burnout x volunteers, staff FTE, trust) and over all its rows (each of `totals`);
+    and its living rows' reserves, gathered one world after the other (living: their bounds), for the medians."""
+    worlds = bounds.shape[0] - 1
+    size = alive.shape[0]
+    counts = np.zeros((worlds, 7), dtype=np.int64)
+    sums = np.empty((worlds, 3))
+    column_sums = np.empty((worlds, len(totals)))
+    weight, fte, confidence, money = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
+    living = np.zeros(worlds + 1, dtype=np.int64)
+    found = 0
+    for w in range(worlds):
+        first = found
+        staffed = started = together = federated = people = 0
+        for i in range(bounds[w], bounds[w + 1]):
+            if not alive[i]:
+                continue
+            weight[found] = burnout[i] * volunteers[i]
+            fte[found] = staff[i]
+            confidence[found] = trust[i]
+            money[found] = reserves[i]
+            found += 1
+            staffed += staff[i] > 0
+            started += initial[i]
+            together += coop[i]
+            federated += federation[i]
+            people += volunteers[i]
+        count = found - first
+        counts[w, 0], counts[w, 1], counts[w, 2], counts[w, 3] = count, staffed, started, together
+        counts[w, 4], counts[w, 5] = federated, people
+        sums[w, 0] = 0.0 + pairwise(weight, first, count)
+        sums[w, 1] = 0.0 + pairwise(fte, first, count)
+        sums[w, 2] = 0.0 + pairwise(confidence, first, count)
+        for k in range(len(totals)):
+            column_sums[w, k] = 0.0 + pairwise(totals[k], bounds[w], bounds[w + 1] - bounds[w])
+        living[w + 1] = found
+    for j in range(tie_a.shape[0]):
+        if tie_active[j]:
+            counts[world[tie_a[j]], 6] += 1
+    return counts, sums, column_sums, money[:found], living

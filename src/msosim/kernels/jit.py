@@ -7,7 +7,7 @@ import numpy as np
 from ..state import MSO_COLUMNS
 from . import applying, batch, cooperation, demography, draws, finances, services, staff, sums, ufuncs, volunteers
 from .applying import application_chances, financing_secured
-from .batch import byte_columns, merge_blocks, move_blocks
+from .batch import byte_columns, merge_blocks, move_blocks, world_aggregates
 from .cooperation import (delegated_rows, delegation_payments, delegation_rates, federations, living_by_district,
                           municipal_cooperation, tie_partners, ties_breaking, update_trust)
 from .demography import (by_secured_means, counter_causes, dissolved_rows, exhausted_rows, kill_rows,
@@ -22,7 +22,7 @@ from .ufuncs import addresses as ufunc_loops
 from .volunteers import join_inputs, new_totals, quit_inputs
 
 __all__ = ["after_costs", "application_chances", "binomial_draw", "binomial_invert", "binomial_scan", "binomial_searching", "book_income",
-           "byte_columns", "merge_blocks", "move_blocks",
+           "byte_columns", "merge_blocks", "move_blocks", "world_aggregates",
            "by_secured_means", "counter_causes", "delegated_rows", "delegation_payments", "delegation_rates",
            "deliver_services", "dissolved_rows", "exhausted_rows", "federations", "financing_secured", "join_inputs", "kill_rows",
            "living_aggregates", "living_by_district", "merge_partners", "municipal_cooperation", "new_totals",
