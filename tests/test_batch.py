@@ -122,3 +122,26 @@ def test_batches_group_replications_of_one_scenario_in_turn() -> None:
     assert default_batch(district, 40, workers=2) == 20       # every worker busy
     assert default_batch(district, 400, workers=2) == 50      # at most 50 worlds
     assert default_batch(national, 40, workers=2) == 1        # large worlds run one by one (batching.py)
+
+
+def test_new_msos_of_several_worlds_are_each_worlds_alone() -> None:
+    """population.new_msos_by_world (a batch's founding: each world's draws on its Generator, the arithmetic once
+    over all rows) gives every world's new MSOs, column for column, as that world founding alone; and each world's
+    Generator is left where it is left alone."""
+    from msosim.population import new_msos, new_msos_by_world
+
+    model = MSOModel(SCENARIOS / "district.yaml", seed=1)
+    cfg, d = model.config, model.districts
+    districts = [np.array([0, 0, 0]), np.array([0]), np.array([0] * 7)]
+    rngs = [np.random.default_rng(40 + k) for k in range(len(districts))]
+    together = new_msos_by_world(cfg, d, list(zip(rngs, districts)))
+    start = 0
+    for k, rows in enumerate(districts):
+        rng = np.random.default_rng(40 + k)
+        alone_values = new_msos(cfg, d, rows, rng)
+        for name, value in alone_values.items():
+            mine = np.broadcast_to(together[name], (sum(map(len, districts)), *np.shape(value)[1:]))
+            expected = np.broadcast_to(value, (rows.size, *np.shape(value)[1:]))
+            assert np.array_equal(mine[start: start + rows.size], expected), (k, name)
+        assert rngs[k].bit_generator.state == rng.bit_generator.state
+        start += rows.size

@@ -182,9 +182,19 @@ class Batch(MSOModel):
         return [World(k, rng, alive[k], self.district_slices[k], self.reference_stocks[k])
                 for k, rng in enumerate(self.streams.rngs)]
 
-    def append_msos(self, world: int, count: int, values: dict) -> np.ndarray:
-        local = self.next_local[world] + np.arange(count)
-        self.next_local[world] += count
+    def append_msos(self, world: int | np.ndarray, count: int, values: dict) -> np.ndarray:
+        """New MSO rows founded this step: of world `world`, or of the world of each row (an array, each world's
+        rows in their order), each numbered after its world's rows (`local`)."""
+        if np.ndim(world) == 0:
+            local = self.next_local[world] + np.arange(count)
+            self.next_local[world] += count
+        else:
+            counts = np.bincount(world, minlength=self.streams.count)
+            order = np.argsort(world, kind="stable")
+            local = np.empty(count, dtype=np.int64)
+            local[order] = np.arange(count) - (np.cumsum(counts) - counts)[world[order]]
+            local += self.next_local[world]
+            self.next_local += counts
         self._appended = True
         return self.msos.append(count, founded_step=self.t, world=world, local=local, **values)
 
