@@ -949,9 +949,8 @@ def dissolve(model: MSOModel, draws: Draws) -> None:
     for group, factor in ((exposed, 1.0), (protected, cfg.secured_dissolution_factor)):
         p = per_step(cfg.background_dissolution_rate * factor, cfg.steps_per_year)
         count = draws.take("binomial").at(0, len(group), p)
-        if count or draws.next_is("choice"):  # a choice of none consumes nothing: a batch's world makes none
-            chosen = draws.take("choice")
-            background += [group[chosen.at(k)] for k in range(count)]
+        chosen = draws.take("choice")
+        background += [group[chosen.at(k)] for k in range(count)]
     dying["background"] = sorted(background)
     for code, (cause, rows) in enumerate(dying.items(), start=1):
         for i in rows:

@@ -124,3 +124,18 @@ def test_sorted_labels_take_the_slice_path_with_the_same_numbers(worlds) -> None
         rng, mine = alone(w), worlds == w
         np.testing.assert_array_equal(got[0][mine], rng.random(int(mine.sum())))
         np.testing.assert_array_equal(got[1][mine], rng.poisson(np.full(int(mine.sum()), 2.5)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(worlds=labels, kind=st.sampled_from(["int64", "int32", "bool", "float64"]))
+def test_sums_are_each_worlds_own_sum(worlds, kind) -> None:
+    """Streams.sums gives each world the sum of its values as `values.sum().item()` gives it alone: an int of the
+    same value for integers and flags, numpy's float sum for floats (the labels sorted or not)."""
+    rng = np.random.default_rng(worlds.size)
+    values = (rng.integers(-500, 500, worlds.size) if kind != "float64" else rng.standard_normal(worlds.size) * 1e3)
+    values = values.astype(kind) if kind != "bool" else values > 0
+    for labels_now in (worlds.astype(np.int16), np.sort(worlds).astype(np.int16)):
+        got = streams().sums(values, labels_now)
+        expected = [values[labels_now == w].sum().item() for w in range(len(SEEDS))]
+        assert [type(v) for v in got] == [type(v) for v in expected]
+        assert got == expected

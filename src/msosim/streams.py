@@ -9,8 +9,8 @@ calls each world's Generator for that world's draws and puts the numbers back in
 
 `worlds` is the world of each draw (an int array aligned with the draws, as `MSOModel.world_of` gives it), or
 None with a single world. Draws of one world keep their relative order, so a world's k-th draw at a site is
-its k-th draw alone. Every world's Generator is called at every site, also for zero draws: a call for zero
-numbers consumes nothing, so it matches a world that, alone, would have made the same empty call.
+its k-th draw alone. A world with no draws at a site makes no call: a call for zero numbers consumes nothing,
+so skipping it matches a world that, alone, would have made the same empty call (tests/test_streams.py).
 """
 
 from __future__ import annotations
@@ -117,9 +117,9 @@ class Streams:
         if order is not None:
             arrays = [array[order] for array in arrays]
         drawn = np.empty(size, dtype=dtype)
-        for w, rng in enumerate(self.rngs):
-            a, b = bounds[w], bounds[w + 1]
-            drawn[a:b] = draw(rng, b - a, *(array[a:b] for array in arrays))
+        for rng, a, b in zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist()):
+            if b > a:  # a call for zero numbers consumes none: a world without draws here makes none
+                drawn[a:b] = draw(rng, b - a, *(array[a:b] for array in arrays))
         if order is None:
             return drawn
         out = np.empty(size, dtype=dtype)
@@ -135,7 +135,8 @@ class Streams:
         order, bounds = self.split(worlds, size)
         drawn = np.empty(size)
         for rng, a, b in zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist()):
-            rng.random(out=drawn[a:b])  # the same numbers as rng.random(b - a)
+            if b > a:
+                rng.random(out=drawn[a:b])  # the same numbers as rng.random(b - a)
         if order is None:
             return drawn
         out = np.empty(size)
@@ -169,11 +170,11 @@ class Streams:
     def sums(self, values: np.ndarray, worlds: np.ndarray) -> list:
         """Per world, the sum of its `values` as `values.sum().item()` gives it alone (an int for integers: exact
         by bincount; a float as numpy's pairwise sum of the world's values in their order)."""
-        if values.dtype.kind in "biu":
-            totals = np.bincount(worlds, weights=values, minlength=self.count) if values.size else \
-                np.zeros(self.count)
-            return [int(total) for total in totals.tolist()]
         order, bounds = self.split(worlds, values.size)
+        if values.dtype.kind in "biu":  # exact: each world's total as the difference of two running totals
+            running = np.zeros(values.size + 1, dtype=np.int64)
+            np.cumsum(values if order is None else values[order], out=running[1:])
+            return (running[bounds[1:]] - running[bounds[:-1]]).tolist()
         return segment_sums(values if order is None else values[order], bounds)
 
     def thin(self, rows: np.ndarray, p: float, worlds: np.ndarray | None = None) -> np.ndarray:
