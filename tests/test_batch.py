@@ -145,3 +145,18 @@ def test_new_msos_of_several_worlds_are_each_worlds_alone() -> None:
             assert np.array_equal(mine[start: start + rows.size], expected), (k, name)
         assert rngs[k].bit_generator.state == rng.bit_generator.state
         start += rows.size
+
+
+def test_event_tables_are_the_same_made_together_or_world_by_world() -> None:
+    """Replications' events are one frame, made once, that each world's table is a slice of; worlds whose funders are
+    named differently get a frame each (Batch._world_events): the same tables either way."""
+    batch = Batch(CASES["district"][0], [2, 1, 3]).run(1.0)
+    together = [batch.world_tables(world, ("events",))["events"] for world in range(3)]
+    funder = batch.funders[batch.funder_slices[1]][0]
+    original, funder.name = funder.name, "renamed"
+    batch._splits.clear()
+    apart = [batch.world_tables(world, ("events",))["events"] for world in range(3)]
+    apart[1]["funder"] = apart[1]["funder"].cat.rename_categories({"renamed": original})
+    for world in range(3):
+        pd.testing.assert_frame_equal(apart[world], together[world], check_exact=True)
+    assert (together[1]["funder"] == original).any()

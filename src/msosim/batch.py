@@ -294,18 +294,28 @@ class Batch(MSOModel):
 
     def _world_events(self, world: int) -> pd.DataFrame:
         """The world's build events, then its events of the batch's log in their order (kept with its own rows and
-        funder indices: WorldLog)."""
+        funder indices: WorldLog). When the worlds' funders have the same names (replications), every world's
+        events are one frame, made once, and a world's table is its rows of it."""
         def split() -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-            worlds = np.concatenate(self.log.worlds) if self.log.worlds else np.zeros(0, dtype=np.int16)
-            return self.log.arrays(), worlds, np.argsort(worlds, kind="stable")
+            built = [log.arrays() for log in self._initial_logs]  # each world's build events first (a stable sort)
+            labels = [np.full(part["step"].size, k, dtype=np.int16) for k, part in enumerate(built)] + self.log.worlds
+            parts = [*built, self.log.arrays()]
+            worlds = np.concatenate(labels)
+            return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}, worlds, \
+                np.argsort(worlds, kind="stable")
 
         data, bounds = self._by_world("events", (self.t, self.log.count()), split)
-        mine = {name: values[bounds[world]: bounds[world + 1]] for name, values in data.items()}
-        built = self._initial_logs[world].arrays()
-        data = {name: np.concatenate([built[name], mine[name]]) for name in built}
         spy, start = self.config.steps_per_year, self.config.start_year
-        names = [f.name for f in self.funders[self.funder_slices[world]]]
-        return EventLog.frame_of(data, start + data["step"] / spy, names)
+        names = [[f.name for f in self.funders[rows]] for rows in self.funder_slices]
+        if all(mine == names[0] for mine in names):
+            kept = self._splits.get("event_frame")
+            if kept is None or kept[0] is not data:
+                frame = EventLog.frame_of({**data, "funder": data["funder"].copy()}, start + data["step"] / spy,
+                                          names[0])  # (frame_of shifts the funder codes in place)
+                kept = self._splits["event_frame"] = (data, frame)
+            return kept[1].iloc[bounds[world]: bounds[world + 1]].reset_index(drop=True)
+        mine = {name: values[bounds[world]: bounds[world + 1]].copy() for name, values in data.items()}
+        return EventLog.frame_of(mine, start + mine["step"] / spy, names[world])
 
     def _by_world(self, name: str, state: tuple, split) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """A table of all worlds (the event log, the grants) grouped by world once per `state` of it: `split()`

@@ -65,6 +65,7 @@ class WorldLog(EventLog):
         super().__init__()
         self.batch = batch
         self.worlds: list[np.ndarray] = []
+        self.events = 0  # events added so far (EventLog.count without a pass over the chunks)
 
     def add(self, step: int, event: str, mso: np.ndarray, cause: str | np.ndarray = "", **columns) -> None:
         mso = np.asarray(mso)
@@ -82,6 +83,10 @@ class WorldLog(EventLog):
             columns["funder"] = np.where(funder >= 0, funder - self.batch.funder_starts[world], funder)
         super().add(step, event, m.local[mso], cause, **columns)
         self.worlds.append(world)
+        self.events += mso.size
+
+    def count(self) -> int:
+        return self.events
 
 
 class RowsView:
