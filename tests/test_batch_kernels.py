@@ -91,3 +91,41 @@ def test_compiled_monthly_aggregates_are_the_numpy_ones() -> None:
         assert [type(v) for v in got[name]] == [type(v) for v in values], name
         assert np.array_equal(np.array(got[name]), np.array(values)), name
         assert np.array_equal(np.signbit(got[name]), np.signbit(values)), name
+
+
+@settings(max_examples=30, deadline=None)
+@given(sizes=st.lists(st.integers(0, 40), min_size=1, max_size=6),
+       kind=st.sampled_from([np.random.PCG64, np.random.MT19937, np.random.Philox, np.random.SFC64]))
+def test_compiled_uniforms_are_each_generators_own(sizes, kind) -> None:
+    """Streams.random on the kernels (kernels/uniforms.py: each world's bit generator called from one kernel) gives
+    every world the numbers its Generator's `random` gives it, and leaves every Generator in the same state, for
+    numpy's bit generators, worlds without draws included, over two sites in a row."""
+    need_numba()
+    from msosim.streams import Streams
+
+    with kernels.using("numba"):
+        kernels.compiled()
+        batch = Streams([np.random.Generator(kind(seed)) for seed in range(len(sizes))])
+        labels = np.repeat(np.arange(len(sizes)), sizes).astype(np.int16)
+        assert batch._pointers() is not None
+        got = [batch.random(labels.size, labels), batch.random(labels.size, labels)]
+    alone = [np.random.Generator(kind(seed)) for seed in range(len(sizes))]
+    for site in got:
+        expected = np.concatenate([rng.random(size) for rng, size in zip(alone, sizes)])
+        assert np.array_equal(site, expected)
+    np.testing.assert_equal([rng.bit_generator.state for rng in batch.rngs], [rng.bit_generator.state for rng in alone])
+
+
+def test_an_untrusted_bit_generator_keeps_numpys_calls(monkeypatch) -> None:
+    """A bit generator whose probe failed is not called from the kernel: Streams.random then calls each Generator."""
+    need_numba()
+    from msosim.kernels import uniforms
+    from msosim.streams import Streams
+
+    with kernels.using("numba"):
+        kernels.compiled()
+        monkeypatch.setitem(uniforms._TRUSTED, np.random.PCG64, False)
+        batch = Streams([np.random.default_rng(1), np.random.default_rng(2)])
+        assert batch._pointers() is None
+        drawn = batch.random(5, np.array([0, 0, 1, 1, 1], dtype=np.int16))
+    assert np.array_equal(drawn, np.concatenate([np.random.default_rng(1).random(2), np.random.default_rng(2).random(3)]))

@@ -66,6 +66,7 @@ class Streams:
         self.rngs = list(rngs)
         self.count = len(self.rngs)
         self._splits: list[tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = []  # labels kept with their split
+        self._addresses: tuple | None = None  # (the worlds' bit generators as addresses, or None): _pointers
 
     def split(self, worlds: np.ndarray, size: int) -> tuple[np.ndarray | None, np.ndarray]:
         """The draws' positions sorted by world (stable: each world's in its order) and each world's bounds in that
@@ -89,6 +90,16 @@ class Streams:
         order = None if ordered else np.argsort(worlds, kind="stable")
         self._splits = [(worlds, (order, bounds)), *self._splits[:2]]  # the last three label arrays asked for
         return order, bounds
+
+    def _pointers(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The worlds' bit generators for kernels/uniforms.fill_uniforms (on the kernels; None on numpy, or when the
+        kernel's probe did not give numpy's numbers)."""
+        jit = kernels.compiled()
+        if jit is None:
+            return None
+        if self._addresses is None:
+            self._addresses = (jit.uniform_addresses(self.rngs),)
+        return self._addresses[0]
 
     def forget(self) -> None:
         """Drop the kept splits (their labels changed: a batch moved rows)."""
@@ -134,9 +145,13 @@ class Streams:
             return self._each(None, size, lambda rng, k: rng.random(k), np.float64)
         order, bounds = self.split(worlds, size)
         drawn = np.empty(size)
-        for rng, a, b in zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist()):
-            if b > a:
-                rng.random(out=drawn[a:b])  # the same numbers as rng.random(b - a)
+        pointers = self._pointers()
+        if pointers is not None:  # one compiled call: each world's bit generator as its Generator calls it
+            kernels.compiled().fill_uniforms(drawn, bounds, *pointers)
+        else:
+            for rng, a, b in zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist()):
+                if b > a:
+                    rng.random(out=drawn[a:b])  # the same numbers as rng.random(b - a)
         if order is None:
             return drawn
         out = np.empty(size)
