@@ -128,4 +128,5 @@ def test_an_untrusted_bit_generator_keeps_numpys_calls(monkeypatch) -> None:
         batch = Streams([np.random.default_rng(1), np.random.default_rng(2)])
         assert batch._pointers() is None
         drawn = batch.random(5, np.array([0, 0, 1, 1, 1], dtype=np.int16))
-    assert np.array_equal(drawn, np.concatenate([np.random.default_rng(1).random(2), np.random.default_rng(2).random(3)]))
+    expected = np.concatenate([np.random.default_rng(1).random(2), np.random.default_rng(2).random(3)])
+    assert np.array_equal(drawn, expected)

@@ -183,8 +183,8 @@ class Streams:
         return self._each(worlds, lam.size, lambda rng, k, lam: rng.poisson(lam), np.int64, lam)
 
     def sums(self, values: np.ndarray, worlds: np.ndarray) -> list:
-        """Per world, the sum of its `values` as `values.sum().item()` gives it alone (an int for integers: exact
-        by bincount; a float as numpy's pairwise sum of the world's values in their order)."""
+        """Per world, the sum of its `values` as `values.sum().item()` gives it alone (an int for integers and flags:
+        exact, from one running total; a float as numpy's pairwise sum of the world's values in their order)."""
         order, bounds = self.split(worlds, values.size)
         if values.dtype.kind in "biu":  # exact: each world's total as the difference of two running totals
             running = np.zeros(values.size + 1, dtype=np.int64)

@@ -40,6 +40,7 @@ def _zeros(column: str) -> np.ndarray:
 def warm() -> None:
     """Compile every kernel for the model's dtypes (or load it from numba's cache): once per process."""
     ufuncs.warm()
-    for module in (applying, batch, uniforms, services, draws, volunteers, cooperation, staff, demography, sums, finances):
+    for module in (applying, batch, uniforms, services, draws, volunteers, cooperation, staff, demography, sums,
+                   finances):
         module.warm(_zeros)
     ufunc_loops()  # numpy's exp and log loops for the kernels, checked once (kernels/ufuncs.py)
