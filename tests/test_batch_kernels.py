@@ -48,7 +48,7 @@ def test_compiled_repacking_is_the_stable_sort_by_world(old, new, seed) -> None:
     assert start <= first_moved and (start == n) == (first_moved == n)
     moved = np.arange(n, dtype=np.int64)
     if start < n:
-        jit.move_blocks(*jit.byte_columns(table), start, n, source, length, moved)
+        jit.move_blocks(*jit.byte_columns(table), start, before, n, source, length, moved)
     for name, values in expected.items():
         assert np.array_equal(getattr(table, name), values), name
     where = np.empty(n, dtype=np.int64)

@@ -216,7 +216,7 @@ class Batch(MSOModel):
             return
         moved = np.arange(n, dtype=np.int64)
         if start >= 0:  # the same moves block by block, every column as bytes (kernels/batch.py)
-            jit.move_blocks(*self._byte_columns(), start, n, source, length, moved)
+            jit.move_blocks(*self._byte_columns(), start, before, n, source, length, moved)
         else:
             # rows up to the end of the first world that founded stay where they are
             start = int(np.searchsorted(world[:before], world[before:].min(), side="right"))

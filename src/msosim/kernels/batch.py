@@ -4,12 +4,15 @@
 stable argsort of the world labels. The labels of the rows already grouped and those of the step's new rows (each
 world's foundings appended in world order) are two sorted runs, so that order is a merge of runs: a few blocks,
 each a world's old rows or its new ones. Here every column is copied as bytes, block by block (a world's rows are
-contiguous before and after), with the same result as the gather: rows are only moved, never computed."""
+contiguous before and after, moved in place), with the same result as the gather: rows are only moved, never
+computed."""
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from ..batch_state import WORLD_COLUMNS
 from ..state import MATRIX_COLUMNS, MSO_COLUMNS, TIE_COLUMNS, Table
@@ -65,21 +68,39 @@ def _copy(target, source):
         target[k] = source[k]
 
 
+@intrinsic
+def _memmove(typingctx, column, target, source, count):
+    """Move `count` bytes of the byte array `column` from offset `source` to offset `target` (the C library's
+    memmove: the two ranges may overlap)."""
+    signature = types.void(column, types.int64, types.int64, types.int64)
+
+    def codegen(context, builder, sig, values):
+        data = context.make_array(sig.args[0])(context, builder, values[0]).data
+        cgutils.raw_memmove(builder, builder.gep(data, [values[1]]), builder.gep(data, [values[2]]), values[3], 1)
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
 @njit(cache=True, nogil=True)
-def move_blocks(columns, widths, start, n, source, length, moved):
+def move_blocks(columns, widths, start, before, n, source, length, moved):
     """Lay down each column's rows [start, n) as the blocks `source`, `length` say (columns as bytes, `widths[c]`
-    bytes a row), through one copy of the rows that move; `moved[r]` becomes row r's new position."""
-    buffer = np.empty((n - start) * widths.max(), dtype=np.uint8)
+    bytes a row): the new rows [before, n) are put aside, then the blocks are laid from the end down, an old block
+    moved within its column (it only moves up, past the rows already laid), a new one copied back; `moved[r]`
+    becomes row r's new position."""
+    buffer = np.empty((n - before) * widths.max(), dtype=np.uint8)
     for c in range(len(columns)):
         column, width = columns[c], widths[c]
-        size = (n - start) * width
-        base = start * width
-        _copy(buffer[:size], column[base: base + size])
-        at = base
-        for b in range(source.shape[0]):
-            lo, count = (source[b] - start) * width, length[b] * width
-            _copy(column[at: at + count], buffer[lo: lo + count])
-            at += count
+        _copy(buffer[: (n - before) * width], column[before * width: n * width])
+        at = n
+        for b in range(source.shape[0] - 1, -1, -1):
+            at -= length[b]
+            count = length[b] * width
+            if source[b] >= before:
+                lo = (source[b] - before) * width
+                _copy(column[at * width: at * width + count], buffer[lo: lo + count])
+            elif at != source[b]:
+                _memmove(column, at * width, source[b] * width, count)
     at = start
     for b in range(source.shape[0]):
         for k in range(length[b]):
@@ -105,7 +126,7 @@ def warm(zeros=None) -> None:
     world[1] = 1
     start, source, length = merge_blocks(world, 2, 3)
     columns, widths = byte_columns(Table({**MSO_COLUMNS, **WORLD_COLUMNS}, 16, MATRIX_COLUMNS))
-    move_blocks(columns, widths, start, 3, source, length, np.arange(3))
+    move_blocks(columns, widths, start, 2, 3, source, length, np.arange(3))
     if zeros is not None:
         flags, f = zeros("alive"), zeros("burnout")
         rows = np.zeros(1, dtype=TIE_COLUMNS["a"])
