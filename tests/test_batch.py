@@ -122,3 +122,41 @@ def test_batches_group_replications_of_one_scenario_in_turn() -> None:
     assert default_batch(district, 40, workers=2) == 20       # every worker busy
     assert default_batch(district, 400, workers=2) == 50      # at most 50 worlds
     assert default_batch(national, 40, workers=2) == 1        # large worlds run one by one (batching.py)
+
+
+def test_new_msos_of_several_worlds_are_each_worlds_alone() -> None:
+    """population.new_msos_by_world (a batch's founding: each world's draws on its Generator, the arithmetic once
+    over all rows) gives every world's new MSOs, column for column, as that world founding alone; and each world's
+    Generator is left where it is left alone."""
+    from msosim.population import new_msos, new_msos_by_world
+
+    model = MSOModel(SCENARIOS / "district.yaml", seed=1)
+    cfg, d = model.config, model.districts
+    districts = [np.array([0, 0, 0]), np.array([0]), np.array([0] * 7)]
+    rngs = [np.random.default_rng(40 + k) for k in range(len(districts))]
+    together = new_msos_by_world(cfg, d, list(zip(rngs, districts)))
+    start = 0
+    for k, rows in enumerate(districts):
+        rng = np.random.default_rng(40 + k)
+        alone_values = new_msos(cfg, d, rows, rng)
+        for name, value in alone_values.items():
+            mine = np.broadcast_to(together[name], (sum(map(len, districts)), *np.shape(value)[1:]))
+            expected = np.broadcast_to(value, (rows.size, *np.shape(value)[1:]))
+            assert np.array_equal(mine[start: start + rows.size], expected), (k, name)
+        assert rngs[k].bit_generator.state == rng.bit_generator.state
+        start += rows.size
+
+
+def test_event_tables_are_the_same_made_together_or_world_by_world() -> None:
+    """Replications' events are one frame, made once, that each world's table is a slice of; worlds whose funders are
+    named differently get a frame each (Batch._world_events): the same tables either way."""
+    batch = Batch(CASES["district"][0], [2, 1, 3]).run(1.0)
+    together = [batch.world_tables(world, ("events",))["events"] for world in range(3)]
+    funder = batch.funders[batch.funder_slices[1]][0]
+    original, funder.name = funder.name, "renamed"
+    batch._splits.clear()
+    apart = [batch.world_tables(world, ("events",))["events"] for world in range(3)]
+    apart[1]["funder"] = apart[1]["funder"].cat.rename_categories({"renamed": original})
+    for world in range(3):
+        pd.testing.assert_frame_equal(apart[world], together[world], check_exact=True)
+    assert (together[1]["funder"] == original).any()

@@ -12,11 +12,15 @@ grant (mso local, funder its world's index) and tie column (a, b local), the per
 its funders' books, its living MSOs and its new events (WorldLog keeps them with local ids). Every other submodel
 runs vectorised in all models. A call of A that draws from the batch's own Mesa Generator fails the test.
 
-Calls that draw nothing. A draw site of the batch makes one call per world, also for a world whose part is empty
-(streams.py: a call for zero numbers consumes nothing); alone, that world may not reach the site at all (a call
+Calls that draw nothing. Some draw sites of the batch call every world's Generator, also for a world whose part is
+empty (a call for zero numbers consumes nothing); alone, that world may not reach the site at all (a call
 that goes on because another world has applicants, ending grants, ...). So world w's recorded calls are served to
 its reference with the calls that consumed nothing passed over when the reference asks for another method, and
 left unused at the end; every call that consumed numbers must be taken, in order, with the reference's parameters.
+The other way round, a batch's world with no draws at a site makes no call at all (Streams: a call for zero numbers
+consumes none), and one that thins none of its rows makes no choice call (Streams.thin): a call the reference asks
+for that world w did not make is served as a draw of no numbers (any number taken from it fails the test); the
+reference's choice of none for a world that made none is such a draw.
 
 Admin hours: `pay_costs` writes one value per MSO row as the rows are then; the batch moves the step's new MSOs into
 their world's rows afterwards, so a world's part is read by the row counts per world when pay_costs last ran.
@@ -39,7 +43,7 @@ from msosim import kernels
 from msosim.batch import WORLD_COLUMNS, Batch
 from msosim.state import EventLog
 from msosim.streams import Streams
-from tests.reference import Draws, RecordingGenerator
+from tests.reference import Draw, Draws, RecordedCall, RecordingGenerator
 
 from .test_kernels import need_numba
 from .test_reference import BRANCHES, CASES, SUBMODELS, assert_same_state, new_events, snapshot
@@ -80,6 +84,9 @@ class WorldDraws(Draws):
 
     def take(self, method: str):
         self._pass_idle(method)
+        if not super().next_is(method):  # a world with no draws at a site makes no call (streams.py): the reference
+            self.draws.append(Draw(RecordedCall(method, (), {}, np.zeros(0)), self.taken))  # gets none of it
+            return self.draws[-1]
         return super().take(method)
 
     def next_is(self, method: str) -> bool:

@@ -76,6 +76,25 @@ def test_thinning_per_world() -> None:
         np.testing.assert_array_equal(np.sort(picked[np.isin(picked, mine)]), np.sort(expected))
 
 
+@settings(max_examples=40, deadline=None)
+@given(worlds=labels, p=st.sampled_from([0.0, 0.01, 0.05, 0.5]))
+def test_thinning_that_picks_none_keeps_each_world_in_step(worlds, p) -> None:
+    """A world that picks none makes no choice call (Streams.thin): its picks and its next numbers are still those of
+    its Generator alone making both calls, also at a p where most worlds pick none."""
+    worlds = np.sort(worlds).astype(np.int16)
+    rows = np.arange(worlds.size) * 3 + 7
+    batch = streams()
+    picked = batch.thin(rows, p, worlds)
+    after = batch.random(worlds.size, worlds)
+    got = []
+    for w in range(len(SEEDS)):
+        rng, mine = alone(w), rows[worlds == w]
+        got.append(mine[rng.choice(mine.size, rng.binomial(mine.size, p), replace=False)])
+        np.testing.assert_array_equal(after[worlds == w], rng.random(mine.size), err_msg=f"world {w}")
+    np.testing.assert_array_equal(picked, np.concatenate(got))
+    assert picked.dtype == rows.dtype
+
+
 def test_one_world_is_its_generator() -> None:
     """With one world the methods are the Generator's own calls (no labels needed)."""
     one = Streams([np.random.default_rng(5)])
@@ -105,3 +124,18 @@ def test_sorted_labels_take_the_slice_path_with_the_same_numbers(worlds) -> None
         rng, mine = alone(w), worlds == w
         np.testing.assert_array_equal(got[0][mine], rng.random(int(mine.sum())))
         np.testing.assert_array_equal(got[1][mine], rng.poisson(np.full(int(mine.sum()), 2.5)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(worlds=labels, kind=st.sampled_from(["int64", "int32", "bool", "float64"]))
+def test_sums_are_each_worlds_own_sum(worlds, kind) -> None:
+    """Streams.sums gives each world the sum of its values as `values.sum().item()` gives it alone: an int of the
+    same value for integers and flags, numpy's float sum for floats (the labels sorted or not)."""
+    rng = np.random.default_rng(worlds.size)
+    values = (rng.integers(-500, 500, worlds.size) if kind != "float64" else rng.standard_normal(worlds.size) * 1e3)
+    values = values.astype(kind) if kind != "bool" else values > 0
+    for labels_now in (worlds.astype(np.int16), np.sort(worlds).astype(np.int16)):
+        got = streams().sums(values, labels_now)
+        expected = [values[labels_now == w].sum().item() for w in range(len(SEEDS))]
+        assert [type(v) for v in got] == [type(v) for v in expected]
+        assert got == expected

@@ -26,7 +26,8 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from .batch_state import BatchCollector, GrantTable, RowsView, WorldLog, concatenate_tables
+from . import kernels
+from .batch_state import WORLD_COLUMNS, BatchCollector, GrantTable, RowsView, WorldLog, concatenate_tables
 from .metrics import new_flow, yearly_indicators
 from .submodels.events import factors_at
 from .model import (MSOModel, build_tables, district_frame, funder_frame, grant_frame, mso_frame,
@@ -34,8 +35,6 @@ from .model import (MSOModel, build_tables, district_frame, funder_frame, grant_
 from .scenario import OWN_KEYS, Scenario
 from .state import MATRIX_COLUMNS, MSO_COLUMNS, EventLog, Table
 from .streams import Streams, World
-
-WORLD_COLUMNS = {"world": "int16", "local": "int64"}  # the MSO table of a batch: whose row, and which row there
 
 
 class WorldHandle:
@@ -108,6 +107,9 @@ class Batch(MSOModel):
         self.district_slices = [slice(int(s), int(s) + w.districts.n) for s, w in zip(district_starts, worlds)]
         funder_starts = np.cumsum([0] + [len(w.funders) for w in worlds])
         self.funder_slices = [slice(int(a), int(b)) for a, b in zip(funder_starts[:-1], funder_starts[1:])]
+        # each world's districts and funders as segment bounds (world w: bounds[w]:bounds[w + 1]; the monthly rows)
+        self.district_bounds = np.array([0, *(rows.stop for rows in self.district_slices)], dtype=np.int64)
+        self.funder_bounds = funder_starts.astype(np.int64)
         self.msos = Table({**MSO_COLUMNS, **WORLD_COLUMNS}, 2 * sum(w.msos.capacity for w in worlds), MATRIX_COLUMNS)
         mso_starts = concatenate_tables(self.msos, [w.msos for w in worlds], {"district": district_starts})
         for k, world in enumerate(worlds):
@@ -148,6 +150,7 @@ class Batch(MSOModel):
         self.log = WorldLog(self)
         self._appended = False
         self._sorted_rows = self.msos.n  # rows [0, this) are grouped by world (Batch._repack)
+        self._bytes: tuple | None = None  # the MSO columns as bytes, for the compiled _repack
         self._initial_logs = [w.log for w in worlds]
         self._splits: dict[str, tuple] = {}  # "events", "grants": (their state, columns by world, bounds): _by_world
         self._start_snapshots = [w._start_snapshot for w in worlds]
@@ -179,9 +182,19 @@ class Batch(MSOModel):
         return [World(k, rng, alive[k], self.district_slices[k], self.reference_stocks[k])
                 for k, rng in enumerate(self.streams.rngs)]
 
-    def append_msos(self, world: int, count: int, values: dict) -> np.ndarray:
-        local = self.next_local[world] + np.arange(count)
-        self.next_local[world] += count
+    def append_msos(self, world: int | np.ndarray, count: int, values: dict) -> np.ndarray:
+        """New MSO rows founded this step: of world `world`, or of the world of each row (an array, each world's
+        rows in their order), each numbered after its world's rows (`local`)."""
+        if np.ndim(world) == 0:
+            local = self.next_local[world] + np.arange(count)
+            self.next_local[world] += count
+        else:
+            counts = np.bincount(world, minlength=self.streams.count)
+            order = np.argsort(world, kind="stable")
+            local = np.empty(count, dtype=np.int64)
+            local[order] = np.arange(count) - (np.cumsum(counts) - counts)[world[order]]
+            local += self.next_local[world]
+            self.next_local += counts
         self._appended = True
         return self.msos.append(count, founded_step=self.t, world=world, local=local, **values)
 
@@ -197,16 +210,23 @@ class Batch(MSOModel):
         m, n, before = self.msos, self.msos.n, self._sorted_rows
         self._appended, self._sorted_rows = False, self.msos.n
         world = m.world[:n]
-        # rows up to the end of the first world that founded stay where they are
-        start = int(np.searchsorted(world[:before], world[before:].min(), side="right"))
-        if start == before:  # only the last worlds founded: already in order
+        jit = kernels.compiled()
+        start, source, length = jit.merge_blocks(world, before, n) if jit is not None else (-1, None, None)
+        if start == n:  # only the last worlds founded: already in order
             return
-        perm = start + np.argsort(world[start:], kind="stable")
-        for name in (*m._columns, *m._matrices):
-            column = getattr(m, name)
-            column[start:n] = column[perm]
         moved = np.arange(n, dtype=np.int64)
-        moved[perm] = np.arange(start, n)
+        if start >= 0:  # the same moves block by block, every column as bytes (kernels/batch.py)
+            jit.move_blocks(*self._byte_columns(), start, before, n, source, length, moved)
+        else:
+            # rows up to the end of the first world that founded stay where they are
+            start = int(np.searchsorted(world[:before], world[before:].min(), side="right"))
+            if start == before:  # only the last worlds founded: already in order
+                return
+            perm = start + np.argsort(world[start:], kind="stable")
+            for name in (*m._columns, *m._matrices):
+                column = getattr(m, name)
+                column[start:n] = column[perm]
+            moved[perm] = np.arange(start, n)
         g, ties = self.grants, self.ties
         g.mso[: g.n] = moved[g.mso[: g.n]]
         for part in g._retired:
@@ -215,6 +235,13 @@ class Batch(MSOModel):
         ties.b[: ties.n] = moved[ties.b[: ties.n]]
         self._rows_by_district = self._running_grants = self._labels = None  # caches of row positions
         self.streams.forget()
+
+    def _byte_columns(self) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        """The MSO columns as bytes for kernels/batch.move_blocks, made again when the table has new arrays."""
+        kept = self._bytes
+        if kept is None or kept[0] is not self.msos.alive:  # Table.reserve replaces every array at once
+            kept = self._bytes = (self.msos.alive, kernels.compiled().byte_columns(self.msos))
+        return kept[1]
 
     def add_flow(self, key: str, values: np.ndarray, worlds: np.ndarray | None, column: int | None = None) -> None:
         for flow, total in zip(self.flows, self.streams.sums(values, worlds)):
@@ -267,18 +294,28 @@ class Batch(MSOModel):
 
     def _world_events(self, world: int) -> pd.DataFrame:
         """The world's build events, then its events of the batch's log in their order (kept with its own rows and
-        funder indices: WorldLog)."""
+        funder indices: WorldLog). When the worlds' funders have the same names (replications), every world's
+        events are one frame, made once, and a world's table is its rows of it."""
         def split() -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-            worlds = np.concatenate(self.log.worlds) if self.log.worlds else np.zeros(0, dtype=np.int16)
-            return self.log.arrays(), worlds, np.argsort(worlds, kind="stable")
+            built = [log.arrays() for log in self._initial_logs]  # each world's build events first (a stable sort)
+            labels = [np.full(part["step"].size, k, dtype=np.int16) for k, part in enumerate(built)] + self.log.worlds
+            parts = [*built, self.log.arrays()]
+            worlds = np.concatenate(labels)
+            return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}, worlds, \
+                np.argsort(worlds, kind="stable")
 
         data, bounds = self._by_world("events", (self.t, self.log.count()), split)
-        mine = {name: values[bounds[world]: bounds[world + 1]] for name, values in data.items()}
-        built = self._initial_logs[world].arrays()
-        data = {name: np.concatenate([built[name], mine[name]]) for name in built}
         spy, start = self.config.steps_per_year, self.config.start_year
-        names = [f.name for f in self.funders[self.funder_slices[world]]]
-        return EventLog.frame_of(data, start + data["step"] / spy, names)
+        names = [[f.name for f in self.funders[rows]] for rows in self.funder_slices]
+        if all(mine == names[0] for mine in names):
+            kept = self._splits.get("event_frame")
+            if kept is None or kept[0] is not data:
+                frame = EventLog.frame_of({**data, "funder": data["funder"].copy()}, start + data["step"] / spy,
+                                          names[0])  # (frame_of shifts the funder codes in place)
+                kept = self._splits["event_frame"] = (data, frame)
+            return kept[1].iloc[bounds[world]: bounds[world + 1]].reset_index(drop=True)
+        mine = {name: values[bounds[world]: bounds[world + 1]].copy() for name, values in data.items()}
+        return EventLog.frame_of(mine, start + mine["step"] / spy, names[world])
 
     def _by_world(self, name: str, state: tuple, split) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """A table of all worlds (the event log, the grants) grouped by world once per `state` of it: `split()`

@@ -7,13 +7,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .metrics import median, row_of
+from . import kernels
+from .metrics import TOTALS, median, row_of
 from .state import EventLog, Table
 from .streams import segment_sums
 
 if TYPE_CHECKING:
     from .batch import Batch
     from .model import MSOModel
+
+WORLD_COLUMNS = {"world": "int16", "local": "int64"}  # the MSO table of a batch: whose row, and which row there
 
 
 class GrantTable(Table):
@@ -62,6 +65,7 @@ class WorldLog(EventLog):
         super().__init__()
         self.batch = batch
         self.worlds: list[np.ndarray] = []
+        self.events = 0  # events added so far (EventLog.count without a pass over the chunks)
 
     def add(self, step: int, event: str, mso: np.ndarray, cause: str | np.ndarray = "", **columns) -> None:
         mso = np.asarray(mso)
@@ -79,6 +83,10 @@ class WorldLog(EventLog):
             columns["funder"] = np.where(funder >= 0, funder - self.batch.funder_starts[world], funder)
         super().add(step, event, m.local[mso], cause, **columns)
         self.worlds.append(world)
+        self.events += mso.size
+
+    def count(self) -> int:
+        return self.events
 
 
 class RowsView:
@@ -105,8 +113,28 @@ class BatchCollector:
 
 def world_aggregates(batch: Batch) -> list[dict]:
     """`metrics.aggregates` of every world at once: counts by bincount, sums over each world's own rows in their
-    order (the same numbers as alone: Streams.sums), medians and means per world."""
+    order (the same numbers as alone: Streams.sums), medians and means per world. On the kernels, with the rows
+    grouped by world (as between steps), the MSO rows' part is one pass (kernels/batch.world_aggregates)."""
     m, n, d, streams = batch.msos, batch.msos.n, batch.districts, batch.streams
+    jit = kernels.compiled()
+    order, bounds = streams.split(batch.world_of(n), n)
+    columns = _by_rows(batch) if jit is None or order is not None else _by_rows_compiled(batch, jit, bounds)
+    districts, funders = batch.district_bounds, batch.funder_bounds
+    columns.update({
+        "demand": segment_sums(d.demand_hours[: d.n], districts),
+        "mean_openness": [total / (b - a) for total, a, b in zip(segment_sums(d.openness[: d.n], districts),
+                                                                 districts[:-1].tolist(), districts[1:].tolist())],
+        "funders_paid": segment_sums(batch.funder_paid, funders),
+        "funders_returned": segment_sums(batch.funder_returned, funders),
+        "municipal_paid": segment_sums(d.paid_total[: d.n], districts),
+    })
+    names = list(columns)
+    return [dict(zip(names, values)) for values in zip(*columns.values())]
+
+
+def _by_rows(batch: Batch) -> dict[str, list]:
+    """The aggregates of world_aggregates that come from MSO rows (and ties), per world, in numpy."""
+    m, n, streams = batch.msos, batch.msos.n, batch.streams
     worlds = batch.world_of(n)
     count = streams.count
 
@@ -122,11 +150,9 @@ def world_aggregates(batch: Batch) -> list[dict]:
     if order is not None:
         reserves, trust = reserves[order], trust[order]
     spans = list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
-    districts = np.array([0, *(rows.stop for rows in batch.district_slices)], dtype=np.int64)
-    funders = np.array([0, *(rows.stop for rows in batch.funder_slices)], dtype=np.int64)
     ties = batch.ties
     live_ties = ties.a[: ties.n][ties.active[: ties.n]]
-    columns = {
+    return {
         "alive": per_world(labels), "staffed": per_world(worlds[(m.staff_fte[:n] > 0) & alive]),
         "volunteers": streams.sums(volunteers, labels),
         "initial_alive": per_world(worlds[m.initial[:n] & alive]),
@@ -134,18 +160,33 @@ def world_aggregates(batch: Batch) -> list[dict]:
         "median_reserves": [median(reserves[a:b]) for a, b in spans],
         "staff_fte": streams.sums(m.staff_fte[living], labels),
         "service": streams.sums(m.service_hours[:n], worlds), "requested": streams.sums(m.requested_hours[:n], worlds),
-        "demand": segment_sums(d.demand_hours[: d.n], districts),
         "coop": per_world(worlds[m.coop_municipality[:n] & alive]),
         "federation": per_world(worlds[m.federation[:n] & alive]),
         "mean_trust": [total / (b - a) if b > a else 0.0 for total, (a, b) in zip(segment_sums(trust, bounds), spans)],
-        "mean_openness": [total / (b - a) for total, a, b in zip(segment_sums(d.openness[: d.n], districts),
-                                                                 districts[:-1].tolist(), districts[1:].tolist())],
         "ties": per_world(m.world[live_ties]),
-        "funders_paid": segment_sums(batch.funder_paid, funders),
         "grant_income": streams.sums(m.grant_income_total[:n], worlds),
-        "funders_returned": segment_sums(batch.funder_returned, funders),
         "grant_returned": streams.sums(m.grant_returned_total[:n], worlds),
-        "municipal_paid": segment_sums(d.paid_total[: d.n], districts),
         "municipal_income": streams.sums(m.municipal_income_total[:n], worlds),
     }
-    return [{name: values[k] for name, values in columns.items()} for k in range(count)]
+
+
+def _by_rows_compiled(batch: Batch, jit, bounds: np.ndarray) -> dict[str, list]:
+    """_by_rows in one compiled pass over the rows grouped by world (world w: rows bounds[w]:bounds[w + 1]); the
+    medians of the gathered reserves by numpy's partition (metrics.median)."""
+    m, n, ties = batch.msos, batch.msos.n, batch.ties
+    counts, sums, totals, reserves, living = jit.world_aggregates(
+        bounds, m.alive[:n], m.staff_fte[:n], m.initial[:n], m.coop_municipality[:n], m.federation[:n],
+        m.volunteers[:n], m.burnout[:n], m.trust[:n], m.reserves[:n], tuple(getattr(m, c)[:n] for c in TOTALS),
+        ties.a[: ties.n], ties.active[: ties.n], m.world)
+    alive, staffed, initial, coop, federation, volunteers, live_ties = counts.T.tolist()
+    weight, fte, trust = sums.T.tolist()
+    service, requested, grant_income, grant_returned, municipal_income = totals.T.tolist()
+    spans = list(zip(living[:-1].tolist(), living[1:].tolist()))
+    return {
+        "alive": alive, "staffed": staffed, "volunteers": volunteers, "initial_alive": initial,
+        "burnout_weight": weight, "median_reserves": [median(reserves[a:b]) for a, b in spans], "staff_fte": fte,
+        "service": service, "requested": requested, "coop": coop, "federation": federation,
+        "mean_trust": [total / (b - a) if b > a else 0.0 for total, (a, b) in zip(trust, spans)],
+        "ties": live_ties, "grant_income": grant_income, "grant_returned": grant_returned,
+        "municipal_income": municipal_income,
+    }

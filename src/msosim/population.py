@@ -219,21 +219,57 @@ _NEW_FUNCTION_SHARES = np.array([[0.7], [0.4], [0.3], [0.2]])  # homemaking, ser
 
 def new_msos(scenario: Scenario, districts: Table, district: np.ndarray, rng: np.random.Generator) -> dict:
     """Column values for newly founded MSOs: small, volunteer-only, few reserves (liability of newness)."""
-    n = district.size
-    members = np.maximum(7, np.round(rng.lognormal(np.log(scenario.population.founding_members_median), 0.5, n)))
-    members = members.astype(np.int64)
-    volunteers = np.minimum(members, np.maximum(scenario.min_active_volunteers, rng.binomial(members, 0.4)))
-    fields = _draw_unstaffed_fields(rng, n)
-    functions = (rng.random((4, n)) < _NEW_FUNCTION_SHARES).T  # row k: the k-th n uniforms, as four draws of n
+    return new_msos_by_world(scenario, districts, [(rng, district)])
+
+
+class _Drawn:
+    """Uniforms drawn already, handed out as `Generator.random(size)` would (draw_groups of several worlds' MSOs)."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+
+    def random(self, size: int) -> np.ndarray:
+        assert size == self.values.size
+        return self.values
+
+
+def new_msos_by_world(scenario: Scenario, districts: Table, worlds: list[tuple[np.random.Generator, np.ndarray]]
+                      ) -> dict:
+    """`new_msos` for the MSOs several worlds found in one step (a batch; one world: new_msos): per world its
+    Generator and its new MSOs' districts; the rows one world after the other. Each world draws on its Generator
+    what it draws alone, call for call in the same order (numpy's draws of a world do not depend on another's); the
+    arithmetic, row by row, is then done once over all worlds' rows (the same operations on the same numbers), not
+    once per world."""
+    sizes = [district.size for _, district in worlds]
+    rngs = [rng for rng, _ in worlds]
+    # members first: each world's binomial of volunteers takes its members
+    members = np.concatenate([rng.lognormal(np.log(scenario.population.founding_members_median), 0.5, n)
+                              for rng, n in zip(rngs, sizes)])
+    members = np.maximum(7, np.round(members)).astype(np.int64)
+    ends = np.cumsum(sizes).tolist()
+    drawn: list[list[np.ndarray]] = [[] for _ in range(11)]  # each draw's numbers, world by world
+    donation = np.log(scenario.finance.donations_median * 0.4)
+    for rng, n, end in zip(rngs, sizes, ends):
+        mine = members[end - n: end]
+        for into, values in zip(drawn, (
+                rng.binomial(mine, 0.4), rng.random((n, len(FIELDS))), rng.random((4, n)), rng.random(n),
+                rng.beta(1.5, 10.0, n), rng.uniform(200.0, 2000.0, n), rng.lognormal(donation, 0.7, n),
+                rng.beta(1.2, 8.0, n), rng.normal(0, 0.15, n), rng.random(n), rng.random(n))):
+            into.append(values)
+    joined, fields, functions, groups, burnout, reserves, donations, professionalisation, noise, independent, \
+        information = (np.concatenate(per_world, axis=1 if k == 2 else 0) if len(per_world) > 1 else per_world[0]
+                       for k, per_world in enumerate(drawn))
+    district = np.concatenate([district for _, district in worlds]) if len(worlds) > 1 else worlds[0][1]
+    volunteers = np.minimum(members, np.maximum(scenario.min_active_volunteers, joined))
     return dict(
         alive=True, initial=False, district=district, land=districts.view("land")[district],
-        group=draw_groups(rng, n), died_step=-1, death_cause=0, members=members, volunteers=volunteers,
-        burnout=rng.beta(1.5, 10.0, n), staff_fte=0.0, reserves=rng.uniform(200.0, 2000.0, n),
-        donations_base=rng.lognormal(np.log(scenario.finance.donations_median * 0.4), 0.7, n),
-        track_record=0, rejections=0.0, professionalisation=rng.beta(1.2, 8.0, n),
-        trust=np.clip(districts.view("openness")[district] + rng.normal(0, 0.15, n), 0, 1),
+        group=draw_groups(_Drawn(groups), groups.size), died_step=-1, death_cause=0, members=members,
+        volunteers=volunteers, burnout=burnout, staff_fte=0.0, reserves=reserves, donations_base=donations,
+        track_record=0, rejections=0.0, professionalisation=professionalisation,
+        trust=np.clip(districts.view("openness")[district] + noise, 0, 1),
         coop_municipality=False, federation=False, last_grant_start=-10_000,
-        fields=fields, functions=functions,
-        independent=rng.random(n) < scenario.applications.independent_share,
-        information=rng.random(n),
+        fields=fields < _unstaffed_field_probabilities(),
+        functions=(functions < _NEW_FUNCTION_SHARES).T,  # row k: the k-th n uniforms, as four draws of n
+        independent=independent < scenario.applications.independent_share,
+        information=information,
     )

@@ -9,8 +9,8 @@ calls each world's Generator for that world's draws and puts the numbers back in
 
 `worlds` is the world of each draw (an int array aligned with the draws, as `MSOModel.world_of` gives it), or
 None with a single world. Draws of one world keep their relative order, so a world's k-th draw at a site is
-its k-th draw alone. Every world's Generator is called at every site, also for zero draws: a call for zero
-numbers consumes nothing, so it matches a world that, alone, would have made the same empty call.
+its k-th draw alone. A world with no draws at a site makes no call: a call for zero numbers consumes nothing,
+so skipping it matches a world that, alone, would have made the same empty call (tests/test_streams.py).
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class Streams:
         self.rngs = list(rngs)
         self.count = len(self.rngs)
         self._splits: list[tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = []  # labels kept with their split
+        self._addresses: tuple | None = None  # (the worlds' bit generators as addresses, or None): _pointers
 
     def split(self, worlds: np.ndarray, size: int) -> tuple[np.ndarray | None, np.ndarray]:
         """The draws' positions sorted by world (stable: each world's in its order) and each world's bounds in that
@@ -89,6 +90,16 @@ class Streams:
         order = None if ordered else np.argsort(worlds, kind="stable")
         self._splits = [(worlds, (order, bounds)), *self._splits[:2]]  # the last three label arrays asked for
         return order, bounds
+
+    def _pointers(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The worlds' bit generators for kernels/uniforms.fill_uniforms (on the kernels; None on numpy, or when the
+        kernel's probe did not give numpy's numbers)."""
+        jit = kernels.compiled()
+        if jit is None:
+            return None
+        if self._addresses is None:
+            self._addresses = (jit.uniform_addresses(self.rngs),)
+        return self._addresses[0]
 
     def forget(self) -> None:
         """Drop the kept splits (their labels changed: a batch moved rows)."""
@@ -117,9 +128,9 @@ class Streams:
         if order is not None:
             arrays = [array[order] for array in arrays]
         drawn = np.empty(size, dtype=dtype)
-        for w, rng in enumerate(self.rngs):
-            a, b = bounds[w], bounds[w + 1]
-            drawn[a:b] = draw(rng, b - a, *(array[a:b] for array in arrays))
+        for rng, a, b in zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist()):
+            if b > a:  # a call for zero numbers consumes none: a world without draws here makes none
+                drawn[a:b] = draw(rng, b - a, *(array[a:b] for array in arrays))
         if order is None:
             return drawn
         out = np.empty(size, dtype=dtype)
@@ -134,8 +145,13 @@ class Streams:
             return self._each(None, size, lambda rng, k: rng.random(k), np.float64)
         order, bounds = self.split(worlds, size)
         drawn = np.empty(size)
-        for rng, a, b in zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist()):
-            rng.random(out=drawn[a:b])  # the same numbers as rng.random(b - a)
+        pointers = self._pointers()
+        if pointers is not None:  # one compiled call: each world's bit generator as its Generator calls it
+            kernels.compiled().fill_uniforms(drawn, bounds, *pointers)
+        else:
+            for rng, a, b in zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist()):
+                if b > a:
+                    rng.random(out=drawn[a:b])  # the same numbers as rng.random(b - a)
         if order is None:
             return drawn
         out = np.empty(size)
@@ -167,21 +183,31 @@ class Streams:
         return self._each(worlds, lam.size, lambda rng, k, lam: rng.poisson(lam), np.int64, lam)
 
     def sums(self, values: np.ndarray, worlds: np.ndarray) -> list:
-        """Per world, the sum of its `values` as `values.sum().item()` gives it alone (an int for integers: exact
-        by bincount; a float as numpy's pairwise sum of the world's values in their order)."""
-        if values.dtype.kind in "biu":
-            totals = np.bincount(worlds, weights=values, minlength=self.count) if values.size else \
-                np.zeros(self.count)
-            return [int(total) for total in totals.tolist()]
+        """Per world, the sum of its `values` as `values.sum().item()` gives it alone (an int for integers and flags:
+        exact, from one running total; a float as numpy's pairwise sum of the world's values in their order)."""
         order, bounds = self.split(worlds, values.size)
+        if values.dtype.kind in "biu":  # exact: each world's total as the difference of two running totals
+            running = np.zeros(values.size + 1, dtype=np.int64)
+            np.cumsum(values if order is None else values[order], out=running[1:])
+            return (running[bounds[1:]] - running[bounds[:-1]]).tolist()
         return segment_sums(values if order is None else values[order], bounds)
 
     def thin(self, rows: np.ndarray, p: float, worlds: np.ndarray | None = None) -> np.ndarray:
         """Each world picks a binomial(count, p) number of its `rows` at random, without replacement:
         `rows[rng.choice(rows.size, rng.binomial(rows.size, p), replace=False)]` per world (worlds one after the
-        other; within a world in the order its choice draws them)."""
+        other; within a world in the order its choice draws them). A world that picks none makes no choice call:
+        numpy's choice of zero items without replacement consumes no numbers (tests/test_streams.py), and most
+        worlds pick none at a small p (the call costs some 8 us)."""
+        if worlds is None:
+            if self.count != 1:
+                raise ValueError("the world of each draw is needed with several worlds")
+            rng = self.rngs[0]
+            return rows[rng.choice(rows.size, rng.binomial(rows.size, p), replace=False)]
+        order, bounds = self.split(worlds, rows.size)
         picked = []
-        for rng, at in self.groups(worlds, rows.size):
-            mine = rows if at is None else rows[at]
-            picked.append(mine[rng.choice(mine.size, rng.binomial(mine.size, p), replace=False)])
-        return picked[0] if len(picked) == 1 else np.concatenate(picked)
+        for rng, a, b in zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist()):
+            count = rng.binomial(b - a, p)
+            if count:
+                mine = rows[a:b] if order is None else rows[order[a:b]]
+                picked.append(mine[rng.choice(b - a, count, replace=False)])
+        return np.concatenate(picked) if picked else rows[:0].copy()

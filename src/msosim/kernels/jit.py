@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..state import MSO_COLUMNS
-from . import applying, cooperation, demography, draws, finances, services, staff, sums, ufuncs, volunteers
+from . import (applying, batch, cooperation, demography, draws, finances, services, staff, sums, ufuncs, uniforms,
+               volunteers)
 from .applying import application_chances, financing_secured
+from .batch import byte_columns, merge_blocks, move_blocks, world_aggregates
 from .cooperation import (delegated_rows, delegation_payments, delegation_rates, federations, living_by_district,
                           municipal_cooperation, tie_partners, ties_breaking, update_trust)
 from .demography import (by_secured_means, counter_causes, dissolved_rows, exhausted_rows, kill_rows,
@@ -19,9 +21,11 @@ from .services import deliver_services, update_burnout
 from .staff import staff_apply, staff_plan
 from .sums import living_aggregates, segment_sums, world_bounds
 from .ufuncs import addresses as ufunc_loops
+from .uniforms import addresses as uniform_addresses, fill_uniforms
 from .volunteers import join_inputs, new_totals, quit_inputs
 
 __all__ = ["after_costs", "application_chances", "binomial_draw", "binomial_invert", "binomial_scan", "binomial_searching", "book_income",
+           "byte_columns", "fill_uniforms", "merge_blocks", "move_blocks", "uniform_addresses", "world_aggregates",
            "by_secured_means", "counter_causes", "delegated_rows", "delegation_payments", "delegation_rates",
            "deliver_services", "dissolved_rows", "exhausted_rows", "federations", "financing_secured", "grant_costs", "grant_payments", "join_inputs", "kill_rows",
            "living_aggregates", "living_by_district", "merge_partners", "municipal_cooperation", "new_totals",
@@ -37,6 +41,7 @@ def _zeros(column: str) -> np.ndarray:
 def warm() -> None:
     """Compile every kernel for the model's dtypes (or load it from numba's cache): once per process."""
     ufuncs.warm()
-    for module in (applying, services, draws, volunteers, cooperation, staff, demography, sums, finances):
+    for module in (applying, batch, uniforms, services, draws, volunteers, cooperation, staff, demography, sums,
+                   finances):
         module.warm(_zeros)
     ufunc_loops()  # numpy's exp and log loops for the kernels, checked once (kernels/ufuncs.py)

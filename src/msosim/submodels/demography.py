@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import kernels
-from ..population import new_msos
+from ..population import new_msos_by_world
 from ..state import CAUSE_CODE
 from .draws import choose
 from .dissolution_causes import exhausted, merge_into, merging
@@ -149,8 +149,11 @@ def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray, partner: np.ndarr
 
 def found_new(model: MSOModel) -> None:
     """New MSOs appear in proportion to the stock, fewer the more the stock exceeds today's (competition for the same
-    communities, funds and rooms) and more the less it does, where migrants and newcomers live."""
+    communities, funds and rooms) and more the less it does, where migrants and newcomers live. Each world draws its
+    count, districts and new MSOs on its own Generator; the new MSOs of all worlds are then made and appended at once
+    (population.new_msos_by_world), one world after the other."""
     d, cfg = model.districts, model.config
+    founding = []  # per founding world: its index, Generator and its new MSOs' districts
     for world in model.worlds():  # each world with its own Generator, MSOs and districts (one world: all of them)
         rng, alive = world.rng, world.alive
         pressure = (world.reference_stock / max(alive, 1)) ** cfg.founding_density_exponent
@@ -161,7 +164,13 @@ def found_new(model: MSOModel) -> None:
         weight = d.migrants[world.districts] + 3.0 * d.newcomers[world.districts]
         district = choose(rng, weight / weight.sum(), count)
         district += world.districts.start
-        rows = model.append_msos(world.index, count, new_msos(cfg, d, district, rng))
-        model.add_mso_agents(rows)
-        model.log.add(model.t, "founded", rows)
-        model.add_count("founded", count, model.world_of(rows))
+        founding.append((world.index, rng, district))
+    if not founding:
+        return
+    values = new_msos_by_world(cfg, d, [(rng, district) for _, rng, district in founding])
+    sizes = [district.size for _, _, district in founding]
+    worlds = founding[0][0] if len(founding) == 1 else np.repeat([index for index, _, _ in founding], sizes)
+    rows = model.append_msos(worlds, sum(sizes), values)
+    model.add_mso_agents(rows)
+    model.log.add(model.t, "founded", rows)
+    model.add_count("founded", rows.size, model.world_of(rows))
