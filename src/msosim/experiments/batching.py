@@ -19,7 +19,10 @@ BATCH_WORLDS = 50      # and at most this many worlds
 # Worlds larger than this run one by one: a batch pays per draw and sum a sort, gather or scatter of all its rows,
 # which small worlds win back many times over and large ones do not (20 runs, 10 years, 2026-12-06: district
 # worlds of 430 MSOs 2.6x the runs per second batched, Bremen's 157 2.9x, Schleswig-Holstein's 282 2.7x,
-# North Rhine-Westphalia's 3,319 1.05x; 6 national worlds of 13,400, 15 years, 0.66x).
+# North Rhine-Westphalia's 3,319 1.05x; 6 national worlds of 13,400, 15 years, 0.66x). Since the batch's per-world
+# costs were cut (docs/engine.md, section 8, step 9) national replications gain a little (6 worlds, 5 years: 1.14x),
+# but national sweep points do not: benchmarks/sobol_national.yaml on 2 workers took 270.2 s one by one and 400.7 s
+# batched 14 at a time (2026-12-07, the same 141,312 outcomes).
 BATCH_LARGEST = 2_000
 
 
