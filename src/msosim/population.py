@@ -11,7 +11,7 @@ import pandas as pd
 
 from .scenario import Scenario
 from .state import FIELDS, Table, mso_table
-from .submodels.draws import choose
+from .submodels.draws import chosen
 
 DISTRICT_COLUMNS = {
     "land": "int16", "population": "float64", "migrants": "float64", "newcomers": "float64",
@@ -111,12 +111,6 @@ def _draw_fields(rng: np.random.Generator, staffed: np.ndarray) -> np.ndarray:
     return rng.random((staffed.size, len(FIELDS))) < _field_probabilities(staffed.astype(float) - staffed.mean())
 
 
-def _draw_unstaffed_fields(rng: np.random.Generator, count: int) -> np.ndarray:
-    """`_draw_fields` for `count` MSOs none of which has staff (the same draws, without recomputing the
-    probabilities, which are then the same for every MSO)."""
-    return rng.random((count, len(FIELDS))) < _unstaffed_field_probabilities()
-
-
 def _field_probabilities(centred: np.ndarray) -> np.ndarray:
     """Each MSO's probability of each field: the SVR share, tilted by its centred staffed indicator."""
     share, affinity = _field_table()
@@ -135,8 +129,12 @@ def _unstaffed_field_probabilities() -> np.ndarray:
 
 
 def draw_groups(rng: np.random.Generator, count: int) -> np.ndarray:
-    share = _group_shares()
-    return choose(rng, share, count).astype(np.int16)
+    return groups_of(rng.random(count))
+
+
+def groups_of(uniforms: np.ndarray) -> np.ndarray:
+    """`draw_groups`' origin groups for its uniforms drawn already (one per MSO)."""
+    return chosen(_group_shares(), uniforms).astype(np.int16)
 
 
 def conflict_pairs() -> np.ndarray:
@@ -222,17 +220,6 @@ def new_msos(scenario: Scenario, districts: Table, district: np.ndarray, rng: np
     return new_msos_by_world(scenario, districts, [(rng, district)])
 
 
-class _Drawn:
-    """Uniforms drawn already, handed out as `Generator.random(size)` would (draw_groups of several worlds' MSOs)."""
-
-    def __init__(self, values: np.ndarray) -> None:
-        self.values = values
-
-    def random(self, size: int) -> np.ndarray:
-        assert size == self.values.size
-        return self.values
-
-
 def new_msos_by_world(scenario: Scenario, districts: Table, worlds: list[tuple[np.random.Generator, np.ndarray]]
                       ) -> dict:
     """`new_msos` for the MSOs several worlds found in one step (a batch; one world: new_msos): per world its
@@ -263,7 +250,7 @@ def new_msos_by_world(scenario: Scenario, districts: Table, worlds: list[tuple[n
     volunteers = np.minimum(members, np.maximum(scenario.min_active_volunteers, joined))
     return dict(
         alive=True, initial=False, district=district, land=districts.view("land")[district],
-        group=draw_groups(_Drawn(groups), groups.size), died_step=-1, death_cause=0, members=members,
+        group=groups_of(groups), died_step=-1, death_cause=0, members=members,
         volunteers=volunteers, burnout=burnout, staff_fte=0.0, reserves=reserves, donations_base=donations,
         track_record=0, rejections=0.0, professionalisation=professionalisation,
         trust=np.clip(districts.view("openness")[district] + noise, 0, 1),

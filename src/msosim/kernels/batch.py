@@ -16,7 +16,7 @@ from numba.extending import intrinsic
 
 from ..batch_state import WORLD_COLUMNS
 from ..state import MATRIX_COLUMNS, MSO_COLUMNS, TIE_COLUMNS, Table
-from .sums import pairwise
+from .sums import gather_living
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -151,29 +151,9 @@ def world_aggregates(bounds, alive, staff, initial, coop, federation, volunteers
     living = np.zeros(worlds + 1, dtype=np.int64)
     found = 0
     for w in range(worlds):
-        first = found
-        staffed = started = together = federated = people = 0
-        for i in range(bounds[w], bounds[w + 1]):
-            if not alive[i]:
-                continue
-            weight[found] = burnout[i] * volunteers[i]
-            fte[found] = staff[i]
-            confidence[found] = trust[i]
-            money[found] = reserves[i]
-            found += 1
-            staffed += staff[i] > 0
-            started += initial[i]
-            together += coop[i]
-            federated += federation[i]
-            people += volunteers[i]
-        count = found - first
-        counts[w, 0], counts[w, 1], counts[w, 2], counts[w, 3] = count, staffed, started, together
-        counts[w, 4], counts[w, 5] = federated, people
-        sums[w, 0] = 0.0 + pairwise(weight, first, count)
-        sums[w, 1] = 0.0 + pairwise(fte, first, count)
-        sums[w, 2] = 0.0 + pairwise(confidence, first, count)
-        for k in range(len(totals)):
-            column_sums[w, k] = 0.0 + pairwise(totals[k], bounds[w], bounds[w + 1] - bounds[w])
+        found = gather_living(bounds[w], bounds[w + 1], found, alive, staff, initial, coop, federation, volunteers,
+                              burnout, trust, reserves, totals, weight, fte, confidence, money, counts[w], sums[w],
+                              column_sums[w])
         living[w + 1] = found
     for j in range(tie_a.shape[0]):
         if tie_active[j]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..state import INSTITUTIONAL, PROJECT
 from .services import fmax, fmin
 
 
@@ -121,9 +122,9 @@ def grant_payments(amount_per_year, staff_fte, funder, mso, kind, rows, paid, fu
         funder_paid[j] += by_funder[j]
     for k in range(count):
         paid[rows[k]] += amount[k]
-        if only_projects or kind[k] == 0:  # PROJECT
+        if only_projects or kind[k] == PROJECT:
             project[mso[k]] += amount[k]
-        elif kind[k] == 1:  # INSTITUTIONAL
+        elif kind[k] == INSTITUTIONAL:
             institutional[mso[k]] += amount[k]
     return project, institutional
 
@@ -142,13 +143,13 @@ def grant_costs(material_per_year, staff_fte, in_kind_per_year, mso, kind, size,
         direct *= overhead_needed
         direct /= steps_per_year
         overhead[i] += direct
+        is_project = only_projects or kind[k] == PROJECT
         hours = in_kind_per_year[k] / in_kind_hour_value
-        share = 1.0 if (only_projects or kind[k] == 0) else 0.5
-        hours += share * admin_hours_per_grant * 12
+        hours += (1.0 if is_project else 0.5) * admin_hours_per_grant * 12
         hours /= steps_per_year
         admin[i] += hours
         material[i] += material_per_year[k] / steps_per_year
-        project_material[i] += (material_per_year[k] if (only_projects or kind[k] == 0) else 0.0) / steps_per_year
+        project_material[i] += (material_per_year[k] if is_project else 0.0) / steps_per_year
     return material, overhead, admin, project_material
 
 
@@ -156,7 +157,7 @@ def grant_costs(material_per_year, staff_fte, in_kind_per_year, mso, kind, size,
 def unspent_money(staff, funded, mso, kind, grant_fte, amount_per_year, project_cost, rows, unspent_out, reserves,
                   staff_cost, office_costs, overhead_needed, overhead_allowed, steps_per_year):
     """grant_returns.book_unspent: the funder's share of the costs of vacant positions on each paying grant of an
-    MSO short of the staff its grants fund, set aside from its reserves. False when no MSO is short."""
+    MSO short of the staff its grants fund, set aside from its reserves (nothing when no MSO is short)."""
     size = staff.shape[0]
     short = np.empty(size, dtype=np.bool_)
     anyone = False
@@ -164,13 +165,13 @@ def unspent_money(staff, funded, mso, kind, grant_fte, amount_per_year, project_
         short[i] = staff[i] < funded[i] - 1e-12
         anyone |= short[i]
     if not anyone:
-        return False
+        return
     owed = np.zeros(size)
     for k in range(mso.shape[0]):
         i = mso[k]
         if not short[i]:
             continue
-        institutional = kind[k] == 1
+        institutional = kind[k] == INSTITUTIONAL
         staffed = fmin(staff[i] / fmax(funded[i], 1e-12), 1.0)
         missing = 1.0 - staffed
         missing *= staff_cost + (office_costs if institutional else 0.0)
@@ -183,7 +184,6 @@ def unspent_money(staff, funded, mso, kind, grant_fte, amount_per_year, project_
         owed[i] += value
     for i in range(size):
         reserves[i] -= owed[i]
-    return True
 
 
 def warm(zeros) -> None:

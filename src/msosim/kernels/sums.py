@@ -89,33 +89,51 @@ def segment_sums(values, bounds):
     return out
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def living_aggregates(alive, staff, initial, coop, federation, volunteers, burnout, trust, reserves, totals):
-    """metrics.aggregates' counts and sums in one call: the living rows' counts (living, staffed, initial alive,
-    cooperating, federated, volunteers); the float sums numpy forms over the living rows in their order (burnout x
-    volunteers, staff FTE, trust: each pairwise over the gathered values); the living rows' reserves, gathered
-    (for their median: numpy's partition is faster than numba's); and each of the columns `totals` summed over
-    every row as `column.sum()` does."""
-    size = alive.shape[0]
-    weight, fte, confidence, money = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
-    count = staffed = first = together = federated = people = 0
-    for i in range(size):  # every row written at the next place, which only a living row keeps: no branch
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def gather_living(lo, hi, found, alive, staff, initial, coop, federation, volunteers, burnout, trust, reserves, totals,
+                  weight, fte, confidence, money, counts, sums, column_sums):
+    """metrics.aggregates' part over the MSO rows lo:hi (one world's): its living rows' burnout x volunteers, staff
+    FTE, trust and reserves gathered into `weight`, `fte`, `confidence`, `money` from position `found` on; into
+    counts[0:6] the living rows' counts (living, staffed, initial alive, cooperating, federated, volunteers), into
+    sums[0:3] the float sums numpy forms over the gathered values (pairwise, in their order), into column_sums each
+    of `totals` summed over rows lo:hi as `column.sum()` does. Returns the next free position."""
+    first = found
+    staffed = started = together = federated = people = 0
+    for i in range(lo, hi):  # every row written at the next place, which only a living row keeps: no branch
         living = alive[i]
-        weight[count] = burnout[i] * volunteers[i]
-        fte[count] = staff[i]
-        confidence[count] = trust[i]
-        money[count] = reserves[i]
+        weight[found] = burnout[i] * volunteers[i]
+        fte[found] = staff[i]
+        confidence[found] = trust[i]
+        money[found] = reserves[i]
         staffed += living & (staff[i] > 0)
-        first += living & initial[i]
+        started += living & initial[i]
         together += living & coop[i]
         federated += living & federation[i]
         people += volunteers[i] if living else 0
-        count += living
-    sums = (0.0 + pairwise(weight, 0, count), 0.0 + pairwise(fte, 0, count), 0.0 + pairwise(confidence, 0, count))
-    column_sums = np.empty(len(totals))
+        found += living
+    count = found - first
+    counts[0], counts[1], counts[2], counts[3], counts[4], counts[5] = count, staffed, started, together, federated, \
+        people
+    sums[0] = 0.0 + pairwise(weight, first, count)
+    sums[1] = 0.0 + pairwise(fte, first, count)
+    sums[2] = 0.0 + pairwise(confidence, first, count)
     for k in range(len(totals)):
-        column_sums[k] = 0.0 + pairwise(totals[k], 0, totals[k].shape[0])
-    return (count, staffed, first, together, federated, people), sums, money[:count], column_sums
+        column_sums[k] = 0.0 + pairwise(totals[k], lo, hi - lo)
+    return found
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def living_aggregates(alive, staff, initial, coop, federation, volunteers, burnout, trust, reserves, totals):
+    """metrics.aggregates' counts and sums in one call (gather_living over every row): the living rows' counts, the
+    float sums over them, their reserves gathered (for their median: numpy's partition is faster than numba's),
+    and each of the columns `totals` summed."""
+    size = alive.shape[0]
+    weight, fte, confidence, money = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
+    counts, sums, column_sums = np.zeros(6, dtype=np.int64), np.empty(3), np.empty(len(totals))
+    count = gather_living(0, size, 0, alive, staff, initial, coop, federation, volunteers, burnout, trust, reserves,
+                          totals, weight, fte, confidence, money, counts, sums, column_sums)
+    return ((counts[0], counts[1], counts[2], counts[3], counts[4], counts[5]), (sums[0], sums[1], sums[2]),
+            money[:count], column_sums)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

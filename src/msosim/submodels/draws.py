@@ -256,6 +256,11 @@ def choose(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
     """`rng.choice(len(p), size, p=p)` for probabilities `p` known to be valid: the same numbers from the
     same draws (numpy's own algorithm: the cumulative sum of `p` searched with one uniform per draw),
     without the argument checks that cost most of a small draw."""
+    return chosen(p, rng.random(size))
+
+
+def chosen(p: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """`choose`'s outcomes for uniforms drawn already (one per draw)."""
     cdf = p.cumsum()
     cdf /= cdf[-1]
-    return cdf.searchsorted(rng.random(size), side="right")
+    return cdf.searchsorted(uniforms, side="right")
