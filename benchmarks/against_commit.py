@@ -3,6 +3,7 @@
     python benchmarks/against_commit.py 9cfcf48            # six decades each, and Mesa's bare model
     python benchmarks/against_commit.py 9cfcf48 --repeats 9
     python benchmarks/against_commit.py main --now-set population.initial=spinup   # overrides for "now" only
+    python benchmarks/against_commit.py 9cfcf48 --districts 20   # 20 district worlds batched (issue 20, target 2)
 
 Timing two versions in separate processes on a machine whose speed drifts (this one's did by 50%
 within the hour) compares the drift more than the code. Here the earlier commit's `src/msosim` is
@@ -67,6 +68,16 @@ def decade(model_class, overrides: dict | None = None, baseline: Path = BASELINE
     return time.perf_counter() - started
 
 
+def district_batch(run_batch, scenario: Path, worlds: int, record: str | None = None) -> float:
+    """`worlds` district worlds (seeds 1..worlds) through the batched engine, their tables included."""
+    gc.collect()
+    started, cpu = time.perf_counter(), time.process_time()
+    run_batch(scenario, seeds=list(range(1, worlds + 1)))
+    if record is not None:
+        CPU_SECONDS[record].append(time.process_time() - cpu)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("commit", help="the earlier commit (any git revision)")
@@ -74,6 +85,9 @@ def main() -> None:
     parser.add_argument("--now-set", action="append", default=[], metavar="KEY=VALUE",
                         help="a dotted-key override for the current code only (e.g. population.initial=spinup; "
                              "a spin-up is built and cached by the warm-up run, so the timed runs read it)")
+    parser.add_argument("--districts", type=int, default=0, metavar="WORLDS",
+                        help="time this many district worlds batched (msosim.api.run_batch) instead of the national "
+                             "decade")
     args = parser.parse_args()
     now_overrides = dict(item.split("=", 1) for item in args.now_set)
     with tempfile.TemporaryDirectory() as folder:
@@ -83,11 +97,28 @@ def main() -> None:
 
         from msosim.model import MSOModel as Now
 
-        decade(Previous, baseline=previous_baseline), decade(Now, now_overrides)  # warm: imports, caches
+        if args.districts:
+            from msosim.api import run_batch as now_batch
+            from msosim_previous.api import run_batch as previous_batch
+
+            district = previous_baseline.with_name("district.yaml")
+
+            def previous_run(record=None):
+                return district_batch(previous_batch, district, args.districts, record)
+
+            def now_run(record=None):
+                return district_batch(now_batch, ROOT / "scenarios" / "district.yaml", args.districts, record)
+        else:
+            def previous_run(record=None):
+                return decade(Previous, baseline=previous_baseline, record=record)
+
+            def now_run(record=None):
+                return decade(Now, now_overrides, record=record)
+        previous_run(), now_run()  # warm: imports, caches
         times: dict[str, list[float]] = {"previous": [], "now": [], "mesa_bare": []}
         for repeat in range(args.repeats):
-            times["previous"].append(decade(Previous, baseline=previous_baseline, record="previous"))
-            times["now"].append(decade(Now, now_overrides, record="now"))
+            times["previous"].append(previous_run("previous"))
+            times["now"].append(now_run("now"))
             gc.collect()
             times["mesa_bare"].append(time_decade(BareModel, NATIONAL_MSOS, seed=repeat))
     median = {name: statistics.median(values) for name, values in times.items()}
