@@ -16,6 +16,7 @@ from msosim.batch import Batch
 from msosim.model import MSOModel
 
 from .conftest import SCENARIOS
+from .test_kernels import need_numba
 
 CASES = {"district": (SCENARIOS / "district.yaml", 10.0), "baseline": (SCENARIOS / "baseline.yaml", 3.0)}
 CHECKED = (1, 2, 7)  # the seeds whose tables are compared in every batch
@@ -124,17 +125,28 @@ def test_batches_group_replications_of_one_scenario_in_turn() -> None:
     assert default_batch(national, 40, workers=2) == 1        # large worlds run one by one (batching.py)
 
 
-def test_new_msos_of_several_worlds_are_each_worlds_alone() -> None:
+@pytest.mark.parametrize("compiled", [False, True])
+def test_new_msos_of_several_worlds_are_each_worlds_alone(compiled) -> None:
     """population.new_msos_by_world (a batch's founding: each world's draws on its Generator, the arithmetic once
-    over all rows) gives every world's new MSOs, column for column, as that world founding alone; and each world's
-    Generator is left where it is left alone."""
+    over all rows; `compiled`: every world's draws in kernels/distributions' calls) gives every world's new MSOs,
+    column for column, as that world founding alone; and each world's Generator is left where it is left alone."""
+    from msosim import kernels
     from msosim.population import new_msos, new_msos_by_world
+    from msosim.streams import Streams
 
     model = MSOModel(SCENARIOS / "district.yaml", seed=1)
     cfg, d = model.config, model.districts
     districts = [np.array([0, 0, 0]), np.array([0]), np.array([0] * 7)]
     rngs = [np.random.default_rng(40 + k) for k in range(len(districts))]
-    together = new_msos_by_world(cfg, d, list(zip(rngs, districts)))
+    table = None
+    if compiled:
+        need_numba()
+        with kernels.using("numba"):
+            table = Streams(rngs).generators()
+            assert table is not None
+            together = new_msos_by_world(cfg, d, list(zip(rngs, districts)), table)
+    else:
+        together = new_msos_by_world(cfg, d, list(zip(rngs, districts)))
     start = 0
     for k, rows in enumerate(districts):
         rng = np.random.default_rng(40 + k)

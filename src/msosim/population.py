@@ -9,6 +9,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from . import kernels
 from .scenario import Scenario
 from .state import FIELDS, Table, mso_table
 from .submodels.draws import chosen
@@ -220,32 +221,47 @@ def new_msos(scenario: Scenario, districts: Table, district: np.ndarray, rng: np
     return new_msos_by_world(scenario, districts, [(rng, district)])
 
 
-def new_msos_by_world(scenario: Scenario, districts: Table, worlds: list[tuple[np.random.Generator, np.ndarray]]
-                      ) -> dict:
+def founding_by_numpy(rng: np.random.Generator, members: np.ndarray, fields: int, donation: float) -> list:
+    """What a world draws for its new MSOs after their members, by its Generator's own calls in their order
+    (kernels/distributions.founding_draws draws the same for many worlds at once)."""
+    n = members.size
+    return [rng.binomial(members, 0.4), rng.random((n, fields)), rng.random((4, n)), rng.random(n),
+            rng.beta(1.5, 10.0, n), rng.uniform(200.0, 2000.0, n), rng.lognormal(donation, 0.7, n),
+            rng.beta(1.2, 8.0, n), rng.normal(0, 0.15, n), rng.random(n), rng.random(n)]
+
+
+def new_msos_by_world(scenario: Scenario, districts: Table, worlds: list[tuple[np.random.Generator, np.ndarray]],
+                      table: np.ndarray | None = None) -> dict:
     """`new_msos` for the MSOs several worlds found in one step (a batch; one world: new_msos): per world its
     Generator and its new MSOs' districts; the rows one world after the other. Each world draws on its Generator
     what it draws alone, call for call in the same order (numpy's draws of a world do not depend on another's); the
     arithmetic, row by row, is then done once over all worlds' rows (the same operations on the same numbers), not
-    once per world."""
+    once per world. With `table` (the worlds' bit generators, a row per world: Streams on the kernels) every world's
+    draws are made in two compiled calls (kernels/distributions.founding_draws), the same numbers."""
     sizes = [district.size for _, district in worlds]
     rngs = [rng for rng, _ in worlds]
-    # members first: each world's binomial of volunteers takes its members
-    members = np.concatenate([rng.lognormal(np.log(scenario.population.founding_members_median), 0.5, n)
-                              for rng, n in zip(rngs, sizes)])
+    founding_median, donation = np.log(scenario.population.founding_members_median), \
+        np.log(scenario.finance.donations_median * 0.4)
+    jit = kernels.compiled() if table is not None else None
+    if jit is not None:
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        members = np.empty(int(bounds[-1]))
+        jit.fill_normal(members, bounds, table, founding_median, 0.5, True)
+    else:  # members first: each world's binomial of volunteers takes its members
+        members = np.concatenate([rng.lognormal(founding_median, 0.5, n) for rng, n in zip(rngs, sizes)])
     members = np.maximum(7, np.round(members)).astype(np.int64)
-    ends = np.cumsum(sizes).tolist()
-    drawn: list[list[np.ndarray]] = [[] for _ in range(11)]  # each draw's numbers, world by world
-    donation = np.log(scenario.finance.donations_median * 0.4)
-    for rng, n, end in zip(rngs, sizes, ends):
-        mine = members[end - n: end]
-        for into, values in zip(drawn, (
-                rng.binomial(mine, 0.4), rng.random((n, len(FIELDS))), rng.random((4, n)), rng.random(n),
-                rng.beta(1.5, 10.0, n), rng.uniform(200.0, 2000.0, n), rng.lognormal(donation, 0.7, n),
-                rng.beta(1.2, 8.0, n), rng.normal(0, 0.15, n), rng.random(n), rng.random(n))):
-            into.append(values)
-    joined, fields, functions, groups, burnout, reserves, donations, professionalisation, noise, independent, \
-        information = (np.concatenate(per_world, axis=1 if k == 2 else 0) if len(per_world) > 1 else per_world[0]
-                       for k, per_world in enumerate(drawn))
+    if jit is not None:
+        joined, fields, functions, doubles = jit.founding_draws(table, bounds, members, len(FIELDS), donation)
+        groups, burnout, reserves, donations, professionalisation, noise, independent, information = doubles
+    else:
+        ends = np.cumsum(sizes).tolist()
+        drawn: list[list[np.ndarray]] = [[] for _ in range(11)]  # each draw's numbers, world by world
+        for rng, n, end in zip(rngs, sizes, ends):
+            for into, values in zip(drawn, founding_by_numpy(rng, members[end - n: end], len(FIELDS), donation)):
+                into.append(values)
+        joined, fields, functions, groups, burnout, reserves, donations, professionalisation, noise, independent, \
+            information = (np.concatenate(per_world, axis=1 if k == 2 else 0) if len(per_world) > 1 else per_world[0]
+                           for k, per_world in enumerate(drawn))
     district = np.concatenate([district for _, district in worlds]) if len(worlds) > 1 else worlds[0][1]
     volunteers = np.minimum(members, np.maximum(scenario.min_active_volunteers, joined))
     return dict(

@@ -22,6 +22,8 @@ import numpy as np
 
 from . import kernels
 
+POISSON_LAM_MAX = np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10  # numpy's bound on a Poisson mean
+
 
 def segment_sums(values: np.ndarray, bounds: np.ndarray) -> list[float]:
     """`values[a:b].sum().item()` for consecutive bounds a, b (every segment's pairwise sum in one compiled call
@@ -67,6 +69,7 @@ class Streams:
         self.count = len(self.rngs)
         self._splits: list[tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = []  # labels kept with their split
         self._addresses: tuple | None = None  # (the worlds' bit generators as addresses, or None): _pointers
+        self._table: tuple | None = None  # (the worlds' bit generators for kernels/distributions, or None): generators
 
     def split(self, worlds: np.ndarray, size: int) -> tuple[np.ndarray | None, np.ndarray]:
         """The draws' positions sorted by world (stable: each world's in its order) and each world's bounds in that
@@ -100,6 +103,30 @@ class Streams:
         if self._addresses is None:
             self._addresses = (jit.uniform_addresses(self.rngs),)
         return self._addresses[0]
+
+    def generators(self) -> np.ndarray | None:
+        """The worlds' bit generators for kernels/distributions (on the kernels with several worlds; None on numpy, or
+        when the kernels' probe did not give numpy's numbers)."""
+        jit = kernels.compiled()
+        if jit is None or self.count == 1:
+            return None
+        if self._table is None:
+            self._table = (jit.generator_table(self.rngs),)
+        return self._table[0]
+
+    def _fill(self, worlds, size: int, kernel, dtype, arrays: tuple, *parameters) -> np.ndarray:
+        """`kernel(out, bounds, table, *parts, *parameters)` for every world's draws in one call (kernels/distributions),
+        `parts` each array of `arrays` in the draws' order by world; the numbers back in the site's order."""
+        order, bounds = self.split(worlds, size)
+        if order is not None:
+            arrays = tuple(array[order] for array in arrays)
+        drawn = np.empty(size, dtype=dtype)
+        kernel(drawn, bounds, self.generators(), *arrays, *parameters)
+        if order is None:
+            return drawn
+        out = np.empty(size, dtype=dtype)
+        out[order] = drawn
+        return out
 
     def forget(self) -> None:
         """Drop the kept splits (their labels changed: a batch moved rows)."""
@@ -158,21 +185,43 @@ class Streams:
         out[order] = drawn
         return out
 
+    # With several worlds on the kernels, each of these draws every world's numbers in one compiled call of
+    # kernels/distributions (numpy's algorithms on each world's bit generator: the same numbers).
+
+    def _compiled(self, worlds, valid) -> bool:
+        """Whether a site draws through kernels/distributions: several worlds on the kernels, and parameters numpy
+        accepts (`valid`; otherwise numpy's calls raise numpy's error)."""
+        return worlds is not None and self.generators() is not None and bool(valid)
+
     def normal(self, loc: float, scale: float, size: int, worlds: np.ndarray | None = None) -> np.ndarray:
         """`Generator.normal(loc, scale, size)` (scalar parameters)."""
+        if self._compiled(worlds, scale >= 0):
+            return self._fill(worlds, size, kernels.compiled().fill_normal, np.float64, (), float(loc), float(scale),
+                              False)
         return self._each(worlds, size, lambda rng, k: rng.normal(loc, scale, k), np.float64)
 
     def lognormal(self, mean: float, sigma: float, size: int, worlds: np.ndarray | None = None) -> np.ndarray:
         """`Generator.lognormal(mean, sigma, size)` (scalar parameters)."""
+        if self._compiled(worlds, sigma >= 0):
+            return self._fill(worlds, size, kernels.compiled().fill_normal, np.float64, (), float(mean), float(sigma),
+                              True)
         return self._each(worlds, size, lambda rng, k: rng.lognormal(mean, sigma, k), np.float64)
 
     def geometric(self, p: float, size: int, worlds: np.ndarray | None = None) -> np.ndarray:
         """`Generator.geometric(p, size)` (scalar p)."""
+        if self._compiled(worlds, 0 < p <= 1):
+            return self._fill(worlds, size, kernels.compiled().fill_geometric, np.int64, (), float(p))
         return self._each(worlds, size, lambda rng, k: rng.geometric(p, k), np.int64)
 
     def binomial(self, n, p, worlds: np.ndarray | None = None) -> np.ndarray:
         """`Generator.binomial(n, p)` for arrays `n` (and `p`, or a scalar p) of one draw per position."""
         n = np.asarray(n)
+        if self._compiled(worlds, n.size == 0 or (n.min() >= 0 and np.min(p) >= 0 and np.max(p) <= 1)):
+            fill = kernels.compiled().fill_binomial
+            n = n.astype(np.int64, copy=False)
+            if np.ndim(p) > 0:
+                return self._fill(worlds, n.size, fill, np.int64, (n, np.asarray(p, dtype=np.float64)), 1)
+            return self._fill(worlds, n.size, fill, np.int64, (n,), np.array([p], dtype=np.float64), 0)
         if np.ndim(p) > 0:
             return self._each(worlds, n.size, lambda rng, k, n, p: rng.binomial(n, p), np.int64, n, np.asarray(p))
         return self._each(worlds, n.size, lambda rng, k, n: rng.binomial(n, p), np.int64, n)
@@ -180,6 +229,9 @@ class Streams:
     def poisson(self, lam, worlds: np.ndarray | None = None) -> np.ndarray:
         """`Generator.poisson(lam)` for an array `lam` of one draw per position."""
         lam = np.asarray(lam)
+        if self._compiled(worlds, lam.size == 0 or (lam.min() >= 0 and lam.max() < POISSON_LAM_MAX)):
+            return self._fill(worlds, lam.size, kernels.compiled().fill_poisson, np.int64,
+                              (lam.astype(np.float64, copy=False),))
         return self._each(worlds, lam.size, lambda rng, k, lam: rng.poisson(lam), np.int64, lam)
 
     def sums(self, values: np.ndarray, worlds: np.ndarray) -> list:
@@ -205,9 +257,32 @@ class Streams:
             return rows[rng.choice(rows.size, rng.binomial(rows.size, p), replace=False)]
         order, bounds = self.split(worlds, rows.size)
         picked = []
-        for rng, a, b in zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist()):
-            count = rng.binomial(b - a, p)
+        counts = None
+        if self._compiled(worlds, 0 <= p <= 1):  # every world's count in one call (kernels/distributions)
+            counts = np.empty(self.count, dtype=np.int64)
+            kernels.compiled().fill_binomial(counts, np.arange(self.count + 1), self.generators(), np.diff(bounds),
+                                             np.array([p], dtype=np.float64), 0)
+            counts = counts.tolist()
+        for w, (rng, a, b) in enumerate(zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist())):
+            count = rng.binomial(b - a, p) if counts is None else counts[w]
             if count:
                 mine = rows[a:b] if order is None else rows[order[a:b]]
                 picked.append(mine[rng.choice(b - a, count, replace=False)])
         return np.concatenate(picked) if picked else rows[:0].copy()
+
+    def picks(self, rate: float, rows: np.ndarray, worlds: np.ndarray | None) -> np.ndarray:
+        """Each world draws a Poisson number of picks from its `rows` with replacement: with k rows,
+        `count = rng.poisson(rate * k)`, then `rows[rng.integers(0, max(k, 1), count)]`. The picks of all worlds,
+        world after world (each world's in the order it draws them)."""
+        if worlds is not None and self.generators() is not None and rate >= 0:  # one call (kernels/distributions)
+            order, bounds = self.split(worlds, rows.size)
+            sizes = np.diff(bounds)
+            counts, picks = kernels.compiled().counts_and_picks(self.generators(), rate * sizes, sizes)
+            picks += np.repeat(bounds[:-1], counts)
+            return rows[picks] if order is None else rows[order[picks]]
+        picked = []
+        for rng, at in self.groups(worlds, rows.size):
+            mine = rows if at is None else rows[at]
+            count = int(rng.poisson(rate * mine.size))
+            picked.append(mine[rng.integers(0, max(mine.size, 1), count)])
+        return np.concatenate(picked)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..state import MSO_COLUMNS
-from . import (applying, batch, cooperation, demography, draws, finances, services, staff, sums, ufuncs, uniforms,
-               volunteers)
+from . import (applying, batch, cooperation, demography, distributions, draws, finances, services, staff, sums, ufuncs,
+               uniforms, volunteers)
 from .applying import application_chances, financing_secured
 from .batch import byte_columns, merge_blocks, move_blocks, world_aggregates
 from .cooperation import (delegated_rows, delegation_payments, delegation_rates, federations, living_by_district,
                           municipal_cooperation, tie_partners, ties_breaking, update_trust)
+from .distributions import addresses as generator_table
+from .distributions import counts_and_picks, fill_binomial, fill_geometric, fill_normal, fill_poisson, founding_draws
 from .demography import (by_secured_means, counter_causes, dissolved_rows, exhausted_rows, kill_rows,
                          merge_partners)
 from .draws import (binomial_draw, binomial_invert, binomial_scan, binomial_searching, poisson_draw, poisson_invert,
@@ -25,7 +27,8 @@ from .uniforms import addresses as uniform_addresses, fill_uniforms
 from .volunteers import join_inputs, new_totals, quit_inputs
 
 __all__ = ["after_costs", "application_chances", "binomial_draw", "binomial_invert", "binomial_scan", "binomial_searching", "book_income",
-           "byte_columns", "fill_uniforms", "merge_blocks", "move_blocks", "uniform_addresses", "world_aggregates",
+           "byte_columns", "counts_and_picks", "fill_binomial", "fill_geometric", "fill_normal", "fill_poisson",
+           "fill_uniforms", "founding_draws", "generator_table", "merge_blocks", "move_blocks", "uniform_addresses", "world_aggregates",
            "by_secured_means", "counter_causes", "delegated_rows", "delegation_payments", "delegation_rates",
            "deliver_services", "dissolved_rows", "exhausted_rows", "federations", "financing_secured", "grant_costs", "grant_payments", "join_inputs", "kill_rows",
            "living_aggregates", "living_by_district", "merge_partners", "municipal_cooperation", "new_totals",
@@ -41,7 +44,7 @@ def _zeros(column: str) -> np.ndarray:
 def warm() -> None:
     """Compile every kernel for the model's dtypes (or load it from numba's cache): once per process."""
     ufuncs.warm()
-    for module in (applying, batch, uniforms, services, draws, volunteers, cooperation, staff, demography, sums,
+    for module in (applying, batch, uniforms, distributions, services, draws, volunteers, cooperation, staff, demography, sums,
                    finances):
         module.warm(_zeros)
     ufunc_loops()  # numpy's exp and log loops for the kernels, checked once (kernels/ufuncs.py)

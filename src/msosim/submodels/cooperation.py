@@ -176,13 +176,9 @@ def form_and_break_ties(model: MSOModel, initial: bool = False) -> None:
         district = m.district[alive_rows]
         with_dialogue = d.dialogue[district]
         plain, talking = alive_rows[~with_dialogue], alive_rows[with_dialogue]
-    initiators = []
-    for members, rate in ((plain, per_mso), (talking, per_mso * co.dialogue_tie_factor)):
-        for rng, at in streams.groups(model.world_of(members), members.size):  # per world: a total, then who
-            mine = members if at is None else members[at]
-            count = int(rng.poisson(rate * mine.size))
-            initiators.append(mine[rng.integers(0, max(mine.size, 1), count)])
-    initiators = np.sort(np.concatenate(initiators))
+    initiators = np.sort(np.concatenate([  # per world: a Poisson total of its class's MSOs, then who
+        streams.picks(rate, members, model.world_of(members))
+        for members, rate in ((plain, per_mso), (talking, per_mso * co.dialogue_tie_factor))]))
     if jit is not None:
         a, b = jit.tie_partners(initiators, streams.random(initiators.size, model.world_of(initiators)), m.district,
                                 order, offsets, counts)

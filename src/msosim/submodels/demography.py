@@ -9,7 +9,7 @@ import numpy as np
 from .. import kernels
 from ..population import new_msos_by_world
 from ..state import CAUSE_CODE
-from .draws import choose
+from .draws import chosen
 from .dissolution_causes import exhausted, merge_into, merging
 from .grant_returns import return_unspent
 from .held_grants import running_grants
@@ -150,26 +150,38 @@ def kill(model: MSOModel, rows: np.ndarray, cause: np.ndarray, partner: np.ndarr
 def found_new(model: MSOModel) -> None:
     """New MSOs appear in proportion to the stock, fewer the more the stock exceeds today's (competition for the same
     communities, funds and rooms) and more the less it does, where migrants and newcomers live. Each world draws its
-    count, districts and new MSOs on its own Generator; the new MSOs of all worlds are then made and appended at once
+    count, districts and new MSOs on its own Generator (a batch on the kernels: every world's in one compiled call per
+    draw, kernels/distributions); the new MSOs of all worlds are then made and appended at once
     (population.new_msos_by_world), one world after the other."""
-    d, cfg = model.districts, model.config
-    founding = []  # per founding world: its index, Generator and its new MSOs' districts
-    for world in model.worlds():  # each world with its own Generator, MSOs and districts (one world: all of them)
-        rng, alive = world.rng, world.alive
-        pressure = (world.reference_stock / max(alive, 1)) ** cfg.founding_density_exponent
-        expected = cfg.founding_rate / cfg.steps_per_year * alive * pressure * model.factors.founding
-        count = int(rng.poisson(expected))
-        if count == 0:
-            continue
-        weight = d.migrants[world.districts] + 3.0 * d.newcomers[world.districts]
-        district = choose(rng, weight / weight.sum(), count)
-        district += world.districts.start
-        founding.append((world.index, rng, district))
+    d, cfg, streams = model.districts, model.config, model.streams
+    worlds = model.worlds()  # each world with its own Generator, MSOs and districts (one world: all of them)
+    expected = []
+    for world in worlds:
+        pressure = (world.reference_stock / max(world.alive, 1)) ** cfg.founding_density_exponent
+        expected.append(cfg.founding_rate / cfg.steps_per_year * world.alive * pressure * model.factors.founding)
+    table = streams.generators()
+    if table is None:  # each world's Generator in turn (one world: always)
+        counts = [int(world.rng.poisson(mean)) for world, mean in zip(worlds, expected)]
+    else:
+        counts = streams.poisson(np.array(expected), np.arange(len(worlds), dtype=np.int16)).tolist()
+    founding = [k for k, count in enumerate(counts) if count]
     if not founding:
         return
-    values = new_msos_by_world(cfg, d, [(rng, district) for _, rng, district in founding])
-    sizes = [district.size for _, _, district in founding]
-    worlds = founding[0][0] if len(founding) == 1 else np.repeat([index for index, _, _ in founding], sizes)
+    sizes = [counts[k] for k in founding]
+    if table is None:
+        uniforms = [worlds[k].rng.random(count) for k, count in zip(founding, sizes)]  # choose's draws
+    else:
+        labels = np.repeat(np.array(founding, dtype=np.int16), sizes)
+        uniforms = np.split(streams.random(labels.size, labels), np.cumsum(sizes)[:-1])
+    placed = []
+    for k, drawn in zip(founding, uniforms):
+        rows = worlds[k].districts
+        weight = d.migrants[rows] + 3.0 * d.newcomers[rows]
+        district = chosen(weight / weight.sum(), drawn)
+        district += rows.start
+        placed.append((worlds[k].rng, district))
+    values = new_msos_by_world(cfg, d, placed, None if table is None else table[founding])
+    worlds = founding[0] if len(founding) == 1 else np.repeat(founding, sizes)
     rows = model.append_msos(worlds, sum(sizes), values)
     model.add_mso_agents(rows)
     model.log.add(model.t, "founded", rows)
