@@ -69,9 +69,22 @@ def _land_district_counts(laender: pd.DataFrame, n_districts: int) -> np.ndarray
     return scaled
 
 
-def build_landscape(scenario: Scenario, rng: np.random.Generator) -> Landscape:
-    """Districts with population, migrants and openness; restricted to one Land or district by scale."""
-    cfg = scenario.population
+_GEOGRAPHY: dict[str, tuple] = {}  # the places of a population section (its JSON), made once per process
+
+
+def _geography(cfg) -> tuple:
+    """The places a population section sets, the same for every replication (drawn from its `geography_seed`):
+    Land codes, each district's Land, population and migrants, the districts kept at its scale and their share of
+    the national migrants. Made once per process per section and kept read-only (a world's build copies them)."""
+    key = cfg.model_dump_json()
+    if key not in _GEOGRAPHY:
+        if len(_GEOGRAPHY) >= 64:  # a sweep over population parameters: keep the memory bounded
+            _GEOGRAPHY.clear()
+        _GEOGRAPHY[key] = _places(cfg)
+    return _GEOGRAPHY[key]
+
+
+def _places(cfg) -> tuple:
     laender = read_data("laender.csv")
     codes = list(laender["code"])
     if cfg.scale != "national" and cfg.land not in codes:
@@ -97,14 +110,22 @@ def build_landscape(scenario: Scenario, rng: np.random.Generator) -> Landscape:
         in_land = np.flatnonzero(land_of == codes.index(cfg.land))
         keep = in_land[[int(np.argmax(migrants[in_land]))]]
     scale_factor = float(migrants[keep].sum() / national_migrants)
+    for array in (land_of, population, migrants, keep):
+        array.flags.writeable = False
+    return tuple(codes), land_of, population, migrants, keep, scale_factor
+
+
+def build_landscape(scenario: Scenario, rng: np.random.Generator) -> Landscape:
+    """Districts with population, migrants and openness; restricted to one Land or district by scale."""
+    codes, land_of, population, migrants, keep, scale_factor = _geography(scenario.population)
     districts = Table(DISTRICT_COLUMNS, keep.size)
     openness = np.clip(rng.normal(scenario.municipality.openness_mean, scenario.municipality.openness_sd, keep.size), 0.02, 0.98)
     dialogue = rng.random(keep.size) < scenario.overlay.dialogue_formats
     districts.append(keep.size, land=land_of[keep], population=population[keep], migrants=migrants[keep],
                      openness_base=openness, openness=openness, dialogue=dialogue)
     land_migrants = np.bincount(land_of[keep], weights=migrants[keep], minlength=len(codes))
-    n_msos = max(1, int(round(cfg.n_msos * scale_factor)))
-    return Landscape(districts, codes, land_migrants / land_migrants.sum(), scale_factor, n_msos)
+    n_msos = max(1, int(round(scenario.population.n_msos * scale_factor)))
+    return Landscape(districts, list(codes), land_migrants / land_migrants.sum(), scale_factor, n_msos)
 
 
 def _draw_fields(rng: np.random.Generator, staffed: np.ndarray) -> np.ndarray:
