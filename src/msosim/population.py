@@ -159,14 +159,17 @@ def groups_of(uniforms: np.ndarray) -> np.ndarray:
     return chosen(_group_shares(), uniforms).astype(np.int16)
 
 
+@lru_cache(maxsize=None)
 def conflict_pairs() -> np.ndarray:
-    """A boolean matrix: group i and group j are on opposite sides of a conflict line (seed article)."""
-    groups = read_data("origin_groups.csv")
+    """A boolean matrix: group i and group j are on opposite sides of a conflict line (seed article); made once per
+    process, read-only."""
+    groups = _read_data("origin_groups.csv")
     names = list(groups["group"])
     matrix = np.zeros((len(names), len(names)), dtype=bool)
     for i, other in enumerate(groups["conflict_with"]):
         if other:
             matrix[i, names.index(other)] = matrix[names.index(other), i] = True
+    matrix.flags.writeable = False
     return matrix
 
 
