@@ -148,3 +148,27 @@ def test_parameters_numpy_refuses_still_raise(bad) -> None:
         batch, _ = batch_and_alone(np.random.PCG64, 2)
         with pytest.raises(ValueError):
             batch.binomial(np.array([bad.get("n", 3), 2]), np.array([bad.get("p", 0.5), 0.5]), labels)
+
+
+def test_a_copied_batch_draws_from_its_own_generators() -> None:
+    """Streams keep their bit generators' addresses; a pickled or deep-copied Streams (a batch sent to a worker, a
+    saved state) has new Generators at other addresses and must find them again: the copy and the original then draw
+    the same numbers, each from its own Generators, and drawing from one leaves the other where it was."""
+    need_numba()
+    import copy
+    import pickle
+
+    labels = np.array([0, 1, 1, 0, 2], dtype=np.int16)
+    with kernels.using("numba"):
+        kernels.compiled()
+        batch, _ = batch_and_alone(np.random.PCG64, 3)
+        batch.normal(0.0, 1.0, labels.size, labels)
+        batch.random(labels.size, labels)
+        for make_copy in (lambda streams: pickle.loads(pickle.dumps(streams)), copy.deepcopy):
+            copied = make_copy(batch)
+            before = [g.bit_generator.state for g in batch.rngs]
+            drawn = (copied.normal(0.0, 1.0, labels.size, labels), copied.random(labels.size, labels))
+            assert [g.bit_generator.state for g in batch.rngs] == before
+            assert np.array_equal(drawn[0], batch.normal(0.0, 1.0, labels.size, labels))
+            assert np.array_equal(drawn[1], batch.random(labels.size, labels))
+            batch = copied

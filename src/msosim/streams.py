@@ -71,6 +71,10 @@ class Streams:
         self._addresses: tuple | None = None  # (the worlds' bit generators as addresses, or None): _pointers
         self._table: tuple | None = None  # (the worlds' bit generators for kernels/distributions, or None): generators
 
+    def __getstate__(self) -> dict:
+        """A copy (pickle, deepcopy) has new Generators at other addresses: it finds its own (_pointers, generators)."""
+        return {**self.__dict__, "_addresses": None, "_table": None, "_splits": []}
+
     def split(self, worlds: np.ndarray, size: int) -> tuple[np.ndarray | None, np.ndarray]:
         """The draws' positions sorted by world (stable: each world's in its order) and each world's bounds in that
         order (world k: order[bounds[k]:bounds[k + 1]]); order None when the labels are sorted already (a batch
