@@ -28,6 +28,8 @@ from numba.np.random.distributions import (random_beta, random_binomial, random_
 from numba.np.random.generator_core import next_double
 from numba.np.random.random_methods import bounded_lemire_uint64, buffered_bounded_lemire_uint32
 
+from .uniforms import trusted
+
 _BIT_GENERATOR = types.NumPyRandomBitGeneratorType("bit_generator")  # the type numba's distributions take
 _TRUSTED: dict[type, bool] = {}  # per bit generator type: the probe's verdict (once per process)
 
@@ -249,12 +251,7 @@ def _probe(kind: type) -> bool:
 def addresses(rngs: list[np.random.Generator]) -> np.ndarray | None:
     """The worlds' bit generators as a table for the kernels here (a row per world); None unless the probe trusts
     every kind of bit generator among them."""
-    for kind in {type(rng.bit_generator) for rng in rngs}:
-        if kind not in _TRUSTED:
-            _TRUSTED[kind] = _probe(kind)
-        if not _TRUSTED[kind]:
-            return None
-    return _table(rngs)
+    return _table(rngs) if trusted(rngs, _TRUSTED, _probe) else None
 
 
 def warm(zeros=None) -> None:

@@ -72,15 +72,21 @@ def _probe(kind: type) -> bool:
     return True
 
 
+def trusted(rngs: list[np.random.Generator], verdicts: dict[type, bool], probe) -> bool:
+    """Whether `probe(kind)` trusts every kind of bit generator among `rngs` (each kind probed once per process, its
+    verdict kept in `verdicts`)."""
+    for kind in {type(rng.bit_generator) for rng in rngs}:
+        if kind not in verdicts:
+            verdicts[kind] = probe(kind)
+        if not verdicts[kind]:
+            return False
+    return True
+
+
 def addresses(rngs: list[np.random.Generator]) -> tuple[np.ndarray, np.ndarray] | None:
     """Each Generator's `next_double` function and state, as addresses for fill_uniforms; None unless the probe trusts
     every kind of bit generator among them."""
-    for kind in {type(rng.bit_generator) for rng in rngs}:
-        if kind not in _TRUSTED:
-            _TRUSTED[kind] = _probe(kind)
-        if not _TRUSTED[kind]:
-            return None
-    return _pointers(rngs)
+    return _pointers(rngs) if trusted(rngs, _TRUSTED, _probe) else None
 
 
 def warm(zeros=None) -> None:
