@@ -110,11 +110,16 @@ def test_an_untrusted_bit_generator_keeps_numpys_calls(monkeypatch) -> None:
     labels = np.array([0, 1, 1, 0, 1], dtype=np.int16)
     with kernels.using("numba"):
         kernels.compiled()
-        monkeypatch.setitem(distributions._TRUSTED, np.random.PCG64, False)
-        batch, alone = batch_and_alone(np.random.PCG64, 2)
-        assert batch.generators() is None
-        drawn = batch.normal(0.0, 1.0, labels.size, labels)
-    assert np.array_equal(drawn, per_world(labels, 2, lambda w, k: alone[w].normal(0.0, 1.0, k)))
+        for untrusted in ("probe", "ports"):  # the probe's verdict against it, or a numba without its ports
+            with monkeypatch.context() as patch:
+                if untrusted == "probe":
+                    patch.setitem(distributions._TRUSTED, np.random.PCG64, False)
+                else:
+                    patch.setattr(distributions, "PORTS", False)
+                batch, alone = batch_and_alone(np.random.PCG64, 2)
+                assert batch.generators() is None
+                drawn = batch.normal(0.0, 1.0, labels.size, labels)
+            assert np.array_equal(drawn, per_world(labels, 2, lambda w, k: alone[w].normal(0.0, 1.0, k)))
 
 
 def test_the_probe_catches_a_kernel_one_ulp_off(monkeypatch) -> None:

@@ -23,14 +23,18 @@ import numpy as np
 from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
-from numba.np.random.distributions import (random_beta, random_binomial, random_geometric, random_lognormal,
-                                           random_normal, random_poisson, random_uniform)
-from numba.np.random.generator_core import next_double
-from numba.np.random.random_methods import bounded_lemire_uint64, buffered_bounded_lemire_uint32
-
 from .uniforms import trusted
 
-_BIT_GENERATOR = types.NumPyRandomBitGeneratorType("bit_generator")  # the type numba's distributions take
+try:  # numba's ports live in its own modules, not its public API: another numba without them keeps numpy's calls
+    from numba.np.random.distributions import (random_beta, random_binomial, random_geometric, random_lognormal,
+                                               random_normal, random_poisson, random_uniform)
+    from numba.np.random.generator_core import next_double
+    from numba.np.random.random_methods import bounded_lemire_uint64, buffered_bounded_lemire_uint32
+
+    _BIT_GENERATOR = types.NumPyRandomBitGeneratorType("bit_generator")  # the type numba's distributions take
+    PORTS = True
+except (ImportError, AttributeError):
+    _BIT_GENERATOR, PORTS = types.float64, False
 _TRUSTED: dict[type, bool] = {}  # per bit generator type: the probe's verdict (once per process)
 
 
@@ -251,7 +255,7 @@ def _probe(kind: type) -> bool:
 def addresses(rngs: list[np.random.Generator]) -> np.ndarray | None:
     """The worlds' bit generators as a table for the kernels here (a row per world); None unless the probe trusts
     every kind of bit generator among them."""
-    return _table(rngs) if trusted(rngs, _TRUSTED, _probe) else None
+    return _table(rngs) if PORTS and trusted(rngs, _TRUSTED, _probe) else None
 
 
 def warm(zeros=None) -> None:
