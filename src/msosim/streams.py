@@ -118,19 +118,25 @@ class Streams:
             self._table = (jit.generator_table(self.rngs),)
         return self._table[0]
 
-    def _fill(self, worlds, size: int, kernel, dtype, arrays: tuple, *parameters) -> np.ndarray:
-        """`kernel(out, bounds, table, *parts, *parameters)` for every world's draws in one call (kernels/distributions),
-        `parts` each array of `arrays` in the draws' order by world; the numbers back in the site's order."""
+    def _in_order(self, worlds, size: int, dtype, arrays, fill) -> np.ndarray:
+        """`fill(drawn, bounds, *parts)` fills `drawn` world after world (world w: drawn[bounds[w]:bounds[w + 1]],
+        `parts` each of `arrays` in that order); returns the numbers in the site's order."""
         order, bounds = self.split(worlds, size)
         if order is not None:
-            arrays = tuple(array[order] for array in arrays)
+            arrays = [array[order] for array in arrays]
         drawn = np.empty(size, dtype=dtype)
-        kernel(drawn, bounds, self.generators(), *arrays, *parameters)
+        fill(drawn, bounds, *arrays)
         if order is None:
             return drawn
         out = np.empty(size, dtype=dtype)
         out[order] = drawn
         return out
+
+    def _fill(self, worlds, size: int, kernel, dtype, arrays: tuple, *parameters) -> np.ndarray:
+        """`kernel(out, bounds, table, *parts, *parameters)`: every world's draws in one call (kernels/distributions)."""
+        table = self.generators()
+        return self._in_order(worlds, size, dtype, arrays,
+                              lambda drawn, bounds, *parts: kernel(drawn, bounds, table, *parts, *parameters))
 
     def forget(self) -> None:
         """Drop the kept splits (their labels changed: a batch moved rows)."""
@@ -155,39 +161,23 @@ class Streams:
             if self.count != 1:
                 raise ValueError("the world of each draw is needed with several worlds")
             return draw(self.rngs[0], size, *arrays)
-        order, bounds = self.split(worlds, size)
-        if order is not None:
-            arrays = [array[order] for array in arrays]
-        drawn = np.empty(size, dtype=dtype)
-        for rng, a, b in zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist()):
-            if b > a:  # a call for zero numbers consumes none: a world without draws here makes none
-                drawn[a:b] = draw(rng, b - a, *(array[a:b] for array in arrays))
-        if order is None:
-            return drawn
-        out = np.empty(size, dtype=dtype)
-        out[order] = drawn
-        return out
+
+        def fill(drawn, bounds, *parts) -> None:
+            for rng, a, b in zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist()):
+                if b > a:  # a call for zero numbers consumes none: a world without draws here makes none
+                    drawn[a:b] = draw(rng, b - a, *(part[a:b] for part in parts))
+
+        return self._in_order(worlds, size, dtype, arrays, fill)
 
     # --- numpy's Generator methods, one draw per position -------------------------------------------------------
 
     def random(self, size: int, worlds: np.ndarray | None = None) -> np.ndarray:
         """`Generator.random(size)`."""
-        if worlds is None:
-            return self._each(None, size, lambda rng, k: rng.random(k), np.float64)
-        order, bounds = self.split(worlds, size)
-        drawn = np.empty(size)
-        pointers = self._pointers()
+        pointers = None if worlds is None else self._pointers()
         if pointers is not None:  # one compiled call: each world's bit generator as its Generator calls it
-            kernels.compiled().fill_uniforms(drawn, bounds, *pointers)
-        else:
-            for rng, a, b in zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist()):
-                if b > a:
-                    rng.random(out=drawn[a:b])  # the same numbers as rng.random(b - a)
-        if order is None:
-            return drawn
-        out = np.empty(size)
-        out[order] = drawn
-        return out
+            return self._in_order(worlds, size, np.float64, (),
+                                  lambda drawn, bounds: kernels.compiled().fill_uniforms(drawn, bounds, *pointers))
+        return self._each(worlds, size, lambda rng, k: rng.random(k), np.float64)
 
     # With several worlds on the kernels, each of these draws every world's numbers in one compiled call of
     # kernels/distributions (numpy's algorithms on each world's bit generator: the same numbers).
@@ -260,15 +250,11 @@ class Streams:
             rng = self.rngs[0]
             return rows[rng.choice(rows.size, rng.binomial(rows.size, p), replace=False)]
         order, bounds = self.split(worlds, rows.size)
+        # every world's count first (one draw each, in one call on the kernels), then its choice: each world's
+        # Generator still draws its count before its choice
+        counts = self.binomial(np.diff(bounds), p, np.arange(self.count, dtype=np.int16)).tolist()
         picked = []
-        counts = None
-        if self._compiled(worlds, 0 <= p <= 1):  # every world's count in one call (kernels/distributions)
-            counts = np.empty(self.count, dtype=np.int64)
-            kernels.compiled().fill_binomial(counts, np.arange(self.count + 1), self.generators(), np.diff(bounds),
-                                             np.array([p], dtype=np.float64), 0)
-            counts = counts.tolist()
-        for w, (rng, a, b) in enumerate(zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist())):
-            count = rng.binomial(b - a, p) if counts is None else counts[w]
+        for rng, a, b, count in zip(self.rngs, bounds[:-1].tolist(), bounds[1:].tolist(), counts):
             if count:
                 mine = rows[a:b] if order is None else rows[order[a:b]]
                 picked.append(mine[rng.choice(b - a, count, replace=False)])
@@ -278,7 +264,7 @@ class Streams:
         """Each world draws a Poisson number of picks from its `rows` with replacement: with k rows,
         `count = rng.poisson(rate * k)`, then `rows[rng.integers(0, max(k, 1), count)]`. The picks of all worlds,
         world after world (each world's in the order it draws them)."""
-        if worlds is not None and self.generators() is not None and rate >= 0:  # one call (kernels/distributions)
+        if self._compiled(worlds, rate >= 0):  # one call (kernels/distributions)
             order, bounds = self.split(worlds, rows.size)
             sizes = np.diff(bounds)
             counts, picks = kernels.compiled().counts_and_picks(self.generators(), rate * sizes, sizes)

@@ -159,20 +159,14 @@ def found_new(model: MSOModel) -> None:
     for world in worlds:
         pressure = (world.reference_stock / max(world.alive, 1)) ** cfg.founding_density_exponent
         expected.append(cfg.founding_rate / cfg.steps_per_year * world.alive * pressure * model.factors.founding)
-    table = streams.generators()
-    if table is None:  # each world's Generator in turn (one world: always)
-        counts = [int(world.rng.poisson(mean)) for world, mean in zip(worlds, expected)]
-    else:
-        counts = streams.poisson(np.array(expected), np.arange(len(worlds), dtype=np.int16)).tolist()
+    counts = streams.poisson(np.array(expected), np.arange(len(worlds), dtype=np.int16)).tolist()  # one per world
     founding = [k for k, count in enumerate(counts) if count]
     if not founding:
         return
     sizes = [counts[k] for k in founding]
-    if table is None:
-        uniforms = [worlds[k].rng.random(count) for k, count in zip(founding, sizes)]  # choose's draws
-    else:
-        labels = np.repeat(np.array(founding, dtype=np.int16), sizes)
-        uniforms = np.split(streams.random(labels.size, labels), np.cumsum(sizes)[:-1])
+    labels = np.repeat(np.array(founding, dtype=np.int16), sizes)
+    uniforms = np.split(streams.random(labels.size, labels), np.cumsum(sizes)[:-1])  # choose's draws, per world
+    table = streams.generators()
     placed = []
     for k, drawn in zip(founding, uniforms):
         rows = worlds[k].districts
