@@ -235,6 +235,26 @@ def test_segment_sums_are_numpys_sums():
                           np.array([special[a:b].sum() for a, b in zip(cuts[:-1], cuts[1:])]), equal_nan=True)
 
 
+def test_within_budgets_is_numpys_cumsum_per_funder():
+    """run_call's awards of funders calling together: the kernel's running totals within each funder's budget are
+    numpy's `np.cumsum(asked[a:b]) <= budget` per funder, empty funders and budgets met exactly included."""
+    need_numba()
+    from msosim.submodels.grants import _within_budgets
+
+    rng = np.random.default_rng(11)
+    lengths = rng.integers(0, 40, 30)
+    lengths[[0, 7, 29]] = 0
+    asked = np.round(rng.uniform(5_000, 80_000, lengths.sum()), 2)
+    bounds = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    budgets = np.array([asked[a:b].sum() * rng.uniform(0.2, 1.2) for a, b in zip(bounds[:-1], bounds[1:])])
+    budgets[3] = np.cumsum(asked[bounds[3]:bounds[4]])[lengths[3] // 2]  # one running total equals its budget
+    with kernels.using("numpy"):
+        expected = _within_budgets(asked, bounds, budgets)
+    with kernels.using("numba"):
+        got = _within_budgets(asked, bounds, budgets)
+    assert np.array_equal(got, expected) and 0 < expected.sum() < expected.size
+
+
 def test_world_bounds_count_and_check_as_numpy():
     """Streams.split's bounds and sortedness from the kernel equal numpy's for sorted, unsorted, empty labels."""
     need_numba()

@@ -84,6 +84,21 @@ def financing_secured(rows, active, end, mso, grant_fte, material, amount, start
     return out
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def within_budgets(asked, bounds, budgets):
+    """run_call's awards for funders calling together: for funder k (positions bounds[k]:bounds[k + 1], best first),
+    whether the running total of `asked` stays within budgets[k], as `np.cumsum(asked[a:b]) <= budgets[k]` (numpy's
+    cumsum adds in order, as this loop)."""
+    fits = np.empty(asked.shape[0], dtype=np.bool_)
+    for k in range(bounds.shape[0] - 1):
+        total = 0.0
+        limit = budgets[k]
+        for i in range(bounds[k], bounds[k + 1]):
+            total += asked[i]
+            fits[i] = total <= limit
+    return fits
+
+
 def warm(zeros) -> None:
     """Compile (or load) each kernel for the dtypes the model passes."""
     rows, f = np.zeros(1, dtype=np.int64), zeros("burnout")
@@ -92,3 +107,4 @@ def warm(zeros) -> None:
     financing_secured(rows, np.zeros(1, dtype=np.bool_), np.zeros(1, dtype=np.int32), rows, grants, grants, grants,
                       0, 12, np.zeros(1), 3.0, 1, 50_000.0, 1.1, 1.0, zeros("members"), f, f, zeros("alive"), 20.0,
                       500.0, 0.0, False, 1.0, 0.0, 60_000.0, 1.0)
+    within_budgets(grants, np.zeros(2, dtype=np.int64), grants)

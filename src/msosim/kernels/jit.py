@@ -7,7 +7,7 @@ import numpy as np
 from ..state import MSO_COLUMNS
 from . import (applying, batch, cooperation, demography, distributions, draws, finances, services, staff, sums, ufuncs,
                uniforms, volunteers)
-from .applying import application_chances, financing_secured
+from .applying import application_chances, financing_secured, within_budgets
 from .batch import byte_columns, merge_blocks, move_blocks, world_aggregates
 from .cooperation import (delegated_rows, delegation_payments, delegation_rates, federations, living_by_district,
                           municipal_cooperation, tie_partners, ties_breaking, update_trust)
@@ -34,7 +34,7 @@ __all__ = ["after_costs", "application_chances", "binomial_draw", "binomial_inve
            "living_aggregates", "living_by_district", "merge_partners", "municipal_cooperation", "new_totals",
            "own_income", "pay", "poisson_draw", "poisson_invert", "poisson_scan", "quit_inputs", "reserves_spent",
            "segment_sums", "staff_apply", "staff_plan", "tie_partners", "ties_breaking", "ufunc_loops",
-           "unspent_money", "update_burnout", "update_trust", "warm", "world_bounds"]
+           "unspent_money", "update_burnout", "update_trust", "warm", "within_budgets", "world_bounds"]
 
 
 def _zeros(column: str) -> np.ndarray:

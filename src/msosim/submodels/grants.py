@@ -324,8 +324,7 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
         if len(funders) == 1:
             fits = np.cumsum(asked) <= budget[0]
         else:
-            bounds = np.searchsorted(which[todo], np.arange(len(funders) + 1))
-            fits = np.concatenate([np.cumsum(asked[a:b]) <= budget[k] for k, (a, b) in enumerate(pairwise(bounds))])
+            fits = _within_budgets(asked, np.searchsorted(which[todo], np.arange(len(funders) + 1)), budget)
         chosen = todo[fits]
         awarded[chosen] = True
         if kind == INSTITUTIONAL:
@@ -343,6 +342,14 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     m.rejections[lost] += 1.0
     model.log.add(t, "grant_rejected", lost, funder=index[rejected], score=scores[rejected], rank=ranks[rejected])
     model.add_count("awards", won.size, model.world_of(won))
+
+
+def _within_budgets(asked: np.ndarray, bounds: np.ndarray, budgets: np.ndarray) -> np.ndarray:
+    """Whether each applicant's ask fits its funder's budget after the better ones' (funder k: bounds[k]:bounds[k + 1])."""
+    jit = kernels.compiled()
+    if jit is not None:
+        return jit.within_budgets(asked, bounds, budgets)
+    return np.concatenate([np.cumsum(asked[a:b]) <= budgets[k] for k, (a, b) in enumerate(pairwise(bounds))])
 
 
 def add_grants(model: MSOModel, mso: np.ndarray, funder: int | np.ndarray, kind: int, amount, cost, fte, material,
