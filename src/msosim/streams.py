@@ -118,6 +118,17 @@ class Streams:
             self._table = (jit.generator_table(self.rngs),)
         return self._table[0]
 
+    def _one(self, worlds, size: int) -> bool:
+        """Whether a site's draws are one world's, in their order (no labels, or one world: its labels are all 0,
+        and splitting them by world would cost some 25 us a site for nothing)."""
+        if worlds is None:
+            if self.count != 1:
+                raise ValueError("the world of each draw is needed with several worlds")
+            return True
+        if self.count == 1 and np.size(worlds) != size:
+            raise ValueError(f"{np.size(worlds)} world labels for {size} draws")
+        return self.count == 1
+
     def _in_order(self, worlds, size: int, dtype, arrays, fill) -> np.ndarray:
         """`fill(drawn, bounds, *parts)` fills `drawn` world after world (world w: drawn[bounds[w]:bounds[w + 1]],
         `parts` each of `arrays` in that order); returns the numbers in the site's order."""
@@ -157,9 +168,7 @@ class Streams:
     def _each(self, worlds, size: int, draw, dtype, *arrays) -> np.ndarray:
         """`draw(rng, k, *parts)` per world (k draws, `parts` its rows of each of `arrays`), assembled in the site's
         order; with one world `draw(rng, size, *arrays)`."""
-        if worlds is None:
-            if self.count != 1:
-                raise ValueError("the world of each draw is needed with several worlds")
+        if self._one(worlds, size):
             return draw(self.rngs[0], size, *arrays)
 
         def fill(drawn, bounds, *parts) -> None:
@@ -173,7 +182,7 @@ class Streams:
 
     def random(self, size: int, worlds: np.ndarray | None = None) -> np.ndarray:
         """`Generator.random(size)`."""
-        pointers = None if worlds is None else self._pointers()
+        pointers = None if self._one(worlds, size) else self._pointers()
         if pointers is not None:  # one compiled call: each world's bit generator as its Generator calls it
             return self._in_order(worlds, size, np.float64, (),
                                   lambda drawn, bounds: kernels.compiled().fill_uniforms(drawn, bounds, *pointers))
@@ -244,9 +253,7 @@ class Streams:
         other; within a world in the order its choice draws them). A world that picks none makes no choice call:
         numpy's choice of zero items without replacement consumes no numbers (tests/test_streams.py), and most
         worlds pick none at a small p (the call costs some 8 us)."""
-        if worlds is None:
-            if self.count != 1:
-                raise ValueError("the world of each draw is needed with several worlds")
+        if self._one(worlds, rows.size):
             rng = self.rngs[0]
             return rows[rng.choice(rows.size, rng.binomial(rows.size, p), replace=False)]
         order, bounds = self.split(worlds, rows.size)
