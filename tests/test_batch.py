@@ -172,3 +172,20 @@ def test_event_tables_are_the_same_made_together_or_world_by_world() -> None:
     for world in range(3):
         pd.testing.assert_frame_equal(apart[world], together[world], check_exact=True)
     assert (together[1]["funder"] == original).any()
+
+
+def test_a_worlds_monthly_rows_are_its_rows_alone_with_their_python_types():
+    """A world's `datacollector.rows` (the dashboard reads the last every step) are its rows alone: the same keys,
+    values and Python types (an int stays an int, a flow is a float only in a step a float was added to it, nan where
+    alone there is nan), although the batch keeps them as arrays over its worlds (batch_rows.py)."""
+    seeds = [5, 1, 3]
+    batch = Batch(SCENARIOS / "district.yaml", seeds).run(2.0)
+    assert len(batch.handle(1).datacollector.rows) == 25
+    for world, seed in enumerate(seeds):
+        rows = MSOModel(SCENARIOS / "district.yaml", seed=seed).run(2.0).datacollector.rows
+        got = batch.handle(world).datacollector.rows
+        assert got == rows and got[-1] == rows[-1] and got[3:5] == rows[3:5]
+        for mine, theirs in zip(got, rows):
+            assert {k: type(v) for k, v in mine.items()} == {k: type(v) for k, v in theirs.items()}
+    floats = {type(row["staff_hired"]) for row in rows}
+    assert floats == {int, float}, "the flows' types change from step to step: both are checked"

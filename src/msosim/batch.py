@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from . import kernels
-from .batch_state import WORLD_COLUMNS, BatchCollector, GrantTable, RowsView, WorldLog, concatenate_tables
-from .metrics import new_flow, yearly_indicators
+from .batch_rows import BatchCollector, WorldFlows
+from .batch_state import WORLD_COLUMNS, GrantTable, RowsView, WorldLog, concatenate_tables
+from .metrics import yearly_indicators
 from .submodels.events import factors_at
 from .model import (MSOModel, build_tables, district_frame, funder_frame, grant_frame, mso_frame,
                     resolve_scenario)
@@ -97,7 +98,7 @@ class Batch(MSOModel):
         self.config, self.t = scenario, 0
         self.streams = Streams([world.rng for world in worlds])
         self._labels: np.ndarray | None = None
-        self.flows = [new_flow() for _ in worlds]
+        self.flow_arrays = WorldFlows(len(worlds))  # this step's flows, one array per key (batch_rows.py)
         first = worlds[0]
         self.land_codes, self.conflicts = first.land_codes, first.conflicts
         shares = [w.delegation_funded_share for w in worlds]  # a number, or one per world (delegate_tasks)
@@ -161,11 +162,14 @@ class Batch(MSOModel):
 
     @property
     def flow(self) -> list[dict]:
-        return self.flows
+        """Each world's flows of this step as a dict, as alone (`flow_arrays` holds them)."""
+        return self.flow_arrays.as_dicts()
 
     @flow.setter
     def flow(self, _) -> None:  # MSOModel.step starts each step with fresh flows
-        self.flows = [new_flow() for _ in self.flows]
+        self.flow_arrays = WorldFlows(self.streams.count)
+
+    flows = flow
 
     def world_of(self, rows: np.ndarray | int) -> np.ndarray:
         """The world of each row; for the first `n` rows the same array object while `n` stays (a row's world never
@@ -244,15 +248,10 @@ class Batch(MSOModel):
         return kept[1]
 
     def add_flow(self, key: str, values: np.ndarray, worlds: np.ndarray | None, column: int | None = None) -> None:
-        for flow, total in zip(self.flows, self.streams.sums(values, worlds)):
-            if column is None:
-                flow[key] += total
-            else:
-                flow[key][column] += total
+        self.flow_arrays.add(key, self.streams.sums(values, worlds), values.dtype.kind == "f", column)
 
     def add_count(self, key: str, count: int, worlds: np.ndarray | None) -> None:
-        for k, number in enumerate(np.bincount(worlds, minlength=self.streams.count).tolist()):
-            self.flows[k][key] += number
+        self.flow_arrays.add(key, np.bincount(worlds, minlength=self.streams.count), False)
 
     def add_mso_agents(self, rows: np.ndarray) -> None:
         """A batch keeps no Mesa agent handles (`msos.alive` says which MSOs live)."""
@@ -284,7 +283,7 @@ class Batch(MSOModel):
         funders = self.funder_slices[world]
         districts = self.district_slices[world]
         return build_tables({
-            "model": lambda: pd.DataFrame(self.datacollector.rows[world]),
+            "model": lambda: self.datacollector.frame(world),
             "events": lambda: self._world_events(world), "msos": lambda: self._world_msos(world),
             "grants": lambda: self._world_grants(world),
             "funders": lambda: funder_frame(self.funders[funders], self.land_codes, self.funder_paid[funders],

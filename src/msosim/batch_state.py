@@ -1,5 +1,5 @@
 """The parts of a batch (msosim/batch.py): its grant table with ids per world, the concatenation of the worlds'
-tables, its event log kept per world, and the views and sums its monthly rows are made of."""
+tables, its event log kept per world, and the views and sums its monthly rows are made of (batch_rows.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import kernels
-from .metrics import TOTALS, median, row_of
+from .metrics import TOTALS, Arrays, median
 from .state import EventLog, Table
 from .streams import segment_sums
 
@@ -100,21 +100,11 @@ class RowsView:
         return getattr(self._table, name)[self._rows]
 
 
-class BatchCollector:
-    """The monthly rows of every world (the first from its own build)."""
-
-    def __init__(self, worlds: list[MSOModel]) -> None:
-        self.rows = [list(world.datacollector.rows) for world in worlds]
-
-    def collect(self, batch: Batch) -> None:
-        for world, (rows, values) in enumerate(zip(self.rows, world_aggregates(batch))):
-            rows.append(row_of(batch, values, batch.flows[world], batch.yearly[world], batch.initial_counts[world]))
-
-
-def world_aggregates(batch: Batch) -> list[dict]:
-    """`metrics.aggregates` of every world at once: counts by bincount, sums over each world's own rows in their
-    order (the same numbers as alone: Streams.sums), medians and means per world. On the kernels, with the rows
-    grouped by world (as between steps), the MSO rows' part is one pass (kernels/batch.world_aggregates)."""
+def world_aggregates(batch: Batch) -> dict[str, np.ndarray]:
+    """`metrics.aggregates` of every world at once, one array over the worlds each: counts by bincount, sums over
+    each world's own rows in their order (the same numbers as alone: Streams.sums), medians and means per world. On
+    the kernels, with the rows grouped by world (as between steps), the MSO rows' part is one pass
+    (kernels/batch.world_aggregates)."""
     m, n, d, streams = batch.msos, batch.msos.n, batch.districts, batch.streams
     jit = kernels.compiled()
     order, bounds = streams.split(batch.world_of(n), n)
@@ -122,14 +112,12 @@ def world_aggregates(batch: Batch) -> list[dict]:
     districts, funders = batch.district_bounds, batch.funder_bounds
     columns.update({
         "demand": segment_sums(d.demand_hours[: d.n], districts),
-        "mean_openness": [total / (b - a) for total, a, b in zip(segment_sums(d.openness[: d.n], districts),
-                                                                 districts[:-1].tolist(), districts[1:].tolist())],
+        "mean_openness": Arrays.ratio(segment_sums(d.openness[: d.n], districts), np.diff(districts), 0.0, True),
         "funders_paid": segment_sums(batch.funder_paid, funders),
         "funders_returned": segment_sums(batch.funder_returned, funders),
         "municipal_paid": segment_sums(d.paid_total[: d.n], districts),
     })
-    names = list(columns)
-    return [dict(zip(names, values)) for values in zip(*columns.values())]
+    return {name: np.asarray(values) for name, values in columns.items()}
 
 
 def _by_rows(batch: Batch) -> dict[str, list]:
@@ -162,7 +150,7 @@ def _by_rows(batch: Batch) -> dict[str, list]:
         "service": streams.sums(m.service_hours[:n], worlds), "requested": streams.sums(m.requested_hours[:n], worlds),
         "coop": per_world(worlds[m.coop_municipality[:n] & alive]),
         "federation": per_world(worlds[m.federation[:n] & alive]),
-        "mean_trust": [total / (b - a) if b > a else 0.0 for total, (a, b) in zip(segment_sums(trust, bounds), spans)],
+        "mean_trust": Arrays.ratio(segment_sums(trust, bounds), np.diff(bounds), 0.0, True),
         "ties": per_world(m.world[live_ties]),
         "grant_income": streams.sums(m.grant_income_total[:n], worlds),
         "grant_returned": streams.sums(m.grant_returned_total[:n], worlds),
@@ -178,15 +166,15 @@ def _by_rows_compiled(batch: Batch, jit, bounds: np.ndarray) -> dict[str, list]:
         bounds, m.alive[:n], m.staff_fte[:n], m.initial[:n], m.coop_municipality[:n], m.federation[:n],
         m.volunteers[:n], m.burnout[:n], m.trust[:n], m.reserves[:n], tuple(getattr(m, c)[:n] for c in TOTALS),
         ties.a[: ties.n], ties.active[: ties.n], m.world)
-    alive, staffed, initial, coop, federation, volunteers, live_ties = counts.T.tolist()
-    weight, fte, trust = sums.T.tolist()
-    service, requested, grant_income, grant_returned, municipal_income = totals.T.tolist()
+    alive, staffed, initial, coop, federation, volunteers, live_ties = counts.T
+    weight, fte, trust = sums.T
+    service, requested, grant_income, grant_returned, municipal_income = totals.T
     spans = list(zip(living[:-1].tolist(), living[1:].tolist()))
     return {
         "alive": alive, "staffed": staffed, "volunteers": volunteers, "initial_alive": initial,
         "burnout_weight": weight, "median_reserves": [median(reserves[a:b]) for a, b in spans], "staff_fte": fte,
         "service": service, "requested": requested, "coop": coop, "federation": federation,
-        "mean_trust": [total / (b - a) if b > a else 0.0 for total, (a, b) in zip(trust, spans)],
+        "mean_trust": Arrays.ratio(trust, np.diff(living), 0.0, True),
         "ties": live_ties, "grant_income": grant_income, "grant_returned": grant_returned,
         "municipal_income": municipal_income,
     }

@@ -123,14 +123,57 @@ def monthly_row(model: MSOModel) -> dict:
     return row_of(model, aggregates(model), model.flow, model.yearly, model.initial_count)
 
 
-def row_of(model: MSOModel, a: dict, flow: dict, yearly: dict, initial_count: int) -> dict:
-    """The monthly row of one world from its aggregates, this step's flows and the yearly indicators."""
+class Scalars:
+    """The few operations of `row_of` that differ between one world's numbers and arrays over a batch's worlds
+    (`Arrays`): with Python numbers, as a model has always made its row."""
+
+    at_least = staticmethod(max)
+    to_float = staticmethod(float)
+
+    @staticmethod
+    def ratio(x, y, default: float, positive: bool):
+        """x / y where y > 0 (positive) or y is not 0, else `default`."""
+        return x / y if (y > 0 if positive else y) else default
+
+    @staticmethod
+    def total(income):
+        """The sum of the income sources, as numpy sums them."""
+        return float(income.sum())
+
+
+class Arrays:
+    """`Scalars` over a batch's worlds: the same IEEE operations on arrays, one number per world (an integer count
+    divided by another is converted to float first, exactly below 2**53, then divided, as Python does)."""
+
+    at_least = staticmethod(np.maximum)
+
+    @staticmethod
+    def to_float(x):
+        return np.asarray(x, dtype=np.float64)
+
+    @staticmethod
+    def ratio(x, y, default: float, positive: bool):
+        y = np.asarray(y)
+        out = np.full(y.shape, default)
+        np.divide(x, y, out=out, where=y > 0 if positive else y != 0)
+        return out
+
+    @staticmethod
+    def total(income):
+        """Each world's sum of its income sources (`income[k]` one row per source): each world's row summed by
+        numpy's loop, as `Scalars.total` sums one world's."""
+        return np.ascontiguousarray(income.T).sum(axis=1)
+
+
+def row_of(model: MSOModel, a: dict, flow: dict, yearly: dict, initial_count, ops=Scalars) -> dict:
+    """The monthly row of one world from its aggregates, this step's flows and the yearly indicators; with
+    `ops=Arrays`, the rows of a batch's worlds at once (every value an array over the worlds, or one shared)."""
     spy = model.config.steps_per_year
     alive_count, staffed_count, total_volunteers = a["alive"], a["staffed"], a["volunteers"]
     income = flow["income"]
-    income_total = float(income.sum())
+    income_total = ops.total(income)
     service, requested = a["service"], a["requested"]
-    public = float(income[2] + income[3] + income[4])
+    public = ops.to_float(income[2] + income[3] + income[4])
     dissolved = (flow["dissolved_volunteers"] + flow["dissolved_insolvency"] + flow["dissolved_background"]
                  + flow["dissolved_burnout"] + flow["dissolved_merger"])
     live_ties = a["ties"]
@@ -138,37 +181,37 @@ def row_of(model: MSOModel, a: dict, flow: dict, yearly: dict, initial_count: in
         "step": model.t, "year": model.config.start_year + model.t / spy,
         "alive": alive_count, "alive_staffed": staffed_count,
         "alive_volunteer_only": alive_count - staffed_count,
-        "initial_cohort_survival": float(a["initial_alive"] / max(initial_count, 1)),
+        "initial_cohort_survival": ops.to_float(a["initial_alive"] / ops.at_least(initial_count, 1)),
         "founded": flow["founded"], "dissolved": dissolved,
         "dissolved_volunteers": flow["dissolved_volunteers"], "dissolved_insolvency": flow["dissolved_insolvency"],
         "dissolved_background": flow["dissolved_background"], "dissolved_burnout": flow["dissolved_burnout"],
         "dissolved_merger": flow["dissolved_merger"],
         "volunteers": total_volunteers,
-        "mean_burnout": a["burnout_weight"] / max(total_volunteers, 1),
+        "mean_burnout": a["burnout_weight"] / ops.at_least(total_volunteers, 1),
         "volunteer_quits": flow["volunteer_quits"], "volunteer_joins": flow["volunteer_joins"],
-        "volunteer_turnover": flow["volunteer_quits"] * spy / max(total_volunteers, 1),
+        "volunteer_turnover": flow["volunteer_quits"] * spy / ops.at_least(total_volunteers, 1),
         "median_reserves": a["median_reserves"],
         "staff_fte": a["staff_fte"], "staff_hired": flow["staff_hired"],
         "staff_let_go": flow["staff_let_go"], "staff_lost_at_cliff": flow["staff_lost_at_cliff"],
         "service_hours": service, "demand_hours": a["demand"],
-        "requested_hours": requested, "service_coverage": service / max(requested, 1e-9),
-        **{f"income_{name}": float(value) for name, value in zip(INCOME_SOURCES, income)},
-        "time_limited_share": float(income[2] / income_total) if income_total > 0 else 0.0,
+        "requested_hours": requested, "service_coverage": service / ops.at_least(requested, 1e-9),
+        **{f"income_{name}": ops.to_float(value) for name, value in zip(INCOME_SOURCES, income)},
+        "time_limited_share": ops.to_float(ops.ratio(income[2], income_total, 0.0, True)),
         **yearly,
         "coop_municipality": a["coop"],
-        "ties": live_ties, "ties_per_mso": 2.0 * live_ties / max(alive_count, 1),
+        "ties": live_ties, "ties_per_mso": 2.0 * live_ties / ops.at_least(alive_count, 1),
         "federation_members": a["federation"],
         "mean_trust": a["mean_trust"],
         "mean_openness": a["mean_openness"],
         "applications": flow["applications"], "awards": flow["awards"],
-        "success_rate": flow["awards"] / flow["applications"] if flow["applications"] else np.nan,
+        "success_rate": ops.ratio(flow["awards"], flow["applications"], np.nan, False),
         "tasks_delegated": flow["tasks_delegated"],
-        "unfunded_task_share": flow["tasks_unfunded_hours"] / flow["tasks_hours"] if flow["tasks_hours"] else np.nan,
-        "reserves_spent": float(flow["reserves_spent"]),
-        "public_money": public, "public_money_per_service_hour": public / service if service > 0 else np.nan,
+        "unfunded_task_share": ops.ratio(flow["tasks_unfunded_hours"], flow["tasks_hours"], np.nan, False),
+        "reserves_spent": ops.to_float(flow["reserves_spent"]),
+        "public_money": public, "public_money_per_service_hour": ops.ratio(public, service, np.nan, True),
         "funders_paid_total": a["funders_paid"],
         "msos_grant_income_total": a["grant_income"],
-        "grant_money_returned": float(flow["grant_money_returned"]),
+        "grant_money_returned": ops.to_float(flow["grant_money_returned"]),
         "funders_returned_total": a["funders_returned"],
         "msos_grant_returned_total": a["grant_returned"],
         "municipal_paid_total": a["municipal_paid"],
