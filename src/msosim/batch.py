@@ -248,7 +248,7 @@ class Batch(MSOModel):
         return kept[1]
 
     def add_flow(self, key: str, values: np.ndarray, worlds: np.ndarray | None, column: int | None = None) -> None:
-        self.flow_arrays.add(key, self.streams.sums(values, worlds), values.dtype.kind == "f", column)
+        self.flow_arrays.add(key, self.streams.totals(values, worlds), values.dtype.kind == "f", column)
 
     def add_count(self, key: str, count: int, worlds: np.ndarray | None) -> None:
         self.flow_arrays.add(key, np.bincount(worlds, minlength=self.streams.count), False)

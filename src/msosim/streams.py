@@ -25,13 +25,13 @@ from . import kernels
 POISSON_LAM_MAX = np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10  # numpy's bound on a Poisson mean
 
 
-def segment_sums(values: np.ndarray, bounds: np.ndarray) -> list[float]:
-    """`values[a:b].sum().item()` for consecutive bounds a, b (every segment's pairwise sum in one compiled call
-    when the kernels are on: kernels/sums.py)."""
+def segment_sums(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """`values[a:b].sum()` for consecutive bounds a, b, as an array (every segment's pairwise sum in one compiled
+    call when the kernels are on: kernels/sums.py)."""
     jit = kernels.compiled()
     if jit is not None and values.dtype == np.float64:
-        return jit.segment_sums(np.ascontiguousarray(values), np.asarray(bounds, dtype=np.int64)).tolist()
-    return [values[a:b].sum().item() for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+        return jit.segment_sums(np.ascontiguousarray(values), np.asarray(bounds, dtype=np.int64))
+    return np.array([values[a:b].sum() for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())])
 
 
 @dataclass(frozen=True)
@@ -240,11 +240,15 @@ class Streams:
     def sums(self, values: np.ndarray, worlds: np.ndarray) -> list:
         """Per world, the sum of its `values` as `values.sum().item()` gives it alone (an int for integers and flags:
         exact, from one running total; a float as numpy's pairwise sum of the world's values in their order)."""
+        return self.totals(values, worlds).tolist()
+
+    def totals(self, values: np.ndarray, worlds: np.ndarray) -> np.ndarray:
+        """`sums` as an array (int64 for integers and flags, float64 for floats)."""
         order, bounds = self.split(worlds, values.size)
         if values.dtype.kind in "biu":  # exact: each world's total as the difference of two running totals
             running = np.zeros(values.size + 1, dtype=np.int64)
             np.cumsum(values if order is None else values[order], out=running[1:])
-            return (running[bounds[1:]] - running[bounds[:-1]]).tolist()
+            return running[bounds[1:]] - running[bounds[:-1]]
         return segment_sums(values if order is None else values[order], bounds)
 
     def thin(self, rows: np.ndarray, p: float, worlds: np.ndarray | None = None) -> np.ndarray:
