@@ -106,32 +106,33 @@ class BatchCollector:
     def frame(self, world: int) -> pd.DataFrame:
         """World `world`'s model table: its rows as `pd.DataFrame(rows)` types them alone (a column of ints is
         int64, one with a float float64, strings str), from each column's steps stacked once for all worlds."""
-        first, stacked = self.first[world], self._stacked()
+        first, (stacked, floated) = self.first[world], self._stacked()
         data = {}
         for name, value in first.items():
             later = stacked[name]
             if isinstance(later, list):  # shared by the worlds (step, year, the active events)
                 data[name] = [value, *later] if isinstance(value, str) else np.array([value, *later])
                 continue
-            floating = isinstance(value, float) or any(self.is_float(world, name, floats) for _, floats in self.steps)
+            floating = isinstance(value, float) or name in floated
             column = np.empty(later.shape[0] + 1, dtype=np.float64 if floating else np.int64)
             column[0] = value
             column[1:] = later[:, world]
             data[name] = column
         return pd.DataFrame(data)
 
-    def _stacked(self) -> dict:
-        """Each column over the steps: an array (steps x worlds), or a list of the value the worlds share."""
+    def _stacked(self) -> tuple[dict, set]:
+        """Each column over the steps (an array, steps x worlds, or a list of the value the worlds share), and the
+        columns copying a flow that held a float in some step."""
         kept = getattr(self, "_kept", None)
         if kept is None or kept[0] != len(self.steps):
-            names = list(self.first[0])
-            if not self.steps:
-                stacked = {name: [] for name in names}
-            else:
+            stacked = {name: [] for name in self.first[0]}
+            if self.steps:
                 stacked = {name: np.stack([columns[name] for columns, _ in self.steps])
                            if isinstance(self.steps[0][0][name], np.ndarray) else [columns[name] for columns, _ in self.steps]
-                           for name in names}
-            kept = self._kept = (len(self.steps), stacked)
+                           for name in stacked}
+            floats = set().union(*(floats for _, floats in self.steps))
+            floated = {name for name, keys in COPIES.items() if not floats.isdisjoint(keys)}
+            kept = self._kept = (len(self.steps), (stacked, floated))
         return kept[1]
 
 
