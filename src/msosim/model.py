@@ -15,7 +15,7 @@ from .agents.mso import defer_handles, flush_handles
 from .collector import MonthlyCollector, Reporter
 from .metrics import new_flow, yearly_indicators
 from .pages import small_pages
-from .population import build_landscape, build_msos, conflict_pairs, read_data
+from .population import build_landscape, build_msos, conflict_pairs, national_population
 from .scenario import Scenario, load_scenario, with_overrides
 from .spinup import spun_up_state
 from .spinup_state import install_grants_and_ties, install_msos
@@ -118,8 +118,7 @@ class MSOModel(mesa.Model):
         self.base_demand = d.migrants[:n] * cfg.services.demand_hours_per_migrant / cfg.steps_per_year
         d.demand_hours[:n] = self.base_demand
         d.delivered_hours[:n] = self.base_demand
-        national_population = read_data("laender.csv")["population_m"].sum() * 1e6
-        self.arrival_share = d.population[:n] / national_population
+        self.arrival_share = d.population[:n] / national_population()
         alive_per_district = np.bincount(self.msos.district[: self.msos.n], minlength=n)
         self.reference_density = float(self.reference_stock / (d.migrants[:n].sum() / 1e4))
         self.density_norm = density_norm(alive_per_district, d.migrants[:n], self.reference_density,

@@ -28,6 +28,12 @@ def read_data(name: str) -> pd.DataFrame:
     return _read_data(name).copy()
 
 
+@lru_cache(maxsize=1)
+def national_population() -> float:
+    """Germany's population (the sum of the Länder's in laender.csv), read once per process."""
+    return float(_read_data("laender.csv")["population_m"].sum() * 1e6)
+
+
 @lru_cache(maxsize=None)
 def _read_data(name: str) -> pd.DataFrame:
     with resources.files("msosim.data").joinpath(name).open("r", encoding="utf-8") as handle:

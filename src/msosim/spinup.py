@@ -67,9 +67,27 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def cache_key(world: Scenario, seed: np.random.SeedSequence) -> str:
-    """What determines a spin-up: the calm world's content, the seed material, the model's code."""
-    parts = [world.content_hash(), repr(seed.entropy), repr(tuple(seed.spawn_key)), _code_digest(), str(CACHE_FORMAT)]
+# the calm world of the last scenarios asked for and its content hash, by the scenario object (kept, so that its id
+# is not reused while it is here; scenarios are frozen): a batch's replications share one scenario object
+_CALM: dict[int, tuple[Scenario, Scenario, str]] = {}
+
+
+def calm_world(scenario: Scenario) -> tuple[Scenario, str]:
+    """`spinup_scenario(scenario)` and its content hash, made once per scenario object."""
+    kept = _CALM.get(id(scenario))
+    if kept is None or kept[0] is not scenario:
+        world = spinup_scenario(scenario)
+        if len(_CALM) >= 16:
+            _CALM.clear()
+        kept = _CALM[id(scenario)] = (scenario, world, world.content_hash())
+    return kept[1], kept[2]
+
+
+def cache_key(world: Scenario, seed: np.random.SeedSequence, world_hash: str | None = None) -> str:
+    """What determines a spin-up: the calm world's content (`world_hash` when known), the seed material, the model's
+    code."""
+    parts = [world_hash or world.content_hash(), repr(seed.entropy), repr(tuple(seed.spawn_key)), _code_digest(),
+             str(CACHE_FORMAT)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
 
@@ -160,11 +178,11 @@ def spun_up_state(scenario: Scenario, rng: np.random.Generator, make_model: Call
     """The survivors of the scenario's calm world after its spin-up years: from the cache, else built and cached.
     `make_model(scenario, generator)` builds a model (the caller's class: this module does not import the model);
     `cache=False` (a model made without a seed) neither reads nor writes the cache."""
-    world = spinup_scenario(scenario)
+    world, world_hash = calm_world(scenario)
     seed = spinup_seed(rng)
     if seed is None or not cache:
         return burn_in(world, seed if seed is not None else np.random.SeedSequence(), make_model)
-    path = cache_file(cache_key(world, seed))
+    path = cache_file(cache_key(world, seed, world_hash))
     state = read_cached(path)
     if state is None:
         state = burn_in(world, seed, make_model)
