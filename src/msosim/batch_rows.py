@@ -72,6 +72,7 @@ class BatchCollector:
         self.rows = [WorldRows(self, w) for w in range(len(worlds))]
         self._yearly: tuple[list, dict] | None = None
         self._initial = np.array([world.initial_count for world in worlds], dtype=np.int64)
+        self._kept: tuple[int, tuple[dict, set]] | None = None  # _stacked's columns, for this many steps
 
     def collect(self, batch: Batch) -> None:
         flows = batch.flow_arrays
@@ -123,7 +124,7 @@ class BatchCollector:
     def _stacked(self) -> tuple[dict, set]:
         """Each column over the steps (an array, steps x worlds, or a list of the value the worlds share), and the
         columns copying a flow that held a float in some step."""
-        kept = getattr(self, "_kept", None)
+        kept = self._kept
         if kept is None or kept[0] != len(self.steps):
             stacked = {name: [] for name in self.first[0]}
             if self.steps:
