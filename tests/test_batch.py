@@ -189,3 +189,48 @@ def test_a_worlds_monthly_rows_are_its_rows_alone_with_their_python_types():
             assert {k: type(v) for k, v in mine.items()} == {k: type(v) for k, v in theirs.items()}
     floats = {type(row["staff_hired"]) for row in rows}
     assert floats == {int, float}, "the flows' types change from step to step: both are checked"
+
+
+def reference_yearly(view) -> dict:
+    """The yearly indicators of one world's rows, written out with numpy's own sums, sort and mean (the formulas of
+    docs/ODD.md 7.23)."""
+    living = view.alive[: view.n].nonzero()[0]
+    sources = [view.income_last_year[living, k] for k in range(view.income_last_year.shape[1])]
+    grants = sources[2] + sources[3]
+    total = sources[0].copy()
+    for values in sources[1:]:
+        total += values
+    paid = (total > 0).nonzero()[0]
+    hhi = np.zeros(paid.size)
+    for values in sources:
+        share = values[paid] / total[paid]
+        hhi += share * share
+    gini = 0.0
+    if grants.size and grants.sum() > 0:
+        x = np.sort(grants)
+        gini = float(2.0 * (np.arange(1, x.size + 1) * x).sum() / (x.size * x.sum()) - (x.size + 1.0) / x.size)
+    return {"funding_gini": gini, "revenue_concentration": float(hhi.mean()) if hhi.size else 0.0}
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_every_worlds_yearly_indicators_at_once_are_its_own(backend) -> None:
+    """A batch works out the yearly indicators of all its worlds at once (batch_state.yearly_by_world, with
+    metrics.yearly_of): each world's are, value and type, those of numpy's formulas on its own rows, year after year,
+    and those the model alone computes from a view of them (metrics.yearly_indicators)."""
+    from msosim import kernels
+    from msosim.batch_state import RowsView, yearly_by_world
+    from msosim.metrics import yearly_indicators
+
+    if backend == "numba":
+        need_numba()
+    with kernels.using(backend):
+        batch = Batch(SCENARIOS / "district.yaml", [3, 1, 4, 1, 5])
+        for _ in range(3):
+            batch.run(1.0)
+            got = yearly_by_world(batch)
+            views = [RowsView(batch.msos, batch.world_rows(k)) for k in range(5)]
+            expected = [reference_yearly(view) for view in views]
+            assert got == expected == [yearly_indicators(view) for view in views]
+            assert [{k: type(v) for k, v in row.items()} for row in got] == \
+                [{k: type(v) for k, v in row.items()} for row in expected]
+            assert any(row["funding_gini"] > 0 for row in got)

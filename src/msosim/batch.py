@@ -28,8 +28,7 @@ import pandas as pd
 
 from . import kernels
 from .batch_rows import BatchCollector, WorldFlows
-from .batch_state import WORLD_COLUMNS, GrantTable, RowsView, WorldLog, concatenate_tables
-from .metrics import yearly_indicators
+from .batch_state import WORLD_COLUMNS, GrantTable, RowsView, WorldLog, concatenate_tables, yearly_by_world
 from .submodels.events import factors_at
 from .model import (MSOModel, build_tables, district_frame, funder_frame, grant_frame, mso_frame,
                     resolve_scenario)
@@ -273,7 +272,7 @@ class Batch(MSOModel):
         return WorldHandle(self, world)
 
     def _yearly_indicators(self):
-        return [yearly_indicators(RowsView(self.msos, self.world_rows(k))) for k in range(self.streams.count)]
+        return yearly_by_world(self)
 
     # --- each world's tables, as alone ------------------------------------------------------------------------
 
@@ -298,10 +297,8 @@ class Batch(MSOModel):
         def split() -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
             built = [log.arrays() for log in self._initial_logs]  # each world's build events first (a stable sort)
             labels = [np.full(part["step"].size, k, dtype=np.int16) for k, part in enumerate(built)] + self.log.worlds
-            parts = [*built, self.log.arrays()]
             worlds = np.concatenate(labels)
-            return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}, worlds, \
-                np.argsort(worlds, kind="stable")
+            return self.log.arrays(head=built), worlds, np.argsort(worlds, kind="stable")
 
         data, bounds = self._by_world("events", (self.t, self.log.count()), split)
         spy, start = self.config.steps_per_year, self.config.start_year

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import kernels
-from .metrics import TOTALS, Arrays, median
+from .metrics import TOTALS, Arrays, median, yearly_of
 from .state import EventLog, Table
 from .streams import segment_sums
 
@@ -98,6 +98,16 @@ class RowsView:
 
     def __getattr__(self, name: str):
         return getattr(self._table, name)[self._rows]
+
+
+def yearly_by_world(batch: Batch) -> list[dict]:
+    """`metrics.yearly_indicators` of every world at once (metrics.yearly_of), a dict each with its numbers alone."""
+    m, n, count = batch.msos, batch.msos.n, batch.streams.count
+    living = m.alive[:n].nonzero()[0]
+    world = m.world[living]
+    order = np.argsort(world, kind="stable")  # each world's living rows together, in row order
+    living, world = living[order], world[order]
+    return yearly_of(m, living, np.searchsorted(world, np.arange(count + 1)).astype(np.int64))
 
 
 def world_aggregates(batch: Batch) -> dict[str, np.ndarray]:

@@ -28,11 +28,8 @@ def new_flow() -> dict:
 
 def gini(values: np.ndarray) -> float:
     """Gini coefficient of non-negative values (0 equal, 1 all to one)."""
-    if values.size == 0 or values.sum() <= 0:
-        return 0.0
     x = np.sort(values)
-    n = x.size
-    return float(2.0 * (np.arange(1, n + 1) * x).sum() / (n * x.sum()) - (n + 1.0) / n)
+    return gini_of(x.size, values.sum(), (np.arange(1, x.size + 1) * x).sum(), x.sum())
 
 
 def median(values: np.ndarray) -> float:
@@ -52,8 +49,16 @@ def median(values: np.ndarray) -> float:
 def yearly_indicators(m: Table) -> dict:
     """Inequality of funding and revenue concentration over the last full year, among the living MSOs of the MSO
     table `m` (or of a view of one world's rows: batch_state.RowsView)."""
-    n = m.n
-    living = m.alive[:n].nonzero()[0]
+    living = m.alive[: m.n].nonzero()[0]
+    return yearly_of(m, living, np.array([0, living.size], dtype=np.int64))[0]
+
+
+def yearly_of(m: Table, living: np.ndarray, bounds: np.ndarray) -> list[dict]:
+    """`yearly_indicators` of each group of the living rows `living` (group g: living[bounds[g]:bounds[g + 1]]: a
+    batch's worlds, batch_state.yearly_by_world): the arithmetic row by row once, then each group's sums over its
+    own rows in their order (numpy's pairwise sums: segment_sums) and its funding sorted within it (as np.sort)."""
+    from .streams import segment_sums  # (streams imports nothing of msosim's but the kernels)
+
     sources = [m.income_last_year[living, k] for k in range(m.income_last_year.shape[1])]  # one column at a time
     grants = sources[2] + sources[3]
     total = sources[0].copy()
@@ -64,7 +69,24 @@ def yearly_indicators(m: Table) -> dict:
     for values in sources:
         share = values[paid] / total[paid]
         hhi += share * share
-    return {"funding_gini": gini(grants), "revenue_concentration": float(hhi.mean()) if hhi.size else 0.0}
+    paid_bounds = np.searchsorted(paid, bounds).astype(np.int64)
+    sizes, paid_sizes = np.diff(bounds).tolist(), np.diff(paid_bounds).tolist()
+    edges = bounds.tolist()
+    ordered = np.concatenate([np.sort(grants[a:b]) for a, b in zip(edges[:-1], edges[1:])])  # each group's sorted
+    ranks = np.arange(1, living.size + 1) - np.repeat(bounds[:-1], sizes)  # 1..k within each group
+    sums, ordered_sums = segment_sums(grants, bounds), segment_sums(ordered, bounds)
+    rank_sums, hhi_sums = segment_sums(ranks * ordered, bounds), segment_sums(hhi, paid_bounds)
+    return [{"funding_gini": gini_of(size, sums[g], rank_sums[g], ordered_sums[g]),
+             "revenue_concentration": float(hhi_sums[g] / paid_size) if paid_size else 0.0}
+            for g, (size, paid_size) in enumerate(zip(sizes, paid_sizes))]
+
+
+def gini_of(size: int, total, rank_sum, sorted_total) -> float:
+    """`gini` of `size` values from their sum, the sum of each sorted value times its rank (1..size) and the sum of
+    the sorted values."""
+    if size == 0 or total <= 0:
+        return 0.0
+    return float(2.0 * rank_sum / (size * sorted_total) - (size + 1.0) / size)
 
 
 TOTALS = ("service_hours", "requested_hours", "grant_income_total", "grant_returned_total", "municipal_income_total")

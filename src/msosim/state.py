@@ -5,6 +5,8 @@ The model owns these tables; every submodel reads and writes whole columns at on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -220,11 +222,12 @@ class EventLog:
         return self.frame_of(self._arrays(steps, counts), np.repeat(start_year + steps / steps_per_year, counts),
                              funder_names)
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        """Every column over all events (funder: the funder's index, -1 for none)."""
+    def arrays(self, head: Sequence[dict[str, np.ndarray]] = ()) -> dict[str, np.ndarray]:
+        """Every column over all events (funder: the funder's index, -1 for none); with `head`, the columns of other
+        events (as `arrays` gives them) come first, written into the same arrays (no concatenation)."""
         steps = np.array([chunk[0] for chunk in self._chunks], dtype=np.int32)
         counts = np.array([chunk[2] for chunk in self._chunks], dtype=np.int64)
-        return self._arrays(steps, counts)
+        return self._arrays(steps, counts, head)
 
     @classmethod
     def frame_of(cls, data: dict[str, np.ndarray], year: np.ndarray, funder_names: list[str]) -> pd.DataFrame:
@@ -236,18 +239,31 @@ class EventLog:
         columns["funder"] = pd.Categorical.from_codes(data["funder"], ["", *funder_names])
         return pd.DataFrame(columns, copy=False)
 
-    def _arrays(self, steps: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
-        """Every column over all chunks (given each chunk's step and count): step and event repeated per chunk,
-        the others filled with their default and each chunk's values written over its part (one pass over the
-        chunks for all columns)."""
-        data = {"step": np.repeat(steps, counts),
-                "event": np.repeat(np.array([chunk[1] for chunk in self._chunks], dtype=np.int8), counts)}
-        total = int(counts.sum())
+    def _arrays(self, steps: np.ndarray, counts: np.ndarray,
+                head: Sequence[dict[str, np.ndarray]] = ()) -> dict[str, np.ndarray]:
+        """Every column over all chunks (given each chunk's step and count), after the events of `head`: step and
+        event repeated per chunk, the others filled with their default and each chunk's values written over its
+        part (one pass over the chunks for all columns)."""
+        skip = sum(part["step"].size for part in head)
+        total = skip + int(counts.sum())
+        repeated = {"step": np.repeat(steps, counts),
+                    "event": np.repeat(np.array([chunk[1] for chunk in self._chunks], dtype=np.int8), counts)}
+        if skip:
+            for name, values in repeated.items():
+                column = np.empty(total, dtype=self.DTYPES[name])
+                column[skip:] = values
+                repeated[name] = column
+        data = dict(repeated)
         # every chunk has `mso` and `cause`; the other columns start at their default
         data.update({name: np.empty(total, dtype=self.DTYPES[name]) if name in ("mso", "cause")
                      else np.full(total, self.DEFAULTS.get(name, 0), dtype=self.DTYPES[name])
                      for name in self.COLUMNS if name not in data})
         start = 0
+        for part in head:
+            count = part["step"].size
+            for name, column in data.items():
+                column[start: start + count] = part[name]
+            start += count
         for _, _, count, values in self._chunks:
             for name, value in values.items():
                 data[name][start: start + count] = value
