@@ -231,11 +231,12 @@ class Batch(MSOModel):
                 column[start:n] = column[perm]
             moved[perm] = np.arange(start, n)
         g, ties = self.grants, self.ties
-        g.mso[: g.n] = moved[g.mso[: g.n]]
-        for part in g._retired:
-            part["mso"] = moved[part["mso"]]
-        ties.a[: ties.n] = moved[ties.a[: ties.n]]
-        ties.b[: ties.n] = moved[ties.b[: ties.n]]
+        held = (g.mso[: g.n], *(part["mso"] for part in g._retired), ties.a[: ties.n], ties.b[: ties.n])
+        for rows in held:  # every grant's MSO and tie's ends at the moved rows, in place
+            if jit is not None:
+                jit.remap_rows(rows, moved, start)
+            else:
+                rows[:] = moved[rows]
         self._rows_by_district = self._running_grants = self._labels = None  # caches of row positions
         self.streams.forget()
 

@@ -108,6 +108,15 @@ def move_blocks(columns, widths, start, before, n, source, length, moved):
         at += length[b]
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def remap_rows(rows, moved, start):
+    """MSO rows held elsewhere (a grant's MSO, a tie's ends) pointed at their new positions after `move_blocks`, in
+    place: `moved[r]` for r >= start (rows before `start` keep their place)."""
+    for i in range(rows.shape[0]):
+        if rows[i] >= start:
+            rows[i] = moved[rows[i]]
+
+
 def byte_columns(table: Table) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """Every column of `table` (each column of a matrix apart: a matrix is stored column by column) as a byte view
     of its whole length, and each one's bytes a row (views of the arrays now held: remade after `reserve`)."""
@@ -127,6 +136,7 @@ def warm(zeros=None) -> None:
     start, source, length = merge_blocks(world, 2, 3)
     columns, widths = byte_columns(Table({**MSO_COLUMNS, **WORLD_COLUMNS}, 16, MATRIX_COLUMNS))
     move_blocks(columns, widths, start, 2, 3, source, length, np.arange(3))
+    remap_rows(np.zeros(1, dtype=TIE_COLUMNS["a"]), np.arange(3), start)
     if zeros is not None:
         flags, f = zeros("alive"), zeros("burnout")
         rows = np.zeros(1, dtype=TIE_COLUMNS["a"])

@@ -8,7 +8,7 @@ from ..state import MSO_COLUMNS
 from . import (applying, batch, cooperation, demography, distributions, draws, finances, services, staff, sums, ufuncs,
                uniforms, volunteers)
 from .applying import application_chances, financing_secured, within_budgets
-from .batch import byte_columns, merge_blocks, move_blocks, world_aggregates
+from .batch import byte_columns, merge_blocks, move_blocks, remap_rows, world_aggregates
 from .cooperation import (delegated_rows, delegation_payments, delegation_rates, federations, living_by_district,
                           municipal_cooperation, tie_partners, ties_breaking, update_trust)
 from .distributions import addresses as generator_table
@@ -28,7 +28,7 @@ from .volunteers import join_inputs, new_totals, quit_inputs
 
 __all__ = ["after_costs", "application_chances", "binomial_draw", "binomial_invert", "binomial_scan", "binomial_searching", "book_income",
            "byte_columns", "counts_and_picks", "fill_binomial", "fill_geometric", "fill_normal", "fill_poisson",
-           "fill_uniforms", "founding_draws", "generator_table", "merge_blocks", "move_blocks", "uniform_addresses", "world_aggregates",
+           "fill_uniforms", "founding_draws", "generator_table", "merge_blocks", "move_blocks", "remap_rows", "uniform_addresses", "world_aggregates",
            "by_secured_means", "counter_causes", "delegated_rows", "delegation_payments", "delegation_rates",
            "deliver_services", "dissolved_rows", "exhausted_rows", "federations", "financing_secured", "grant_costs", "grant_payments", "join_inputs", "kill_rows",
            "living_aggregates", "living_by_district", "merge_partners", "municipal_cooperation", "new_totals",
