@@ -8,6 +8,7 @@ import numpy as np
 
 from . import kernels
 from .state import INCOME_SOURCES, Table
+from .streams import segment_sums
 
 if TYPE_CHECKING:
     from .model import MSOModel
@@ -24,12 +25,6 @@ def new_flow() -> dict:
     flow = {key: 0 for key in FLOW_KEYS}
     flow["income"] = np.zeros(len(INCOME_SOURCES))
     return flow
-
-
-def gini(values: np.ndarray) -> float:
-    """Gini coefficient of non-negative values (0 equal, 1 all to one)."""
-    x = np.sort(values)
-    return gini_of(x.size, values.sum(), (np.arange(1, x.size + 1) * x).sum(), x.sum())
 
 
 def median(values: np.ndarray) -> float:
@@ -57,8 +52,6 @@ def yearly_of(m: Table, living: np.ndarray, bounds: np.ndarray) -> list[dict]:
     """`yearly_indicators` of each group of the living rows `living` (group g: living[bounds[g]:bounds[g + 1]]: a
     batch's worlds, batch_state.yearly_by_world): the arithmetic row by row once, then each group's sums over its
     own rows in their order (numpy's pairwise sums: segment_sums) and its funding sorted within it (as np.sort)."""
-    from .streams import segment_sums  # (streams imports nothing of msosim's but the kernels)
-
     sources = [m.income_last_year[living, k] for k in range(m.income_last_year.shape[1])]  # one column at a time
     grants = sources[2] + sources[3]
     total = sources[0].copy()
@@ -82,8 +75,8 @@ def yearly_of(m: Table, living: np.ndarray, bounds: np.ndarray) -> list[dict]:
 
 
 def gini_of(size: int, total, rank_sum, sorted_total) -> float:
-    """`gini` of `size` values from their sum, the sum of each sorted value times its rank (1..size) and the sum of
-    the sorted values."""
+    """The Gini coefficient of `size` non-negative values (0 equal, 1 all to one) from their sum, the sum of each
+    sorted value times its rank (1..size) and the sum of the sorted values (0 when they sum to 0 or less)."""
     if size == 0 or total <= 0:
         return 0.0
     return float(2.0 * rank_sum / (size * sorted_total) - (size + 1.0) / size)

@@ -253,7 +253,7 @@ class EventLog:
                 column = np.empty(total, dtype=self.DTYPES[name])
                 column[skip:] = values
                 repeated[name] = column
-        data = dict(repeated)
+        data = repeated
         # every chunk has `mso` and `cause`; the other columns start at their default
         data.update({name: np.empty(total, dtype=self.DTYPES[name]) if name in ("mso", "cause")
                      else np.full(total, self.DEFAULTS.get(name, 0), dtype=self.DTYPES[name])
