@@ -50,23 +50,33 @@ def level_outcomes(model_table: pd.DataFrame, funders: pd.DataFrame) -> dict[str
     return parts
 
 
+def snapshot_columns(msos: pd.DataFrame, snapshot: str, columns: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The given columns of the msos table's rows of one snapshot ("start", "end") as arrays, in the table's order
+    (only these columns are gathered: filtering the whole frame took most of a run's result, 2026-12-07)."""
+    keep = (msos["snapshot"] == snapshot).to_numpy(dtype=bool)  # compared in the column's own (arrow) type
+    return {name: msos[name].to_numpy()[keep] for name in columns}
+
+
 def mso_parts(msos: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per MSO at the end of the run: type at start (index into TYPES), Land index, alive, staff, dissolved during
     the run, public money received over the run."""
-    start, end = msos[msos["snapshot"] == "start"], msos[msos["snapshot"] == "end"]
-    rows = end["mso"].to_numpy()
-    size = int(max(rows.max(initial=-1), start["mso"].max() if len(start) else -1)) + 1
+    money = ("grant_income_total", "municipal_income_total")
+    start = snapshot_columns(msos, "start", ("mso", "staff_fte", *money))
+    end = snapshot_columns(msos, "end", ("mso", "land", "alive", "staff_fte", "volunteers", "coop_municipality",
+                                         "died_step", *money))
+    rows = end["mso"]
+    size = int(max(rows.max(initial=-1), start["mso"].max(initial=-1))) + 1
     staffed, received_before = np.zeros(size, dtype=bool), np.zeros(size)
-    staffed[start["mso"].to_numpy()] = start["staff_fte"].to_numpy() > 0
-    received_before[start["mso"].to_numpy()] = (start["grant_income_total"] + start["municipal_income_total"]).to_numpy()
-    alive = end["alive"].to_numpy(dtype=bool)
+    staffed[start["mso"]] = start["staff_fte"] > 0
+    received_before[start["mso"]] = start[money[0]] + start[money[1]]
+    alive = end["alive"].astype(bool)
     return {
-        "type": staffed[rows].astype(int), "land": end["land"].to_numpy(dtype=int),
-        "alive_end": alive.astype(float), "staff_fte_end": np.where(alive, end["staff_fte"].to_numpy(), 0.0),
-        "volunteers_end": np.where(alive, end["volunteers"].to_numpy(), 0.0),
-        "coop_municipality_end": (alive & end["coop_municipality"].to_numpy(dtype=bool)).astype(float),
-        "dissolved_total": (end["died_step"].to_numpy() > 0).astype(float),
-        "public_money_total": (end["grant_income_total"] + end["municipal_income_total"]).to_numpy() - received_before[rows],
+        "type": staffed[rows].astype(int), "land": end["land"].astype(int),
+        "alive_end": alive.astype(float), "staff_fte_end": np.where(alive, end["staff_fte"], 0.0),
+        "volunteers_end": np.where(alive, end["volunteers"], 0.0),
+        "coop_municipality_end": (alive & end["coop_municipality"].astype(bool)).astype(float),
+        "dissolved_total": (end["died_step"] > 0).astype(float),
+        "public_money_total": end[money[0]] + end[money[1]] - received_before[rows],
     }
 
 

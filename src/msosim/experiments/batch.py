@@ -30,6 +30,7 @@ from .. import kernels
 from ..api import run_outcomes
 from ..model import MSOModel
 from ..scenario import Scenario, ScenarioError, load_scenario
+from ..splits import snapshot_columns
 from ..version import __version__
 from . import kept_tables
 from .provenance import library_versions_json
@@ -95,15 +96,21 @@ def plan_runs(scenarios: list[Scenario], reps: int, years: float | None, base_se
 
 
 def lifetimes(msos: pd.DataFrame) -> pd.DataFrame:
-    """Per MSO of a run: initial flag, staffed at start (initial cohort only), founding and death step, cause."""
-    start = msos[msos["snapshot"] == "start"]
-    end = msos[msos["snapshot"] == "end"]
-    staffed = pd.Series(pd.NA, index=end["mso"].to_numpy(), dtype="boolean")
-    staffed.loc[start["mso"].to_numpy()] = (start["staff_fte"] > 0).to_numpy()
+    """Per MSO of a run: initial flag, staffed at start (initial cohort only, missing for the others), founding and
+    death step, cause."""
+    start = snapshot_columns(msos, "start", ("mso", "staff_fte"))
+    end = snapshot_columns(msos, "end", ("mso", "initial", "founded_step", "died_step", "death_cause"))
+    mso = end["mso"]
+    position = np.zeros(int(mso.max(initial=-1)) + 1, dtype=np.int64)
+    position[mso] = np.arange(mso.size)
+    at = position[start["mso"]]  # every MSO of the start is in the end's snapshot
+    staffed, unknown = np.zeros(mso.size, dtype=bool), np.ones(mso.size, dtype=bool)
+    staffed[at], unknown[at] = start["staff_fte"] > 0, False
     return pd.DataFrame({
-        "mso": end["mso"].to_numpy(dtype="int32"), "initial": end["initial"].to_numpy(dtype=bool),
-        "staffed_start": staffed.to_numpy(), "founded_step": end["founded_step"].to_numpy(dtype="int32"),
-        "died_step": end["died_step"].to_numpy(dtype="int32"), "death_cause": end["death_cause"].to_numpy(dtype="int8"),
+        "mso": mso.astype("int32"), "initial": end["initial"].astype(bool),
+        "staffed_start": pd.arrays.BooleanArray(staffed, unknown).to_numpy(), "founded_step":
+        end["founded_step"].astype("int32"), "died_step": end["died_step"].astype("int32"),
+        "death_cause": end["death_cause"].astype("int8"),
     })
 
 

@@ -37,13 +37,15 @@ from .store_schema import (
 
 
 def _keyed(frames: list[tuple[tuple[str, int, float], pd.DataFrame]]) -> pd.DataFrame:
-    """The frames of several runs stacked, each row with its run's key columns in front."""
+    """The frames of several runs stacked, each row with its run's key columns in front (the scenario hash as a
+    categorical: DuckDB stores its text, and the frame is not made of one string per row)."""
     lengths = [len(frame) for _, frame in frames]
     body = pd.concat([frame for _, frame in frames], ignore_index=True) if len(frames) > 1 \
         else frames[0][1].reset_index(drop=True)
-    keys = pd.DataFrame({name: np.repeat(np.array([key[i] for key, _ in frames]), lengths)
-                         for i, name in enumerate(KEY)})
-    return pd.concat([keys, body], axis=1)
+    run = np.repeat(np.arange(len(frames)), lengths)
+    keys = {name: np.array([key[i] for key, _ in frames])[run] for i, name in enumerate(KEY) if i}
+    keys = {KEY[0]: pd.Categorical([key[0] for key, _ in frames])[run], **keys}
+    return pd.concat([pd.DataFrame(keys), body], axis=1)
 
 
 class Store:
