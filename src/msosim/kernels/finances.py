@@ -190,7 +190,7 @@ def warm(zeros) -> None:
     """Compile (or load) each kernel for the dtypes the model passes."""
     f, flags = zeros("reserves"), zeros("alive")
     own_income(zeros("members"), f, f, flags, 1.0, 1.0, 12.0, 1.0, False)
-    matrix = np.zeros((1, 5), order="F")
+    matrix = np.zeros((2, 5), order="F")  # column-major, as the model's income_year (a single row would be C too)
     book_income(matrix, f, f, f, f, True, f, f.copy(), f.copy(), f.copy())
     pay(f, flags, np.zeros(1), np.zeros(1), f, f.copy(), 1.0, 12.0, 1.0, 1.0, 1.0)
     after_costs(np.zeros(1), 0.5, 1.0, f.copy(), zeros("insolvent_months"), flags, f)
