@@ -246,14 +246,13 @@ class EventLog:
         part (one pass over the chunks for all columns)."""
         skip = sum(part["step"].size for part in head)
         total = skip + int(counts.sum())
-        repeated = {"step": np.repeat(steps, counts),
-                    "event": np.repeat(np.array([chunk[1] for chunk in self._chunks], dtype=np.int8), counts)}
-        if skip:
-            for name, values in repeated.items():
+        data = {"step": np.repeat(steps, counts),
+                "event": np.repeat(np.array([chunk[1] for chunk in self._chunks], dtype=np.int8), counts)}
+        if skip:  # room for the head's events before them
+            for name, values in data.items():
                 column = np.empty(total, dtype=self.DTYPES[name])
                 column[skip:] = values
-                repeated[name] = column
-        data = repeated
+                data[name] = column
         # every chunk has `mso` and `cause`; the other columns start at their default
         data.update({name: np.empty(total, dtype=self.DTYPES[name]) if name in ("mso", "cause")
                      else np.full(total, self.DEFAULTS.get(name, 0), dtype=self.DTYPES[name])

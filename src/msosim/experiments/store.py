@@ -43,8 +43,8 @@ def _keyed(frames: list[tuple[tuple[str, int, float], pd.DataFrame]]) -> pd.Data
     body = pd.concat([frame for _, frame in frames], ignore_index=True) if len(frames) > 1 \
         else frames[0][1].reset_index(drop=True)
     run = np.repeat(np.arange(len(frames)), lengths)
-    keys = {name: np.array([key[i] for key, _ in frames])[run] for i, name in enumerate(KEY) if i}
-    keys = {KEY[0]: pd.Categorical([key[0] for key, _ in frames])[run], **keys}
+    keys = {name: (pd.Categorical if name == KEY[0] else np.array)([key[i] for key, _ in frames])[run]
+            for i, name in enumerate(KEY)}
     return pd.concat([pd.DataFrame(keys), body], axis=1)
 
 
