@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..state import MSO_COLUMNS
-from . import (applying, batch, cooperation, demography, distributions, draws, finances, services, staff, sums, ufuncs,
+from . import (applying, batch, calls, cooperation, demography, distributions, draws, finances, services, staff, sums, ufuncs,
                uniforms, volunteers)
 from .applying import application_chances, financing_secured, within_budgets
+from .calls import call_eligible, keen_applicants, project_asks, ranked, scored
 from .batch import byte_columns, merge_blocks, move_blocks, remap_rows, world_aggregates
 from .cooperation import (delegated_rows, delegation_payments, delegation_rates, federations, living_by_district,
                           municipal_cooperation, tie_partners, ties_breaking, update_trust)
@@ -23,10 +24,12 @@ from .services import deliver_services, update_burnout
 from .staff import staff_apply, staff_plan
 from .sums import living_aggregates, segment_sums, world_bounds
 from .ufuncs import addresses as ufunc_loops
+from .ufuncs import call_loops
 from .uniforms import addresses as uniform_addresses, fill_uniforms
 from .volunteers import join_inputs, new_totals, quit_inputs
 
 __all__ = ["after_costs", "application_chances", "binomial_draw", "binomial_invert", "binomial_scan", "binomial_searching", "book_income",
+           "call_eligible", "call_loops", "keen_applicants", "project_asks", "ranked", "scored",
            "byte_columns", "counts_and_picks", "fill_binomial", "fill_geometric", "fill_normal", "fill_poisson",
            "fill_uniforms", "founding_draws", "generator_table", "merge_blocks", "move_blocks", "remap_rows", "uniform_addresses", "world_aggregates",
            "by_secured_means", "counter_causes", "delegated_rows", "delegation_payments", "delegation_rates",
@@ -44,7 +47,8 @@ def _zeros(column: str) -> np.ndarray:
 def warm() -> None:
     """Compile every kernel for the model's dtypes (or load it from numba's cache): once per process."""
     ufuncs.warm()
-    for module in (applying, batch, uniforms, distributions, services, draws, volunteers, cooperation, staff, demography, sums,
+    for module in (applying, calls, batch, uniforms, distributions, services, draws, volunteers, cooperation, staff, demography, sums,
                    finances):
         module.warm(_zeros)
     ufunc_loops()  # numpy's exp and log loops for the kernels, checked once (kernels/ufuncs.py)
+    call_loops()  # and its log1p and power loops for a call's kernels

@@ -25,6 +25,7 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 UFUNCS = {"exp": np.exp, "log": np.log}
+MORE = {"log1p": np.log1p}  # with power: the loops of a call's kernels (kernels/calls.py), checked apart
 _POINTER = ctypes.sizeof(ctypes.c_void_p)
 
 
@@ -55,6 +56,24 @@ def apply(address, x, out, size):
     length = np.empty(1, dtype=np.int64)
     length[0] = size
     steps = np.full(2, 8, dtype=np.int64)
+    if size > 0:
+        call_loop(address, operands, length, steps)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def apply2(address, x, y, out, size, step_x, step_y):
+    """out[:size] = the binary loop at `address` of x and y (float64; a step of 0 bytes repeats x[0] or y[0], as
+    numpy passes a scalar operand: `array ** scalar` is the loop with steps (8, 0, 8))."""
+    operands = np.empty(3, dtype=np.int64)
+    operands[0] = x.ctypes.data
+    operands[1] = y.ctypes.data
+    operands[2] = out.ctypes.data
+    length = np.empty(1, dtype=np.int64)
+    length[0] = size
+    steps = np.empty(3, dtype=np.int64)
+    steps[0] = step_x
+    steps[1] = step_y
+    steps[2] = 8
     if size > 0:
         call_loop(address, operands, length, steps)
 
@@ -111,5 +130,48 @@ def addresses() -> dict[str, int] | None:
     return found
 
 
+@functools.cache
+def call_loops() -> dict[str, int] | None:
+    """{"log1p": address, "power": address} of numpy's float64 loops, each checked on `probe_values` as numpy calls
+    it in a call's arithmetic (log1p of an array; `array ** scalar` and `scalar ** array`, the scalar's step 0);
+    None if either is unusable (the call then runs on numpy, grants.run_call)."""
+    found, x = {}, probe_values()
+    with np.errstate(all="ignore"):
+        for name, ufunc in MORE.items():
+            address = _loop_address(ufunc)
+            if address is None:
+                return None
+            for offset in (0, 1, 3):
+                values = x[offset:]
+                out = np.empty_like(values)
+                apply(address, values, out, values.size)
+                if not np.array_equal(out.view(np.int64), ufunc(values).view(np.int64)):
+                    return None
+            found[name] = address
+        address = _loop_address(np.power)
+        if address is None:
+            return None
+        bases = np.abs(x[np.isfinite(x)])
+        bases = np.concatenate([bases, 1.0 - np.random.default_rng(21).random(3000)])
+        exponents = np.concatenate([np.arange(0.0, 40.0), np.abs(x[20:1020]), x[20:1020]])
+        for scalar in (1.0 / 3, 0.25, 1.0 / 12, 1.0 / 6, 2.5, -1.0, 0.9, 0.0):  # array ** scalar
+            for offset in (0, 1, 3):
+                values = bases[offset:]
+                out = np.empty_like(values)
+                apply2(address, values, np.array([scalar]), out, values.size, 8, 0)
+                if not np.array_equal(out.view(np.int64), (values ** scalar).view(np.int64)):
+                    return None
+        for scalar in (0.5, 0.7, 0.9, 0.99, 1.0, 0.0):  # scalar ** array
+            for offset in (0, 1, 3):
+                values = exponents[offset:]
+                out = np.empty_like(values)
+                apply2(address, np.array([scalar]), values, out, values.size, 0, 8)
+                if not np.array_equal(out.view(np.int64), (scalar ** values).view(np.int64)):
+                    return None
+        found["power"] = address
+    return found
+
+
 def warm() -> None:
     apply(0, np.zeros(1), np.zeros(1), 0)
+    apply2(0, np.zeros(1), np.zeros(1), np.zeros(1), 0, 8, 0)

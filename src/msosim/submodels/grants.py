@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import kernels
 from ..state import FIELDS, INSTITUTIONAL, PROJECT
+from . import call_passes
 from .applying import financing_secured, own_share, unaware
 from .rates import per_step
 
@@ -279,36 +280,13 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     funders, pool_budgets = open_calls(model, funders, start)
     if not funders:
         return
-    ok, which = _eligible(model, funders, start)
-    rows = ok.nonzero()[0]
-    which = which[rows] if len(funders) > 1 else np.zeros(rows.size, dtype=which.dtype)
-    keen, hours = _applying(model, first, rows)
-    rows, which = rows[keen], which[keen]
-    # those who would apply work out their project; they apply if they can pay the co-funding in cash
-    # and carry their own share of all their grants (total financing secured)
-    project_terms = _asks(model, first, rows, PROJECT)
-    cost, in_kind = project_terms[1], project_terms[4]
-    can_pay = m.reserves[rows] >= cfg.cofunding_share * cost - in_kind
-    new_share = own_share(model, project_terms[2], project_terms[3], project_terms[0])
-    can_pay &= financing_secured(model, rows, start, new_share, cfg.project_years)
-    applied = can_pay.nonzero()[0]
-    if applied.size == 0:
+    jit = kernels.compiled()
+    loops = None if jit is None else jit.call_loops()  # on the kernels: the same passes compiled (call_passes.py)
+    found = _applicants_numpy(model, funders, start) if loops is None else \
+        call_passes.applicants(model, funders, start, jit, loops, hour_terms(model, first))
+    if found is None:
         return
-    rows, which = rows[applied], which[applied]
-    scores = score_applications(model, first, rows)
-    # each funder's applicants together, best first (stable: equal scores keep row order); a quick sort gives
-    # the stable sort's order when no two scores are equal, and sorting by funder is a radix sort
-    order = np.argsort(scores)[::-1]
-    ranked = scores[order]
-    if not (ranked[:-1] > ranked[1:]).all():
-        order = np.argsort(-scores, kind="stable")
-    if len(funders) > 1:
-        order = order[np.argsort(which[order], kind="stable")]
-    rows, scores, which, applied = rows[order], scores[order], which[order], applied[order]
-    hours = hours[applied]  # `applied`: each applicant's position in project_terms
-    first_of = np.searchsorted(which, np.arange(len(funders) + 1))  # each funder's applicants: first_of[k]:first_of[k+1]
-    ranks = np.arange(1, rows.size + 1) - first_of[which]
-    index = np.array([f.index for f in funders])[which]
+    rows, which, applied, scores, hours, ranks, index, project_terms = found
     m.application_hours[rows] += hours
     model.log.add(t, "grant_applied", rows, funder=index, hours=hours, score=scores, rank=ranks)
     model.add_count("applications", rows.size, model.world_of(rows))
@@ -342,6 +320,43 @@ def run_call(model: MSOModel, funders: Funder | Sequence[Funder]) -> None:
     m.rejections[lost] += 1.0
     model.log.add(t, "grant_rejected", lost, funder=index[rejected], score=scores[rejected], rank=ranks[rejected])
     model.add_count("awards", won.size, model.world_of(won))
+
+
+def _applicants_numpy(model: MSOModel, funders: list[Funder], start: int):
+    """run_call's applicants (None: nobody applies): their rows, funder positions, positions in the project terms,
+    scores, hours, ranks and funder indices (each funder's best first, funders in order), and the project terms."""
+    first, m, cfg = funders[0], model.msos, funders[0].config
+    ok, which = _eligible(model, funders, start)
+    rows = ok.nonzero()[0]
+    which = which[rows] if len(funders) > 1 else np.zeros(rows.size, dtype=which.dtype)
+    keen, hours = _applying(model, first, rows)
+    rows, which = rows[keen], which[keen]
+    # those who would apply work out their project; they apply if they can pay the co-funding in cash
+    # and carry their own share of all their grants (total financing secured)
+    project_terms = _asks(model, first, rows, PROJECT)
+    cost, in_kind = project_terms[1], project_terms[4]
+    can_pay = m.reserves[rows] >= cfg.cofunding_share * cost - in_kind
+    new_share = own_share(model, project_terms[2], project_terms[3], project_terms[0])
+    can_pay &= financing_secured(model, rows, start, new_share, cfg.project_years)
+    applied = can_pay.nonzero()[0]
+    if applied.size == 0:
+        return None
+    rows, which = rows[applied], which[applied]
+    scores = score_applications(model, first, rows)
+    # each funder's applicants together, best first (stable: equal scores keep row order); a quick sort gives
+    # the stable sort's order when no two scores are equal, and sorting by funder is a radix sort
+    order = np.argsort(scores)[::-1]
+    ranked = scores[order]
+    if not (ranked[:-1] > ranked[1:]).all():
+        order = np.argsort(-scores, kind="stable")
+    if len(funders) > 1:
+        order = order[np.argsort(which[order], kind="stable")]
+    rows, scores, which, applied = rows[order], scores[order], which[order], applied[order]
+    hours = hours[applied]  # `applied`: each applicant's position in project_terms
+    first_of = np.searchsorted(which, np.arange(len(funders) + 1))  # each funder's applicants: first_of[k]:first_of[k+1]
+    ranks = np.arange(1, rows.size + 1) - first_of[which]
+    index = np.array([f.index for f in funders])[which]
+    return rows, which, applied, scores, hours, ranks, index, project_terms
 
 
 def _within_budgets(asked: np.ndarray, bounds: np.ndarray, budgets: np.ndarray) -> np.ndarray:
