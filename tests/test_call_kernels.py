@@ -132,11 +132,8 @@ def test_the_compiled_call_differs_when_its_arithmetic_does(monkeypatch):
     funder = max(model.funders, key=lambda f: f.budget)
     results = both_paths(model, [funder])
     assert_same(results, "as it is")
-    import dataclasses
-
-    changed = dataclasses.replace(model.config.applications, track_weight=model.config.applications.track_weight * 1.01) \
-        if dataclasses.is_dataclass(model.config.applications) else \
-        model.config.applications.model_copy(update={"track_weight": model.config.applications.track_weight * 1.01})
+    weights = model.config.applications
+    changed = weights.model_copy(update={"track_weight": weights.track_weight * 1.01})
     real = grants.score_applications
 
     def other_weight(model_, funder_, rows):

@@ -1,4 +1,5 @@
-"""numpy's own float64 loops of exp and log, called from inside compiled kernels: the same bits as `np.exp`, `np.log`.
+"""numpy's own float64 loops of exp and log (and, for a call's kernels, log1p and power), called from inside compiled
+kernels: the same bits as `np.exp`, `np.log`, `np.log1p`, `**`.
 
 numpy computes `exp` and `log` of float64 with its own SIMD code where the CPU has it (Intel's SVML on AVX-512),
 numba with the C library's: the two differ in the last bit for a few percent of values (docs/engine.md, section

@@ -1,6 +1,7 @@
-"""A programme's call on the kernels: grants.run_call's applicants, asks, scores and ranking in four compiled passes
-(kernels/calls.py) around the call's three draws, where the numpy path (grants._applicants_numpy) makes some hundred
-numpy calls. The same draws on the same Generators, the same numbers (tests/test_kernels.py, tests/test_digests.py)."""
+"""A programme's call on the kernels: grants.run_call's applicants, asks, scores and ranking in compiled passes
+(kernels/calls.py) around the call's three draws and numpy's sort of the scores, where the numpy path
+(grants._applicants_numpy) makes some hundred numpy calls. The same draws on the same Generators, the same numbers
+(tests/test_call_kernels.py, and on the whole model tests/test_kernels.py, tests/test_digests.py)."""
 
 from __future__ import annotations
 
@@ -39,9 +40,9 @@ def applicants(model: MSOModel, funders: list[Funder], start: int, jit: ModuleTy
     called[[f.index for f in funders]] = True
     columns = np.array([FIELDS.index(name) for name in cfg.fields], dtype=np.int64)
     rows, which = jit.call_eligible(n, m.alive, NO_WORLDS if worlds is None else worlds, worlds is not None, m.land,
-                                    has_land, lands, by_key, ELIGIBILITY.get(cfg.eligibility, 0), m.staff_fte, m.federation,
-                                    m.independent, m.fields, columns, g.funder, g.active, g.end, g.mso, g.n, called,
-                                    start)
+                                    has_land, lands, by_key, ELIGIBILITY.get(cfg.eligibility, 0), m.staff_fte,
+                                    m.federation, m.independent, m.fields, columns, g.funder, g.active, g.end, g.mso,
+                                    g.n, called, start)
     draws = model.streams.random(rows.size, model.world_of(rows))
     calls, vol = len(first.calls), model.config.volunteers
     bound = a.apply_rate if calls == 1 else 1.0 - (1.0 - a.apply_rate) ** (1.0 / calls)
