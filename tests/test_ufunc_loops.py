@@ -68,3 +68,32 @@ def test_draws_without_the_loops_are_the_same_numbers(ufuncs, monkeypatch):
         for got, expected in zip(other, results[0]):
             assert np.array_equal(got, expected)
     assert results[0][2].max() > 0
+
+
+def test_the_call_loops_give_numpys_power_and_log1p(ufuncs):
+    """log1p of an array, `array ** scalar` and `scalar ** array` as numpy computes them, on other values than the
+    probe's (a call's spread over its calls, its discouragement by rejections, its gap closed by ties, its scores)."""
+    loops = ufuncs.call_loops()
+    assert loops is not None, "numpy's float64 log1p/power loops were not found or failed their check on this numpy"
+    rng = np.random.default_rng(9)
+    values = np.concatenate([rng.random(5_000), rng.exponential(30.0, 5_000), np.arange(0.0, 60.0)])
+    out = np.empty_like(values)
+    ufuncs.apply(loops["log1p"], values, out, values.size)
+    assert np.array_equal(out.view(np.int64), np.log1p(values).view(np.int64))
+    for scalar in (1.0 / 4, 1.0 / 12, 0.8):
+        ufuncs.apply2(loops["power"], values, np.array([scalar]), out, values.size, 8, 0)
+        assert np.array_equal(out.view(np.int64), (values ** scalar).view(np.int64)), scalar
+        ufuncs.apply2(loops["power"], np.array([scalar]), values, out, values.size, 0, 8)
+        assert np.array_equal(out.view(np.int64), (scalar ** values).view(np.int64)), scalar
+
+
+def test_a_loop_that_is_not_numpys_power_is_not_used(ufuncs, monkeypatch):
+    """The check can fail: power's address taken from another ufunc (log1p's, say) gives other bits, and the call then
+    runs on numpy (grants.run_call keeps its numpy path when `call_loops()` is None)."""
+    real = ufuncs._loop_address
+    monkeypatch.setattr(ufuncs, "_loop_address", lambda ufunc: real(np.arctan2 if ufunc is np.power else ufunc))
+    ufuncs.call_loops.cache_clear()
+    try:
+        assert ufuncs.call_loops() is None
+    finally:
+        ufuncs.call_loops.cache_clear()

@@ -112,23 +112,34 @@ def probe_values() -> np.ndarray:
                            np.exp(rng.normal(0.0, 30.0, 1000))])
 
 
+def _same_bits(run, expected, values: np.ndarray) -> bool:
+    """Whether `run(part, out)` writes `expected(part)` bit for bit for the values from the first, second and fourth
+    on (numpy's SIMD loops take unaligned heads and short tails too)."""
+    for offset in (0, 1, 3):
+        part = values[offset:]
+        out = np.empty_like(part)
+        run(part, out)
+        if not np.array_equal(out.view(np.int64), expected(part).view(np.int64)):
+            return False
+    return True
+
+
+def _unary(ufuncs: dict[str, np.ufunc]) -> dict[str, int] | None:
+    """The addresses of `ufuncs`' float64 loops, each giving numpy's bits on `probe_values`; None if one does not."""
+    found, x = {}, probe_values()
+    with np.errstate(all="ignore"):
+        for name, ufunc in ufuncs.items():
+            address = _loop_address(ufunc)
+            if address is None or not _same_bits(lambda part, out, a=address: apply(a, part, out, part.size), ufunc, x):
+                return None
+            found[name] = address
+    return found
+
+
 @functools.cache
 def addresses() -> dict[str, int] | None:
     """{"exp": address, "log": address} of numpy's float64 loops, checked on `probe_values`; None if unusable."""
-    found, x = {}, probe_values()
-    with np.errstate(all="ignore"):
-        for name, ufunc in UFUNCS.items():
-            address = _loop_address(ufunc)
-            if address is None:
-                return None
-            for offset in (0, 1, 3):  # numpy's SIMD loops take unaligned heads and short tails too
-                values = x[offset:]
-                out = np.empty_like(values)
-                apply(address, values, out, values.size)
-                if not np.array_equal(out.view(np.int64), ufunc(values).view(np.int64)):
-                    return None
-            found[name] = address
-    return found
+    return _unary(UFUNCS)
 
 
 @functools.cache
@@ -136,41 +147,22 @@ def call_loops() -> dict[str, int] | None:
     """{"log1p": address, "power": address} of numpy's float64 loops, each checked on `probe_values` as numpy calls
     it in a call's arithmetic (log1p of an array; `array ** scalar` and `scalar ** array`, the scalar's step 0);
     None if either is unusable (the call then runs on numpy, grants.run_call)."""
-    found, x = {}, probe_values()
+    found, address = _unary(MORE), _loop_address(np.power)
+    if found is None or address is None:
+        return None
+    x = probe_values()
+    bases = np.concatenate([np.abs(x[np.isfinite(x)]), 1.0 - np.random.default_rng(21).random(3000)])
+    exponents = np.concatenate([np.arange(0.0, 40.0), np.abs(x[20:1020]), x[20:1020]])
     with np.errstate(all="ignore"):
-        for name, ufunc in MORE.items():
-            address = _loop_address(ufunc)
-            if address is None:
-                return None
-            for offset in (0, 1, 3):
-                values = x[offset:]
-                out = np.empty_like(values)
-                apply(address, values, out, values.size)
-                if not np.array_equal(out.view(np.int64), ufunc(values).view(np.int64)):
-                    return None
-            found[name] = address
-        address = _loop_address(np.power)
-        if address is None:
-            return None
-        bases = np.abs(x[np.isfinite(x)])
-        bases = np.concatenate([bases, 1.0 - np.random.default_rng(21).random(3000)])
-        exponents = np.concatenate([np.arange(0.0, 40.0), np.abs(x[20:1020]), x[20:1020]])
         for scalar in (1.0 / 3, 0.25, 1.0 / 12, 1.0 / 6, 2.5, -1.0, 0.9, 0.0):  # array ** scalar
-            for offset in (0, 1, 3):
-                values = bases[offset:]
-                out = np.empty_like(values)
-                apply2(address, values, np.array([scalar]), out, values.size, 8, 0)
-                if not np.array_equal(out.view(np.int64), (values ** scalar).view(np.int64)):
-                    return None
+            if not _same_bits(lambda part, out, s=scalar: apply2(address, part, np.array([s]), out, part.size, 8, 0),
+                              lambda part, s=scalar: part ** s, bases):
+                return None
         for scalar in (0.5, 0.7, 0.9, 0.99, 1.0, 0.0):  # scalar ** array
-            for offset in (0, 1, 3):
-                values = exponents[offset:]
-                out = np.empty_like(values)
-                apply2(address, np.array([scalar]), values, out, values.size, 0, 8)
-                if not np.array_equal(out.view(np.int64), (scalar ** values).view(np.int64)):
-                    return None
-        found["power"] = address
-    return found
+            if not _same_bits(lambda part, out, s=scalar: apply2(address, np.array([s]), part, out, part.size, 0, 8),
+                              lambda part, s=scalar: s ** part, exponents):
+                return None
+    return {**found, "power": address}
 
 
 def warm() -> None:
