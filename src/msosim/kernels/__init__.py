@@ -5,8 +5,8 @@ when it is numpy, and then runs its own numpy code. A kernel does the same float
 order as the numpy code it replaces (IEEE arithmetic gives the same bits), so the tables are identical on either
 path (tests/test_kernels.py, tests/test_digests.py on both). What numpy computes with its own SIMD code (exp,
 log, expm1, power: their last bit depends on the CPU's dispatch) is numpy's: exp and log (and a call's log1p and
-power) through numpy's own loops called from the kernels (ufuncs.py), the others as numpy calls between kernels; every random draw is made
-on the worlds' Generators in numpy, and kernels take the uniforms as arrays.
+power) through numpy's own loops called from the kernels (ufuncs.py), the others as numpy calls between kernels;
+every random draw is made on the worlds' Generators in numpy, and kernels take the uniforms as arrays.
 Every kernel is compiled with numpy's error model (`error_model="numpy"`): a division by zero gives inf or nan as
 numpy does, not Python's ZeroDivisionError, and no test precedes each division (national decade 0.96x).
 

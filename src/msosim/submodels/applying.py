@@ -13,6 +13,15 @@ if TYPE_CHECKING:
     from ..model import MSOModel
 
 
+def funder_keys(model: MSOModel, funders: list) -> tuple[np.ndarray, int]:
+    """Which of a call's `funders` (a programme's, in one or several Länder and worlds) takes an MSO's application:
+    a table over the keys world * lands + Land (a national programme: its Land 0), each funder's position in
+    `funders` at its key and -1 elsewhere; and `lands`, the keys per world (1 for a national programme)."""
+    lands = len(model.land_codes) if funders[0].land >= 0 else 1
+    by_key = np.full(model.streams.count * lands, -1, dtype=np.int16)
+    by_key[[f.world * lands + max(f.land, 0) for f in funders]] = np.arange(len(funders))
+    return by_key, lands
+
 def uninformed(model: MSOModel, rows: np.ndarray) -> np.ndarray:
     """Chance a volunteer-only MSO does not learn of a call: the information gap, closed in part by application
     support, federation membership and each tie to another MSO (staffed MSOs: 0, staff follow the calls)."""

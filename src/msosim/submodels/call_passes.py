@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..state import FIELDS
+from .applying import funder_keys
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -31,11 +32,7 @@ def applicants(model: MSOModel, funders: list[Funder], start: int, jit: ModuleTy
     cfg, a, fin, spy = first.config, model.config.applications, model.config.finance, model.config.steps_per_year
     worlds = model.world_of(n)
     has_land = first.land >= 0
-    lands = len(model.land_codes) if has_land else 1
-    keys = [f.world * lands + max(f.land, 0) for f in funders] if worlds is not None else \
-        [f.land for f in funders] if has_land else [0]
-    by_key = np.full(model.streams.count * lands if worlds is not None else lands, -1, dtype=np.int16)
-    by_key[keys] = np.arange(len(funders))
+    by_key, lands = funder_keys(model, funders)
     called = np.zeros(len(model.funders), dtype=bool)
     called[[f.index for f in funders]] = True
     columns = np.array([FIELDS.index(name) for name in cfg.fields], dtype=np.int64)

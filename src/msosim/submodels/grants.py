@@ -14,7 +14,7 @@ import numpy as np
 from .. import kernels
 from ..state import FIELDS, INSTITUTIONAL, PROJECT
 from . import call_passes
-from .applying import financing_secured, own_share, unaware
+from .applying import financing_secured, funder_keys, own_share, unaware
 from .rates import per_step
 
 if TYPE_CHECKING:
@@ -37,16 +37,12 @@ def _eligible(model: MSOModel, funders: Funder | Sequence[Funder], start: int) -
     m, n, first = model.msos, model.msos.n, funders[0]
     ok = m.alive[:n].copy()
     worlds = model.world_of(n)
+    by_key, lands = funder_keys(model, funders)
     if worlds is not None:  # several worlds: each funder takes the applicants of its own world (and Land)
-        lands = len(model.land_codes) if first.land >= 0 else 1
-        by_key = np.full(model.streams.count * lands, -1, dtype=np.int16)
-        by_key[[f.world * lands + max(f.land, 0) for f in funders]] = np.arange(len(funders))
         which = by_key[worlds * lands + m.land[:n]] if first.land >= 0 else by_key[worlds]
         ok &= which >= 0
     elif first.land >= 0:
-        by_land = np.full(len(model.land_codes), -1, dtype=np.int16)
-        by_land[[f.land for f in funders]] = np.arange(len(funders))
-        which = by_land[m.land[:n]]
+        which = by_key[m.land[:n]]
         ok &= which >= 0
     else:
         which = np.zeros(n, dtype=np.int16)
